@@ -1,0 +1,126 @@
+/**
+ * Wire-format helpers: how Pinpoint (restJson1) and SNS (awsQuery, XML) shape
+ * answers and errors, so the unmodified AWS SDK and CLI parse them the way they
+ * parse the real services' answers.
+ */
+
+import { randomUUID } from 'node:crypto';
+
+/** One HTTP answer, ready to write. */
+export interface HttpResult {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+  /** The error name the answer carries, for the request log. */
+  errorType?: string;
+}
+
+/**
+ * A Pinpoint error. restJson1 clients take the error name from the
+ * `x-amzn-ErrorType` header and the message from the body's `Message`, which is
+ * where Pinpoint puts them (its error shapes are `{ Message, RequestID }`).
+ */
+export class PinpointError extends Error {
+  constructor(
+    readonly status: number,
+    readonly type: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'PinpointError';
+  }
+}
+
+/** Pinpoint's error names by HTTP status, as in the API reference. */
+export const pinpointErrors = {
+  badRequest: (message: string) => new PinpointError(400, 'BadRequestException', message),
+  forbidden: (message: string) => new PinpointError(403, 'ForbiddenException', message),
+  notFound: (message: string) => new PinpointError(404, 'NotFoundException', message),
+  methodNotAllowed: (message: string) => new PinpointError(405, 'MethodNotAllowedException', message),
+  payloadTooLarge: (message: string) => new PinpointError(413, 'PayloadTooLargeException', message),
+  tooManyRequests: (message: string) => new PinpointError(429, 'TooManyRequestsException', message),
+  internal: (message: string) => new PinpointError(500, 'InternalServerErrorException', message),
+};
+
+/** A JSON answer from Pinpoint. */
+export function pinpointJson(status: number, body: unknown, requestId: string): HttpResult {
+  return {
+    status,
+    headers: { 'content-type': 'application/json', 'x-amzn-requestid': requestId },
+    body: JSON.stringify(body),
+  };
+}
+
+/** A Pinpoint error answer. */
+export function pinpointErrorResult(error: PinpointError, requestId: string): HttpResult {
+  return {
+    status: error.status,
+    headers: {
+      'content-type': 'application/json',
+      'x-amzn-requestid': requestId,
+      'x-amzn-errortype': error.type,
+    },
+    body: JSON.stringify({ Message: error.message, RequestID: requestId }),
+    errorType: error.type,
+  };
+}
+
+/**
+ * An SNS error. awsQuery clients map the XML `Code` to the SDK's exception
+ * (`InvalidParameter` → InvalidParameterException, `NotFound` → NotFoundException,
+ * `Throttled` → ThrottledException, `InternalError` → InternalErrorException).
+ */
+export class SnsError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly senderFault = status < 500,
+  ) {
+    super(message);
+    this.name = 'SnsError';
+  }
+}
+
+export const snsErrors = {
+  invalidParameter: (message: string) => new SnsError(400, 'InvalidParameter', message),
+  notFound: (message: string) => new SnsError(404, 'NotFound', message),
+  throttled: (message: string) => new SnsError(429, 'Throttled', message),
+  internal: (message: string) => new SnsError(500, 'InternalError', message),
+  invalidAction: (message: string) => new SnsError(400, 'InvalidAction', message),
+};
+
+const SNS_NS = 'http://sns.amazonaws.com/doc/2010-03-31/';
+
+/** Escapes text for XML element content. */
+export function xmlEscape(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&${{ '&': 'amp', '<': 'lt', '>': 'gt', '"': 'quot', "'": 'apos' }[c]};`);
+}
+
+/** An awsQuery success answer: `<{Action}Response><{Action}Result>…</…><ResponseMetadata/></…>`. */
+export function snsResult(action: string, resultXml: string, requestId: string): HttpResult {
+  const body =
+    `<?xml version="1.0"?>\n<${action}Response xmlns="${SNS_NS}">` +
+    `<${action}Result>${resultXml}</${action}Result>` +
+    `<ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></${action}Response>`;
+  return { status: 200, headers: { 'content-type': 'text/xml', 'x-amzn-requestid': requestId }, body };
+}
+
+/** An awsQuery error answer. */
+export function snsErrorResult(error: SnsError, requestId: string): HttpResult {
+  const body =
+    `<?xml version="1.0"?>\n<ErrorResponse xmlns="${SNS_NS}"><Error>` +
+    `<Type>${error.senderFault ? 'Sender' : 'Receiver'}</Type><Code>${xmlEscape(error.code)}</Code>` +
+    `<Message>${xmlEscape(error.message)}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`;
+  return {
+    status: error.status,
+    headers: { 'content-type': 'text/xml', 'x-amzn-requestid': requestId },
+    body,
+    errorType: error.code,
+  };
+}
+
+/** A request id shaped like AWS's. */
+export function newRequestId(): string {
+  return randomUUID();
+}

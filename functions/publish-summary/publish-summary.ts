@@ -1,0 +1,105 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { type ExportJobResponse, GetExportJobCommand, type PinpointClient } from '@aws-sdk/client-pinpoint';
+import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import type { PublishSummaryConfig } from '../shared/config.ts';
+import { SnsPublishRejectedError, SnsThrottledError, SnsUnavailableError } from '../shared/errors.ts';
+import type { PublishSummaryEvent, PublishSummaryResult, SummaryStatus } from '../shared/types.ts';
+import { buildSnsMessage } from './sns-message.ts';
+import { buildSummary } from './summary.ts';
+
+export interface PublishSummaryDeps {
+  pinpoint: PinpointClient;
+  sns: SNSClient;
+  config: PublishSummaryConfig;
+  logger: Logger;
+}
+
+/** The Fail state's error name for each outcome other than COMPLETED (alarms and `list` show it). */
+export const FAILURE_ERRORS: Record<Exclude<SummaryStatus, 'COMPLETED'>, string> = {
+  FAILED: 'ExportJobFailed',
+  TIMED_OUT: 'ExportJobTimedOut',
+  ERROR: 'ExportWorkflowError',
+};
+
+/** Maps an error thrown by SNS Publish to a workflow error. */
+export function toSnsWorkflowError(error: unknown): Error {
+  const e = (typeof error === 'object' && error !== null ? error : {}) as {
+    name?: string;
+    message?: string;
+    $metadata?: { httpStatusCode?: number };
+  };
+  const name = e.name ?? 'Error';
+  const status = e.$metadata?.httpStatusCode;
+  const message = `SNS Publish failed (${name}): ${e.message ?? String(error)}`;
+  if (/Throttl/i.test(name) || status === 429) return new SnsThrottledError(message, { cause: error });
+  if (status === undefined || status >= 500 || /InternalError|ServiceUnavailable/.test(name)) {
+    return new SnsUnavailableError(message, { cause: error });
+  }
+  return new SnsPublishRejectedError(message, { cause: error });
+}
+
+async function readFinalJob(
+  event: PublishSummaryEvent,
+  deps: PublishSummaryDeps,
+): Promise<ExportJobResponse | undefined> {
+  const applicationId = event.Run.request?.ApplicationId;
+  const jobId = event.Run.job?.Id;
+  if (!applicationId || !jobId) return undefined;
+  try {
+    const response = await deps.pinpoint.send(
+      new GetExportJobCommand({ ApplicationId: applicationId, JobId: jobId }),
+    );
+    return response.ExportJobResponse;
+  } catch (error) {
+    // A summary from the last snapshot beats no summary: never fail on this read.
+    deps.logger.warn('Could not re-read the export job; summarising the last status seen', {
+      error: error as Error,
+    });
+    return undefined;
+  }
+}
+
+/** Builds the run's summary and publishes it to the SNS topic, once. */
+export async function publishSummary(
+  event: PublishSummaryEvent,
+  deps: PublishSummaryDeps,
+): Promise<PublishSummaryResult> {
+  const { logger, config } = deps;
+  logger.appendKeys({
+    executionName: event.Execution.Name,
+    ...(event.Run.request ? { applicationId: event.Run.request.ApplicationId } : {}),
+    ...(event.Run.job ? { jobId: event.Run.job.Id } : {}),
+  });
+  const finalJob = await readFinalJob(event, deps);
+  const summary = buildSummary(event, config.stage, finalJob);
+  const message = buildSnsMessage(summary);
+  const response = await deps.sns
+    .send(
+      new PublishCommand({
+        TopicArn: config.topicArn,
+        Subject: message.Subject,
+        Message: message.Message,
+        MessageStructure: message.MessageStructure,
+        MessageAttributes: message.MessageAttributes,
+      }),
+    )
+    .catch((error: unknown) => {
+      throw toSnsWorkflowError(error);
+    });
+  logger.info('Published export summary', {
+    status: summary.status,
+    messageId: response.MessageId,
+    totalProcessed: summary.TotalProcessed,
+    totalFailures: summary.TotalFailures,
+    failuresOmitted: message.summary.failuresOmitted,
+  });
+  return {
+    status: summary.status,
+    messageId: response.MessageId ?? '',
+    subject: message.Subject,
+    failure:
+      summary.status === 'COMPLETED'
+        ? null
+        : { error: FAILURE_ERRORS[summary.status], cause: summary.headline },
+  };
+}

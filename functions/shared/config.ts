@@ -1,0 +1,101 @@
+import { ConfigurationError } from './errors.ts';
+
+/**
+ * Every setting the functions read, in one place. Handlers call the loader for
+ * their function once, at cold start; cores receive the frozen result and never
+ * read `process.env` themselves. serverless.yml sets these variables per stage.
+ */
+
+type Env = Record<string, string | undefined>;
+
+/** Settings for the poll loop (get-export-job-status, and the first wait set by create-export-job). */
+export interface PollConfig {
+  /** Shortest wait between two status checks, seconds. */
+  minWaitSeconds: number;
+  /** Longest wait between two status checks, seconds. */
+  maxWaitSeconds: number;
+  /** How long after the run started the workflow gives up waiting and reports TIMED_OUT, seconds. */
+  runDeadlineSeconds: number;
+}
+
+export interface CreateExportJobConfig {
+  stage: string;
+  /** Stage default for ExportJobRequest.RoleArn, if the input leaves it out. */
+  defaultRoleArn: string | undefined;
+  /** Stage default for ExportJobRequest.S3UrlPrefix (a template), if the input leaves it out. */
+  defaultS3UrlPrefix: string | undefined;
+  poll: PollConfig;
+}
+
+export interface GetExportJobStatusConfig {
+  stage: string;
+  poll: PollConfig;
+}
+
+export interface PublishSummaryConfig {
+  stage: string;
+  topicArn: string;
+}
+
+/** Defaults, and the names of the environment variables that override them. */
+export const CONFIG_DEFAULTS = {
+  STAGE: 'dev',
+  POLL_MIN_WAIT_SECONDS: 5,
+  POLL_MAX_WAIT_SECONDS: 300,
+  RUN_DEADLINE_SECONDS: 12 * 3600,
+} as const;
+
+function str(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value ? value : undefined;
+}
+
+function required(env: Env, name: string): string {
+  const value = str(env, name);
+  if (!value) throw new ConfigurationError(`Environment variable ${name} is not set`);
+  return value;
+}
+
+function positiveInt(env: Env, name: string, fallback: number): number {
+  const raw = str(env, name);
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1) {
+    throw new ConfigurationError(`Environment variable ${name} must be a positive integer, got "${raw}"`);
+  }
+  return value;
+}
+
+function loadPoll(env: Env): PollConfig {
+  const poll = {
+    minWaitSeconds: positiveInt(env, 'POLL_MIN_WAIT_SECONDS', CONFIG_DEFAULTS.POLL_MIN_WAIT_SECONDS),
+    maxWaitSeconds: positiveInt(env, 'POLL_MAX_WAIT_SECONDS', CONFIG_DEFAULTS.POLL_MAX_WAIT_SECONDS),
+    runDeadlineSeconds: positiveInt(env, 'RUN_DEADLINE_SECONDS', CONFIG_DEFAULTS.RUN_DEADLINE_SECONDS),
+  };
+  if (poll.minWaitSeconds > poll.maxWaitSeconds) {
+    throw new ConfigurationError(
+      `POLL_MIN_WAIT_SECONDS (${poll.minWaitSeconds}) must not exceed POLL_MAX_WAIT_SECONDS (${poll.maxWaitSeconds})`,
+    );
+  }
+  return Object.freeze(poll);
+}
+
+export function loadCreateExportJobConfig(env: Env = process.env): Readonly<CreateExportJobConfig> {
+  return Object.freeze({
+    stage: str(env, 'STAGE') ?? CONFIG_DEFAULTS.STAGE,
+    defaultRoleArn: str(env, 'DEFAULT_ROLE_ARN'),
+    defaultS3UrlPrefix: str(env, 'DEFAULT_S3_URL_PREFIX'),
+    poll: loadPoll(env),
+  });
+}
+
+export function loadGetExportJobStatusConfig(env: Env = process.env): Readonly<GetExportJobStatusConfig> {
+  return Object.freeze({ stage: str(env, 'STAGE') ?? CONFIG_DEFAULTS.STAGE, poll: loadPoll(env) });
+}
+
+export function loadPublishSummaryConfig(env: Env = process.env): Readonly<PublishSummaryConfig> {
+  return Object.freeze({
+    stage: str(env, 'STAGE') ?? CONFIG_DEFAULTS.STAGE,
+    topicArn: required(env, 'SUMMARY_TOPIC_ARN'),
+  });
+}

@@ -1,0 +1,202 @@
+import { InvalidExportInputError } from './errors.ts';
+import { resolveS3UrlPrefix, S3_PREFIX_PLACEHOLDERS, unknownPlaceholders } from './s3-prefix.ts';
+import type { ResolvedExportRequest } from './types.ts';
+
+/*
+ * Validation of the execution input, shared by create-export-job and the
+ * operators' CLI so both reject the same mistakes with the same words.
+ *
+ * Hand-written rather than a schema library: zod's full build alone is ~450 KB
+ * minified and zod/mini would push the create-export-job bundle past its 400 KB
+ * budget; the rules are few and each needs its own message anyway.
+ */
+
+/** Defaults the stage supplies for fields the input leaves out. */
+export interface InputDefaults {
+  RoleArn?: string | undefined;
+  S3UrlPrefix?: string | undefined;
+}
+
+const TOP_LEVEL_FIELDS = ['ApplicationId', 'ExportJobRequest', 'ScheduledTime'] as const;
+const REQUEST_FIELDS = ['RoleArn', 'S3UrlPrefix', 'SegmentId', 'SegmentVersion'] as const;
+
+/** Pinpoint application (project) ids are 32 lowercase hex characters. */
+const APPLICATION_ID = /^[0-9a-f]{32}$/;
+/** An IAM role ARN in any partition, with an optional path. */
+const ROLE_ARN = /^arn:aws(?:-cn|-us-gov|-iso|-iso-b)?:iam::\d{12}:role\/(?:[\w+=,.@-]+\/)*[\w+=,.@-]{1,64}$/;
+const SEGMENT_ID = /^[\w.-]{1,64}$/;
+const ISO_WITH_ZONE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})$/;
+/** Longest S3 URL we accept: S3 keys are at most 1,024 bytes, plus `s3://` and a 63-char bucket. */
+const MAX_S3_URL_LENGTH = 1100;
+
+function fail(field: string, problem: string): never {
+  throw new InvalidExportInputError(field, problem);
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'string')
+    return value.length > 40 ? `a ${value.length}-character string` : `"${value}"`;
+  return `${typeof value} ${JSON.stringify(value)}`.slice(0, 60);
+}
+
+function rejectUnknownFields(object: Record<string, unknown>, allowed: readonly string[], prefix: string) {
+  for (const key of Object.keys(object)) {
+    if (!allowed.includes(key)) {
+      fail(`${prefix}${key}`, `unknown field; allowed fields are ${allowed.join(', ')}`);
+    }
+  }
+}
+
+/**
+ * Checks an S3 bucket name against S3's general-purpose bucket naming rules.
+ * Returns the problem, or undefined when the name is valid.
+ */
+export function bucketNameProblem(bucket: string): string | undefined {
+  if (bucket.length < 3 || bucket.length > 63) return 'must be 3 to 63 characters long';
+  if (!/^[a-z0-9.-]+$/.test(bucket)) return 'may contain only lowercase letters, digits, dots and hyphens';
+  if (!/^[a-z0-9]/.test(bucket) || !/[a-z0-9]$/.test(bucket))
+    return 'must begin and end with a letter or digit';
+  if (bucket.includes('..')) return 'must not contain two adjacent dots';
+  if (/^\d+\.\d+\.\d+\.\d+$/.test(bucket)) return 'must not be formatted as an IP address';
+  for (const prefix of ['xn--', 'sthree-', 'amzn-s3-demo-']) {
+    if (bucket.startsWith(prefix)) return `must not start with "${prefix}"`;
+  }
+  for (const suffix of ['-s3alias', '--ol-s3', '.mrap', '--x-s3', '--table-s3']) {
+    if (bucket.endsWith(suffix)) return `must not end with "${suffix}"`;
+  }
+  return undefined;
+}
+
+function checkS3UrlPrefix(value: string, field: string): void {
+  if (value.length > MAX_S3_URL_LENGTH)
+    fail(field, `is ${value.length} characters long; at most ${MAX_S3_URL_LENGTH}`);
+  const match = /^s3:\/\/([^/]*)(\/.*)?$/.exec(value);
+  if (!match) fail(field, `must look like s3://bucket-name/prefix/, got ${describe(value)}`);
+  const bucket = match[1] ?? '';
+  const problem = bucketNameProblem(bucket);
+  if (problem) fail(field, `bucket name "${bucket}" is not a valid S3 bucket name: it ${problem}`);
+  const unknown = unknownPlaceholders(value);
+  if (unknown.length > 0) {
+    fail(
+      field,
+      `unknown placeholder {${unknown[0]}}; known placeholders are ${Object.keys(S3_PREFIX_PLACEHOLDERS)
+        .map((p) => `{${p}}`)
+        .join(', ')}`,
+    );
+  }
+}
+
+function optionalString(object: Record<string, unknown>, key: string, field: string): string | undefined {
+  const value = object[key];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string') fail(field, `must be a string, got ${describe(value)}`);
+  if (value.trim() === '') fail(field, 'must not be empty');
+  return value;
+}
+
+/**
+ * Validates an execution input and completes it: stage defaults for RoleArn and
+ * S3UrlPrefix, ScheduledTime defaulting to `startTime`, the S3 prefix template
+ * resolved. Throws {@link InvalidExportInputError} naming the first field at fault.
+ */
+export function resolveExecutionInput(
+  raw: unknown,
+  defaults: InputDefaults,
+  startTime: string,
+): ResolvedExportRequest {
+  if (raw === undefined || raw === null)
+    fail('(input)', 'is empty; expected an object with at least ApplicationId');
+  if (!isPlainObject(raw)) fail('(input)', `must be a JSON object, got ${describe(raw)}`);
+  rejectUnknownFields(raw, TOP_LEVEL_FIELDS, '');
+
+  const applicationId = raw.ApplicationId;
+  if (applicationId === undefined) fail('ApplicationId', 'is required');
+  if (typeof applicationId !== 'string')
+    fail('ApplicationId', `must be a string, got ${describe(applicationId)}`);
+  if (!APPLICATION_ID.test(applicationId)) {
+    fail(
+      'ApplicationId',
+      `must be a Pinpoint project id (32 lowercase hex characters), got ${describe(applicationId)}`,
+    );
+  }
+
+  const scheduled = optionalString(raw, 'ScheduledTime', 'ScheduledTime') ?? startTime;
+  if (!ISO_WITH_ZONE.test(scheduled) || Number.isNaN(Date.parse(scheduled))) {
+    fail(
+      'ScheduledTime',
+      `must be an ISO 8601 time with a zone, such as 2026-11-28T02:00:00Z, got ${describe(scheduled)}`,
+    );
+  }
+  const scheduledTime = new Date(scheduled);
+
+  const request = raw.ExportJobRequest ?? {};
+  if (!isPlainObject(request)) fail('ExportJobRequest', `must be an object, got ${describe(request)}`);
+  rejectUnknownFields(request, REQUEST_FIELDS, 'ExportJobRequest.');
+
+  const roleArn = optionalString(request, 'RoleArn', 'ExportJobRequest.RoleArn') ?? defaults.RoleArn;
+  if (roleArn === undefined) {
+    fail(
+      'ExportJobRequest.RoleArn',
+      'is required: the input has none and the stage configures no default role',
+    );
+  }
+  if (!ROLE_ARN.test(roleArn)) {
+    fail(
+      'ExportJobRequest.RoleArn',
+      `must be an IAM role ARN (arn:aws:iam::123456789012:role/name), got ${describe(roleArn)}`,
+    );
+  }
+
+  const prefixTemplate =
+    optionalString(request, 'S3UrlPrefix', 'ExportJobRequest.S3UrlPrefix') ?? defaults.S3UrlPrefix;
+  if (prefixTemplate === undefined) {
+    fail(
+      'ExportJobRequest.S3UrlPrefix',
+      'is required: the input has none and the stage configures no default prefix',
+    );
+  }
+  checkS3UrlPrefix(prefixTemplate, 'ExportJobRequest.S3UrlPrefix');
+
+  const segmentId = optionalString(request, 'SegmentId', 'ExportJobRequest.SegmentId');
+  if (segmentId !== undefined && !SEGMENT_ID.test(segmentId)) {
+    fail(
+      'ExportJobRequest.SegmentId',
+      `must be a segment id (letters, digits, - _ .; at most 64), got ${describe(segmentId)}`,
+    );
+  }
+  const segmentVersion = request.SegmentVersion;
+  if (segmentVersion !== undefined) {
+    if (typeof segmentVersion !== 'number' || !Number.isInteger(segmentVersion) || segmentVersion < 1) {
+      fail('ExportJobRequest.SegmentVersion', `must be a positive integer, got ${describe(segmentVersion)}`);
+    }
+    if (segmentId === undefined) {
+      fail('ExportJobRequest.SegmentVersion', 'is only allowed together with ExportJobRequest.SegmentId');
+    }
+  }
+
+  const s3UrlPrefix = resolveS3UrlPrefix(prefixTemplate, {
+    ApplicationId: applicationId,
+    SegmentId: segmentId,
+    SegmentVersion: segmentVersion as number | undefined,
+    ScheduledTime: scheduledTime,
+  });
+  // The resolved prefix must still be a valid S3 URL (a placeholder may have made it too long).
+  checkS3UrlPrefix(s3UrlPrefix, 'ExportJobRequest.S3UrlPrefix');
+
+  return {
+    ApplicationId: applicationId,
+    ExportJobRequest: {
+      RoleArn: roleArn,
+      S3UrlPrefix: s3UrlPrefix,
+      ...(segmentId === undefined ? {} : { SegmentId: segmentId }),
+      ...(segmentVersion === undefined ? {} : { SegmentVersion: segmentVersion as number }),
+    },
+    ScheduledTime: scheduledTime.toISOString(),
+  };
+}

@@ -1,0 +1,58 @@
+/**
+ * The S3 prefix template. Placeholders are resolved from the execution input
+ * only (never from the execution name or the clock), so two deliveries of the
+ * same scheduled run resolve to the same prefix: that is what lets
+ * create-export-job recognise a job it already created for this run.
+ */
+
+/** Placeholders an S3UrlPrefix template may use, and what each becomes. */
+export const S3_PREFIX_PLACEHOLDERS = {
+  ApplicationId: 'the application id',
+  SegmentId: 'the segment id, or "all-endpoints" without a segment',
+  SegmentVersion: 'the segment version, or "latest"',
+  date: 'the scheduled date, YYYY-MM-DD (UTC)',
+  year: 'the scheduled year, YYYY',
+  month: 'the scheduled month, MM',
+  day: 'the scheduled day, DD',
+  hour: 'the scheduled hour, HH (UTC)',
+  timestamp: 'the scheduled time, YYYYMMDDTHHMMSSZ',
+} as const;
+
+export type S3PrefixPlaceholder = keyof typeof S3_PREFIX_PLACEHOLDERS;
+
+const PLACEHOLDER = /\{([^{}]*)\}/g;
+
+/** Names of placeholders in `template` that are not known, in order of appearance. */
+export function unknownPlaceholders(template: string): string[] {
+  return [...template.matchAll(PLACEHOLDER)]
+    .map((m) => m[1] ?? '')
+    .filter((name) => !(name in S3_PREFIX_PLACEHOLDERS));
+}
+
+export interface PrefixValues {
+  ApplicationId: string;
+  SegmentId?: string | undefined;
+  SegmentVersion?: number | undefined;
+  ScheduledTime: Date;
+}
+
+/** Resolves every placeholder; callers validate with {@link unknownPlaceholders} first. */
+export function resolveS3UrlPrefix(template: string, values: PrefixValues): string {
+  const iso = values.ScheduledTime.toISOString();
+  const [date = '', time = ''] = iso.split('T');
+  const [year = '', month = '', day = ''] = date.split('-');
+  const resolved: Record<S3PrefixPlaceholder, string> = {
+    ApplicationId: values.ApplicationId,
+    SegmentId: values.SegmentId ?? 'all-endpoints',
+    SegmentVersion: values.SegmentVersion === undefined ? 'latest' : String(values.SegmentVersion),
+    date,
+    year,
+    month,
+    day,
+    hour: time.slice(0, 2),
+    timestamp: `${date.replaceAll('-', '')}T${time.slice(0, 8).replaceAll(':', '')}Z`,
+  };
+  return template.replace(PLACEHOLDER, (whole, name: string) =>
+    name in resolved ? resolved[name as S3PrefixPlaceholder] : whole,
+  );
+}

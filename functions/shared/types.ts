@@ -1,0 +1,167 @@
+/**
+ * The data that flows through the export workflow. These shapes are the contract
+ * between `statemachine/export-workflow.asl.json` and the three functions: the
+ * ASL reads `$.job.JobStatus`, `$.poll.waitSeconds`, `$.poll.deadlinePassed`,
+ * `$.poll.checks` and `$.summary.status` from them.
+ */
+
+/** Pinpoint export job statuses; only COMPLETED and FAILED are terminal. */
+export const JOB_STATUSES = [
+  'CREATED',
+  'PREPARING_FOR_INITIALIZATION',
+  'INITIALIZING',
+  'PROCESSING',
+  'PENDING_JOB',
+  'COMPLETING',
+  'COMPLETED',
+  'FAILING',
+  'FAILED',
+] as const;
+export type JobStatus = (typeof JOB_STATUSES)[number];
+
+/** The Pinpoint part of the execution input, mirroring `CreateExportJob`'s `ExportJobRequest`. */
+export interface ExportJobRequestInput {
+  RoleArn?: string;
+  S3UrlPrefix?: string;
+  SegmentId?: string;
+  SegmentVersion?: number;
+}
+
+/** What a schedule or an operator sends to the state machine. */
+export interface ExecutionInput {
+  ApplicationId: string;
+  ExportJobRequest?: ExportJobRequestInput;
+  /** ISO 8601; the schedule's `<aws.scheduler.scheduled-time>`. Defaults to the execution's start. */
+  ScheduledTime?: string;
+}
+
+/** The validated, completed request: stage defaults filled, S3 prefix template resolved. */
+export interface ResolvedExportRequest {
+  ApplicationId: string;
+  ExportJobRequest: {
+    RoleArn: string;
+    S3UrlPrefix: string;
+    SegmentId?: string;
+    SegmentVersion?: number;
+  };
+  ScheduledTime: string;
+}
+
+/** How the execution was started. */
+export type Trigger = 'schedule' | 'manual' | 'other';
+
+/** Identity of the Step Functions execution, from the Context Object (`$$.Execution`). */
+export interface ExecutionRef {
+  Id: string;
+  Name: string;
+  StartTime: string;
+}
+
+/** Execution identity plus what started it. */
+export interface ExecutionInfo extends ExecutionRef {
+  Trigger: Trigger;
+}
+
+/** The export job as last seen. Failures are left out on purpose: they can exceed Step Functions' 256 KB payload limit, so publish-summary reads them itself. */
+export interface JobSnapshot {
+  Id: string;
+  JobStatus: JobStatus;
+  CreationDate: string;
+  CompletionDate?: string;
+  TotalPieces?: number;
+  CompletedPieces?: number;
+  FailedPieces?: number;
+  TotalProcessed?: number;
+  TotalFailures?: number;
+  /** True when an existing job for the same run was found and reused instead of creating one. */
+  Reused: boolean;
+}
+
+/** Poll-loop bookkeeping carried from one status check to the next. */
+export interface PollState {
+  /** Status checks made so far (GetExportJob calls by get-export-job-status). */
+  checks: number;
+  /** Seconds the Wait state waits before the next check (integer ≥ 1). */
+  waitSeconds: number;
+  /** ISO 8601 time after which the run stops waiting and reports TIMED_OUT. */
+  deadline: string;
+  deadlinePassed: boolean;
+  /** When the job status last changed or progress was last seen to move (ISO 8601). */
+  lastProgressAt: string;
+  /** CompletedPieces + FailedPieces at the last check, to detect progress. */
+  lastPiecesDone: number;
+  /** Status seen at the previous check, to report changes. */
+  lastStatus: JobStatus;
+}
+
+/** The workflow's state between tasks (output of create-export-job and get-export-job-status). */
+export interface RunState {
+  execution: ExecutionInfo;
+  request: ResolvedExportRequest;
+  job: JobSnapshot;
+  poll: PollState;
+}
+
+/** Input of the CreateExportJob task (built by the ASL's Parameters). */
+export interface CreateExportJobEvent {
+  Input: unknown;
+  Execution: ExecutionRef;
+}
+
+/** Input of the GetExportJobStatus task: the run state as is. */
+export type GetExportJobStatusEvent = RunState;
+
+/** Error caught by a Catch with `ResultPath: $.error`. */
+export interface CaughtError {
+  Error: string;
+  Cause?: string;
+}
+
+/** Input of the PublishSummary task (built by the ASL's Parameters). */
+export interface PublishSummaryEvent {
+  /** The state at the moment of PublishSummary: a RunState, or whatever the failed task had plus `error`. */
+  Run: Partial<RunState> & { error?: CaughtError } & Record<string, unknown>;
+  Execution: ExecutionRef & { Input: unknown };
+}
+
+export type SummaryStatus = 'COMPLETED' | 'FAILED' | 'TIMED_OUT' | 'ERROR';
+
+/** The summary subscribers receive (the structured form). */
+export interface ExportSummary {
+  status: SummaryStatus;
+  /** One line a person reads at a glance. */
+  headline: string;
+  stage: string;
+  applicationId: string | null;
+  segmentId: string | null;
+  segmentVersion: number | null;
+  jobId: string | null;
+  jobStatus: JobStatus | null;
+  jobReused: boolean;
+  s3UrlPrefix: string | null;
+  TotalProcessed: number | null;
+  TotalFailures: number | null;
+  Failures: string[];
+  /** How many Failures entries were left out to fit SNS's message limit (Pinpoint keeps at most 100). */
+  failuresOmitted: number;
+  TotalPieces: number | null;
+  CompletedPieces: number | null;
+  FailedPieces: number | null;
+  creationDate: string | null;
+  completionDate: string | null;
+  durationSeconds: number | null;
+  statusChecks: number;
+  scheduledTime: string | null;
+  execution: { id: string; name: string; startTime: string; trigger: Trigger };
+  /** For ERROR: what failed, and what an operator should do. */
+  error: { name: string; message: string; advice: string } | null;
+}
+
+/** What publish-summary returns to the state machine. */
+export interface PublishSummaryResult {
+  status: SummaryStatus;
+  messageId: string;
+  subject: string;
+  /** For the ExportFailed Fail state's ErrorPath/CausePath. */
+  failure: { error: string; cause: string } | null;
+}

@@ -1,0 +1,194 @@
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { type RunOptions, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
+import { bindLambda, type InvocationStats, type LambdaHandler } from './lambda-binding.ts';
+
+/*
+ * Runs statemachine/export-workflow.asl.json — the file that is deployed — in
+ * aws-local-stepfunctions, each Task bound to the real handler in-process.
+ */
+
+/** An event of the local engine's execution log (the package does not export the type). */
+export type EventLog = Awaited<ReturnType<ReturnType<StateMachine['run']>['eventLogs']['next']>>['value'] & {
+  type: string;
+  timestamp: number;
+};
+
+export const ASL_PATH = fileURLToPath(new URL('../statemachine/export-workflow.asl.json', import.meta.url));
+
+/** The Task states and the function each runs (the function key in serverless.yml). */
+export const TASK_FUNCTIONS = {
+  CreateExportJob: 'create-export-job',
+  GetExportJobStatus: 'get-export-job-status',
+  PublishSummary: 'publish-summary',
+} as const;
+export type TaskState = keyof typeof TASK_FUNCTIONS;
+
+/** The placeholder each function's ARN fills, as in serverless.yml's DefinitionSubstitutions. */
+export const FUNCTION_PLACEHOLDERS: Record<TaskState, string> = {
+  CreateExportJob: 'CreateExportJobFunctionArn',
+  GetExportJobStatus: 'GetExportJobStatusFunctionArn',
+  PublishSummary: 'PublishSummaryFunctionArn',
+};
+
+/** Reserved concurrency as deployed (see serverless.yml): creates are serialized. */
+export const RESERVED_CONCURRENCY: Partial<Record<TaskState, number>> = { CreateExportJob: 1 };
+
+/** Loads the ASL file and substitutes `${Name}` placeholders; an unbound placeholder is an error. */
+export function loadDefinition(substitutions: Record<string, string>): StateMachineDefinition {
+  const text = readFileSync(ASL_PATH, 'utf8').replace(/\$\{([^}]+)\}/g, (_, name: string) => {
+    const value = substitutions[name];
+    if (value === undefined) throw new Error(`ASL placeholder \${${name}} has no substitution`);
+    return value;
+  });
+  return JSON.parse(text) as StateMachineDefinition;
+}
+
+export function localFunctionArn(functionName: string): string {
+  return `arn:aws:lambda:us-east-1:000000000000:function:pinpoint-export-orchestrator-local-${functionName}`;
+}
+
+export function localSubstitutions(): Record<string, string> {
+  return Object.fromEntries(
+    (Object.keys(TASK_FUNCTIONS) as TaskState[]).map((state) => [
+      FUNCTION_PLACEHOLDERS[state],
+      localFunctionArn(TASK_FUNCTIONS[state]),
+    ]),
+  );
+}
+
+/** Loads the three real handlers. Config is read at module load, so set process.env first. */
+export async function loadHandlers(): Promise<Record<TaskState, LambdaHandler>> {
+  const [create, status, publish] = await Promise.all([
+    import('../functions/create-export-job/handler.ts'),
+    import('../functions/get-export-job-status/handler.ts'),
+    import('../functions/publish-summary/handler.ts'),
+  ]);
+  return {
+    CreateExportJob: create.handler as unknown as LambdaHandler,
+    GetExportJobStatus: status.handler as unknown as LambdaHandler,
+    PublishSummary: publish.handler as unknown as LambdaHandler,
+  };
+}
+
+export interface WorkflowOptions {
+  handlers: Record<TaskState, LambdaHandler>;
+  /** Execution name; default `local-<uuid>`. */
+  name?: string;
+  /** Override Wait state durations (ms), e.g. `{ WaitForExportJob: 0 }` in tests. */
+  waitTimeOverrides?: Record<string, number>;
+  /** Override Retry intervals (ms) per state, e.g. `{ CreateExportJob: 0 }` in tests. */
+  retryIntervalOverrides?: Record<string, number | number[]>;
+  /** Called before each Lambda invocation; throw to inject a Lambda service fault. */
+  beforeInvoke?: (functionName: string) => void;
+  /** Called with each result of a task (for progress output). */
+  onTaskResult?: (state: TaskState, result: unknown) => void;
+  /** Called with each engine event as it happens. */
+  onEvent?: (event: EventLog) => void;
+}
+
+export interface WorkflowExecution {
+  executionArn: string;
+  name: string;
+  result: Promise<WorkflowResult>;
+  abort: () => void;
+  stats: Record<TaskState, InvocationStats>;
+}
+
+export interface WorkflowResult {
+  status: 'SUCCEEDED' | 'FAILED';
+  output?: unknown;
+  error?: string;
+  cause?: string;
+  events: EventLog[];
+}
+
+export const LOCAL_STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:000000000000:stateMachine:pinpoint-export-orchestrator-local';
+
+/**
+ * Bindings with their per-function state (reserved concurrency) shared by
+ * every execution started with them: like one deployed stack.
+ */
+export function bindHandlers(options: Pick<WorkflowOptions, 'handlers' | 'beforeInvoke' | 'onTaskResult'>) {
+  const bindings = {} as Record<TaskState, ReturnType<typeof bindLambda>>;
+  for (const state of Object.keys(TASK_FUNCTIONS) as TaskState[]) {
+    bindings[state] = bindLambda(options.handlers[state], {
+      functionName: `pinpoint-export-orchestrator-local-${TASK_FUNCTIONS[state]}`,
+      ...(RESERVED_CONCURRENCY[state] === undefined ? {} : { reservedConcurrency: RESERVED_CONCURRENCY[state] }),
+      ...(options.beforeInvoke ? { beforeInvoke: options.beforeInvoke } : {}),
+    });
+  }
+  const overrides = Object.fromEntries(
+    (Object.keys(bindings) as TaskState[]).map((state) => [
+      state,
+      async (input: unknown) => {
+        const result = await bindings[state].invoke(input);
+        options.onTaskResult?.(state, result);
+        return result;
+      },
+    ]),
+  );
+  const stats = Object.fromEntries(
+    (Object.keys(bindings) as TaskState[]).map((state) => [state, bindings[state].stats]),
+  ) as Record<TaskState, InvocationStats>;
+  return { overrides, stats };
+}
+
+/** Starts one execution of the workflow on the local engine. */
+export function startExecution(
+  input: unknown,
+  options: WorkflowOptions,
+  shared?: ReturnType<typeof bindHandlers>,
+): WorkflowExecution {
+  const stateMachine = new StateMachine(loadDefinition(localSubstitutions()), {
+    validationOptions: { checkArn: true, checkPaths: true },
+  });
+  const bound = shared ?? bindHandlers(options);
+  const name = options.name ?? `local-${randomUUID()}`;
+  const executionArn = `${LOCAL_STATE_MACHINE_ARN.replace(':stateMachine:', ':execution:')}:${name}`;
+  const startTime = new Date().toISOString();
+  const execution = stateMachine.run(input as never, {
+    overrides: {
+      taskResourceLocalHandlers: bound.overrides as never,
+      ...(options.waitTimeOverrides ? { waitTimeOverrides: options.waitTimeOverrides } : {}),
+      ...(options.retryIntervalOverrides ? { retryIntervalOverrides: options.retryIntervalOverrides } : {}),
+    },
+    context: {
+      Execution: {
+        Id: executionArn,
+        Name: name,
+        StartTime: startTime,
+        Input: input,
+        RoleArn: 'arn:aws:iam::000000000000:role/pinpoint-export-orchestrator-local-states',
+      },
+      StateMachine: { Id: LOCAL_STATE_MACHINE_ARN, Name: 'pinpoint-export-orchestrator-local' },
+    } as never,
+  });
+  const events: EventLog[] = [];
+  const collecting = (async () => {
+    for await (const event of execution.eventLogs) {
+      events.push(event);
+      options.onEvent?.(event);
+    }
+  })();
+  const result = (async (): Promise<WorkflowResult> => {
+    try {
+      const output = await execution.result;
+      await collecting;
+      return { status: 'SUCCEEDED', output, events };
+    } catch (error) {
+      await collecting.catch(() => undefined);
+      const failed = events.find((e) => e.type === 'ExecutionFailed') as
+        | { Error: string; Cause: unknown }
+        | undefined;
+      return {
+        status: 'FAILED',
+        error: failed?.Error ?? (error as Error).name,
+        cause: String(failed?.Cause ?? (error as Error).message),
+        events,
+      };
+    }
+  })();
+  return { executionArn, name, result, abort: execution.abort, stats: bound.stats };
+}
