@@ -74,7 +74,14 @@ const FIRST = ['ana', 'ben', 'chen', 'dara', 'eli', 'fatima', 'goro', 'hana', 'i
 const CITIES = [
   { City: 'Seattle', Country: 'US', Region: 'WA', PostalCode: '98101', Latitude: 47.61, Longitude: -122.33 },
   { City: 'Berlin', Country: 'DE', Region: 'BE', PostalCode: '10115', Latitude: 52.52, Longitude: 13.4 },
-  { City: 'São Paulo', Country: 'BR', Region: 'SP', PostalCode: '01000-000', Latitude: -23.55, Longitude: -46.63 },
+  {
+    City: 'São Paulo',
+    Country: 'BR',
+    Region: 'SP',
+    PostalCode: '01000-000',
+    Latitude: -23.55,
+    Longitude: -46.63,
+  },
   { City: 'Tokyo', Country: 'JP', Region: '13', PostalCode: '100-0001', Latitude: 35.68, Longitude: 139.69 },
   { City: 'Nairobi', Country: 'KE', Region: '30', PostalCode: '00100', Latitude: -1.29, Longitude: 36.82 },
 ];
@@ -111,7 +118,11 @@ export type GeneratedEndpoint =
 const BASE_DATE = Date.UTC(2024, 0, 1);
 
 /** Generates endpoint `index` of an application; pure and deterministic. */
-export function generateEndpoint(applicationId: string, index: number, malformedEvery: number): GeneratedEndpoint {
+export function generateEndpoint(
+  applicationId: string,
+  index: number,
+  malformedEvery: number,
+): GeneratedEndpoint {
   const random = mulberry32(hash32(`${applicationId}:${index}`));
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
   const id = `ep-${index.toString().padStart(8, '0')}`;

@@ -237,7 +237,10 @@ export function writeJobFiles(job: ExportJobRecord, dataDir: string): Promise<vo
         const generated = generateEndpoint(job.applicationId, index, job.malformedEvery);
         if (generated.ok) lines.push(JSON.stringify(generated.endpoint));
       }
-      const file = join(dir, `part-${String(p + 1).padStart(5, '0')}-of-${String(total).padStart(5, '0')}.json.gz`);
+      const file = join(
+        dir,
+        `part-${String(p + 1).padStart(5, '0')}-of-${String(total).padStart(5, '0')}.json.gz`,
+      );
       await writeFile(file, await gzipAsync(lines.length > 0 ? `${lines.join('\n')}\n` : ''));
       job.files.push(file);
     }

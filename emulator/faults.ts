@@ -162,7 +162,8 @@ function validateRule(input: unknown): FaultRule {
     throw new TypeError("fault rule service must be 'pinpoint', 'sns' or '*'");
   }
   for (const key of ['operation', 'applicationId', 'message'] as const) {
-    if (rule[key] !== undefined && typeof rule[key] !== 'string') throw new TypeError(`fault rule ${key} must be a string`);
+    if (rule[key] !== undefined && typeof rule[key] !== 'string')
+      throw new TypeError(`fault rule ${key} must be a string`);
   }
   for (const key of ['delayMs', 'pendingSeconds', 'failedPieces'] as const) {
     const value = rule[key];
@@ -170,10 +171,14 @@ function validateRule(input: unknown): FaultRule {
       throw new TypeError(`fault rule ${key} must be a number >= 0`);
     }
   }
-  if (rule.count != null && (typeof rule.count !== 'number' || !Number.isInteger(rule.count) || rule.count < 1)) {
+  if (
+    rule.count != null &&
+    (typeof rule.count !== 'number' || !Number.isInteger(rule.count) || rule.count < 1)
+  ) {
     throw new TypeError('fault rule count must be an integer >= 1 (or omitted for forever)');
   }
-  if (rule.kind === 'delay' && rule.delayMs === undefined) throw new TypeError('fault rule delayMs is required for delay');
+  if (rule.kind === 'delay' && rule.delayMs === undefined)
+    throw new TypeError('fault rule delayMs is required for delay');
   if (rule.kind === 'job-pending' && rule.pendingSeconds === undefined) {
     throw new TypeError('fault rule pendingSeconds is required for job-pending');
   }

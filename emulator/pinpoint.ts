@@ -14,7 +14,14 @@
 
 import { randomBytes } from 'node:crypto';
 import { seededSegments } from './dataset.ts';
-import { createJobRecord, type ExportDefinition, type ExportJobRecord, isTerminal, parseS3Url, writeJobFiles } from './export-jobs.ts';
+import {
+  createJobRecord,
+  type ExportDefinition,
+  type ExportJobRecord,
+  isTerminal,
+  parseS3Url,
+  writeJobFiles,
+} from './export-jobs.ts';
 import type { FaultController } from './faults.ts';
 import { type HttpResult, pinpointErrors, pinpointJson } from './protocol.ts';
 import type { ApplicationRecord, EmulatorState } from './state.ts';
@@ -50,7 +57,11 @@ type RouteResult = { route: PinpointRoute } | { methodNotAllowed: true; applicat
 
 const ROUTES: { pattern: RegExp; keys: (keyof PinpointRoute)[]; methods: Record<string, string> }[] = [
   { pattern: /^\/v1\/apps$/, keys: [], methods: { GET: 'GetApps', POST: 'CreateApp' } },
-  { pattern: /^\/v1\/apps\/([^/]+)$/, keys: ['applicationId'], methods: { GET: 'GetApp', DELETE: 'DeleteApp' } },
+  {
+    pattern: /^\/v1\/apps\/([^/]+)$/,
+    keys: ['applicationId'],
+    methods: { GET: 'GetApp', DELETE: 'DeleteApp' },
+  },
   {
     pattern: /^\/v1\/apps\/([^/]+)\/jobs\/export$/,
     keys: ['applicationId'],
@@ -94,7 +105,11 @@ export function routePinpoint(method: string, path: string): RouteResult {
       params[key] = decodeURIComponent(match[i + 1]!);
     });
     const operation = methods[method];
-    if (!operation) return { methodNotAllowed: true, ...(params.applicationId ? { applicationId: params.applicationId } : {}) };
+    if (!operation)
+      return {
+        methodNotAllowed: true,
+        ...(params.applicationId ? { applicationId: params.applicationId } : {}),
+      };
     return { route: { operation, ...params } };
   }
   return undefined;
@@ -113,7 +128,11 @@ export function endOfSupportMessage(applicationId: string): string {
 }
 
 /** Makes an application record with the seeded segments. */
-export function newApplication(ctx: Pick<PinpointContext, 'region' | 'now'>, id: string, name: string): ApplicationRecord {
+export function newApplication(
+  ctx: Pick<PinpointContext, 'region' | 'now'>,
+  id: string,
+  name: string,
+): ApplicationRecord {
   return {
     id,
     name,
@@ -140,7 +159,11 @@ export async function handlePinpoint(
     case 'GetApps': {
       const apps = [...state.applications.values()];
       const { items, nextToken } = paginate(apps, query, 100);
-      return pinpointJson(200, { Item: items.map(appResponse), ...(nextToken ? { NextToken: nextToken } : {}) }, requestId);
+      return pinpointJson(
+        200,
+        { Item: items.map(appResponse), ...(nextToken ? { NextToken: nextToken } : {}) },
+        requestId,
+      );
     }
     case 'CreateApp': {
       const request = parseBody(body);
@@ -196,14 +219,20 @@ export async function handlePinpoint(
       );
     }
     case 'GetSegments':
-      return pinpointJson(200, { Item: app.segments.map((s) => segmentResponse(ctx, app, s.id, s.latestVersion)) }, requestId);
+      return pinpointJson(
+        200,
+        { Item: app.segments.map((s) => segmentResponse(ctx, app, s.id, s.latestVersion)) },
+        requestId,
+      );
     case 'GetSegment': {
       const segment = findSegment(app, route.segmentId!);
       return pinpointJson(200, segmentResponse(ctx, app, segment.id, segment.latestVersion), requestId);
     }
     case 'GetSegmentVersions': {
       const segment = findSegment(app, route.segmentId!);
-      const versions = Array.from({ length: segment.latestVersion }, (_, i) => segmentResponse(ctx, app, segment.id, i + 1));
+      const versions = Array.from({ length: segment.latestVersion }, (_, i) =>
+        segmentResponse(ctx, app, segment.id, i + 1),
+      );
       return pinpointJson(200, { Item: versions }, requestId);
     }
     case 'GetSegmentVersion': {
@@ -219,7 +248,12 @@ export async function handlePinpoint(
   }
 }
 
-async function createExportJob(ctx: PinpointContext, app: ApplicationRecord, body: string, requestId: string) {
+async function createExportJob(
+  ctx: PinpointContext,
+  app: ApplicationRecord,
+  body: string,
+  requestId: string,
+) {
   const request = parseBody(body);
   const { RoleArn, S3UrlPrefix, SegmentId, SegmentVersion } = request;
   if (RoleArn === undefined || RoleArn === null || RoleArn === '') {
@@ -229,7 +263,9 @@ async function createExportJob(ctx: PinpointContext, app: ApplicationRecord, bod
     throw pinpointErrors.badRequest('Missing required parameter: S3UrlPrefix');
   }
   if (typeof RoleArn !== 'string' || !ROLE_ARN.test(RoleArn)) {
-    throw pinpointErrors.badRequest(`Invalid RoleArn: ${String(RoleArn)}. Expected arn:aws:iam::<account-id>:role/<role-name>`);
+    throw pinpointErrors.badRequest(
+      `Invalid RoleArn: ${String(RoleArn)}. Expected arn:aws:iam::<account-id>:role/<role-name>`,
+    );
   }
   if (typeof S3UrlPrefix !== 'string' || !parseS3Url(S3UrlPrefix)) {
     throw pinpointErrors.badRequest(
@@ -237,7 +273,9 @@ async function createExportJob(ctx: PinpointContext, app: ApplicationRecord, bod
     );
   }
   if (S3UrlPrefix.split('/').includes('..')) {
-    throw pinpointErrors.badRequest(`Invalid S3UrlPrefix: ${S3UrlPrefix}. Path segments '..' are not allowed`);
+    throw pinpointErrors.badRequest(
+      `Invalid S3UrlPrefix: ${S3UrlPrefix}. Path segments '..' are not allowed`,
+    );
   }
   if (SegmentId !== undefined && SegmentId !== null && typeof SegmentId !== 'string') {
     throw pinpointErrors.badRequest('Invalid SegmentId: must be a string');
@@ -296,12 +334,18 @@ async function createExportJob(ctx: PinpointContext, app: ApplicationRecord, bod
   ctx.state.jobs.push(job);
   // create-then-500: the job exists, but the caller never learns its id (a lost response).
   const lost = ctx.faults.take(context, ['create-then-500'], true)[0];
-  if (lost) throw Object.assign(pinpointErrors.internal(lost.message ?? 'Internal server error'), { fault: lost.kind });
+  if (lost)
+    throw Object.assign(pinpointErrors.internal(lost.message ?? 'Internal server error'), {
+      fault: lost.kind,
+    });
   return pinpointJson(202, ctx.state.view(job), requestId);
 }
 
 /** Writes files of jobs that reached a terminal status, before their status is reported. */
-export async function settle(ctx: Pick<PinpointContext, 'now' | 'dataDir'>, jobs: ExportJobRecord[]): Promise<void> {
+export async function settle(
+  ctx: Pick<PinpointContext, 'now' | 'dataDir'>,
+  jobs: ExportJobRecord[],
+): Promise<void> {
   const now = ctx.now();
   await Promise.all(jobs.filter((job) => isTerminal(job, now)).map((job) => writeJobFiles(job, ctx.dataDir)));
 }
@@ -316,14 +360,19 @@ function parseBody(body: string): Record<string, unknown> {
   if (body.trim() === '') return {};
   try {
     const parsed: unknown = JSON.parse(body);
-    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
+    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed))
+      return parsed as Record<string, unknown>;
   } catch {
     // fall through: answered as BadRequest below, like any body Pinpoint cannot read
   }
   throw pinpointErrors.badRequest('Invalid request body: expected a JSON object');
 }
 
-function paginate<T>(items: T[], query: URLSearchParams, defaultSize: number): { items: T[]; nextToken?: string } {
+function paginate<T>(
+  items: T[],
+  query: URLSearchParams,
+  defaultSize: number,
+): { items: T[]; nextToken?: string } {
   const sizeText = query.get('page-size');
   const size = sizeText === null ? defaultSize : Number(sizeText);
   if (!Number.isInteger(size) || size < 1 || size > 1000) {
@@ -351,7 +400,12 @@ function appResponse(app: ApplicationRecord) {
   return { Arn: app.arn, Id: app.id, Name: app.name, tags: app.tags, CreationDate: app.creationDate };
 }
 
-function segmentResponse(ctx: Pick<PinpointContext, 'region'>, app: ApplicationRecord, segmentId: string, version: number) {
+function segmentResponse(
+  ctx: Pick<PinpointContext, 'region'>,
+  app: ApplicationRecord,
+  segmentId: string,
+  version: number,
+) {
   const segment = app.segments.find((s) => s.id === segmentId)!;
   return {
     ApplicationId: app.id,
@@ -365,4 +419,3 @@ function segmentResponse(ctx: Pick<PinpointContext, 'region'>, app: ApplicationR
     Dimensions: {},
   };
 }
-

@@ -94,7 +94,10 @@ const SNS_NS = 'http://sns.amazonaws.com/doc/2010-03-31/';
 
 /** Escapes text for XML element content. */
 export function xmlEscape(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&${{ '&': 'amp', '<': 'lt', '>': 'gt', '"': 'quot', "'": 'apos' }[c]};`);
+  return text.replace(
+    /[&<>"']/g,
+    (c) => `&${{ '&': 'amp', '<': 'lt', '>': 'gt', '"': 'quot', "'": 'apos' }[c]};`,
+  );
 }
 
 /** An awsQuery success answer: `<{Action}Response><{Action}Result>…</…><ResponseMetadata/></…>`. */

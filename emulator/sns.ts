@@ -48,7 +48,11 @@ export function snsAction(params: URLSearchParams): string {
 }
 
 /** Handles one SNS request; throws SnsError for error answers. */
-export async function handleSns(ctx: SnsContext, params: URLSearchParams, requestId: string): Promise<HttpResult> {
+export async function handleSns(
+  ctx: SnsContext,
+  params: URLSearchParams,
+  requestId: string,
+): Promise<HttpResult> {
   const action = snsAction(params);
   switch (action) {
     case 'Publish':
@@ -92,14 +96,24 @@ export async function handleSns(ctx: SnsContext, params: URLSearchParams, reques
     case 'Subscribe': {
       const topic = findTopic(ctx, params.get('TopicArn'));
       const protocol = params.get('Protocol') ?? '';
-      if (!['email', 'email-json', 'sqs', 'lambda', 'http', 'https', 'sms', 'application', 'firehose'].includes(protocol)) {
-        throw snsErrors.invalidParameter('Invalid parameter: Amazon SNS does not support this protocol string');
+      if (
+        !['email', 'email-json', 'sqs', 'lambda', 'http', 'https', 'sms', 'application', 'firehose'].includes(
+          protocol,
+        )
+      ) {
+        throw snsErrors.invalidParameter(
+          'Invalid parameter: Amazon SNS does not support this protocol string',
+        );
       }
       const endpoint = params.get('Endpoint') ?? '';
       // Confirmed at once: nothing is delivered locally, so a pending confirmation would only get in the way.
       const subscription = { arn: `${topic.arn}:${randomUUID()}`, protocol, endpoint };
       topic.subscriptions.push(subscription);
-      return snsResult(action, `<SubscriptionArn>${xmlEscape(subscription.arn)}</SubscriptionArn>`, requestId);
+      return snsResult(
+        action,
+        `<SubscriptionArn>${xmlEscape(subscription.arn)}</SubscriptionArn>`,
+        requestId,
+      );
     }
     case 'ListSubscriptionsByTopic': {
       const topic = findTopic(ctx, params.get('TopicArn'));
@@ -132,7 +146,10 @@ function findTopic(ctx: SnsContext, arn: string | null): TopicRecord {
 export function parseMessageAttributes(params: URLSearchParams): Record<string, MessageAttribute> {
   const entries = new Map<string, { name?: string; value: Partial<MessageAttribute> }>();
   for (const [key, value] of params) {
-    const match = /^MessageAttributes\.entry\.(\d+)\.(Name|Value\.DataType|Value\.StringValue|Value\.BinaryValue)$/.exec(key);
+    const match =
+      /^MessageAttributes\.entry\.(\d+)\.(Name|Value\.DataType|Value\.StringValue|Value\.BinaryValue)$/.exec(
+        key,
+      );
     if (!match) continue;
     const entry = entries.get(match[1]!) ?? { value: {} };
     if (match[2] === 'Name') entry.name = value;
@@ -143,9 +160,12 @@ export function parseMessageAttributes(params: URLSearchParams): Record<string, 
   }
   const attributes: Record<string, MessageAttribute> = {};
   for (const { name, value } of entries.values()) {
-    if (!name) throw snsErrors.invalidParameter('Invalid parameter: MessageAttributes: attribute name is missing');
+    if (!name)
+      throw snsErrors.invalidParameter('Invalid parameter: MessageAttributes: attribute name is missing');
     if (name.length > 256 || /^(AWS\.|Amazon\.)/i.test(name) || !/^[A-Za-z0-9_.-]+$/.test(name)) {
-      throw snsErrors.invalidParameter(`Invalid parameter: MessageAttributes: invalid attribute name ${name}`);
+      throw snsErrors.invalidParameter(
+        `Invalid parameter: MessageAttributes: invalid attribute name ${name}`,
+      );
     }
     const dataType = value.DataType;
     if (!dataType || !/^(String|Number|Binary)(\.[A-Za-z0-9_.-]+)?$/.test(dataType)) {
@@ -178,7 +198,9 @@ export function parseMessageAttributes(params: URLSearchParams): Record<string, 
         );
       }
     }
-    attributes[name] = isBinary ? { DataType: dataType, BinaryValue: raw } : { DataType: dataType, StringValue: raw };
+    attributes[name] = isBinary
+      ? { DataType: dataType, BinaryValue: raw }
+      : { DataType: dataType, StringValue: raw };
   }
   return attributes;
 }
@@ -199,15 +221,20 @@ export function subjectProblem(subject: string): string | undefined {
 
 async function publish(ctx: SnsContext, params: URLSearchParams, requestId: string): Promise<HttpResult> {
   if (params.get('PhoneNumber')) {
-    throw snsErrors.invalidParameter('Invalid parameter: PhoneNumber (SMS is not supported by this emulator)');
+    throw snsErrors.invalidParameter(
+      'Invalid parameter: PhoneNumber (SMS is not supported by this emulator)',
+    );
   }
   const arn = params.get('TopicArn') ?? params.get('TargetArn');
   if (!arn) {
-    throw snsErrors.invalidParameter('Invalid parameter: TopicArn or TargetArn Reason: no value for required parameter');
+    throw snsErrors.invalidParameter(
+      'Invalid parameter: TopicArn or TargetArn Reason: no value for required parameter',
+    );
   }
   const topic = findTopic(ctx, arn);
   const message = params.get('Message');
-  if (message === null || message === '') throw snsErrors.invalidParameter('Invalid parameter: Empty message');
+  if (message === null || message === '')
+    throw snsErrors.invalidParameter('Invalid parameter: Empty message');
   const subject = params.get('Subject');
   if (subject !== null) {
     const problem = subjectProblem(subject);
@@ -220,10 +247,18 @@ async function publish(ctx: SnsContext, params: URLSearchParams, requestId: stri
     try {
       parsed = JSON.parse(message);
     } catch {
-      throw snsErrors.invalidParameter('Invalid parameter: Message Structure - JSON message body failed to parse');
+      throw snsErrors.invalidParameter(
+        'Invalid parameter: Message Structure - JSON message body failed to parse',
+      );
     }
-    if (typeof parsed !== 'object' || parsed === null || typeof (parsed as { default?: unknown }).default !== 'string') {
-      throw snsErrors.invalidParameter('Invalid parameter: Message Structure - No default entry in JSON message body');
+    if (
+      typeof parsed !== 'object' ||
+      parsed === null ||
+      typeof (parsed as { default?: unknown }).default !== 'string'
+    ) {
+      throw snsErrors.invalidParameter(
+        'Invalid parameter: Message Structure - No default entry in JSON message body',
+      );
     }
   }
   const attributes = parseMessageAttributes(params);

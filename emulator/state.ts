@@ -100,8 +100,9 @@ export class EmulatorState {
 
   /** How many requests were made for an operation (optionally only those answered with `status`). */
   count(operation: string, status?: number): number {
-    return this.requests.filter((r) => r.operation === operation && (status === undefined || r.status === status))
-      .length;
+    return this.requests.filter(
+      (r) => r.operation === operation && (status === undefined || r.status === status),
+    ).length;
   }
 
   /** Messages published to one topic (by name or ARN). */

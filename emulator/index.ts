@@ -1,0 +1,396 @@
+/**
+ * A local Amazon Pinpoint + Amazon SNS emulator speaking the real wire protocols
+ * (Pinpoint restJson1, SNS awsQuery) on one 127.0.0.1 port, so the unmodified
+ * AWS SDK v3 and the AWS CLI (`--endpoint-url`) work against it. Signatures are
+ * accepted without checking: there are no real credentials locally.
+ *
+ * Routing: `/v1/…` is Pinpoint; `POST /` with a form body is SNS; `/_emulator/…`
+ * is the control API (state and faults) for tests and for a separately started
+ * emulator.
+ */
+
+import { createHash } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { type FaultContext, FaultController, type FaultKind, type FaultRule } from './faults.ts';
+import {
+  handlePinpoint,
+  newApplication,
+  PINPOINT_MAX_BODY_BYTES,
+  type PinpointContext,
+  routePinpoint,
+  settle,
+} from './pinpoint.ts';
+import {
+  type HttpResult,
+  newRequestId,
+  PinpointError,
+  pinpointErrorResult,
+  pinpointErrors,
+  SnsError,
+  snsErrorResult,
+  snsErrors,
+} from './protocol.ts';
+import { ensureTopic, handleSns, SNS_MAX_BODY_BYTES, type SnsContext, snsAction } from './sns.ts';
+import { EmulatorState, type RequestLogEntry } from './state.ts';
+
+export { segmentIdFor } from './dataset.ts';
+export { type ExportJobView, jobView } from './export-jobs.ts';
+export type { ActiveFault, FaultKind, FaultRule, ServiceName } from './faults.ts';
+export { FaultController } from './faults.ts';
+export { endOfSupportMessage } from './pinpoint.ts';
+export type { PublishedMessage, RequestLogEntry } from './state.ts';
+export { EmulatorState };
+
+/** Options of {@link startEmulator}. */
+export interface EmulatorOptions {
+  /** 0 = a random free port (the default, for tests); the CLI defaults to 4566. */
+  port?: number;
+  /** Folder standing for S3 buckets and SNS mail; default `.local/emulator` under the current directory. */
+  dataDir?: string;
+  /** Seeded Pinpoint application ids (32 lowercase hex); default `[DEFAULT_APPLICATION_ID]`. */
+  applications?: string[];
+  /** Applications that answer as after Pinpoint's end of support (must also be in `applications`). */
+  endOfSupportApplications?: string[];
+  /** Seeded SNS topic names; default `['pinpoint-export-summaries']`. */
+  topics?: string[];
+  dataset?: {
+    /** Endpoints per application; default 1000. */
+    endpoints?: number;
+    /** Every Nth endpoint is malformed and counted as a failure; 0 = none (default). */
+    malformedEvery?: number;
+  };
+  job?: {
+    /** Nominal job duration from creation to COMPLETED; default 6. */
+    durationSeconds?: number;
+    /** Pieces per job; default about one per 250 selected endpoints (1..50). */
+    pieces?: number;
+    /** Time spent in PENDING_JOB before processing; default 0. */
+    pendingSeconds?: number;
+  };
+  /** Clock in ms; default `Date.now`. Job progress follows this clock, so tests can inject a virtual one. */
+  now?: () => number;
+  /** Region in ARNs; default 'us-east-1'. The account id is always 000000000000. */
+  region?: string;
+  /** Called with one line per request (the CLI prints them). */
+  log?: (line: string) => void;
+}
+
+/** A running emulator. */
+export interface Emulator {
+  /** `http://127.0.0.1:<port>`: give it to SDK clients as `endpoint` or to the CLI as `--endpoint-url`. */
+  url: string;
+  port: number;
+  /** Absolute data folder. */
+  dataDir: string;
+  close(): Promise<void>;
+  faults: FaultController;
+  /** Read access: applications, jobs, topics, published messages, request log. */
+  state: EmulatorState;
+}
+
+/** A fixed application id, seeded unless `applications` says otherwise. */
+export const DEFAULT_APPLICATION_ID = 'a1b2c3d4e5f60718293a4b5c6d7e8f90';
+
+/** Name of the seeded topic. */
+export const DEFAULT_TOPIC_NAME = 'pinpoint-export-summaries';
+
+/** ARN of the seeded topic in the default region. */
+export const DEFAULT_TOPIC_ARN = `arn:aws:sns:us-east-1:000000000000:${DEFAULT_TOPIC_NAME}`;
+
+/** Id of the seeded `active-users` segment of the default application (versions 1..3). */
+export const DEFAULT_SEGMENT_ID = createHash('sha256')
+  .update(`${DEFAULT_APPLICATION_ID}:segment:active-users`)
+  .digest('hex')
+  .slice(0, 32);
+
+/** Starts an emulator on 127.0.0.1. */
+export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
+  const now = options.now ?? Date.now;
+  const region = options.region ?? 'us-east-1';
+  const dataDir = resolve(options.dataDir ?? '.local/emulator');
+  const state = new EmulatorState(now);
+  const faults = new FaultController();
+  let seq = 0;
+  const pinpoint: PinpointContext = {
+    state,
+    faults,
+    now,
+    region,
+    dataDir,
+    dataset: {
+      endpoints: options.dataset?.endpoints ?? 1000,
+      malformedEvery: options.dataset?.malformedEvery ?? 0,
+    },
+    job: {
+      durationSeconds: options.job?.durationSeconds ?? 6,
+      ...(options.job?.pieces !== undefined ? { pieces: options.job.pieces } : {}),
+      pendingSeconds: options.job?.pendingSeconds ?? 0,
+    },
+    nextSeq: () => ++seq,
+  };
+  const sns: SnsContext = { state, now, region, dataDir };
+
+  for (const id of options.applications ?? [DEFAULT_APPLICATION_ID]) {
+    if (!/^[0-9a-f]{32}$/.test(id))
+      throw new TypeError(`application id must be 32 lowercase hex characters: ${id}`);
+    const app = newApplication(
+      pinpoint,
+      id,
+      id === DEFAULT_APPLICATION_ID ? 'local-emulator' : `app-${id.slice(0, 8)}`,
+    );
+    app.endOfSupport = options.endOfSupportApplications?.includes(id) ?? false;
+    state.applications.set(id, app);
+  }
+  for (const name of options.topics ?? [DEFAULT_TOPIC_NAME]) ensureTopic(sns, name);
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      // Only a bug gets here; answer so the client does not hang.
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
+      res.end(String(error));
+    });
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = performance.now();
+    const requestId = newRequestId();
+    const method = req.method ?? 'GET';
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const path = url.pathname;
+    const contentType = String(req.headers['content-type'] ?? '');
+    const entry: RequestLogEntry = {
+      time: new Date(now()).toISOString(),
+      service: 'unknown',
+      operation: 'Unknown',
+      method,
+      path,
+      status: 0,
+      durationMs: 0,
+    };
+    const finish = (result: HttpResult | 'reset', fault?: FaultKind) => {
+      if (fault) entry.fault = fault;
+      entry.durationMs = Math.round(performance.now() - started);
+      if (result === 'reset') {
+        entry.status = 0;
+        req.socket.destroy();
+      } else {
+        entry.status = result.status;
+        if (result.errorType) entry.errorType = result.errorType;
+        res.writeHead(result.status, { ...result.headers, 'content-length': Buffer.byteLength(result.body) });
+        res.end(result.body);
+      }
+      state.requests.push(entry);
+      options.log?.(formatLogLine(entry));
+    };
+
+    if (path.startsWith('/_emulator/')) {
+      entry.service = 'emulator';
+      entry.operation = `${method} ${path}`;
+      const body = await readBody(req, 1024 * 1024);
+      finish(await control(method, path, url.searchParams, body.text ?? ''));
+      return;
+    }
+
+    const isPinpoint = path.startsWith('/v1/');
+    const isSns =
+      !isPinpoint && method === 'POST' && path === '/' && contentType.includes('x-www-form-urlencoded');
+    if (!isPinpoint && !isSns) {
+      const body = await readBody(req, 0);
+      void body;
+      finish(
+        pinpointErrorResult(
+          pinpointErrors.notFound(`No Pinpoint or SNS operation matches ${method} ${path}`),
+          requestId,
+        ),
+      );
+      return;
+    }
+
+    if (isPinpoint) {
+      entry.service = 'pinpoint';
+      const routed = routePinpoint(method, path);
+      const appId = routed && 'route' in routed ? routed.route.applicationId : routed?.applicationId;
+      if (appId) entry.applicationId = appId;
+      const body = await readBody(req, PINPOINT_MAX_BODY_BYTES);
+      if (!routed) {
+        finish(
+          pinpointErrorResult(pinpointErrors.notFound(`No operation matches ${method} ${path}`), requestId),
+        );
+        return;
+      }
+      if ('methodNotAllowed' in routed) {
+        finish(
+          pinpointErrorResult(
+            pinpointErrors.methodNotAllowed(`Method ${method} is not allowed on ${path}`),
+            requestId,
+          ),
+        );
+        return;
+      }
+      entry.operation = routed.route.operation;
+      if (body.text === undefined) {
+        finish(
+          pinpointErrorResult(
+            pinpointErrors.payloadTooLarge(
+              `Request body exceeds the limit of ${PINPOINT_MAX_BODY_BYTES} bytes`,
+            ),
+            requestId,
+          ),
+        );
+        return;
+      }
+      const context: FaultContext = {
+        service: 'pinpoint',
+        operation: entry.operation,
+        ...(appId ? { applicationId: appId } : {}),
+      };
+      const injected = await applyFaults(context);
+      if (injected) {
+        finish(
+          injected.kind === 'reset'
+            ? 'reset'
+            : pinpointErrorResult(
+                injected.kind === 'throttle'
+                  ? pinpointErrors.tooManyRequests(injected.message ?? 'Too many requests')
+                  : pinpointErrors.internal(injected.message ?? 'Internal server error'),
+                requestId,
+              ),
+          injected.kind,
+        );
+        return;
+      }
+      try {
+        finish(await handlePinpoint(pinpoint, routed.route, url.searchParams, body.text, requestId));
+      } catch (error) {
+        if (!(error instanceof PinpointError)) throw error;
+        finish(pinpointErrorResult(error, requestId), (error as PinpointError & { fault?: FaultKind }).fault);
+      }
+      return;
+    }
+
+    entry.service = 'sns';
+    const body = await readBody(req, SNS_MAX_BODY_BYTES);
+    if (body.text === undefined) {
+      finish(snsErrorResult(snsErrors.invalidParameter('Invalid parameter: request too large'), requestId));
+      return;
+    }
+    const params = new URLSearchParams(body.text);
+    entry.operation = snsAction(params);
+    const injected = await applyFaults({ service: 'sns', operation: entry.operation });
+    if (injected) {
+      finish(
+        injected.kind === 'reset'
+          ? 'reset'
+          : snsErrorResult(
+              injected.kind === 'throttle'
+                ? snsErrors.throttled(injected.message ?? 'Rate exceeded')
+                : snsErrors.internal(injected.message ?? 'Internal error'),
+              requestId,
+            ),
+        injected.kind,
+      );
+      return;
+    }
+    try {
+      finish(await handleSns(sns, params, requestId));
+    } catch (error) {
+      if (!(error instanceof SnsError)) throw error;
+      finish(snsErrorResult(error, requestId));
+    }
+  }
+
+  /** Applies delay rules, then returns the first answer-shaping rule (reset, throttle, error500), if any. */
+  async function applyFaults(context: FaultContext) {
+    const delays = faults.take(context, ['delay']);
+    const delayMs = delays.reduce((sum, rule) => sum + (rule.delayMs ?? 0), 0);
+    if (delayMs > 0) await sleep(delayMs);
+    return faults.take(context, ['reset', 'throttle', 'error500'], true)[0];
+  }
+
+  async function control(
+    method: string,
+    path: string,
+    query: URLSearchParams,
+    body: string,
+  ): Promise<HttpResult> {
+    const json = (status: number, value: unknown): HttpResult => ({
+      status,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(value, null, 2),
+    });
+    if (path === '/_emulator/state' && method === 'GET') {
+      await settle(pinpoint, state.jobs);
+      return json(200, { ...state.snapshot(), faults: faults.list() });
+    }
+    if (path === '/_emulator/faults') {
+      if (method === 'GET') return json(200, faults.list());
+      if (method === 'DELETE') {
+        const id = query.get('id');
+        if (id) return json(faults.remove(id) ? 200 : 404, { removed: id });
+        faults.clear();
+        return json(200, { cleared: true });
+      }
+      if (method === 'POST') {
+        try {
+          const parsed: unknown = JSON.parse(body);
+          const rules = (Array.isArray(parsed) ? parsed : [parsed]) as FaultRule[];
+          const ids = rules.map((rule) => faults.add(rule));
+          return json(201, { ids });
+        } catch (error) {
+          return json(400, { error: error instanceof Error ? error.message : String(error) });
+        }
+      }
+      return json(405, { error: `${method} not allowed on ${path}` });
+    }
+    return json(404, {
+      error: `unknown control path ${path}; try GET /_emulator/state or /_emulator/faults`,
+    });
+  }
+
+  await new Promise<void>((resolveListen, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolveListen();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    dataDir,
+    faults,
+    state,
+    close: () =>
+      new Promise<void>((resolveClose, reject) => {
+        server.close((error) => (error ? reject(error) : resolveClose()));
+        // Keep-alive sockets of SDK clients would hold close() open.
+        server.closeAllConnections();
+      }),
+  };
+}
+
+/**
+ * Reads a request body up to `limit` bytes. Beyond it the rest is drained (not
+ * kept) so the client gets a clean 413 instead of a broken pipe; `text` is then
+ * undefined.
+ */
+async function readBody(req: IncomingMessage, limit: number): Promise<{ text?: string; bytes: number }> {
+  const chunks: Buffer[] = [];
+  let bytes = 0;
+  for await (const chunk of req) {
+    const buffer = chunk as Buffer;
+    bytes += buffer.length;
+    if (bytes <= limit) chunks.push(buffer);
+  }
+  return bytes <= limit ? { text: Buffer.concat(chunks).toString('utf8'), bytes } : { bytes };
+}
+
+function formatLogLine(entry: RequestLogEntry): string {
+  const status = entry.status === 0 ? 'RESET' : String(entry.status);
+  const extra = [entry.errorType, entry.fault ? `fault=${entry.fault}` : undefined].filter(Boolean).join(' ');
+  return `${entry.time} ${entry.service} ${entry.operation} ${entry.method} ${entry.path} -> ${status}${extra ? ` ${extra}` : ''} (${entry.durationMs} ms)`;
+}
