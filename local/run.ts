@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
-import type { Emulator, EmulatorOptions } from '../emulator/index.ts';
 import type { FaultRule } from '../emulator/faults.ts';
+import type { Emulator, EmulatorOptions } from '../emulator/index.ts';
 import type { ExportSummary, RunState, SummaryStatus } from '../functions/shared/types.ts';
 import { type EventLog, loadHandlers, startExecution, type TaskState } from './workflow.ts';
 
@@ -91,7 +91,10 @@ function buildInput(options: LocalRunOptions, applicationId: string): unknown {
   };
 }
 
-function parseSummary(message: string | undefined): { summary: ExportSummary | null; emailText: string | null } {
+function parseSummary(message: string | undefined): {
+  summary: ExportSummary | null;
+  emailText: string | null;
+} {
   if (!message) return { summary: null, emailText: null };
   try {
     const structure = JSON.parse(message) as { default?: string; email?: string };
@@ -173,12 +176,22 @@ export async function runLocal(options: LocalRunOptions = {}): Promise<LocalRunR
         }
       },
       onEvent: (event) => {
-        const e = event as EventLog & { state?: { name: string }; Error?: string; retry?: { attempt: number } };
+        const e = event as EventLog & {
+          state?: { name: string };
+          Error?: string;
+          retry?: { attempt: number };
+        };
         if (e.type === 'StateRetried' && e.state) {
-          progress({ type: 'retry', stateName: e.state.name, error: lastError, attempt: e.retry?.attempt ?? 0 });
+          progress({
+            type: 'retry',
+            stateName: e.state.name,
+            error: lastError,
+            attempt: e.retry?.attempt ?? 0,
+          });
         }
         if (e.type === 'StateFailed') lastError = e.Error ?? 'Error';
-        if (e.type === 'StateCaught' && e.state) progress({ type: 'caught', stateName: e.state.name, error: lastError });
+        if (e.type === 'StateCaught' && e.state)
+          progress({ type: 'caught', stateName: e.state.name, error: lastError });
       },
     });
     const result = await execution.result;

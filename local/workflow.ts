@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { type RunOptions, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
+import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import { bindLambda, type InvocationStats, type LambdaHandler } from './lambda-binding.ts';
 
 /*
@@ -104,7 +104,8 @@ export interface WorkflowResult {
   events: EventLog[];
 }
 
-export const LOCAL_STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:000000000000:stateMachine:pinpoint-export-orchestrator-local';
+export const LOCAL_STATE_MACHINE_ARN =
+  'arn:aws:states:us-east-1:000000000000:stateMachine:pinpoint-export-orchestrator-local';
 
 /**
  * Bindings with their per-function state (reserved concurrency) shared by
@@ -115,7 +116,9 @@ export function bindHandlers(options: Pick<WorkflowOptions, 'handlers' | 'before
   for (const state of Object.keys(TASK_FUNCTIONS) as TaskState[]) {
     bindings[state] = bindLambda(options.handlers[state], {
       functionName: `pinpoint-export-orchestrator-local-${TASK_FUNCTIONS[state]}`,
-      ...(RESERVED_CONCURRENCY[state] === undefined ? {} : { reservedConcurrency: RESERVED_CONCURRENCY[state] }),
+      ...(RESERVED_CONCURRENCY[state] === undefined
+        ? {}
+        : { reservedConcurrency: RESERVED_CONCURRENCY[state] }),
       ...(options.beforeInvoke ? { beforeInvoke: options.beforeInvoke } : {}),
     });
   }
