@@ -58,18 +58,25 @@ export function localSubstitutions(): Record<string, string> {
   );
 }
 
-/** Loads the three real handlers. Config is read at module load, so set process.env first. */
+let instances = 0;
+
+/**
+ * Loads the three real handlers as fresh module instances, so each load reads
+ * process.env anew (config, SDK endpoints), like a cold start. Set process.env first.
+ */
 export async function loadHandlers(): Promise<Record<TaskState, LambdaHandler>> {
-  const [create, status, publish] = await Promise.all([
-    import('../functions/create-export-job/handler.ts'),
-    import('../functions/get-export-job-status/handler.ts'),
-    import('../functions/publish-summary/handler.ts'),
-  ]);
-  return {
-    CreateExportJob: create.handler as unknown as LambdaHandler,
-    GetExportJobStatus: status.handler as unknown as LambdaHandler,
-    PublishSummary: publish.handler as unknown as LambdaHandler,
+  instances++;
+  const load = async (state: TaskState): Promise<LambdaHandler> => {
+    const url = new URL(`../functions/${TASK_FUNCTIONS[state]}/handler.ts`, import.meta.url);
+    const module = (await import(`${url.href}?instance=${instances}`)) as { handler: LambdaHandler };
+    return module.handler;
   };
+  const [create, status, publish] = await Promise.all([
+    load('CreateExportJob'),
+    load('GetExportJobStatus'),
+    load('PublishSummary'),
+  ]);
+  return { CreateExportJob: create, GetExportJobStatus: status, PublishSummary: publish };
 }
 
 export interface WorkflowOptions {

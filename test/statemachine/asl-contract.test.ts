@@ -1,0 +1,152 @@
+import { readFileSync } from 'node:fs';
+import aslValidator from 'asl-validator';
+import { describe, expect, it } from 'vitest';
+import { WORKFLOW_ERROR_NAMES } from '../../functions/shared/errors.ts';
+import { ASL_PATH, FUNCTION_PLACEHOLDERS, loadDefinition, localSubstitutions } from '../../local/workflow.ts';
+
+/** Step Functions' execution history limit, and events per poll iteration (Wait 2 + Task 5 + Choice 2). */
+const HISTORY_LIMIT = 25_000;
+const EVENTS_PER_POLL = 9;
+
+interface State {
+  Type: string;
+  Comment?: string;
+  Next?: string;
+  Default?: string;
+  End?: boolean;
+  Resource?: string;
+  TimeoutSeconds?: number;
+  ResultPath?: string;
+  Retry?: { ErrorEquals: string[]; JitterStrategy?: string; MaxAttempts?: number }[];
+  Catch?: { ErrorEquals: string[]; Next: string; ResultPath?: string }[];
+  Choices?: Record<string, unknown>[];
+}
+
+const text = readFileSync(ASL_PATH, 'utf8');
+const asl = JSON.parse(text) as { StartAt: string; States: Record<string, State> };
+const states = Object.entries(asl.States);
+const tasks = states.filter(([, s]) => s.Type === 'Task');
+
+function targets(state: State): string[] {
+  const choiceTargets = (state.Choices ?? []).map((c) => c.Next as string);
+  return [state.Next, state.Default, ...choiceTargets, ...(state.Catch ?? []).map((c) => c.Next)].filter(
+    (t): t is string => typeof t === 'string',
+  );
+}
+
+/** Every rule of a Choice, flattened through And/Or/Not. */
+function rules(choice: Record<string, unknown>): Record<string, unknown>[] {
+  const nested = [
+    ...((choice.Or as []) ?? []),
+    ...((choice.And as []) ?? []),
+    ...(choice.Not ? [choice.Not] : []),
+  ];
+  return [choice, ...nested.flatMap((c) => rules(c as Record<string, unknown>))];
+}
+
+describe('statemachine/export-workflow.asl.json', () => {
+  it('is valid Amazon States Language according to asl-validator', () => {
+    const { isValid, errors } = aslValidator(loadDefinition(localSubstitutions()) as never);
+    expect(errors).toEqual([]);
+    expect(isValid).toBe(true);
+  });
+
+  it('leads every Next, Default and Catch to a state that exists', () => {
+    for (const [name, state] of states) {
+      for (const target of targets(state)) {
+        expect(asl.States[target], `${name} -> ${target}`).toBeDefined();
+      }
+    }
+    expect(asl.States[asl.StartAt]).toBeDefined();
+  });
+
+  it('reaches every state from StartAt', () => {
+    const seen = new Set<string>([asl.StartAt]);
+    const queue = [asl.StartAt];
+    while (queue.length > 0) {
+      const state = asl.States[queue.shift() as string] as State;
+      for (const target of targets(state)) {
+        if (!seen.has(target)) {
+          seen.add(target);
+          queue.push(target);
+        }
+      }
+    }
+    expect([...seen].sort()).toEqual(Object.keys(asl.States).sort());
+  });
+
+  it('matches only exported error names besides the States.* and Lambda.* errors', () => {
+    const custom = tasks
+      .flatMap(([, s]) => [...(s.Retry ?? []), ...(s.Catch ?? [])])
+      .flatMap((r) => r.ErrorEquals)
+      .filter((name) => !name.startsWith('States.') && !name.startsWith('Lambda.'));
+    expect(custom.length).toBeGreaterThan(0);
+    for (const name of custom) expect(WORKFLOW_ERROR_NAMES).toContain(name);
+  });
+
+  it('binds every ${placeholder} to a function ARN and nothing else', () => {
+    const placeholders = [...text.matchAll(/\$\{([^}]+)\}/g)].map((m) => m[1]);
+    expect(new Set(placeholders)).toEqual(new Set(Object.values(FUNCTION_PLACEHOLDERS)));
+    expect(JSON.stringify(loadDefinition(localSubstitutions()))).not.toContain('${');
+    expect(() => loadDefinition({})).toThrow(/has no substitution/);
+  });
+
+  it("retries AWS's transient Lambda errors with full jitter on every task", () => {
+    for (const [name, state] of tasks) {
+      const retrier = state.Retry?.find((r) => r.ErrorEquals.includes('Lambda.ServiceException'));
+      expect(retrier, name).toBeDefined();
+      expect(retrier?.ErrorEquals).toEqual(
+        expect.arrayContaining([
+          'Lambda.AWSLambdaException',
+          'Lambda.SdkClientException',
+          'Lambda.TooManyRequestsException',
+        ]),
+      );
+      expect(retrier?.JitterStrategy, name).toBe('FULL');
+      expect(state.TimeoutSeconds, name).toBeGreaterThan(0);
+    }
+  });
+
+  it('retries Pinpoint throttling and 5xx with backoff on the Pinpoint tasks', () => {
+    for (const name of ['CreateExportJob', 'GetExportJobStatus']) {
+      const retrier = asl.States[name]?.Retry?.find((r) => r.ErrorEquals.includes('PinpointThrottledError'));
+      expect(retrier?.ErrorEquals, name).toContain('PinpointUnavailableError');
+      expect(retrier?.JitterStrategy, name).toBe('FULL');
+    }
+  });
+
+  it('catches every error of every task but PublishSummary into PublishSummary with ResultPath $.error', () => {
+    for (const [name, state] of tasks.filter(([n]) => n !== 'PublishSummary')) {
+      const last = state.Catch?.at(-1);
+      expect(last?.ErrorEquals, name).toEqual(['States.ALL']);
+      expect(last?.Next, name).toBe('PublishSummary');
+      expect(last?.ResultPath, name).toBe('$.error');
+    }
+    // A failing PublishSummary must fail the execution (alarms), not loop into itself.
+    expect(asl.States.PublishSummary?.Catch).toBeUndefined();
+  });
+
+  it('bounds the poll loop by the deadline and an iteration cap far below the history limit', () => {
+    const choice = asl.States.IsExportJobDone as State;
+    const all = (choice.Choices ?? []).flatMap(rules);
+    expect(all).toContainEqual({ Variable: '$.poll.deadlinePassed', BooleanEquals: true });
+    const cap = all.find((r) => r.Variable === '$.poll.checks')?.NumericGreaterThanEquals as number;
+    expect(cap).toBeGreaterThan(0);
+    // cap × 9 events plus the fixed states, within half the limit: the other half leaves room for retries.
+    const worstCase = cap * EVENTS_PER_POLL + 200;
+    expect(worstCase).toBeLessThan(HISTORY_LIMIT * 0.5);
+    // The cap's exit must lead to the summary, and the loop's way back through the Wait state.
+    expect(choice.Choices?.[0]?.Next).toBe('PublishSummary');
+    expect(choice.Default).toBe('WaitForExportJob');
+    expect(asl.States.WaitForExportJob?.Next).toBe('GetExportJobStatus');
+  });
+
+  it('gives every state a Comment', () => {
+    for (const [name, state] of states) expect(state.Comment, name).toMatch(/\w{3,}/);
+  });
+
+  it('ends in a Succeed state for COMPLETED and a Fail state for anything else', () => {
+    expect(asl.States.ExportSucceeded?.Type).toBe('Succeed');
+    expect(asl.States.ExportFailed?.Type).toBe('Fail');
+  });
+});

@@ -1,0 +1,225 @@
+import {
+  CreateExportJobCommand,
+  type ExportJobResponse,
+  ForbiddenException,
+  GetExportJobCommand,
+  GetExportJobsCommand,
+  PinpointClient,
+  TooManyRequestsException,
+} from '@aws-sdk/client-pinpoint';
+import { InternalErrorException, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { ExportSummary } from '../../functions/shared/types.ts';
+import type { LambdaHandler } from '../../local/lambda-binding.ts';
+import { loadHandlers, startExecution, type TaskState } from '../../local/workflow.ts';
+
+/*
+ * The deployed ASL file run by aws-local-stepfunctions with the real handlers
+ * bound in-process; the handlers' SDK clients are mocked with aws-sdk-client-mock.
+ * (The same workflow against the HTTP emulator is in test/e2e.)
+ */
+
+const APP = '7f3c0a1b2c3d4e5f60718293a4b5c6d7';
+const TOPIC = 'arn:aws:sns:us-east-1:123456789012:pinpoint-export-summaries';
+const INPUT = { ApplicationId: APP, ScheduledTime: '2026-11-28T02:00:00Z' };
+const NO_WAIT = { WaitForExportJob: 5 };
+const NO_RETRY_WAIT = { CreateExportJob: 0, GetExportJobStatus: 0, PublishSummary: 0 };
+
+const pinpoint = mockClient(PinpointClient);
+const sns = mockClient(SNSClient);
+let handlers: Record<TaskState, LambdaHandler>;
+
+beforeAll(async () => {
+  vi.stubEnv('SUMMARY_TOPIC_ARN', TOPIC);
+  vi.stubEnv('STAGE', 'test');
+  vi.stubEnv('DEFAULT_ROLE_ARN', 'arn:aws:iam::123456789012:role/pinpoint-export');
+  vi.stubEnv('DEFAULT_S3_URL_PREFIX', 's3://exports-bucket/pinpoint/{ApplicationId}/{date}/');
+  vi.stubEnv('POLL_MIN_WAIT_SECONDS', '1');
+  vi.stubEnv('POLL_MAX_WAIT_SECONDS', '2');
+  vi.stubEnv('RUN_DEADLINE_SECONDS', '1');
+  handlers = await loadHandlers();
+});
+
+function job(overrides: Partial<ExportJobResponse> = {}): ExportJobResponse {
+  return {
+    Id: 'job-0001',
+    ApplicationId: APP,
+    JobStatus: 'CREATED',
+    CreationDate: new Date().toISOString(),
+    Type: 'EXPORT',
+    Definition: {
+      RoleArn: 'arn:aws:iam::123456789012:role/pinpoint-export',
+      S3UrlPrefix: `s3://exports-bucket/pinpoint/${APP}/2026-11-28/`,
+    },
+    ...overrides,
+  };
+}
+
+function published(): { summary: ExportSummary; attributes: Record<string, unknown>; subject: string }[] {
+  return sns.commandCalls(PublishCommand).map((call) => {
+    const input = call.args[0].input;
+    const structure = JSON.parse(input.Message ?? '{}') as { default: string };
+    return {
+      summary: JSON.parse(structure.default) as ExportSummary,
+      attributes: input.MessageAttributes ?? {},
+      subject: input.Subject ?? '',
+    };
+  });
+}
+
+function run(input: unknown = INPUT) {
+  return startExecution(input, {
+    handlers,
+    waitTimeOverrides: NO_WAIT,
+    retryIntervalOverrides: NO_RETRY_WAIT,
+  }).result;
+}
+
+beforeEach(() => {
+  pinpoint.reset();
+  sns.reset();
+  pinpoint.on(GetExportJobsCommand).resolves({ ExportJobsResponse: { Item: [] } });
+  pinpoint.on(CreateExportJobCommand).resolves({ ExportJobResponse: job() });
+  sns.on(PublishCommand).resolves({ MessageId: 'msg-1' });
+});
+
+describe('the export workflow on the local engine', () => {
+  it('publishes one COMPLETED summary and succeeds when the job completes', async () => {
+    pinpoint
+      .on(GetExportJobCommand)
+      .resolvesOnce({
+        ExportJobResponse: job({ JobStatus: 'PROCESSING', TotalPieces: 4, CompletedPieces: 1 }),
+      })
+      .resolves({
+        ExportJobResponse: job({
+          JobStatus: 'COMPLETED',
+          TotalPieces: 4,
+          CompletedPieces: 4,
+          TotalProcessed: 1200,
+          TotalFailures: 0,
+          CompletionDate: new Date().toISOString(),
+        }),
+      });
+
+    const result = await run();
+
+    expect(result.status).toBe('SUCCEEDED');
+    expect(pinpoint.commandCalls(CreateExportJobCommand)).toHaveLength(1);
+    const [message, ...more] = published();
+    expect(more).toHaveLength(0);
+    expect(message?.summary).toMatchObject({
+      status: 'COMPLETED',
+      TotalProcessed: 1200,
+      jobId: 'job-0001',
+      statusChecks: 2,
+    });
+    expect(message?.attributes.status).toEqual({ DataType: 'String', StringValue: 'COMPLETED' });
+  });
+
+  it('publishes a FAILED summary with the Failures and fails the execution when the job fails', async () => {
+    const failures = ['Endpoint e-17: invalid ChannelType', 'Endpoint e-42: missing Address'];
+    pinpoint.on(GetExportJobCommand).resolves({
+      ExportJobResponse: job({
+        JobStatus: 'FAILED',
+        TotalFailures: 2,
+        TotalProcessed: 98,
+        Failures: failures,
+        FailedPieces: 1,
+      }),
+    });
+
+    const result = await run();
+
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toBe('ExportJobFailed');
+    const [message, ...more] = published();
+    expect(more).toHaveLength(0);
+    expect(message?.summary).toMatchObject({ status: 'FAILED', TotalFailures: 2, Failures: failures });
+  });
+
+  it('retries a throttled CreateExportJob, looking for an existing job before each attempt', async () => {
+    pinpoint
+      .on(CreateExportJobCommand)
+      .rejectsOnce(
+        new TooManyRequestsException({ message: 'Too many requests', $metadata: { httpStatusCode: 429 } }),
+      )
+      .rejectsOnce(
+        new TooManyRequestsException({ message: 'Too many requests', $metadata: { httpStatusCode: 429 } }),
+      )
+      .resolves({ ExportJobResponse: job() });
+    pinpoint.on(GetExportJobCommand).resolves({ ExportJobResponse: job({ JobStatus: 'COMPLETED' }) });
+
+    const result = await run();
+
+    expect(result.status).toBe('SUCCEEDED');
+    expect(pinpoint.commandCalls(CreateExportJobCommand)).toHaveLength(3);
+    expect(pinpoint.commandCalls(GetExportJobsCommand)).toHaveLength(3);
+    expect(result.events.filter((e) => e.type === 'StateRetried')).toHaveLength(2);
+    expect(published()).toHaveLength(1);
+  });
+
+  it('does not retry a Forbidden CreateExportJob and publishes an ERROR summary that says what to do', async () => {
+    pinpoint
+      .on(CreateExportJobCommand)
+      .rejects(
+        new ForbiddenException({ message: 'Unable to assume role', $metadata: { httpStatusCode: 403 } }),
+      );
+
+    const result = await run();
+
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toBe('ExportWorkflowError');
+    expect(pinpoint.commandCalls(CreateExportJobCommand)).toHaveLength(1);
+    const [message] = published();
+    expect(message?.summary.status).toBe('ERROR');
+    expect(message?.summary.error?.name).toBe('PinpointRequestRejectedError');
+    expect(message?.summary.error?.message).toMatch(/Unable to assume role.*trusts pinpoint\.amazonaws\.com/);
+  });
+
+  it('rejects bad input before calling Pinpoint and still publishes an ERROR summary naming the field', async () => {
+    const result = await run({ ApplicationId: APP, ExportJobRequest: { SegmentVersion: 3 } });
+
+    expect(result.status).toBe('FAILED');
+    expect(pinpoint.calls()).toHaveLength(0);
+    const [message] = published();
+    expect(message?.summary.status).toBe('ERROR');
+    expect(message?.summary.error?.name).toBe('InvalidExportInputError');
+    expect(message?.summary.error?.message).toContain('ExportJobRequest.SegmentVersion');
+    expect(message?.summary.applicationId).toBe(APP);
+  });
+
+  it('publishes a TIMED_OUT summary when the deadline passes before the job ends', async () => {
+    pinpoint
+      .on(GetExportJobCommand)
+      .resolves({ ExportJobResponse: job({ JobStatus: 'PROCESSING', TotalPieces: 8, CompletedPieces: 1 }) });
+
+    const result = await startExecution(INPUT, {
+      handlers,
+      waitTimeOverrides: { WaitForExportJob: 150 },
+      retryIntervalOverrides: NO_RETRY_WAIT,
+    }).result;
+
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toBe('ExportJobTimedOut');
+    const [message, ...more] = published();
+    expect(more).toHaveLength(0);
+    expect(message?.summary.status).toBe('TIMED_OUT');
+    expect(message?.summary.statusChecks).toBeGreaterThanOrEqual(2);
+    expect(message?.summary.statusChecks).toBeLessThan(50);
+  });
+
+  it('fails the execution visibly when SNS stays unavailable, after retrying the publish', async () => {
+    pinpoint.on(GetExportJobCommand).resolves({ ExportJobResponse: job({ JobStatus: 'COMPLETED' }) });
+    sns
+      .on(PublishCommand)
+      .rejects(new InternalErrorException({ message: 'boom', $metadata: { httpStatusCode: 500 } }));
+
+    const result = await run();
+
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toBe('SnsUnavailableError');
+    // One attempt plus the 8 retries of the ASL's SNS retrier.
+    expect(sns.commandCalls(PublishCommand)).toHaveLength(9);
+  });
+});
