@@ -29,6 +29,19 @@ const ISO_WITH_ZONE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?
 /** Longest S3 URL we accept: S3 keys are at most 1,024 bytes, plus `s3://` and a 63-char bucket. */
 const MAX_S3_URL_LENGTH = 1100;
 
+/**
+ * Date.parse rolls impossible dates over (2026-02-30 becomes 2026-03-02, 24:00 the next day):
+ * check the written day exists in its month and the hour is 00-23.
+ */
+function isCalendarTime(iso: string): boolean {
+  const year = Number(iso.slice(0, 4));
+  const month = Number(iso.slice(5, 7));
+  const day = Number(iso.slice(8, 10));
+  const hour = Number(iso.slice(11, 13));
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  return month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth && hour <= 23;
+}
+
 function fail(field: string, problem: string): never {
   throw new InvalidExportInputError(field, problem);
 }
@@ -127,7 +140,7 @@ export function resolveExecutionInput(
   }
 
   const scheduled = optionalString(raw, 'ScheduledTime', 'ScheduledTime') ?? startTime;
-  if (!ISO_WITH_ZONE.test(scheduled) || Number.isNaN(Date.parse(scheduled))) {
+  if (!ISO_WITH_ZONE.test(scheduled) || Number.isNaN(Date.parse(scheduled)) || !isCalendarTime(scheduled)) {
     fail(
       'ScheduledTime',
       `must be an ISO 8601 time with a zone, such as 2026-11-28T02:00:00Z, got ${describe(scheduled)}`,
