@@ -1,0 +1,75 @@
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { DEFAULT_APPLICATION_ID, DEFAULT_TOPIC_ARN } from '../../emulator/index.ts';
+
+const root = resolve(import.meta.dirname, '../..');
+const tsx = join(root, 'node_modules/.bin/tsx');
+const cli = join(root, 'emulator/cli.ts');
+
+let child: ChildProcess | undefined;
+let dataDir: string | undefined;
+afterEach(async () => {
+  if (child && child.exitCode === null) child.kill('SIGINT');
+  child = undefined;
+  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  dataDir = undefined;
+});
+
+describe('emulator CLI', () => {
+  it('explains its options, an example and how to point clients at it', () => {
+    const out = spawnSync(tsx, [cli, '--help'], { encoding: 'utf8', timeout: 20_000 });
+
+    expect(out.status).toBe(0);
+    for (const text of [
+      '--port',
+      '--data-dir',
+      '--endpoints',
+      '--malformed-every',
+      '--job-duration',
+      'aws --endpoint-url http://127.0.0.1:4566 pinpoint get-export-jobs',
+      'AWS_ENDPOINT_URL_PINPOINT',
+      'AWS_ENDPOINT_URL_SNS',
+      'no-trust',
+    ]) {
+      expect(out.stdout).toContain(text);
+    }
+  });
+
+  it('rejects an unknown option with one line and exit code 2', () => {
+    const out = spawnSync(tsx, [cli, '--prot', '4566'], { encoding: 'utf8', timeout: 20_000 });
+
+    expect(out.status).toBe(2);
+    expect(out.stderr.trim().split('\n')).toEqual([expect.stringContaining("Unknown option '--prot'")]);
+  });
+
+  it('serves requests, prints the url, app id and topic ARN, and logs each request on one line', async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'emulator-cli-'));
+    child = spawn(tsx, [cli, '--port', '0', '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk.toString('utf8');
+    });
+    const url = await new Promise<string>((resolveUrl, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no url printed within 20 s:\n${output}`)), 20_000);
+      child!.stdout!.on('data', () => {
+        const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
+        if (match) {
+          clearTimeout(timer);
+          resolveUrl(match[1]!);
+        }
+      });
+    });
+
+    const response = await fetch(`${url}/v1/apps/${DEFAULT_APPLICATION_ID}/jobs/export`);
+    for (let i = 0; i < 50 && !output.includes('GetExportJobs'); i++)
+      await new Promise((r) => setTimeout(r, 100));
+
+    expect(response.status).toBe(200);
+    expect(output).toContain(DEFAULT_APPLICATION_ID);
+    expect(output).toContain(DEFAULT_TOPIC_ARN);
+    expect(output).toMatch(/pinpoint GetExportJobs GET \/v1\/apps\/\w+\/jobs\/export -> 200 \(\d+ ms\)\n/);
+  }, 30_000);
+});
