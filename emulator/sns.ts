@@ -292,6 +292,16 @@ async function publish(ctx: SnsContext, params: URLSearchParams, requestId: stri
   return snsResult('Publish', `<MessageId>${messageId}</MessageId>`, requestId);
 }
 
+/**
+ * The text a queue subscriber receives: with MessageStructure=json each protocol
+ * gets its own entry, so the `sqs` one, else `default` (validated at Publish).
+ */
+function deliveredText(record: PublishedMessage): string {
+  if (record.messageStructure !== 'json') return record.message;
+  const perProtocol = JSON.parse(record.message) as Record<string, unknown>;
+  return String(perProtocol.sqs ?? perProtocol.default);
+}
+
 /** The message as an SQS/HTTPS subscriber receives it (SNS's notification envelope, unsigned). */
 function notification(record: PublishedMessage) {
   return {
@@ -299,7 +309,7 @@ function notification(record: PublishedMessage) {
     MessageId: record.messageId,
     TopicArn: record.topicArn,
     ...(record.subject !== undefined ? { Subject: record.subject } : {}),
-    Message: record.message,
+    Message: deliveredText(record),
     Timestamp: record.timestamp,
     MessageAttributes: Object.fromEntries(
       Object.entries(record.messageAttributes).map(([name, v]) => [

@@ -57,6 +57,19 @@ describe('SNS over the real SDK (awsQuery)', () => {
     });
   });
 
+  it('writes the default entry of a MessageStructure=json message to the file', async () => {
+    h = await startHarness();
+    await h.sns.send(
+      new PublishCommand({
+        TopicArn: DEFAULT_TOPIC_ARN,
+        MessageStructure: 'json',
+        Message: JSON.stringify({ default: '{"status":"FAILED"}', email: 'The export failed.' }),
+      }),
+    );
+    const file = JSON.parse(await readFile(h.emu.state.published[0]!.file, 'utf8'));
+    expect(file.Message).toBe('{"status":"FAILED"}');
+  });
+
   it('accepts a message of exactly 262,144 bytes including attributes', async () => {
     h = await startHarness();
     const attributeBytes = 'status'.length + 'String'.length + 'OK'.length;
