@@ -1,0 +1,86 @@
+/**
+ * The one reviewed list of cdk-nag findings this stack keeps, each with its
+ * reason. `stack/nag.ts` acknowledges exactly these (through cdk-nag's
+ * `Validations.of(resource).acknowledge`) and the stack test fails on anything
+ * else, and on an entry that no longer matches anything.
+ *
+ * `finding` is the part in brackets of ids such as `AwsSolutions-IAM5[Resource::*]`;
+ * `{ApplicationId}` in it stands for any configured Pinpoint application id.
+ */
+export interface NagAcknowledgement {
+  rule: string;
+  finding?: string;
+  /** Resources the finding is accepted on (logical ids in the packaged template). */
+  logicalIds: string[];
+  reason: string;
+}
+
+const FUNCTION_ROLES = ['CreateExportJobRole', 'GetExportJobStatusRole', 'PublishSummaryRole'];
+const FUNCTIONS = [
+  'CreateDashexportDashjobLambdaFunction',
+  'GetDashexportDashjobDashstatusLambdaFunction',
+  'PublishDashsummaryLambdaFunction',
+];
+const DEAD_LETTER_QUEUES = ['SchedulerDeadLetterQueue', 'SubscriptionDeadLetterQueue'];
+
+export const NAG_ACKNOWLEDGEMENTS: NagAcknowledgement[] = [
+  {
+    rule: 'AwsSolutions-IAM5',
+    finding: 'Resource::*',
+    logicalIds: FUNCTION_ROLES,
+    reason:
+      'Only xray:PutTraceSegments and xray:PutTelemetryRecords (active tracing) use Resource "*": X-Ray supports no resource-level permissions for them.',
+  },
+  {
+    rule: 'Serverless-LambdaStarPermissions',
+    logicalIds: FUNCTION_ROLES,
+    reason:
+      'The only "*" is the X-Ray statement (PutTraceSegments, PutTelemetryRecords), which AWS supports only on Resource "*"; every other statement names its resources.',
+  },
+  {
+    rule: 'AwsSolutions-IAM5',
+    finding: 'Resource::*',
+    logicalIds: ['ExportWorkflowRole'],
+    reason:
+      'Step Functions log delivery (logs:*LogDelivery, PutResourcePolicy, DescribeResourcePolicies, DescribeLogGroups) and X-Ray tracing actions support no resource-level permissions: AWS documents Resource "*" for them.',
+  },
+  {
+    rule: 'AwsSolutions-IAM5',
+    finding:
+      'Resource::arn:<AWS::Partition>:mobiletargeting:<AWS::Region>:<AWS::AccountId>:apps/{ApplicationId}/jobs/export*',
+    logicalIds: FUNCTION_ROLES,
+    reason:
+      'Export job ids are created by Pinpoint at run time: apps/<id>/jobs/export* is the narrowest ARN for the export jobs of one configured application.',
+  },
+  {
+    rule: 'AwsSolutions-IAM5',
+    finding: 'Resource::<ExportBucket.Arn>/pinpoint-exports/*',
+    logicalIds: ['PinpointExportRole'],
+    reason:
+      'Pinpoint names the exported objects at run time: s3:PutObject is limited to keys under the configured export prefix of the export bucket.',
+  },
+  {
+    rule: 'AwsSolutions-SQS3',
+    logicalIds: DEAD_LETTER_QUEUES,
+    reason:
+      'These queues are dead-letter queues (of the EventBridge Scheduler schedules and of the SNS subscriptions); cdk-nag only recognises DLQs of other SQS queues.',
+  },
+  {
+    rule: 'Serverless-SQSRedrivePolicy',
+    logicalIds: DEAD_LETTER_QUEUES,
+    reason:
+      'These queues are themselves dead-letter queues; a DLQ of a DLQ would only move the same messages again.',
+  },
+  {
+    rule: 'Serverless-LambdaDLQ',
+    logicalIds: FUNCTIONS,
+    reason:
+      'The functions are only invoked synchronously by the state machine: failures are retried and caught there and end in a published summary and a failed execution (alarmed); a Lambda DLQ applies to asynchronous invocations only.',
+  },
+  {
+    rule: 'AwsSolutions-S1',
+    logicalIds: ['ServerlessDeploymentBucket'],
+    reason:
+      'The osls deployment bucket holds only templates and code zips written by CloudFormation deployments (recorded in CloudTrail); it is encrypted, TLS-only and blocks public access.',
+  },
+];

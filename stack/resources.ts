@@ -1,0 +1,848 @@
+import { createHash } from 'node:crypto';
+import {
+  applicationIdsOf,
+  type ExportTarget,
+  logicalIdOf,
+  type StageConfig,
+  type Subscription,
+} from './stage-config.ts';
+
+/**
+ * Builds the configuration-driven part of the CloudFormation template: export
+ * destination, notifications, schedules, per-function roles, alarms and outputs.
+ * serverless.yml holds the fixed part (functions, state machine) and pulls this
+ * in through `stack/serverless.cjs`, so adding a target is a line in
+ * `config/stages/<stage>.yml`, never copied YAML.
+ */
+
+// biome-ignore lint/suspicious/noExplicitAny: CloudFormation values are free-form JSON with intrinsics.
+export type Cfn = any;
+export type Resources = Record<string, Cfn>;
+
+export const SERVICE = 'pinpoint-export-orchestrator';
+
+/** Logical ids of resources serverless.yml defines (osls names functions `<Name>LambdaFunction`, `-` → `Dash`). */
+export const FIXED = {
+  stateMachine: 'ExportWorkflowStateMachine',
+  functions: {
+    createExportJob: 'CreateDashexportDashjob',
+    getExportJobStatus: 'GetDashexportDashjobDashstatus',
+    publishSummary: 'PublishDashsummary',
+  },
+} as const;
+
+export type FunctionKey = keyof typeof FIXED.functions;
+
+/** Logical ids this module creates; tests and nag acknowledgements use the same names. */
+export const IDS = {
+  exportBucket: 'ExportBucket',
+  exportBucketPolicy: 'ExportBucketPolicy',
+  accessLogBucket: 'ExportAccessLogBucket',
+  accessLogBucketPolicy: 'ExportAccessLogBucketPolicy',
+  exportRole: 'PinpointExportRole',
+  notificationKey: 'NotificationKey',
+  notificationKeyAlias: 'NotificationKeyAlias',
+  summaryTopic: 'SummaryTopic',
+  summaryTopicPolicy: 'SummaryTopicPolicy',
+  subscriptionDlq: 'SubscriptionDeadLetterQueue',
+  subscriptionDlqPolicy: 'SubscriptionDeadLetterQueuePolicy',
+  scheduleGroup: 'ScheduleGroup',
+  schedulerRole: 'SchedulerRole',
+  schedulerDlq: 'SchedulerDeadLetterQueue',
+  schedulerDlqPolicy: 'SchedulerDeadLetterQueuePolicy',
+  roles: {
+    createExportJob: 'CreateExportJobRole',
+    getExportJobStatus: 'GetExportJobStatusRole',
+    publishSummary: 'PublishSummaryRole',
+  },
+} as const;
+
+const sub = (template: string, vars?: Record<string, Cfn>): Cfn =>
+  vars ? { 'Fn::Sub': [template, vars] } : { 'Fn::Sub': template };
+const ref = (id: string): Cfn => ({ Ref: id });
+const arnOf = (id: string): Cfn => ({ 'Fn::GetAtt': [id, 'Arn'] });
+const accountRoot = sub(`arn:\${AWS::Partition}:iam::\${AWS::AccountId}:root`);
+
+/** Deny every request to a resource that does not use TLS: a Deny must cover every action, so its action is the service wildcard. */
+const denyInsecureTransport = (action: string, resource: Cfn) => ({
+  Sid: 'DenyInsecureTransport',
+  Effect: 'Deny',
+  Principal: '*',
+  Action: action,
+  Resource: resource,
+  Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+});
+
+/** Names derived from service and stage, so ARNs can be built without circular references. */
+export function namesOf(stage: string) {
+  const prefix = `${SERVICE}-${stage}`;
+  return {
+    prefix,
+    topic: `${prefix}-summary`,
+    scheduleGroup: prefix,
+    stateMachine: prefix,
+    functionName: (key: FunctionKey) =>
+      `${prefix}-${{ createExportJob: 'create-export-job', getExportJobStatus: 'get-export-job-status', publishSummary: 'publish-summary' }[key]}`,
+  };
+}
+
+/** Where exports go: bucket name (string or Ref), the export role ARN, the key prefix the role may write under. */
+interface Destination {
+  bucket: Cfn;
+  roleArn: Cfn;
+  s3UrlPrefix(template: string): Cfn;
+}
+
+function destinationOf(config: StageConfig): Destination {
+  const dest = config.exportDestination;
+  const bucket = dest.bucketName ?? ref(IDS.exportBucket);
+  return {
+    bucket,
+    roleArn: dest.roleArn ?? arnOf(IDS.exportRole),
+    s3UrlPrefix: (template) =>
+      dest.bucketName
+        ? `s3://${dest.bucketName}/${dest.keyPrefix}${template}`
+        : sub(`s3://\${Bucket}/${dest.keyPrefix}${template}`, { Bucket: bucket }),
+  };
+}
+
+function appArns(config: StageConfig): Cfn[] {
+  return applicationIdsOf(config).map((id) =>
+    sub(`arn:\${AWS::Partition}:mobiletargeting:\${AWS::Region}:\${AWS::AccountId}:apps/${id}`),
+  );
+}
+
+function exportJobArns(config: StageConfig): Cfn[] {
+  return applicationIdsOf(config).flatMap((id) => [
+    sub(`arn:\${AWS::Partition}:mobiletargeting:\${AWS::Region}:\${AWS::AccountId}:apps/${id}`),
+    sub(`arn:\${AWS::Partition}:mobiletargeting:\${AWS::Region}:\${AWS::AccountId}:apps/${id}/jobs/export*`),
+  ]);
+}
+
+function exportDestinationResources(config: StageConfig): Resources {
+  const dest = config.exportDestination;
+  const resources: Resources = {};
+  if (!dest.bucketName) {
+    resources[IDS.accessLogBucket] = {
+      Type: 'AWS::S3::Bucket',
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+      Properties: {
+        // Server access logs can only be delivered to SSE-S3 buckets.
+        BucketEncryption: {
+          ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+        },
+        PublicAccessBlockConfiguration: {
+          BlockPublicAcls: true,
+          BlockPublicPolicy: true,
+          IgnorePublicAcls: true,
+          RestrictPublicBuckets: true,
+        },
+        OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+        LifecycleConfiguration: {
+          Rules: [
+            { Id: 'ExpireAccessLogs', Status: 'Enabled', ExpirationInDays: dest.accessLogExpirationDays },
+          ],
+        },
+      },
+    };
+    resources[IDS.accessLogBucketPolicy] = {
+      Type: 'AWS::S3::BucketPolicy',
+      Properties: {
+        Bucket: ref(IDS.accessLogBucket),
+        PolicyDocument: {
+          Version: '2012-10-17',
+          Statement: [
+            denyInsecureTransport('s3:*', [
+              arnOf(IDS.accessLogBucket),
+              sub(`\${${IDS.accessLogBucket}.Arn}/*`),
+            ]),
+            {
+              Sid: 'AllowServerAccessLogsFromExportBucket',
+              Effect: 'Allow',
+              Principal: { Service: 'logging.s3.amazonaws.com' },
+              Action: 's3:PutObject',
+              Resource: sub(`\${${IDS.accessLogBucket}.Arn}/export-bucket/*`),
+              Condition: {
+                ArnLike: { 'aws:SourceArn': arnOf(IDS.exportBucket) },
+                StringEquals: { 'aws:SourceAccount': ref('AWS::AccountId') },
+              },
+            },
+          ],
+        },
+      },
+    };
+    resources[IDS.exportBucket] = {
+      Type: 'AWS::S3::Bucket',
+      // Exports hold personal data: removing the stack must not silently delete them; the lifecycle rule does.
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+      Properties: {
+        BucketEncryption: {
+          ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+        },
+        PublicAccessBlockConfiguration: {
+          BlockPublicAcls: true,
+          BlockPublicPolicy: true,
+          IgnorePublicAcls: true,
+          RestrictPublicBuckets: true,
+        },
+        OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+        LoggingConfiguration: {
+          DestinationBucketName: ref(IDS.accessLogBucket),
+          LogFilePrefix: 'export-bucket/',
+        },
+        LifecycleConfiguration: {
+          Rules: [
+            {
+              Id: 'ExpireExportedPersonalData',
+              Status: 'Enabled',
+              Prefix: dest.keyPrefix,
+              ExpirationInDays: dest.expirationDays,
+            },
+            {
+              Id: 'AbortIncompleteUploads',
+              Status: 'Enabled',
+              AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
+            },
+          ],
+        },
+      },
+    };
+    resources[IDS.exportBucketPolicy] = {
+      Type: 'AWS::S3::BucketPolicy',
+      Properties: {
+        Bucket: ref(IDS.exportBucket),
+        PolicyDocument: {
+          Version: '2012-10-17',
+          Statement: [
+            denyInsecureTransport('s3:*', [arnOf(IDS.exportBucket), sub(`\${${IDS.exportBucket}.Arn}/*`)]),
+          ],
+        },
+      },
+    };
+  }
+  if (!dest.roleArn) {
+    const bucketArn = dest.bucketName
+      ? sub(`arn:\${AWS::Partition}:s3:::${dest.bucketName}`)
+      : arnOf(IDS.exportBucket);
+    const objectsArn = dest.bucketName
+      ? sub(`arn:\${AWS::Partition}:s3:::${dest.bucketName}/${dest.keyPrefix}*`)
+      : sub(`\${${IDS.exportBucket}.Arn}/${dest.keyPrefix}*`);
+    resources[IDS.exportRole] = {
+      Type: 'AWS::IAM::Role',
+      Properties: {
+        Description: `Amazon Pinpoint writes ${config.stage} endpoint exports under s3://<bucket>/${dest.keyPrefix} with this role`,
+        AssumeRolePolicyDocument: {
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Effect: 'Allow',
+              Principal: { Service: 'pinpoint.amazonaws.com' },
+              Action: 'sts:AssumeRole',
+              Condition: {
+                StringEquals: { 'aws:SourceAccount': ref('AWS::AccountId') },
+                ArnLike: { 'aws:SourceArn': appArns(config) },
+              },
+            },
+          ],
+        },
+        Policies: [
+          {
+            PolicyName: 'WriteExportsUnderPrefix',
+            PolicyDocument: {
+              Version: '2012-10-17',
+              Statement: [
+                { Sid: 'WriteExportObjects', Effect: 'Allow', Action: 's3:PutObject', Resource: objectsArn },
+                { Sid: 'LocateBucket', Effect: 'Allow', Action: 's3:GetBucketLocation', Resource: bucketArn },
+                {
+                  Sid: 'ListExportPrefixOnly',
+                  Effect: 'Allow',
+                  Action: 's3:ListBucket',
+                  Resource: bucketArn,
+                  Condition: { StringLike: { 's3:prefix': [`${dest.keyPrefix}*`] } },
+                },
+              ],
+            },
+          },
+        ],
+      },
+    };
+  }
+  return resources;
+}
+
+/** Administrative KMS actions for the account (enumerated: no wildcard actions, and key usage is granted separately). */
+const KEY_ADMIN_ACTIONS = [
+  'kms:CancelKeyDeletion',
+  'kms:CreateAlias',
+  'kms:DeleteAlias',
+  'kms:DescribeKey',
+  'kms:DisableKey',
+  'kms:DisableKeyRotation',
+  'kms:EnableKey',
+  'kms:EnableKeyRotation',
+  'kms:GetKeyPolicy',
+  'kms:GetKeyRotationStatus',
+  'kms:ListAliases',
+  'kms:ListGrants',
+  'kms:ListKeyPolicies',
+  'kms:ListKeyRotations',
+  'kms:ListResourceTags',
+  'kms:PutKeyPolicy',
+  'kms:RevokeGrant',
+  'kms:RotateKeyOnDemand',
+  'kms:ScheduleKeyDeletion',
+  'kms:TagResource',
+  'kms:UntagResource',
+  'kms:UpdateAlias',
+  'kms:UpdateKeyDescription',
+];
+
+const KEY_USE_ACTIONS = ['kms:Decrypt', 'kms:GenerateDataKey'];
+
+function subscriptionIdOf(s: Subscription): string {
+  return `SummarySubscription${createHash('sha256').update(`${s.protocol}:${s.endpoint}`).digest('hex').slice(0, 10)}`;
+}
+
+function notificationResources(config: StageConfig, topicArn: Cfn): Resources {
+  const names = namesOf(config.stage);
+  const n = config.notifications;
+  const resources: Resources = {};
+  if (!n.topicArn) {
+    const topicArnString = sub(
+      `arn:\${AWS::Partition}:sns:\${AWS::Region}:\${AWS::AccountId}:${names.topic}`,
+    );
+    resources[IDS.notificationKey] = {
+      Type: 'AWS::KMS::Key',
+      Properties: {
+        Description: `Encrypts the ${names.prefix} summary topic`,
+        EnableKeyRotation: true,
+        KeyPolicy: {
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Sid: 'AllowAccountToAdministerKey',
+              Effect: 'Allow',
+              Principal: { AWS: accountRoot },
+              Action: KEY_ADMIN_ACTIONS,
+              Resource: '*',
+            },
+            {
+              // Lets IAM policies in this account (publish-summary's role) use the key, only through SNS.
+              Sid: 'AllowAccountPrincipalsToUseKeyThroughSns',
+              Effect: 'Allow',
+              Principal: { AWS: accountRoot },
+              Action: KEY_USE_ACTIONS,
+              Resource: '*',
+              Condition: {
+                StringEquals: {
+                  'kms:ViaService': sub(`sns.\${AWS::Region}.amazonaws.com`),
+                  'kms:CallerAccount': ref('AWS::AccountId'),
+                },
+              },
+            },
+            {
+              Sid: 'AllowSnsToUseKeyForThisTopic',
+              Effect: 'Allow',
+              Principal: { Service: 'sns.amazonaws.com' },
+              Action: KEY_USE_ACTIONS,
+              Resource: '*',
+              Condition: {
+                StringEquals: { 'aws:SourceAccount': ref('AWS::AccountId') },
+                ArnLike: { 'aws:SourceArn': topicArnString },
+              },
+            },
+            {
+              Sid: 'AllowCloudWatchAlarmsToPublish',
+              Effect: 'Allow',
+              Principal: { Service: 'cloudwatch.amazonaws.com' },
+              Action: KEY_USE_ACTIONS,
+              Resource: '*',
+              Condition: {
+                StringEquals: { 'aws:SourceAccount': ref('AWS::AccountId') },
+                ArnLike: {
+                  'aws:SourceArn': sub(
+                    `arn:\${AWS::Partition}:cloudwatch:\${AWS::Region}:\${AWS::AccountId}:alarm:*`,
+                  ),
+                },
+              },
+            },
+          ],
+        },
+      },
+    };
+    resources[IDS.notificationKeyAlias] = {
+      Type: 'AWS::KMS::Alias',
+      Properties: { AliasName: `alias/${names.topic}`, TargetKeyId: ref(IDS.notificationKey) },
+    };
+    resources[IDS.summaryTopic] = {
+      Type: 'AWS::SNS::Topic',
+      Properties: {
+        TopicName: names.topic,
+        DisplayName: `Pinpoint export ${config.stage}`,
+        KmsMasterKeyId: ref(IDS.notificationKey),
+      },
+    };
+    resources[IDS.summaryTopicPolicy] = {
+      Type: 'AWS::SNS::TopicPolicy',
+      Properties: {
+        Topics: [ref(IDS.summaryTopic)],
+        PolicyDocument: {
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Sid: 'DenyInsecureTransport',
+              Effect: 'Deny',
+              Principal: '*',
+              Action: 'sns:Publish',
+              Resource: ref(IDS.summaryTopic),
+              Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+            },
+            {
+              Sid: 'AllowCloudWatchAlarmsToPublish',
+              Effect: 'Allow',
+              Principal: { Service: 'cloudwatch.amazonaws.com' },
+              Action: 'sns:Publish',
+              Resource: ref(IDS.summaryTopic),
+              Condition: {
+                StringEquals: { 'aws:SourceAccount': ref('AWS::AccountId') },
+                ArnLike: {
+                  'aws:SourceArn': sub(
+                    `arn:\${AWS::Partition}:cloudwatch:\${AWS::Region}:\${AWS::AccountId}:alarm:*`,
+                  ),
+                },
+              },
+            },
+          ],
+        },
+      },
+    };
+  }
+  if (n.subscriptions.length > 0) {
+    resources[IDS.subscriptionDlq] = {
+      Type: 'AWS::SQS::Queue',
+      Properties: { SqsManagedSseEnabled: true, MessageRetentionPeriod: 1_209_600 },
+    };
+    resources[IDS.subscriptionDlqPolicy] = {
+      Type: 'AWS::SQS::QueuePolicy',
+      Properties: {
+        Queues: [ref(IDS.subscriptionDlq)],
+        PolicyDocument: {
+          Version: '2012-10-17',
+          Statement: [
+            denyInsecureTransport('sqs:*', arnOf(IDS.subscriptionDlq)),
+            {
+              Sid: 'AllowUndeliverableSummariesFromTopic',
+              Effect: 'Allow',
+              Principal: { Service: 'sns.amazonaws.com' },
+              Action: 'sqs:SendMessage',
+              Resource: arnOf(IDS.subscriptionDlq),
+              Condition: { ArnEquals: { 'aws:SourceArn': topicArn } },
+            },
+          ],
+        },
+      },
+    };
+    for (const s of n.subscriptions) {
+      const filterPolicy = s.filterPolicy ?? (s.statuses ? { status: s.statuses } : undefined);
+      resources[subscriptionIdOf(s)] = {
+        Type: 'AWS::SNS::Subscription',
+        Properties: {
+          TopicArn: topicArn,
+          Protocol: s.protocol,
+          Endpoint: s.endpoint,
+          RedrivePolicy: { deadLetterTargetArn: arnOf(IDS.subscriptionDlq) },
+          ...(filterPolicy && { FilterPolicyScope: 'MessageAttributes', FilterPolicy: filterPolicy }),
+          ...(s.rawMessageDelivery !== undefined && { RawMessageDelivery: s.rawMessageDelivery }),
+        },
+      };
+    }
+  }
+  return resources;
+}
+
+/** The execution input a schedule sends: only the fields set, plus the scheduled time. */
+export function scheduleInputOf(target: ExportTarget, destination: Destination): Cfn {
+  const request: Record<string, unknown> = {};
+  if (target.prefix !== undefined) request.S3UrlPrefix = '__S3_URL_PREFIX__';
+  if (target.SegmentId !== undefined) request.SegmentId = target.SegmentId;
+  if (target.SegmentVersion !== undefined) request.SegmentVersion = target.SegmentVersion;
+  const input = {
+    ApplicationId: target.ApplicationId,
+    ...(Object.keys(request).length > 0 && { ExportJobRequest: request }),
+    ScheduledTime: '<aws.scheduler.scheduled-time>',
+  };
+  const json = JSON.stringify(input);
+  if (target.prefix === undefined) return json;
+  const prefix = destination.s3UrlPrefix(target.prefix);
+  if (typeof prefix === 'string') return json.replace('__S3_URL_PREFIX__', prefix);
+  // The created bucket's name is only known at deploy time: substitute it into the JSON string.
+  const [template, vars] = prefix['Fn::Sub'] as [string, Record<string, Cfn>];
+  return sub(json.replace('__S3_URL_PREFIX__', template), vars);
+}
+
+function scheduleResources(config: StageConfig, destination: Destination): Resources {
+  const names = namesOf(config.stage);
+  const resources: Resources = {
+    [IDS.scheduleGroup]: { Type: 'AWS::Scheduler::ScheduleGroup', Properties: { Name: names.scheduleGroup } },
+    [IDS.schedulerDlq]: {
+      Type: 'AWS::SQS::Queue',
+      Properties: { SqsManagedSseEnabled: true, MessageRetentionPeriod: 1_209_600 },
+    },
+    [IDS.schedulerDlqPolicy]: {
+      Type: 'AWS::SQS::QueuePolicy',
+      Properties: {
+        Queues: [ref(IDS.schedulerDlq)],
+        PolicyDocument: {
+          Version: '2012-10-17',
+          Statement: [denyInsecureTransport('sqs:*', arnOf(IDS.schedulerDlq))],
+        },
+      },
+    },
+    [IDS.schedulerRole]: {
+      Type: 'AWS::IAM::Role',
+      Properties: {
+        Description: `EventBridge Scheduler starts ${names.stateMachine} executions with this role`,
+        AssumeRolePolicyDocument: {
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Effect: 'Allow',
+              Principal: { Service: 'scheduler.amazonaws.com' },
+              Action: 'sts:AssumeRole',
+              Condition: {
+                StringEquals: {
+                  'aws:SourceAccount': ref('AWS::AccountId'),
+                  'aws:SourceArn': arnOf(IDS.scheduleGroup),
+                },
+              },
+            },
+          ],
+        },
+        Policies: [
+          {
+            PolicyName: 'StartExportWorkflow',
+            PolicyDocument: {
+              Version: '2012-10-17',
+              Statement: [
+                {
+                  Sid: 'StartExecution',
+                  Effect: 'Allow',
+                  Action: 'states:StartExecution',
+                  Resource: ref(FIXED.stateMachine),
+                },
+                {
+                  Sid: 'DeadLetter',
+                  Effect: 'Allow',
+                  Action: 'sqs:SendMessage',
+                  Resource: arnOf(IDS.schedulerDlq),
+                },
+              ],
+            },
+          },
+        ],
+      },
+    },
+  };
+  for (const target of config.targets) {
+    const window = target.flexibleWindowMinutes ?? config.scheduler.flexibleWindowMinutes;
+    resources[`Schedule${logicalIdOf(target.name)}`] = {
+      Type: 'AWS::Scheduler::Schedule',
+      Properties: {
+        Name: target.name,
+        GroupName: ref(IDS.scheduleGroup),
+        Description: `Export Pinpoint application ${target.ApplicationId}${target.SegmentId ? ` segment ${target.SegmentId}` : ''} (${config.stage})`,
+        ScheduleExpression: `cron(${target.cron})`,
+        ScheduleExpressionTimezone: target.timezone,
+        State: target.enabled ? 'ENABLED' : 'DISABLED',
+        FlexibleTimeWindow:
+          window > 0 ? { Mode: 'FLEXIBLE', MaximumWindowInMinutes: window } : { Mode: 'OFF' },
+        Target: {
+          Arn: ref(FIXED.stateMachine),
+          RoleArn: arnOf(IDS.schedulerRole),
+          Input: scheduleInputOf(target, destination),
+          RetryPolicy: {
+            MaximumRetryAttempts: config.scheduler.retryAttempts,
+            MaximumEventAgeInSeconds: config.scheduler.maxEventAgeSeconds,
+          },
+          DeadLetterConfig: { Arn: arnOf(IDS.schedulerDlq) },
+        },
+      },
+    };
+  }
+  return resources;
+}
+
+/** A Lambda execution role: its own log group, X-Ray, and the statements given. */
+function functionRole(key: FunctionKey, description: string, statements: Cfn[]): Cfn {
+  return {
+    Type: 'AWS::IAM::Role',
+    Properties: {
+      Description: description,
+      AssumeRolePolicyDocument: {
+        Version: '2012-10-17',
+        Statement: [
+          { Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' },
+        ],
+      },
+      Policies: [
+        {
+          PolicyName: 'FunctionPermissions',
+          PolicyDocument: {
+            Version: '2012-10-17',
+            Statement: [
+              {
+                Sid: 'WriteOwnLogs',
+                Effect: 'Allow',
+                Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+                // The log group's Arn attribute ends in ":*" (its log streams, named by Lambda at run time).
+                Resource: arnOf(`${FIXED.functions[key]}LogGroup`),
+              },
+              {
+                Sid: 'XRayTracing',
+                Effect: 'Allow',
+                Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'],
+                // X-Ray has no resource-level permissions for these actions: AWS requires "*".
+                Resource: '*',
+              },
+              ...statements,
+            ],
+          },
+        },
+      ],
+    },
+  };
+}
+
+function functionRoles(
+  config: StageConfig,
+  destination: Destination,
+  topicArn: Cfn,
+  topicKeyArn: Cfn | undefined,
+): Resources {
+  const jobs = exportJobArns(config);
+  return {
+    [IDS.roles.createExportJob]: functionRole(
+      'createExportJob',
+      'create-export-job: creates Pinpoint export jobs',
+      [
+        {
+          Sid: 'CreateAndFindExportJobs',
+          Effect: 'Allow',
+          Action: ['mobiletargeting:CreateExportJob', 'mobiletargeting:GetExportJobs'],
+          Resource: jobs,
+        },
+        {
+          Sid: 'PassExportRoleToPinpoint',
+          Effect: 'Allow',
+          Action: 'iam:PassRole',
+          Resource: destination.roleArn,
+          Condition: { StringEquals: { 'iam:PassedToService': 'pinpoint.amazonaws.com' } },
+        },
+      ],
+    ),
+    [IDS.roles.getExportJobStatus]: functionRole(
+      'getExportJobStatus',
+      'get-export-job-status: reads export jobs',
+      [{ Sid: 'ReadExportJobs', Effect: 'Allow', Action: 'mobiletargeting:GetExportJob', Resource: jobs }],
+    ),
+    [IDS.roles.publishSummary]: functionRole(
+      'publishSummary',
+      'publish-summary: re-reads the job, publishes the summary',
+      [
+        { Sid: 'ReadExportJobs', Effect: 'Allow', Action: 'mobiletargeting:GetExportJob', Resource: jobs },
+        { Sid: 'PublishSummary', Effect: 'Allow', Action: 'sns:Publish', Resource: topicArn },
+        ...(topicKeyArn
+          ? [
+              {
+                Sid: 'EncryptForTopic',
+                Effect: 'Allow',
+                Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
+                Resource: topicKeyArn,
+              },
+            ]
+          : []),
+      ],
+    ),
+  };
+}
+
+function alarm(description: string, props: Cfn, actions: Cfn[]): Cfn {
+  return {
+    Type: 'AWS::CloudWatch::Alarm',
+    Properties: { AlarmDescription: description, ActionsEnabled: true, AlarmActions: actions, ...props },
+  };
+}
+
+function alarmResources(config: StageConfig, topicArn: Cfn): Resources {
+  if (!config.alarms.enabled) return {};
+  const actions = [config.alarms.topicArn ?? topicArn];
+  const names = namesOf(config.stage);
+  const stateMachineMetric = (metric: string) => ({
+    Namespace: 'AWS/States',
+    MetricName: metric,
+    Dimensions: [{ Name: 'StateMachineArn', Value: ref(FIXED.stateMachine) }],
+    Statistic: 'Sum',
+    Period: 300,
+    EvaluationPeriods: 1,
+    Threshold: 1,
+    ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    TreatMissingData: 'notBreaching',
+  });
+  const queueMetric = (queueId: string) => ({
+    Namespace: 'AWS/SQS',
+    MetricName: 'ApproximateNumberOfMessagesVisible',
+    Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queueId, 'QueueName'] } }],
+    Statistic: 'Maximum',
+    Period: 300,
+    EvaluationPeriods: 1,
+    Threshold: 1,
+    ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    TreatMissingData: 'notBreaching',
+  });
+  const resources: Resources = {
+    ExecutionsFailedAlarm: alarm(
+      `${names.prefix}: an export execution failed (FAILED, TIMED_OUT or ERROR summary)`,
+      stateMachineMetric('ExecutionsFailed'),
+      actions,
+    ),
+    ExecutionsTimedOutAlarm: alarm(
+      `${names.prefix}: an export execution timed out`,
+      stateMachineMetric('ExecutionsTimedOut'),
+      actions,
+    ),
+    ExecutionsAbortedAlarm: alarm(
+      `${names.prefix}: an export execution was aborted`,
+      stateMachineMetric('ExecutionsAborted'),
+      actions,
+    ),
+    ExecutionsThrottledAlarm: alarm(
+      `${names.prefix}: Step Functions throttled the export workflow`,
+      stateMachineMetric('ExecutionThrottled'),
+      actions,
+    ),
+    SchedulerDeadLetterAlarm: alarm(
+      `${names.prefix}: a scheduled run could not be started and is in the scheduler dead-letter queue`,
+      queueMetric(IDS.schedulerDlq),
+      actions,
+    ),
+  };
+  if (config.notifications.subscriptions.length > 0) {
+    resources.SubscriptionDeadLetterAlarm = alarm(
+      `${names.prefix}: a summary could not be delivered to a subscriber`,
+      queueMetric(IDS.subscriptionDlq),
+      actions,
+    );
+  }
+  if (config.targets.some((t) => t.enabled)) {
+    // Hourly sums, all breaching: no execution started in the whole window. Missing data is what a missed run looks like.
+    resources.MissedRunAlarm = alarm(
+      `${names.prefix}: no export execution started in ${config.alarms.missedRunHours} hours`,
+      {
+        Namespace: 'AWS/States',
+        MetricName: 'ExecutionsStarted',
+        Dimensions: [{ Name: 'StateMachineArn', Value: ref(FIXED.stateMachine) }],
+        Statistic: 'Sum',
+        Period: 3600,
+        EvaluationPeriods: config.alarms.missedRunHours,
+        DatapointsToAlarm: config.alarms.missedRunHours,
+        Threshold: 1,
+        ComparisonOperator: 'LessThanThreshold',
+        TreatMissingData: 'breaching',
+      },
+      actions,
+    );
+  }
+  return resources;
+}
+
+/** Environment variables per function (read by `functions/shared/config.ts`). */
+export function environmentOf(config: StageConfig) {
+  const destination = destinationOf(config);
+  const poll = {
+    ...(config.poll.minWaitSeconds !== undefined && {
+      POLL_MIN_WAIT_SECONDS: String(config.poll.minWaitSeconds),
+    }),
+    ...(config.poll.maxWaitSeconds !== undefined && {
+      POLL_MAX_WAIT_SECONDS: String(config.poll.maxWaitSeconds),
+    }),
+    ...(config.poll.runDeadlineSeconds !== undefined && {
+      RUN_DEADLINE_SECONDS: String(config.poll.runDeadlineSeconds),
+    }),
+  };
+  return {
+    shared: {
+      STAGE: config.stage,
+      POWERTOOLS_SERVICE_NAME: SERVICE,
+      POWERTOOLS_LOG_LEVEL: config.logLevel,
+    },
+    createExportJob: {
+      DEFAULT_ROLE_ARN: destination.roleArn,
+      DEFAULT_S3_URL_PREFIX: destination.s3UrlPrefix(config.exportDestination.prefixTemplate),
+      ...poll,
+    },
+    getExportJobStatus: { ...poll },
+    publishSummary: { SUMMARY_TOPIC_ARN: topicArnOf(config) },
+  };
+}
+
+function topicArnOf(config: StageConfig): Cfn {
+  return config.notifications.topicArn ?? ref(IDS.summaryTopic);
+}
+
+function outputsOf(config: StageConfig, destination: Destination): Cfn {
+  const names = namesOf(config.stage);
+  const output = (description: string, value: Cfn, exportName: string) => ({
+    Description: description,
+    Value: value,
+    Export: { Name: `${names.prefix}-${exportName}` },
+  });
+  return {
+    SummaryTopicArn: output(
+      'SNS topic the run summaries are published to',
+      topicArnOf(config),
+      'SummaryTopicArn',
+    ),
+    ExportBucketName: output('S3 bucket the exports are written to', destination.bucket, 'ExportBucketName'),
+    ExportRoleArn: output(
+      'IAM role Amazon Pinpoint assumes to write the exports',
+      destination.roleArn,
+      'ExportRoleArn',
+    ),
+    DefaultS3UrlPrefix: output(
+      'S3UrlPrefix template used when the input leaves it out',
+      destination.s3UrlPrefix(config.exportDestination.prefixTemplate),
+      'DefaultS3UrlPrefix',
+    ),
+    ScheduleGroupName: output(
+      'EventBridge Scheduler group of the export schedules',
+      ref(IDS.scheduleGroup),
+      'ScheduleGroupName',
+    ),
+    SchedulerDeadLetterQueueUrl: output(
+      'Scheduled runs that could not be started land here',
+      ref(IDS.schedulerDlq),
+      'SchedulerDeadLetterQueueUrl',
+    ),
+  };
+}
+
+/** The configuration-driven Resources and Outputs, merged by osls into the template. */
+export function buildResources(config: StageConfig): { Resources: Resources; Outputs: Cfn } {
+  const destination = destinationOf(config);
+  const topicArn = topicArnOf(config);
+  const topicKeyArn = config.notifications.topicArn
+    ? config.notifications.topicKmsKeyArn
+    : arnOf(IDS.notificationKey);
+  return {
+    Resources: {
+      ...exportDestinationResources(config),
+      ...notificationResources(config, topicArn),
+      ...scheduleResources(config, destination),
+      ...functionRoles(config, destination, topicArn, topicKeyArn),
+      ...alarmResources(config, topicArn),
+    },
+    Outputs: outputsOf(config, destination),
+  };
+}

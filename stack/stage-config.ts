@@ -1,0 +1,637 @@
+import { unknownPlaceholders } from '../functions/shared/s3-prefix.ts';
+
+/**
+ * The stage configuration file, `config/stages/<stage>.yml`: everything that
+ * differs between one team's deployments. `parseStageConfig` validates the raw
+ * YAML once, at package time, and names every field it rejects, so a typo fails
+ * `osls package` instead of a nightly run.
+ *
+ * This module runs inside osls (through `stack/serverless.cjs`, with Node's type
+ * stripping), so it uses erasable TypeScript only and imports nothing heavy.
+ */
+
+export type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+
+/** One scheduled export: an EventBridge Scheduler schedule that starts the workflow. */
+export interface ExportTarget {
+  /** Schedule name, unique in the stage: 1–64 of `0-9A-Za-z-_.`. */
+  name: string;
+  /** Pinpoint application (project) id; spelled as in the Pinpoint API. */
+  ApplicationId: string;
+  SegmentId?: string;
+  SegmentVersion?: number;
+  /**
+   * S3 key template relative to `exportDestination.keyPrefix`; the stage's
+   * `prefixTemplate` when absent. Placeholders as in `functions/shared/s3-prefix.ts`.
+   */
+  prefix?: string;
+  /** The six fields of an EventBridge Scheduler cron expression, without `cron(…)`. */
+  cron: string;
+  /** IANA time zone the cron expression is evaluated in. */
+  timezone: string;
+  enabled: boolean;
+  /** Overrides `scheduler.flexibleWindowMinutes` for this target. */
+  flexibleWindowMinutes?: number;
+}
+
+export interface ExportDestination {
+  /** An existing bucket; the stack creates one (with an access-log bucket) when absent. */
+  bucketName?: string;
+  /** An existing export role trusted by Pinpoint; the stack creates one when absent. */
+  roleArn?: string;
+  /** The only key prefix the export role may write under (ends with `/`). */
+  keyPrefix: string;
+  /** Default key template under `keyPrefix` (the stage's DEFAULT_S3_URL_PREFIX). */
+  prefixTemplate: string;
+  /** Days until an exported object expires (created bucket only). */
+  expirationDays: number;
+  /** Days until an S3 server access log object expires (created bucket only). */
+  accessLogExpirationDays: number;
+}
+
+export type SubscriptionProtocol = 'email' | 'email-json' | 'sqs' | 'https';
+
+export interface Subscription {
+  protocol: SubscriptionProtocol;
+  endpoint: string;
+  /** Shorthand for a filter policy on the `status` message attribute. */
+  statuses?: string[];
+  /** A full SNS filter policy on message attributes (exclusive with `statuses`). */
+  filterPolicy?: Record<string, unknown>;
+  /** sqs/https only: deliver the summary JSON without the SNS envelope. */
+  rawMessageDelivery?: boolean;
+}
+
+export interface Notifications {
+  /** An existing topic; the stack creates a KMS-encrypted one when absent. */
+  topicArn?: string;
+  /** The existing topic's customer managed KMS key, if it has one. */
+  topicKmsKeyArn?: string;
+  subscriptions: Subscription[];
+}
+
+export interface Alarms {
+  enabled: boolean;
+  /** Ops topic for alarms; the summary topic when absent. */
+  topicArn?: string;
+  /** Alarm when no execution started for this many hours (24–168). */
+  missedRunHours: number;
+}
+
+export interface SchedulerDefaults {
+  flexibleWindowMinutes: number;
+  retryAttempts: number;
+  maxEventAgeSeconds: number;
+}
+
+export interface PollSettings {
+  minWaitSeconds?: number;
+  maxWaitSeconds?: number;
+  runDeadlineSeconds?: number;
+}
+
+export interface StageConfig {
+  stage: string;
+  region?: string;
+  logRetentionInDays: number;
+  logLevel: LogLevel;
+  poll: PollSettings;
+  exportDestination: ExportDestination;
+  scheduler: SchedulerDefaults;
+  notifications: Notifications;
+  alarms: Alarms;
+  targets: ExportTarget[];
+  /** Applications operators may export by hand besides the targets' ones. */
+  additionalApplicationIds: string[];
+}
+
+/** Raised for an invalid stage file; lists every problem found, one per line. */
+export class StageConfigError extends Error {
+  override readonly name = 'StageConfigError';
+}
+
+/** Retention values CloudWatch Logs accepts. */
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
+
+export const STAGE_DEFAULTS = {
+  logRetentionInDays: 30,
+  logLevel: 'INFO',
+  keyPrefix: 'pinpoint-exports/',
+  prefixTemplate: '{ApplicationId}/{SegmentId}/{date}/',
+  expirationDays: 30,
+  accessLogExpirationDays: 365,
+  flexibleWindowMinutes: 0,
+  retryAttempts: 10,
+  maxEventAgeSeconds: 3600,
+  missedRunHours: 25,
+} as const;
+
+/** Summary statuses publish-summary sets on the `status` message attribute. */
+export const SUMMARY_STATUSES = ['COMPLETED', 'FAILED', 'TIMED_OUT', 'ERROR'] as const;
+
+const APPLICATION_ID = /^[0-9a-f]{32}$/;
+const SEGMENT_ID = /^[\w.-]{1,64}$/;
+const SCHEDULE_NAME = /^[0-9A-Za-z_.-]{1,64}$/;
+const STAGE_NAME = /^[a-z][a-z0-9-]{0,15}$/;
+const REGION = /^[a-z]{2}(?:-[a-z]+)+-\d$/;
+const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+const ROLE_ARN = /^arn:aws(?:-cn|-us-gov)?:iam::\d{12}:role\/(?:[\w+=,.@-]+\/)*[\w+=,.@-]{1,64}$/;
+const TOPIC_ARN = /^arn:aws(?:-cn|-us-gov)?:sns:[a-z0-9-]+:\d{12}:[\w-]{1,256}$/;
+const KMS_KEY_ARN = /^arn:aws(?:-cn|-us-gov)?:kms:[a-z0-9-]+:\d{12}:key\/[0-9a-f-]{36}$/;
+const QUEUE_ARN = /^arn:aws(?:-cn|-us-gov)?:sqs:[a-z0-9-]+:\d{12}:[\w-]{1,80}$/;
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+/** Safe S3 key characters (AWS's list) plus `{` `}` for placeholders: nothing that needs escaping in JSON or Fn::Sub. */
+const KEY_TEMPLATE = /^[0-9A-Za-z!_.*'()/{}-]*$/;
+const CRON_FIELDS = 6;
+
+type Raw = Record<string, unknown>;
+
+function isObject(value: unknown): value is Raw {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Collects problems with their field paths; reads typed values out of raw YAML. */
+class Reader {
+  readonly problems: string[] = [];
+
+  problem(path: string, message: string): void {
+    this.problems.push(`${path}: ${message}`);
+  }
+
+  object(raw: Raw, key: string, path: string): Raw {
+    const value = raw[key];
+    if (value === undefined || value === null) return {};
+    if (!isObject(value)) {
+      this.problem(path, 'must be a mapping');
+      return {};
+    }
+    return value;
+  }
+
+  unknownKeys(raw: Raw, allowed: readonly string[], path: string): void {
+    for (const key of Object.keys(raw)) {
+      if (!allowed.includes(key)) this.problem(`${path}${path ? '.' : ''}${key}`, 'unknown setting');
+    }
+  }
+
+  string(raw: Raw, key: string, path: string, pattern?: RegExp, hint?: string): string | undefined {
+    const value = raw[key];
+    if (value === undefined || value === null) return undefined;
+    if (typeof value !== 'string' || value.trim() === '') {
+      this.problem(path, 'must be a non-empty string');
+      return undefined;
+    }
+    if (pattern && !pattern.test(value)) {
+      this.problem(path, `"${value}" is not valid${hint ? ` (${hint})` : ''}`);
+      return undefined;
+    }
+    return value;
+  }
+
+  integer(raw: Raw, key: string, path: string, min: number, max: number): number | undefined {
+    const value = raw[key];
+    if (value === undefined || value === null) return undefined;
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+      this.problem(path, `must be an integer from ${min} to ${max}, got ${JSON.stringify(value)}`);
+      return undefined;
+    }
+    return value;
+  }
+
+  boolean(raw: Raw, key: string, path: string): boolean | undefined {
+    const value = raw[key];
+    if (value === undefined || value === null) return undefined;
+    if (typeof value !== 'boolean') {
+      this.problem(path, `must be true or false, got ${JSON.stringify(value)}`);
+      return undefined;
+    }
+    return value;
+  }
+
+  keyTemplate(raw: Raw, key: string, path: string): string | undefined {
+    const value = this.string(
+      raw,
+      key,
+      path,
+      KEY_TEMPLATE,
+      "letters, digits, ! _ . * ' ( ) / - and {placeholders}",
+    );
+    if (value === undefined) return undefined;
+    const unknown = unknownPlaceholders(value);
+    if (unknown.length > 0)
+      this.problem(path, `unknown placeholder(s) ${unknown.map((n) => `{${n}}`).join(', ')}`);
+    if (value.startsWith('/')) this.problem(path, 'must not start with "/"');
+    return value;
+  }
+}
+
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return zone.includes('/') || zone === 'UTC';
+  } catch {
+    return false;
+  }
+}
+
+/** EventBridge Scheduler cron: minutes hours day-of-month month day-of-week year, one of the day fields `?`. */
+function cronProblem(cron: string): string | undefined {
+  const fields = cron.trim().split(/\s+/);
+  if (fields.length !== CRON_FIELDS) {
+    return `needs ${CRON_FIELDS} fields (minutes hours day-of-month month day-of-week year), got ${fields.length}`;
+  }
+  if (!fields.every((f) => /^[\d*?,/LW#A-Za-z-]+$/.test(f))) return 'contains characters cron does not allow';
+  if ((fields[2] === '?') === (fields[4] === '?'))
+    return 'exactly one of day-of-month and day-of-week must be "?"';
+  return undefined;
+}
+
+function readTarget(r: Reader, raw: unknown, path: string, names: Set<string>): ExportTarget | undefined {
+  if (!isObject(raw)) {
+    r.problem(path, 'must be a mapping');
+    return undefined;
+  }
+  r.unknownKeys(
+    raw,
+    [
+      'name',
+      'ApplicationId',
+      'SegmentId',
+      'SegmentVersion',
+      'prefix',
+      'cron',
+      'timezone',
+      'enabled',
+      'flexibleWindowMinutes',
+    ],
+    path,
+  );
+  const name = r.string(raw, 'name', `${path}.name`, SCHEDULE_NAME, '1-64 of 0-9A-Za-z-_.');
+  const ApplicationId = r.string(
+    raw,
+    'ApplicationId',
+    `${path}.ApplicationId`,
+    APPLICATION_ID,
+    '32 hex characters',
+  );
+  const SegmentId = r.string(raw, 'SegmentId', `${path}.SegmentId`, SEGMENT_ID);
+  const SegmentVersion = r.integer(raw, 'SegmentVersion', `${path}.SegmentVersion`, 1, 1_000_000);
+  const prefix = r.keyTemplate(raw, 'prefix', `${path}.prefix`);
+  const cron = r.string(raw, 'cron', `${path}.cron`);
+  const timezone = r.string(raw, 'timezone', `${path}.timezone`);
+  const enabled = r.boolean(raw, 'enabled', `${path}.enabled`);
+  const flexibleWindowMinutes = r.integer(
+    raw,
+    'flexibleWindowMinutes',
+    `${path}.flexibleWindowMinutes`,
+    0,
+    1440,
+  );
+
+  if (raw.name === undefined) r.problem(`${path}.name`, 'is required');
+  if (raw.ApplicationId === undefined) r.problem(`${path}.ApplicationId`, 'is required');
+  if (raw.cron === undefined) r.problem(`${path}.cron`, 'is required');
+  if (raw.timezone === undefined)
+    r.problem(`${path}.timezone`, 'is required (an IANA time zone such as Europe/Berlin)');
+  if (raw.enabled === undefined) r.problem(`${path}.enabled`, 'is required (true or false)');
+  if (SegmentVersion !== undefined && raw.SegmentId === undefined) {
+    r.problem(`${path}.SegmentVersion`, 'needs SegmentId');
+  }
+  if (cron !== undefined) {
+    const problem = cronProblem(cron);
+    if (problem) r.problem(`${path}.cron`, `"${cron}" ${problem}`);
+  }
+  if (timezone !== undefined && !isTimeZone(timezone)) {
+    r.problem(`${path}.timezone`, `"${timezone}" is not an IANA time zone`);
+  }
+  if (name !== undefined) {
+    const id = logicalIdOf(name);
+    if (names.has(id)) r.problem(`${path}.name`, `"${name}" clashes with another target's name`);
+    names.add(id);
+  }
+  if (!name || !ApplicationId || !cron || !timezone || enabled === undefined) return undefined;
+  return {
+    name,
+    ApplicationId,
+    ...(SegmentId !== undefined && { SegmentId }),
+    ...(SegmentVersion !== undefined && { SegmentVersion }),
+    ...(prefix !== undefined && { prefix }),
+    cron: cron.trim().split(/\s+/).join(' '),
+    timezone,
+    enabled,
+    ...(flexibleWindowMinutes !== undefined && { flexibleWindowMinutes }),
+  };
+}
+
+function readSubscription(r: Reader, raw: unknown, path: string): Subscription | undefined {
+  if (!isObject(raw)) {
+    r.problem(path, 'must be a mapping');
+    return undefined;
+  }
+  r.unknownKeys(raw, ['protocol', 'endpoint', 'statuses', 'filterPolicy', 'rawMessageDelivery'], path);
+  const protocol = r.string(
+    raw,
+    'protocol',
+    `${path}.protocol`,
+    /^(?:email|email-json|sqs|https)$/,
+    'email, email-json, sqs or https',
+  );
+  const endpoint = r.string(raw, 'endpoint', `${path}.endpoint`);
+  if (raw.protocol === undefined) r.problem(`${path}.protocol`, 'is required');
+  if (raw.endpoint === undefined) r.problem(`${path}.endpoint`, 'is required');
+  if (protocol && endpoint) {
+    const valid =
+      protocol === 'sqs'
+        ? QUEUE_ARN.test(endpoint)
+        : protocol === 'https'
+          ? /^https:\/\/\S+$/.test(endpoint)
+          : EMAIL.test(endpoint);
+    if (!valid) r.problem(`${path}.endpoint`, `"${endpoint}" is not a valid ${protocol} endpoint`);
+  }
+  let statuses: string[] | undefined;
+  if (raw.statuses !== undefined) {
+    const list = raw.statuses;
+    if (!Array.isArray(list) || list.length === 0 || !list.every((s) => SUMMARY_STATUSES.includes(s))) {
+      r.problem(`${path}.statuses`, `must be a non-empty list of ${SUMMARY_STATUSES.join(', ')}`);
+    } else {
+      statuses = [...new Set(list as string[])];
+    }
+  }
+  let filterPolicy: Record<string, unknown> | undefined;
+  if (raw.filterPolicy !== undefined) {
+    if (!isObject(raw.filterPolicy) || Object.keys(raw.filterPolicy).length === 0) {
+      r.problem(
+        `${path}.filterPolicy`,
+        'must be a non-empty mapping (an SNS filter policy on message attributes)',
+      );
+    } else {
+      filterPolicy = raw.filterPolicy;
+    }
+  }
+  if (statuses && filterPolicy) r.problem(path, 'use either statuses or filterPolicy, not both');
+  const rawMessageDelivery = r.boolean(raw, 'rawMessageDelivery', `${path}.rawMessageDelivery`);
+  if (rawMessageDelivery && protocol !== 'sqs' && protocol !== 'https') {
+    r.problem(`${path}.rawMessageDelivery`, 'applies to sqs and https subscriptions only');
+  }
+  if (!protocol || !endpoint) return undefined;
+  return {
+    protocol: protocol as SubscriptionProtocol,
+    endpoint,
+    ...(statuses && { statuses }),
+    ...(filterPolicy && { filterPolicy }),
+    ...(rawMessageDelivery !== undefined && { rawMessageDelivery }),
+  };
+}
+
+/** A CloudFormation logical id fragment from a kebab/snake/dotted name: `nightly-all` → `NightlyAll`. */
+export function logicalIdOf(name: string): string {
+  return name
+    .split(/[^0-9A-Za-z]+/)
+    .filter(Boolean)
+    .map((part) => part[0]!.toUpperCase() + part.slice(1))
+    .join('');
+}
+
+/**
+ * Validates the raw content of `config/stages/<stage>.yml` and fills defaults.
+ * @throws StageConfigError listing every problem, each prefixed with its field path.
+ */
+export function parseStageConfig(raw: unknown, stage: string): StageConfig {
+  const file = `config/stages/${stage}.yml`;
+  if (raw === null || raw === undefined) {
+    throw new StageConfigError(`${file} not found or empty: every stage needs its configuration file`);
+  }
+  if (!isObject(raw)) throw new StageConfigError(`${file}: must be a YAML mapping`);
+  const r = new Reader();
+  if (!STAGE_NAME.test(stage))
+    r.problem('stage', `"${stage}" must be 1-16 of a-z 0-9 -, starting with a letter`);
+  r.unknownKeys(
+    raw,
+    [
+      'region',
+      'logRetentionInDays',
+      'logLevel',
+      'poll',
+      'exportDestination',
+      'scheduler',
+      'notifications',
+      'alarms',
+      'targets',
+      'additionalApplicationIds',
+    ],
+    '',
+  );
+
+  const region = r.string(raw, 'region', 'region', REGION, 'such as eu-west-1');
+  const logRetentionInDays = r.integer(raw, 'logRetentionInDays', 'logRetentionInDays', 1, 3653);
+  if (
+    logRetentionInDays !== undefined &&
+    !(LOG_RETENTION_DAYS as readonly number[]).includes(logRetentionInDays)
+  ) {
+    r.problem('logRetentionInDays', `must be one of ${LOG_RETENTION_DAYS.join(', ')}`);
+  }
+  const logLevel = r.string(
+    raw,
+    'logLevel',
+    'logLevel',
+    /^(?:DEBUG|INFO|WARN|ERROR)$/,
+    'DEBUG, INFO, WARN or ERROR',
+  );
+
+  const rawPoll = r.object(raw, 'poll', 'poll');
+  r.unknownKeys(rawPoll, ['minWaitSeconds', 'maxWaitSeconds', 'runDeadlineSeconds'], 'poll');
+  const minWaitSeconds = r.integer(rawPoll, 'minWaitSeconds', 'poll.minWaitSeconds', 1, 3600);
+  const maxWaitSeconds = r.integer(rawPoll, 'maxWaitSeconds', 'poll.maxWaitSeconds', 1, 3600);
+  const runDeadlineSeconds = r.integer(
+    rawPoll,
+    'runDeadlineSeconds',
+    'poll.runDeadlineSeconds',
+    60,
+    7 * 24 * 3600,
+  );
+  if (minWaitSeconds !== undefined && maxWaitSeconds !== undefined && minWaitSeconds > maxWaitSeconds) {
+    r.problem(
+      'poll.minWaitSeconds',
+      `(${minWaitSeconds}) must not exceed poll.maxWaitSeconds (${maxWaitSeconds})`,
+    );
+  }
+
+  const rawDest = r.object(raw, 'exportDestination', 'exportDestination');
+  r.unknownKeys(
+    rawDest,
+    ['bucketName', 'roleArn', 'keyPrefix', 'prefixTemplate', 'expirationDays', 'accessLogExpirationDays'],
+    'exportDestination',
+  );
+  const bucketName = r.string(
+    rawDest,
+    'bucketName',
+    'exportDestination.bucketName',
+    BUCKET_NAME,
+    'an S3 bucket name',
+  );
+  const roleArn = r.string(rawDest, 'roleArn', 'exportDestination.roleArn', ROLE_ARN, 'an IAM role ARN');
+  if (rawDest.roleArn !== undefined && rawDest.bucketName === undefined) {
+    r.problem(
+      'exportDestination.roleArn',
+      'an existing export role needs the existing bucketName it writes to',
+    );
+  }
+  const keyPrefix =
+    r.keyTemplate(rawDest, 'keyPrefix', 'exportDestination.keyPrefix') ?? STAGE_DEFAULTS.keyPrefix;
+  if (
+    keyPrefix.includes('{') ||
+    keyPrefix.includes('*') ||
+    !keyPrefix.endsWith('/') ||
+    keyPrefix.length < 2
+  ) {
+    r.problem(
+      'exportDestination.keyPrefix',
+      `"${keyPrefix}" must be a fixed prefix ending with "/", without placeholders`,
+    );
+  }
+  const prefixTemplate =
+    r.keyTemplate(rawDest, 'prefixTemplate', 'exportDestination.prefixTemplate') ??
+    STAGE_DEFAULTS.prefixTemplate;
+  const expirationDays = r.integer(rawDest, 'expirationDays', 'exportDestination.expirationDays', 1, 3650);
+  const accessLogExpirationDays = r.integer(
+    rawDest,
+    'accessLogExpirationDays',
+    'exportDestination.accessLogExpirationDays',
+    1,
+    3650,
+  );
+
+  const rawScheduler = r.object(raw, 'scheduler', 'scheduler');
+  r.unknownKeys(rawScheduler, ['flexibleWindowMinutes', 'retryAttempts', 'maxEventAgeSeconds'], 'scheduler');
+  const scheduler: SchedulerDefaults = {
+    flexibleWindowMinutes:
+      r.integer(rawScheduler, 'flexibleWindowMinutes', 'scheduler.flexibleWindowMinutes', 0, 1440) ??
+      STAGE_DEFAULTS.flexibleWindowMinutes,
+    retryAttempts:
+      r.integer(rawScheduler, 'retryAttempts', 'scheduler.retryAttempts', 0, 185) ??
+      STAGE_DEFAULTS.retryAttempts,
+    maxEventAgeSeconds:
+      r.integer(rawScheduler, 'maxEventAgeSeconds', 'scheduler.maxEventAgeSeconds', 60, 86400) ??
+      STAGE_DEFAULTS.maxEventAgeSeconds,
+  };
+
+  const rawNotifications = r.object(raw, 'notifications', 'notifications');
+  r.unknownKeys(rawNotifications, ['topicArn', 'topicKmsKeyArn', 'subscriptions'], 'notifications');
+  const topicArn = r.string(
+    rawNotifications,
+    'topicArn',
+    'notifications.topicArn',
+    TOPIC_ARN,
+    'an SNS topic ARN',
+  );
+  const topicKmsKeyArn = r.string(
+    rawNotifications,
+    'topicKmsKeyArn',
+    'notifications.topicKmsKeyArn',
+    KMS_KEY_ARN,
+    'a KMS key ARN',
+  );
+  if (rawNotifications.topicKmsKeyArn !== undefined && rawNotifications.topicArn === undefined) {
+    r.problem(
+      'notifications.topicKmsKeyArn',
+      'applies to an existing topicArn only (the stack creates its own key)',
+    );
+  }
+  const subscriptions: Subscription[] = [];
+  const rawSubscriptions = rawNotifications.subscriptions ?? [];
+  if (!Array.isArray(rawSubscriptions)) {
+    r.problem('notifications.subscriptions', 'must be a list');
+  } else {
+    const seen = new Set<string>();
+    rawSubscriptions.forEach((s, i) => {
+      const sub = readSubscription(r, s, `notifications.subscriptions[${i}]`);
+      if (!sub) return;
+      const key = `${sub.protocol}:${sub.endpoint}`;
+      if (seen.has(key)) r.problem(`notifications.subscriptions[${i}]`, `duplicate subscription ${key}`);
+      seen.add(key);
+      subscriptions.push(sub);
+    });
+  }
+
+  const rawAlarms = r.object(raw, 'alarms', 'alarms');
+  r.unknownKeys(rawAlarms, ['enabled', 'topicArn', 'missedRunHours'], 'alarms');
+  const alarmsTopicArn = r.string(rawAlarms, 'topicArn', 'alarms.topicArn', TOPIC_ARN, 'an SNS topic ARN');
+  const alarms: Alarms = {
+    enabled: r.boolean(rawAlarms, 'enabled', 'alarms.enabled') ?? true,
+    ...(alarmsTopicArn && { topicArn: alarmsTopicArn }),
+    missedRunHours:
+      r.integer(rawAlarms, 'missedRunHours', 'alarms.missedRunHours', 24, 168) ??
+      STAGE_DEFAULTS.missedRunHours,
+  };
+
+  const targets: ExportTarget[] = [];
+  const rawTargets = raw.targets ?? [];
+  if (!Array.isArray(rawTargets)) {
+    r.problem('targets', 'must be a list');
+  } else {
+    const names = new Set<string>();
+    rawTargets.forEach((t, i) => {
+      const target = readTarget(r, t, `targets[${i}]`, names);
+      if (target) targets.push(target);
+    });
+  }
+
+  const additionalApplicationIds: string[] = [];
+  const rawExtra = raw.additionalApplicationIds ?? [];
+  if (!Array.isArray(rawExtra)) {
+    r.problem('additionalApplicationIds', 'must be a list');
+  } else {
+    rawExtra.forEach((id, i) => {
+      if (typeof id !== 'string' || !APPLICATION_ID.test(id)) {
+        r.problem(`additionalApplicationIds[${i}]`, `${JSON.stringify(id)} is not a Pinpoint application id`);
+      } else {
+        additionalApplicationIds.push(id);
+      }
+    });
+  }
+  if (targets.length === 0 && additionalApplicationIds.length === 0 && r.problems.length === 0) {
+    r.problem(
+      'targets',
+      'name at least one target (or additionalApplicationIds): the functions are scoped to those applications',
+    );
+  }
+
+  if (r.problems.length > 0) {
+    throw new StageConfigError(`${file} is invalid:\n  - ${r.problems.join('\n  - ')}`);
+  }
+  return {
+    stage,
+    ...(region && { region }),
+    logRetentionInDays: logRetentionInDays ?? STAGE_DEFAULTS.logRetentionInDays,
+    logLevel: (logLevel ?? STAGE_DEFAULTS.logLevel) as LogLevel,
+    poll: {
+      ...(minWaitSeconds !== undefined && { minWaitSeconds }),
+      ...(maxWaitSeconds !== undefined && { maxWaitSeconds }),
+      ...(runDeadlineSeconds !== undefined && { runDeadlineSeconds }),
+    },
+    exportDestination: {
+      ...(bucketName && { bucketName }),
+      ...(roleArn && { roleArn }),
+      keyPrefix,
+      prefixTemplate,
+      expirationDays: expirationDays ?? STAGE_DEFAULTS.expirationDays,
+      accessLogExpirationDays: accessLogExpirationDays ?? STAGE_DEFAULTS.accessLogExpirationDays,
+    },
+    scheduler,
+    notifications: {
+      ...(topicArn && { topicArn }),
+      ...(topicKmsKeyArn && { topicKmsKeyArn }),
+      subscriptions,
+    },
+    alarms,
+    targets,
+    additionalApplicationIds,
+  };
+}
+
+/** Every application the functions may act on: the targets' and the additional ones, deduplicated, in order. */
+export function applicationIdsOf(config: StageConfig): string[] {
+  return [...new Set([...config.targets.map((t) => t.ApplicationId), ...config.additionalApplicationIds])];
+}
