@@ -66,10 +66,20 @@ function secondsBetween(from: string | null | undefined, to: string | null | und
   return Number.isNaN(ms) ? null : Math.max(0, Math.round(ms / 1000));
 }
 
+/**
+ * Longest value kept from the raw execution input. Only an invalid input is read
+ * raw, and it may hold up to Step Functions' 256 KB in one field: repeated in the
+ * JSON, the email text and the message attributes, it would push the message past
+ * SNS's limit and lose the one summary of the run.
+ */
+export const MAX_RAW_INPUT_CHARS = 200;
+
+/** A string field of the raw (unvalidated) execution input, cut to {@link MAX_RAW_INPUT_CHARS}. */
 function stringField(value: unknown, key: string): string | null {
   if (typeof value !== 'object' || value === null) return null;
   const field = (value as Record<string, unknown>)[key];
-  return typeof field === 'string' ? field : null;
+  if (typeof field !== 'string') return null;
+  return field.length > MAX_RAW_INPUT_CHARS ? `${field.slice(0, MAX_RAW_INPUT_CHARS)}...` : field;
 }
 
 function formatCount(n: number | null): string {
