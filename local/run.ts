@@ -65,6 +65,8 @@ export interface LocalRunResult {
   emailText: string | null;
   /** Where the SNS message was written, when the in-process emulator ran. */
   messageFile: string | null;
+  /** Export jobs the in-process emulator holds at the end (null with external endpoints). */
+  jobsCreated: number | null;
   /** Files the export wrote, when the in-process emulator ran. */
   exportFiles: string[];
   dataDir: string | null;
@@ -146,6 +148,8 @@ export async function runLocal(options: LocalRunOptions = {}): Promise<LocalRunR
     RUN_DEADLINE_SECONDS: String(options.deadlineSeconds ?? 120),
     POWERTOOLS_LOG_LEVEL: options.logLevel ?? 'WARN',
   };
+  // Handlers read configuration from process.env at load: set it for this run, put it back after.
+  const saved = Object.fromEntries(Object.keys(env).map((key) => [key, process.env[key]]));
   Object.assign(process.env, env);
 
   try {
@@ -210,6 +214,7 @@ export async function runLocal(options: LocalRunOptions = {}): Promise<LocalRunR
       summary,
       emailText,
       messageFile: message?.file ?? null,
+      jobsCreated: emulator ? emulator.state.jobs.length : null,
       exportFiles,
       dataDir: emulator ? dataDir : null,
       events: result.events,
@@ -221,6 +226,10 @@ export async function runLocal(options: LocalRunOptions = {}): Promise<LocalRunR
       durationMs: Date.now() - started,
     };
   } finally {
+    for (const [key, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
     await emulator?.close();
   }
 }

@@ -1,0 +1,71 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runLocal } from '../../local/run.ts';
+import { main } from '../../local/start.ts';
+
+/*
+ * End to end: the ASL on the local engine, the real handlers, the real AWS SDK
+ * over HTTP to the local Pinpoint + SNS emulator. No mocks.
+ */
+
+const dataDir = mkdtempSync(join(tmpdir(), 'pinpoint-e2e-'));
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+function lines(file: string): number {
+  return gunzipSync(readFileSync(file)).toString('utf8').split('\n').filter(Boolean).length;
+}
+
+describe('the local run through the HTTP emulator', () => {
+  it('exports every endpoint to gzipped NDJSON files and publishes one COMPLETED summary', async () => {
+    const result = await runLocal({ dataDir, endpoints: 600, jobDurationSeconds: 2, malformedEvery: 0 });
+
+    expect(result.status).toBe('SUCCEEDED');
+    expect(result.summary?.status).toBe('COMPLETED');
+    expect(result.summary?.TotalProcessed).toBe(600);
+    expect(result.invocations.CreateExportJob).toBe(1);
+    expect(result.invocations.PublishSummary).toBe(1);
+    expect(result.exportFiles.length).toBeGreaterThan(0);
+    expect(result.exportFiles.reduce((sum, file) => sum + lines(file), 0)).toBe(600);
+    const message = JSON.parse(readFileSync(result.messageFile as string, 'utf8')) as { Subject?: string };
+    expect(message.Subject).toMatch(/COMPLETED/);
+  });
+
+  it('counts malformed endpoints as failures and lists them in the summary', async () => {
+    const result = await runLocal({ dataDir, endpoints: 300, jobDurationSeconds: 2, malformedEvery: 50 });
+
+    expect(result.summary?.status).toBe('COMPLETED');
+    expect(result.summary?.TotalFailures).toBe(6);
+    expect(result.summary?.Failures).toHaveLength(6);
+    expect(result.emailText).toContain('First failures');
+  });
+
+  it('recovers from a lost CreateExportJob answer without creating a second job', async () => {
+    const result = await runLocal({
+      dataDir,
+      endpoints: 100,
+      jobDurationSeconds: 2,
+      faults: [{ kind: 'create-then-500', service: 'pinpoint', operation: 'CreateExportJob', count: 1 }],
+    });
+
+    expect(result.summary?.status).toBe('COMPLETED');
+    expect(result.summary?.jobReused).toBe(true);
+    expect(result.invocations.CreateExportJob).toBe(2);
+    expect(result.jobsCreated).toBe(1);
+  });
+
+  it('npm start exits 0 for a COMPLETED export and 2 for an unknown option', async () => {
+    const out: string[] = [];
+    const sink = { write: (s: string) => out.push(s) > 0 } as unknown as NodeJS.WriteStream;
+
+    const ok = await main(['--endpoints', '200', '--job-duration', '2', '--data-dir', dataDir], sink, sink);
+    const bad = await main(['--bogus'], sink, sink);
+
+    expect(ok).toBe(0);
+    expect(out.join('')).toMatch(/COMPLETED/);
+    expect(bad).toBe(2);
+    expect(out.join('')).toMatch(/Unknown option '--bogus'/);
+  });
+});
