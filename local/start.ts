@@ -195,7 +195,12 @@ export function progressPrinter(write: (line: string) => void) {
   };
 }
 
-export async function main(argv: string[], out = process.stdout, err = process.stderr): Promise<number> {
+/** Where output goes (process.stdout in use, a buffer in tests). */
+export interface Writer {
+  write(text: string): unknown;
+}
+
+export async function main(argv: string[], out: Writer = process.stdout, err: Writer = process.stderr): Promise<number> {
   let args: ReturnType<typeof parseStartArgs>;
   try {
     args = parseStartArgs(argv);
