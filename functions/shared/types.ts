@@ -120,7 +120,7 @@ export interface CaughtError {
 /** Input of the PublishSummary task (built by the ASL's Parameters). */
 export interface PublishSummaryEvent {
   /** The state at the moment of PublishSummary: a RunState, or whatever the failed task had plus `error`. */
-  Run: Partial<RunState> & { error?: CaughtError } & Record<string, unknown>;
+  Run: Partial<RunState> & { error?: CaughtError };
   Execution: ExecutionRef & { Input: unknown };
 }
 
