@@ -1,13 +1,14 @@
 import { PinpointClient } from '@aws-sdk/client-pinpoint';
-import { loadCreateExportJobConfig } from '../shared/config.ts';
+import { loadCreateExportJobConfig, loadSdkClientConfig } from '../shared/config.ts';
 import { createLogger, lambdaHandler } from '../shared/lambda.ts';
 import type { CreateExportJobEvent, RunState } from '../shared/types.ts';
 import { createExportJob } from './create-export-job.ts';
 
 const config = loadCreateExportJobConfig();
 const logger = createLogger('create-export-job');
-const pinpoint = new PinpointClient({});
-const pinpointCreate = new PinpointClient({ maxAttempts: 1 });
+const sdk = loadSdkClientConfig();
+const pinpoint = new PinpointClient({ ...sdk });
+const pinpointCreate = new PinpointClient({ ...sdk, maxAttempts: 1 });
 
 export const handler = lambdaHandler<CreateExportJobEvent, RunState>(logger, (event) =>
   createExportJob(event, { pinpoint, pinpointCreate, config, logger, now: () => new Date() }),

@@ -1,14 +1,15 @@
 import { PinpointClient } from '@aws-sdk/client-pinpoint';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { loadPublishSummaryConfig } from '../shared/config.ts';
+import { loadPublishSummaryConfig, loadSdkClientConfig } from '../shared/config.ts';
 import { createLogger, lambdaHandler } from '../shared/lambda.ts';
 import type { PublishSummaryEvent, PublishSummaryResult } from '../shared/types.ts';
 import { publishSummary } from './publish-summary.ts';
 
 const config = loadPublishSummaryConfig();
 const logger = createLogger('publish-summary');
-const pinpoint = new PinpointClient({});
-const sns = new SNSClient({});
+const sdk = loadSdkClientConfig();
+const pinpoint = new PinpointClient({ ...sdk });
+const sns = new SNSClient({ ...sdk });
 
 export const handler = lambdaHandler<PublishSummaryEvent, PublishSummaryResult>(logger, (event) =>
   publishSummary(event, { pinpoint, sns, config, logger }),

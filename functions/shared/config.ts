@@ -16,6 +16,23 @@ export interface PollConfig {
   maxWaitSeconds: number;
   /** How long after the run started the workflow gives up waiting and reports TIMED_OUT, seconds. */
   runDeadlineSeconds: number;
+  /**
+   * Wait while the job's end is estimated to be near (or overdue), seconds. It bounds the
+   * delay between the job's end and the summary; clamped into [minWaitSeconds, maxWaitSeconds].
+   * Optional so hand-built configs keep working; the loader always sets it.
+   */
+  nearWaitSeconds?: number;
+  /** While nothing can be estimated, the next check comes after this fraction of the time elapsed so far. */
+  idleGrowth?: number;
+  /** While estimating, wait this fraction of the estimated time left, then look again. */
+  aimFraction?: number;
+  /**
+   * Expected length of COMPLETING/FAILING as a multiple of the job's setup time (creation
+   * until it left INITIALIZING). Pinpoint does not document it: the default is a deliberately
+   * low (early) guess from the job model (which gives 0.4); an operator can calibrate it from
+   * the status-change log lines.
+   */
+  finishingShare?: number;
 }
 
 export interface CreateExportJobConfig {
@@ -41,8 +58,12 @@ export interface PublishSummaryConfig {
 export const CONFIG_DEFAULTS = {
   STAGE: 'dev',
   POLL_MIN_WAIT_SECONDS: 5,
-  POLL_MAX_WAIT_SECONDS: 300,
+  POLL_MAX_WAIT_SECONDS: 900,
   RUN_DEADLINE_SECONDS: 12 * 3600,
+  POLL_NEAR_WAIT_SECONDS: 25,
+  POLL_IDLE_GROWTH: 1.5,
+  POLL_AIM_FRACTION: 0.7,
+  POLL_FINISHING_SHARE: 0.35,
 } as const;
 
 function str(env: Env, name: string): string | undefined {
@@ -66,11 +87,27 @@ function positiveInt(env: Env, name: string, fallback: number): number {
   return value;
 }
 
+function positiveNumber(env: Env, name: string, fallback: number, max: number): number {
+  const raw = str(env, name);
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value <= 0 || value > max) {
+    throw new ConfigurationError(
+      `Environment variable ${name} must be a number in (0, ${max}], got "${raw}"`,
+    );
+  }
+  return value;
+}
+
 function loadPoll(env: Env): PollConfig {
   const poll = {
     minWaitSeconds: positiveInt(env, 'POLL_MIN_WAIT_SECONDS', CONFIG_DEFAULTS.POLL_MIN_WAIT_SECONDS),
     maxWaitSeconds: positiveInt(env, 'POLL_MAX_WAIT_SECONDS', CONFIG_DEFAULTS.POLL_MAX_WAIT_SECONDS),
     runDeadlineSeconds: positiveInt(env, 'RUN_DEADLINE_SECONDS', CONFIG_DEFAULTS.RUN_DEADLINE_SECONDS),
+    nearWaitSeconds: positiveInt(env, 'POLL_NEAR_WAIT_SECONDS', CONFIG_DEFAULTS.POLL_NEAR_WAIT_SECONDS),
+    idleGrowth: positiveNumber(env, 'POLL_IDLE_GROWTH', CONFIG_DEFAULTS.POLL_IDLE_GROWTH, 10),
+    aimFraction: positiveNumber(env, 'POLL_AIM_FRACTION', CONFIG_DEFAULTS.POLL_AIM_FRACTION, 1),
+    finishingShare: positiveNumber(env, 'POLL_FINISHING_SHARE', CONFIG_DEFAULTS.POLL_FINISHING_SHARE, 10),
   };
   if (poll.minWaitSeconds > poll.maxWaitSeconds) {
     throw new ConfigurationError(
@@ -97,5 +134,19 @@ export function loadPublishSummaryConfig(env: Env = process.env): Readonly<Publi
   return Object.freeze({
     stage: str(env, 'STAGE') ?? CONFIG_DEFAULTS.STAGE,
     topicArn: required(env, 'SUMMARY_TOPIC_ARN'),
+  });
+}
+
+/** Timeouts for every AWS SDK client, so a hung connection fails fast and is retried by the state machine. */
+export interface SdkClientConfig {
+  requestHandler: { connectionTimeout: number; requestTimeout: number };
+}
+
+export function loadSdkClientConfig(env: Env = process.env): Readonly<SdkClientConfig> {
+  return Object.freeze({
+    requestHandler: {
+      connectionTimeout: positiveInt(env, 'AWS_SDK_CONNECTION_TIMEOUT_MS', 3_000),
+      requestTimeout: positiveInt(env, 'AWS_SDK_REQUEST_TIMEOUT_MS', 10_000),
+    },
   });
 }
