@@ -1,0 +1,257 @@
+import { parseArgs } from 'node:util';
+import type { FaultKind } from '../emulator/faults.ts';
+import { usageError } from './errors.ts';
+import type { RequestOptions } from './input.ts';
+import { isExecutionArn, isStateMachineArn, isValidExecutionName } from './naming.ts';
+
+/*
+ * The command line, parsed with node's util.parseArgs into one typed command.
+ * Every mistake becomes a usage error naming the option (exit status 2).
+ */
+
+export const COMMANDS = ['start', 'status', 'list'] as const;
+export type CommandName = (typeof COMMANDS)[number];
+
+export const DEFAULT_STAGE = 'dev';
+export const DEFAULT_LIST_MAX = 20;
+export const MAX_LIST_MAX = 100;
+
+/** Options every command accepts. */
+export interface CommonOptions {
+  stage: string;
+  /** True when --stage was given (the resume hint repeats it). */
+  stageGiven: boolean;
+  region?: string | undefined;
+  stateMachineArn?: string | undefined;
+  json: boolean;
+}
+
+/** Options of the embedded local run (`--local`). */
+export interface LocalOptions {
+  endpoints?: number | undefined;
+  jobDurationSeconds?: number | undefined;
+  deadlineSeconds?: number | undefined;
+  faults: FaultKind[];
+}
+
+export type Command =
+  | { name: 'help'; topic: CommandName | 'general' }
+  | { name: 'start'; common: CommonOptions; request: RequestOptions; wait: boolean; local?: LocalOptions }
+  | { name: 'status'; common: CommonOptions; execution: string; wait: boolean }
+  | { name: 'list'; common: CommonOptions; max: number };
+
+/** Faults `--fault` can inject into a local run (see emulator/faults.ts). */
+export const LOCAL_FAULTS: readonly FaultKind[] = [
+  'job-fail',
+  'job-stuck',
+  'job-pending',
+  'throttle',
+  'error500',
+  'create-then-500',
+  'reset',
+  'end-of-support',
+];
+
+const COMMON = {
+  stage: { type: 'string' },
+  region: { type: 'string' },
+  'state-machine-arn': { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+const START = {
+  ...COMMON,
+  'application-id': { type: 'string' },
+  'segment-id': { type: 'string' },
+  'segment-version': { type: 'string' },
+  's3-url-prefix': { type: 'string' },
+  'role-arn': { type: 'string' },
+  'scheduled-time': { type: 'string' },
+  wait: { type: 'boolean' },
+  local: { type: 'boolean' },
+  endpoints: { type: 'string' },
+  'job-duration': { type: 'string' },
+  deadline: { type: 'string' },
+  fault: { type: 'string', multiple: true },
+} as const;
+
+const STATUS = { ...COMMON, wait: { type: 'boolean' } } as const;
+const LIST = { ...COMMON, max: { type: 'string' } } as const;
+
+const STAGE = /^[A-Za-z][A-Za-z0-9-]{0,39}$/;
+const REGION = /^[a-z]{2}(?:-[a-z]+)+-\d$/;
+
+/** Rewrites parseArgs' messages as one short line naming the option. */
+function parseFailure(error: unknown, command: string): never {
+  const e = error as { code?: string; message?: string };
+  const message = e.message ?? String(error);
+  const option = /'(-{1,2}[^' ]+)/.exec(message)?.[1];
+  switch (e.code) {
+    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
+      throw usageError(
+        `unknown option ${option ?? ''} for "${command}" (see --help)`.replace('  ', ' '),
+        option,
+      );
+    case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
+      if (/argument missing/.test(message)) throw usageError(`${option} needs a value`, option);
+      throw usageError(`${option} does not take a value`, option);
+    case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL':
+      throw usageError(`unexpected argument ${/'([^']*)'/.exec(message)?.[1] ?? ''} (see --help)`);
+    default:
+      throw usageError(message);
+  }
+}
+
+function integer(value: string | undefined, option: string, min: number, max: number): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value.trim()) || Number(value) < min || Number(value) > max) {
+    throw usageError(`${option} must be a whole number from ${min} to ${max}, got "${value}"`, option);
+  }
+  return Number(value);
+}
+
+function common(values: Record<string, unknown>): CommonOptions {
+  const stage = values.stage as string | undefined;
+  if (stage !== undefined && !STAGE.test(stage)) {
+    throw usageError(
+      `--stage must start with a letter and hold only letters, digits and hyphens (at most 40), got "${stage}"`,
+      '--stage',
+    );
+  }
+  const region = values.region as string | undefined;
+  if (region !== undefined && !REGION.test(region)) {
+    throw usageError(`--region must be an AWS region such as eu-west-1, got "${region}"`, '--region');
+  }
+  const stateMachineArn = values['state-machine-arn'] as string | undefined;
+  if (stateMachineArn !== undefined && !isStateMachineArn(stateMachineArn)) {
+    throw usageError(
+      `--state-machine-arn must be a state machine ARN (arn:aws:states:<region>:<account>:stateMachine:<name>), got "${stateMachineArn}"`,
+      '--state-machine-arn',
+    );
+  }
+  return {
+    stage: stage ?? DEFAULT_STAGE,
+    stageGiven: stage !== undefined,
+    region,
+    stateMachineArn,
+    json: values.json === true,
+  };
+}
+
+function parseStart(args: string[]): Command {
+  let parsed: ReturnType<typeof parseArgs<{ options: typeof START; allowPositionals: false }>>;
+  try {
+    parsed = parseArgs({ args, options: START, allowPositionals: false, strict: true });
+  } catch (error) {
+    parseFailure(error, 'start');
+  }
+  const v = parsed.values;
+  const local = v.local === true;
+  if (!local) {
+    for (const option of ['endpoints', 'job-duration', 'deadline', 'fault'] as const) {
+      if (v[option] !== undefined) throw usageError(`--${option} only applies with --local`, `--${option}`);
+    }
+  } else if (v['state-machine-arn'] !== undefined) {
+    throw usageError('--state-machine-arn does not apply with --local', '--state-machine-arn');
+  }
+  const faults = (v.fault ?? []).map((fault) => {
+    if (!LOCAL_FAULTS.includes(fault as FaultKind)) {
+      throw usageError(`--fault must be one of ${LOCAL_FAULTS.join(', ')}, got "${fault}"`, '--fault');
+    }
+    return fault as FaultKind;
+  });
+  return {
+    name: 'start',
+    common: common(v),
+    request: {
+      applicationId: v['application-id'],
+      segmentId: v['segment-id'],
+      segmentVersion: v['segment-version'],
+      s3UrlPrefix: v['s3-url-prefix'],
+      roleArn: v['role-arn'],
+      scheduledTime: v['scheduled-time'],
+    },
+    wait: v.wait === true,
+    ...(local
+      ? {
+          local: {
+            endpoints: integer(v.endpoints, '--endpoints', 1, 1_000_000),
+            jobDurationSeconds: integer(v['job-duration'], '--job-duration', 1, 3600),
+            deadlineSeconds: integer(v.deadline, '--deadline', 1, 86_400),
+            faults,
+          },
+        }
+      : {}),
+  };
+}
+
+function parseStatus(args: string[]): Command {
+  let parsed: ReturnType<typeof parseArgs<{ options: typeof STATUS; allowPositionals: true }>>;
+  try {
+    parsed = parseArgs({ args, options: STATUS, allowPositionals: true, strict: true });
+  } catch (error) {
+    parseFailure(error, 'status');
+  }
+  const [execution, ...extra] = parsed.positionals;
+  if (execution === undefined) {
+    throw usageError('status needs the execution name or ARN: npm run export -- status <name|arn>');
+  }
+  if (extra.length > 0) throw usageError(`status takes one execution, got also "${extra[0]}"`);
+  if (execution.startsWith('arn:')) {
+    if (!isExecutionArn(execution)) {
+      throw usageError(
+        `"${execution}" is not an execution ARN (arn:aws:states:<region>:<account>:execution:<state machine>:<name>)`,
+      );
+    }
+  } else if (!isValidExecutionName(execution)) {
+    throw usageError(`"${execution}" is not an execution name (1–80 characters of 0-9 A-Z a-z - _)`);
+  }
+  return { name: 'status', common: common(parsed.values), execution, wait: parsed.values.wait === true };
+}
+
+function parseList(args: string[]): Command {
+  let parsed: ReturnType<typeof parseArgs<{ options: typeof LIST; allowPositionals: false }>>;
+  try {
+    parsed = parseArgs({ args, options: LIST, allowPositionals: false, strict: true });
+  } catch (error) {
+    parseFailure(error, 'list');
+  }
+  return {
+    name: 'list',
+    common: common(parsed.values),
+    max: integer(parsed.values.max, '--max', 1, MAX_LIST_MAX) ?? DEFAULT_LIST_MAX,
+  };
+}
+
+/** True when the arguments ask for JSON, even if they are otherwise wrong (errors are then JSON too). */
+export function wantsJson(argv: readonly string[]): boolean {
+  return argv.includes('--json');
+}
+
+/** Parses the arguments after `npm run export --`. Throws a usage CliError. */
+export function parseCommand(argv: readonly string[]): Command {
+  const args = [...argv];
+  let name: CommandName = 'start';
+  const first = args[0];
+  if (first === 'help') {
+    const topic = args[1];
+    return {
+      name: 'help',
+      topic: COMMANDS.includes(topic as CommandName) ? (topic as CommandName) : 'general',
+    };
+  }
+  if (first !== undefined && !first.startsWith('-')) {
+    if (!COMMANDS.includes(first as CommandName)) {
+      throw usageError(`unknown command "${first}"; commands are ${COMMANDS.join(', ')} (see --help)`);
+    }
+    name = first as CommandName;
+    args.shift();
+  }
+  if (args.includes('--help') || args.includes('-h')) {
+    return { name: 'help', topic: first === undefined || first.startsWith('-') ? 'general' : name };
+  }
+  if (name === 'status') return parseStatus(args);
+  if (name === 'list') return parseList(args);
+  return parseStart(args);
+}

@@ -1,0 +1,91 @@
+import { InvalidExportInputError } from '../functions/shared/errors.ts';
+import { type InputDefaults, resolveExecutionInput } from '../functions/shared/input.ts';
+import type {
+  ExecutionInput,
+  ExportJobRequestInput,
+  ResolvedExportRequest,
+} from '../functions/shared/types.ts';
+import { CliError } from './errors.ts';
+
+/*
+ * The execution input an operator's options describe, validated by the very
+ * code create-export-job runs (functions/shared/input.ts), before anything is
+ * sent to AWS.
+ */
+
+/** The options that make up the execution input, as typed on the command line. */
+export interface RequestOptions {
+  applicationId?: string | undefined;
+  segmentId?: string | undefined;
+  segmentVersion?: string | undefined;
+  s3UrlPrefix?: string | undefined;
+  roleArn?: string | undefined;
+  scheduledTime?: string | undefined;
+}
+
+/** Input field → the option that sets it, for error messages. Longest paths first. */
+export const FIELD_OPTIONS: ReadonlyArray<readonly [string, string]> = [
+  ['ExportJobRequest.SegmentVersion', '--segment-version'],
+  ['ExportJobRequest.S3UrlPrefix', '--s3-url-prefix'],
+  ['ExportJobRequest.SegmentId', '--segment-id'],
+  ['ExportJobRequest.RoleArn', '--role-arn'],
+  ['ScheduledTime', '--scheduled-time'],
+  ['ApplicationId', '--application-id'],
+];
+
+/**
+ * Stand-ins for the stage's defaults when an option is left out: the deployed
+ * create function fills the real ones, so only what the operator gave is judged.
+ */
+const PLACEHOLDER_DEFAULTS: Required<InputDefaults> = {
+  RoleArn: 'arn:aws:iam::000000000000:role/stage-default',
+  S3UrlPrefix: 's3://stage-default-bucket/',
+};
+
+/** A segment version stays a string unless it is a number, so the shared rules name the mistake. */
+function segmentVersionValue(text: string): number | string {
+  return /^-?\d+(?:\.\d+)?$/.test(text.trim()) ? Number(text) : text;
+}
+
+/** The execution input for the options given (only what was given: the stage fills the rest). */
+export function buildExecutionInput(options: RequestOptions): ExecutionInput {
+  const request: Record<string, unknown> = {};
+  if (options.roleArn !== undefined) request.RoleArn = options.roleArn;
+  if (options.s3UrlPrefix !== undefined) request.S3UrlPrefix = options.s3UrlPrefix;
+  if (options.segmentId !== undefined) request.SegmentId = options.segmentId;
+  if (options.segmentVersion !== undefined)
+    request.SegmentVersion = segmentVersionValue(options.segmentVersion);
+  return {
+    ...(options.applicationId === undefined ? {} : { ApplicationId: options.applicationId }),
+    ...(Object.keys(request).length > 0 ? { ExportJobRequest: request as ExportJobRequestInput } : {}),
+    ...(options.scheduledTime === undefined ? {} : { ScheduledTime: options.scheduledTime }),
+  } as ExecutionInput;
+}
+
+/** Rewrites input field names in a validation message as the options an operator types. */
+export function inOptionTerms(text: string): string {
+  let result = text;
+  for (const [field, option] of FIELD_OPTIONS) result = result.split(field).join(option);
+  return result;
+}
+
+/**
+ * Validates the input with create-export-job's rules. Throws a usage CliError
+ * naming the option at fault. Returns the input as the create function would
+ * complete it (with placeholders, or `defaults`, for the stage's defaults).
+ */
+export function validateExecutionInput(
+  input: ExecutionInput,
+  startTime: Date,
+  defaults: InputDefaults = PLACEHOLDER_DEFAULTS,
+): ResolvedExportRequest {
+  try {
+    return resolveExecutionInput(input, defaults, startTime.toISOString());
+  } catch (error) {
+    if (error instanceof InvalidExportInputError) {
+      const option = FIELD_OPTIONS.find(([field]) => field === error.field)?.[1];
+      throw new CliError('input', inOptionTerms(error.message), option, { cause: error });
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,501 @@
+import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import {
+  DescribeExecutionCommand,
+  ListExecutionsCommand,
+  type SFNClient,
+  StartExecutionCommand,
+} from '@aws-sdk/client-sfn';
+import type { FaultRule } from '../emulator/faults.ts';
+import { triggerOf } from '../functions/shared/trigger.ts';
+import type { LocalRunOptions, LocalRunResult, ProgressEvent } from '../local/run.ts';
+import { type Command, type CommonOptions, type LocalOptions, parseCommand, wantsJson } from './args.ts';
+import { awsFailure, CliError, ExitCode, isAwsError } from './errors.ts';
+import { buildReport, type FollowUpdate, followExecution, HistoryTracker } from './follow.ts';
+import {
+  formatDuration,
+  formatList,
+  formatNumber,
+  formatReport,
+  type ListRow,
+  ProgressRenderer,
+  type Writer,
+} from './format.ts';
+import { helpText } from './help.ts';
+import { buildExecutionInput, validateExecutionInput } from './input.ts';
+import { consoleUrl, executionArnFor, manualExecutionName, randomSuffix, regionOfArn } from './naming.ts';
+import {
+  exitCodeOf,
+  type JobProgress,
+  jobProgressOf,
+  outcomeOf,
+  type RunReport,
+  type RunSummary,
+  secondsBetween,
+} from './report.ts';
+import { resolveStateMachineArn } from './state-machine.ts';
+
+/*
+ * The CLI as one function of its arguments and its dependencies, so tests
+ * drive it with mocked clients, captured output, a virtual clock and a fake
+ * Ctrl-C. cli/export.ts wires the real ones.
+ */
+
+export interface CliDeps {
+  /** A Step Functions client for a region (undefined: the SDK's default region). */
+  sfn: (region: string | undefined) => SFNClient;
+  cloudFormation: (region: string | undefined) => CloudFormationClient;
+  /** The embedded local run (local/run.ts). */
+  runLocal: (options: LocalRunOptions) => Promise<LocalRunResult>;
+  stdout: Writer;
+  stderr: Writer;
+  /** stdout is a terminal: draw the progress bar in place. */
+  isTTY: boolean;
+  now: () => Date;
+  /** Waits `ms` or until the signal aborts, whichever is first; never rejects. */
+  sleep: (ms: number, signal: AbortSignal) => Promise<void>;
+  randomSuffix: () => string;
+  /** Calls `handler` on Ctrl-C (SIGINT) until the returned function is called. */
+  onInterrupt: (handler: () => void) => () => void;
+  pollIntervalMs: number;
+  maxPolls: number;
+}
+
+/** Defaults for what is not I/O: five-second looks, for up to 48 hours. */
+export const DEFAULT_POLL_INTERVAL_MS = 5_000;
+export const DEFAULT_MAX_POLLS = (48 * 3600 * 1000) / DEFAULT_POLL_INTERVAL_MS;
+
+export { randomSuffix };
+
+interface Outcome {
+  exitCode: number;
+  /** The JSON document `--json` prints. */
+  json: Record<string, unknown>;
+}
+
+type Following = 'not-requested' | 'finished' | 'interrupted' | 'gave-up';
+
+function resumeCommand(executionArn: string): string {
+  return `npm run export -- status ${executionArn} --wait`;
+}
+
+/** Follows (or looks at) an execution, printing as it goes in text mode. */
+async function watch(
+  sfn: SFNClient,
+  executionArn: string,
+  wait: boolean,
+  deps: CliDeps,
+  json: boolean,
+): Promise<{ exitCode: number; report: RunReport; following: Following }> {
+  const controller = new AbortController();
+  const stopListening = wait ? deps.onInterrupt(() => controller.abort()) : () => undefined;
+  let runStart: Date | undefined;
+  const renderer =
+    json || !wait
+      ? undefined
+      : new ProgressRenderer(deps.stdout, deps.isTTY, () =>
+          runStart ? secondsBetween(runStart, deps.now()) : 0,
+        );
+  let result: Awaited<ReturnType<typeof followExecution>>;
+  try {
+    result = await followExecution({
+      sfn,
+      executionArn,
+      wait,
+      sleep: deps.sleep,
+      now: deps.now,
+      intervalMs: deps.pollIntervalMs,
+      maxPolls: deps.maxPolls,
+      signal: controller.signal,
+      onUpdate: (update) => {
+        if (update.type === 'execution' && update.status === 'RUNNING') runStart = update.at;
+        renderer?.update(update);
+      },
+    });
+  } finally {
+    stopListening();
+    renderer?.finish();
+  }
+  const { report } = result;
+  if (result.interrupted) {
+    if (!json) {
+      deps.stdout.write(
+        `\nStopped following ${report.name}; the execution goes on${report.job ? ` (job ${report.job.status})` : ''}.\nResume following with:\n  ${resumeCommand(executionArn)}\n`,
+      );
+    }
+    return { exitCode: ExitCode.Interrupted, report, following: 'interrupted' };
+  }
+  if (result.gaveUp) {
+    if (!json) {
+      deps.stdout.write(
+        `\nStill running after ${formatDuration(report.durationSeconds)}; stopped following.\nResume following with:\n  ${resumeCommand(executionArn)}\n`,
+      );
+    }
+    return { exitCode: ExitCode.ExportFailed, report, following: 'gave-up' };
+  }
+  if (!json) deps.stdout.write(`${renderer ? '\n' : ''}${formatReport(report)}\n`);
+  return { exitCode: exitCodeOf(report.outcome), report, following: wait ? 'finished' : 'not-requested' };
+}
+
+function sfnFor(common: CommonOptions, stateMachineArn: string, deps: CliDeps): SFNClient {
+  return deps.sfn(common.region ?? regionOfArn(stateMachineArn));
+}
+
+async function start(command: Extract<Command, { name: 'start' }>, deps: CliDeps): Promise<Outcome> {
+  const { common } = command;
+  const startedAt = deps.now();
+  const input = buildExecutionInput(command.request);
+  // Same rules as create-export-job, before any AWS call.
+  validateExecutionInput(input, startedAt);
+  const name = manualExecutionName(
+    startedAt,
+    { segmentId: input.ExportJobRequest?.SegmentId, segmentVersion: input.ExportJobRequest?.SegmentVersion },
+    deps.randomSuffix(),
+  );
+  if (command.local) return startLocal(command, command.local, input, name, deps);
+
+  const stateMachineArn = await resolveStateMachineArn(common, deps.cloudFormation);
+  const sfn = sfnFor(common, stateMachineArn, deps);
+  let executionArn: string;
+  let startDate: Date;
+  try {
+    const response = await sfn.send(
+      new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(input) }),
+    );
+    executionArn = response.executionArn ?? executionArnFor(stateMachineArn, name);
+    startDate = response.startDate ?? startedAt;
+  } catch (error) {
+    throw awsFailure(error, `starting execution ${name}`);
+  }
+  if (!common.json) {
+    deps.stdout.write(
+      `Started ${name}\n  execution  ${executionArn}\n  console    ${consoleUrl(executionArn)}\n${
+        command.wait ? '\n' : `Follow it with:\n  ${resumeCommand(executionArn)}\n`
+      }`,
+    );
+  }
+  if (!command.wait) {
+    const report = buildReport(
+      { executionArn, stateMachineArn, name, status: 'RUNNING', startDate, input: JSON.stringify(input) },
+      new HistoryTracker(() => undefined),
+      deps.now(),
+    );
+    return {
+      exitCode: ExitCode.Ok,
+      json: {
+        command: 'start',
+        input,
+        run: report,
+        following: 'not-requested',
+        resumeCommand: resumeCommand(executionArn),
+      },
+    };
+  }
+  const watched = await watch(sfn, executionArn, true, deps, common.json);
+  return {
+    exitCode: watched.exitCode,
+    json: {
+      command: 'start',
+      input,
+      run: watched.report,
+      following: watched.following,
+      resumeCommand: resumeCommand(executionArn),
+    },
+  };
+}
+
+async function status(command: Extract<Command, { name: 'status' }>, deps: CliDeps): Promise<Outcome> {
+  const { common } = command;
+  let executionArn: string;
+  let sfn: SFNClient;
+  if (command.execution.startsWith('arn:')) {
+    executionArn = command.execution;
+    sfn = deps.sfn(common.region ?? regionOfArn(executionArn));
+  } else {
+    const stateMachineArn = await resolveStateMachineArn(common, deps.cloudFormation);
+    executionArn = executionArnFor(stateMachineArn, command.execution);
+    sfn = sfnFor(common, stateMachineArn, deps);
+  }
+  let watched: Awaited<ReturnType<typeof watch>>;
+  try {
+    watched = await watch(sfn, executionArn, command.wait, deps, common.json);
+  } catch (error) {
+    const cause = (error as { cause?: { name?: string } }).cause;
+    if (cause?.name === 'ExecutionDoesNotExist') {
+      throw new CliError(
+        'input',
+        `no execution ${command.execution} in ${regionOfArn(executionArn)}: check the name, --stage and --region (see: npm run export -- list)`,
+      );
+    }
+    throw error;
+  }
+  return {
+    exitCode: watched.exitCode,
+    json: {
+      command: 'status',
+      run: watched.report,
+      following: watched.following,
+      ...(watched.following === 'interrupted' || watched.following === 'gave-up'
+        ? { resumeCommand: resumeCommand(executionArn) }
+        : {}),
+    },
+  };
+}
+
+/** Runs `fn` over `items`, at most `limit` at a time, keeping order. */
+async function mapLimited<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await fn(items[index] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
+async function list(command: Extract<Command, { name: 'list' }>, deps: CliDeps): Promise<Outcome> {
+  const { common } = command;
+  const stateMachineArn = await resolveStateMachineArn(common, deps.cloudFormation);
+  const sfn = sfnFor(common, stateMachineArn, deps);
+  let rows: ListRow[];
+  try {
+    const listed = await sfn.send(new ListExecutionsCommand({ stateMachineArn, maxResults: command.max }));
+    const executions = (listed.executions ?? []).slice(0, command.max);
+    // The input tells a scheduled run from another; the error tells FAILED from TIMED_OUT and ERROR.
+    rows = await mapLimited(executions, 4, async (item) => {
+      const description = await sfn.send(new DescribeExecutionCommand({ executionArn: item.executionArn }));
+      const report = buildReport({ ...item, ...description }, { job: null, summary: null }, deps.now());
+      return {
+        name: report.name,
+        arn: report.arn,
+        trigger: report.trigger,
+        status: report.status,
+        outcome: report.outcome,
+        startDate: report.startDate,
+        stopDate: report.stopDate,
+        durationSeconds: report.durationSeconds,
+      };
+    });
+  } catch (error) {
+    throw awsFailure(error, 'listing executions');
+  }
+  if (!common.json) deps.stdout.write(`${formatList(rows)}\n`);
+  return { exitCode: ExitCode.Ok, json: { command: 'list', stateMachineArn, runs: rows } };
+}
+
+/** A `--fault` as an emulator rule: transient faults happen once, so the workflow's Retry recovers. */
+function faultRule(kind: LocalOptions['faults'][number]): FaultRule {
+  if (kind === 'end-of-support') return { kind };
+  if (kind === 'job-pending') return { kind, count: 1, pendingSeconds: 2 };
+  return { kind, count: 1 };
+}
+
+/** The same request through the embedded local run: no AWS account. */
+async function startLocal(
+  command: Extract<Command, { name: 'start' }>,
+  local: LocalOptions,
+  input: ReturnType<typeof buildExecutionInput>,
+  name: string,
+  deps: CliDeps,
+): Promise<Outcome> {
+  const json = command.common.json;
+  const startedAt = deps.now();
+  // What the progress events showed last.
+  const seen: { job: JobProgress | null; summary: RunSummary | null } = { job: null, summary: null };
+  const renderer = json
+    ? undefined
+    : new ProgressRenderer(deps.stdout, deps.isTTY, () => secondsBetween(startedAt, deps.now()));
+  const emit = (update: FollowUpdate) => renderer?.update(update);
+  const onProgress = (event: ProgressEvent) => {
+    const at = deps.now();
+    switch (event.type) {
+      case 'emulator':
+        if (!json) deps.stdout.write(`Local run: Pinpoint + SNS emulator at ${event.url}\n`);
+        break;
+      case 'started':
+        emit({ type: 'execution', status: 'RUNNING', at });
+        break;
+      case 'job':
+      case 'status': {
+        const progress = jobProgressOf(event.state);
+        if (!progress) break;
+        const statusChanged = event.type === 'job' || event.changed;
+        const moved =
+          statusChanged ||
+          progress.completedPieces !== seen.job?.completedPieces ||
+          progress.totalProcessed !== seen.job?.totalProcessed;
+        seen.job = progress;
+        if (moved) emit({ type: 'job', job: progress, statusChanged, at });
+        break;
+      }
+      case 'retry':
+        emit({
+          type: 'task-failed',
+          stateName: event.stateName,
+          error: event.error,
+          cause: `retry ${event.attempt}`,
+          at,
+        });
+        break;
+      case 'caught':
+        emit({
+          type: 'task-failed',
+          stateName: event.stateName,
+          error: event.error,
+          cause: 'caught; reported in the summary',
+          at,
+        });
+        break;
+      case 'published':
+        seen.summary = { status: event.status, subject: event.subject, messageId: event.messageId };
+        emit({ type: 'summary', summary: seen.summary, at });
+        break;
+    }
+  };
+
+  let onInterrupted: (value: 'interrupted') => void = () => undefined;
+  const interrupted = new Promise<'interrupted'>((resolve) => {
+    onInterrupted = resolve;
+  });
+  const stopListening = deps.onInterrupt(() => onInterrupted('interrupted'));
+  let result: LocalRunResult | 'interrupted';
+  try {
+    result = await Promise.race([
+      deps.runLocal({
+        input,
+        executionName: name,
+        ...(local.endpoints === undefined ? {} : { endpoints: local.endpoints }),
+        ...(local.jobDurationSeconds === undefined ? {} : { jobDurationSeconds: local.jobDurationSeconds }),
+        ...(local.deadlineSeconds === undefined ? {} : { deadlineSeconds: local.deadlineSeconds }),
+        ...(local.faults.length > 0 ? { faults: local.faults.map(faultRule) } : {}),
+        onProgress,
+      }),
+      interrupted,
+    ]);
+  } finally {
+    stopListening();
+  }
+  if (result !== 'interrupted') emit({ type: 'execution', status: result.status, at: deps.now() });
+  renderer?.finish();
+  if (result === 'interrupted') {
+    if (!json) deps.stdout.write('\nStopped. A local run lives in this process, so it stops too.\n');
+    return {
+      exitCode: ExitCode.Interrupted,
+      json: { command: 'start', mode: 'local', input, following: 'interrupted' },
+    };
+  }
+  const full = result.summary;
+  const finalSummary: RunSummary | null =
+    seen.summary ?? (full ? { status: full.status, subject: full.headline, messageId: null } : null);
+  // The summary re-reads the job at the end: its numbers are the final ones.
+  const finalJob: JobProgress | null = seen.job && {
+    ...seen.job,
+    completedPieces: full?.CompletedPieces ?? seen.job.completedPieces,
+    totalPieces: full?.TotalPieces ?? seen.job.totalPieces,
+    failedPieces: full?.FailedPieces ?? seen.job.failedPieces,
+    totalProcessed: full?.TotalProcessed ?? seen.job.totalProcessed,
+    totalFailures: full?.TotalFailures ?? seen.job.totalFailures,
+    s3UrlPrefix: full?.s3UrlPrefix ?? seen.job.s3UrlPrefix,
+  };
+  const report: RunReport = {
+    name: result.executionName,
+    arn: result.executionArn,
+    stateMachineArn: result.executionArn.replace(/:execution:([^:]+):[^:]+$/, ':stateMachine:$1'),
+    consoleUrl: null,
+    trigger: triggerOf(result.executionName, input),
+    status: result.status,
+    outcome: outcomeOf(result.status, result.error, finalSummary),
+    startDate: startedAt.toISOString(),
+    stopDate: deps.now().toISOString(),
+    durationSeconds: Math.round(result.durationMs / 1000),
+    input,
+    job: finalJob,
+    summary: finalSummary,
+    error: result.error ? { error: result.error, cause: result.cause ?? null } : null,
+  };
+  const localFiles = {
+    dataDir: result.dataDir,
+    messageFile: result.messageFile,
+    exportFiles: result.exportFiles,
+    emailText: result.emailText,
+  };
+  if (!json) {
+    const rows: Array<[string, string]> = [];
+    if (full) {
+      rows.push([
+        'files',
+        `${result.exportFiles.length} written, ${formatNumber(full.TotalFailures)} endpoint failures`,
+      ]);
+    }
+    if (result.dataDir) rows.push(['local S3', result.dataDir]);
+    if (result.messageFile) rows.push(['sns message', result.messageFile]);
+    deps.stdout.write(`\n${formatReport(report, rows)}\n`);
+  }
+  return {
+    exitCode: exitCodeOf(report.outcome),
+    json: { command: 'start', mode: 'local', input, run: report, following: 'finished', local: localFiles },
+  };
+}
+
+async function run(command: Exclude<Command, { name: 'help' }>, deps: CliDeps): Promise<Outcome> {
+  switch (command.name) {
+    case 'start':
+      return start(command, deps);
+    case 'status':
+      return status(command, deps);
+    case 'list':
+      return list(command, deps);
+  }
+}
+
+/** Runs the CLI and returns its exit status. */
+export async function main(argv: readonly string[], deps: CliDeps): Promise<number> {
+  const json = wantsJson(argv);
+  let commandName = 'start';
+  try {
+    const command = parseCommand(argv);
+    if (command.name === 'help') {
+      deps.stdout.write(helpText(command.topic));
+      return ExitCode.Ok;
+    }
+    commandName = command.name;
+    const outcome = await run(command, deps);
+    if (json)
+      deps.stdout.write(`${JSON.stringify({ ...outcome.json, exitCode: outcome.exitCode }, null, 2)}\n`);
+    return outcome.exitCode;
+  } catch (error) {
+    const failure =
+      error instanceof CliError
+        ? error
+        : isAwsError(error)
+          ? awsFailure(error, `running ${commandName}`)
+          : undefined;
+    if (!failure) throw error;
+    if (json) {
+      deps.stdout.write(
+        `${JSON.stringify(
+          {
+            command: commandName,
+            error: {
+              kind: failure.kind,
+              message: failure.message,
+              ...(failure.option ? { option: failure.option } : {}),
+            },
+            exitCode: failure.exitCode,
+          },
+          null,
+          2,
+        )}\n`,
+      );
+    } else {
+      deps.stderr.write(`error: ${failure.message}\n`);
+    }
+    return failure.exitCode;
+  }
+}

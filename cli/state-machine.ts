@@ -1,0 +1,48 @@
+import { type CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import type { CommonOptions } from './args.ts';
+import { awsFailure, CliError } from './errors.ts';
+
+/*
+ * Which state machine to talk to: --state-machine-arn, or the StateMachineArn
+ * output of the stage's stack (serverless.yml names it
+ * pinpoint-export-orchestrator-<stage>).
+ */
+
+export const STATE_MACHINE_OUTPUT = 'StateMachineArn';
+
+export function stackNameFor(stage: string): string {
+  return `pinpoint-export-orchestrator-${stage}`;
+}
+
+export async function resolveStateMachineArn(
+  common: CommonOptions,
+  cloudFormation: (region: string | undefined) => CloudFormationClient,
+): Promise<string> {
+  if (common.stateMachineArn) return common.stateMachineArn;
+  const stackName = stackNameFor(common.stage);
+  const where = common.region ? ` in ${common.region}` : '';
+  const deployHint = `deploy it first (npm run deploy -- --stage ${common.stage}) or pass --state-machine-arn`;
+  let outputs: Array<{ OutputKey?: string | undefined; OutputValue?: string | undefined }>;
+  try {
+    const response = await cloudFormation(common.region).send(
+      new DescribeStacksCommand({ StackName: stackName }),
+    );
+    outputs = response.Stacks?.[0]?.Outputs ?? [];
+  } catch (error) {
+    const e = error as { name?: string; message?: string };
+    if (e.name === 'ValidationError' && /does not exist/i.test(e.message ?? '')) {
+      throw new CliError('aws', `stack ${stackName} was not found${where}: ${deployHint}`, undefined, {
+        cause: error,
+      });
+    }
+    throw awsFailure(error, `reading the outputs of stack ${stackName}`);
+  }
+  const arn = outputs.find((output) => output.OutputKey === STATE_MACHINE_OUTPUT)?.OutputValue;
+  if (!arn) {
+    throw new CliError(
+      'aws',
+      `stack ${stackName}${where} has no ${STATE_MACHINE_OUTPUT} output (is the deploy finished?): ${deployHint}`,
+    );
+  }
+  return arn;
+}
