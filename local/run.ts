@@ -36,6 +36,8 @@ export interface LocalRunOptions {
   /** Poll wait bounds, seconds; compressed by default so a run takes seconds. */
   minWaitSeconds?: number;
   maxWaitSeconds?: number;
+  /** Pause before each Retry of a task, ms, in place of the ASL's backoff (compressed like the waits); default 250. */
+  retryIntervalMs?: number;
   /** Folder standing for S3 and SNS; default `.local/emulator`. */
   dataDir?: string;
   /** Handler log level (Powertools); default WARN so progress stays readable. */
@@ -162,9 +164,11 @@ export async function runLocal(options: LocalRunOptions = {}): Promise<LocalRunR
     let lastStatus: string | undefined;
     // The engine's StateRetried/StateCaught events do not repeat the error: remember it from StateFailed.
     let lastError = 'Error';
+    const retryMs = options.retryIntervalMs ?? 250;
     const execution = startExecution(input, {
       handlers,
       name: executionName,
+      retryIntervalOverrides: { CreateExportJob: retryMs, GetExportJobStatus: retryMs, PublishSummary: retryMs },
       onTaskResult: (state, result) => {
         if (state === 'CreateExportJob') {
           const run = result as RunState;

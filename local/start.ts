@@ -1,6 +1,7 @@
 import { relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { FaultRule } from '../emulator/faults.ts';
+import { DEFAULT_SEGMENT_ID } from '../emulator/index.ts';
 import { type LocalRunOptions, type ProgressEvent, runLocal } from './run.ts';
 
 /*
@@ -21,7 +22,8 @@ Scenario options:
   --endpoints N          endpoints in the synthetic dataset (default 2000)
   --malformed-every N    every Nth endpoint is malformed and counted as a failure (default 0: none)
   --job-duration S       how long the export job runs, seconds (default 6)
-  --segment-id ID        export one segment (the emulator seeds: active-users, dormant-users)
+  --segment-id ID        export one segment; the emulator seeds "active-users" of the default
+                         application as ${DEFAULT_SEGMENT_ID} (versions 1-3)
   --segment-version N    segment version (with --segment-id)
   --application-id ID    Pinpoint application (default: the emulator's seeded application)
   --s3-url-prefix URL    S3 prefix template (default s3://local-exports/pinpoint/{ApplicationId}/{SegmentId}/{date}/)
@@ -50,7 +52,7 @@ its own emulator; set SUMMARY_TOPIC_ARN to the topic to publish to.
 Examples:
   npm start
   npm start -- --endpoints 50000 --malformed-every 97 --job-duration 10
-  npm start -- --segment-id active-users --segment-version 2
+  npm start -- --segment-id ${DEFAULT_SEGMENT_ID} --segment-version 2
   npm start -- --fault throttle-create --fault fail-job
 `;
 
