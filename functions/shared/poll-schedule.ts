@@ -128,11 +128,11 @@ export function updateEstimates(previous: AdaptivePollState, job: JobSnapshot, n
   // happened: an early estimate costs a check or two, a late one delays the summary.
   const earliest = new Date(previousCheckMs).toISOString();
   const status = job.JobStatus;
-  const setupEndedAt = previous.setupEndedAt ?? (SETUP.has(status) ? undefined : midway);
+  const setupEndedAt = previous.setupEndedAt ?? (SETUP.has(status) ? undefined : earliest);
   const processingStartedAt =
     previous.processingStartedAt ?? (BEFORE_PROCESSING.has(status) ? undefined : midway);
   const finishingStartedAt =
-    previous.finishingStartedAt ?? (FINISHING.has(status) || isTerminal(status) ? earliest : undefined);
+    previous.finishingStartedAt ?? (FINISHING.has(status) || isTerminal(status) ? midway : undefined);
 
   const done = piecesDone(job);
   const changed = done > previous.lastPiecesDone;
