@@ -1,0 +1,184 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import {
+  CONFIG_DEFAULTS,
+  loadCreateExportJobConfig,
+  loadGetExportJobStatusConfig,
+  loadPublishSummaryConfig,
+} from '../../functions/shared/config.ts';
+import { ConfigurationError } from '../../functions/shared/errors.ts';
+
+const TOPIC_ARN = 'arn:aws:sns:us-east-1:123456789012:pinpoint-export-summary-prod';
+
+/** The documented defaults (the poll-schedule owner tunes the numbers; the loader must apply them). */
+const DEFAULT_POLL = {
+  minWaitSeconds: CONFIG_DEFAULTS.POLL_MIN_WAIT_SECONDS,
+  maxWaitSeconds: CONFIG_DEFAULTS.POLL_MAX_WAIT_SECONDS,
+  runDeadlineSeconds: CONFIG_DEFAULTS.RUN_DEADLINE_SECONDS,
+};
+
+afterEach(() => {
+  vi.unstubAllEnvs();
+});
+
+function configErrorOf(load: () => unknown): ConfigurationError {
+  try {
+    load();
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigurationError);
+    return error as ConfigurationError;
+  }
+  throw new Error('expected the loader to reject the configuration, but it loaded');
+}
+
+describe('loadCreateExportJobConfig', () => {
+  it('uses the defaults when nothing is set', () => {
+    const config = loadCreateExportJobConfig({});
+
+    expect(DEFAULT_POLL.minWaitSeconds).toBeLessThanOrEqual(DEFAULT_POLL.maxWaitSeconds);
+
+    expect(config).toMatchObject({
+      stage: 'dev',
+      defaultRoleArn: undefined,
+      defaultS3UrlPrefix: undefined,
+      poll: DEFAULT_POLL,
+    });
+  });
+
+  it('reads the stage, the input defaults and the poll settings', () => {
+    const config = loadCreateExportJobConfig({
+      STAGE: 'prod',
+      DEFAULT_ROLE_ARN: 'arn:aws:iam::123456789012:role/pinpoint-export',
+      DEFAULT_S3_URL_PREFIX: 's3://exports-bucket/pinpoint/{ApplicationId}/{date}/',
+      POLL_MIN_WAIT_SECONDS: '10',
+      POLL_MAX_WAIT_SECONDS: ' 600 ',
+      RUN_DEADLINE_SECONDS: '7200',
+    });
+
+    expect(config).toMatchObject({
+      stage: 'prod',
+      defaultRoleArn: 'arn:aws:iam::123456789012:role/pinpoint-export',
+      defaultS3UrlPrefix: 's3://exports-bucket/pinpoint/{ApplicationId}/{date}/',
+      poll: { minWaitSeconds: 10, maxWaitSeconds: 600, runDeadlineSeconds: 7_200 },
+    });
+  });
+
+  it('treats blank variables as unset', () => {
+    const config = loadCreateExportJobConfig({
+      STAGE: '  ',
+      DEFAULT_ROLE_ARN: '',
+      POLL_MIN_WAIT_SECONDS: ' ',
+    });
+
+    expect(config.stage).toBe('dev');
+    expect(config.defaultRoleArn).toBeUndefined();
+    expect(config.poll.minWaitSeconds).toBe(5);
+  });
+
+  it('reads process.env when called without an environment', () => {
+    vi.stubEnv('STAGE', 'staging');
+    vi.stubEnv('POLL_MAX_WAIT_SECONDS', '120');
+
+    const config = loadCreateExportJobConfig();
+
+    expect(config.stage).toBe('staging');
+    expect(config.poll.maxWaitSeconds).toBe(120);
+  });
+
+  it.each([
+    { name: 'POLL_MIN_WAIT_SECONDS', value: '2.5' },
+    { name: 'POLL_MIN_WAIT_SECONDS', value: '0' },
+    { name: 'POLL_MAX_WAIT_SECONDS', value: 'five minutes' },
+    { name: 'POLL_MAX_WAIT_SECONDS', value: '-300' },
+    { name: 'RUN_DEADLINE_SECONDS', value: '12h' },
+    { name: 'RUN_DEADLINE_SECONDS', value: 'Infinity' },
+  ])('rejects $name=$value, naming the variable', ({ name, value }) => {
+    const error = configErrorOf(() => loadCreateExportJobConfig({ [name]: value }));
+
+    expect(error.name).toBe('ConfigurationError');
+    expect(error.message).toBe(`Environment variable ${name} must be a positive integer, got "${value}"`);
+  });
+
+  it('rejects a minimum wait longer than the maximum wait', () => {
+    const error = configErrorOf(() =>
+      loadCreateExportJobConfig({ POLL_MIN_WAIT_SECONDS: '600', POLL_MAX_WAIT_SECONDS: '300' }),
+    );
+
+    expect(error.message).toContain(
+      'POLL_MIN_WAIT_SECONDS (600) must not exceed POLL_MAX_WAIT_SECONDS (300)',
+    );
+  });
+
+  it('rejects a minimum wait above the default maximum', () => {
+    const max = CONFIG_DEFAULTS.POLL_MAX_WAIT_SECONDS;
+
+    const error = configErrorOf(() => loadCreateExportJobConfig({ POLL_MIN_WAIT_SECONDS: String(max + 1) }));
+
+    expect(error.message).toContain(`must not exceed POLL_MAX_WAIT_SECONDS (${max})`);
+  });
+
+  it('accepts equal minimum and maximum waits', () => {
+    const config = loadCreateExportJobConfig({ POLL_MIN_WAIT_SECONDS: '30', POLL_MAX_WAIT_SECONDS: '30' });
+
+    expect(config.poll).toMatchObject({ minWaitSeconds: 30, maxWaitSeconds: 30 });
+  });
+
+  it('returns a frozen configuration, poll settings included', () => {
+    const config = loadCreateExportJobConfig({ STAGE: 'prod' });
+
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(Object.isFrozen(config.poll)).toBe(true);
+    expect(() => {
+      (config as { stage: string }).stage = 'dev';
+    }).toThrow(TypeError);
+    expect(() => {
+      (config.poll as { maxWaitSeconds: number }).maxWaitSeconds = 1;
+    }).toThrow(TypeError);
+  });
+});
+
+describe('loadGetExportJobStatusConfig', () => {
+  it('uses the defaults when nothing is set', () => {
+    const config = loadGetExportJobStatusConfig({});
+
+    expect(config).toMatchObject({
+      stage: 'dev',
+      poll: DEFAULT_POLL,
+    });
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(Object.isFrozen(config.poll)).toBe(true);
+  });
+
+  it('rejects non-integer poll values', () => {
+    const error = configErrorOf(() => loadGetExportJobStatusConfig({ POLL_MAX_WAIT_SECONDS: '30.5' }));
+
+    expect(error.message).toContain('POLL_MAX_WAIT_SECONDS must be a positive integer, got "30.5"');
+  });
+
+  it('rejects a minimum wait longer than the maximum wait', () => {
+    const error = configErrorOf(() =>
+      loadGetExportJobStatusConfig({ POLL_MIN_WAIT_SECONDS: '60', POLL_MAX_WAIT_SECONDS: '59' }),
+    );
+
+    expect(error.name).toBe('ConfigurationError');
+    expect(error.message).toContain('must not exceed');
+  });
+});
+
+describe('loadPublishSummaryConfig', () => {
+  it('reads the topic and defaults the stage', () => {
+    const config = loadPublishSummaryConfig({ SUMMARY_TOPIC_ARN: TOPIC_ARN });
+
+    expect(config).toEqual({ stage: 'dev', topicArn: TOPIC_ARN });
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it.each([
+    { what: 'missing', env: {} },
+    { what: 'blank', env: { SUMMARY_TOPIC_ARN: '   ' } },
+  ])('names SUMMARY_TOPIC_ARN when it is $what', ({ env }) => {
+    const error = configErrorOf(() => loadPublishSummaryConfig({ STAGE: 'prod', ...env }));
+
+    expect(error.name).toBe('ConfigurationError');
+    expect(error.message).toBe('Environment variable SUMMARY_TOPIC_ARN is not set');
+  });
+});
