@@ -1,0 +1,230 @@
+import { describe, expect, it } from 'vitest';
+import { covers } from '../../stack/nag.ts';
+import { NAG_ACKNOWLEDGEMENTS } from '../../stack/nag-acknowledgements.ts';
+import { buildResources, environmentOf } from '../../stack/resources.ts';
+import { logicalIdOf, parseStageConfig, StageConfigError } from '../../stack/stage-config.ts';
+import type { Json } from './packaged.ts';
+
+/* The stage file parser and the configuration-driven resources, without packaging. */
+
+const APP = '0123456789abcdef0123456789abcdef';
+const OTHER_APP = 'fedcba9876543210fedcba9876543210';
+const target = {
+  name: 'nightly',
+  ApplicationId: APP,
+  cron: '0 2 * * ? *',
+  timezone: 'Europe/Berlin',
+  enabled: true,
+};
+const statementsOf = (role: Json): Record<string, Json> =>
+  Object.fromEntries(role.Properties.Policies[0].PolicyDocument.Statement.map((s: Json) => [s.Sid, s]));
+
+describe('parseStageConfig', () => {
+  it('fills defaults for a minimal stage', () => {
+    const config = parseStageConfig({ targets: [target] }, 'qa');
+    expect(config).toMatchObject({
+      stage: 'qa',
+      logRetentionInDays: 30,
+      logLevel: 'INFO',
+      exportDestination: {
+        keyPrefix: 'pinpoint-exports/',
+        prefixTemplate: '{ApplicationId}/{SegmentId}/{date}/',
+        expirationDays: 30,
+      },
+      scheduler: { flexibleWindowMinutes: 0, retryAttempts: 10, maxEventAgeSeconds: 3600 },
+      alarms: { enabled: true, missedRunHours: 25 },
+      notifications: { subscriptions: [] },
+    });
+    expect(config.poll).toEqual({});
+  });
+
+  it('names every invalid field in one error', () => {
+    const raw = {
+      logRetentionInDays: 10,
+      colour: 'blue',
+      exportDestination: {
+        roleArn: 'arn:aws:iam::123456789012:role/export',
+        prefixTemplate: '{ApplicationId}/{week}/',
+      },
+      notifications: {
+        subscriptions: [
+          { protocol: 'sms', endpoint: '+4912345' },
+          { protocol: 'email', endpoint: 'not-an-address' },
+        ],
+      },
+      targets: [
+        { ...target, timezone: 'Mars/Olympus', cron: '0 2 * * *' },
+        { ...target, name: 'nightly', SegmentVersion: 2 },
+        { name: 'x y', ApplicationId: 'APP', cron: '0 2 * * * *', timezone: 'UTC' },
+      ],
+    };
+    let error: unknown;
+    try {
+      parseStageConfig(raw, 'qa');
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(StageConfigError);
+    const message = (error as Error).message;
+    expect(message).toMatch(/^config\/stages\/qa\.yml is invalid:/);
+    for (const field of [
+      'logRetentionInDays: must be one of',
+      'colour: unknown setting',
+      'exportDestination.roleArn: an existing export role needs the existing bucketName',
+      'exportDestination.prefixTemplate: unknown placeholder(s) {week}',
+      'notifications.subscriptions[0].protocol: "sms" is not valid',
+      'notifications.subscriptions[1].endpoint: "not-an-address" is not a valid email endpoint',
+      'targets[0].timezone: "Mars/Olympus" is not an IANA time zone',
+      'targets[0].cron: "0 2 * * *" needs 6 fields',
+      'targets[1].name: "nightly" clashes with another target',
+      'targets[1].SegmentVersion: needs SegmentId',
+      'targets[2].name: "x y" is not valid',
+      'targets[2].ApplicationId: "APP" is not valid',
+      'targets[2].cron: "0 2 * * * *" exactly one of day-of-month and day-of-week must be "?"',
+      'targets[2].enabled: is required',
+    ]) {
+      expect(message).toContain(field);
+    }
+  });
+
+  it('refuses a stage without its file', () => {
+    expect(() => parseStageConfig(null, 'staging')).toThrow('config/stages/staging.yml not found or empty');
+  });
+
+  it('turns target names into logical ids', () => {
+    expect(logicalIdOf('nightly-all_endpoints.v2')).toBe('NightlyAllEndpointsV2');
+  });
+});
+
+describe('buildResources', () => {
+  it('uses an existing bucket and role without creating either', () => {
+    const config = parseStageConfig(
+      {
+        exportDestination: {
+          bucketName: 'team-exports',
+          roleArn: 'arn:aws:iam::123456789012:role/pinpoint-export',
+        },
+        targets: [{ ...target, prefix: 'adhoc/{date}/' }],
+      },
+      'qa',
+    );
+    const { Resources, Outputs } = buildResources(config);
+    expect(Resources.ExportBucket).toBeUndefined();
+    expect(Resources.ExportAccessLogBucket).toBeUndefined();
+    expect(Resources.PinpointExportRole).toBeUndefined();
+    expect(statementsOf(Resources.CreateExportJobRole).PassExportRoleToPinpoint).toMatchObject({
+      Resource: 'arn:aws:iam::123456789012:role/pinpoint-export',
+      Condition: { StringEquals: { 'iam:PassedToService': 'pinpoint.amazonaws.com' } },
+    });
+    expect(environmentOf(config).createExportJob).toEqual({
+      DEFAULT_ROLE_ARN: 'arn:aws:iam::123456789012:role/pinpoint-export',
+      DEFAULT_S3_URL_PREFIX: 's3://team-exports/pinpoint-exports/{ApplicationId}/{SegmentId}/{date}/',
+    });
+    expect(JSON.parse(Resources.ScheduleNightly.Properties.Target.Input)).toEqual({
+      ApplicationId: APP,
+      ExportJobRequest: { S3UrlPrefix: 's3://team-exports/pinpoint-exports/adhoc/{date}/' },
+      ScheduledTime: '<aws.scheduler.scheduled-time>',
+    });
+    expect(Outputs.ExportBucketName.Value).toBe('team-exports');
+  });
+
+  it('creates only the role for an existing bucket, scoped to the key prefix', () => {
+    const config = parseStageConfig(
+      { exportDestination: { bucketName: 'team-exports', keyPrefix: 'crm/pinpoint/' }, targets: [target] },
+      'qa',
+    );
+    const { Resources } = buildResources(config);
+    expect(Resources.ExportBucket).toBeUndefined();
+    expect(statementsOf(Resources.PinpointExportRole).WriteExportObjects.Resource).toEqual({
+      'Fn::Sub': `arn:\${AWS::Partition}:s3:::team-exports/crm/pinpoint/*`,
+    });
+  });
+
+  it('scopes Pinpoint permissions and the export role trust to every configured application', () => {
+    const config = parseStageConfig(
+      {
+        targets: [target, { ...target, name: 'other', ApplicationId: OTHER_APP }],
+        additionalApplicationIds: [APP],
+      },
+      'qa',
+    );
+    const { Resources } = buildResources(config);
+    const arns =
+      Resources.PinpointExportRole.Properties.AssumeRolePolicyDocument.Statement[0].Condition.ArnLike[
+        'aws:SourceArn'
+      ];
+    expect(arns.map((a: { 'Fn::Sub': string }) => a['Fn::Sub'].split(':').pop())).toEqual([
+      `apps/${APP}`,
+      `apps/${OTHER_APP}`,
+    ]);
+    expect(statementsOf(Resources.GetExportJobStatusRole).ReadExportJobs.Resource).toHaveLength(4);
+  });
+
+  it('publishes to an existing topic with its key, and alarms to a separate ops topic', () => {
+    const topicArn = 'arn:aws:sns:eu-west-1:123456789012:exports';
+    const keyArn = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+    const opsArn = 'arn:aws:sns:eu-west-1:123456789012:ops';
+    const config = parseStageConfig(
+      {
+        notifications: { topicArn, topicKmsKeyArn: keyArn },
+        alarms: { topicArn: opsArn },
+        targets: [target],
+      },
+      'qa',
+    );
+    const { Resources } = buildResources(config);
+    expect(Resources.SummaryTopic).toBeUndefined();
+    expect(Resources.NotificationKey).toBeUndefined();
+    const publish = statementsOf(Resources.PublishSummaryRole);
+    expect(publish.PublishSummary).toMatchObject({ Action: 'sns:Publish', Resource: topicArn });
+    expect(publish.EncryptForTopic).toMatchObject({ Resource: keyArn });
+    expect(Resources.ExecutionsFailedAlarm.Properties.AlarmActions).toEqual([opsArn]);
+    expect(environmentOf(config).publishSummary).toEqual({ SUMMARY_TOPIC_ARN: topicArn });
+  });
+
+  it('grants no KMS permission for an existing topic without a customer managed key', () => {
+    const config = parseStageConfig(
+      { notifications: { topicArn: 'arn:aws:sns:eu-west-1:123456789012:exports' }, targets: [target] },
+      'qa',
+    );
+    expect(statementsOf(buildResources(config).Resources.PublishSummaryRole).EncryptForTopic).toBeUndefined();
+  });
+
+  it('creates no alarms when they are disabled', () => {
+    const { Resources } = buildResources(
+      parseStageConfig({ alarms: { enabled: false }, targets: [target] }, 'qa'),
+    );
+    expect(
+      Object.values(Resources).filter((r: { Type: string }) => r.Type === 'AWS::CloudWatch::Alarm'),
+    ).toEqual([]);
+  });
+
+  it('keeps a subscription logical id stable when subscriptions are reordered (no re-confirmation)', () => {
+    const a = { protocol: 'email', endpoint: 'a@example.com' };
+    const b = { protocol: 'email', endpoint: 'b@example.com' };
+    const ids = (subs: unknown[]) =>
+      Object.keys(
+        buildResources(parseStageConfig({ notifications: { subscriptions: subs }, targets: [target] }, 'qa'))
+          .Resources,
+      )
+        .filter((id) => id.startsWith('SummarySubscription'))
+        .sort();
+    expect(ids([a, b])).toEqual(ids([b, a]));
+    expect(ids([a, b])).toHaveLength(2);
+  });
+});
+
+describe('nag acknowledgements', () => {
+  it('match a configured application id in an export-job ARN, and nothing broader', () => {
+    const ack = NAG_ACKNOWLEDGEMENTS.find((a) => a.finding?.includes('{ApplicationId}'))!;
+    const arn = (app: string) =>
+      `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:mobiletargeting:<AWS::Region>:<AWS::AccountId>:apps/${app}/jobs/export*]`;
+    expect(covers(ack, arn(APP), 'CreateExportJobRole')).toBe(true);
+    expect(covers(ack, arn('*'), 'CreateExportJobRole')).toBe(false);
+    expect(covers(ack, arn(APP), 'SchedulerRole')).toBe(false);
+  });
+
+  it('give every acknowledgement a specific reason', () => {
+    for (const ack of NAG_ACKNOWLEDGEMENTS) expect(ack.reason.length, ack.rule).toBeGreaterThan(60);
+  });
+});
