@@ -31,7 +31,7 @@ export interface SnsMessage {
 export function toSnsSubject(text: string): string {
   const ascii = text
     .normalize('NFKD')
-    .replace(/[\r\n\t]+/g, ' ')
+    .replace(/[\r\n\t\u0085\u2028\u2029]+/g, ' ')
     .replace(/[^\x20-\x7e]/g, '')
     .replace(/\s+/g, ' ')
     .trim();

@@ -148,6 +148,14 @@ export function buildSummary(
   return summary;
 }
 
+/** Longest error message quoted in a headline (the full message is in `error.message`). */
+export const HEADLINE_ERROR_CHARS = 300;
+
+function brief(message: string): string {
+  const first = message.split('\n')[0] ?? '';
+  return first.length > HEADLINE_ERROR_CHARS ? `${first.slice(0, HEADLINE_ERROR_CHARS - 3)}...` : first;
+}
+
 function headlineOf(s: ExportSummary): string {
   const what = s.segmentId ? `segment ${s.segmentId}` : 'all endpoints';
   const app = s.applicationId ?? 'unknown application';
@@ -161,6 +169,6 @@ function headlineOf(s: ExportSummary): string {
     case 'TIMED_OUT':
       return `The export job ${s.jobId} of ${app} (${what}) did not finish in time: last seen ${s.jobStatus}, ${formatCount(s.CompletedPieces)}/${formatCount(s.TotalPieces)} pieces, after ${s.statusChecks} checks.`;
     case 'ERROR':
-      return `The export of ${app} (${what}) did not run: ${s.error?.name}: ${s.error?.message}`;
+      return `The export of ${app} (${what}) did not run: ${s.error?.name}: ${brief(s.error?.message ?? '')}`;
   }
 }

@@ -152,6 +152,23 @@ function invalidInputRun(input: unknown = INVALID_INPUT): PublishSummaryEvent['R
 }
 
 describe('buildSummary', () => {
+  it('quotes only the first 300 characters of a long error message in the headline, keeping it all in error.message', () => {
+    const long = `Pinpoint said: ${'x'.repeat(5_000)}`;
+    const run = {
+      ...invalidInputRun(),
+      error: {
+        Error: 'PinpointRequestRejectedError',
+        Cause: lambdaCause('PinpointRequestRejectedError', long),
+      },
+    };
+
+    const summary = buildSummary(eventFor(run), 'prod', undefined);
+
+    expect(summary.error?.message).toBe(long);
+    expect(summary.headline.length).toBeLessThan(450);
+    expect(summary.headline).toMatch(/PinpointRequestRejectedError: Pinpoint said: x+\.\.\.$/);
+  });
+
   it('summarises a COMPLETED export', () => {
     const summary = buildSummary(eventFor(finishedRun({})), 'prod', pinpointJob());
 
