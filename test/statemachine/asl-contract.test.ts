@@ -84,6 +84,7 @@ describe('statemachine/export-workflow.asl.json', () => {
     for (const name of custom) expect(WORKFLOW_ERROR_NAMES).toContain(name);
   });
 
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: the test is about literal ${...} placeholders.
   it('binds every ${placeholder} to a function ARN and nothing else', () => {
     const placeholders = [...text.matchAll(/\$\{([^}]+)\}/g)].map((m) => m[1]);
     expect(new Set(placeholders)).toEqual(new Set(Object.values(FUNCTION_PLACEHOLDERS)));
