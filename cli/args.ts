@@ -95,7 +95,15 @@ function parseFailure(error: unknown, command: string): never {
       );
     case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
       if (/argument missing/.test(message)) throw usageError(`${option} needs a value`, option);
-      throw usageError(`${option} does not take a value`, option);
+      if (/ambiguous/.test(message)) {
+        throw usageError(
+          `${option} needs a value; for one starting with "-" write ${option}=<value>`,
+          option,
+        );
+      }
+      if (/does not take an argument/.test(message))
+        throw usageError(`${option} does not take a value`, option);
+      throw usageError(message, option);
     case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL':
       throw usageError(`unexpected argument ${/'([^']*)'/.exec(message)?.[1] ?? ''} (see --help)`);
     default:

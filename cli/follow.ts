@@ -7,7 +7,7 @@ import {
   type SFNClient,
 } from '@aws-sdk/client-sfn';
 import { triggerOf } from '../functions/shared/trigger.ts';
-import { awsFailure } from './errors.ts';
+import { awsFailure, isAwsError } from './errors.ts';
 import { consoleUrl, executionNameOf, stateMachineArnOf } from './naming.ts';
 import {
   type JobProgress,
@@ -232,6 +232,7 @@ export async function followExecution(options: FollowOptions): Promise<FollowRes
       tracker.consume(await readEventsAfter(sfn, executionArn, tracker.lastEventId, signal));
     } catch (error) {
       if (signal.aborted) return result(true, false);
+      if (!isAwsError(error)) throw error;
       throw awsFailure(error, `reading execution ${executionNameOf(executionArn)}`);
     }
     if (description.status !== 'RUNNING' || !options.wait) return result(false, false);

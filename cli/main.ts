@@ -164,6 +164,7 @@ async function start(command: Extract<Command, { name: 'start' }>, deps: CliDeps
     executionArn = response.executionArn ?? executionArnFor(stateMachineArn, name);
     startDate = response.startDate ?? startedAt;
   } catch (error) {
+    if (!isAwsError(error)) throw error;
     throw awsFailure(error, `starting execution ${name}`);
   }
   if (!common.json) {
@@ -283,6 +284,7 @@ async function list(command: Extract<Command, { name: 'list' }>, deps: CliDeps):
       };
     });
   } catch (error) {
+    if (!isAwsError(error)) throw error;
     throw awsFailure(error, 'listing executions');
   }
   if (!common.json) deps.stdout.write(`${formatList(rows)}\n`);

@@ -1,6 +1,6 @@
 import { type CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import type { CommonOptions } from './args.ts';
-import { awsFailure, CliError } from './errors.ts';
+import { awsFailure, CliError, isAwsError } from './errors.ts';
 
 /*
  * Which state machine to talk to: --state-machine-arn, or the StateMachineArn
@@ -35,6 +35,7 @@ export async function resolveStateMachineArn(
         cause: error,
       });
     }
+    if (!isAwsError(error)) throw error;
     throw awsFailure(error, `reading the outputs of stack ${stackName}`);
   }
   const arn = outputs.find((output) => output.OutputKey === STATE_MACHINE_OUTPUT)?.OutputValue;
