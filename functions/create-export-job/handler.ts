@@ -8,7 +8,14 @@ const config = loadCreateExportJobConfig();
 const logger = createLogger('create-export-job');
 const sdk = loadSdkClientConfig();
 const pinpoint = new PinpointClient({ ...sdk });
-const pinpointCreate = new PinpointClient({ ...sdk, maxAttempts: 1 });
+// A create that outlasts the request timeout may still be carried out: abandoning it and
+// retrying can leave a second, orphaned job. Wait for its answer (the function's own timeout
+// still bounds the call); only the idempotent look-up and status reads fail fast.
+const pinpointCreate = new PinpointClient({
+  ...sdk,
+  requestHandler: { ...sdk.requestHandler, throwOnRequestTimeout: false },
+  maxAttempts: 1,
+});
 
 export const handler = lambdaHandler<CreateExportJobEvent, RunState>(logger, (event) =>
   createExportJob(event, { pinpoint, pinpointCreate, config, logger, now: () => new Date() }),

@@ -9,7 +9,12 @@ const config = loadPublishSummaryConfig();
 const logger = createLogger('publish-summary');
 const sdk = loadSdkClientConfig();
 const pinpoint = new PinpointClient({ ...sdk });
-const sns = new SNSClient({ ...sdk });
+// A Publish that outlasts the request timeout may still be delivered: retrying it would send a
+// second summary. Wait for its answer instead (the function's own timeout still bounds the call).
+const sns = new SNSClient({
+  ...sdk,
+  requestHandler: { ...sdk.requestHandler, throwOnRequestTimeout: false },
+});
 
 export const handler = lambdaHandler<PublishSummaryEvent, PublishSummaryResult>(logger, (event) =>
   publishSummary(event, { pinpoint, sns, config, logger }),

@@ -139,7 +139,7 @@ export function loadPublishSummaryConfig(env: Env = process.env): Readonly<Publi
 
 /** Timeouts for every AWS SDK client, so a hung connection fails fast and is retried by the state machine. */
 export interface SdkClientConfig {
-  requestHandler: { connectionTimeout: number; requestTimeout: number };
+  requestHandler: { connectionTimeout: number; requestTimeout: number; throwOnRequestTimeout: boolean };
 }
 
 export function loadSdkClientConfig(env: Env = process.env): Readonly<SdkClientConfig> {
@@ -147,6 +147,10 @@ export function loadSdkClientConfig(env: Env = process.env): Readonly<SdkClientC
     requestHandler: {
       connectionTimeout: positiveInt(env, 'AWS_SDK_CONNECTION_TIMEOUT_MS', 3_000),
       requestTimeout: positiveInt(env, 'AWS_SDK_REQUEST_TIMEOUT_MS', 10_000),
+      // Without it @smithy/node-http-handler (4.x) only logs a warning when requestTimeout passes
+      // and keeps waiting for the answer: a hung call would hang the Lambda until its own timeout.
+      // Clients of calls that are not idempotent (CreateExportJob, SNS Publish) turn it off.
+      throwOnRequestTimeout: true,
     },
   });
 }
