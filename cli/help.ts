@@ -71,7 +71,7 @@ ${COMMON}
 
 Examples:
   npm run export -- status manual-20261128T153000Z-all-k3f9 --stage prod
-  npm run export -- status arn:aws:states:eu-west-1:123456789012:execution:ExportWorkflow-prod:manual-20261128T153000Z-all-k3f9 --wait
+  npm run export -- status arn:aws:states:eu-west-1:123456789012:execution:pinpoint-export-orchestrator-prod:manual-20261128T153000Z-all-k3f9 --wait
 
 ${EXIT}
 `;

@@ -20,7 +20,9 @@ export async function resolveStateMachineArn(
 ): Promise<string> {
   if (common.stateMachineArn) return common.stateMachineArn;
   const stackName = stackNameFor(common.stage);
-  const where = common.region ? ` in ${common.region}` : '';
+  const where = common.region
+    ? ` in ${common.region}`
+    : ' in your default AWS region (pass --region if the stage is deployed elsewhere)';
   const deployHint = `deploy it first (npm run deploy -- --stage ${common.stage}) or pass --state-machine-arn`;
   let outputs: Array<{ OutputKey?: string | undefined; OutputValue?: string | undefined }>;
   try {
