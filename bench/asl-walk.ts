@@ -1,0 +1,290 @@
+import type { StateMachineDefinition } from 'aws-local-stepfunctions';
+import { jobProgressAt } from '../emulator/job-model.ts';
+import type { PollConfig } from '../functions/shared/config.ts';
+import { initialPollState, nextPollState } from '../functions/shared/poll-schedule.ts';
+import type { JobSnapshot, PollState } from '../functions/shared/types.ts';
+import {
+  loadDefinition,
+  localFunctionArn,
+  localSubstitutions,
+  TASK_FUNCTIONS,
+  type TaskState,
+} from '../local/workflow.ts';
+import type { SimJob } from './population.ts';
+
+/*
+ * The pure simulation: walks the deployed ASL file state by state on a virtual
+ * clock, the Tasks standing in for the functions (GetExportJobStatus runs the
+ * real wait logic on the job model's view of the job), and counts every state
+ * entered — what Step Functions bills as a state transition. It interprets only
+ * the ASL features the workflow uses and throws on anything else, so a change to
+ * the workflow cannot silently skew the counts.
+ */
+
+/** A wait policy under test: ours (the real poll-schedule) or a fixed interval. */
+export interface Poller {
+  name: string;
+  initial(job: JobSnapshot, runStart: Date, now: Date): PollState;
+  next(previous: PollState, job: JobSnapshot, now: Date): PollState;
+}
+
+export function adaptivePoller(config: PollConfig): Poller {
+  return {
+    name: 'adaptive',
+    initial: (job, runStart, now) => initialPollState(job, runStart, now, config),
+    next: (previous, job, now) => nextPollState(previous, job, now, config),
+  };
+}
+
+/** The published solutions' poller: look every `intervalSeconds`, whatever happens. */
+export function fixedPoller(intervalSeconds: number, runDeadlineSeconds: number): Poller {
+  return {
+    name: `fixed ${intervalSeconds} s`,
+    initial: (job, runStart, now) => ({
+      checks: 0,
+      waitSeconds: intervalSeconds,
+      deadline: new Date(runStart.getTime() + runDeadlineSeconds * 1000).toISOString(),
+      deadlinePassed: false,
+      lastProgressAt: now.toISOString(),
+      lastPiecesDone: 0,
+      lastStatus: job.JobStatus,
+    }),
+    next: (previous, job, now) => ({
+      ...previous,
+      checks: previous.checks + 1,
+      deadlinePassed: now.getTime() >= Date.parse(previous.deadline),
+      lastStatus: job.JobStatus,
+    }),
+  };
+}
+
+/** What GetExportJob would report for the simulated job at `nowMs` (as a JobSnapshot). */
+export function snapshotAt(job: SimJob, createdMs: number, nowMs: number): JobSnapshot {
+  const progress = jobProgressAt(job.plan, nowMs - createdMs);
+  return {
+    Id: job.id,
+    JobStatus: progress.status,
+    CreationDate: new Date(createdMs).toISOString(),
+    ...(progress.terminal && progress.terminalAtMs !== null
+      ? { CompletionDate: new Date(createdMs + progress.terminalAtMs).toISOString() }
+      : {}),
+    TotalPieces: progress.totalPieces,
+    CompletedPieces: progress.completedPieces,
+    FailedPieces: progress.failedPieces,
+    Reused: false,
+  };
+}
+
+/** The outcome of one job under one poller. */
+export interface JobRun {
+  jobId: string;
+  durationSeconds: number;
+  /** GetExportJobStatus invocations. */
+  checks: number;
+  /** States entered, as Step Functions bills them. */
+  transitions: number;
+  /** Seconds from the job's end to the check that saw it; null when no check saw it (deadline, cap). */
+  delaySeconds: number | null;
+  summaryStatus: string;
+  /** Virtual epoch ms of every status check. */
+  checkTimesMs: number[];
+}
+
+type Json = unknown;
+type Obj = Record<string, Json>;
+interface Context {
+  Execution: { Id: string; Name: string; StartTime: string; Input: Json };
+}
+
+function isObj(value: Json): value is Obj {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function readPath(path: string, data: Json, context: Context): Json {
+  const [root, rest] = path.startsWith('$$') ? [context as Json, path.slice(2)] : [data, path.slice(1)];
+  if (rest === '') return root;
+  if (!/^(\.[A-Za-z0-9_]+)+$/.test(rest)) throw new Error(`ASL walk: unsupported path ${path}`);
+  let value = root;
+  for (const key of rest.slice(1).split('.')) value = isObj(value) ? value[key] : undefined;
+  return value;
+}
+
+function writePath(path: string | null | undefined, data: Json, value: Json): Json {
+  if (path === null) return data;
+  if (path === undefined || path === '$') return value;
+  if (!/^\$(\.[A-Za-z0-9_]+)+$/.test(path)) throw new Error(`ASL walk: unsupported ResultPath ${path}`);
+  const keys = path.slice(2).split('.');
+  const write = (target: Json, index: number): Json => {
+    const base: Obj = isObj(target) ? { ...target } : {};
+    const key = keys[index]!;
+    base[key] = index === keys.length - 1 ? value : write(base[key], index + 1);
+    return base;
+  };
+  return write(data, 0);
+}
+
+function applyParameters(template: Json, data: Json, context: Context): Json {
+  if (!isObj(template)) return template;
+  const out: Obj = {};
+  for (const [key, value] of Object.entries(template)) {
+    if (key.endsWith('.$')) out[key.slice(0, -2)] = readPath(String(value), data, context);
+    else out[key] = applyParameters(value, data, context);
+  }
+  return out;
+}
+
+function evaluateRule(rule: Obj, data: Json, context: Context, liftCap = false): boolean {
+  if (Array.isArray(rule.Or)) return (rule.Or as Obj[]).some((r) => evaluateRule(r, data, context, liftCap));
+  if (Array.isArray(rule.And))
+    return (rule.And as Obj[]).every((r) => evaluateRule(r, data, context, liftCap));
+  if (isObj(rule.Not)) return !evaluateRule(rule.Not, data, context, liftCap);
+  if (liftCap && rule.Variable === '$.poll.checks') return false;
+  const value = readPath(String(rule.Variable), data, context);
+  if ('StringEquals' in rule) return value === rule.StringEquals;
+  if ('BooleanEquals' in rule) return value === rule.BooleanEquals;
+  if ('IsPresent' in rule) return (value !== undefined) === rule.IsPresent;
+  const n = Number(value);
+  if (typeof value !== 'number') return false;
+  if ('NumericEquals' in rule) return n === rule.NumericEquals;
+  if ('NumericGreaterThanEquals' in rule) return n >= Number(rule.NumericGreaterThanEquals);
+  if ('NumericGreaterThan' in rule) return n > Number(rule.NumericGreaterThan);
+  if ('NumericLessThanEquals' in rule) return n <= Number(rule.NumericLessThanEquals);
+  if ('NumericLessThan' in rule) return n < Number(rule.NumericLessThan);
+  throw new Error(`ASL walk: unsupported Choice rule ${JSON.stringify(rule)}`);
+}
+
+const UNSUPPORTED_FIELDS = ['InputPath', 'OutputPath', 'ResultSelector', 'ItemsPath', 'Iterator', 'Branches'];
+
+export const RUN_START_MS = Date.parse('2026-11-28T02:00:00.000Z');
+
+let cachedDefinition: StateMachineDefinition | undefined;
+function definition(): StateMachineDefinition {
+  cachedDefinition ??= loadDefinition(localSubstitutions());
+  return cachedDefinition;
+}
+
+/**
+ * Runs one job through the ASL on a virtual clock with the given poller.
+ * `liftIterationCap` ignores the Choice rule on `$.poll.checks`: the fixed 30-second
+ * baseline needs up to 1,440 checks for a 12-hour job, past our cap of 1,000.
+ */
+export function walkJob(job: SimJob, poller: Poller, options: { liftIterationCap?: boolean } = {}): JobRun {
+  const runStartMs = RUN_START_MS;
+  const states = definition().States as unknown as Record<string, Obj>;
+  const resourceToTask = new Map<string, TaskState>(
+    (Object.keys(TASK_FUNCTIONS) as TaskState[]).map((s) => [localFunctionArn(TASK_FUNCTIONS[s]), s]),
+  );
+  const input = { ApplicationId: 'a'.repeat(32), ScheduledTime: new Date(runStartMs).toISOString() };
+  const context: Context = {
+    Execution: {
+      Id: `sim:${job.id}`,
+      Name: job.id,
+      StartTime: new Date(runStartMs).toISOString(),
+      Input: input,
+    },
+  };
+  let nowMs = runStartMs;
+  // The job is created by the first task, at the run's start (tasks take no virtual time).
+  const createdMs = runStartMs;
+  const endMs = createdMs + job.durationSeconds * 1000;
+  const checkTimesMs: number[] = [];
+  let seenEndAtMs: number | null = null;
+
+  const tasks: Record<TaskState, (input: Json) => Json> = {
+    CreateExportJob: () => {
+      const snapshot = snapshotAt(job, createdMs, nowMs);
+      return {
+        execution: { ...context.Execution, Trigger: 'schedule' },
+        request: input,
+        job: snapshot,
+        poll: poller.initial(snapshot, new Date(runStartMs), new Date(nowMs)),
+      };
+    },
+    GetExportJobStatus: (state) => {
+      const run = state as { poll: PollState } & Obj;
+      const snapshot = snapshotAt(job, createdMs, nowMs);
+      checkTimesMs.push(nowMs);
+      if (seenEndAtMs === null && (snapshot.JobStatus === 'COMPLETED' || snapshot.JobStatus === 'FAILED')) {
+        seenEndAtMs = nowMs;
+      }
+      return { ...run, job: snapshot, poll: poller.next(run.poll, snapshot, new Date(nowMs)) };
+    },
+    PublishSummary: (payload) => {
+      const run = (payload as { Run: { job?: JobSnapshot; error?: unknown } }).Run;
+      const status = run.error
+        ? 'ERROR'
+        : run.job?.JobStatus === 'COMPLETED'
+          ? 'COMPLETED'
+          : run.job?.JobStatus === 'FAILED'
+            ? 'FAILED'
+            : 'TIMED_OUT';
+      return { status, failure: status === 'COMPLETED' ? null : { error: status, cause: status } };
+    },
+  };
+
+  let data: Json = input;
+  let name: string | undefined = definition().StartAt;
+  let transitions = 0;
+  let summaryStatus = 'UNKNOWN';
+  for (let steps = 0; name !== undefined; steps++) {
+    if (steps > 100_000) throw new Error('ASL walk: runaway execution');
+    const state: Obj | undefined = states[name];
+    if (!state) throw new Error(`ASL walk: no state ${name}`);
+    for (const field of UNSUPPORTED_FIELDS) {
+      if (field in state) throw new Error(`ASL walk: ${name} uses ${field}, which the walk does not model`);
+    }
+    transitions++;
+    const next: string | undefined = state.End === true ? undefined : (state.Next as string | undefined);
+    switch (state.Type) {
+      case 'Pass': {
+        const result = 'Parameters' in state ? applyParameters(state.Parameters, data, context) : data;
+        data = writePath(state.ResultPath as string | null | undefined, data, result);
+        name = next;
+        break;
+      }
+      case 'Task': {
+        const task = resourceToTask.get(String(state.Resource));
+        if (!task) throw new Error(`ASL walk: unknown resource ${String(state.Resource)}`);
+        const taskInput = 'Parameters' in state ? applyParameters(state.Parameters, data, context) : data;
+        const result = tasks[task](taskInput);
+        if (task === 'PublishSummary') summaryStatus = String((result as Obj).status);
+        data = writePath(state.ResultPath as string | null | undefined, data, result);
+        name = next;
+        break;
+      }
+      case 'Wait': {
+        const seconds =
+          'SecondsPath' in state ? readPath(String(state.SecondsPath), data, context) : state.Seconds;
+        if (typeof seconds !== 'number' || !Number.isInteger(seconds) || seconds < 0) {
+          throw new Error(`ASL walk: ${name} got an invalid wait ${String(seconds)}`);
+        }
+        nowMs += seconds * 1000;
+        name = next;
+        break;
+      }
+      case 'Choice': {
+        const match = (state.Choices as Obj[]).find((rule) =>
+          evaluateRule(rule, data, context, options.liftIterationCap),
+        );
+        name = match ? String(match.Next) : (state.Default as string | undefined);
+        if (name === undefined) throw new Error('ASL walk: States.NoChoiceMatched');
+        break;
+      }
+      case 'Succeed':
+      case 'Fail':
+        name = undefined;
+        break;
+      default:
+        throw new Error(`ASL walk: unsupported state type ${String(state.Type)}`);
+    }
+  }
+  return {
+    jobId: job.id,
+    durationSeconds: job.durationSeconds,
+    checks: checkTimesMs.length,
+    transitions,
+    delaySeconds: seenEndAtMs === null ? null : ((seenEndAtMs as number) - endMs) / 1000,
+    summaryStatus,
+    checkTimesMs,
+  };
+}
