@@ -1,16 +1,17 @@
 import { execFile } from 'node:child_process';
-import { mkdirSync, statSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
+import { parse } from 'yaml';
 import { SAMPLE_ENV } from './asl-sample.ts';
 
 /*
  * Cold start per function, two variants of the same handler:
- *  - bundled: built the way serverless.yml's esbuild section builds it (bundle,
- *    minify, platform node, ESM, target node24, mainFields module/main, the
- *    createRequire banner), one .mjs file with the SDK and Powertools inside;
+ *  - bundled: built with serverless.yml's esbuild section, read from the file
+ *    (minify, ESM, target, mainFields, banner, the excluded credential
+ *    providers), one .mjs file with the SDK and Powertools inside;
  *  - unbundled: the handler and our own code compiled by the same esbuild into
  *    one .mjs, every npm package left external, so its imports load from
  *    node_modules as they would if the function shipped node_modules unbundled.
@@ -22,7 +23,6 @@ const execFileAsync = promisify(execFile);
 export const FUNCTIONS = ['create-export-job', 'get-export-job-status', 'publish-summary'] as const;
 const ROOT = resolve(import.meta.dirname, '..');
 const NODE = join(ROOT, 'node_modules', '.bin', 'node');
-const BANNER = "import { createRequire } from 'module'; const require = createRequire(import.meta.url);";
 
 export interface ColdStartRow {
   function: string;
@@ -34,20 +34,39 @@ export interface ColdStartRow {
   samples: number;
 }
 
+interface DeployEsbuildOptions {
+  minify: boolean;
+  platform: 'node';
+  target: string;
+  format: 'esm';
+  mainFields: string[];
+  banner: { js: string };
+  exclude: string[];
+}
+
+/** The esbuild section of serverless.yml: the bench builds exactly what the deploy builds. */
+export function deployEsbuildOptions(): DeployEsbuildOptions {
+  const yml = parse(readFileSync(join(ROOT, 'serverless.yml'), 'utf8')) as {
+    custom: { esbuild: DeployEsbuildOptions };
+  };
+  return yml.custom.esbuild;
+}
+
 async function buildVariant(name: string, bundled: boolean, outDir: string): Promise<string> {
   const outfile = join(outDir, bundled ? 'bundled' : 'unbundled', name, 'handler.mjs');
   mkdirSync(join(outfile, '..'), { recursive: true });
+  const deploy = deployEsbuildOptions();
   await build({
     entryPoints: [join(ROOT, 'functions', name, 'handler.ts')],
     outfile,
     bundle: true,
-    minify: bundled,
-    platform: 'node',
-    format: 'esm',
-    target: 'node24',
-    mainFields: ['module', 'main'],
-    banner: { js: BANNER },
-    ...(bundled ? {} : { packages: 'external' as const }),
+    minify: bundled && deploy.minify,
+    platform: deploy.platform,
+    format: deploy.format,
+    target: deploy.target,
+    mainFields: deploy.mainFields,
+    banner: deploy.banner,
+    ...(bundled ? { external: deploy.exclude } : { packages: 'external' as const }),
     logLevel: 'silent',
   });
   return outfile;
