@@ -86,6 +86,8 @@ export interface JobShape {
   pendingSeconds: number;
   /** Fail the last N pieces. */
   failLastPieces?: number;
+  /** Replaces the reason in each failed piece's Failures entry (job-fail fault's `message`). */
+  failureDetail?: string;
   /** Stall forever halfway through processing. */
   stuck?: boolean;
 }
@@ -128,7 +130,7 @@ export function createJobRecord(args: {
     if (failed) {
       // Our wording; Pinpoint does not document what it puts in Failures for a failed piece.
       failureMessages.push(
-        `Piece ${p + 1} of ${pieceCount} failed: unable to write to s3://${urlTail(definition.S3UrlPrefix)} (${indexes.length} endpoints not exported)`,
+        `Piece ${p + 1} of ${pieceCount} failed: ${shape.failureDetail ?? `unable to write to s3://${urlTail(definition.S3UrlPrefix)}`} (${indexes.length} endpoints not exported)`,
       );
     } else {
       for (const index of indexes) {

@@ -49,7 +49,7 @@ export interface FaultRule {
   pendingSeconds?: number;
   /** For `job-fail`: how many of the job's last pieces fail (default 1). */
   failedPieces?: number;
-  /** Overrides the error message of `throttle` / `error500` / `end-of-support`. */
+  /** Overrides the error message of `throttle` / `error500` / `end-of-support`, or the reason in `job-fail`'s Failures. */
   message?: string;
 }
 

@@ -5,7 +5,7 @@
  * Conventions (the emulator's, documented for users):
  * - A role whose ARN contains `no-trust` cannot be assumed by Pinpoint: 403
  *   ForbiddenException "Unable to assume role …", as when the role's trust policy
- *   does not name mobiletargeting.amazonaws.com.
+ *   does not name pinpoint.amazonaws.com.
  * - Segment ids are derived from application id and name (`segmentIdFor` in dataset.ts);
  *   every application has `active-users` (versions 1..3) and `dormant-users` (version 1).
  * - An application flagged end-of-support answers engagement calls with 403
@@ -292,7 +292,7 @@ async function createExportJob(
   }
   if (RoleArn.includes('no-trust')) {
     throw pinpointErrors.forbidden(
-      `Unable to assume role ${RoleArn}. Make sure the role exists and its trust policy allows mobiletargeting.amazonaws.com to assume it.`,
+      `Unable to assume role ${RoleArn}. Make sure the role exists and its trust policy allows pinpoint.amazonaws.com to assume it.`,
     );
   }
   let segmentName: string | undefined;
@@ -328,6 +328,7 @@ async function createExportJob(
       ...(ctx.job.pieces !== undefined ? { pieces: ctx.job.pieces } : {}),
       pendingSeconds: pending?.pendingSeconds ?? ctx.job.pendingSeconds,
       ...(fail ? { failLastPieces: Math.max(1, fail.failedPieces ?? 1) } : {}),
+      ...(fail?.message ? { failureDetail: fail.message } : {}),
       stuck: outcomes.some((o) => o.kind === 'job-stuck'),
     },
   });

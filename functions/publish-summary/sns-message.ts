@@ -118,6 +118,15 @@ export function emailTextOf(s: ExportSummary): string {
   return lines.filter((l): l is string => l !== null).join('\n');
 }
 
+/** At most MAX_ERROR_MESSAGE_CHARS characters, saying how many were left out. */
+export function capErrorMessage(message: string): string {
+  if (message.length <= MAX_ERROR_MESSAGE_CHARS) return message;
+  // The note's length depends on the count it states: size it for the largest count first.
+  const note = (left: number) => `... (${left} more characters left out)`;
+  const keep = MAX_ERROR_MESSAGE_CHARS - note(message.length).length;
+  return `${message.slice(0, keep)}${note(message.length - keep)}`;
+}
+
 function attributesBytes(attributes: Record<string, MessageAttributeValue>): number {
   let bytes = 0;
   for (const [name, value] of Object.entries(attributes)) {
@@ -141,10 +150,7 @@ export function buildSnsMessage(summary: ExportSummary, maxBytes = SNS_MAX_MESSA
   const MessageAttributes = attributesOf(summary);
   const budget = maxBytes - attributesBytes(MessageAttributes);
   let fitted: ExportSummary = summary.error
-    ? {
-        ...summary,
-        error: { ...summary.error, message: summary.error.message.slice(0, MAX_ERROR_MESSAGE_CHARS) },
-      }
+    ? { ...summary, error: { ...summary.error, message: capErrorMessage(summary.error.message) } }
     : summary;
   const all = fitted.Failures;
   const fits = (kept: number): boolean => {

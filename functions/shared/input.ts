@@ -28,6 +28,8 @@ const SEGMENT_ID = /^[\w.-]{1,64}$/;
 const ISO_WITH_ZONE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})$/;
 /** Longest S3 URL we accept: S3 keys are at most 1,024 bytes, plus `s3://` and a 63-char bucket. */
 const MAX_S3_URL_LENGTH = 1100;
+/** S3 object keys are at most 1,024 bytes of UTF-8; Pinpoint appends its own file names to the prefix. */
+const MAX_S3_KEY_BYTES = 1024;
 
 /**
  * Date.parse rolls impossible dates over (2026-02-30 becomes 2026-03-02, 24:00 the next day):
@@ -92,6 +94,10 @@ function checkS3UrlPrefix(value: string, field: string): void {
   const match = /^s3:\/\/([^/]*)(\/.*)?$/.exec(value);
   if (!match) fail(field, `must look like s3://bucket-name/prefix/, got ${describe(value)}`);
   const bucket = match[1] ?? '';
+  const keyBytes = Buffer.byteLength((match[2] ?? '').slice(1), 'utf8');
+  if (keyBytes > MAX_S3_KEY_BYTES) {
+    fail(field, `key prefix is ${keyBytes} bytes of UTF-8; S3 keys are at most ${MAX_S3_KEY_BYTES} bytes`);
+  }
   const problem = bucketNameProblem(bucket);
   if (problem) fail(field, `bucket name "${bucket}" is not a valid S3 bucket name: it ${problem}`);
   const unknown = unknownPlaceholders(value);

@@ -86,16 +86,16 @@ describe('SNS faults', () => {
 
 describe('summaries larger than SNS accepts', () => {
   it('cuts 100 long Failures to fit 262,144 bytes and says how many were left out', async ({ task }) => {
-    // Pinpoint keeps at most 100 Failures but not their length: 100 failed pieces whose
-    // messages quote a long (multi-byte) S3 prefix come to about 290 KB.
-    const longPrefix = `s3://fault-exports/${Array.from({ length: 12 }, (_, i) => `${i}${'€'.repeat(80)}`).join('/')}/`;
+    // Pinpoint keeps at most 100 Failures but not their length: 100 failed pieces
+    // whose messages carry a long (multi-byte) reason come to about 290 KB.
+    const longReason = `unable to write: ${'€'.repeat(950)}`;
     stack = await startStack({
       endpoints: 1000,
       pieces: 100,
-      faults: [{ kind: 'job-fail', failedPieces: 100, count: 1 }],
+      faults: [{ kind: 'job-fail', failedPieces: 100, count: 1, message: longReason }],
     });
 
-    const result = await stack.run(defaultInput({ ExportJobRequest: { S3UrlPrefix: longPrefix } }));
+    const result = await stack.run(defaultInput());
 
     const expected: Outcome = {
       execution: 'FAILED',

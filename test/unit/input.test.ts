@@ -227,9 +227,15 @@ describe('resolveExecutionInput rejects malformed input, naming the field', () =
     },
     {
       what: 'a template that becomes too long once {ApplicationId} is resolved',
-      input: scheduleInput({ S3UrlPrefix: `s3://exports-bucket/${'p'.repeat(1060)}/{ApplicationId}/` }),
+      input: scheduleInput({ S3UrlPrefix: `s3://exports-bucket/${'p'.repeat(1000)}/{ApplicationId}/` }),
       field: 'ExportJobRequest.S3UrlPrefix',
-      says: 'is 1114 characters long; at most 1100',
+      says: 'key prefix is 1034 bytes of UTF-8; S3 keys are at most 1024 bytes',
+    },
+    {
+      what: 'a prefix of multi-byte characters longer than 1,024 bytes',
+      input: scheduleInput({ S3UrlPrefix: `s3://exports-bucket/${'€'.repeat(400)}/` }),
+      field: 'ExportJobRequest.S3UrlPrefix',
+      says: 'key prefix is 1201 bytes of UTF-8',
     },
     // SegmentId and SegmentVersion
     {

@@ -144,7 +144,7 @@ describe('buildSnsMessage', () => {
     expect(parsed.email).toContain(sent.headline);
   });
 
-  it(`cuts an ERROR message to ${MAX_ERROR_MESSAGE_CHARS} characters`, () => {
+  it(`cuts an ERROR message to ${MAX_ERROR_MESSAGE_CHARS} characters and says how many were left out`, () => {
     const summary = failedSummary({
       status: 'ERROR',
       error: { name: 'PinpointRequestRejectedError', message: 'm'.repeat(20_000), advice: 'Fix it.' },
@@ -152,7 +152,11 @@ describe('buildSnsMessage', () => {
 
     const message = buildSnsMessage(summary);
 
-    expect(message.summary.error?.message).toHaveLength(MAX_ERROR_MESSAGE_CHARS);
+    const sent = message.summary.error?.message ?? '';
+    expect(sent.length).toBeLessThanOrEqual(MAX_ERROR_MESSAGE_CHARS);
+    expect(sent.length).toBeGreaterThan(MAX_ERROR_MESSAGE_CHARS - 50);
+    const kept = sent.indexOf('...');
+    expect(sent).toMatch(new RegExp(`\\.\\.\\. \\(${20_000 - kept} more characters left out\\)$`));
     expect(message.summary.error?.advice).toBe('Fix it.');
   });
 
