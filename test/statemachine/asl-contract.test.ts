@@ -75,11 +75,11 @@ describe('statemachine/export-workflow.asl.json', () => {
     expect([...seen].sort()).toEqual(Object.keys(asl.States).sort());
   });
 
-  it('matches only exported error names besides the States.* and Lambda.* errors', () => {
+  it('matches only exported error names besides the States.*, Lambda.* and Sandbox.* errors', () => {
     const custom = tasks
       .flatMap(([, s]) => [...(s.Retry ?? []), ...(s.Catch ?? [])])
       .flatMap((r) => r.ErrorEquals)
-      .filter((name) => !name.startsWith('States.') && !name.startsWith('Lambda.'));
+      .filter((name) => !/^(States|Lambda|Sandbox)\./.test(name));
     expect(custom.length).toBeGreaterThan(0);
     for (const name of custom) expect(WORKFLOW_ERROR_NAMES).toContain(name);
   });
@@ -105,6 +105,13 @@ describe('statemachine/export-workflow.asl.json', () => {
       );
       expect(retrier?.JitterStrategy, name).toBe('FULL');
       expect(state.TimeoutSeconds, name).toBeGreaterThan(0);
+    }
+  });
+
+  it('retries a task that timed out (Step Functions or Lambda timeout) on every task', () => {
+    for (const [name, state] of tasks) {
+      const retrier = state.Retry?.find((r) => r.ErrorEquals.includes('States.Timeout'));
+      expect(retrier?.ErrorEquals, name).toContain('Sandbox.Timedout');
     }
   });
 
