@@ -168,7 +168,11 @@ export async function runLocal(options: LocalRunOptions = {}): Promise<LocalRunR
     const execution = startExecution(input, {
       handlers,
       name: executionName,
-      retryIntervalOverrides: { CreateExportJob: retryMs, GetExportJobStatus: retryMs, PublishSummary: retryMs },
+      retryIntervalOverrides: {
+        CreateExportJob: retryMs,
+        GetExportJobStatus: retryMs,
+        PublishSummary: retryMs,
+      },
       onTaskResult: (state, result) => {
         if (state === 'CreateExportJob') {
           const run = result as RunState;

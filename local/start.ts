@@ -202,7 +202,11 @@ export interface Writer {
   write(text: string): unknown;
 }
 
-export async function main(argv: string[], out: Writer = process.stdout, err: Writer = process.stderr): Promise<number> {
+export async function main(
+  argv: string[],
+  out: Writer = process.stdout,
+  err: Writer = process.stderr,
+): Promise<number> {
   let args: ReturnType<typeof parseStartArgs>;
   try {
     args = parseStartArgs(argv);
