@@ -770,6 +770,14 @@ export function environmentOf(config: StageConfig) {
     ...(config.poll.runDeadlineSeconds !== undefined && {
       RUN_DEADLINE_SECONDS: String(config.poll.runDeadlineSeconds),
     }),
+    ...(config.poll.nearWaitSeconds !== undefined && {
+      POLL_NEAR_WAIT_SECONDS: String(config.poll.nearWaitSeconds),
+    }),
+    ...(config.poll.idleGrowth !== undefined && { POLL_IDLE_GROWTH: String(config.poll.idleGrowth) }),
+    ...(config.poll.aimFraction !== undefined && { POLL_AIM_FRACTION: String(config.poll.aimFraction) }),
+    ...(config.poll.finishingShare !== undefined && {
+      POLL_FINISHING_SHARE: String(config.poll.finishingShare),
+    }),
   };
   return {
     shared: {

@@ -88,6 +88,14 @@ export interface PollSettings {
   minWaitSeconds?: number;
   maxWaitSeconds?: number;
   runDeadlineSeconds?: number;
+  /** POLL_NEAR_WAIT_SECONDS: the wait while the job's end is near or overdue (bounds the summary's delay). */
+  nearWaitSeconds?: number;
+  /** POLL_IDLE_GROWTH: while nothing can be estimated, wait this fraction of the time elapsed so far. */
+  idleGrowth?: number;
+  /** POLL_AIM_FRACTION: while estimating, wait this fraction of the estimated time left. */
+  aimFraction?: number;
+  /** POLL_FINISHING_SHARE: COMPLETING's length as a multiple of the setup time. */
+  finishingShare?: number;
 }
 
 export interface StageConfig {
@@ -195,6 +203,16 @@ class Reader {
     if (value === undefined || value === null) return undefined;
     if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
       this.problem(path, `must be an integer from ${min} to ${max}, got ${JSON.stringify(value)}`);
+      return undefined;
+    }
+    return value;
+  }
+
+  number(raw: Raw, key: string, path: string, min: number, max: number): number | undefined {
+    const value = raw[key];
+    if (value === undefined || value === null) return undefined;
+    if (typeof value !== 'number' || !Number.isFinite(value) || value <= min || value > max) {
+      this.problem(path, `must be a number above ${min} and at most ${max}, got ${JSON.stringify(value)}`);
       return undefined;
     }
     return value;
@@ -441,7 +459,19 @@ export function parseStageConfig(raw: unknown, stage: string): StageConfig {
   );
 
   const rawPoll = r.object(raw, 'poll', 'poll');
-  r.unknownKeys(rawPoll, ['minWaitSeconds', 'maxWaitSeconds', 'runDeadlineSeconds'], 'poll');
+  r.unknownKeys(
+    rawPoll,
+    [
+      'minWaitSeconds',
+      'maxWaitSeconds',
+      'runDeadlineSeconds',
+      'nearWaitSeconds',
+      'idleGrowth',
+      'aimFraction',
+      'finishingShare',
+    ],
+    'poll',
+  );
   const minWaitSeconds = r.integer(rawPoll, 'minWaitSeconds', 'poll.minWaitSeconds', 1, 3600);
   const maxWaitSeconds = r.integer(rawPoll, 'maxWaitSeconds', 'poll.maxWaitSeconds', 1, 3600);
   const runDeadlineSeconds = r.integer(
@@ -451,6 +481,11 @@ export function parseStageConfig(raw: unknown, stage: string): StageConfig {
     60,
     7 * 24 * 3600,
   );
+  // The same ranges as functions/shared/config.ts accepts for the environment variables.
+  const nearWaitSeconds = r.integer(rawPoll, 'nearWaitSeconds', 'poll.nearWaitSeconds', 1, 3600);
+  const idleGrowth = r.number(rawPoll, 'idleGrowth', 'poll.idleGrowth', 0, 10);
+  const aimFraction = r.number(rawPoll, 'aimFraction', 'poll.aimFraction', 0, 1);
+  const finishingShare = r.number(rawPoll, 'finishingShare', 'poll.finishingShare', 0, 10);
   if (minWaitSeconds !== undefined && maxWaitSeconds !== undefined && minWaitSeconds > maxWaitSeconds) {
     r.problem(
       'poll.minWaitSeconds',
@@ -610,6 +645,10 @@ export function parseStageConfig(raw: unknown, stage: string): StageConfig {
       ...(minWaitSeconds !== undefined && { minWaitSeconds }),
       ...(maxWaitSeconds !== undefined && { maxWaitSeconds }),
       ...(runDeadlineSeconds !== undefined && { runDeadlineSeconds }),
+      ...(nearWaitSeconds !== undefined && { nearWaitSeconds }),
+      ...(idleGrowth !== undefined && { idleGrowth }),
+      ...(aimFraction !== undefined && { aimFraction }),
+      ...(finishingShare !== undefined && { finishingShare }),
     },
     exportDestination: {
       ...(bucketName && { bucketName }),

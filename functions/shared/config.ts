@@ -28,9 +28,9 @@ export interface PollConfig {
   aimFraction?: number;
   /**
    * Expected length of COMPLETING/FAILING as a multiple of the job's setup time (creation
-   * until it left INITIALIZING). Pinpoint does not document it: the default is a deliberately
-   * low (early) guess from the job model (which gives 0.4); an operator can calibrate it from
-   * the status-change log lines.
+   * until it left INITIALIZING). Pinpoint does not document it: the default is the job
+   * model's 0.4. It is applied to the shortest setup the checks allow, so it stays an early
+   * estimate; an operator can calibrate it from the status-change log lines.
    */
   finishingShare?: number;
 }
@@ -63,7 +63,7 @@ export const CONFIG_DEFAULTS = {
   POLL_NEAR_WAIT_SECONDS: 25,
   POLL_IDLE_GROWTH: 1.5,
   POLL_AIM_FRACTION: 0.7,
-  POLL_FINISHING_SHARE: 0.35,
+  POLL_FINISHING_SHARE: 0.4,
 } as const;
 
 function str(env: Env, name: string): string | undefined {

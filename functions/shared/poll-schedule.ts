@@ -4,48 +4,25 @@ import type { JobSnapshot, JobStatus, PollState } from './types.ts';
 /*
  * When to look at the export job next. Every status check is a Lambda call and
  * three billed state transitions, and every second between the job's end and
- * the check that sees it delays the summary. So the wait:
- *  - starts at minWaitSeconds and, while nothing can be estimated (CREATED …
- *    PENDING_JOB, or PROCESSING before the first piece), grows with the time the
- *    job has taken so far: the longer a job has run, the longer it has left;
- *  - once pieces complete, estimates the end: the pieces left at the observed
- *    rate, plus COMPLETING, assumed to last `finishingShare` of the processing
- *    time; it waits `aimFraction` of the time left and estimates again, so the
- *    checks close in on the end instead of overshooting it;
- *  - in COMPLETING/FAILING (no counts move) goes straight to the estimated end;
- *  - near or past the estimated end, looks every nearWaitSeconds, which bounds
- *    the delay of the summary;
+ * the check that sees it delays the summary. The job's end is COMPLETING's end,
+ * and COMPLETING is taken to last `finishingShare` of the setup: so the wait
+ *  - during the setup (CREATED … INITIALIZING) grows with the time the job has
+ *    taken so far until a phase change brackets the setup's length (its phases'
+ *    usual shape, SETUP_SHAPE); it then steps up from the bracket's low end until
+ *    the bracket leaves COMPLETING's length known to within a near wait;
+ *  - in PROCESSING estimates the end of processing from the pieces' pace (at least
+ *    PROCESSING_PER_SETUP × the setup) and closes in on it: aimFraction of the time
+ *    left, and for the last piece steps through the window in which it should end;
+ *    with the last piece in progress it never waits more than COMPLETING's shortest
+ *    length plus a near wait;
+ *  - in COMPLETING/FAILING (nothing moves) looks a near wait after the earliest end
+ *    (the last check that saw PROCESSING + COMPLETING's shortest length), then every
+ *    near wait, which bounds the summary's delay;
  *  - is always an integer within [minWaitSeconds, maxWaitSeconds] and never
  *    reaches past the run's deadline.
- * Everything here is pure: the benchmark replays thousands of jobs through it.
+ * Everything here is pure: the benchmark replays thousands of jobs through it. What
+ * it remembers between checks is in PollState's optional fields (types.ts).
  */
-
-/**
- * What the estimator remembers between checks, carried in the poll state next
- * to the {@link PollState} fields (the ASL passes `$.poll` through as is).
- * Times are estimates: a change seen at a check happened at some moment since
- * the check before, and is dated midway. Optional so an older state still works.
- */
-export interface PollEstimates {
-  /** When the previous check ran (ISO 8601). */
-  lastCheckAt?: string;
-  /** End of the setup phases (CREATED, PREPARING_FOR_INITIALIZATION, INITIALIZING). */
-  setupEndedAt?: string;
-  /** Start of PROCESSING. */
-  processingStartedAt?: string;
-  /** Start of COMPLETING or FAILING. */
-  finishingStartedAt?: string;
-  /** When the count of finished pieces last went up. */
-  piecesChangedAt?: string;
-  /** When pieces were first seen finished, and how many: the start of the steady-rate window. */
-  rateAnchorAt?: string;
-  rateAnchorPieces?: number;
-  /** Pieces finished per second, the faster (earlier-end) of the two estimates. */
-  piecesPerSecond?: number;
-}
-
-/** The poll state as this module writes it. */
-export type AdaptivePollState = PollState & PollEstimates;
 
 /** The settings with their defaults applied and made consistent. */
 export interface PollSettings {
@@ -56,6 +33,20 @@ export interface PollSettings {
   aimFraction: number;
   finishingShare: number;
 }
+
+/**
+ * The usual shape of the setup: CREATED ends at this fraction of it, PREPARING_FOR_INITIALIZATION
+ * at that one (INITIALIZING fills the rest). It only narrows what the checks show; a check that
+ * contradicts it drops it for the job.
+ */
+export const SETUP_SHAPE = { createdEnds: 0.2, preparingEnds: 0.6 } as const;
+
+/**
+ * Processing takes at least this many times the setup (the job model gives 2.6 at full
+ * speed; slow starts and stalls only lengthen it). Only a floor for the first estimate:
+ * the pace of the finished pieces takes over once it gives a later end.
+ */
+export const PROCESSING_PER_SETUP = 2;
 
 const BEFORE_PROCESSING: ReadonlySet<JobStatus> = new Set([
   'CREATED',
@@ -88,6 +79,10 @@ function piecesDone(job: JobSnapshot): number {
   return (job.CompletedPieces ?? 0) + (job.FailedPieces ?? 0);
 }
 
+function piecesLeft(job: JobSnapshot): number {
+  return (job.TotalPieces ?? 0) - piecesDone(job);
+}
+
 function isTerminal(status: JobStatus): boolean {
   return status === 'COMPLETED' || status === 'FAILED';
 }
@@ -98,12 +93,7 @@ function boundByDeadline(waitSeconds: number, now: Date, deadline: Date): number
 }
 
 /** The poll state right after the job was created (or reused). */
-export function initialPollState(
-  job: JobSnapshot,
-  runStart: Date,
-  now: Date,
-  config: PollConfig,
-): AdaptivePollState {
+export function initialPollState(job: JobSnapshot, runStart: Date, now: Date, config: PollConfig): PollState {
   const deadline = new Date(runStart.getTime() + config.runDeadlineSeconds * 1000);
   return {
     checks: 0,
@@ -117,36 +107,81 @@ export function initialPollState(
   };
 }
 
+/** The estimator's fields of the poll state. */
+export type PollEstimates = Pick<
+  PollState,
+  | 'lastCheckAt'
+  | 'setupSeenMinSeconds'
+  | 'setupSeenMaxSeconds'
+  | 'setupMinSeconds'
+  | 'setupMaxSeconds'
+  | 'processingStartedAt'
+  | 'finishingStartedAt'
+  | 'piecesChangedAt'
+  | 'rateAnchorAt'
+  | 'rateAnchorPieces'
+  | 'piecesPerSecond'
+>;
+
+/** What a check at `t` seconds after creation, seeing `status`, says of the setup's length: (low, high]. */
+function setupBoundsSeen(status: JobStatus, t: number, shaped: boolean): [number, number] {
+  const { createdEnds, preparingEnds } = SETUP_SHAPE;
+  if (!SETUP.has(status)) return [0, t];
+  if (!shaped) return [t, Number.POSITIVE_INFINITY];
+  if (status === 'CREATED') return [t / createdEnds, Number.POSITIVE_INFINITY];
+  if (status === 'PREPARING_FOR_INITIALIZATION') return [t / preparingEnds, t / createdEnds];
+  return [t, t / preparingEnds];
+}
+
 /** The estimator's memory updated with the job as seen `now`. */
-export function updateEstimates(previous: AdaptivePollState, job: JobSnapshot, now: Date): PollEstimates {
+export function updateEstimates(previous: PollState, job: JobSnapshot, now: Date): PollEstimates {
   const nowMs = now.getTime();
+  const createdMs = Date.parse(job.CreationDate);
   const previousCheckMs = previous.lastCheckAt
     ? Date.parse(previous.lastCheckAt)
     : nowMs - previous.waitSeconds * 1000;
-  const midway = new Date((previousCheckMs + nowMs) / 2).toISOString();
-  // For the spans that place the end, the earliest moment the change can have
-  // happened: an early estimate costs a check or two, a late one delays the summary.
   const earliest = new Date(previousCheckMs).toISOString();
   const status = job.JobStatus;
-  const setupEndedAt = previous.setupEndedAt ?? (SETUP.has(status) ? undefined : earliest);
-  const processingStartedAt =
-    previous.processingStartedAt ?? (BEFORE_PROCESSING.has(status) ? undefined : midway);
+  const t = Math.max(0, (nowMs - createdMs) / 1000);
+
+  // The setup's length: what the checks show, narrowed by the setup's usual shape.
+  const [seenLow, seenHigh] = setupBoundsSeen(status, t, false);
+  const seenMin = Math.max(previous.setupSeenMinSeconds ?? 0, seenLow);
+  const seenMax = Math.min(previous.setupSeenMaxSeconds ?? Number.POSITIVE_INFINITY, seenHigh);
+  const [shapeLow, shapeHigh] = setupBoundsSeen(status, t, true);
+  let setupMin = Math.max(previous.setupMinSeconds ?? 0, seenMin, shapeLow);
+  let setupMax = Math.min(previous.setupMaxSeconds ?? Number.POSITIVE_INFINITY, seenMax, shapeHigh);
+  if (setupMin > setupMax) {
+    setupMin = seenMin;
+    setupMax = seenMax;
+  }
+
+  let processingStartedAt = previous.processingStartedAt;
+  if (processingStartedAt === undefined && !BEFORE_PROCESSING.has(status)) {
+    // Straight from the setup, processing began when the setup ended: the middle of
+    // its estimate, within the interval since the previous check.
+    const fromSetup =
+      SETUP.has(previous.lastStatus) && Number.isFinite(setupMax)
+        ? clamp(createdMs + ((setupMin + setupMax) / 2) * 1000, previousCheckMs, nowMs)
+        : (previousCheckMs + nowMs) / 2;
+    processingStartedAt = new Date(fromSetup).toISOString();
+  }
   const finishingStartedAt =
-    previous.finishingStartedAt ?? (FINISHING.has(status) || isTerminal(status) ? midway : undefined);
+    previous.finishingStartedAt ?? (FINISHING.has(status) || isTerminal(status) ? earliest : undefined);
 
   const done = piecesDone(job);
   const changed = done > previous.lastPiecesDone;
-  const piecesChangedAt = changed ? midway : previous.piecesChangedAt;
+  // Pieces finish during processing: date a change midway between the later of the
+  // previous check and processing's start, and now.
+  const changedFromMs = Math.max(previousCheckMs, processingStartedAt ? Date.parse(processingStartedAt) : 0);
+  const piecesChangedAt = changed
+    ? new Date((Math.min(changedFromMs, nowMs) + nowMs) / 2).toISOString()
+    : previous.piecesChangedAt;
   let rateAnchorAt = previous.rateAnchorAt;
   let rateAnchorPieces = previous.rateAnchorPieces;
   let piecesPerSecond = previous.piecesPerSecond;
   if (changed && processingStartedAt && piecesChangedAt) {
     const changedMs = Date.parse(piecesChangedAt);
-    // Two views of the pace, both measured up to the last finished piece (so the
-    // piece in progress does not drag them down): since processing began (held
-    // back by a slow start or a stall) and since the first finished piece (the
-    // steady pace). The faster gives the earlier end, and an early look costs one
-    // check where a late one costs the summary's delay.
     const sinceStart = done / Math.max(1, (changedMs - Date.parse(processingStartedAt)) / 1000);
     let steady = 0;
     if (rateAnchorAt === undefined || rateAnchorPieces === undefined) {
@@ -159,7 +194,10 @@ export function updateEstimates(previous: AdaptivePollState, job: JobSnapshot, n
   }
   return {
     lastCheckAt: now.toISOString(),
-    ...(setupEndedAt ? { setupEndedAt } : {}),
+    ...(seenMin > 0 ? { setupSeenMinSeconds: seenMin } : {}),
+    ...(Number.isFinite(seenMax) ? { setupSeenMaxSeconds: seenMax } : {}),
+    ...(setupMin > 0 ? { setupMinSeconds: setupMin } : {}),
+    ...(Number.isFinite(setupMax) ? { setupMaxSeconds: setupMax } : {}),
     ...(processingStartedAt ? { processingStartedAt } : {}),
     ...(finishingStartedAt ? { finishingStartedAt } : {}),
     ...(piecesChangedAt ? { piecesChangedAt } : {}),
@@ -170,31 +208,50 @@ export function updateEstimates(previous: AdaptivePollState, job: JobSnapshot, n
   };
 }
 
-/**
- * How long COMPLETING/FAILING is expected to last, ms: `finishingShare` times the
- * setup (creation until the job left INITIALIZING, a queue wait in PENDING_JOB
- * excluded). Setup is the one span every job shows before its end and no stall or
- * slow start stretches; the share is a deliberately early guess (see config.ts).
- */
-export function finishingDurationMs(
-  job: JobSnapshot,
+/** The setup's length as estimated (seconds): its shortest, longest (if bounded) and middle. */
+function setupEstimate(
   estimates: PollEstimates,
-  now: Date,
-  settings: PollSettings,
-): number {
-  const created = Date.parse(job.CreationDate);
-  const setupEnd = Date.parse(estimates.setupEndedAt ?? estimates.processingStartedAt ?? now.toISOString());
-  return settings.finishingShare * Math.max(0, setupEnd - created);
+  elapsed: number,
+): { low: number; high: number | undefined; mid: number } {
+  const low = estimates.setupMinSeconds ?? estimates.setupSeenMinSeconds ?? 0;
+  const high = estimates.setupMaxSeconds ?? estimates.setupSeenMaxSeconds;
+  return { low, high, mid: high === undefined ? Math.max(low, elapsed) : (low + high) / 2 };
 }
 
 /**
- * When the job is estimated to reach COMPLETED/FAILED (epoch ms), or undefined
+ * The shortest COMPLETING/FAILING the estimate allows, ms: `finishingShare` times the
+ * shortest setup (a queue wait in PENDING_JOB excluded).
+ */
+export function finishingDurationMs(estimates: PollEstimates, settings: PollSettings): number {
+  const low = estimates.setupMinSeconds ?? estimates.setupSeenMinSeconds ?? 0;
+  return settings.finishingShare * low * 1000;
+}
+
+/**
+ * When PROCESSING is estimated to end (epoch ms): the pieces left at the observed pace
+ * from the last finished piece, or, when the job runs behind its pace (a stall), all but
+ * the piece in progress still to do from now; before the first piece, processing is
+ * taken to last at least as long as the setup did.
+ */
+export function estimateProcessingEndMs(job: JobSnapshot, estimates: PollEstimates, now: Date): number {
+  const nowMs = now.getTime();
+  const total = job.TotalPieces ?? 0;
+  const rate = estimates.piecesPerSecond;
+  const done = piecesDone(job);
+  const processingStart = Date.parse(estimates.processingStartedAt ?? job.CreationDate);
+  const setup = setupEstimate(estimates, (processingStart - Date.parse(job.CreationDate)) / 1000);
+  const atLeast = Math.max(nowMs, processingStart + PROCESSING_PER_SETUP * setup.low * 1000);
+  if (rate && total > 0 && estimates.piecesChangedAt) {
+    const expected = Date.parse(estimates.piecesChangedAt) + ((total - done) / rate) * 1000;
+    const behind = nowMs + (Math.max(0, total - done - 1) / rate) * 1000;
+    return Math.max(expected, behind, atLeast);
+  }
+  return atLeast;
+}
+
+/**
+ * The earliest the job is estimated to reach COMPLETED/FAILED (epoch ms), or undefined
  * before PROCESSING, when there is nothing to estimate from.
- *
- * In PROCESSING it is the later of two times: the expected end (the pieces left
- * at the observed pace from the last finished piece, then COMPLETING) and the
- * earliest plausible end (all but the piece in progress still to do, then
- * COMPLETING), which takes over when the job runs behind its pace, as in a stall.
  */
 export function estimateEndMs(
   job: JobSnapshot,
@@ -202,33 +259,15 @@ export function estimateEndMs(
   now: Date,
   settings: PollSettings,
 ): number | undefined {
-  const nowMs = now.getTime();
-  const total = job.TotalPieces ?? 0;
-  const rate = estimates.piecesPerSecond;
-  const finishing = finishingDurationMs(job, estimates, now, settings);
-  if (job.JobStatus === 'PROCESSING') {
-    const done = piecesDone(job);
-    if (rate && total > 0 && estimates.piecesChangedAt) {
-      const expected = Date.parse(estimates.piecesChangedAt) + ((total - done) / rate) * 1000;
-      const earliest = nowMs + (Math.max(0, total - done - 1) / rate) * 1000;
-      return Math.max(expected, earliest) + finishing;
-    }
-    // No piece finished yet: processing takes at least as long as the setup before
-    // it did (it is the bulk of an export).
-    const processingStart = Date.parse(estimates.processingStartedAt ?? job.CreationDate);
-    const setupMs = processingStart - Date.parse(job.CreationDate);
-    return Math.max(nowMs, processingStart + setupMs) + finishing;
-  }
+  const finishing = finishingDurationMs(estimates, settings);
+  if (job.JobStatus === 'PROCESSING') return estimateProcessingEndMs(job, estimates, now) + finishing;
   if (FINISHING.has(job.JobStatus) && estimates.finishingStartedAt) {
     return Date.parse(estimates.finishingStartedAt) + finishing;
   }
   return undefined;
 }
 
-/**
- * Seconds to wait before the next check (before rounding and the deadline),
- * given the job as just seen and the estimator's updated memory.
- */
+/** Seconds to wait before the next check (before rounding and the deadline). */
 export function nextWaitSeconds(
   job: JobSnapshot,
   estimates: PollEstimates,
@@ -238,21 +277,58 @@ export function nextWaitSeconds(
   const { min, max, near } = settings;
   if (isTerminal(job.JobStatus)) return 1;
   const nowMs = now.getTime();
-  const endMs = estimateEndMs(job, estimates, now, settings);
-  if (endMs === undefined) {
-    const elapsed = Math.max(0, (nowMs - Date.parse(job.CreationDate)) / 1000);
+  const elapsed = Math.max(0, (nowMs - Date.parse(job.CreationDate)) / 1000);
+  if (SETUP.has(job.JobStatus)) {
+    const low = estimates.setupMinSeconds;
+    const high = estimates.setupMaxSeconds;
+    if (low !== undefined && high !== undefined) {
+      // The setup's end is bracketed: narrow the bracket while it leaves COMPLETING's
+      // length uncertain by more than a near wait, then look just after its end.
+      // A check past the setup ends the narrowing, so step up from the low end: by about
+      // the square root of the bracket (fewer checks here against fewer in COMPLETING).
+      const step = Math.sqrt((2 * near * (high - low)) / settings.finishingShare);
+      const target = settings.finishingShare * (high - low) > near ? Math.min(high, low + step) : high;
+      return clamp(Math.ceil(target - elapsed), min, max);
+    }
     return clamp(settings.idleGrowth * elapsed, min, max);
   }
-  const left = (endMs - nowMs) / 1000;
-  if (left <= near) return near;
-  // In COMPLETING nothing moves that could refine the estimate: go to it.
-  if (FINISHING.has(job.JobStatus)) return clamp(left, min, max);
-  // A pace read from the first pieces can be far too slow (a slow start, a stall):
-  // never wait longer than aimFraction of the time processing has taken so far, so
-  // the estimate is refreshed before it can overshoot the end by much.
+  if (FINISHING.has(job.JobStatus)) {
+    // Nothing moves in COMPLETING: look a near wait after the earliest end, then every near wait.
+    const endMs = estimateEndMs(job, estimates, now, settings) ?? nowMs;
+    return clamp(Math.max(0, (endMs - nowMs) / 1000) + near, min, max);
+  }
+  const setupLow = estimates.setupMinSeconds ?? estimates.setupSeenMinSeconds ?? 0;
+  // Queued (PENDING_JOB): half the setup time, the only scale known.
+  if (job.JobStatus !== 'PROCESSING') return clamp(Math.max(near, 0.5 * setupLow), min, max);
+
+  // PROCESSING: close in on the end of processing, so that the first check that sees
+  // COMPLETING follows it closely (COMPLETING's end is stepped to from the last check
+  // that still saw PROCESSING).
+  const leftP = (estimateProcessingEndMs(job, estimates, now) - nowMs) / 1000;
+  const rate = estimates.piecesPerSecond;
   const processingSoFar = (nowMs - Date.parse(estimates.processingStartedAt ?? job.CreationDate)) / 1000;
-  const aim = Math.min(left, Math.max(processingSoFar, near)) * settings.aimFraction;
-  return clamp(Math.max(aim, near), min, max);
+  // A pace read from the first pieces can be far too slow (a slow start): never wait more
+  // than aimFraction of the processing time so far, so it is re-read before it overshoots.
+  const paced = Math.max(processingSoFar, near) * settings.aimFraction;
+  // With the last piece in progress the job can reach COMPLETING at any moment, and it then
+  // ends no sooner than COMPLETING's shortest length: looking again within that plus a near
+  // wait keeps the delay within a near wait.
+  const finishing = finishingDurationMs(estimates, settings) / 1000;
+  const cap = piecesLeft(job) <= 1 ? finishing + near : max;
+  if (!rate)
+    return clamp(Math.min(cap, settings.aimFraction * Math.max(leftP, processingSoFar, near)), min, max);
+  if (piecesLeft(job) > 1)
+    return clamp(Math.max(Math.min(leftP * settings.aimFraction, paced), near), min, max);
+  // The last piece: it ends within about a piece's time either side of the estimate. Go
+  // to the start of that window, then step through it by about the square root of what is
+  // left of it (a check that still sees PROCESSING moves the first look in COMPLETING later
+  // by as much as it waited; one that sees COMPLETING leaves near-wait steps to make).
+  const piece = 1 / rate;
+  const untilWindow = leftP - piece;
+  if (untilWindow > near) return clamp(Math.min(cap, Math.max(Math.min(untilWindow, paced), near)), min, max);
+  const window = leftP + piece;
+  if (window > 4 * near) return clamp(Math.min(cap, Math.max(near, Math.sqrt(window * near))), min, max);
+  return clamp(cap, min, max);
 }
 
 /** The poll state after a status check. */
@@ -261,7 +337,7 @@ export function nextPollState(
   job: JobSnapshot,
   now: Date,
   config: PollConfig,
-): AdaptivePollState {
+): PollState {
   const deadline = new Date(previous.deadline);
   const done = piecesDone(job);
   const progressed = done > previous.lastPiecesDone || job.JobStatus !== previous.lastStatus;

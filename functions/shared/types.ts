@@ -92,6 +92,35 @@ export interface PollState {
   lastPiecesDone: number;
   /** Status seen at the previous check, to report changes. */
   lastStatus: JobStatus;
+
+  /*
+   * What the wait estimator (functions/shared/poll-schedule.ts) remembers between
+   * checks. Optional: a state written before a field existed still works, and the
+   * ASL passes `$.poll` through as is. Times are ISO 8601; durations are seconds
+   * since the job's CreationDate.
+   */
+  /** When the previous check ran. */
+  lastCheckAt?: string;
+  /** Shortest and longest setup (creation until the job left INITIALIZING) the checks alone allow. */
+  setupSeenMinSeconds?: number;
+  setupSeenMaxSeconds?: number;
+  /**
+   * Shortest and longest setup once the setup phases' usual shape is taken into
+   * account (narrower; dropped, back to the seen bounds, when a check contradicts it).
+   */
+  setupMinSeconds?: number;
+  setupMaxSeconds?: number;
+  /** Start of PROCESSING (midway between the two checks around it). */
+  processingStartedAt?: string;
+  /** Earliest possible start of COMPLETING or FAILING: the last check that still saw PROCESSING. */
+  finishingStartedAt?: string;
+  /** When the count of finished pieces last went up (midway between the two checks around it). */
+  piecesChangedAt?: string;
+  /** When pieces were first seen finished, and how many: the start of the steady-rate window. */
+  rateAnchorAt?: string;
+  rateAnchorPieces?: number;
+  /** Pieces finished per second, the faster (earlier-end) of the two estimates. */
+  piecesPerSecond?: number;
 }
 
 /** The workflow's state between tasks (output of create-export-job and get-export-job-status). */

@@ -87,6 +87,42 @@ describe('parseStageConfig', () => {
     }
   });
 
+  it('passes every poll setting to both poll functions as its POLL_* variable, and checks its range', () => {
+    const poll = {
+      minWaitSeconds: 10,
+      maxWaitSeconds: 600,
+      runDeadlineSeconds: 7200,
+      nearWaitSeconds: 20,
+      idleGrowth: 2,
+      aimFraction: 0.6,
+      finishingShare: 0.5,
+    };
+    const config = parseStageConfig({ targets: [target], poll }, 'qa');
+    expect(config.poll).toEqual(poll);
+    const expected = {
+      POLL_MIN_WAIT_SECONDS: '10',
+      POLL_MAX_WAIT_SECONDS: '600',
+      RUN_DEADLINE_SECONDS: '7200',
+      POLL_NEAR_WAIT_SECONDS: '20',
+      POLL_IDLE_GROWTH: '2',
+      POLL_AIM_FRACTION: '0.6',
+      POLL_FINISHING_SHARE: '0.5',
+    };
+    expect(environmentOf(config).getExportJobStatus).toEqual(expected);
+    expect(environmentOf(config).createExportJob).toMatchObject(expected);
+    expect(() =>
+      parseStageConfig(
+        {
+          targets: [target],
+          poll: { nearWaitSeconds: 2.5, idleGrowth: 0, aimFraction: 1.5, finishingShare: 'x' },
+        },
+        'qa',
+      ),
+    ).toThrow(
+      /poll\.nearWaitSeconds[\s\S]*poll\.idleGrowth[\s\S]*poll\.aimFraction[\s\S]*poll\.finishingShare/,
+    );
+  });
+
   it('refuses a stage without its file', () => {
     expect(() => parseStageConfig(null, 'staging')).toThrow('config/stages/staging.yml not found or empty');
   });

@@ -1,13 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { PollConfig } from '../../functions/shared/config.ts';
 import {
-  type AdaptivePollState,
   estimateEndMs,
   initialPollState,
   nextPollState,
   pollSettings,
 } from '../../functions/shared/poll-schedule.ts';
-import type { JobSnapshot, JobStatus } from '../../functions/shared/types.ts';
+import type { JobSnapshot, JobStatus, PollState } from '../../functions/shared/types.ts';
 
 const T0 = Date.parse('2026-11-28T02:00:00.000Z');
 const config: PollConfig = {
@@ -17,7 +16,7 @@ const config: PollConfig = {
   nearWaitSeconds: 25,
   idleGrowth: 1.5,
   aimFraction: 0.7,
-  finishingShare: 0.35,
+  finishingShare: 0.4,
 };
 const at = (seconds: number) => new Date(T0 + seconds * 1000);
 
@@ -34,8 +33,8 @@ function job(status: JobStatus, completed = 0, total = 10): JobSnapshot {
 }
 
 /** Feeds a sequence of (seconds, snapshot) checks through nextPollState. */
-function replay(checks: [number, JobSnapshot][], cfg: PollConfig = config): AdaptivePollState {
-  let state: AdaptivePollState = initialPollState(job('CREATED'), at(0), at(0), cfg);
+function replay(checks: [number, JobSnapshot][], cfg: PollConfig = config): PollState {
+  let state: PollState = initialPollState(job('CREATED'), at(0), at(0), cfg);
   for (const [seconds, snapshot] of checks) state = nextPollState(state, snapshot, at(seconds), cfg);
   return state;
 }
@@ -55,11 +54,39 @@ describe('nextPollState', () => {
     const later = replay([
       [5, job('CREATED')],
       [13, job('CREATED')],
-      [33, job('PREPARING_FOR_INITIALIZATION')],
+      [33, job('CREATED')],
     ]);
     expect(first.waitSeconds).toBe(8); // 1.5 × 5 s, rounded
     expect(later.waitSeconds).toBe(50); // 1.5 × 33 s, rounded
     expect(later.waitSeconds).toBeGreaterThan(first.waitSeconds);
+  });
+
+  it('brackets the setup from its phases and steps up to the bracket end', () => {
+    // CREATED at 13 s, PREPARING at 33 s: CREATED ended within (13, 33] s, so with the usual
+    // shape (CREATED = 0.2 of the setup) the setup lasts (65, 165] s.
+    const state = replay([
+      [5, job('CREATED')],
+      [13, job('CREATED')],
+      [33, job('PREPARING_FOR_INITIALIZATION')],
+    ]);
+    expect(state.setupSeenMinSeconds).toBe(33);
+    expect(state.setupMinSeconds).toBe(65);
+    expect(state.setupMaxSeconds).toBe(165);
+    // The next check comes no later than the bracket's end, not 1.5 × 33 s later.
+    expect(33 + state.waitSeconds).toBeLessThanOrEqual(165);
+    expect(33 + state.waitSeconds).toBeGreaterThan(65);
+  });
+
+  it('drops the setup shape when a check contradicts it', () => {
+    // PREPARING at 100 s says the setup lasts at most 500 s; still INITIALIZING at 600 s.
+    const state = replay([
+      [20, job('CREATED')],
+      [100, job('PREPARING_FOR_INITIALIZATION')],
+      [600, job('INITIALIZING')],
+    ]);
+    expect(state.setupMinSeconds).toBe(600);
+    expect(state.setupMaxSeconds).toBeUndefined();
+    expect(state.waitSeconds).toBe(900); // growth again: 1.5 × 600 s, capped at the maximum
   });
 
   it('never waits less than the minimum or more than the maximum', () => {
@@ -93,10 +120,23 @@ describe('nextPollState', () => {
     const end = estimateEndMs(job('PROCESSING', 5), state, at(1200), settings)!;
     // Pace since the first pieces: 3 pieces in 300 s (midpoints 750 s → 1,050 s) = 0.01/s.
     // Expected end of processing: 1,050 + 5 / 0.01 = 1,550 s; earliest plausible: now + 4 pieces
-    // = 1,600 s; the later one counts. Then COMPLETING ≈ 0.35 × 300 s of setup (its earliest end).
-    expect((end - T0) / 1000).toBeCloseTo(1600 + 105, 0);
-    // It waits a fraction (aim 0.7) of the time left, so it looks again before the estimate.
-    expect(state.waitSeconds).toBe(Math.round(0.7 * ((end - at(1200).getTime()) / 1000)));
+    // = 1,600 s; the later one counts. Then COMPLETING ≥ 0.4 × 300 s (the shortest setup:
+    // INITIALIZING at 300 s).
+    expect(state.setupMinSeconds).toBe(300);
+    expect((end - T0) / 1000).toBeCloseTo(1600 + 120, 0);
+    // It waits a fraction (aim 0.7) of the time left to the end of processing, so it looks
+    // again before the estimate, and close to where COMPLETING begins.
+    expect(state.waitSeconds).toBe(Math.round(0.7 * 400));
+  });
+
+  it('with the last piece in progress, never waits past the shortest COMPLETING plus a near wait', () => {
+    // Setup (300, 500] s; one piece in 1,000 s of processing: the last one could take as long.
+    const state = replay([
+      [300, job('INITIALIZING')],
+      [600, job('PROCESSING', 0, 2)],
+      [1600, job('PROCESSING', 1, 2)],
+    ]);
+    expect(state.waitSeconds).toBeLessThanOrEqual(0.4 * 300 + 25);
   });
 
   it('looks every near-wait seconds once the estimated end is close or overdue', () => {
@@ -111,16 +151,18 @@ describe('nextPollState', () => {
     expect(state.waitSeconds).toBe(25);
   });
 
-  it('goes straight to the estimated end of COMPLETING', () => {
-    // Setup 1,000 s (seen at 1,000 s, left before 1,500 s): COMPLETING ≈ 350 s from its start.
+  it('looks a near wait after the earliest end of COMPLETING', () => {
+    // Setup (1,000, 1,500] s: COMPLETING lasts at least 0.4 × 1,000 s from its start, which is
+    // after 3,000 s (the last check that saw PROCESSING).
     const state = replay([
       [1000, job('INITIALIZING')],
       [1500, job('PROCESSING', 0)],
       [3000, job('PROCESSING', 9)],
       [3100, job('COMPLETING', 10)],
     ]);
-    // COMPLETING started between 3,000 s and 3,100 s (midway 3,050 s): end ≈ 3,050 + 350 s.
-    expect(state.waitSeconds).toBe(300);
+    expect(state.finishingStartedAt).toBe(at(3000).toISOString());
+    // Earliest end 3,400 s; looking at 3,425 s keeps the delay within 25 s.
+    expect(state.waitSeconds).toBe(3400 - 3100 + 25);
   });
 
   it('keeps the near wait within the configured bounds', () => {
