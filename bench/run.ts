@@ -314,4 +314,24 @@ async function main() {
   console.log(out.join('\n'));
 }
 
-await main();
+const HELP = `Usage: npm run bench [-- --help]
+
+Measures, in one run (about a minute on 2 cores):
+  polling     ${POPULATION} simulated export jobs (10 s to 12 h; uneven pieces, stalls, slow
+              starts, queueing) walked through statemachine/export-workflow.asl.json with
+              the real wait logic, beside a fixed 30-second poller: status checks, state
+              transitions and the delay from the job's end to the summary, per duration band;
+              12 jobs also run on aws-local-stepfunctions with virtual time and must agree
+  cold start  each function's bundle (built with serverless.yml's esbuild section) and its
+              module initialisation in fresh Node 24 processes, beside the handler loaded
+              unbundled from node_modules (median of ${COLD_START_SAMPLES})
+  local run   wall time of npm start
+
+Prints the tables and a final TARGETS line; writes bench/results/bench.json and
+bench/results/polling.svg. Exit status 0 whether or not targets are met.
+
+Environment: BENCH_JOBS (population size, default 3000), BENCH_COLD_SAMPLES (default 15).
+`;
+
+if (process.argv.includes('--help') || process.argv.includes('-h')) process.stdout.write(HELP);
+else await main();
