@@ -119,6 +119,20 @@ function exportJobArns(config: StageConfig): Cfn[] {
   ]);
 }
 
+/** Encrypted (SSE-S3), all four public-access blocks, ACLs off: what both buckets share. */
+const PRIVATE_SSE_S3_BUCKET = {
+  BucketEncryption: {
+    ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+  },
+  PublicAccessBlockConfiguration: {
+    BlockPublicAcls: true,
+    BlockPublicPolicy: true,
+    IgnorePublicAcls: true,
+    RestrictPublicBuckets: true,
+  },
+  OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+} as const;
+
 function exportDestinationResources(config: StageConfig): Resources {
   const dest = config.exportDestination;
   const resources: Resources = {};
@@ -129,16 +143,7 @@ function exportDestinationResources(config: StageConfig): Resources {
       UpdateReplacePolicy: 'Retain',
       Properties: {
         // Server access logs can only be delivered to SSE-S3 buckets.
-        BucketEncryption: {
-          ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
-        },
-        PublicAccessBlockConfiguration: {
-          BlockPublicAcls: true,
-          BlockPublicPolicy: true,
-          IgnorePublicAcls: true,
-          RestrictPublicBuckets: true,
-        },
-        OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+        ...PRIVATE_SSE_S3_BUCKET,
         LifecycleConfiguration: {
           Rules: [
             { Id: 'ExpireAccessLogs', Status: 'Enabled', ExpirationInDays: dest.accessLogExpirationDays },
@@ -178,16 +183,7 @@ function exportDestinationResources(config: StageConfig): Resources {
       DeletionPolicy: 'Retain',
       UpdateReplacePolicy: 'Retain',
       Properties: {
-        BucketEncryption: {
-          ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
-        },
-        PublicAccessBlockConfiguration: {
-          BlockPublicAcls: true,
-          BlockPublicPolicy: true,
-          IgnorePublicAcls: true,
-          RestrictPublicBuckets: true,
-        },
-        OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+        ...PRIVATE_SSE_S3_BUCKET,
         LoggingConfiguration: {
           DestinationBucketName: ref(IDS.accessLogBucket),
           LogFilePrefix: 'export-bucket/',
