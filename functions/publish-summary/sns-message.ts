@@ -86,8 +86,8 @@ export function emailTextOf(s: ExportSummary): string {
     ),
     line('Export job', s.jobId ? `${s.jobId} (${s.jobStatus}${s.jobReused ? ', reused' : ''})` : null),
     line('S3 location', s.s3UrlPrefix),
-    line('Processed', s.TotalProcessed),
-    line('Failed', s.TotalFailures),
+    line('Processed', s.TotalProcessed?.toLocaleString('en-US')),
+    line('Failed', s.TotalFailures?.toLocaleString('en-US')),
     line(
       'Pieces',
       s.TotalPieces === null
