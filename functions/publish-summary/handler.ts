@@ -10,9 +10,12 @@ const logger = createLogger('publish-summary');
 const sdk = loadSdkClientConfig();
 const pinpoint = new PinpointClient({ ...sdk });
 // A Publish that outlasts the request timeout may still be delivered: retrying it would send a
-// second summary. Wait for its answer instead (the function's own timeout still bounds the call).
+// second summary. Wait for its answer instead (the function's own timeout still bounds the call),
+// and leave retries to the state machine (maxAttempts 1), which retries only errors with an answer
+// or no connection at all, so a message SNS accepted is not sent again by a hidden SDK retry.
 const sns = new SNSClient({
   ...sdk,
+  maxAttempts: 1,
   requestHandler: { ...sdk.requestHandler, throwOnRequestTimeout: false },
 });
 

@@ -14,6 +14,9 @@ export interface PublishSummaryDeps {
   logger: Logger;
 }
 
+/** Longest the re-read of the final job may take, retries included (the function times out at 30 s). */
+export const FINAL_READ_BUDGET_MS = 8_000;
+
 /** The Fail state's error name for each outcome other than COMPLETED (alarms and `list` show it). */
 export const FAILURE_ERRORS: Record<Exclude<SummaryStatus, 'COMPLETED'>, string> = {
   FAILED: 'ExportJobFailed',
@@ -48,6 +51,8 @@ async function readFinalJob(
   try {
     const response = await deps.pinpoint.send(
       new GetExportJobCommand({ ApplicationId: applicationId, JobId: jobId }),
+      // Bounded well inside the function's timeout: a hung Pinpoint must not cost the summary.
+      { abortSignal: AbortSignal.timeout(FINAL_READ_BUDGET_MS) },
     );
     return response.ExportJobResponse;
   } catch (error) {

@@ -48,7 +48,8 @@ export function adviceForError(name: string, message: string): string {
     case 'ConfigurationError':
       return 'A function is misconfigured for this stage: fix the stage configuration and redeploy.';
     case 'States.Timeout':
-      return 'A function timed out through every retry. Check its logs for the execution; start the run again with `npm run export`.';
+    case 'Sandbox.Timedout':
+      return 'A function timed out through every retry (a hung AWS call, most likely Pinpoint). Check its logs for the execution, then start the run again with `npm run export`; no duplicate job will be created.';
     default:
       if (name.startsWith('Lambda.'))
         return 'The Lambda service failed through every retry. Start the run again with `npm run export`.';
@@ -93,7 +94,7 @@ export function buildSummary(
   finalJob: ExportJobResponse | undefined,
 ): ExportSummary {
   const { Run: run, Execution: execution } = event;
-  const rawInput = execution.Input;
+  const rawInput = run.Input;
   const rawRequest =
     typeof rawInput === 'object' && rawInput !== null
       ? (rawInput as Record<string, unknown>).ExportJobRequest

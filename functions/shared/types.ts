@@ -149,8 +149,13 @@ export interface CaughtError {
 /** Input of the PublishSummary task (built by the ASL's Parameters). */
 export interface PublishSummaryEvent {
   /** The state at the moment of PublishSummary: a RunState, or whatever the failed task had plus `error`. */
-  Run: Partial<RunState> & { error?: CaughtError };
-  Execution: ExecutionRef & { Input: unknown };
+  Run: Partial<RunState> & {
+    error?: CaughtError;
+    /** The raw execution input, as CaptureInput wrapped it; present when CreateExportJob failed. */
+    Input?: unknown;
+  };
+  /** Not `$$.Execution.Input`: a large input would be carried twice and could pass Step Functions' 256 KB limit. */
+  Execution: ExecutionRef;
 }
 
 export type SummaryStatus = 'COMPLETED' | 'FAILED' | 'TIMED_OUT' | 'ERROR';

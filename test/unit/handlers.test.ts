@@ -212,10 +212,7 @@ describe('publish-summary handler', () => {
     const { handler } = await import('../../functions/publish-summary/handler.ts');
     const event: PublishSummaryEvent = {
       Run: runState(),
-      Execution: {
-        ...EXECUTION,
-        Input: { ApplicationId: APPLICATION_ID, ScheduledTime: '2026-11-28T02:00:00Z' },
-      },
+      Execution: EXECUTION,
     };
 
     const result: PublishSummaryResult = await handler(

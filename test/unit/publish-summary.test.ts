@@ -39,11 +39,6 @@ const EXECUTION_ID =
   'arn:aws:states:us-east-1:123456789012:execution:pinpoint-export-dev:0c5e1a52-6f7e-4f5c-9a38-1d2b3c4d5e6f';
 const EXECUTION_NAME = '0c5e1a52-6f7e-4f5c-9a38-1d2b3c4d5e6f';
 const START_TIME = '2026-11-28T02:00:07.412Z';
-const RAW_INPUT = {
-  ApplicationId: APPLICATION_ID,
-  ExportJobRequest: { SegmentId: 'vip-customers' },
-  ScheduledTime: '2026-11-28T02:00:00Z',
-};
 
 /** The run state at PublishSummary after the poll loop ended with the job as `job`. */
 function finishedRun(
@@ -86,10 +81,10 @@ function finishedRun(
   };
 }
 
-function eventFor(run: PublishSummaryEvent['Run'], input: unknown = RAW_INPUT): PublishSummaryEvent {
+function eventFor(run: PublishSummaryEvent['Run']): PublishSummaryEvent {
   return {
     Run: run,
-    Execution: { Id: EXECUTION_ID, Name: EXECUTION_NAME, StartTime: START_TIME, Input: input },
+    Execution: { Id: EXECUTION_ID, Name: EXECUTION_NAME, StartTime: START_TIME },
   };
 }
 
@@ -298,6 +293,22 @@ describe('buildSummary', () => {
     });
   });
 
+  it('advises on a Lambda function timeout (Sandbox.Timedout) like a Step Functions timeout', () => {
+    const run = {
+      ...finishedRun({}),
+      error: {
+        Error: 'Sandbox.Timedout',
+        Cause: lambdaCause('Sandbox.Timedout', 'Task timed out after 30.00 seconds'),
+      },
+    };
+
+    const summary = buildSummary(eventFor(run), 'prod', undefined);
+
+    expect(summary.error?.name).toBe('Sandbox.Timedout');
+    expect(summary.error?.advice).toContain('A function timed out through every retry');
+    expect(summary.error?.advice).toContain('no duplicate job will be created');
+  });
+
   it('summarises ERROR with a placeholder message when the error has no Cause', () => {
     const run = { ...finishedRun({}), error: { Error: 'Lambda.Unknown' } };
 
@@ -307,8 +318,8 @@ describe('buildSummary', () => {
     expect(summary.error?.advice).toContain('The Lambda service failed');
   });
 
-  it('summarises ERROR for an invalid input, taking ApplicationId and SegmentId from the execution input', () => {
-    const summary = buildSummary(eventFor(invalidInputRun(), INVALID_INPUT), 'prod', undefined);
+  it('summarises ERROR for an invalid input, taking ApplicationId and SegmentId from the raw input CaptureInput kept', () => {
+    const summary = buildSummary(eventFor(invalidInputRun()), 'prod', undefined);
 
     expect(summary).toMatchObject({
       status: 'ERROR',
@@ -329,7 +340,7 @@ describe('buildSummary', () => {
   });
 
   it('summarises ERROR for an input that is not even an object', () => {
-    const summary = buildSummary(eventFor(invalidInputRun('nightly'), 'nightly'), 'prod', undefined);
+    const summary = buildSummary(eventFor(invalidInputRun('nightly')), 'prod', undefined);
 
     expect(summary).toMatchObject({ status: 'ERROR', applicationId: null, segmentId: null });
     expect(summary.headline).toContain('The export of unknown application (all endpoints) did not run');
@@ -482,7 +493,7 @@ describe('publishSummary', () => {
   });
 
   it('does not call Pinpoint when the run never got a job (invalid input)', async () => {
-    const result = await publishSummary(eventFor(invalidInputRun(), INVALID_INPUT), deps);
+    const result = await publishSummary(eventFor(invalidInputRun()), deps);
 
     expect(pinpointMock.calls()).toHaveLength(0);
     expect(result.status).toBe('ERROR');
@@ -498,7 +509,7 @@ describe('publishSummary', () => {
       },
     };
 
-    const result = await publishSummary(eventFor(invalidInputRun(input), input), deps);
+    const result = await publishSummary(eventFor(invalidInputRun(input)), deps);
 
     const subject = publishedInput().Subject!;
     expect(subject).toMatch(/^[\x20-\x7e]+$/);
@@ -537,7 +548,7 @@ describe('publishSummary', () => {
       },
     };
 
-    await publishSummary(eventFor(run, input), deps);
+    await publishSummary(eventFor(run), deps);
 
     const published = publishedInput();
     expect(messageBytes(published)).toBeLessThanOrEqual(SNS_MAX_MESSAGE_BYTES);
