@@ -1,4 +1,5 @@
-import { unknownPlaceholders } from '../functions/shared/s3-prefix.ts';
+import { bucketNameProblem, keyPrefixBytesProblem } from '../functions/shared/s3-names.ts';
+import { type S3_PREFIX_PLACEHOLDERS, unknownPlaceholders } from '../functions/shared/s3-prefix.ts';
 
 /**
  * The stage configuration file, `config/stages/<stage>.yml`: everything that
@@ -144,8 +145,7 @@ const SEGMENT_ID = /^[\w.-]{1,64}$/;
 const SCHEDULE_NAME = /^[0-9A-Za-z_.-]{1,64}$/;
 const STAGE_NAME = /^[a-z][a-z0-9-]{0,15}$/;
 const REGION = /^[a-z]{2}(?:-[a-z]+)+-\d$/;
-const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
-const ROLE_ARN = /^arn:aws(?:-cn|-us-gov)?:iam::\d{12}:role\/(?:[\w+=,.@-]+\/)*[\w+=,.@-]{1,64}$/;
+const ROLE_ARN = /^arn:aws(?:-cn|-us-gov|-iso|-iso-b)?:iam::\d{12}:role\/(?:[\w+=,.@-]+\/)*[\w+=,.@-]{1,64}$/;
 const TOPIC_ARN = /^arn:aws(?:-cn|-us-gov)?:sns:[a-z0-9-]+:\d{12}:[\w-]{1,256}$/;
 const KMS_KEY_ARN = /^arn:aws(?:-cn|-us-gov)?:kms:[a-z0-9-]+:\d{12}:key\/[0-9a-f-]{36}$/;
 const QUEUE_ARN = /^arn:aws(?:-cn|-us-gov)?:sqs:[a-z0-9-]+:\d{12}:[\w-]{1,80}$/;
@@ -243,6 +243,27 @@ class Reader {
     if (value.startsWith('/')) this.problem(path, 'must not start with "/"');
     return value;
   }
+}
+
+/** Longest value each placeholder resolves to (see functions/shared/s3-prefix.ts). */
+const PLACEHOLDER_MAX_LENGTH: Record<keyof typeof S3_PREFIX_PLACEHOLDERS, number> = {
+  ApplicationId: 32,
+  SegmentId: 64,
+  SegmentVersion: 10,
+  date: 10,
+  year: 4,
+  month: 2,
+  day: 2,
+  hour: 2,
+  timestamp: 16,
+};
+
+function longestResolution(template: string): string {
+  return template.replace(/\{([^{}]*)\}/g, (whole, name: string) =>
+    name in PLACEHOLDER_MAX_LENGTH
+      ? 'x'.repeat(PLACEHOLDER_MAX_LENGTH[name as keyof typeof PLACEHOLDER_MAX_LENGTH])
+      : whole,
+  );
 }
 
 function isTimeZone(zone: string): boolean {
@@ -499,13 +520,13 @@ export function parseStageConfig(raw: unknown, stage: string): StageConfig {
     ['bucketName', 'roleArn', 'keyPrefix', 'prefixTemplate', 'expirationDays', 'accessLogExpirationDays'],
     'exportDestination',
   );
-  const bucketName = r.string(
-    rawDest,
-    'bucketName',
-    'exportDestination.bucketName',
-    BUCKET_NAME,
-    'an S3 bucket name',
-  );
+  const bucketName = r.string(rawDest, 'bucketName', 'exportDestination.bucketName');
+  const bucketProblem = bucketName === undefined ? undefined : bucketNameProblem(bucketName);
+  if (bucketProblem)
+    r.problem(
+      'exportDestination.bucketName',
+      `"${bucketName}" is not a valid S3 bucket name: it ${bucketProblem}`,
+    );
   const roleArn = r.string(rawDest, 'roleArn', 'exportDestination.roleArn', ROLE_ARN, 'an IAM role ARN');
   if (rawDest.roleArn !== undefined && rawDest.bucketName === undefined) {
     r.problem(
@@ -631,6 +652,20 @@ export function parseStageConfig(raw: unknown, stage: string): StageConfig {
       'targets',
       'name at least one target (or additionalApplicationIds): the functions are scoped to those applications',
     );
+  }
+
+  // The longest key each template can resolve to must leave room for Pinpoint's object names.
+  const templates: [string, string][] = [
+    ['exportDestination.prefixTemplate', prefixTemplate],
+    ...targets.flatMap((t, i): [string, string][] => (t.prefix ? [[`targets[${i}].prefix`, t.prefix]] : [])),
+  ];
+  for (const [path, template] of templates) {
+    const problem = keyPrefixBytesProblem(`${keyPrefix}${longestResolution(template)}`);
+    if (problem)
+      r.problem(
+        path,
+        `with exportDestination.keyPrefix and its placeholders at their longest, the ${problem}`,
+      );
   }
 
   if (r.problems.length > 0) {

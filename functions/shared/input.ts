@@ -1,5 +1,9 @@
 import { InvalidExportInputError } from './errors.ts';
+import { bucketNameProblem, keyPrefixBytesProblem } from './s3-names.ts';
 import { resolveS3UrlPrefix, S3_PREFIX_PLACEHOLDERS, unknownPlaceholders } from './s3-prefix.ts';
+
+export { bucketNameProblem } from './s3-names.ts';
+
 import type { ResolvedExportRequest } from './types.ts';
 
 /*
@@ -24,12 +28,12 @@ const REQUEST_FIELDS = ['RoleArn', 'S3UrlPrefix', 'SegmentId', 'SegmentVersion']
 const APPLICATION_ID = /^[0-9a-f]{32}$/;
 /** An IAM role ARN in any partition, with an optional path. */
 const ROLE_ARN = /^arn:aws(?:-cn|-us-gov|-iso|-iso-b)?:iam::\d{12}:role\/(?:[\w+=,.@-]+\/)*[\w+=,.@-]{1,64}$/;
+/** Pinpoint's SegmentVersion is a 32-bit integer. */
+const MAX_SEGMENT_VERSION = 2_147_483_647;
 const SEGMENT_ID = /^[\w.-]{1,64}$/;
 const ISO_WITH_ZONE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})$/;
 /** Longest S3 URL we accept: S3 keys are at most 1,024 bytes, plus `s3://` and a 63-char bucket. */
 const MAX_S3_URL_LENGTH = 1100;
-/** S3 object keys are at most 1,024 bytes of UTF-8; Pinpoint appends its own file names to the prefix. */
-const MAX_S3_KEY_BYTES = 1024;
 
 /**
  * Date.parse rolls impossible dates over (2026-02-30 becomes 2026-03-02, 24:00 the next day):
@@ -68,36 +72,14 @@ function rejectUnknownFields(object: Record<string, unknown>, allowed: readonly 
   }
 }
 
-/**
- * Checks an S3 bucket name against S3's general-purpose bucket naming rules.
- * Returns the problem, or undefined when the name is valid.
- */
-export function bucketNameProblem(bucket: string): string | undefined {
-  if (bucket.length < 3 || bucket.length > 63) return 'must be 3 to 63 characters long';
-  if (!/^[a-z0-9.-]+$/.test(bucket)) return 'may contain only lowercase letters, digits, dots and hyphens';
-  if (!/^[a-z0-9]/.test(bucket) || !/[a-z0-9]$/.test(bucket))
-    return 'must begin and end with a letter or digit';
-  if (bucket.includes('..')) return 'must not contain two adjacent dots';
-  if (/^\d+\.\d+\.\d+\.\d+$/.test(bucket)) return 'must not be formatted as an IP address';
-  for (const prefix of ['xn--', 'sthree-', 'amzn-s3-demo-']) {
-    if (bucket.startsWith(prefix)) return `must not start with "${prefix}"`;
-  }
-  for (const suffix of ['-s3alias', '--ol-s3', '.mrap', '--x-s3', '--table-s3']) {
-    if (bucket.endsWith(suffix)) return `must not end with "${suffix}"`;
-  }
-  return undefined;
-}
-
 function checkS3UrlPrefix(value: string, field: string): void {
   if (value.length > MAX_S3_URL_LENGTH)
     fail(field, `is ${value.length} characters long; at most ${MAX_S3_URL_LENGTH}`);
   const match = /^s3:\/\/([^/]*)(\/.*)?$/.exec(value);
   if (!match) fail(field, `must look like s3://bucket-name/prefix/, got ${describe(value)}`);
   const bucket = match[1] ?? '';
-  const keyBytes = Buffer.byteLength((match[2] ?? '').slice(1), 'utf8');
-  if (keyBytes > MAX_S3_KEY_BYTES) {
-    fail(field, `key prefix is ${keyBytes} bytes of UTF-8; S3 keys are at most ${MAX_S3_KEY_BYTES} bytes`);
-  }
+  const keyProblem = keyPrefixBytesProblem((match[2] ?? '').slice(1));
+  if (keyProblem) fail(field, keyProblem);
   const problem = bucketNameProblem(bucket);
   if (problem) fail(field, `bucket name "${bucket}" is not a valid S3 bucket name: it ${problem}`);
   const unknown = unknownPlaceholders(value);
@@ -193,6 +175,12 @@ export function resolveExecutionInput(
   if (segmentVersion !== undefined) {
     if (typeof segmentVersion !== 'number' || !Number.isInteger(segmentVersion) || segmentVersion < 1) {
       fail('ExportJobRequest.SegmentVersion', `must be a positive integer, got ${describe(segmentVersion)}`);
+    }
+    if (segmentVersion > MAX_SEGMENT_VERSION) {
+      fail(
+        'ExportJobRequest.SegmentVersion',
+        `must be at most ${MAX_SEGMENT_VERSION} (a 32-bit integer), got ${segmentVersion}`,
+      );
     }
     if (segmentId === undefined) {
       fail('ExportJobRequest.SegmentVersion', 'is only allowed together with ExportJobRequest.SegmentId');

@@ -35,8 +35,8 @@ describe('SNS faults', () => {
     record(task, 'SNS 429 x4 on Publish, then recovers', expected, observed);
     expect(observed).toEqual(expected);
     expect(stack.emulator.state.count('Publish', 429)).toBe(4);
-    // Three throttles use up the SDK's attempts; the state machine retries the task once.
-    expect(retriesOf(result, 'PublishSummary')).toBe(1);
+    // The SNS client makes one attempt (no hidden SDK resend): the state machine retries the task, once per throttle.
+    expect(retriesOf(result, 'PublishSummary')).toBe(4);
   });
 
   it('sends one summary when Publish connections are reset and when an answer is slower than the SDK timeout', async ({
@@ -78,9 +78,9 @@ describe('SNS faults', () => {
     expect(observed).toEqual(expected);
     expect(result.error).toBe('SnsUnavailableError');
     expect(result.cause).toMatch(/SNS Publish failed \(InternalErrorException\)/);
-    // One attempt plus the 8 retries of the ASL's SNS retrier, each with the SDK's 3 attempts.
     expect(retriesOf(result, 'PublishSummary')).toBe(8);
-    expect(stack.emulator.state.count('Publish', 500)).toBe(27);
+    // One attempt per task try: the first and the SNS retrier's 8 retries.
+    expect(stack.emulator.state.count('Publish', 500)).toBe(9);
   });
 });
 

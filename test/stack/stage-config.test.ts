@@ -87,6 +87,33 @@ describe('parseStageConfig', () => {
     }
   });
 
+  it.each([
+    ['my..bucket', 'must not contain two adjacent dots'],
+    ['xn--exports', 'must not start with "xn--"'],
+    ['1.2.3.4', 'must not be formatted as an IP address'],
+    ['exports--x-s3', 'must not end with "--x-s3"'],
+  ])("rejects the bucket name %s at package time with S3's own rule", (bucketName, rule) => {
+    const raw = {
+      exportDestination: { bucketName, roleArn: 'arn:aws:iam::123456789012:role/export' },
+      targets: [target],
+    };
+
+    expect(() => parseStageConfig(raw, 'qa')).toThrow(
+      `exportDestination.bucketName: "${bucketName}" is not a valid S3 bucket name: it ${rule}`,
+    );
+  });
+
+  it('rejects a prefix template that could resolve past the room S3 keys leave for Pinpoint', () => {
+    const raw = {
+      exportDestination: { prefixTemplate: `${'p'.repeat(820)}/{SegmentId}/{date}/` },
+      targets: [target],
+    };
+
+    expect(() => parseStageConfig(raw, 'qa')).toThrow(
+      /exportDestination\.prefixTemplate: with exportDestination\.keyPrefix and its placeholders at their longest, the key prefix is 914 bytes of UTF-8; at most 896/,
+    );
+  });
+
   it('passes every poll setting to both poll functions as its POLL_* variable, and checks its range', () => {
     const poll = {
       minWaitSeconds: 10,

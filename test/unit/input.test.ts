@@ -227,9 +227,15 @@ describe('resolveExecutionInput rejects malformed input, naming the field', () =
     },
     {
       what: 'a template that becomes too long once {ApplicationId} is resolved',
-      input: scheduleInput({ S3UrlPrefix: `s3://exports-bucket/${'p'.repeat(1000)}/{ApplicationId}/` }),
+      input: scheduleInput({ S3UrlPrefix: `s3://exports-bucket/${'p'.repeat(870)}/{ApplicationId}/` }),
       field: 'ExportJobRequest.S3UrlPrefix',
-      says: 'key prefix is 1034 bytes of UTF-8; S3 keys are at most 1024 bytes',
+      says: "key prefix is 904 bytes of UTF-8; at most 896, so that Pinpoint's object names still fit S3's 1024-byte keys",
+    },
+    {
+      what: 'a SegmentVersion past 32 bits',
+      input: scheduleInput({ SegmentId: 'vip-customers', SegmentVersion: 2 ** 40 }),
+      field: 'ExportJobRequest.SegmentVersion',
+      says: 'must be at most 2147483647 (a 32-bit integer)',
     },
     {
       what: 'a prefix of multi-byte characters longer than 1,024 bytes',
