@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import type { FaultKind } from '../emulator/faults.ts';
+import { FAULT_NAMES } from '../local/scenarios.ts';
 import { usageError } from './errors.ts';
 import type { RequestOptions } from './input.ts';
 import { isExecutionArn, isStateMachineArn, isValidExecutionName } from './naming.ts';
@@ -31,7 +31,8 @@ export interface LocalOptions {
   endpoints?: number | undefined;
   jobDurationSeconds?: number | undefined;
   deadlineSeconds?: number | undefined;
-  faults: FaultKind[];
+  /** Fault scenario names (local/scenarios.ts), as `npm start --fault` takes them. */
+  faults: string[];
 }
 
 export type Command =
@@ -39,18 +40,6 @@ export type Command =
   | { name: 'start'; common: CommonOptions; request: RequestOptions; wait: boolean; local?: LocalOptions }
   | { name: 'status'; common: CommonOptions; execution: string; wait: boolean }
   | { name: 'list'; common: CommonOptions; max: number };
-
-/** Faults `--fault` can inject into a local run (see emulator/faults.ts). */
-export const LOCAL_FAULTS: readonly FaultKind[] = [
-  'job-fail',
-  'job-stuck',
-  'job-pending',
-  'throttle',
-  'error500',
-  'create-then-500',
-  'reset',
-  'end-of-support',
-];
 
 const COMMON = {
   stage: { type: 'string' },
@@ -164,10 +153,10 @@ function parseStart(args: string[]): Command {
     throw usageError('--state-machine-arn does not apply with --local', '--state-machine-arn');
   }
   const faults = (v.fault ?? []).map((fault) => {
-    if (!LOCAL_FAULTS.includes(fault as FaultKind)) {
-      throw usageError(`--fault must be one of ${LOCAL_FAULTS.join(', ')}, got "${fault}"`, '--fault');
+    if (!FAULT_NAMES.includes(fault)) {
+      throw usageError(`--fault must be one of ${FAULT_NAMES.join(', ')}, got "${fault}"`, '--fault');
     }
-    return fault as FaultKind;
+    return fault;
   });
   return {
     name: 'start',

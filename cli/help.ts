@@ -1,3 +1,4 @@
+import { faultHelp } from '../local/scenarios.ts';
 import type { CommandName } from './args.ts';
 
 /* --help text of each command: what it does, its options, an example. */
@@ -30,8 +31,10 @@ What to export:
   --segment-id <id>           export one segment only (default: all endpoints)
   --segment-version <n>       that segment's version (needs --segment-id)
   --s3-url-prefix <s3://…>    where to write; placeholders {ApplicationId} {SegmentId} {date} …
-                              (default: the stage's prefix)
-  --role-arn <arn>            IAM role Pinpoint assumes to write to S3 (default: the stage's role)
+                              (default: the stage's prefix; the stage's export role may write
+                              only under its own key prefix)
+  --role-arn <arn>            IAM role Pinpoint assumes to write to S3 (default: the stage's role;
+                              a deployed stack may pass only its own export role to Pinpoint)
   --scheduled-time <iso>      the night to redo, e.g. 2026-11-27T02:00:00Z: {date} in the prefix
                               follows it (default: now)
 
@@ -47,8 +50,8 @@ Local run (no AWS account: the same workflow against the local Pinpoint + SNS em
   --endpoints <n>             endpoints in the emulated application (default 2000)
   --job-duration <seconds>    how long the emulated export job runs (default 6)
   --deadline <seconds>        stop waiting after this long and report TIMED_OUT (default 120)
-  --fault <kind>              inject a fault (repeatable): job-fail, job-stuck, job-pending,
-                              throttle, error500, create-then-500, reset, end-of-support
+  --fault <name>              inject a fault (repeatable), as npm start -- --fault takes it:
+${faultHelp('                                ')}
 
 Examples:
   npm run export -- --application-id 7f3c0a9e5b2d4c1e8f6a0b3d5c7e9f11 --stage prod --wait

@@ -5,9 +5,9 @@ import {
   type SFNClient,
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
-import type { FaultRule } from '../emulator/faults.ts';
 import { triggerOf } from '../functions/shared/trigger.ts';
 import type { LocalRunOptions, LocalRunResult, ProgressEvent } from '../local/run.ts';
+import { faultRules } from '../local/scenarios.ts';
 import { type Command, type CommonOptions, type LocalOptions, parseCommand, wantsJson } from './args.ts';
 import { awsFailure, CliError, ExitCode, isAwsError } from './errors.ts';
 import { buildReport, type FollowUpdate, followExecution, HistoryTracker } from './follow.ts';
@@ -291,13 +291,6 @@ async function list(command: Extract<Command, { name: 'list' }>, deps: CliDeps):
   return { exitCode: ExitCode.Ok, json: { command: 'list', stateMachineArn, runs: rows } };
 }
 
-/** A `--fault` as an emulator rule: transient faults happen once, so the workflow's Retry recovers. */
-function faultRule(kind: LocalOptions['faults'][number]): FaultRule {
-  if (kind === 'end-of-support') return { kind };
-  if (kind === 'job-pending') return { kind, count: 1, pendingSeconds: 2 };
-  return { kind, count: 1 };
-}
-
 /** The same request through the embedded local run: no AWS account. */
 async function startLocal(
   command: Extract<Command, { name: 'start' }>,
@@ -375,7 +368,7 @@ async function startLocal(
         ...(local.endpoints === undefined ? {} : { endpoints: local.endpoints }),
         ...(local.jobDurationSeconds === undefined ? {} : { jobDurationSeconds: local.jobDurationSeconds }),
         ...(local.deadlineSeconds === undefined ? {} : { deadlineSeconds: local.deadlineSeconds }),
-        ...(local.faults.length > 0 ? { faults: local.faults.map(faultRule) } : {}),
+        ...(local.faults.length > 0 ? { faults: faultRules(local.faults) ?? [] } : {}),
         onProgress,
       }),
       interrupted,

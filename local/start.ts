@@ -1,8 +1,8 @@
 import { relative } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { FaultRule } from '../emulator/faults.ts';
 import { DEFAULT_SEGMENT_ID } from '../emulator/index.ts';
 import { type LocalRunOptions, type ProgressEvent, runLocal } from './run.ts';
+import { FAULT_NAMES, faultHelp, faultRules } from './scenarios.ts';
 
 /*
  * `npm start`: one complete export, locally, in seconds. See `npm start -- --help`.
@@ -28,15 +28,7 @@ Scenario options:
   --application-id ID    Pinpoint application (default: the emulator's seeded application)
   --s3-url-prefix URL    S3 prefix template (default s3://local-exports/pinpoint/{ApplicationId}/{SegmentId}/{date}/)
   --fault NAME           inject a fault; repeatable:
-                           throttle-create   CreateExportJob throttled (429) twice, then succeeds
-                           error-create      CreateExportJob answers 500 twice, then succeeds
-                           lost-create       the job is created but the answer is a 500 (retried, one job)
-                           throttle-status   GetExportJob throttled three times
-                           fail-job          the export job FAILS
-                           stuck-job         the export job never finishes (the deadline gives TIMED_OUT)
-                           pending-job       the job waits in PENDING_JOB for 4 s first
-                           throttle-sns      SNS Publish throttled twice
-                           end-of-support    the application answers as after Pinpoint's end of support
+${faultHelp('                           ')}
   --deadline S           give up waiting after S seconds and report TIMED_OUT (default 120)
   --data-dir DIR         folder standing for S3 and SNS (default .local/emulator)
   --logs                 show the handlers' structured logs (INFO) as well
@@ -55,19 +47,6 @@ Examples:
   npm start -- --segment-id ${DEFAULT_SEGMENT_ID} --segment-version 2
   npm start -- --fault throttle-create --fault fail-job
 `;
-
-/** Named scenarios for --fault, as emulator fault rules. */
-export const FAULT_SCENARIOS: Record<string, FaultRule[]> = {
-  'throttle-create': [{ kind: 'throttle', service: 'pinpoint', operation: 'CreateExportJob', count: 2 }],
-  'error-create': [{ kind: 'error500', service: 'pinpoint', operation: 'CreateExportJob', count: 2 }],
-  'lost-create': [{ kind: 'create-then-500', service: 'pinpoint', operation: 'CreateExportJob', count: 1 }],
-  'throttle-status': [{ kind: 'throttle', service: 'pinpoint', operation: 'GetExportJob', count: 3 }],
-  'fail-job': [{ kind: 'job-fail', count: 1 }],
-  'stuck-job': [{ kind: 'job-stuck', count: 1 }],
-  'pending-job': [{ kind: 'job-pending', count: 1, pendingSeconds: 4 }],
-  'throttle-sns': [{ kind: 'throttle', service: 'sns', operation: 'Publish', count: 2 }],
-  'end-of-support': [{ kind: 'end-of-support', count: null }],
-};
 
 class UsageError extends Error {}
 
@@ -112,12 +91,10 @@ export function parseStartArgs(argv: string[]): { options: LocalRunOptions; json
     throw new UsageError((error as Error).message);
   }
   const v = parsed.values;
-  const faults: FaultRule[] = [];
-  for (const name of v.fault ?? []) {
-    const rules = FAULT_SCENARIOS[name];
-    if (!rules)
-      throw new UsageError(`--fault "${name}" is unknown; known: ${Object.keys(FAULT_SCENARIOS).join(', ')}`);
-    faults.push(...rules);
+  const faults = faultRules(v.fault ?? []);
+  if (!faults) {
+    const unknown = (v.fault ?? []).find((name) => !FAULT_NAMES.includes(name));
+    throw new UsageError(`--fault "${unknown}" is unknown; known: ${FAULT_NAMES.join(', ')}`);
   }
   const segmentVersion = positive('segment-version', v['segment-version']);
   const options: LocalRunOptions = {

@@ -81,7 +81,7 @@ describe('--local', () => {
       '--endpoints',
       '500',
       '--fault',
-      'job-fail',
+      'fail-job',
     ]);
 
     // Assert
