@@ -83,5 +83,5 @@ export function renderChart(ours: ChartPoint[], baseline: ChartPoint[]): string 
     String,
   );
   const legend = `<g font-size="12"><circle cx="${W - 260}" cy="14" r="5" fill="#1f77b4"/><text x="${W - 250}" y="18">adaptive (ours)</text><circle cx="${W - 140}" cy="14" r="5" fill="#d62728"/><text x="${W - 130}" y="18">fixed 30 s</text></g>`;
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${2 * PANEL_H}" viewBox="0 0 ${W} ${2 * PANEL_H}" font-family="sans-serif"><rect width="100%" height="100%" fill="white"/>${legend}${parts.join('')}</svg>\n`;
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${2 * PANEL_H}" viewBox="0 0 ${W} ${2 * PANEL_H}" font-family="sans-serif" role="img"><title>Status checks per job and delay from the job's end to the summary, against job duration: adaptive polling and the fixed 30-second poller</title><rect width="100%" height="100%" fill="white"/>${legend}${parts.join('')}</svg>\n`;
 }
