@@ -73,7 +73,7 @@ export function toPinpointWorkflowError(error: unknown, operation: string): Erro
   }
   const advice = adviceFor(name, message, operation);
   return new PinpointRequestRejectedError(
-    `Pinpoint rejected ${operation} (${name}): ${message}. ${advice}`,
+    `Pinpoint rejected ${operation} (${name}): ${message.replace(/\.\s*$/, '')}. ${advice}`,
     name,
     {
       cause: error,
