@@ -111,6 +111,27 @@ function parseSummary(message: string | undefined): {
   }
 }
 
+/**
+ * With external endpoints, the summary can still be read back when they are a
+ * running `npm run emulator` (its control API); any other endpoint (LocalStack, …)
+ * gives none, and the caller says so.
+ */
+async function lastMessageFromExternalEmulator(
+  snsUrl: string,
+  topicArn: string,
+): Promise<{ message: string; file: string } | undefined> {
+  try {
+    const response = await fetch(new URL('/_emulator/state', snsUrl), { signal: AbortSignal.timeout(2_000) });
+    if (!response.ok) return undefined;
+    const state = (await response.json()) as {
+      published?: { topicArn: string; message: string; file: string }[];
+    };
+    return state.published?.filter((m) => m.topicArn === topicArn).at(-1);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Runs one export end to end locally and returns what happened. */
 export async function runLocal(options: LocalRunOptions = {}): Promise<LocalRunResult> {
   const started = Date.now();
@@ -208,7 +229,9 @@ export async function runLocal(options: LocalRunOptions = {}): Promise<LocalRunR
     });
     const result = await execution.result;
 
-    const message = emulator?.state.published.at(-1);
+    const message = emulator
+      ? emulator.state.published.at(-1)
+      : await lastMessageFromExternalEmulator(env.AWS_ENDPOINT_URL_SNS ?? '', env.SUMMARY_TOPIC_ARN ?? '');
     const { summary, emailText } = parseSummary(message?.message);
     const exportFiles = emulator
       ? emulator.state.jobs.flatMap((job) => (job as unknown as { files?: string[] }).files ?? [])

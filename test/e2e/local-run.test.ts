@@ -2,7 +2,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { startEmulator } from '../../emulator/index.ts';
 import { runLocal } from '../../local/run.ts';
 import { main } from '../../local/start.ts';
 
@@ -54,6 +55,30 @@ describe('the local run through the HTTP emulator', () => {
     expect(result.summary?.jobReused).toBe(true);
     expect(result.invocations.CreateExportJob).toBe(2);
     expect(result.jobsCreated).toBe(1);
+  });
+
+  it('uses the endpoints AWS_ENDPOINT_URL_PINPOINT and AWS_ENDPOINT_URL_SNS name instead of its own emulator', async () => {
+    const external = await startEmulator({
+      port: 0,
+      dataDir,
+      dataset: { endpoints: 150 },
+      job: { durationSeconds: 2 },
+    });
+    vi.stubEnv('AWS_ENDPOINT_URL_PINPOINT', external.url);
+    vi.stubEnv('AWS_ENDPOINT_URL_SNS', external.url);
+    try {
+      const result = await runLocal({ dataDir, endpoints: 999 });
+
+      expect(result.jobsCreated).toBeNull();
+      expect(external.state.jobs).toHaveLength(1);
+      expect(external.state.published).toHaveLength(1);
+      expect(result.summary?.status).toBe('COMPLETED');
+      expect(result.summary?.TotalProcessed).toBe(150);
+      expect(process.env.AWS_ENDPOINT_URL_PINPOINT).toBe(external.url);
+    } finally {
+      vi.unstubAllEnvs();
+      await external.close();
+    }
   });
 
   it('npm start exits 0 for a COMPLETED export and 2 for an unknown option', async () => {
