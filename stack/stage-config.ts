@@ -1,5 +1,11 @@
-import { bucketNameProblem, keyPrefixBytesProblem } from '../functions/shared/s3-names.ts';
-import { type S3_PREFIX_PLACEHOLDERS, unknownPlaceholders } from '../functions/shared/s3-prefix.ts';
+import {
+  APPLICATION_ID,
+  bucketNameProblem,
+  keyPrefixBytesProblem,
+  ROLE_ARN,
+  SEGMENT_ID,
+} from '../functions/shared/aws-names.ts';
+import { resolveS3UrlPrefix, unknownPlaceholders } from '../functions/shared/s3-prefix.ts';
 
 /**
  * The stage configuration file, `config/stages/<stage>.yml`: everything that
@@ -140,12 +146,9 @@ export const STAGE_DEFAULTS = {
 /** Summary statuses publish-summary sets on the `status` message attribute. */
 export const SUMMARY_STATUSES = ['COMPLETED', 'FAILED', 'TIMED_OUT', 'ERROR'] as const;
 
-const APPLICATION_ID = /^[0-9a-f]{32}$/;
-const SEGMENT_ID = /^[\w.-]{1,64}$/;
 const SCHEDULE_NAME = /^[0-9A-Za-z_.-]{1,64}$/;
 const STAGE_NAME = /^[a-z][a-z0-9-]{0,15}$/;
 const REGION = /^[a-z]{2}(?:-[a-z]+)+-\d$/;
-const ROLE_ARN = /^arn:aws(?:-cn|-us-gov|-iso|-iso-b)?:iam::\d{12}:role\/(?:[\w+=,.@-]+\/)*[\w+=,.@-]{1,64}$/;
 const TOPIC_ARN = /^arn:aws(?:-cn|-us-gov)?:sns:[a-z0-9-]+:\d{12}:[\w-]{1,256}$/;
 const KMS_KEY_ARN = /^arn:aws(?:-cn|-us-gov)?:kms:[a-z0-9-]+:\d{12}:key\/[0-9a-f-]{36}$/;
 const QUEUE_ARN = /^arn:aws(?:-cn|-us-gov)?:sqs:[a-z0-9-]+:\d{12}:[\w-]{1,80}$/;
@@ -245,25 +248,14 @@ class Reader {
   }
 }
 
-/** Longest value each placeholder resolves to (see functions/shared/s3-prefix.ts). */
-const PLACEHOLDER_MAX_LENGTH: Record<keyof typeof S3_PREFIX_PLACEHOLDERS, number> = {
-  ApplicationId: 32,
-  SegmentId: 64,
-  SegmentVersion: 10,
-  date: 10,
-  year: 4,
-  month: 2,
-  day: 2,
-  hour: 2,
-  timestamp: 16,
-};
-
+/** The template resolved with every placeholder at its longest value (the shared resolver, worst-case input). */
 function longestResolution(template: string): string {
-  return template.replace(/\{([^{}]*)\}/g, (whole, name: string) =>
-    name in PLACEHOLDER_MAX_LENGTH
-      ? 'x'.repeat(PLACEHOLDER_MAX_LENGTH[name as keyof typeof PLACEHOLDER_MAX_LENGTH])
-      : whole,
-  );
+  return resolveS3UrlPrefix(template, {
+    ApplicationId: 'x'.repeat(32),
+    SegmentId: 'x'.repeat(64),
+    SegmentVersion: 2_147_483_647,
+    ScheduledTime: new Date(0),
+  });
 }
 
 function isTimeZone(zone: string): boolean {

@@ -1,8 +1,12 @@
+import {
+  APPLICATION_ID,
+  bucketNameProblem,
+  keyPrefixBytesProblem,
+  ROLE_ARN,
+  SEGMENT_ID,
+} from './aws-names.ts';
 import { InvalidExportInputError } from './errors.ts';
-import { bucketNameProblem, keyPrefixBytesProblem } from './s3-names.ts';
 import { resolveS3UrlPrefix, S3_PREFIX_PLACEHOLDERS, unknownPlaceholders } from './s3-prefix.ts';
-
-export { bucketNameProblem } from './s3-names.ts';
 
 import type { ResolvedExportRequest } from './types.ts';
 
@@ -24,13 +28,8 @@ export interface InputDefaults {
 const TOP_LEVEL_FIELDS = ['ApplicationId', 'ExportJobRequest', 'ScheduledTime'] as const;
 const REQUEST_FIELDS = ['RoleArn', 'S3UrlPrefix', 'SegmentId', 'SegmentVersion'] as const;
 
-/** Pinpoint application (project) ids are 32 lowercase hex characters. */
-const APPLICATION_ID = /^[0-9a-f]{32}$/;
-/** An IAM role ARN in any partition, with an optional path. */
-const ROLE_ARN = /^arn:aws(?:-cn|-us-gov|-iso|-iso-b)?:iam::\d{12}:role\/(?:[\w+=,.@-]+\/)*[\w+=,.@-]{1,64}$/;
 /** Pinpoint's SegmentVersion is a 32-bit integer. */
 const MAX_SEGMENT_VERSION = 2_147_483_647;
-const SEGMENT_ID = /^[\w.-]{1,64}$/;
 const ISO_WITH_ZONE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})$/;
 /** Longest S3 URL we accept: S3 keys are at most 1,024 bytes, plus `s3://` and a 63-char bucket. */
 const MAX_S3_URL_LENGTH = 1100;
