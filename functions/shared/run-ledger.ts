@@ -1,0 +1,392 @@
+import {
+  ConditionalCheckFailedException,
+  type DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+
+/*
+ * The run ledger: one DynamoDB item per run, keyed by the export target and the
+ * run's ScheduledTime. create-export-job claims the run with a conditional write
+ * before anything is started, so duplicate deliveries, retries and separate
+ * processes converge on one export job without serializing unrelated runs;
+ * publish-summary writes the outcome, which makes the ledger the run history.
+ *
+ * Hand-written conditional writes rather than @aws-lambda-powertools/idempotency:
+ * its record layout is fixed (a hashed key, one opaque result written when the
+ * function returns), while the ledger must record the job id the moment the
+ * create answers (a crash after that must not lead to a second job), take over a
+ * claim that expired, redo a run whose job FAILED, and be queried by target as
+ * the run history. Those are four conditional writes and two queries.
+ *
+ * The module throws the SDK's own errors (throttling, 5xx) unchanged; callers
+ * classify them like every other AWS call.
+ */
+
+/** Attribute names of the table's keys and indexes; the stack and the local table are built from {@link ledgerTableSchema}. */
+export const LEDGER_KEYS = {
+  partition: 'target',
+  sort: 'scheduledTime',
+  /** Index of every run by start time: `kind` is always "run". */
+  recentIndex: 'recent',
+  /** Index of one target's runs by its readable name. */
+  byNameIndex: 'by-target-name',
+} as const;
+
+/** The table's keys and indexes, in the shape CreateTable and `AWS::DynamoDB::Table` share. */
+export function ledgerTableSchema() {
+  return {
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: [
+      { AttributeName: 'target', AttributeType: 'S' },
+      { AttributeName: 'scheduledTime', AttributeType: 'S' },
+      { AttributeName: 'kind', AttributeType: 'S' },
+      { AttributeName: 'startedAt', AttributeType: 'S' },
+      { AttributeName: 'targetName', AttributeType: 'S' },
+    ],
+    KeySchema: [
+      { AttributeName: 'target', KeyType: 'HASH' },
+      { AttributeName: 'scheduledTime', KeyType: 'RANGE' },
+    ],
+    GlobalSecondaryIndexes: [
+      {
+        IndexName: LEDGER_KEYS.recentIndex,
+        KeySchema: [
+          { AttributeName: 'kind', KeyType: 'HASH' },
+          { AttributeName: 'startedAt', KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      },
+      {
+        IndexName: LEDGER_KEYS.byNameIndex,
+        KeySchema: [
+          { AttributeName: 'targetName', KeyType: 'HASH' },
+          { AttributeName: 'scheduledTime', KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      },
+    ],
+  } as const;
+}
+
+/** Which run an item stands for. */
+export interface RunIdentity {
+  /** The export target: everything that defines what is exported and where (see {@link targetKeyOf}). */
+  target: string;
+  /** A readable name for the target: the schedule's target name, or one derived from the definition. */
+  targetName: string;
+  /** ISO 8601, UTC. */
+  scheduledTime: string;
+  /** The export source, for example `pinpoint`. */
+  source: string;
+}
+
+/** The outcome publish-summary records. */
+export interface RunOutcome {
+  status: string;
+  jobId: string | null;
+  jobStatus: string | null;
+  totalProcessed: number | null;
+  totalFailures: number | null;
+  durationSeconds: number | null;
+  statusChecks: number;
+  summaryMessageId: string | null;
+  finishedAt: string;
+  headline: string;
+}
+
+/** One run as the ledger holds it. */
+export interface LedgerItem extends RunIdentity {
+  kind: 'run';
+  /** Execution that holds (or last held) the claim. */
+  claimedBy: string;
+  /** When the first claim was made (ISO): an export job of this run cannot be older. */
+  firstClaimedAt: string;
+  claimedAt: string;
+  /** Epoch ms after which a claim without a job may be taken over; 0 once released. */
+  claimExpiresAt: number;
+  /** 1 for the first claim; +1 for each take-over or redo. */
+  attempt: number;
+  /** When the first execution of this run started (ISO); the `recent` index's sort key. */
+  startedAt: string;
+  jobId?: string;
+  jobCreatedAt?: string;
+  /** Jobs of earlier attempts that FAILED (the run was redone). */
+  previousJobIds?: string[];
+  outcome?: RunOutcome;
+  /** Epoch seconds: DynamoDB's TTL deletes the item after this. */
+  expiresAt: number;
+}
+
+/** What a claim found. */
+export type ClaimResult =
+  /** This execution holds the claim. `recover`: a job may already exist for it (an earlier attempt whose create answer was lost): look for it before creating one. */
+  | { kind: 'claimed'; item: LedgerItem; recover: boolean }
+  /** The run already has an export job: use it. */
+  | { kind: 'job'; item: LedgerItem; jobId: string }
+  /** Another execution holds a live claim without a job yet: try again shortly. */
+  | { kind: 'in-progress'; item: LedgerItem };
+
+export interface LedgerOptions {
+  tableName: string;
+  /** How long a claim without a job protects the run; must exceed the create function's timeout. */
+  claimSeconds: number;
+  /** Items are deleted this many days after their scheduled time (TTL). */
+  retentionDays: number;
+  now?: () => Date;
+}
+
+const isConditionFailure = (error: unknown): boolean =>
+  error instanceof ConditionalCheckFailedException ||
+  (error as { name?: string } | null)?.name === 'ConditionalCheckFailedException';
+
+/** The run ledger over one DynamoDB table. */
+export class RunLedger {
+  private readonly now: () => Date;
+
+  constructor(
+    private readonly ddb: DynamoDBClient,
+    private readonly options: LedgerOptions,
+  ) {
+    this.now = options.now ?? (() => new Date());
+  }
+
+  private key(run: Pick<RunIdentity, 'target' | 'scheduledTime'>) {
+    return marshall({ target: run.target, scheduledTime: run.scheduledTime });
+  }
+
+  /** Reads one run (strongly consistent), or undefined. */
+  async get(run: Pick<RunIdentity, 'target' | 'scheduledTime'>): Promise<LedgerItem | undefined> {
+    const response = await this.ddb.send(
+      new GetItemCommand({ TableName: this.options.tableName, Key: this.key(run), ConsistentRead: true }),
+    );
+    return response.Item ? (unmarshall(response.Item) as LedgerItem) : undefined;
+  }
+
+  /**
+   * Claims the run for `executionName`, or says what holds it. A first claim is
+   * one conditional put; a claim whose holder died (expired, no job) is taken
+   * over with a conditional update, so exactly one execution wins either way.
+   */
+  async claim(run: RunIdentity, executionName: string): Promise<ClaimResult> {
+    const now = this.now();
+    const item: LedgerItem = {
+      ...run,
+      kind: 'run',
+      claimedBy: executionName,
+      firstClaimedAt: now.toISOString(),
+      claimedAt: now.toISOString(),
+      claimExpiresAt: now.getTime() + this.options.claimSeconds * 1000,
+      attempt: 1,
+      startedAt: now.toISOString(),
+      expiresAt: Math.floor(Date.parse(run.scheduledTime) / 1000) + this.options.retentionDays * 86_400,
+    };
+    try {
+      await this.ddb.send(
+        new PutItemCommand({
+          TableName: this.options.tableName,
+          Item: marshall(item, { removeUndefinedValues: true }),
+          ConditionExpression: 'attribute_not_exists(#t)',
+          ExpressionAttributeNames: { '#t': LEDGER_KEYS.partition },
+        }),
+      );
+      return { kind: 'claimed', item, recover: false };
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+
+    const existing = await this.get(run);
+    // Deleted between the two calls (TTL, an operator): claim again from the start.
+    if (!existing) return this.claim(run, executionName);
+    if (existing.jobId) return { kind: 'job', item: existing, jobId: existing.jobId };
+    if (existing.claimedBy === executionName) {
+      // This execution's own earlier attempt (a retry after a timeout or a lost answer).
+      return { kind: 'claimed', item: existing, recover: true };
+    }
+    if (existing.claimExpiresAt > now.getTime()) return { kind: 'in-progress', item: existing };
+    const taken = await this.takeOver(existing, executionName, 'attribute_not_exists(jobId)', {});
+    return taken ? { kind: 'claimed', item: taken, recover: true } : this.claim(run, executionName);
+  }
+
+  /**
+   * Starts the run over after its export job FAILED: a failed job is redone, not
+   * reused. Conditional on the job still being `failedJobId`, so of two
+   * executions redoing the same run only one creates the new job.
+   */
+  async redo(item: LedgerItem, failedJobId: string, executionName: string): Promise<ClaimResult> {
+    const taken = await this.takeOver(item, executionName, 'jobId = :failed', { ':failed': failedJobId });
+    if (taken) return { kind: 'claimed', item: taken, recover: false };
+    return this.claim(item, executionName);
+  }
+
+  private async takeOver(
+    item: LedgerItem,
+    executionName: string,
+    condition: string,
+    values: Record<string, unknown>,
+  ): Promise<LedgerItem | undefined> {
+    const now = this.now();
+    const claimExpiresAt = now.getTime() + this.options.claimSeconds * 1000;
+    const previous = item.jobId ? [...(item.previousJobIds ?? []), item.jobId] : item.previousJobIds;
+    try {
+      const response = await this.ddb.send(
+        new UpdateItemCommand({
+          TableName: this.options.tableName,
+          Key: this.key(item),
+          UpdateExpression: `SET claimedBy = :me, claimedAt = :at, claimExpiresAt = :exp, attempt = attempt + :one${
+            previous ? ', previousJobIds = :prev' : ''
+          } REMOVE jobId, jobCreatedAt, outcome`,
+          ConditionExpression: `attempt = :attempt AND ${condition}`,
+          ExpressionAttributeValues: marshall(
+            {
+              ':me': executionName,
+              ':at': now.toISOString(),
+              ':exp': claimExpiresAt,
+              ':one': 1,
+              ':attempt': item.attempt,
+              ...(previous ? { ':prev': previous } : {}),
+              ...values,
+            },
+            { removeUndefinedValues: true },
+          ),
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return response.Attributes ? (unmarshall(response.Attributes) as LedgerItem) : undefined;
+    } catch (error) {
+      if (isConditionFailure(error)) return undefined;
+      throw error;
+    }
+  }
+
+  /**
+   * Records the export job as soon as the create answered. Conditional on this
+   * execution still holding the claim without a job; false when it does not
+   * (its claim expired and was taken over), which the caller logs.
+   */
+  async recordJob(
+    run: Pick<RunIdentity, 'target' | 'scheduledTime'>,
+    executionName: string,
+    jobId: string,
+    jobCreatedAt: string,
+  ): Promise<boolean> {
+    try {
+      await this.ddb.send(
+        new UpdateItemCommand({
+          TableName: this.options.tableName,
+          Key: this.key(run),
+          UpdateExpression: 'SET jobId = :job, jobCreatedAt = :created',
+          ConditionExpression: 'claimedBy = :me AND (attribute_not_exists(jobId) OR jobId = :job)',
+          ExpressionAttributeValues: marshall({
+            ':job': jobId,
+            ':created': jobCreatedAt,
+            ':me': executionName,
+          }),
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  /**
+   * Writes the run's outcome. A run that ended without a job releases its claim,
+   * so a re-run does not wait for the claim to expire. Missing item: false (the
+   * run failed before it could be claimed, for example on bad input).
+   */
+  async recordOutcome(
+    run: Pick<RunIdentity, 'target' | 'scheduledTime'>,
+    outcome: RunOutcome,
+  ): Promise<boolean> {
+    try {
+      await this.ddb.send(
+        new UpdateItemCommand({
+          TableName: this.options.tableName,
+          Key: this.key(run),
+          UpdateExpression:
+            outcome.jobId === null
+              ? 'SET outcome = :outcome, claimExpiresAt = :zero'
+              : 'SET outcome = :outcome',
+          ConditionExpression: 'attribute_exists(#t)',
+          ExpressionAttributeNames: { '#t': LEDGER_KEYS.partition },
+          ExpressionAttributeValues: marshall(
+            { ':outcome': outcome, ...(outcome.jobId === null ? { ':zero': 0 } : {}) },
+            { removeUndefinedValues: true },
+          ),
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  /** The newest run of `target` before `scheduledTime` that COMPLETED, for "against last night". */
+  async previousCompleted(
+    run: Pick<RunIdentity, 'target' | 'scheduledTime'>,
+    maxPages = 5,
+  ): Promise<LedgerItem | undefined> {
+    let start: Record<string, unknown> | undefined;
+    for (let page = 0; page < maxPages; page++) {
+      const response = await this.ddb.send(
+        new QueryCommand({
+          TableName: this.options.tableName,
+          KeyConditionExpression: '#t = :t AND scheduledTime < :s',
+          FilterExpression: 'outcome.#st = :completed',
+          ExpressionAttributeNames: { '#t': LEDGER_KEYS.partition, '#st': 'status' },
+          ExpressionAttributeValues: marshall({
+            ':t': run.target,
+            ':s': run.scheduledTime,
+            ':completed': 'COMPLETED',
+          }),
+          ScanIndexForward: false,
+          Limit: 25,
+          ...(start ? { ExclusiveStartKey: marshall(start) } : {}),
+        }),
+      );
+      const found = response.Items?.[0];
+      if (found) return unmarshall(found) as LedgerItem;
+      if (!response.LastEvaluatedKey) return undefined;
+      start = unmarshall(response.LastEvaluatedKey);
+    }
+    return undefined;
+  }
+
+  /** The newest runs of every target (by start), at most `limit`. */
+  async recent(limit: number): Promise<LedgerItem[]> {
+    return this.queryIndex(LEDGER_KEYS.recentIndex, 'kind', 'run', limit);
+  }
+
+  /** The newest runs of one target, by its readable name, at most `limit`. */
+  async history(targetName: string, limit: number): Promise<LedgerItem[]> {
+    return this.queryIndex(LEDGER_KEYS.byNameIndex, 'targetName', targetName, limit);
+  }
+
+  private async queryIndex(index: string, attribute: string, value: string, limit: number) {
+    const items: LedgerItem[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const response = await this.ddb.send(
+        new QueryCommand({
+          TableName: this.options.tableName,
+          IndexName: index,
+          KeyConditionExpression: '#k = :v',
+          ExpressionAttributeNames: { '#k': attribute },
+          ExpressionAttributeValues: marshall({ ':v': value }),
+          ScanIndexForward: false,
+          Limit: Math.min(100, limit - items.length),
+          ...(start ? { ExclusiveStartKey: marshall(start) } : {}),
+        }),
+      );
+      for (const raw of response.Items ?? []) items.push(unmarshall(raw) as LedgerItem);
+      start = response.LastEvaluatedKey ? unmarshall(response.LastEvaluatedKey) : undefined;
+    } while (start && items.length < limit);
+    return items;
+  }
+}
