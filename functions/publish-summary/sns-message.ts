@@ -2,11 +2,34 @@ import type { MessageAttributeValue } from '@aws-sdk/client-sns';
 import type { ExportSummary } from '../shared/types.ts';
 
 /*
- * The SNS message for a summary, shaped by SNS's limits: the message and its
- * attributes at most 262,144 bytes; the Subject ASCII, under 100 characters,
- * without line breaks; attributes delivered to every protocol only as plain
- * Strings. With MessageStructure=json, email subscribers get the short text and
- * every other protocol (SQS, Lambda, HTTPS, email-json) the full JSON summary.
+ * The SNS message for a summary, shaped by what SNS documents:
+ *
+ * - Routing rests on message attributes, published with the plain String
+ *   message structure. "Message attributes are sent only when the message
+ *   structure is String, not JSON" (Amazon SNS Developer Guide, "Amazon SNS
+ *   message attributes", https://docs.aws.amazon.com/sns/latest/dg/sns-message-attributes.html),
+ *   and a subscription filter policy with the default scope MessageAttributes
+ *   accepts a message only on its attributes ("Amazon SNS subscription filter
+ *   policy scope", https://docs.aws.amazon.com/sns/latest/dg/sns-message-filtering-scope.html).
+ *   A failures-only subscription ({"status": ["FAILED", "TIMED_OUT", "ERROR"]})
+ *   therefore works the same for every protocol, email included.
+ * - The body is the readable text, since with the String structure every
+ *   protocol gets the same body and email can only show the body. Filtering on
+ *   the body (scope MessageBody) is not used: it "assume[s] that the message
+ *   payload is a well-formed JSON object" ("Amazon SNS message filtering"), and
+ *   nothing documents which body it reads under MessageStructure=json.
+ * - Programs get the full structured summary as JSON in the `summary` String
+ *   attribute: SNS delivers attributes in the notification to SQS (or as SQS
+ *   message attributes with raw delivery, at most 10), Lambda (`Sns.MessageAttributes`)
+ *   and HTTP/S without raw delivery ("Amazon SNS raw message delivery": with raw
+ *   delivery to HTTP/S, attributes are not sent). Seven attributes in all.
+ * - Limits: message plus attributes at most 262,144 bytes (attribute name, type
+ *   and value all count: Publish, MessageAttributeValue); the Subject ASCII,
+ *   under 100 characters, without line breaks.
+ * - Personal data: the email text lists the first Failures entries with
+ *   addresses, phone numbers, tokens, endpoint ids and quoted values masked,
+ *   unless the stage opts in to raw entries (`rawFailuresInEmail`); the JSON
+ *   for programs keeps Pinpoint's entries as they are.
  */
 
 /** SNS's limit for the message plus its attributes, bytes. */
@@ -17,11 +40,28 @@ export const SNS_MAX_SUBJECT_CHARS = 99;
 export const EMAIL_FAILURES_SHOWN = 10;
 /** Longest error message kept, so a runaway message cannot crowd out the summary. */
 export const MAX_ERROR_MESSAGE_CHARS = 4_000;
+/** The String attribute that carries the full summary as JSON, for programs. */
+export const SUMMARY_ATTRIBUTE = 'summary';
+/** SNS sends at most 10 attributes to SQS with raw message delivery. */
+export const SNS_MAX_RAW_SQS_ATTRIBUTES = 10;
+/** Longest segment id kept in the `segmentId` attribute (the input validation's limit). */
+const SEGMENT_ID_ATTRIBUTE = /^[\w.-]{1,64}$/;
+const APPLICATION_ID_ATTRIBUTE = /^[0-9a-f]{32}$/;
+
+export interface SnsMessageOptions {
+  /** Budget for message plus attributes; SNS's limit unless a test shrinks it. */
+  maxBytes?: number;
+  /** List Pinpoint's Failures entries unmasked in the email text (the stage's `notifications.rawFailuresInEmail`). */
+  rawFailuresInEmail?: boolean;
+}
 
 export interface SnsMessage {
   Subject: string;
+  /** The readable text (every protocol's body: the String message structure). */
   Message: string;
-  MessageStructure: 'json';
+  /** Always absent: the String message structure, so that attributes are delivered and filterable. */
+  MessageStructure?: undefined;
+  /** Filter attributes plus `summary`, the full summary as JSON. */
   MessageAttributes: Record<string, MessageAttributeValue>;
   /** The summary as sent (Failures possibly cut to fit). */
   summary: ExportSummary;
@@ -42,38 +82,75 @@ function shortId(id: string | null): string {
   return id ? (id.length > 12 ? `${id.slice(0, 8)}...` : id) : 'unknown';
 }
 
+/** The cause of an ERROR in words (the classifier's `reason`), else the error's name. */
+function causeOf(error: NonNullable<ExportSummary['error']>): string {
+  const reason = (error as { reason?: unknown }).reason;
+  return typeof reason === 'string' && reason.trim() !== '' ? reason : error.name;
+}
+
 export function subjectOf(s: ExportSummary): string {
   const target = `app ${shortId(s.applicationId)}${s.segmentId ? ` segment ${s.segmentId}` : ''}`;
   const detail =
     s.status === 'COMPLETED' || s.status === 'FAILED'
       ? `: ${s.TotalProcessed ?? '?'} processed, ${s.TotalFailures ?? '?'} failed`
       : s.status === 'ERROR'
-        ? `: ${s.error?.name ?? 'error'}`
+        ? `: ${s.error ? causeOf(s.error) : 'error'}`
         : '';
   return toSnsSubject(`[${s.stage}] Pinpoint export ${s.status} ${target}${detail}`);
 }
 
-/** Message attributes subscribers can filter on (for example `status` to get failures only). */
+/**
+ * The attributes subscriptions filter on, on every message: `status`, `stage`,
+ * `trigger`, `hasFailures`, `applicationId` (`unknown` when the input had none,
+ * `invalid` when it was not an application id) and `segmentId` (`all-endpoints`
+ * without a segment, `invalid` when malformed) — never raw input.
+ */
 export function attributesOf(s: ExportSummary): Record<string, MessageAttributeValue> {
   const attributes: Record<string, string> = {
     status: s.status,
     stage: s.stage,
     trigger: s.execution.trigger,
     hasFailures: String((s.TotalFailures ?? 0) > 0 || s.status !== 'COMPLETED'),
+    applicationId:
+      s.applicationId === null
+        ? 'unknown'
+        : APPLICATION_ID_ATTRIBUTE.test(s.applicationId)
+          ? s.applicationId
+          : 'invalid',
+    segmentId:
+      s.segmentId === null
+        ? 'all-endpoints'
+        : SEGMENT_ID_ATTRIBUTE.test(s.segmentId)
+          ? s.segmentId
+          : 'invalid',
   };
-  if (s.applicationId) attributes.applicationId = s.applicationId;
-  if (s.segmentId) attributes.segmentId = s.segmentId;
   return Object.fromEntries(
     Object.entries(attributes).map(([name, value]) => [name, { DataType: 'String', StringValue: value }]),
   );
+}
+
+/**
+ * A Failures entry with what can identify a person masked: email addresses,
+ * phone numbers, device tokens, IP addresses, endpoint and user ids, and any
+ * quoted value (Pinpoint quotes the offending value).
+ */
+export function redactFailure(entry: string): string {
+  return entry
+    .replace(/(['"])(?:(?!\1).)*\1/g, '$1[value]$1')
+    .replace(/[^\s'"<>()[\],;]*@[^\s'"<>()[\],;]*/g, '[email]')
+    .replace(/\b(Endpoint|EndpointId|UserId|Id)(\s*[:=]?\s*)(?=[^\s:,;]*\d)[^\s:,;[\]]+/g, '$1$2[id]')
+    .replace(/\+\d[\d ().-]{5,}\d/g, '[phone]')
+    .replace(/\b\d{7,}\b/g, '[number]')
+    .replace(/\b\d{1,3}(?:\.\d{1,3}){3}\b/g, '[ip]')
+    .replace(/[A-Za-z0-9_+=-]{40,}/g, '[token]');
 }
 
 function line(label: string, value: unknown): string | null {
   return value === null || value === undefined || value === '' ? null : `${label.padEnd(16)}${value}`;
 }
 
-/** The text an email reader reads at a glance. */
-export function emailTextOf(s: ExportSummary): string {
+/** The text an email reader reads at a glance (Failures masked unless `rawFailures`). */
+export function emailTextOf(s: ExportSummary, options: { rawFailures?: boolean } = {}): string {
   const lines = [
     `Pinpoint export ${s.status}`,
     '',
@@ -103,14 +180,24 @@ export function emailTextOf(s: ExportSummary): string {
     line('Stage', s.stage),
   ];
   if (s.error) {
-    lines.push('', `Error: ${s.error.name}`, s.error.message, '', `What to do: ${s.error.advice}`);
-  }
-  if (s.Failures.length > 0) {
     lines.push(
       '',
-      `First failures (${Math.min(EMAIL_FAILURES_SHOWN, s.Failures.length)} of ${s.TotalFailures ?? '?'}):`,
+      `Error: ${causeOf(s.error)} (${s.error.name})`,
+      s.error.message,
+      '',
+      `What to do: ${s.error.advice}`,
     );
-    for (const failure of s.Failures.slice(0, EMAIL_FAILURES_SHOWN)) lines.push(`  - ${failure}`);
+  }
+  if (s.Failures.length > 0) {
+    const shown = Math.min(EMAIL_FAILURES_SHOWN, s.Failures.length);
+    lines.push(
+      '',
+      options.rawFailures
+        ? `First failures (${shown} of ${s.TotalFailures ?? '?'}):`
+        : `First failures (${shown} of ${s.TotalFailures ?? '?'}; addresses, numbers and ids masked):`,
+    );
+    for (const failure of s.Failures.slice(0, EMAIL_FAILURES_SHOWN))
+      lines.push(`  - ${options.rawFailures ? failure : redactFailure(failure)}`);
   }
   if (s.failuresOmitted > 0)
     lines.push(`  (${s.failuresOmitted} more failure entries left out to fit SNS's size limit)`);
@@ -127,8 +214,9 @@ export function capErrorMessage(message: string): string {
   return `${message.slice(0, keep)}${note(message.length - keep)}`;
 }
 
-function attributesBytes(attributes: Record<string, MessageAttributeValue>): number {
-  let bytes = 0;
+/** Bytes SNS counts against its limit: the message plus each attribute's name, type and value. */
+export function snsMessageBytes(message: string, attributes: Record<string, MessageAttributeValue>): number {
+  let bytes = Buffer.byteLength(message);
   for (const [name, value] of Object.entries(attributes)) {
     bytes +=
       Buffer.byteLength(name) +
@@ -138,55 +226,85 @@ function attributesBytes(attributes: Record<string, MessageAttributeValue>): num
   return bytes;
 }
 
-function render(s: ExportSummary): string {
-  return JSON.stringify({ default: JSON.stringify(s), email: emailTextOf(s) });
+function render(
+  s: ExportSummary,
+  options: SnsMessageOptions,
+): { Message: string; MessageAttributes: Record<string, MessageAttributeValue> } {
+  return {
+    Message: emailTextOf(s, { rawFailures: options.rawFailuresInEmail === true }),
+    MessageAttributes: {
+      ...attributesOf(s),
+      [SUMMARY_ATTRIBUTE]: { DataType: 'String', StringValue: JSON.stringify(s) },
+    },
+  };
 }
 
 /**
  * Builds the SNS message, dropping Failures entries from the end (and saying
  * how many in `failuresOmitted`) until message and attributes fit SNS's limit.
  */
-export function buildSnsMessage(summary: ExportSummary, maxBytes = SNS_MAX_MESSAGE_BYTES): SnsMessage {
-  const MessageAttributes = attributesOf(summary);
-  const budget = maxBytes - attributesBytes(MessageAttributes);
+export function buildSnsMessage(summary: ExportSummary, options: SnsMessageOptions = {}): SnsMessage {
+  const maxBytes = options.maxBytes ?? SNS_MAX_MESSAGE_BYTES;
   let fitted: ExportSummary = summary.error
     ? { ...summary, error: { ...summary.error, message: capErrorMessage(summary.error.message) } }
     : summary;
   const all = fitted.Failures;
-  const fits = (kept: number): boolean => {
-    const candidate = {
-      ...fitted,
-      Failures: all.slice(0, kept),
-      failuresOmitted: summary.failuresOmitted + all.length - kept,
-    };
-    return Buffer.byteLength(render(candidate)) <= budget;
+  const withKept = (kept: number): ExportSummary => ({
+    ...fitted,
+    Failures: all.slice(0, kept),
+    failuresOmitted: summary.failuresOmitted + all.length - kept,
+  });
+  const fits = (candidate: ExportSummary): boolean => {
+    const { Message, MessageAttributes } = render(candidate, options);
+    return snsMessageBytes(Message, MessageAttributes) <= maxBytes;
   };
   let kept = all.length;
-  if (!fits(kept)) {
+  if (!fits(withKept(kept))) {
     // Binary search for the most entries that fit.
     let low = 0;
     let high = all.length;
     while (low < high) {
       const mid = Math.ceil((low + high) / 2);
-      if (fits(mid)) low = mid;
+      if (fits(withKept(mid))) low = mid;
       else high = mid - 1;
     }
     kept = low;
   }
-  fitted = {
-    ...fitted,
-    Failures: all.slice(0, kept),
-    failuresOmitted: summary.failuresOmitted + all.length - kept,
-  };
-  if (!fits(kept)) {
+  fitted = withKept(kept);
+  if (!fits(fitted)) {
     // Still too large with no Failures at all (absurdly long fields): cut the headline too.
     fitted = { ...fitted, headline: fitted.headline.slice(0, 500) };
   }
-  return {
-    Subject: subjectOf(fitted),
-    Message: render(fitted),
-    MessageStructure: 'json',
-    MessageAttributes,
-    summary: fitted,
-  };
+  const { Message, MessageAttributes } = render(fitted, options);
+  return { Subject: subjectOf(fitted), Message, MessageAttributes, summary: fitted };
+}
+
+/** A message attribute as the SDK sends it (`StringValue`) or as SNS delivers it in a notification (`Value`). */
+export type ReceivedAttribute = { StringValue?: string } | { Value?: string };
+
+/**
+ * Reads a summary message back (what a program subscriber does): the summary
+ * from the `summary` attribute, the text from the body. The one parser for
+ * everything that displays a published summary.
+ */
+export function readSummaryMessage(
+  message: string,
+  attributes: Record<string, ReceivedAttribute> | undefined,
+): { summary: ExportSummary | null; emailText: string } {
+  const attribute = attributes?.[SUMMARY_ATTRIBUTE];
+  const json =
+    attribute && 'StringValue' in attribute
+      ? attribute.StringValue
+      : attribute && 'Value' in attribute
+        ? attribute.Value
+        : undefined;
+  let summary: ExportSummary | null = null;
+  if (json) {
+    try {
+      summary = JSON.parse(json) as ExportSummary;
+    } catch {
+      summary = null;
+    }
+  }
+  return { summary, emailText: message };
 }

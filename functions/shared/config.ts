@@ -52,6 +52,8 @@ export interface GetExportJobStatusConfig {
 export interface PublishSummaryConfig {
   stage: string;
   topicArn: string;
+  /** RAW_FAILURES_IN_EMAIL=true: the email text lists Pinpoint's Failures entries unmasked (default: masked). */
+  rawFailuresInEmail?: boolean;
 }
 
 /** Defaults, and the names of the environment variables that override them. */
@@ -77,12 +79,38 @@ function required(env: Env, name: string): string {
   return value;
 }
 
-function positiveInt(env: Env, name: string, fallback: number): number {
+function flag(env: Env, name: string): boolean {
+  const raw = str(env, name);
+  if (raw === undefined || raw === 'false') return false;
+  if (raw === 'true') return true;
+  throw new ConfigurationError(`Environment variable ${name} must be true or false, got "${raw}"`);
+}
+
+/**
+ * Ranges of the integer settings. The upper bounds are the stage config's
+ * (stack/stage-config.ts): a deadline of a week, or a wait of an hour, is
+ * already far past any export. The lower bounds stay at 1 second, below the
+ * stage config's, because local runs and tests compress time.
+ */
+export const CONFIG_LIMITS = {
+  POLL_MIN_WAIT_SECONDS: [1, 3600],
+  POLL_MAX_WAIT_SECONDS: [1, 3600],
+  POLL_NEAR_WAIT_SECONDS: [1, 3600],
+  RUN_DEADLINE_SECONDS: [1, 7 * 24 * 3600],
+} as const satisfies Record<string, readonly [number, number]>;
+
+function positiveInt(
+  env: Env,
+  name: string,
+  fallback: number,
+  [min, max]: readonly [number, number] = [1, Number.MAX_SAFE_INTEGER],
+): number {
   const raw = str(env, name);
   if (raw === undefined) return fallback;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1) {
-    throw new ConfigurationError(`Environment variable ${name} must be a positive integer, got "${raw}"`);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? 'a positive integer' : `an integer from ${min} to ${max}`;
+    throw new ConfigurationError(`Environment variable ${name} must be ${range}, got "${raw.slice(0, 40)}"`);
   }
   return value;
 }
@@ -101,10 +129,30 @@ function positiveNumber(env: Env, name: string, fallback: number, max: number): 
 
 function loadPoll(env: Env): PollConfig {
   const poll = {
-    minWaitSeconds: positiveInt(env, 'POLL_MIN_WAIT_SECONDS', CONFIG_DEFAULTS.POLL_MIN_WAIT_SECONDS),
-    maxWaitSeconds: positiveInt(env, 'POLL_MAX_WAIT_SECONDS', CONFIG_DEFAULTS.POLL_MAX_WAIT_SECONDS),
-    runDeadlineSeconds: positiveInt(env, 'RUN_DEADLINE_SECONDS', CONFIG_DEFAULTS.RUN_DEADLINE_SECONDS),
-    nearWaitSeconds: positiveInt(env, 'POLL_NEAR_WAIT_SECONDS', CONFIG_DEFAULTS.POLL_NEAR_WAIT_SECONDS),
+    minWaitSeconds: positiveInt(
+      env,
+      'POLL_MIN_WAIT_SECONDS',
+      CONFIG_DEFAULTS.POLL_MIN_WAIT_SECONDS,
+      CONFIG_LIMITS.POLL_MIN_WAIT_SECONDS,
+    ),
+    maxWaitSeconds: positiveInt(
+      env,
+      'POLL_MAX_WAIT_SECONDS',
+      CONFIG_DEFAULTS.POLL_MAX_WAIT_SECONDS,
+      CONFIG_LIMITS.POLL_MAX_WAIT_SECONDS,
+    ),
+    runDeadlineSeconds: positiveInt(
+      env,
+      'RUN_DEADLINE_SECONDS',
+      CONFIG_DEFAULTS.RUN_DEADLINE_SECONDS,
+      CONFIG_LIMITS.RUN_DEADLINE_SECONDS,
+    ),
+    nearWaitSeconds: positiveInt(
+      env,
+      'POLL_NEAR_WAIT_SECONDS',
+      CONFIG_DEFAULTS.POLL_NEAR_WAIT_SECONDS,
+      CONFIG_LIMITS.POLL_NEAR_WAIT_SECONDS,
+    ),
     idleGrowth: positiveNumber(env, 'POLL_IDLE_GROWTH', CONFIG_DEFAULTS.POLL_IDLE_GROWTH, 10),
     aimFraction: positiveNumber(env, 'POLL_AIM_FRACTION', CONFIG_DEFAULTS.POLL_AIM_FRACTION, 1),
     finishingShare: positiveNumber(env, 'POLL_FINISHING_SHARE', CONFIG_DEFAULTS.POLL_FINISHING_SHARE, 10),
@@ -134,6 +182,7 @@ export function loadPublishSummaryConfig(env: Env = process.env): Readonly<Publi
   return Object.freeze({
     stage: str(env, 'STAGE') ?? CONFIG_DEFAULTS.STAGE,
     topicArn: required(env, 'SUMMARY_TOPIC_ARN'),
+    ...(flag(env, 'RAW_FAILURES_IN_EMAIL') && { rawFailuresInEmail: true }),
   });
 }
 

@@ -1,15 +1,21 @@
 import type { MessageAttributeValue } from '@aws-sdk/client-sns';
 import { describe, expect, it } from 'vitest';
 import {
+  attributesOf,
   buildSnsMessage,
   EMAIL_FAILURES_SHOWN,
   emailTextOf,
   MAX_ERROR_MESSAGE_CHARS,
+  readSummaryMessage,
+  redactFailure,
   SNS_MAX_MESSAGE_BYTES,
+  SNS_MAX_RAW_SQS_ATTRIBUTES,
   SNS_MAX_SUBJECT_CHARS,
+  SUMMARY_ATTRIBUTE,
   subjectOf,
   toSnsSubject,
 } from '../../functions/publish-summary/sns-message.ts';
+import { loadPublishSummaryConfig } from '../../functions/shared/config.ts';
 import type { ExportSummary } from '../../functions/shared/types.ts';
 
 const APPLICATION_ID = '7f3c9a1b2c3d4e5f60718293a4b5c6d7';
@@ -57,7 +63,7 @@ const BIG_FAILURES = Array.from(
     `Endpoint ep-${String(i).padStart(3, '0')}: ${'Attributes.Interests value too long; '.repeat(140)}`,
 );
 
-/** Bytes SNS counts: the message plus each attribute's name, type and value. */
+/** Bytes SNS counts: the message plus each attribute's name, type and value (an independent count). */
 function snsBytes(message: string, attributes: Record<string, MessageAttributeValue>): number {
   let bytes = Buffer.byteLength(message);
   for (const [name, value] of Object.entries(attributes)) {
@@ -67,20 +73,54 @@ function snsBytes(message: string, attributes: Record<string, MessageAttributeVa
   return bytes;
 }
 
-/** The message as SNS would get it for `summary` as is (the shape buildSnsMessage sends). */
-function renderedAs(summary: ExportSummary): string {
-  return JSON.stringify({ default: JSON.stringify(summary), email: emailTextOf(summary) });
+/** The summary as a program subscriber reads it: the JSON of the `summary` attribute. */
+function sentSummary(message: { MessageAttributes: Record<string, MessageAttributeValue> }): ExportSummary {
+  return JSON.parse(message.MessageAttributes[SUMMARY_ATTRIBUTE]!.StringValue!) as ExportSummary;
+}
+
+/** An ERROR summary carrying the classifier's `reason` (a field the error object gains with issue 10). */
+function errorSummary(reason: string | undefined, name = 'PinpointRequestRejectedError'): ExportSummary {
+  return failedSummary({
+    status: 'ERROR',
+    segmentId: null,
+    error: {
+      name,
+      message: 'Application not found',
+      advice: 'Check the application id.',
+      ...(reason !== undefined && { reason }),
+    } as ExportSummary['error'],
+  });
 }
 
 describe('buildSnsMessage', () => {
-  it('sends every Failures entry when they fit', () => {
+  it('publishes with the String structure: the body is the readable text, the summary rides in an attribute', () => {
     const summary = failedSummary({ Failures: BIG_FAILURES.slice(0, 3) });
 
     const message = buildSnsMessage(summary);
 
-    expect(message.summary.Failures).toEqual(BIG_FAILURES.slice(0, 3));
+    expect(message.MessageStructure).toBeUndefined();
+    expect(message.Message).toBe(emailTextOf(message.summary));
+    expect(() => JSON.parse(message.Message)).toThrow();
+    expect(message.MessageAttributes[SUMMARY_ATTRIBUTE]?.DataType).toBe('String');
+    expect(sentSummary(message)).toEqual(summary);
     expect(message.summary.failuresOmitted).toBe(0);
-    expect(JSON.parse(JSON.parse(message.Message).default)).toEqual(summary);
+  });
+
+  it('reads back through the one parser, from the SDK shape and from a delivered notification', () => {
+    const message = buildSnsMessage(failedSummary());
+    const delivered = Object.fromEntries(
+      Object.entries(message.MessageAttributes).map(([k, v]) => [
+        k,
+        { Type: v.DataType, Value: v.StringValue },
+      ]),
+    );
+
+    expect(readSummaryMessage(message.Message, message.MessageAttributes)).toEqual({
+      summary: message.summary,
+      emailText: message.Message,
+    });
+    expect(readSummaryMessage(message.Message, delivered).summary).toEqual(message.summary);
+    expect(readSummaryMessage('alarm text', {}).summary).toBeNull();
   });
 
   it('fits 100 Failures of 5 KB each within 262,144 bytes including the attributes', () => {
@@ -95,53 +135,64 @@ describe('buildSnsMessage', () => {
   it('keeps as many Failures as fit, in order, and says how many were left out', () => {
     const message = buildSnsMessage(failedSummary({ Failures: BIG_FAILURES }));
 
-    const sent = JSON.parse(JSON.parse(message.Message).default) as ExportSummary;
+    const sent = sentSummary(message);
     const kept = sent.Failures.length;
     expect(kept).toBeGreaterThan(0);
     expect(kept).toBeLessThan(100);
     expect(sent.Failures).toEqual(BIG_FAILURES.slice(0, kept));
     expect(sent.failuresOmitted).toBe(100 - kept);
     expect(message.summary).toEqual(sent);
-    expect(JSON.parse(message.Message).email).toContain(
+    expect(message.Message).toContain(
       `(${100 - kept} more failure entries left out to fit SNS's size limit)`,
     );
   });
 
-  it('could not have kept one more Failures entry', () => {
-    const message = buildSnsMessage(failedSummary({ Failures: BIG_FAILURES }));
+  // Entry sizes from 10 bytes to 12 KB, multi-byte characters among them: the attributes (the summary
+  // JSON with its escaping, and the filter attributes) must be counted, or the message overshoots.
+  const VARIED_FAILURES = Array.from({ length: 100 }, (_, i) => {
+    const size = [10, 300, 2_000, 7_500, 12_000][i % 5]!;
+    return `Endpoint ep-${i}: "${'é"\\'.repeat(Math.ceil(size / 4))}"`.slice(0, size + 20);
+  });
+
+  it.each([
+    { what: 'uniform 5 KB entries', failures: BIG_FAILURES },
+    { what: 'entries of varied sizes with characters JSON escapes', failures: VARIED_FAILURES },
+  ])('counts the attributes in the size budget and keeps the most that fit ($what)', ({ failures }) => {
+    const message = buildSnsMessage(failedSummary({ Failures: failures }));
     const kept = message.summary.Failures.length;
+    expect(kept).toBeGreaterThan(0);
+    expect(kept).toBeLessThan(100);
+    expect(snsBytes(message.Message, message.MessageAttributes)).toBeLessThanOrEqual(SNS_MAX_MESSAGE_BYTES);
 
-    const oneMore = renderedAs({
-      ...message.summary,
-      Failures: BIG_FAILURES.slice(0, kept + 1),
-      failuresOmitted: 100 - kept - 1,
-    });
-
-    expect(snsBytes(oneMore, message.MessageAttributes)).toBeGreaterThan(SNS_MAX_MESSAGE_BYTES);
+    // One more entry, rendered the way buildSnsMessage renders, would overshoot SNS's limit.
+    const oneMore = buildSnsMessage(
+      { ...message.summary, Failures: failures.slice(0, kept + 1), failuresOmitted: 100 - kept - 1 },
+      { maxBytes: Number.MAX_SAFE_INTEGER },
+    );
+    expect(oneMore.summary.Failures).toHaveLength(kept + 1);
+    expect(snsBytes(oneMore.Message, oneMore.MessageAttributes)).toBeGreaterThan(SNS_MAX_MESSAGE_BYTES);
   });
 
   it('lists at most the first Failures in the email text', () => {
-    const failures = Array.from({ length: 25 }, (_, i) => `Endpoint ep-${i}: ChannelType is missing`);
+    const failures = Array.from({ length: 25 }, (_, i) => `Piece ${i} of 25 failed: unable to write`);
 
     const message = buildSnsMessage(failedSummary({ Failures: failures, TotalFailures: 25 }));
 
-    const email = JSON.parse(message.Message).email as string;
-    expect(email).toContain(`First failures (${EMAIL_FAILURES_SHOWN} of 25):`);
-    expect(email).toContain(`  - Endpoint ep-${EMAIL_FAILURES_SHOWN - 1}: ChannelType is missing`);
-    expect(email).not.toContain(`  - Endpoint ep-${EMAIL_FAILURES_SHOWN}: ChannelType is missing`);
+    expect(message.Message).toContain(`First failures (${EMAIL_FAILURES_SHOWN} of 25;`);
+    expect(message.Message).toContain(`  - Piece ${EMAIL_FAILURES_SHOWN - 1} of 25 failed: unable to write`);
+    expect(message.Message).not.toContain(`  - Piece ${EMAIL_FAILURES_SHOWN} of 25 failed`);
   });
 
-  it('still produces valid JSON with every Failures entry left out under a tiny budget', () => {
+  it('still produces a parseable summary with every Failures entry left out under a tiny budget', () => {
     const summary = failedSummary({ Failures: BIG_FAILURES, headline: `FAILED ${'x'.repeat(2_000)}` });
 
-    const message = buildSnsMessage(summary, 3_000);
+    const message = buildSnsMessage(summary, { maxBytes: 4_000 });
 
-    const parsed = JSON.parse(message.Message) as { default: string; email: string };
-    const sent = JSON.parse(parsed.default) as ExportSummary;
+    const sent = sentSummary(message);
     expect(sent.Failures).toEqual([]);
     expect(sent.failuresOmitted).toBe(100);
     expect(sent.headline.length).toBeLessThanOrEqual(500);
-    expect(parsed.email).toContain(sent.headline);
+    expect(message.Message).toContain(sent.headline);
   });
 
   it(`cuts an ERROR message to ${MAX_ERROR_MESSAGE_CHARS} characters and says how many were left out`, () => {
@@ -160,10 +211,11 @@ describe('buildSnsMessage', () => {
     expect(message.summary.error?.advice).toBe('Fix it.');
   });
 
-  it('sends only String attributes: status, stage, trigger, hasFailures, applicationId, segmentId', () => {
+  it("sends only String attributes: the six filter attributes and the summary, within raw SQS delivery's 10", () => {
     const message = buildSnsMessage(failedSummary());
 
-    expect(message.MessageAttributes).toEqual({
+    const { [SUMMARY_ATTRIBUTE]: summary, ...filter } = message.MessageAttributes;
+    expect(filter).toEqual({
       status: { DataType: 'String', StringValue: 'FAILED' },
       stage: { DataType: 'String', StringValue: 'prod' },
       trigger: { DataType: 'String', StringValue: 'schedule' },
@@ -171,17 +223,106 @@ describe('buildSnsMessage', () => {
       applicationId: { DataType: 'String', StringValue: APPLICATION_ID },
       segmentId: { DataType: 'String', StringValue: 'vip-customers' },
     });
+    expect(summary?.DataType).toBe('String');
+    expect(Object.keys(message.MessageAttributes).length).toBeLessThanOrEqual(SNS_MAX_RAW_SQS_ATTRIBUTES);
   });
 
-  it('leaves out the applicationId and segmentId attributes when unknown', () => {
-    const message = buildSnsMessage(failedSummary({ applicationId: null, segmentId: null }));
+  it('carries applicationId and segmentId on every message, naming what stands in for them', () => {
+    const allEndpoints = attributesOf(failedSummary({ segmentId: null }));
+    const noInput = attributesOf(failedSummary({ applicationId: null, segmentId: null }));
+    const rawInput = attributesOf(
+      failedSummary({ applicationId: `${'x'.repeat(200_000)}`, segmentId: 'vip customers\n<script>' }),
+    );
 
-    expect(Object.keys(message.MessageAttributes).sort()).toEqual([
-      'hasFailures',
-      'stage',
-      'status',
-      'trigger',
-    ]);
+    expect(allEndpoints.segmentId?.StringValue).toBe('all-endpoints');
+    expect(noInput.applicationId?.StringValue).toBe('unknown');
+    expect(noInput.segmentId?.StringValue).toBe('all-endpoints');
+    expect(rawInput.applicationId?.StringValue).toBe('invalid');
+    expect(rawInput.segmentId?.StringValue).toBe('invalid');
+  });
+
+  it.each([
+    { status: 'COMPLETED' as const, TotalFailures: 0, hasFailures: 'false' },
+    { status: 'COMPLETED' as const, TotalFailures: 3, hasFailures: 'true' },
+    { status: 'FAILED' as const, TotalFailures: 0, hasFailures: 'true' },
+    { status: 'TIMED_OUT' as const, TotalFailures: null, hasFailures: 'true' },
+    { status: 'ERROR' as const, TotalFailures: null, hasFailures: 'true' },
+  ])(
+    'sets hasFailures=$hasFailures for $status with $TotalFailures failures',
+    ({ status, TotalFailures, hasFailures }) => {
+      expect(attributesOf(failedSummary({ status, TotalFailures })).hasFailures?.StringValue).toBe(
+        hasFailures,
+      );
+    },
+  );
+});
+
+describe('personal data in the email text', () => {
+  const PERSONAL = [
+    "Endpoint ep-00000097: Address 'mia.97@example.com' is not a valid EMAIL address",
+    'Endpoint user-42-phone: Address +1 (206) 555-0142 is not a valid SMS address',
+    'Endpoint 12345678: token 3f2a9c0d1e2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f7081 rejected from 10.0.0.12',
+  ];
+
+  it('masks addresses, phone numbers, tokens and ids in the listed Failures by default', () => {
+    const message = buildSnsMessage(failedSummary({ Failures: PERSONAL, TotalFailures: 3 }));
+
+    for (const secret of [
+      'mia.97',
+      'example.com',
+      '555-0142',
+      '3f2a9c0d1e2b',
+      '10.0.0.12',
+      'ep-00000097',
+      'user-42',
+      'Endpoint 12345678',
+    ])
+      expect(message.Message).not.toContain(secret);
+    expect(message.Message).toContain("  - Endpoint [id]: Address '[value]' is not a valid EMAIL address");
+    expect(message.Message).toContain('  - Endpoint [id]: Address [phone] is not a valid SMS address');
+    expect(message.Message).toContain('masked');
+  });
+
+  it('keeps the raw entries in the structured summary for programs', () => {
+    const message = buildSnsMessage(failedSummary({ Failures: PERSONAL, TotalFailures: 3 }));
+
+    expect(sentSummary(message).Failures).toEqual(PERSONAL);
+  });
+
+  it('lists the raw entries in the email text when the stage opts in (RAW_FAILURES_IN_EMAIL=true)', () => {
+    const config = loadPublishSummaryConfig({
+      SUMMARY_TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:t',
+      RAW_FAILURES_IN_EMAIL: 'true',
+    });
+
+    const message = buildSnsMessage(failedSummary({ Failures: PERSONAL, TotalFailures: 3 }), {
+      rawFailuresInEmail: config.rawFailuresInEmail,
+    });
+
+    for (const entry of PERSONAL) expect(message.Message).toContain(`  - ${entry}`);
+  });
+
+  it('leaves the stage setting off unless set, and refuses anything but true or false', () => {
+    expect(
+      loadPublishSummaryConfig({ SUMMARY_TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:t' })
+        .rawFailuresInEmail,
+    ).toBeFalsy();
+    expect(() =>
+      loadPublishSummaryConfig({
+        SUMMARY_TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:t',
+        RAW_FAILURES_IN_EMAIL: 'yes',
+      }),
+    ).toThrow(/RAW_FAILURES_IN_EMAIL must be true or false/);
+  });
+
+  it('leaves failure text without personal data readable', () => {
+    const entry =
+      'Piece 3 of 8 failed: unable to write to s3://bucket/pinpoint/7f3c9a1b2c3d4e5f60718293a4b5c6d7/2026-11-28/ (250 endpoints not exported)';
+
+    expect(redactFailure(entry)).toBe(entry);
+    expect(redactFailure('The user has opted out of all channels')).toBe(
+      'The user has opted out of all channels',
+    );
   });
 });
 
@@ -192,14 +333,35 @@ describe('subjectOf', () => {
     );
   });
 
-  it('names the error for ERROR', () => {
-    const summary = failedSummary({
-      status: 'ERROR',
-      segmentId: null,
-      error: { name: 'InvalidExportInputError', message: 'ApplicationId: is required', advice: 'Fix it.' },
-    });
+  it.each([
+    'application not found',
+    'end of support',
+    'role cannot be assumed',
+    'invalid input: ExportJobRequest.SegmentVersion',
+  ])('names the cause of an ERROR in words: %s', (reason) => {
+    expect(subjectOf(errorSummary(reason))).toBe(`[prod] Pinpoint export ERROR app 7f3c9a1b...: ${reason}`);
+  });
 
-    expect(subjectOf(summary)).toBe('[prod] Pinpoint export ERROR app 7f3c9a1b...: InvalidExportInputError');
+  it('keeps a long or non-ASCII reason within SNS Subject rules', () => {
+    const subject = subjectOf(errorSummary(`invalid input: ${'Ségment\n'.repeat(40)}`));
+
+    expect(subject).toMatch(
+      /^\[prod\] Pinpoint export ERROR app 7f3c9a1b\.\.\.: invalid input: Segment Segment/,
+    );
+    expect(subject).toMatch(/^[\x20-\x7e]+$/);
+    expect(subject.length).toBeLessThan(100);
+  });
+
+  it('falls back to the error name while the summary has no reason', () => {
+    expect(subjectOf(errorSummary(undefined, 'InvalidExportInputError'))).toBe(
+      '[prod] Pinpoint export ERROR app 7f3c9a1b...: InvalidExportInputError',
+    );
+  });
+
+  it('says the cause in words in the email text too', () => {
+    expect(emailTextOf(errorSummary('application not found'))).toContain(
+      'Error: application not found (PinpointRequestRejectedError)',
+    );
   });
 });
 
