@@ -3,6 +3,20 @@
  * validates like SNS does (topic, subject, size, attributes); accepted messages
  * are kept in memory and written to `<dataDir>/sns/<topic>/<time>-<id>.json`
  * in the shape an SQS or HTTPS subscriber receives.
+ *
+ * Subscriptions filter as the SNS Developer Guide documents ("Amazon SNS message
+ * filtering", "subscription filter policy scope", "filter policy constraints",
+ * "key matching", string and numeric value matching): FilterPolicyScope
+ * MessageAttributes (default) or MessageBody; exact strings and numbers,
+ * `prefix`, `suffix`, `equals-ignore-case`, `anything-but`, `numeric`, `exists`,
+ * `$or`; at most 5 keys and 150 combinations. Each subscription records what it
+ * received, in the form its protocol delivers (`deliveriesOf`).
+ *
+ * "Message attributes are sent only when the message structure is String, not
+ * JSON" ("Amazon SNS message attributes"): with MessageStructure=json the
+ * emulator delivers no attributes and, since AWS documents neither attribute
+ * nor body filtering of such messages, delivers nothing to a subscription that
+ * has a filter policy — code that relies on it shows up here instead of in production.
  */
 
 import { randomUUID } from 'node:crypto';
@@ -10,7 +24,13 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ACCOUNT_ID } from './pinpoint.ts';
 import { type HttpResult, snsErrors, snsResult, xmlEscape } from './protocol.ts';
-import type { EmulatorState, MessageAttribute, PublishedMessage, TopicRecord } from './state.ts';
+import type {
+  EmulatorState,
+  MessageAttribute,
+  PublishedMessage,
+  SubscriptionRecord,
+  TopicRecord,
+} from './state.ts';
 
 /** SNS's limit for a message, attributes included. */
 export const SNS_MAX_MESSAGE_BYTES = 262_144;
@@ -88,32 +108,38 @@ export async function handleSns(
         SubscriptionsDeleted: '0',
         Policy: JSON.stringify({ Version: '2008-10-17', Id: '__default_policy_ID', Statement: [] }),
       };
-      const entries = Object.entries(attributes)
-        .map(([k, v]) => `<entry><key>${xmlEscape(k)}</key><value>${xmlEscape(v)}</value></entry>`)
-        .join('');
-      return snsResult(action, `<Attributes>${entries}</Attributes>`, requestId);
+      return snsResult(action, `<Attributes>${entriesXml(attributes)}</Attributes>`, requestId);
     }
-    case 'Subscribe': {
-      const topic = findTopic(ctx, params.get('TopicArn'));
-      const protocol = params.get('Protocol') ?? '';
-      if (
-        !['email', 'email-json', 'sqs', 'lambda', 'http', 'https', 'sms', 'application', 'firehose'].includes(
-          protocol,
-        )
-      ) {
-        throw snsErrors.invalidParameter(
-          'Invalid parameter: Amazon SNS does not support this protocol string',
-        );
+    case 'Subscribe':
+      return subscribe(ctx, params, requestId);
+    case 'SetSubscriptionAttributes': {
+      const subscription = findSubscription(ctx, params.get('SubscriptionArn'));
+      const name = params.get('AttributeName') ?? '';
+      setSubscriptionAttribute(subscription, name, params.get('AttributeValue') ?? '');
+      return snsResult(action, '', requestId);
+    }
+    case 'GetSubscriptionAttributes': {
+      const subscription = findSubscription(ctx, params.get('SubscriptionArn'));
+      const topicArnOfSubscription = subscription.arn.slice(0, subscription.arn.lastIndexOf(':'));
+      const attributes: Record<string, string> = {
+        SubscriptionArn: subscription.arn,
+        TopicArn: topicArnOfSubscription,
+        Protocol: subscription.protocol,
+        Endpoint: subscription.endpoint,
+        Owner: ACCOUNT_ID,
+        PendingConfirmation: 'false',
+        ConfirmationWasAuthenticated: 'true',
+        RawMessageDelivery: 'false',
+        ...subscription.attributes,
+      };
+      return snsResult(action, `<Attributes>${entriesXml(attributes)}</Attributes>`, requestId);
+    }
+    case 'Unsubscribe': {
+      const subscription = findSubscription(ctx, params.get('SubscriptionArn'));
+      for (const topic of ctx.state.topics.values()) {
+        topic.subscriptions = topic.subscriptions.filter((s) => s !== subscription);
       }
-      const endpoint = params.get('Endpoint') ?? '';
-      // Confirmed at once: nothing is delivered locally, so a pending confirmation would only get in the way.
-      const subscription = { arn: `${topic.arn}:${randomUUID()}`, protocol, endpoint };
-      topic.subscriptions.push(subscription);
-      return snsResult(
-        action,
-        `<SubscriptionArn>${xmlEscape(subscription.arn)}</SubscriptionArn>`,
-        requestId,
-      );
+      return snsResult(action, '', requestId);
     }
     case 'ListSubscriptionsByTopic': {
       const topic = findTopic(ctx, params.get('TopicArn'));
@@ -140,6 +166,452 @@ function findTopic(ctx: SnsContext, arn: string | null): TopicRecord {
   const topic = ctx.state.topics.get(arn);
   if (!topic) throw snsErrors.notFound('Topic does not exist');
   return topic;
+}
+
+function entriesXml(attributes: Record<string, string>): string {
+  return Object.entries(attributes)
+    .map(([k, v]) => `<entry><key>${xmlEscape(k)}</key><value>${xmlEscape(v)}</value></entry>`)
+    .join('');
+}
+
+/** What a subscription received for one message, in the form its protocol delivers it. */
+export interface Delivery {
+  messageId: string;
+  subject?: string;
+  /**
+   * `text`: email (the body, Subject as the mail's subject); `envelope`: the SNS
+   * notification JSON (email-json, sqs, http/s, lambda); `raw`: raw message delivery.
+   */
+  format: 'text' | 'envelope' | 'raw';
+  /** The message body the subscriber reads (for JSON structure: its protocol's entry, else `default`). */
+  message: string;
+  /** Attributes the subscriber receives (`Type`/`Value`, as in a notification); absent when none are sent. */
+  attributes?: Record<string, { Type: string; Value: string }>;
+}
+
+/** A subscription with its attributes, parsed filter policy and what it received. */
+export interface SnsSubscription extends SubscriptionRecord {
+  /** Attributes set through Subscribe/SetSubscriptionAttributes (FilterPolicy, FilterPolicyScope, RawMessageDelivery, …). */
+  attributes: Record<string, string>;
+  deliveries: Delivery[];
+}
+
+/** Why a message did or did not reach one subscription. */
+export interface DeliveryDecision {
+  subscriptionArn: string;
+  protocol: string;
+  endpoint: string;
+  delivered: boolean;
+  reason?: string;
+}
+
+const PROTOCOLS = ['email', 'email-json', 'sqs', 'lambda', 'http', 'https', 'sms', 'application', 'firehose'];
+const SUBSCRIPTION_ATTRIBUTES = [
+  'DeliveryPolicy',
+  'FilterPolicy',
+  'FilterPolicyScope',
+  'RawMessageDelivery',
+  'RedrivePolicy',
+  'SubscriptionRoleArn',
+  'ReplayPolicy',
+];
+
+/** The subscriptions of a topic with what this module keeps on them. */
+export function subscriptionsOf(topic: TopicRecord): SnsSubscription[] {
+  return topic.subscriptions as SnsSubscription[];
+}
+
+/** What every subscription with this endpoint (email address, queue ARN, URL) received, in order. */
+export function deliveriesOf(state: EmulatorState, endpoint: string): Delivery[] {
+  return [...state.topics.values()]
+    .flatMap((topic) => subscriptionsOf(topic))
+    .filter((s) => s.endpoint === endpoint)
+    .flatMap((s) => s.deliveries);
+}
+
+/** Parses `Attributes.entry.N.key` / `.value` (awsQuery map serialization). */
+function parseAttributeMap(params: URLSearchParams, prefix: string): Record<string, string> {
+  const entries = new Map<string, { key?: string; value?: string }>();
+  const pattern = new RegExp(`^${prefix}\\.entry\\.(\\d+)\\.(key|value)$`);
+  for (const [key, value] of params) {
+    const match = pattern.exec(key);
+    if (!match) continue;
+    const entry = entries.get(match[1]!) ?? {};
+    entry[match[2] as 'key' | 'value'] = value;
+    entries.set(match[1]!, entry);
+  }
+  const map: Record<string, string> = {};
+  for (const { key, value } of entries.values()) if (key !== undefined) map[key] = value ?? '';
+  return map;
+}
+
+function subscribe(ctx: SnsContext, params: URLSearchParams, requestId: string): HttpResult {
+  const topic = findTopic(ctx, params.get('TopicArn'));
+  const protocol = params.get('Protocol') ?? '';
+  if (!PROTOCOLS.includes(protocol)) {
+    throw snsErrors.invalidParameter('Invalid parameter: Amazon SNS does not support this protocol string');
+  }
+  const endpoint = params.get('Endpoint') ?? '';
+  const requested = parseAttributeMap(params, 'Attributes');
+  const existing = subscriptionsOf(topic).find((s) => s.protocol === protocol && s.endpoint === endpoint);
+  if (existing) {
+    const differs = Object.entries(requested).some(([k, v]) => (existing.attributes[k] ?? '') !== v);
+    if (differs)
+      throw snsErrors.invalidParameter(
+        'Invalid parameter: Attributes Reason: Subscription already exists with different attributes',
+      );
+    return snsResult('Subscribe', `<SubscriptionArn>${xmlEscape(existing.arn)}</SubscriptionArn>`, requestId);
+  }
+  // Confirmed at once: there is no mailbox or endpoint to confirm from locally.
+  const subscription: SnsSubscription = {
+    arn: `${topic.arn}:${randomUUID()}`,
+    protocol,
+    endpoint,
+    attributes: {},
+    deliveries: [],
+  };
+  for (const [name, value] of Object.entries(requested)) setSubscriptionAttribute(subscription, name, value);
+  topic.subscriptions.push(subscription);
+  return snsResult(
+    'Subscribe',
+    `<SubscriptionArn>${xmlEscape(subscription.arn)}</SubscriptionArn>`,
+    requestId,
+  );
+}
+
+function findSubscription(ctx: SnsContext, arn: string | null): SnsSubscription {
+  if (!arn) throw snsErrors.invalidParameter('Invalid parameter: SubscriptionArn');
+  for (const topic of ctx.state.topics.values()) {
+    const found = subscriptionsOf(topic).find((s) => s.arn === arn);
+    if (found) return found;
+  }
+  throw snsErrors.notFound('Subscription does not exist');
+}
+
+/** Validates and sets one subscription attribute, as Subscribe and SetSubscriptionAttributes do. */
+function setSubscriptionAttribute(subscription: SnsSubscription, name: string, value: string): void {
+  if (!SUBSCRIPTION_ATTRIBUTES.includes(name)) {
+    throw snsErrors.invalidParameter(`Invalid parameter: AttributeName (unknown attribute ${name})`);
+  }
+  if (name === 'RawMessageDelivery') {
+    if (value !== 'true' && value !== 'false')
+      throw snsErrors.invalidParameter('Invalid parameter: RawMessageDelivery must be true or false');
+    if (!['sqs', 'http', 'https', 'firehose'].includes(subscription.protocol)) {
+      throw snsErrors.invalidParameter(
+        `Invalid parameter: Attributes Reason: Delivery protocol [${subscription.protocol}] does not support raw message delivery.`,
+      );
+    }
+  }
+  if (name === 'FilterPolicyScope' && value !== 'MessageAttributes' && value !== 'MessageBody') {
+    throw snsErrors.invalidParameter(
+      'Invalid parameter: FilterPolicyScope: Invalid value [' +
+        value +
+        ']. Please use either MessageBody or MessageAttributes',
+    );
+  }
+  const next = { ...subscription.attributes, [name]: value };
+  if (name === 'FilterPolicy' && value === '') delete next.FilterPolicy;
+  if (next.FilterPolicy !== undefined) {
+    const problem = filterPolicyProblem(next.FilterPolicy, scopeOf(next));
+    if (problem) throw snsErrors.invalidParameter(`Invalid parameter: FilterPolicy: ${problem}`);
+  }
+  subscription.attributes = next;
+}
+
+type Scope = 'MessageAttributes' | 'MessageBody';
+
+function scopeOf(attributes: Record<string, string>): Scope {
+  return attributes.FilterPolicyScope === 'MessageBody' ? 'MessageBody' : 'MessageAttributes';
+}
+
+const OPERATORS = ['prefix', 'suffix', 'equals-ignore-case', 'anything-but', 'numeric', 'exists'];
+const NUMERIC_OPS = ['=', '<', '<=', '>', '>='];
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The problem with a filter policy's JSON, or undefined (SNS's documented constraints). */
+export function filterPolicyProblem(json: string, scope: Scope): string | undefined {
+  let policy: unknown;
+  try {
+    policy = JSON.parse(json);
+  } catch {
+    return 'failed to parse JSON';
+  }
+  if (!isObject(policy)) return 'must be a JSON object';
+  const leaves: number[] = [];
+  const check = (node: Record<string, unknown>, depth: number): string | undefined => {
+    for (const [key, value] of Object.entries(node)) {
+      if (key === '$or') {
+        if (!Array.isArray(value) || value.length < 2 || !value.every(isObject))
+          return '$or must be a list of at least two policies';
+        for (const branch of value) {
+          const problem = check(branch, depth);
+          if (problem) return problem;
+        }
+        continue;
+      }
+      if (isObject(value)) {
+        if (scope === 'MessageAttributes')
+          return `Filter policy scope MessageAttributes does not support nested filter policy (key ${key})`;
+        const problem = check(value, depth + 1);
+        if (problem) return problem;
+        continue;
+      }
+      if (!Array.isArray(value) || value.length === 0)
+        return `Match value for key ${key} must be a non-empty list`;
+      for (const condition of value) {
+        const problem = conditionProblem(condition);
+        if (problem) return `${key}: ${problem}`;
+      }
+      leaves.push(value.length);
+    }
+    return undefined;
+  };
+  const problem = check(policy, 0);
+  if (problem) return problem;
+  if (leaves.length > 5) return `Filter policy can not have more than 5 keys (found ${leaves.length})`;
+  const combinations = leaves.reduce((a, b) => a * b, 1);
+  if (combinations > 150) return `Filter policy is too complex (${combinations} combinations, at most 150)`;
+  return undefined;
+}
+
+function conditionProblem(condition: unknown): string | undefined {
+  if (condition === null || ['string', 'number', 'boolean'].includes(typeof condition)) return undefined;
+  if (!isObject(condition))
+    return 'Match value must be String, number, true, false, null or an operator object';
+  const keys = Object.keys(condition);
+  if (keys.length !== 1) return 'an operator object has exactly one operator';
+  const [op] = keys as [string];
+  const arg = condition[op];
+  if (op === 'cidr') return 'the cidr operator is not supported by this emulator';
+  if (!OPERATORS.includes(op)) return `Unrecognized match type ${op}`;
+  if ((op === 'prefix' || op === 'suffix' || op === 'equals-ignore-case') && typeof arg !== 'string')
+    return `${op} match pattern must be a string`;
+  if (op === 'exists' && typeof arg !== 'boolean') return 'exists match pattern must be either true or false';
+  if (op === 'numeric') {
+    if (!Array.isArray(arg) || (arg.length !== 2 && arg.length !== 4))
+      return 'numeric takes one or two comparisons';
+    for (let i = 0; i < arg.length; i += 2) {
+      if (!NUMERIC_OPS.includes(String(arg[i])) || typeof arg[i + 1] !== 'number')
+        return `Unrecognized numeric range operator: ${String(arg[i])}`;
+      if (Math.abs(arg[i + 1] as number) > 1e9) return 'Value must be between -1000000000 and 1000000000';
+    }
+  }
+  if (op === 'anything-but') {
+    const ok =
+      typeof arg === 'string' ||
+      typeof arg === 'number' ||
+      (Array.isArray(arg) &&
+        arg.length > 0 &&
+        arg.every((v) => typeof v === 'string' || typeof v === 'number')) ||
+      (isObject(arg) &&
+        Object.keys(arg).length === 1 &&
+        (typeof arg.prefix === 'string' || typeof arg.suffix === 'string'));
+    if (!ok) return 'anything-but takes a value, a list of values, or a prefix or suffix';
+  }
+  return undefined;
+}
+
+type Scalar = string | number | boolean | null;
+
+function numericMatches(value: number, ranges: unknown[]): boolean {
+  for (let i = 0; i < ranges.length; i += 2) {
+    const op = ranges[i] as string;
+    const bound = ranges[i + 1] as number;
+    const ok =
+      op === '='
+        ? value === bound
+        : op === '<'
+          ? value < bound
+          : op === '<='
+            ? value <= bound
+            : op === '>'
+              ? value > bound
+              : value >= bound;
+    if (!ok) return false;
+  }
+  return true;
+}
+
+/** Does one (present) value satisfy one condition? `exists` is decided by the caller. */
+function valueMatches(value: Scalar, condition: unknown): boolean {
+  if (!isObject(condition)) return value === condition;
+  const [op] = Object.keys(condition) as [string];
+  const arg = condition[op];
+  switch (op) {
+    case 'prefix':
+      return typeof value === 'string' && value.startsWith(arg as string);
+    case 'suffix':
+      return typeof value === 'string' && value.endsWith(arg as string);
+    case 'equals-ignore-case':
+      return typeof value === 'string' && value.toLowerCase() === (arg as string).toLowerCase();
+    case 'numeric':
+      return typeof value === 'number' && numericMatches(value, arg as unknown[]);
+    case 'anything-but': {
+      if (isObject(arg)) {
+        if (typeof value !== 'string') return true;
+        return typeof arg.prefix === 'string'
+          ? !value.startsWith(arg.prefix)
+          : !value.endsWith(arg.suffix as string);
+      }
+      const excluded = Array.isArray(arg) ? arg : [arg];
+      return !excluded.includes(value as never);
+    }
+    default:
+      return false;
+  }
+}
+
+/**
+ * Whether a property with these values (undefined: absent) satisfies a list of
+ * conditions (any one is enough). `anything-but` needs the property present.
+ */
+function propertyMatches(values: Scalar[] | undefined, conditions: unknown[], anyPresent: boolean): boolean {
+  return conditions.some((condition) => {
+    if (isObject(condition) && 'exists' in condition) {
+      return condition.exists === true
+        ? values !== undefined && values.length > 0
+        : values === undefined && anyPresent;
+    }
+    if (values === undefined) return false;
+    if (isObject(condition) && 'anything-but' in condition)
+      return values.every((v) => valueMatches(v, condition));
+    return values.some((v) => valueMatches(v, condition));
+  });
+}
+
+/** A message attribute's values as a filter policy sees them; Binary attributes are ignored. */
+function attributeValues(attribute: MessageAttribute | undefined): Scalar[] | undefined {
+  if (!attribute || attribute.DataType.startsWith('Binary')) return undefined;
+  const raw = attribute.StringValue ?? '';
+  if (attribute.DataType.startsWith('Number')) return [Number(raw)];
+  if (attribute.DataType === 'String.Array') {
+    const parsed = JSON.parse(raw) as unknown[];
+    return parsed.filter(
+      (v): v is Scalar => v === null || ['string', 'number', 'boolean'].includes(typeof v),
+    );
+  }
+  return [raw];
+}
+
+function attributesMatch(
+  policy: Record<string, unknown>,
+  attributes: Record<string, MessageAttribute>,
+): boolean {
+  const usable = Object.values(attributes).some((a) => !a.DataType.startsWith('Binary'));
+  return Object.entries(policy).every(([key, conditions]) =>
+    key === '$or'
+      ? (conditions as Record<string, unknown>[]).some((branch) => attributesMatch(branch, attributes))
+      : propertyMatches(attributeValues(attributes[key]), conditions as unknown[], usable),
+  );
+}
+
+function bodyValues(value: unknown): Scalar[] | undefined {
+  if (value === undefined) return undefined;
+  const list = Array.isArray(value) ? value : [value];
+  return list.filter((v): v is Scalar => v === null || ['string', 'number', 'boolean'].includes(typeof v));
+}
+
+function bodyMatches(policy: Record<string, unknown>, body: Record<string, unknown>): boolean {
+  return Object.entries(policy).every(([key, conditions]) => {
+    if (key === '$or')
+      return (conditions as Record<string, unknown>[]).some((branch) => bodyMatches(branch, body));
+    const value = body[key];
+    if (isObject(conditions)) {
+      // Nested policy: the body's object, or any object of a list of objects (S3's Records).
+      const objects = (Array.isArray(value) ? value : [value]).filter(isObject);
+      return objects.some((o) => bodyMatches(conditions, o));
+    }
+    return propertyMatches(bodyValues(value), conditions as unknown[], true);
+  });
+}
+
+/** Decides whether a published message reaches a subscription, and why not. */
+function decide(
+  subscription: SnsSubscription,
+  record: PublishedMessage,
+): { delivered: boolean; reason?: string } {
+  const json = subscription.attributes.FilterPolicy;
+  if (json === undefined) return { delivered: true };
+  if (record.messageStructure === 'json') {
+    return {
+      delivered: false,
+      reason:
+        'filter policy on a MessageStructure=json message: SNS sends attributes only with the String structure, and documents no filtering of JSON-structured messages',
+    };
+  }
+  const policy = JSON.parse(json) as Record<string, unknown>;
+  if (scopeOf(subscription.attributes) === 'MessageBody') {
+    let body: unknown;
+    try {
+      body = JSON.parse(record.message);
+    } catch {
+      body = undefined;
+    }
+    if (!isObject(body))
+      return { delivered: false, reason: 'MessageBody filter policy: the body is not a JSON object' };
+    return bodyMatches(policy, body)
+      ? { delivered: true }
+      : { delivered: false, reason: 'filtered out (MessageBody)' };
+  }
+  return attributesMatch(policy, record.messageAttributes)
+    ? { delivered: true }
+    : { delivered: false, reason: 'filtered out (MessageAttributes)' };
+}
+
+/** The message a protocol receives: with MessageStructure=json its own entry, else `default`. */
+function bodyFor(record: PublishedMessage, protocol: string): string {
+  if (record.messageStructure !== 'json') return record.message;
+  const perProtocol = JSON.parse(record.message) as Record<string, unknown>;
+  return String(perProtocol[protocol] ?? perProtocol.default);
+}
+
+function deliveredAttributes(
+  record: PublishedMessage,
+): Record<string, { Type: string; Value: string }> | undefined {
+  if (record.messageStructure === 'json') return undefined;
+  const entries = Object.entries(record.messageAttributes);
+  if (entries.length === 0) return undefined;
+  return Object.fromEntries(
+    entries.map(([name, v]) => [name, { Type: v.DataType, Value: v.StringValue ?? v.BinaryValue ?? '' }]),
+  );
+}
+
+/** Fans a published message out to the topic's subscriptions; returns each decision. */
+function fanOut(topic: TopicRecord, record: PublishedMessage): DeliveryDecision[] {
+  return subscriptionsOf(topic).map((subscription) => {
+    const base = {
+      subscriptionArn: subscription.arn,
+      protocol: subscription.protocol,
+      endpoint: subscription.endpoint,
+    };
+    const decision = decide(subscription, record);
+    if (!decision.delivered) return { ...base, ...decision };
+    const raw = subscription.attributes.RawMessageDelivery === 'true';
+    const attributes = deliveredAttributes(record);
+    if (raw && subscription.protocol === 'sqs' && attributes && Object.keys(attributes).length > 10) {
+      return {
+        ...base,
+        delivered: false,
+        reason:
+          'more than 10 message attributes for a raw-delivery SQS subscription (discarded as a client error)',
+      };
+    }
+    const delivery: Delivery = {
+      messageId: record.messageId,
+      ...(record.subject !== undefined ? { subject: record.subject } : {}),
+      format: subscription.protocol === 'email' ? 'text' : raw ? 'raw' : 'envelope',
+      message: bodyFor(record, subscription.protocol),
+      // Email shows only the body; raw HTTP/S and Firehose delivery leave attributes out.
+      ...(attributes && subscription.protocol !== 'email' && !(raw && subscription.protocol !== 'sqs')
+        ? { attributes }
+        : {}),
+    };
+    subscription.deliveries.push(delivery);
+    return { ...base, delivered: true };
+  });
 }
 
 /** Parses `MessageAttributes.entry.N.Name` / `.Value.DataType` / `.Value.StringValue` / `.Value.BinaryValue`. */
@@ -288,34 +760,20 @@ async function publish(ctx: SnsContext, params: URLSearchParams, requestId: stri
   };
   await mkdir(dir, { recursive: true });
   await writeFile(file, `${JSON.stringify(notification(record), null, 2)}\n`);
-  ctx.state.published.push(record);
+  const deliveries = fanOut(topic, record);
+  ctx.state.published.push(Object.assign(record, { deliveries }));
   return snsResult('Publish', `<MessageId>${messageId}</MessageId>`, requestId);
 }
 
-/**
- * The text a queue subscriber receives: with MessageStructure=json each protocol
- * gets its own entry, so the `sqs` one, else `default` (validated at Publish).
- */
-function deliveredText(record: PublishedMessage): string {
-  if (record.messageStructure !== 'json') return record.message;
-  const perProtocol = JSON.parse(record.message) as Record<string, unknown>;
-  return String(perProtocol.sqs ?? perProtocol.default);
-}
-
-/** The message as an SQS/HTTPS subscriber receives it (SNS's notification envelope, unsigned). */
+/** The message as an unfiltered SQS subscriber receives it (SNS's notification envelope, unsigned). */
 function notification(record: PublishedMessage) {
   return {
     Type: 'Notification',
     MessageId: record.messageId,
     TopicArn: record.topicArn,
     ...(record.subject !== undefined ? { Subject: record.subject } : {}),
-    Message: deliveredText(record),
+    Message: bodyFor(record, 'sqs'),
     Timestamp: record.timestamp,
-    MessageAttributes: Object.fromEntries(
-      Object.entries(record.messageAttributes).map(([name, v]) => [
-        name,
-        { Type: v.DataType, Value: v.StringValue ?? v.BinaryValue ?? '' },
-      ]),
-    ),
+    ...(deliveredAttributes(record) ? { MessageAttributes: deliveredAttributes(record) } : {}),
   };
 }
