@@ -5,11 +5,11 @@ import {
   GetExportJobsCommand,
   type PinpointClient,
 } from '@aws-sdk/client-pinpoint';
+import { PINPOINT_SOURCE, toWorkflowError } from '../shared/aws-errors.ts';
 import type { CreateExportJobConfig } from '../shared/config.ts';
 import { PinpointUnavailableError } from '../shared/errors.ts';
 import { resolveExecutionInput } from '../shared/input.ts';
 import { toJobSnapshot } from '../shared/job-snapshot.ts';
-import { toPinpointWorkflowError } from '../shared/pinpoint-errors.ts';
 import { initialPollState } from '../shared/poll-schedule.ts';
 import { triggerOf } from '../shared/trigger.ts';
 import type { CreateExportJobEvent, ResolvedExportRequest, RunState } from '../shared/types.ts';
@@ -27,6 +27,9 @@ export interface CreateExportJobDeps {
   logger: Logger;
   now: () => Date;
 }
+
+/** The function's key in serverless.yml, for error advice. */
+const CALLER = 'create-export-job';
 
 /** How many GetExportJobs pages to read at most when looking for a job of this run. */
 export const LOOKUP_MAX_PAGES = 5;
@@ -69,7 +72,7 @@ async function findJobOfThisRun(
         }),
       )
       .catch((error: unknown) => {
-        throw toPinpointWorkflowError(error, 'GetExportJobs');
+        throw toWorkflowError(error, PINPOINT_SOURCE, { operation: 'GetExportJobs', caller: CALLER });
       });
     const items = response.ExportJobsResponse?.Item ?? [];
     const match = items.find((job) => isJobOfThisRun(job, request));
@@ -117,10 +120,15 @@ export async function createExportJob(
         }),
       )
       .catch((error: unknown) => {
-        throw toPinpointWorkflowError(error, 'CreateExportJob');
+        throw toWorkflowError(error, PINPOINT_SOURCE, { operation: 'CreateExportJob', caller: CALLER });
       });
     if (!response.ExportJobResponse?.Id) {
-      throw new PinpointUnavailableError('CreateExportJob answered without a job id');
+      // Retried: the retry's look-up finds the job if Pinpoint did create it.
+      throw new PinpointUnavailableError('Pinpoint CreateExportJob answered without a job id', {
+        reason: 'unreadable answer',
+        advice:
+          'Pinpoint kept answering CreateExportJob without a job id: start the run again later with `npm run export` and the same --scheduled-time.',
+      });
     }
     job = response.ExportJobResponse;
     logger.info('Created export job', { jobId: job.Id, s3UrlPrefix: request.ExportJobRequest.S3UrlPrefix });

@@ -1,5 +1,6 @@
 import { PinpointClient } from '@aws-sdk/client-pinpoint';
 import { loadCreateExportJobConfig, loadSdkClientConfig } from '../shared/config.ts';
+import { rawInputFacts } from '../shared/input.ts';
 import { createLogger, lambdaHandler } from '../shared/lambda.ts';
 import type { CreateExportJobEvent, RunState } from '../shared/types.ts';
 import { createExportJob } from './create-export-job.ts';
@@ -17,6 +18,8 @@ const pinpointCreate = new PinpointClient({
   maxAttempts: 1,
 });
 
-export const handler = lambdaHandler<CreateExportJobEvent, RunState>(logger, (event) =>
-  createExportJob(event, { pinpoint, pinpointCreate, config, logger, now: () => new Date() }),
+export const handler = lambdaHandler<CreateExportJobEvent, RunState>(
+  logger,
+  (event) => createExportJob(event, { pinpoint, pinpointCreate, config, logger, now: () => new Date() }),
+  { functionName: 'create-export-job', inputFacts: (event) => rawInputFacts(event?.Input) },
 );

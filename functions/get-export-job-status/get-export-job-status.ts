@@ -1,9 +1,9 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { GetExportJobCommand, type PinpointClient } from '@aws-sdk/client-pinpoint';
+import { PINPOINT_SOURCE, toWorkflowError } from '../shared/aws-errors.ts';
 import type { GetExportJobStatusConfig } from '../shared/config.ts';
 import { PinpointUnavailableError } from '../shared/errors.ts';
 import { toJobSnapshot } from '../shared/job-snapshot.ts';
-import { toPinpointWorkflowError } from '../shared/pinpoint-errors.ts';
 import { nextPollState } from '../shared/poll-schedule.ts';
 import type { GetExportJobStatusEvent, RunState } from '../shared/types.ts';
 
@@ -31,9 +31,18 @@ export async function getExportJobStatus(
   const response = await deps.pinpoint
     .send(new GetExportJobCommand({ ApplicationId: event.request.ApplicationId, JobId: event.job.Id }))
     .catch((error: unknown) => {
-      throw toPinpointWorkflowError(error, 'GetExportJob');
+      throw toWorkflowError(error, PINPOINT_SOURCE, {
+        operation: 'GetExportJob',
+        caller: 'get-export-job-status',
+      });
     });
-  if (!response.ExportJobResponse) throw new PinpointUnavailableError('GetExportJob answered without a job');
+  if (!response.ExportJobResponse) {
+    throw new PinpointUnavailableError('Pinpoint GetExportJob answered without a job', {
+      reason: 'unreadable answer',
+      advice:
+        'Pinpoint kept answering GetExportJob without the job: check the job with `aws pinpoint get-export-job`.',
+    });
+  }
   const job = toJobSnapshot(response.ExportJobResponse, event.job.Reused);
   const poll = nextPollState(event.poll, job, deps.now(), deps.config.poll);
   const progress = {

@@ -9,6 +9,8 @@ const logger = createLogger('get-export-job-status');
 const sdk = loadSdkClientConfig();
 const pinpoint = new PinpointClient({ ...sdk });
 
-export const handler = lambdaHandler<GetExportJobStatusEvent, RunState>(logger, (event) =>
-  getExportJobStatus(event, { pinpoint, config, logger, now: () => new Date() }),
+export const handler = lambdaHandler<GetExportJobStatusEvent, RunState>(
+  logger,
+  (event) => getExportJobStatus(event, { pinpoint, config, logger, now: () => new Date() }),
+  { functionName: 'get-export-job-status' },
 );

@@ -19,6 +19,8 @@ const sns = new SNSClient({
   requestHandler: { ...sdk.requestHandler, throwOnRequestTimeout: false },
 });
 
-export const handler = lambdaHandler<PublishSummaryEvent, PublishSummaryResult>(logger, (event) =>
-  publishSummary(event, { pinpoint, sns, config, logger }),
+export const handler = lambdaHandler<PublishSummaryEvent, PublishSummaryResult>(
+  logger,
+  (event) => publishSummary(event, { pinpoint, sns, config, logger }),
+  { functionName: 'publish-summary' },
 );

@@ -1,8 +1,8 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type ExportJobResponse, GetExportJobCommand, type PinpointClient } from '@aws-sdk/client-pinpoint';
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import { SNS_SOURCE, toWorkflowError } from '../shared/aws-errors.ts';
 import type { PublishSummaryConfig } from '../shared/config.ts';
-import { SnsPublishRejectedError, SnsThrottledError, SnsUnavailableError } from '../shared/errors.ts';
 import type { PublishSummaryEvent, PublishSummaryResult, SummaryStatus } from '../shared/types.ts';
 import { buildSnsMessage } from './sns-message.ts';
 import { buildSummary } from './summary.ts';
@@ -24,21 +24,9 @@ export const FAILURE_ERRORS: Record<Exclude<SummaryStatus, 'COMPLETED'>, string>
   ERROR: 'ExportWorkflowError',
 };
 
-/** Maps an error thrown by SNS Publish to a workflow error. */
+/** Maps an error thrown by SNS Publish to a workflow error (the shared classifier with SNS's rows). */
 export function toSnsWorkflowError(error: unknown): Error {
-  const e = (typeof error === 'object' && error !== null ? error : {}) as {
-    name?: string;
-    message?: string;
-    $metadata?: { httpStatusCode?: number };
-  };
-  const name = e.name ?? 'Error';
-  const status = e.$metadata?.httpStatusCode;
-  const message = `SNS Publish failed (${name}): ${e.message ?? String(error)}`;
-  if (/Throttl/i.test(name) || status === 429) return new SnsThrottledError(message, { cause: error });
-  if (status === undefined || status >= 500 || /InternalError|ServiceUnavailable/.test(name)) {
-    return new SnsUnavailableError(message, { cause: error });
-  }
-  return new SnsPublishRejectedError(message, { cause: error });
+  return toWorkflowError(error, SNS_SOURCE, { operation: 'Publish', caller: 'publish-summary' });
 }
 
 async function readFinalJob(
@@ -77,7 +65,7 @@ export async function publishSummary(
   });
   const finalJob = await readFinalJob(event, deps);
   const summary = buildSummary(event, config.stage, finalJob);
-  const message = buildSnsMessage(summary);
+  const message = buildSnsMessage(summary, { rawFailuresInEmail: config.rawFailuresInEmail === true });
   const response = await deps.sns
     .send(
       new PublishCommand({

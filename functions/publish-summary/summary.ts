@@ -1,6 +1,8 @@
 import type { ExportJobResponse } from '@aws-sdk/client-pinpoint';
-import { isEndOfSupportMessage, PINPOINT_END_OF_SUPPORT_DATE } from '../shared/pinpoint-errors.ts';
-import { triggerOf } from '../shared/trigger.ts';
+import { PINPOINT_END_OF_SUPPORT, PINPOINT_END_OF_SUPPORT_ADVICE } from '../shared/aws-errors.ts';
+import { parseExplainedMessage, type RawInputFacts, splitInputFacts, toReason } from '../shared/errors.ts';
+import { quoteInput } from '../shared/input.ts';
+import { triggerFrom } from '../shared/trigger.ts';
 import type {
   CaughtError,
   ExportSummary,
@@ -15,46 +17,142 @@ import type {
  * undefined when there is no job or it could not be read).
  */
 
-/** A caught error's name and message. A Lambda error's Cause is JSON `{errorType, errorMessage, trace}`. */
-export function describeCaughtError(error: CaughtError): { name: string; message: string } {
-  const cause = error.Cause ?? '';
+/** A caught error as the summary reports it. */
+export interface CaughtErrorDescription {
+  name: string;
+  /** What happened (the reason and advice lines a classified error carries are split off). */
+  message: string;
+  reason: string;
+  advice: string;
+  /** What create-export-job's error said of the raw input, when it failed. */
+  input?: RawInputFacts;
+}
+
+/** Longest error name kept (Step Functions' own names are short; anything longer is not ours). */
+const MAX_ERROR_NAME_CHARS = 100;
+
+/**
+ * A caught error's name, message, reason and advice. A Lambda error's Cause is JSON
+ * `{errorType, errorMessage, trace}`; a classified error's message ends with its reason
+ * and advice, and create-export-job's with what it saw of the input.
+ */
+export function describeCaughtError(error: CaughtError): CaughtErrorDescription {
+  let name = typeof error.Error === 'string' ? error.Error : 'UnknownError';
+  let message = error.Cause ?? '';
   try {
-    const parsed = JSON.parse(cause) as { errorType?: unknown; errorMessage?: unknown };
+    const parsed = JSON.parse(message) as { errorType?: unknown; errorMessage?: unknown };
     if (parsed && typeof parsed === 'object' && typeof parsed.errorMessage === 'string') {
-      return {
-        name: typeof parsed.errorType === 'string' ? parsed.errorType : error.Error,
-        message: parsed.errorMessage,
-      };
+      if (typeof parsed.errorType === 'string') name = parsed.errorType;
+      message = parsed.errorMessage;
     }
   } catch {
     // Not JSON: a plain cause (States.Timeout, local runs).
   }
-  return { name: error.Error, message: cause || '(no cause given)' };
+  name = quoteInput(name, MAX_ERROR_NAME_CHARS);
+  const { message: rest, input } = splitInputFacts(message);
+  const parsed = parseExplainedMessage(rest);
+  const detail = parsed.detail || '(no cause given)';
+  return {
+    name,
+    message: detail,
+    reason: parsed.reason ?? reasonForError(name, detail),
+    advice: parsed.advice ?? adviceForError(name, detail),
+    ...(input ? { input } : {}),
+  };
 }
 
-/** What an operator should do about an ERROR, by error name. */
-export function adviceForError(name: string, message: string): string {
-  if (isEndOfSupportMessage(message)) {
-    return `Amazon Pinpoint's engagement features reached end of support on ${PINPOINT_END_OF_SUPPORT_DATE}: disable this schedule and move the audience to AWS End User Messaging or Amazon Connect.`;
-  }
+/** JavaScript's own error classes: thrown by our code, never by AWS. */
+const OWN_BUG_NAMES = new Set([
+  'OrchestratorBugError',
+  'Error',
+  'TypeError',
+  'ReferenceError',
+  'RangeError',
+  'SyntaxError',
+  'EvalError',
+  'URIError',
+  'AggregateError',
+]);
+
+/**
+ * The cause in a few words, for an error that does not carry one: Step Functions' and
+ * Lambda's own errors, input and configuration errors, and errors thrown outside the
+ * AWS error classifier.
+ */
+export function reasonForError(name: string, message: string): string {
   switch (name) {
     case 'InvalidExportInputError':
-      return 'Fix the field named above in the schedule input (config/stages/<stage>.yml) or the stage defaults, redeploy, then start the run again with `npm run export`.';
+      return toReason(`invalid input: ${message.split(': ')[0] ?? ''}`);
+    case 'ConfigurationError':
+      return 'function misconfigured';
+    case 'States.Timeout':
+    case 'Sandbox.Timedout':
+      return 'function timed out';
+    case 'Lambda.Unknown':
+      return 'function crashed or timed out';
+    case 'Lambda.TooManyRequestsException':
+      return 'lambda throttled';
+    case 'States.DataLimitExceeded':
+      return 'state too large';
+    case 'PinpointThrottledError':
+    case 'SnsThrottledError':
+      return 'throttled';
+    case 'PinpointUnavailableError':
+    case 'SnsUnavailableError':
+      return 'service unavailable';
     case 'PinpointRequestRejectedError':
-      return 'Pinpoint refused the request; the message above says why. Fix it, then start the run again with `npm run export`.';
+      return PINPOINT_END_OF_SUPPORT.test(message) ? 'end of support' : 'request rejected';
+    default:
+      if (name.startsWith('Lambda.')) return 'lambda service error';
+      if (OWN_BUG_NAMES.has(name)) return 'orchestrator bug';
+      return 'unexpected error';
+  }
+}
+
+/** What an operator should do about an ERROR whose error does not say it itself. */
+export function adviceForError(name: string, message: string): string {
+  switch (name) {
+    case 'InvalidExportInputError':
+      return 'Fix the field the error names in the schedule input (config/stages/<stage>.yml) or the stage defaults, redeploy, then start the run again with `npm run export`.';
+    case 'PinpointRequestRejectedError':
+      return PINPOINT_END_OF_SUPPORT.test(message)
+        ? PINPOINT_END_OF_SUPPORT_ADVICE
+        : 'Pinpoint refused the request; the message says why. Fix it, then start the run again with `npm run export`.';
     case 'PinpointThrottledError':
     case 'PinpointUnavailableError':
-      return 'Pinpoint stayed throttled or unavailable through every retry. Start the run again later with `npm run export`; no duplicate job will be created.';
+      return 'Pinpoint stayed throttled or unavailable through every retry. Start the run again later with `npm run export`.';
     case 'ConfigurationError':
       return 'A function is misconfigured for this stage: fix the stage configuration and redeploy.';
     case 'States.Timeout':
     case 'Sandbox.Timedout':
-      return 'A function timed out through every retry (a hung AWS call, most likely Pinpoint). Check its logs for the execution, then start the run again with `npm run export`; no duplicate job will be created.';
+    case 'Lambda.Unknown':
+      return 'A function timed out (or ran out of memory) through every retry, most likely on a hung AWS call. Check its logs for the execution, then start the run again with `npm run export`.';
     default:
       if (name.startsWith('Lambda.'))
         return 'The Lambda service failed through every retry. Start the run again with `npm run export`.';
+      if (OWN_BUG_NAMES.has(name))
+        return `This is a bug in the orchestrator (${name}), not an AWS problem: report it with the execution name and the function's log (see the README Logs Insights query). Re-running fails the same way until it is fixed.`;
       return 'Unexpected error: check the function logs for this execution (see the README Logs Insights query).';
   }
+}
+
+/**
+ * What a re-run does, said truthfully: only a re-run with the same ScheduledTime looks
+ * for this run's job (it resolves to the same S3 prefix), and a FAILED job is redone.
+ */
+function rerunAdvice(s: ExportSummary): string | null {
+  if (s.error?.name === 'InvalidExportInputError') return null;
+  const sameTime = s.scheduledTime ? ` (\`--scheduled-time ${s.scheduledTime}\`)` : '';
+  if (s.jobId) {
+    const check = s.applicationId
+      ? `: check it with \`aws pinpoint get-export-job --application-id ${s.applicationId} --job-id ${s.jobId}\``
+      : '';
+    if (s.jobStatus === 'FAILED')
+      return `The export job ${s.jobId} FAILED${check}; a re-run with the same ScheduledTime${sameTime} creates a new job.`;
+    return `The export job ${s.jobId} was last seen ${s.jobStatus ?? 'in an unknown status'} and may still finish on its own${check}. A re-run with the same ScheduledTime${sameTime} reuses it rather than starting a second export; a re-run without it starts a new job.`;
+  }
+  if (!s.scheduledTime) return null;
+  return `No export job of this run is known. A re-run with the same ScheduledTime${sameTime} reuses one if Pinpoint did create it; without it, it starts a new job.`;
 }
 
 function num(value: number | undefined): number | null {
@@ -65,22 +163,6 @@ function secondsBetween(from: string | null | undefined, to: string | null | und
   if (!from || !to) return null;
   const ms = Date.parse(to) - Date.parse(from);
   return Number.isNaN(ms) ? null : Math.max(0, Math.round(ms / 1000));
-}
-
-/**
- * Longest value kept from the raw execution input. Only an invalid input is read
- * raw, and it may hold up to Step Functions' 256 KB in one field: repeated in the
- * JSON, the email text and the message attributes, it would push the message past
- * SNS's limit and lose the one summary of the run.
- */
-export const MAX_RAW_INPUT_CHARS = 200;
-
-/** A string field of the raw (unvalidated) execution input, cut to {@link MAX_RAW_INPUT_CHARS}. */
-function stringField(value: unknown, key: string): string | null {
-  if (typeof value !== 'object' || value === null) return null;
-  const field = (value as Record<string, unknown>)[key];
-  if (typeof field !== 'string') return null;
-  return field.length > MAX_RAW_INPUT_CHARS ? `${field.slice(0, MAX_RAW_INPUT_CHARS)}...` : field;
 }
 
 function formatCount(n: number | null): string {
@@ -94,11 +176,6 @@ export function buildSummary(
   finalJob: ExportJobResponse | undefined,
 ): ExportSummary {
   const { Run: run, Execution: execution } = event;
-  const rawInput = run.Input;
-  const rawRequest =
-    typeof rawInput === 'object' && rawInput !== null
-      ? (rawInput as Record<string, unknown>).ExportJobRequest
-      : undefined;
   const request = run.request;
   const snapshot = run.job;
   const jobStatus = (finalJob?.JobStatus ?? snapshot?.JobStatus ?? null) as JobStatus | null;
@@ -110,8 +187,10 @@ export function buildSummary(
   else status = 'TIMED_OUT';
 
   const caught = run.error ? describeCaughtError(run.error) : null;
-  const applicationId = request?.ApplicationId ?? stringField(rawInput, 'ApplicationId');
-  const segmentId = request?.ExportJobRequest.SegmentId ?? stringField(rawRequest, 'SegmentId');
+  // Without a validated request, only what create-export-job's error saw of the raw input (capped, sanitized).
+  const raw = caught?.input;
+  const applicationId = request?.ApplicationId ?? raw?.ApplicationId ?? null;
+  const segmentId = request?.ExportJobRequest.SegmentId ?? raw?.SegmentId ?? null;
   const creationDate = finalJob?.CreationDate ?? snapshot?.CreationDate ?? null;
   const completionDate = finalJob?.CompletionDate ?? snapshot?.CompletionDate ?? null;
   const summary: ExportSummary = {
@@ -136,25 +215,23 @@ export function buildSummary(
     completionDate,
     durationSeconds: secondsBetween(creationDate, completionDate),
     statusChecks: run.poll?.checks ?? 0,
-    scheduledTime: request?.ScheduledTime ?? stringField(rawInput, 'ScheduledTime'),
+    scheduledTime: request?.ScheduledTime ?? raw?.ScheduledTime ?? null,
     execution: {
       id: execution.Id,
       name: execution.Name,
       startTime: execution.StartTime,
-      trigger: run.execution?.Trigger ?? triggerOf(execution.Name, rawInput),
+      trigger: run.execution?.Trigger ?? triggerFrom(execution.Name, raw?.hasScheduledTime ?? false),
     },
-    error: caught ? { ...caught, advice: adviceForError(caught.name, caught.message) } : null,
+    error: caught
+      ? { name: caught.name, message: caught.message, reason: caught.reason, advice: caught.advice }
+      : null,
   };
   summary.headline = headlineOf(summary);
+  if (summary.error) {
+    const rerun = rerunAdvice(summary);
+    if (rerun) summary.error.advice = `${summary.error.advice} ${rerun}`;
+  }
   return summary;
-}
-
-/** Longest error message quoted in a headline (the full message is in `error.message`). */
-export const HEADLINE_ERROR_CHARS = 300;
-
-function brief(message: string): string {
-  const first = message.split('\n')[0] ?? '';
-  return first.length > HEADLINE_ERROR_CHARS ? `${first.slice(0, HEADLINE_ERROR_CHARS - 3)}...` : first;
 }
 
 function headlineOf(s: ExportSummary): string {
@@ -170,6 +247,9 @@ function headlineOf(s: ExportSummary): string {
     case 'TIMED_OUT':
       return `The export job ${s.jobId} of ${app} (${what}) did not finish in time: last seen ${s.jobStatus}, ${formatCount(s.CompletedPieces)}/${formatCount(s.TotalPieces)} pieces, after ${s.statusChecks} checks.`;
     case 'ERROR':
-      return `The export of ${app} (${what}) did not run: ${s.error?.name}: ${brief(s.error?.message ?? '')}`;
+      // The cause in words; the full message and the advice are in `error`.
+      if (s.jobId)
+        return `The export job ${s.jobId} of ${app} (${what}) was last seen ${s.jobStatus ?? 'in an unknown status'} when the workflow stopped: ${s.error?.reason} (${s.error?.name}).`;
+      return `The export of ${app} (${what}) did not run: ${s.error?.reason} (${s.error?.name}).`;
   }
 }

@@ -5,7 +5,7 @@ import {
   ROLE_ARN,
   SEGMENT_ID,
 } from './aws-names.ts';
-import { InvalidExportInputError } from './errors.ts';
+import { InvalidExportInputError, type RawInputFacts } from './errors.ts';
 import { resolveS3UrlPrefix, S3_PREFIX_PLACEHOLDERS, unknownPlaceholders } from './s3-prefix.ts';
 
 import type { ResolvedExportRequest } from './types.ts';
@@ -55,18 +55,37 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** Longest piece of the input quoted in a message or a summary field (an input may hold 256 KB in one name or value). */
+export const MAX_QUOTED_INPUT_CHARS = 64;
+
+/**
+ * Text from the raw input made safe to quote anywhere (messages, summary fields,
+ * SNS message attributes): printable ASCII, at most {@link MAX_QUOTED_INPUT_CHARS}
+ * characters, saying how long it really was when cut.
+ */
+export function quoteInput(text: string, max = MAX_QUOTED_INPUT_CHARS): string {
+  const safe = text
+    .slice(0, 4 * max)
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .replace(/[\t\n\v\f\r\u0085\u2028\u2029]+/g, ' ')
+    .replace(/[^\x20-\x7e]/g, '?');
+  if (safe.length <= max && text.length <= 4 * max) return safe;
+  return `${safe.slice(0, max)}... (${text.length} characters)`;
+}
+
 function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
   if (typeof value === 'string')
-    return value.length > 40 ? `a ${value.length}-character string` : `"${value}"`;
-  return `${typeof value} ${JSON.stringify(value)}`.slice(0, 60);
+    return value.length > 40 ? `a ${value.length}-character string` : `"${quoteInput(value)}"`;
+  return quoteInput(`${typeof value} ${JSON.stringify(value)}`.slice(0, 60));
 }
 
 function rejectUnknownFields(object: Record<string, unknown>, allowed: readonly string[], prefix: string) {
   for (const key of Object.keys(object)) {
     if (!allowed.includes(key)) {
-      fail(`${prefix}${key}`, `unknown field; allowed fields are ${allowed.join(', ')}`);
+      fail(`${prefix}${quoteInput(key)}`, `unknown field; allowed fields are ${allowed.join(', ')}`);
     }
   }
 }
@@ -80,12 +99,15 @@ function checkS3UrlPrefix(value: string, field: string): void {
   const keyProblem = keyPrefixBytesProblem((match[2] ?? '').slice(1));
   if (keyProblem) fail(field, keyProblem);
   const problem = bucketNameProblem(bucket);
-  if (problem) fail(field, `bucket name "${bucket}" is not a valid S3 bucket name: it ${problem}`);
+  if (problem)
+    fail(field, `bucket name "${quoteInput(bucket)}" is not a valid S3 bucket name: it ${problem}`);
   const unknown = unknownPlaceholders(value);
   if (unknown.length > 0) {
     fail(
       field,
-      `unknown placeholder {${unknown[0]}}; known placeholders are ${Object.keys(S3_PREFIX_PLACEHOLDERS)
+      `unknown placeholder {${quoteInput(unknown[0] ?? '')}}; known placeholders are ${Object.keys(
+        S3_PREFIX_PLACEHOLDERS,
+      )
         .map((p) => `{${p}}`)
         .join(', ')}`,
     );
@@ -205,4 +227,20 @@ export function resolveExecutionInput(
     },
     ScheduledTime: scheduledTime.toISOString(),
   };
+}
+
+/** What an ERROR summary shows of a raw execution input that may not have passed validation. */
+export function rawInputFacts(raw: unknown): RawInputFacts {
+  if (!isPlainObject(raw)) return { hasScheduledTime: false };
+  const text = (value: unknown): string | undefined =>
+    typeof value === 'string' && value !== '' ? quoteInput(value) : undefined;
+  const request = isPlainObject(raw.ExportJobRequest) ? raw.ExportJobRequest : {};
+  const facts: RawInputFacts = { hasScheduledTime: Object.hasOwn(raw, 'ScheduledTime') };
+  const applicationId = text(raw.ApplicationId);
+  const segmentId = text(request.SegmentId);
+  const scheduledTime = text(raw.ScheduledTime);
+  if (applicationId !== undefined) facts.ApplicationId = applicationId;
+  if (segmentId !== undefined) facts.SegmentId = segmentId;
+  if (scheduledTime !== undefined) facts.ScheduledTime = scheduledTime;
+  return facts;
 }

@@ -24,9 +24,15 @@ const PLACEHOLDER = /\{([^{}]*)\}/g;
 
 /** Names of placeholders in `template` that are not known, in order of appearance. */
 export function unknownPlaceholders(template: string): string[] {
-  return [...template.matchAll(PLACEHOLDER)]
-    .map((m) => m[1] ?? '')
-    .filter((name) => !(name in S3_PREFIX_PLACEHOLDERS));
+  return [...template.matchAll(PLACEHOLDER)].map((m) => m[1] ?? '').filter((name) => !isPlaceholder(name));
+}
+
+/**
+ * Own properties only: `name in S3_PREFIX_PLACEHOLDERS` would also accept `{__proto__}`,
+ * `{constructor}` or `{toString}` and resolve them to `[object Object]` or a function's source.
+ */
+export function isPlaceholder(name: string): name is S3PrefixPlaceholder {
+  return Object.hasOwn(S3_PREFIX_PLACEHOLDERS, name);
 }
 
 export interface PrefixValues {
@@ -53,6 +59,6 @@ export function resolveS3UrlPrefix(template: string, values: PrefixValues): stri
     timestamp: `${date.replaceAll('-', '')}T${time.slice(0, 8).replaceAll(':', '')}Z`,
   };
   return template.replace(PLACEHOLDER, (whole, name: string) =>
-    name in resolved ? resolved[name as S3PrefixPlaceholder] : whole,
+    isPlaceholder(name) ? resolved[name] : whole,
   );
 }

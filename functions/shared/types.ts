@@ -151,10 +151,12 @@ export interface PublishSummaryEvent {
   /** The state at the moment of PublishSummary: a RunState, or whatever the failed task had plus `error`. */
   Run: Partial<RunState> & {
     error?: CaughtError;
-    /** The raw execution input, as CaptureInput wrapped it; present when CreateExportJob failed. */
-    Input?: unknown;
   };
-  /** Not `$$.Execution.Input`: a large input would be carried twice and could pass Step Functions' 256 KB limit. */
+  /**
+   * Not `$$.Execution.Input`: the raw input may be as large as Step Functions' 256 KB limit,
+   * so it never travels past CreateExportJob; when that fails its error carries what a
+   * summary shows of the input (see `appendInputFacts` in errors.ts).
+   */
   Execution: ExecutionRef;
 }
 
@@ -187,8 +189,12 @@ export interface ExportSummary {
   statusChecks: number;
   scheduledTime: string | null;
   execution: { id: string; name: string; startTime: string; trigger: Trigger };
-  /** For ERROR: what failed, and what an operator should do. */
-  error: { name: string; message: string; advice: string } | null;
+  /**
+   * For ERROR: what failed (`name`, the workflow error; `message`, what happened), the cause
+   * in a few words (`reason`, lowercase ASCII, at most 60 characters, e.g. "application not
+   * found", "end of support", "orchestrator bug") and what an operator should do.
+   */
+  error: { name: string; message: string; reason: string; advice: string } | null;
 }
 
 /** What publish-summary returns to the state machine. */

@@ -20,6 +20,7 @@ interface State {
   Retry?: { ErrorEquals: string[]; JitterStrategy?: string; MaxAttempts?: number }[];
   Catch?: { ErrorEquals: string[]; Next: string; ResultPath?: string }[];
   Choices?: Record<string, unknown>[];
+  Parameters?: Record<string, unknown>;
 }
 
 const text = readFileSync(ASL_PATH, 'utf8');
@@ -93,7 +94,9 @@ describe('statemachine/export-workflow.asl.json', () => {
   });
 
   it("retries AWS's transient Lambda errors with full jitter on every task", () => {
+    // AWS's recommended retrier ("Handle transient Lambda service exceptions") plus throttling.
     const lambdaErrors = [
+      'Lambda.ClientExecutionTimeoutException',
       'Lambda.ServiceException',
       'Lambda.AWSLambdaException',
       'Lambda.SdkClientException',
@@ -123,7 +126,40 @@ describe('statemachine/export-workflow.asl.json', () => {
     for (const [name, state] of tasks) {
       const retrier = state.Retry?.find((r) => r.ErrorEquals.includes('States.Timeout'));
       expect(retrier?.ErrorEquals, name).toContain('Sandbox.Timedout');
+      // Step Functions reports a function timeout (and running out of memory) as Lambda.Unknown.
+      expect(retrier?.ErrorEquals, name).toContain('Lambda.Unknown');
+      expect(retrier?.MaxAttempts, name).toBeLessThanOrEqual(3);
     }
+  });
+
+  it('never retries our own bugs or refusals', () => {
+    for (const [name, state] of tasks) {
+      const retried = (state.Retry ?? []).flatMap((r) => r.ErrorEquals);
+      for (const terminal of [
+        'OrchestratorBugError',
+        'InvalidExportInputError',
+        'ConfigurationError',
+        'PinpointRequestRejectedError',
+        'SnsPublishRejectedError',
+        'States.ALL',
+        'States.TaskFailed',
+      ]) {
+        expect(retried, `${name} ${terminal}`).not.toContain(terminal);
+      }
+    }
+  });
+
+  it('keeps the raw execution input out of the state: only CreateExportJob reads it, from the context object', () => {
+    const readers = states.filter(([, s]) =>
+      JSON.stringify(s.Parameters ?? {}).includes('$$.Execution.Input'),
+    );
+    expect(readers.map(([n]) => n)).toEqual(['CreateExportJob']);
+    expect(asl.StartAt).toBe('CreateExportJob');
+    // Its Catch replaces the state (the raw input) with the error: no ResultPath, so the default $.
+    expect(asl.States.CreateExportJob?.Catch?.[0]?.ResultPath).toBeUndefined();
+    expect(asl.States.CreateExportJob?.Catch?.[0]?.Next).toBe('CaptureCreateError');
+    expect(asl.States.CaptureCreateError?.Parameters).toEqual({ 'error.$': '$' });
+    expect(asl.States.CaptureCreateError?.Next).toBe('PublishSummary');
   });
 
   it('retries Pinpoint throttling and 5xx with backoff on the Pinpoint tasks', () => {
@@ -135,7 +171,7 @@ describe('statemachine/export-workflow.asl.json', () => {
   });
 
   it('catches every error of every task but PublishSummary into PublishSummary with ResultPath $.error', () => {
-    for (const [name, state] of tasks.filter(([n]) => n !== 'PublishSummary')) {
+    for (const [name, state] of tasks.filter(([n]) => n !== 'PublishSummary' && n !== 'CreateExportJob')) {
       const last = state.Catch?.at(-1);
       expect(last?.ErrorEquals, name).toEqual(['States.ALL']);
       expect(last?.Next, name).toBe('PublishSummary');

@@ -4,12 +4,15 @@ import {
   ForbiddenException,
   GetExportJobCommand,
   GetExportJobsCommand,
+  InternalServerErrorException,
+  NotFoundException,
   PinpointClient,
   TooManyRequestsException,
 } from '@aws-sdk/client-pinpoint';
 import { InternalErrorException, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { readSummaryMessage } from '../../functions/publish-summary/sns-message.ts';
 import type { ExportSummary } from '../../functions/shared/types.ts';
 import type { LambdaHandler } from '../../local/lambda-binding.ts';
 import { loadHandlers, startExecution, type TaskState } from '../../local/workflow.ts';
@@ -59,9 +62,10 @@ function job(overrides: Partial<ExportJobResponse> = {}): ExportJobResponse {
 function published(): { summary: ExportSummary; attributes: Record<string, unknown>; subject: string }[] {
   return sns.commandCalls(PublishCommand).map((call) => {
     const input = call.args[0].input;
-    const structure = JSON.parse(input.Message ?? '{}') as { default: string };
+    const { summary } = readSummaryMessage(input.Message ?? '', input.MessageAttributes);
+    if (!summary) throw new Error('published a message without a summary');
     return {
-      summary: JSON.parse(structure.default) as ExportSummary,
+      summary,
       attributes: input.MessageAttributes ?? {},
       subject: input.Subject ?? '',
     };
@@ -174,7 +178,9 @@ describe('the export workflow on the local engine', () => {
     const [message] = published();
     expect(message?.summary.status).toBe('ERROR');
     expect(message?.summary.error?.name).toBe('PinpointRequestRejectedError');
-    expect(message?.summary.error?.message).toMatch(/Unable to assume role.*trusts pinpoint\.amazonaws\.com/);
+    expect(message?.summary.error?.message).toContain('Unable to assume role');
+    expect(message?.summary.error?.reason).toBe('role cannot be assumed');
+    expect(message?.summary.error?.advice).toMatch(/trust policy must allow pinpoint\.amazonaws\.com/);
   });
 
   it('rejects bad input before calling Pinpoint and still publishes an ERROR summary naming the field', async () => {
@@ -221,5 +227,146 @@ describe('the export workflow on the local engine', () => {
     expect(result.error).toBe('SnsUnavailableError');
     // One attempt plus the 8 retries of the ASL's SNS retrier.
     expect(sns.commandCalls(PublishCommand)).toHaveLength(9);
+  });
+
+  it.for(['Lambda.Unknown', 'Lambda.ClientExecutionTimeoutException', 'Sandbox.Timedout'])(
+    'recovers a create that succeeded but timed out (%s): the retry finds the job, one job, COMPLETED',
+    async (timeoutError) => {
+      // The first attempt creates the job, then its answer is lost to a function timeout.
+      let attempts = 0;
+      const slowCreate: LambdaHandler = async (event, context) => {
+        const result = await handlers.CreateExportJob(event, context);
+        attempts++;
+        if (attempts === 1)
+          throw Object.assign(new Error('Task timed out after 30.00 seconds'), { name: timeoutError });
+        return result;
+      };
+      pinpoint
+        .on(GetExportJobsCommand)
+        .resolvesOnce({ ExportJobsResponse: { Item: [] } })
+        .resolves({ ExportJobsResponse: { Item: [job()] } });
+      pinpoint.on(GetExportJobCommand).resolves({ ExportJobResponse: job({ JobStatus: 'COMPLETED' }) });
+
+      const result = await startExecution(INPUT, {
+        handlers: { ...handlers, CreateExportJob: slowCreate },
+        waitTimeOverrides: NO_WAIT,
+        retryIntervalOverrides: NO_RETRY_WAIT,
+      }).result;
+
+      expect(result.status).toBe('SUCCEEDED');
+      expect(pinpoint.commandCalls(CreateExportJobCommand)).toHaveLength(1);
+      const [message, ...more] = published();
+      expect(more).toHaveLength(0);
+      expect(message?.summary).toMatchObject({ status: 'COMPLETED', jobId: 'job-0001', jobReused: true });
+    },
+  );
+
+  it('retries a publish that timed out: a second summary rather than none (the timed-out attempt may have published)', async () => {
+    pinpoint.on(GetExportJobCommand).resolves({ ExportJobResponse: job({ JobStatus: 'COMPLETED' }) });
+    let attempts = 0;
+    const slowPublish: LambdaHandler = async (event, context) => {
+      const result = await handlers.PublishSummary(event, context);
+      attempts++;
+      if (attempts === 1) throw Object.assign(new Error('Task timed out'), { name: 'Lambda.Unknown' });
+      return result;
+    };
+
+    const result = await startExecution(INPUT, {
+      handlers: { ...handlers, PublishSummary: slowPublish },
+      waitTimeOverrides: NO_WAIT,
+      retryIntervalOverrides: NO_RETRY_WAIT,
+    }).result;
+
+    expect(result.status).toBe('SUCCEEDED');
+    expect(published().map((m) => m.summary.status)).toEqual(['COMPLETED', 'COMPLETED']);
+  });
+
+  it('fails fast on a bug in our own code: not retried, ERROR summary calling it an orchestrator bug', async () => {
+    pinpoint
+      .on(GetExportJobsCommand)
+      .rejects(new TypeError("Cannot read properties of undefined (reading 'Item')"));
+
+    const result = await run();
+
+    expect(result.status).toBe('FAILED');
+    expect(result.events.filter((e) => e.type === 'StateRetried')).toHaveLength(0);
+    expect(pinpoint.commandCalls(GetExportJobsCommand)).toHaveLength(1);
+    const [message] = published();
+    expect(message?.summary.error).toMatchObject({
+      name: 'OrchestratorBugError',
+      reason: 'orchestrator bug',
+    });
+    expect(message?.summary.error?.advice).toMatch(/bug in the orchestrator/);
+  });
+
+  it('reports an error after the job exists with the job and its last status, and advice that is true', async () => {
+    pinpoint
+      .on(GetExportJobCommand)
+      .rejects(
+        new InternalServerErrorException({ message: 'Internal error', $metadata: { httpStatusCode: 502 } }),
+      );
+
+    const result = await run();
+
+    expect(result.status).toBe('FAILED');
+    // 502 is retried: one attempt plus the Pinpoint retrier's 6.
+    expect(pinpoint.commandCalls(GetExportJobCommand).length).toBeGreaterThanOrEqual(7);
+    const [message] = published();
+    const summary = message?.summary;
+    expect(summary?.status).toBe('ERROR');
+    expect(summary?.headline).not.toMatch(/did not run/);
+    expect(summary?.headline).toMatch(/export job job-0001 .* was last seen CREATED .*service unavailable/);
+    expect(summary?.error?.advice).toContain('aws pinpoint get-export-job');
+    expect(summary?.error?.advice).toContain('--scheduled-time 2026-11-28T02:00:00.000Z');
+    expect(summary?.error?.advice).not.toMatch(/no duplicate/i);
+  });
+
+  it('ends with a summary, every state small, for a ~250 KB input (an unknown field with a 250,000-character name)', async () => {
+    const sizes: number[] = [];
+    const measured = Object.fromEntries(
+      (Object.keys(handlers) as TaskState[]).map((state) => [
+        state,
+        (async (event, context) => {
+          sizes.push(JSON.stringify(event).length);
+          const result = await handlers[state](event, context);
+          sizes.push(JSON.stringify(result ?? null).length);
+          return result;
+        }) satisfies LambdaHandler,
+      ]),
+    ) as Record<TaskState, LambdaHandler>;
+    const input = { ...INPUT, ['k'.repeat(250_000)]: 'v' };
+    expect(JSON.stringify(input).length).toBeGreaterThan(250_000);
+
+    const result = await startExecution(input, {
+      handlers: measured,
+      waitTimeOverrides: NO_WAIT,
+      retryIntervalOverrides: NO_RETRY_WAIT,
+    }).result;
+
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toBe('ExportWorkflowError');
+    const [message] = published();
+    expect(message?.summary.error?.name).toBe('InvalidExportInputError');
+    expect(message?.summary.error?.message.length).toBeLessThan(300);
+    expect(message?.summary.error?.reason.length).toBeLessThanOrEqual(60);
+    // Past CreateExportJob (which reads the input from the context object) nothing carries it.
+    const outputs = result.events.flatMap((e) =>
+      e.type === 'StateExited' && 'state' in e ? [JSON.stringify(e.state.output ?? null).length] : [],
+    );
+    expect(Math.max(...outputs)).toBeLessThan(16_000);
+    expect(sizes.slice(1).every((size) => size < 16_000)).toBe(true);
+  });
+
+  it('reads a caught Pinpoint rejection on a status check as the job it was (application deleted mid-run)', async () => {
+    pinpoint
+      .on(GetExportJobCommand)
+      .rejects(new NotFoundException({ message: 'Job not found', $metadata: { httpStatusCode: 404 } }));
+
+    const result = await run();
+
+    expect(result.status).toBe('FAILED');
+    const [message] = published();
+    expect(message?.summary.error?.reason).toBe('export job not found');
+    expect(message?.summary.jobId).toBe('job-0001');
   });
 });

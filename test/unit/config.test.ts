@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   CONFIG_DEFAULTS,
+  CONFIG_LIMITS,
   loadCreateExportJobConfig,
   loadGetExportJobStatusConfig,
   loadPublishSummaryConfig,
@@ -91,11 +92,25 @@ describe('loadCreateExportJobConfig', () => {
     { name: 'POLL_MAX_WAIT_SECONDS', value: '-300' },
     { name: 'RUN_DEADLINE_SECONDS', value: '12h' },
     { name: 'RUN_DEADLINE_SECONDS', value: 'Infinity' },
-  ])('rejects $name=$value, naming the variable', ({ name, value }) => {
+    { name: 'RUN_DEADLINE_SECONDS', value: '604801' },
+    { name: 'RUN_DEADLINE_SECONDS', value: '31536000000' },
+    { name: 'POLL_MAX_WAIT_SECONDS', value: '3601' },
+    { name: 'POLL_NEAR_WAIT_SECONDS', value: '86400' },
+  ])('rejects $name=$value, naming the variable and its range', ({ name, value }) => {
     const error = configErrorOf(() => loadCreateExportJobConfig({ [name]: value }));
 
     expect(error.name).toBe('ConfigurationError');
-    expect(error.message).toBe(`Environment variable ${name} must be a positive integer, got "${value}"`);
+    const [min, max] = CONFIG_LIMITS[name as keyof typeof CONFIG_LIMITS];
+    expect(error.message).toBe(
+      `Environment variable ${name} must be an integer from ${min} to ${max}, got "${value}"`,
+    );
+  });
+
+  it('bounds RUN_DEADLINE_SECONDS like the stage config (a week) and accepts the bound itself', () => {
+    expect(CONFIG_LIMITS.RUN_DEADLINE_SECONDS[1]).toBe(7 * 24 * 3600);
+    expect(loadCreateExportJobConfig({ RUN_DEADLINE_SECONDS: '604800' }).poll.runDeadlineSeconds).toBe(
+      604_800,
+    );
   });
 
   it('rejects a minimum wait longer than the maximum wait', () => {
@@ -151,7 +166,7 @@ describe('loadGetExportJobStatusConfig', () => {
   it('rejects non-integer poll values', () => {
     const error = configErrorOf(() => loadGetExportJobStatusConfig({ POLL_MAX_WAIT_SECONDS: '30.5' }));
 
-    expect(error.message).toContain('POLL_MAX_WAIT_SECONDS must be a positive integer, got "30.5"');
+    expect(error.message).toContain('POLL_MAX_WAIT_SECONDS must be an integer from 1 to 3600, got "30.5"');
   });
 
   it('rejects a minimum wait longer than the maximum wait', () => {

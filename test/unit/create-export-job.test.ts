@@ -460,6 +460,7 @@ describe('createExportJob error mapping', () => {
       status: 400,
       error: () => new BadRequestException({ message: 'Invalid S3 URL', $metadata: metadata(400) }),
       pinpointError: 'BadRequestException',
+      reason: 'invalid request',
       advice: 'check the schedule input (RoleArn, S3UrlPrefix, SegmentId, SegmentVersion)',
     },
     {
@@ -470,17 +471,19 @@ describe('createExportJob error mapping', () => {
           $metadata: metadata(403),
         }),
       pinpointError: 'ForbiddenException',
-      advice: 'check that the export role trusts pinpoint.amazonaws.com',
+      reason: 'role cannot be assumed',
+      advice: 'its trust policy must allow pinpoint.amazonaws.com',
     },
     {
       status: 404,
       error: () => new NotFoundException({ message: 'Segment not found', $metadata: metadata(404) }),
       pinpointError: 'NotFoundException',
-      advice: 'check ApplicationId and SegmentId/SegmentVersion in the schedule input',
+      reason: 'segment not found',
+      advice: 'fix ExportJobRequest.SegmentId/SegmentVersion in the schedule input',
     },
   ])(
-    'maps a $status to PinpointRequestRejectedError with advice',
-    async ({ error, pinpointError, advice }) => {
+    'maps a $status to PinpointRequestRejectedError with a reason and advice',
+    async ({ status, error, pinpointError, reason, advice }) => {
       pinpointMock.on(GetExportJobsCommand).resolves({ ExportJobsResponse: { Item: [] } });
       const sdkError = error();
       pinpointMock.on(CreateExportJobCommand).rejects(sdkError);
@@ -489,11 +492,12 @@ describe('createExportJob error mapping', () => {
 
       expect(rejected).toBeInstanceOf(PinpointRequestRejectedError);
       expect(rejected.name).toBe('PinpointRequestRejectedError');
-      expect((rejected as PinpointRequestRejectedError).pinpointError).toBe(pinpointError);
-      expect(rejected.message).toContain(
-        `Pinpoint rejected CreateExportJob (${pinpointError}): ${sdkError.message}`,
+      const explained = rejected as PinpointRequestRejectedError;
+      expect(explained.detail).toBe(
+        `Pinpoint rejected CreateExportJob (${pinpointError}, HTTP ${status}): ${sdkError.message}`,
       );
-      expect(rejected.message).toContain(advice);
+      expect(explained.reason).toBe(reason);
+      expect(explained.advice).toContain(advice);
       expect(rejected.cause).toBe(sdkError);
     },
   );
@@ -501,16 +505,50 @@ describe('createExportJob error mapping', () => {
   it('tells the operator about the end of support when Pinpoint refuses for that reason', async () => {
     pinpointMock.on(GetExportJobsCommand).rejects(
       new ForbiddenException({
-        message: 'Amazon Pinpoint endpoint and segment APIs are no longer available for this account.',
+        message:
+          'Amazon Pinpoint engagement features (endpoints, segments, campaigns, journeys and export jobs) reached end of support on October 30, 2026 and are no longer available for application x.',
         $metadata: metadata(403),
       }),
     );
 
-    const error = await rejectionOf(createExportJob(scheduledEvent(), deps));
+    const error = (await rejectionOf(
+      createExportJob(scheduledEvent(), deps),
+    )) as PinpointRequestRejectedError;
 
     expect(error.name).toBe('PinpointRequestRejectedError');
-    expect(error.message).toContain('reached end of support on 2026-10-30');
-    expect(error.message).toContain('Disable this schedule');
+    expect(error.reason).toBe('end of support');
+    expect(error.advice).toContain('reached end of support on 2026-10-30');
+    expect(error.advice).toContain('Disable this schedule');
+  });
+
+  it.for([
+    'Amazon Pinpoint endpoint and segment APIs are no longer available for this account.',
+    'The ExportJobRequest field SegmentVersion is deprecated',
+  ])('does not mistake "%s" for the end of support', async (message) => {
+    pinpointMock
+      .on(GetExportJobsCommand)
+      .rejects(new ForbiddenException({ message, $metadata: metadata(403) }));
+
+    const error = (await rejectionOf(
+      createExportJob(scheduledEvent(), deps),
+    )) as PinpointRequestRejectedError;
+
+    expect(error.reason).not.toBe('end of support');
+    expect(error.advice).not.toContain('end of support');
+  });
+
+  it("does not reuse a segment's job for a request without a segment, even with the same prefix and role", async () => {
+    const prefix = 's3://exports-bucket/fixed-prefix/';
+    pinpointMock.on(GetExportJobsCommand).resolves({
+      ExportJobsResponse: { Item: [existingJob({}, { S3UrlPrefix: prefix, SegmentId: 'vip-customers' })] },
+    });
+    pinpointMock.on(CreateExportJobCommand).resolves({ ExportJobResponse: CREATED_JOB });
+
+    const state = await createExportJob(scheduledEvent({ SegmentId: undefined, S3UrlPrefix: prefix }), deps);
+
+    expect(state.request.ExportJobRequest).toEqual({ RoleArn: ROLE_ARN, S3UrlPrefix: prefix });
+    expect(pinpointMock.commandCalls(CreateExportJobCommand)).toHaveLength(1);
+    expect(state.job).toMatchObject({ Id: CREATED_JOB.Id, Reused: false });
   });
 });
 

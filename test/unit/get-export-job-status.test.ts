@@ -16,6 +16,7 @@ import {
 } from '../../functions/get-export-job-status/get-export-job-status.ts';
 import type { GetExportJobStatusConfig } from '../../functions/shared/config.ts';
 import {
+  OrchestratorBugError,
   PinpointRequestRejectedError,
   PinpointThrottledError,
   PinpointUnavailableError,
@@ -215,7 +216,7 @@ describe('getExportJobStatus', () => {
         new TooManyRequestsException({ message: 'Too many requests', $metadata: { httpStatusCode: 429 } }),
       type: PinpointThrottledError,
       name: 'PinpointThrottledError',
-      says: 'Pinpoint throttled GetExportJob: Too many requests',
+      says: 'Pinpoint throttled GetExportJob (TooManyRequestsException, HTTP 429): Too many requests',
     },
     {
       what: 'a 500 to PinpointUnavailableError',
@@ -226,7 +227,7 @@ describe('getExportJobStatus', () => {
         }),
       type: PinpointUnavailableError,
       name: 'PinpointUnavailableError',
-      says: 'Pinpoint GetExportJob failed or could not be reached (InternalServerErrorException)',
+      says: 'Pinpoint GetExportJob failed or could not be reached (InternalServerErrorException, HTTP 500)',
     },
     {
       what: 'a connection reset to PinpointUnavailableError',
@@ -241,15 +242,45 @@ describe('getExportJobStatus', () => {
         new NotFoundException({ message: 'Resource not found', $metadata: { httpStatusCode: 404 } }),
       type: PinpointRequestRejectedError,
       name: 'PinpointRequestRejectedError',
-      says: 'The application, segment or job does not exist',
+      says: 'Pinpoint does not know the application, segment or job',
     },
     {
-      what: 'a 403 to PinpointRequestRejectedError naming the operation in its advice',
+      what: 'an IAM denial (403) to PinpointRequestRejectedError naming the permission and the role',
       error: () =>
         new ForbiddenException({ message: 'User is not authorized', $metadata: { httpStatusCode: 403 } }),
       type: PinpointRequestRejectedError,
       name: 'PinpointRequestRejectedError',
-      says: "this stack's GetExportJob permission covers the application",
+      says: "GetExportJobStatusRole role (the get-export-job-status function's) needs mobiletargeting:GetExportJob",
+    },
+    ...[502, 503, 504].map((status) => ({
+      what: `a ${status} to PinpointUnavailableError (retried)`,
+      error: () =>
+        Object.assign(new Error('Bad gateway'), {
+          name: 'Error',
+          $fault: 'server',
+          $metadata: { httpStatusCode: status },
+        }),
+      type: PinpointUnavailableError,
+      name: 'PinpointUnavailableError',
+      says: `HTTP ${status}`,
+    })),
+    {
+      what: 'a 200 with an unreadable body to PinpointUnavailableError (retried, not a rejection)',
+      error: () =>
+        Object.assign(new SyntaxError('Unexpected token < in JSON at position 0'), {
+          $metadata: { httpStatusCode: 200 },
+          $response: { statusCode: 200 },
+        }),
+      type: PinpointUnavailableError,
+      name: 'PinpointUnavailableError',
+      says: 'HTTP 200',
+    },
+    {
+      what: 'a TypeError of our own to OrchestratorBugError (not retried)',
+      error: () => new TypeError("Cannot read properties of undefined (reading 'JobId')"),
+      type: OrchestratorBugError,
+      name: 'OrchestratorBugError',
+      says: 'Orchestrator bug in get-export-job-status',
     },
   ])('maps $what', async ({ error, type, name, says }) => {
     const sdkError = error();
@@ -260,6 +291,8 @@ describe('getExportJobStatus', () => {
     expect(mapped).toBeInstanceOf(type);
     expect(mapped.name).toBe(name);
     expect(mapped.message).toContain(says);
+    // The message crosses into the state machine; reason and advice travel on its last lines.
+    expect(mapped.message).toMatch(/\nreason: [\x20-\x7e]{1,60}\nadvice: .+$/);
     expect(mapped.cause).toBe(sdkError);
   });
 });

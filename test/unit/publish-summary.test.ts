@@ -17,13 +17,16 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { type PublishSummaryDeps, publishSummary } from '../../functions/publish-summary/publish-summary.ts';
-import { SNS_MAX_MESSAGE_BYTES } from '../../functions/publish-summary/sns-message.ts';
+import { readSummaryMessage, SNS_MAX_MESSAGE_BYTES } from '../../functions/publish-summary/sns-message.ts';
 import { buildSummary } from '../../functions/publish-summary/summary.ts';
 import {
+  appendInputFacts,
+  formatExplainedMessage,
   SnsPublishRejectedError,
   SnsThrottledError,
   SnsUnavailableError,
 } from '../../functions/shared/errors.ts';
+import { rawInputFacts } from '../../functions/shared/input.ts';
 import type {
   ExportSummary,
   JobSnapshot,
@@ -134,34 +137,57 @@ const INVALID_INPUT = {
 const INVALID_INPUT_MESSAGE =
   'ExportJobRequest.RoleArn: must be an IAM role ARN (arn:aws:iam::123456789012:role/name), got "arn:aws:iam::123456789012:user/exporter"';
 
-/** The state after CreateExportJob's Catch: the input as CaptureInput wrapped it, plus the error. */
-function invalidInputRun(input: unknown = INVALID_INPUT): PublishSummaryEvent['Run'] {
-  const state = {
-    Input: input,
+/**
+ * The state after CreateExportJob's Catch and CaptureCreateError: only the error, whose
+ * message ends with what create-export-job's handler saw of the raw input.
+ */
+function createErrorRun(input: unknown, errorType: string, message: string): PublishSummaryEvent['Run'] {
+  return {
     error: {
-      Error: 'InvalidExportInputError',
-      Cause: lambdaCause('InvalidExportInputError', INVALID_INPUT_MESSAGE),
+      Error: errorType,
+      Cause: lambdaCause(errorType, appendInputFacts(message, rawInputFacts(input))),
     },
   };
-  return state;
+}
+
+function invalidInputRun(input: unknown = INVALID_INPUT): PublishSummaryEvent['Run'] {
+  return createErrorRun(input, 'InvalidExportInputError', INVALID_INPUT_MESSAGE);
 }
 
 describe('buildSummary', () => {
-  it('quotes only the first 300 characters of a long error message in the headline, keeping it all in error.message', () => {
+  it('names the cause in words in the headline, not the long error message (kept whole in error.message)', () => {
     const long = `Pinpoint said: ${'x'.repeat(5_000)}`;
-    const run = {
-      ...invalidInputRun(),
-      error: {
-        Error: 'PinpointRequestRejectedError',
-        Cause: lambdaCause('PinpointRequestRejectedError', long),
-      },
-    };
+    const run = createErrorRun(INVALID_INPUT, 'PinpointRequestRejectedError', long);
 
     const summary = buildSummary(eventFor(run), 'prod', undefined);
 
     expect(summary.error?.message).toBe(long);
-    expect(summary.headline.length).toBeLessThan(450);
-    expect(summary.headline).toMatch(/PinpointRequestRejectedError: Pinpoint said: x+\.\.\.$/);
+    expect(summary.headline).toBe(
+      `The export of ${APPLICATION_ID} (segment vip-customers) did not run: request rejected (PinpointRequestRejectedError).`,
+    );
+  });
+
+  it('says the end of support once in the advice, not again in the headline, and never cuts it mid-word', () => {
+    const pinpoint =
+      'Amazon Pinpoint engagement features (endpoints, segments, campaigns, journeys and export jobs) reached end of support on October 30, 2026 and are no longer available for application x.';
+    const message = formatExplainedMessage(
+      `Pinpoint rejected CreateExportJob (ForbiddenException, HTTP 403): ${pinpoint}`,
+      { reason: 'end of support', advice: 'Disable this schedule (end of support on 2026-10-30).' },
+    );
+    const run = createErrorRun(INVALID_INPUT, 'PinpointRequestRejectedError', message);
+
+    const summary = buildSummary(eventFor(run), 'prod', undefined);
+
+    expect(summary.error).toMatchObject({
+      reason: 'end of support',
+      message: `Pinpoint rejected CreateExportJob (ForbiddenException, HTTP 403): ${pinpoint}`,
+    });
+    expect(summary.error?.advice.match(/end of support/g)).toHaveLength(1);
+    expect(summary.headline).toBe(
+      `The export of ${APPLICATION_ID} (segment vip-customers) did not run: end of support (PinpointRequestRejectedError).`,
+    );
+    const all = `${summary.headline}\n${summary.error?.message}\n${summary.error?.advice}`;
+    expect(all.match(/reached end of support/g)).toHaveLength(1);
   });
 
   it('summarises a COMPLETED export', () => {
@@ -253,14 +279,16 @@ describe('buildSummary', () => {
     expect(summary.status).toBe('COMPLETED');
   });
 
-  it('summarises ERROR from a caught Lambda error, reading its JSON Cause', () => {
-    const message =
-      'Pinpoint rejected GetExportJob (ForbiddenException): User is not authorized. Access was denied: check the role.';
+  it('summarises ERROR from a caught Lambda error, reading reason and advice back from its JSON Cause', () => {
+    const detail = 'Pinpoint rejected GetExportJob (AccessDeniedException, HTTP 403): User is not authorized';
     const run = {
       ...finishedRun({ JobStatus: 'PROCESSING', CompletionDate: undefined }),
       error: {
         Error: 'PinpointRequestRejectedError',
-        Cause: lambdaCause('PinpointRequestRejectedError', message),
+        Cause: lambdaCause(
+          'PinpointRequestRejectedError',
+          formatExplainedMessage(detail, { reason: 'access denied', advice: 'Grant the permission.' }),
+        ),
       },
     };
 
@@ -269,12 +297,60 @@ describe('buildSummary', () => {
     expect(summary.status).toBe('ERROR');
     expect(summary.error).toEqual({
       name: 'PinpointRequestRejectedError',
-      message,
-      advice: expect.stringContaining('Pinpoint refused the request'),
+      message: detail,
+      reason: 'access denied',
+      advice: expect.stringMatching(/^Grant the permission\. The export job /),
     });
     expect(summary.jobId).toBe(JOB_ID);
+  });
+
+  it('after the job exists: the headline reports its last known status, the advice how to check and re-run it truthfully', () => {
+    const run = {
+      ...finishedRun({ JobStatus: 'PROCESSING', CompletionDate: undefined }),
+      error: { Error: 'States.Timeout', Cause: 'Task timed out after 60.00 seconds' },
+    };
+
+    const summary = buildSummary(eventFor(run), 'prod', undefined);
+
     expect(summary.headline).toBe(
-      `The export of ${APPLICATION_ID} (segment vip-customers) did not run: PinpointRequestRejectedError: ${message}`,
+      `The export job ${JOB_ID} of ${APPLICATION_ID} (segment vip-customers) was last seen PROCESSING when the workflow stopped: function timed out (States.Timeout).`,
+    );
+    expect(summary.error?.advice).toContain(
+      `The export job ${JOB_ID} was last seen PROCESSING and may still finish on its own: check it with \`aws pinpoint get-export-job --application-id ${APPLICATION_ID} --job-id ${JOB_ID}\``,
+    );
+    expect(summary.error?.advice).toContain(
+      'A re-run with the same ScheduledTime (`--scheduled-time 2026-11-28T02:00:00.000Z`) reuses it',
+    );
+    expect(summary.error?.advice).not.toMatch(/no duplicate|did not run/);
+  });
+
+  it('reports the status of the job as re-read at the end, and that a FAILED job is redone by a re-run', () => {
+    const run = {
+      ...finishedRun({ JobStatus: 'PROCESSING', CompletionDate: undefined }),
+      error: { Error: 'States.Timeout', Cause: 'Task timed out after 60.00 seconds' },
+    };
+
+    const summary = buildSummary(eventFor(run), 'prod', pinpointJob({ JobStatus: 'FAILED' }));
+
+    expect(summary.headline).toContain('was last seen FAILED');
+    expect(summary.error?.advice).toContain('a re-run with the same ScheduledTime');
+    expect(summary.error?.advice).toContain('creates a new job');
+  });
+
+  it('before any job: says a re-run with the same ScheduledTime reuses a job Pinpoint may have created', () => {
+    const run = createErrorRun(
+      { ApplicationId: APPLICATION_ID, ScheduledTime: '2026-11-28T02:00:00Z' },
+      'PinpointUnavailableError',
+      'Pinpoint CreateExportJob failed or could not be reached (InternalServerErrorException, HTTP 503): Service Unavailable',
+    );
+
+    const summary = buildSummary(eventFor(run), 'prod', undefined);
+
+    expect(summary.headline).toBe(
+      `The export of ${APPLICATION_ID} (all endpoints) did not run: service unavailable (PinpointUnavailableError).`,
+    );
+    expect(summary.error?.advice).toContain(
+      'No export job of this run is known. A re-run with the same ScheduledTime (`--scheduled-time 2026-11-28T02:00:00Z`) reuses one if Pinpoint did create it',
     );
   });
 
@@ -289,36 +365,43 @@ describe('buildSummary', () => {
     expect(summary.error).toEqual({
       name: 'States.Timeout',
       message: 'Task timed out after 60.00 seconds',
-      advice: expect.stringContaining('A function timed out through every retry'),
+      reason: 'function timed out',
+      advice: expect.stringContaining('A function timed out (or ran out of memory) through every retry'),
     });
   });
 
-  it('advises on a Lambda function timeout (Sandbox.Timedout) like a Step Functions timeout', () => {
-    const run = {
-      ...finishedRun({}),
-      error: {
-        Error: 'Sandbox.Timedout',
-        Cause: lambdaCause('Sandbox.Timedout', 'Task timed out after 30.00 seconds'),
-      },
-    };
+  it.for(['Sandbox.Timedout', 'Lambda.Unknown'])(
+    'advises on a Lambda function timeout (%s) like a Step Functions timeout',
+    (name) => {
+      const run = {
+        ...finishedRun({}),
+        error: { Error: name, Cause: lambdaCause(name, 'Task timed out after 30.00 seconds') },
+      };
 
-    const summary = buildSummary(eventFor(run), 'prod', undefined);
+      const summary = buildSummary(eventFor(run), 'prod', undefined);
 
-    expect(summary.error?.name).toBe('Sandbox.Timedout');
-    expect(summary.error?.advice).toContain('A function timed out through every retry');
-    expect(summary.error?.advice).toContain('no duplicate job will be created');
-  });
+      expect(summary.error?.name).toBe(name);
+      expect(summary.error?.reason).toMatch(/timed out/);
+      expect(summary.error?.advice).toContain(
+        'A function timed out (or ran out of memory) through every retry',
+      );
+    },
+  );
 
   it('summarises ERROR with a placeholder message when the error has no Cause', () => {
-    const run = { ...finishedRun({}), error: { Error: 'Lambda.Unknown' } };
+    const run = { ...finishedRun({}), error: { Error: 'Lambda.ServiceException' } };
 
     const summary = buildSummary(eventFor(run), 'prod', undefined);
 
-    expect(summary.error).toMatchObject({ name: 'Lambda.Unknown', message: '(no cause given)' });
+    expect(summary.error).toMatchObject({
+      name: 'Lambda.ServiceException',
+      message: '(no cause given)',
+      reason: 'lambda service error',
+    });
     expect(summary.error?.advice).toContain('The Lambda service failed');
   });
 
-  it('summarises ERROR for an invalid input, taking ApplicationId and SegmentId from the raw input CaptureInput kept', () => {
+  it("summarises ERROR for an invalid input, taking ApplicationId and SegmentId from what create-export-job's error saw of the raw input", () => {
     const summary = buildSummary(eventFor(invalidInputRun()), 'prod', undefined);
 
     expect(summary).toMatchObject({
@@ -333,10 +416,16 @@ describe('buildSummary', () => {
       statusChecks: 0,
       scheduledTime: '2026-11-28T02:00:00Z',
       execution: { trigger: 'schedule' },
-      error: { name: 'InvalidExportInputError', message: INVALID_INPUT_MESSAGE },
+      error: {
+        name: 'InvalidExportInputError',
+        message: INVALID_INPUT_MESSAGE,
+        reason: 'invalid input: ExportJobRequest.RoleArn',
+      },
     });
-    expect(summary.error?.advice).toContain('Fix the field named above');
-    expect(summary.headline).toContain('did not run: InvalidExportInputError: ExportJobRequest.RoleArn');
+    expect(summary.error?.advice).toContain('Fix the field the error names');
+    expect(summary.headline).toBe(
+      `The export of ${APPLICATION_ID} (segment vip-customers) did not run: invalid input: ExportJobRequest.RoleArn (InvalidExportInputError).`,
+    );
   });
 
   it('summarises ERROR for an input that is not even an object', () => {
@@ -346,18 +435,78 @@ describe('buildSummary', () => {
     expect(summary.headline).toContain('The export of unknown application (all endpoints) did not run');
   });
 
-  it('advises on the end of support when the error says Pinpoint is no longer available', () => {
+  it.for([
+    [
+      'an older rejection without a reason line that speaks of the end of support',
+      'Amazon Pinpoint reached end of support for this application',
+      'end of support',
+    ],
+    ['a message that merely says deprecated', 'The parameter PageSize is deprecated', 'request rejected'],
+    [
+      'a message that says no longer supported',
+      'The requested API is no longer supported.',
+      'request rejected',
+    ],
+  ])('recovers the reason of %s from the message', ([, message, reason]) => {
     const run = {
       ...finishedRun({}),
       error: {
         Error: 'PinpointRequestRejectedError',
-        Cause: lambdaCause('PinpointRequestRejectedError', 'The requested API is no longer supported.'),
+        Cause: lambdaCause('PinpointRequestRejectedError', message ?? ''),
       },
     };
 
     const summary = buildSummary(eventFor(run), 'prod', undefined);
 
-    expect(summary.error?.advice).toContain('end of support on 2026-10-30');
+    expect(summary.error?.reason).toBe(reason);
+    expect(summary.error?.advice.includes('end of support on 2026-10-30')).toBe(reason === 'end of support');
+  });
+
+  it.for([
+    ['TypeError', 'orchestrator bug'],
+    ['ReferenceError', 'orchestrator bug'],
+    ['OrchestratorBugError', 'orchestrator bug'],
+    ['ConfigurationError', 'function misconfigured'],
+    ['Lambda.TooManyRequestsException', 'lambda throttled'],
+    ['States.Runtime', 'unexpected error'],
+  ])('names the cause of a %s without a reason line: %s', ([name, reason]) => {
+    const run = { ...finishedRun({}), error: { Error: name ?? '', Cause: lambdaCause(name ?? '', 'boom') } };
+
+    const summary = buildSummary(eventFor(run), 'prod', undefined);
+
+    expect(summary.error?.reason).toBe(reason);
+    if (reason === 'orchestrator bug') expect(summary.error?.advice).toMatch(/bug in the orchestrator/);
+  });
+
+  it('keeps every reason within 60 printable ASCII characters, whatever the input field', () => {
+    const field = `ExportJobRequest.${'Ünïcode\u0000'.repeat(30)}`;
+    const run = createErrorRun(INVALID_INPUT, 'InvalidExportInputError', `${field}: unknown field`);
+
+    const summary = buildSummary(eventFor(run), 'prod', undefined);
+
+    expect(summary.error?.reason.length).toBeLessThanOrEqual(60);
+    expect(summary.error?.reason).toMatch(/^invalid input: ExportJobRequest\.[\x20-\x7e]*$/);
+  });
+
+  it('shows raw input values only sanitized and capped (they reach message attributes)', () => {
+    const input = {
+      ApplicationId: `app\r\nX-Injected: 1${'z'.repeat(100_000)}`,
+      ExportJobRequest: { SegmentId: '\u0000seg\u202e' },
+      ScheduledTime: 'x'.repeat(100_000),
+    };
+    const run = createErrorRun(
+      input,
+      'InvalidExportInputError',
+      'ApplicationId: must be a Pinpoint project id',
+    );
+
+    const summary = buildSummary(eventFor(run), 'prod', undefined);
+
+    for (const value of [summary.applicationId, summary.segmentId, summary.scheduledTime]) {
+      expect(value).toMatch(/^[\x20-\x7e]{1,100}$/);
+    }
+    expect(summary.applicationId).toMatch(/\.\.\. \(100018 characters\)$/);
+    expect(summary.applicationId).not.toMatch(/[\r\n]/);
   });
 });
 
@@ -384,8 +533,10 @@ function publishedInput(): PublishCommandInput {
 }
 
 function publishedSummary(): ExportSummary {
-  const message = JSON.parse(publishedInput().Message!) as { default: string; email: string };
-  return JSON.parse(message.default) as ExportSummary;
+  const input = publishedInput();
+  const { summary } = readSummaryMessage(input.Message ?? '', input.MessageAttributes);
+  if (!summary) throw new Error('published a message without a summary');
+  return summary;
 }
 
 function messageBytes(input: PublishCommandInput): number {
@@ -407,20 +558,17 @@ async function rejectionOf(promise: Promise<unknown>): Promise<Error> {
 }
 
 describe('publishSummary', () => {
-  it('publishes one JSON-structured message to the topic with a summary for programs and text for email', async () => {
+  it('publishes one message to the topic with the summary for programs and the text for people', async () => {
     pinpointMock.on(GetExportJobCommand).resolves({ ExportJobResponse: pinpointJob() });
 
     const result = await publishSummary(eventFor(finishedRun({})), deps);
 
     const input = publishedInput();
     expect(input.TopicArn).toBe(TOPIC_ARN);
-    expect(input.MessageStructure).toBe('json');
-    const message = JSON.parse(input.Message!) as { default: string; email: string };
-    expect(Object.keys(message).sort()).toEqual(['default', 'email']);
-    const summary = JSON.parse(message.default) as ExportSummary;
+    const summary = publishedSummary();
     expect(summary).toEqual(buildSummary(eventFor(finishedRun({})), 'prod', pinpointJob()));
-    expect(message.email).toContain(summary.headline);
-    expect(message.email).toContain(`Execution ARN: ${EXECUTION_ID}`);
+    expect(input.Message).toContain(summary.headline);
+    expect(input.Message).toContain(`Execution ARN: ${EXECUTION_ID}`);
     expect(result).toEqual({
       status: 'COMPLETED',
       messageId: '5f1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d',
@@ -469,7 +617,7 @@ describe('publishSummary', () => {
       JobId: JOB_ID,
     });
     expect(publishedSummary().Failures).toEqual(FAILURES);
-    expect(JSON.parse(publishedInput().Message!).email).toContain(`  - ${FAILURES[0]}`);
+    expect(publishedInput().Message).toContain('First failures (3 of 3');
     expect(result.failure?.error).toBe('ExportJobFailed');
   });
 
