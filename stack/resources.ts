@@ -44,6 +44,8 @@ export const IDS = {
   notificationKeyAlias: 'NotificationKeyAlias',
   summaryTopic: 'SummaryTopic',
   summaryTopicPolicy: 'SummaryTopicPolicy',
+  alarmTopic: 'AlarmTopic',
+  alarmTopicPolicy: 'AlarmTopicPolicy',
   subscriptionDlq: 'SubscriptionDeadLetterQueue',
   subscriptionDlqPolicy: 'SubscriptionDeadLetterQueuePolicy',
   scheduleGroup: 'ScheduleGroup',
@@ -132,6 +134,58 @@ const PRIVATE_SSE_S3_BUCKET = {
   },
   OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
 } as const;
+
+/** Object actions the export role has under the export prefix (see `exportRoleStatements`). */
+export const EXPORT_OBJECT_ACTIONS = [
+  's3:PutObject',
+  's3:AbortMultipartUpload',
+  's3:ListMultipartUploadParts',
+  's3:GetObject',
+];
+
+/** `''`, then every folder of a key prefix down to the prefix itself: `a/b/` → `['', 'a/', 'a/b/']`. */
+export function foldersDownTo(keyPrefix: string): string[] {
+  const parts = keyPrefix.split('/').filter(Boolean);
+  return ['', ...parts.map((_, i) => `${parts.slice(0, i + 1).join('/')}/`)];
+}
+
+/**
+ * The export role's S3 permissions: the policy the Pinpoint developer guide documents for this role
+ * ("IAM role for exporting endpoints or segments",
+ * https://docs.aws.amazon.com/pinpoint/latest/developerguide/permissions-export-endpoints.html),
+ * statement by statement, each scoped to the export bucket and prefix:
+ * - AllowUserToSeeBucketListInTheConsole: `s3:ListAllMyBuckets` (S3 supports no resource for it: "*")
+ *   and `s3:GetBucketLocation` (the guide: every bucket; here the export bucket);
+ * - AllowRootAndHomeListingOfBucket: `s3:ListBucket` of the bucket's root and of each folder down to the
+ *   prefix, with the delimiter "/" (folder names, not the other keys under them);
+ * - AllowListingOfUserFolder: `s3:ListBucket` of keys under the prefix;
+ * - AllowAllS3ActionsInUserFolder: the guide grants `s3:*` on the folder's objects. An Allow never holds a
+ *   wildcard action here, so the role gets the object actions an export writer uses: writing (with
+ *   multipart uploads: create, upload parts, complete are `s3:PutObject`; abort and list parts have their
+ *   own actions) and reading back. Not delete (the guide's export page leaves deleting exported data to
+ *   you, in S3), ACL or tagging changes (ACLs are disabled on the created bucket).
+ */
+function exportRoleStatements(bucketArn: Cfn, objectsArn: Cfn, keyPrefix: string): Cfn[] {
+  return [
+    { Sid: 'ListBuckets', Effect: 'Allow', Action: 's3:ListAllMyBuckets', Resource: '*' },
+    { Sid: 'LocateBucket', Effect: 'Allow', Action: 's3:GetBucketLocation', Resource: bucketArn },
+    {
+      Sid: 'ListFoldersDownToExportPrefix',
+      Effect: 'Allow',
+      Action: 's3:ListBucket',
+      Resource: bucketArn,
+      Condition: { StringEquals: { 's3:prefix': foldersDownTo(keyPrefix), 's3:delimiter': ['/'] } },
+    },
+    {
+      Sid: 'ListExportPrefixOnly',
+      Effect: 'Allow',
+      Action: 's3:ListBucket',
+      Resource: bucketArn,
+      Condition: { StringLike: { 's3:prefix': [`${keyPrefix}*`] } },
+    },
+    { Sid: 'ReadWriteExportObjects', Effect: 'Allow', Action: EXPORT_OBJECT_ACTIONS, Resource: objectsArn },
+  ];
+}
 
 function exportDestinationResources(config: StageConfig): Resources {
   const dest = config.exportDestination;
@@ -248,17 +302,7 @@ function exportDestinationResources(config: StageConfig): Resources {
             PolicyName: 'WriteExportsUnderPrefix',
             PolicyDocument: {
               Version: '2012-10-17',
-              Statement: [
-                { Sid: 'WriteExportObjects', Effect: 'Allow', Action: 's3:PutObject', Resource: objectsArn },
-                { Sid: 'LocateBucket', Effect: 'Allow', Action: 's3:GetBucketLocation', Resource: bucketArn },
-                {
-                  Sid: 'ListExportPrefixOnly',
-                  Effect: 'Allow',
-                  Action: 's3:ListBucket',
-                  Resource: bucketArn,
-                  Condition: { StringLike: { 's3:prefix': [`${dest.keyPrefix}*`] } },
-                },
-              ],
+              Statement: exportRoleStatements(bucketArn, objectsArn, dest.keyPrefix),
             },
           },
         ],
@@ -297,17 +341,107 @@ const KEY_ADMIN_ACTIONS = [
 
 const KEY_USE_ACTIONS = ['kms:Decrypt', 'kms:GenerateDataKey'];
 
-function subscriptionIdOf(s: Subscription): string {
-  return `SummarySubscription${createHash('sha256').update(`${s.protocol}:${s.endpoint}`).digest('hex').slice(0, 10)}`;
+/**
+ * What CloudWatch alarms need on the key of the encrypted topic they publish to: the SNS developer guide
+ * ("Key management" > "Enable compatibility between event sources from AWS services and encrypted topics",
+ * https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services)
+ * prescribes exactly `kms:GenerateDataKey*` and `kms:Decrypt` for the publishing service's principal.
+ */
+export const ALARM_KEY_ACTIONS = ['kms:Decrypt', 'kms:GenerateDataKey*'];
+
+/**
+ * The service names create-export-job may pass the export role to. The Service Authorization Reference
+ * (Actions, resources, and condition keys for Amazon Pinpoint: CreateExportJob's dependent iam:PassRole)
+ * names `mobiletargeting.amazonaws.com` (Pinpoint's API prefix) while the role is assumed by
+ * `pinpoint.amazonaws.com`: allowing both passes the role whichever name Pinpoint presents, and still
+ * to Pinpoint only.
+ */
+export const PINPOINT_PASSED_TO_SERVICES = ['pinpoint.amazonaws.com', 'mobiletargeting.amazonaws.com'];
+
+function subscriptionIdOf(s: Subscription, kind: 'Summary' | 'Alarm' = 'Summary'): string {
+  return `${kind}Subscription${createHash('sha256').update(`${s.protocol}:${s.endpoint}`).digest('hex').slice(0, 10)}`;
 }
+
+/**
+ * Where alarm notifications go, and who receives them.
+ *
+ * CloudWatch alarm notifications are JSON without message attributes, and an
+ * attribute filter policy never matches a message without attributes (even
+ * `"exists": false` "only matches if at least one attribute is present": SNS
+ * Developer Guide, "Key matching", https://docs.aws.amazon.com/sns/latest/dg/attribute-key-matching.html).
+ * So a failures-only subscription on the summary topic can never receive an
+ * alarm — not even the missed-run alarm, the one failure with no summary. When
+ * the stack creates the summary topic, it therefore also creates an alarm topic
+ * (same key), points every alarm at it, and subscribes to it, unfiltered, each
+ * person on the summary topic (`email`, `email-json`) who gets failure
+ * summaries; programs (`sqs`, `https`) are not subscribed, so alarm JSON never
+ * reaches code that expects summaries, and CloudWatch may no longer publish to
+ * the summary topic. With `alarms.topicArn` alarms go to that topic instead;
+ * with an existing summary topic (`notifications.topicArn`) and no
+ * `alarms.topicArn`, to the summary topic as before (see docs/DEPLOY.md).
+ */
+export function alarmRoutingOf(config: StageConfig): {
+  /** The stack creates the alarm topic. */
+  createsAlarmTopic: boolean;
+  /** The alarms' action target, or undefined without alarms. */
+  target: Cfn | undefined;
+  /** Summary subscriptions also subscribed to the created alarm topic. */
+  subscribers: Subscription[];
+} {
+  if (!config.alarms.enabled) return { createsAlarmTopic: false, target: undefined, subscribers: [] };
+  if (config.alarms.topicArn)
+    return { createsAlarmTopic: false, target: config.alarms.topicArn, subscribers: [] };
+  if (config.notifications.topicArn)
+    return { createsAlarmTopic: false, target: config.notifications.topicArn, subscribers: [] };
+  return {
+    createsAlarmTopic: true,
+    target: ref(IDS.alarmTopic),
+    subscribers: config.notifications.subscriptions.filter(receivesAlarms),
+  };
+}
+
+/** A person (email, email-json) whose summaries include failures: on-call wants the alarms too. */
+export function receivesAlarms(s: Subscription): boolean {
+  if (s.protocol !== 'email' && s.protocol !== 'email-json') return false;
+  return s.statuses === undefined || s.statuses.some((status) => status !== 'COMPLETED');
+}
+
+/** Allows this account's CloudWatch alarms to publish to a topic. */
+const allowAlarmsToPublish = (topic: Cfn) => ({
+  Sid: 'AllowCloudWatchAlarmsToPublish',
+  Effect: 'Allow',
+  Principal: { Service: 'cloudwatch.amazonaws.com' },
+  Action: 'sns:Publish',
+  Resource: topic,
+  Condition: {
+    StringEquals: { 'aws:SourceAccount': ref('AWS::AccountId') },
+    ArnLike: {
+      'aws:SourceArn': sub(`arn:\${AWS::Partition}:cloudwatch:\${AWS::Region}:\${AWS::AccountId}:alarm:*`),
+    },
+  },
+});
+
+const denyInsecurePublish = (topic: Cfn) => ({
+  Sid: 'DenyInsecureTransport',
+  Effect: 'Deny',
+  Principal: '*',
+  Action: 'sns:Publish',
+  Resource: topic,
+  Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+});
 
 function notificationResources(config: StageConfig, topicArn: Cfn): Resources {
   const names = namesOf(config.stage);
   const n = config.notifications;
+  const alarms = alarmRoutingOf(config);
+  const alarmTopicName = `${names.prefix}-alarms`;
   const resources: Resources = {};
   if (!n.topicArn) {
     const topicArnString = sub(
       `arn:\${AWS::Partition}:sns:\${AWS::Region}:\${AWS::AccountId}:${names.topic}`,
+    );
+    const alarmTopicArnString = sub(
+      `arn:\${AWS::Partition}:sns:\${AWS::Region}:\${AWS::AccountId}:${alarmTopicName}`,
     );
     resources[IDS.notificationKey] = {
       Type: 'AWS::KMS::Key',
@@ -346,14 +480,18 @@ function notificationResources(config: StageConfig, topicArn: Cfn): Resources {
               Resource: '*',
               Condition: {
                 StringEquals: { 'aws:SourceAccount': ref('AWS::AccountId') },
-                ArnLike: { 'aws:SourceArn': topicArnString },
+                ArnLike: {
+                  'aws:SourceArn': alarms.createsAlarmTopic
+                    ? [topicArnString, alarmTopicArnString]
+                    : topicArnString,
+                },
               },
             },
             {
               Sid: 'AllowCloudWatchAlarmsToPublish',
               Effect: 'Allow',
               Principal: { Service: 'cloudwatch.amazonaws.com' },
-              Action: KEY_USE_ACTIONS,
+              Action: ALARM_KEY_ACTIONS,
               Resource: '*',
               Condition: {
                 StringEquals: { 'aws:SourceAccount': ref('AWS::AccountId') },
@@ -387,33 +525,33 @@ function notificationResources(config: StageConfig, topicArn: Cfn): Resources {
         PolicyDocument: {
           Version: '2012-10-17',
           Statement: [
-            {
-              Sid: 'DenyInsecureTransport',
-              Effect: 'Deny',
-              Principal: '*',
-              Action: 'sns:Publish',
-              Resource: ref(IDS.summaryTopic),
-              Condition: { Bool: { 'aws:SecureTransport': 'false' } },
-            },
-            {
-              Sid: 'AllowCloudWatchAlarmsToPublish',
-              Effect: 'Allow',
-              Principal: { Service: 'cloudwatch.amazonaws.com' },
-              Action: 'sns:Publish',
-              Resource: ref(IDS.summaryTopic),
-              Condition: {
-                StringEquals: { 'aws:SourceAccount': ref('AWS::AccountId') },
-                ArnLike: {
-                  'aws:SourceArn': sub(
-                    `arn:\${AWS::Partition}:cloudwatch:\${AWS::Region}:\${AWS::AccountId}:alarm:*`,
-                  ),
-                },
-              },
-            },
+            denyInsecurePublish(ref(IDS.summaryTopic)),
+            // Alarms publish here only when there is no alarm topic.
+            ...(alarms.createsAlarmTopic ? [] : [allowAlarmsToPublish(ref(IDS.summaryTopic))]),
           ],
         },
       },
     };
+    if (alarms.createsAlarmTopic) {
+      resources[IDS.alarmTopic] = {
+        Type: 'AWS::SNS::Topic',
+        Properties: {
+          TopicName: alarmTopicName,
+          DisplayName: `Pinpoint export ${config.stage} alarms`,
+          KmsMasterKeyId: ref(IDS.notificationKey),
+        },
+      };
+      resources[IDS.alarmTopicPolicy] = {
+        Type: 'AWS::SNS::TopicPolicy',
+        Properties: {
+          Topics: [ref(IDS.alarmTopic)],
+          PolicyDocument: {
+            Version: '2012-10-17',
+            Statement: [denyInsecurePublish(ref(IDS.alarmTopic)), allowAlarmsToPublish(ref(IDS.alarmTopic))],
+          },
+        },
+      };
+    }
   }
   if (n.subscriptions.length > 0) {
     resources[IDS.subscriptionDlq] = {
@@ -434,7 +572,11 @@ function notificationResources(config: StageConfig, topicArn: Cfn): Resources {
               Principal: { Service: 'sns.amazonaws.com' },
               Action: 'sqs:SendMessage',
               Resource: arnOf(IDS.subscriptionDlq),
-              Condition: { ArnEquals: { 'aws:SourceArn': topicArn } },
+              Condition: {
+                ArnEquals: {
+                  'aws:SourceArn': alarms.subscribers.length > 0 ? [topicArn, ref(IDS.alarmTopic)] : topicArn,
+                },
+              },
             },
           ],
         },
@@ -451,6 +593,17 @@ function notificationResources(config: StageConfig, topicArn: Cfn): Resources {
           RedrivePolicy: { deadLetterTargetArn: arnOf(IDS.subscriptionDlq) },
           ...(filterPolicy && { FilterPolicyScope: 'MessageAttributes', FilterPolicy: filterPolicy }),
           ...(s.rawMessageDelivery !== undefined && { RawMessageDelivery: s.rawMessageDelivery }),
+        },
+      };
+    }
+    for (const s of alarms.subscribers) {
+      resources[subscriptionIdOf(s, 'Alarm')] = {
+        Type: 'AWS::SNS::Subscription',
+        Properties: {
+          TopicArn: ref(IDS.alarmTopic),
+          Protocol: s.protocol,
+          Endpoint: s.endpoint,
+          RedrivePolicy: { deadLetterTargetArn: arnOf(IDS.subscriptionDlq) },
         },
       };
     }
@@ -634,7 +787,7 @@ function functionRoles(
           Effect: 'Allow',
           Action: 'iam:PassRole',
           Resource: destination.roleArn,
-          Condition: { StringEquals: { 'iam:PassedToService': 'pinpoint.amazonaws.com' } },
+          Condition: { StringEquals: { 'iam:PassedToService': PINPOINT_PASSED_TO_SERVICES } },
         },
       ],
     ),
@@ -671,9 +824,10 @@ function alarm(description: string, props: Cfn, actions: Cfn[]): Cfn {
   };
 }
 
-function alarmResources(config: StageConfig, topicArn: Cfn): Resources {
-  if (!config.alarms.enabled) return {};
-  const actions = [config.alarms.topicArn ?? topicArn];
+function alarmResources(config: StageConfig): Resources {
+  const target = alarmRoutingOf(config).target;
+  if (target === undefined) return {};
+  const actions = [target];
   const names = namesOf(config.stage);
   const stateMachineMetric = (metric: string) => ({
     Namespace: 'AWS/States',
@@ -824,6 +978,13 @@ function outputsOf(config: StageConfig, destination: Destination): Cfn {
       ref(IDS.scheduleGroup),
       'ScheduleGroupName',
     ),
+    ...(alarmRoutingOf(config).createsAlarmTopic && {
+      AlarmTopicArn: output(
+        'SNS topic the alarms notify (its email subscribers are those of the summary topic who get failures)',
+        ref(IDS.alarmTopic),
+        'AlarmTopicArn',
+      ),
+    }),
     SchedulerDeadLetterQueueUrl: output(
       'Scheduled runs that could not be started land here',
       ref(IDS.schedulerDlq),
@@ -845,7 +1006,7 @@ export function buildResources(config: StageConfig): { Resources: Resources; Out
       ...notificationResources(config, topicArn),
       ...scheduleResources(config, destination),
       ...functionRoles(config, destination, topicArn, topicKeyArn),
-      ...alarmResources(config, topicArn),
+      ...alarmResources(config),
     },
     Outputs: outputsOf(config, destination),
   };

@@ -54,6 +54,7 @@ const EXCLUDED_PACKAGES = [
  * permissions for them. Any other "*" resource fails the suite.
  */
 const ACTIONS_REQUIRING_STAR_RESOURCE = new Set([
+  's3:ListAllMyBuckets',
   'xray:PutTraceSegments',
   'xray:PutTelemetryRecords',
   'xray:GetSamplingRules',
@@ -351,15 +352,18 @@ describe('schedules', () => {
 describe('IAM', () => {
   const all = () => [...policyStatements(dev.template), ...policyStatements(prod.template)];
 
-  it('grants no wildcard action in any Allow statement', () => {
+  it('grants no wildcard action in any Allow statement, except the KMS actions the SNS guide prescribes for alarms', () => {
     const wildcards = all()
       .filter((s) => s.statement.Effect === 'Allow')
       .flatMap((s) =>
         actionsOf(s.statement)
           .filter((a) => a.includes('*'))
-          .map((a) => `${s.where}: ${a}`),
+          .map((a) => `${s.where}${s.statement.Sid ? ` ${s.statement.Sid}` : ''}: ${a}`),
       );
-    expect(wildcards).toEqual([]);
+    // The SNS guide prescribes kms:GenerateDataKey* for CloudWatch on an encrypted topic's key: the one exception.
+    expect([...new Set(wildcards)]).toEqual([
+      'NotificationKey AllowCloudWatchAlarmsToPublish: kms:GenerateDataKey*',
+    ]);
   });
 
   it('uses a service-wide action only to deny requests without TLS', () => {
@@ -412,7 +416,11 @@ describe('IAM', () => {
     expect(resourcesOf(pinpoint)).toEqual([appArn, jobsArn]);
     const passRole = statements.find((s) => actionsOf(s).includes('iam:PassRole'))!;
     expect(passRole.Resource).toEqual({ 'Fn::GetAtt': ['PinpointExportRole', 'Arn'] });
-    expect(passRole.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'pinpoint.amazonaws.com' } });
+    // The Service Authorization Reference names mobiletargeting.amazonaws.com for CreateExportJob's PassRole;
+    // the role itself is assumed by pinpoint.amazonaws.com: either name passes it, to Pinpoint only.
+    expect(passRole.Condition).toEqual({
+      StringEquals: { 'iam:PassedToService': ['pinpoint.amazonaws.com', 'mobiletargeting.amazonaws.com'] },
+    });
     expect(statements.flatMap(actionsOf)).not.toContain('sns:Publish');
   });
 
@@ -471,17 +479,38 @@ describe('export destination', () => {
     ]);
   });
 
-  it('lets the export role write only under the export prefix', () => {
+  it("grants the export role the Pinpoint guide's export policy, scoped to the export bucket and prefix", () => {
+    // https://docs.aws.amazon.com/pinpoint/latest/developerguide/permissions-export-endpoints.html
     const statements: Statement[] = resource(prod.template, 'PinpointExportRole').Properties.Policies[0]
       .PolicyDocument.Statement;
-    const put = statements.find((s) => s.Action === 's3:PutObject')!;
-    expect(put.Resource).toEqual(sub(`\${ExportBucket.Arn}/pinpoint-exports/*`));
-    const list = statements.find((s) => s.Action === 's3:ListBucket')!;
-    expect(list.Condition).toEqual({ StringLike: { 's3:prefix': ['pinpoint-exports/*'] } });
-    expect(statements.flatMap(actionsOf).sort()).toEqual([
-      's3:GetBucketLocation',
-      's3:ListBucket',
-      's3:PutObject',
+    const bucket = { 'Fn::GetAtt': ['ExportBucket', 'Arn'] };
+    expect(statements).toEqual([
+      // AllowUserToSeeBucketListInTheConsole: ListAllMyBuckets has no resource-level permission.
+      { Sid: 'ListBuckets', Effect: 'Allow', Action: 's3:ListAllMyBuckets', Resource: '*' },
+      { Sid: 'LocateBucket', Effect: 'Allow', Action: 's3:GetBucketLocation', Resource: bucket },
+      // AllowRootAndHomeListingOfBucket: the root and the export folder, one level at a time.
+      {
+        Sid: 'ListFoldersDownToExportPrefix',
+        Effect: 'Allow',
+        Action: 's3:ListBucket',
+        Resource: bucket,
+        Condition: { StringEquals: { 's3:prefix': ['', 'pinpoint-exports/'], 's3:delimiter': ['/'] } },
+      },
+      // AllowListingOfUserFolder.
+      {
+        Sid: 'ListExportPrefixOnly',
+        Effect: 'Allow',
+        Action: 's3:ListBucket',
+        Resource: bucket,
+        Condition: { StringLike: { 's3:prefix': ['pinpoint-exports/*'] } },
+      },
+      // AllowAllS3ActionsInUserFolder (s3:* in the guide): write, multipart, read back; no delete, ACL or tags.
+      {
+        Sid: 'ReadWriteExportObjects',
+        Effect: 'Allow',
+        Action: ['s3:PutObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts', 's3:GetObject'],
+        Resource: sub(`\${ExportBucket.Arn}/pinpoint-exports/*`),
+      },
     ]);
   });
 
@@ -534,6 +563,11 @@ describe('notifications', () => {
     expect(key.EnableKeyRotation).toBe(true);
     const bySid = Object.fromEntries(key.KeyPolicy.Statement.map((s: Statement) => [s.Sid, s]));
     expect(bySid.AllowCloudWatchAlarmsToPublish.Principal).toEqual({ Service: 'cloudwatch.amazonaws.com' });
+    // What the SNS guide prescribes for AWS services publishing to an encrypted topic.
+    expect([...bySid.AllowCloudWatchAlarmsToPublish.Action].sort()).toEqual([
+      'kms:Decrypt',
+      'kms:GenerateDataKey*',
+    ]);
     expect(bySid.AllowSnsToUseKeyForThisTopic.Principal).toEqual({ Service: 'sns.amazonaws.com' });
     expect(bySid.AllowAccountPrincipalsToUseKeyThroughSns.Condition.StringEquals['kms:ViaService']).toEqual(
       sub(`sns.\${AWS::Region}.amazonaws.com`),
@@ -542,9 +576,10 @@ describe('notifications', () => {
   });
 
   it('subscribes the configured endpoints, failures-only through a status filter, with a dead-letter queue', () => {
-    const subscriptions = resourcesOfType(prod.template, 'AWS::SNS::Subscription').map(
-      ([, r]) => r.Properties,
-    );
+    // The alarm topic's subscriptions are checked in notifications.test.ts.
+    const subscriptions = resourcesOfType(prod.template, 'AWS::SNS::Subscription')
+      .map(([, r]) => r.Properties)
+      .filter((p) => p.TopicArn.Ref === 'SummaryTopic');
     expect(subscriptions).toHaveLength(3);
     for (const s of subscriptions) {
       expect(s.TopicArn).toEqual({ Ref: 'SummaryTopic' });
@@ -588,7 +623,7 @@ describe('alarms', () => {
       Dimensions: [{ Name: 'StateMachineArn', Value: { Ref: 'ExportWorkflowStateMachine' } }],
       Statistic: 'Sum',
       Threshold: 1,
-      AlarmActions: [{ Ref: 'SummaryTopic' }],
+      AlarmActions: [{ Ref: 'AlarmTopic' }],
     });
   });
 
