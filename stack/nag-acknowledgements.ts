@@ -54,10 +54,17 @@ export const NAG_ACKNOWLEDGEMENTS: NagAcknowledgement[] = [
   },
   {
     rule: 'AwsSolutions-IAM5',
+    finding: 'Resource::*',
+    logicalIds: ['PinpointExportRole'],
+    reason:
+      'Only s3:ListAllMyBuckets uses Resource "*": the Pinpoint developer guide\'s export-role policy includes it, and S3 supports no resource-level permission for it (it lists bucket names only; every other statement names the export bucket or prefix).',
+  },
+  {
+    rule: 'AwsSolutions-IAM5',
     finding: 'Resource::<ExportBucket.Arn>/pinpoint-exports/*',
     logicalIds: ['PinpointExportRole'],
     reason:
-      'Pinpoint names the exported objects at run time: s3:PutObject is limited to keys under the configured export prefix of the export bucket.',
+      'Pinpoint names the exported objects at run time: writing and reading them back (s3:PutObject, the multipart actions, s3:GetObject) is limited to keys under the configured export prefix of the export bucket.',
   },
   {
     rule: 'AwsSolutions-SQS3',

@@ -177,7 +177,9 @@ describe('buildResources', () => {
     expect(Resources.PinpointExportRole).toBeUndefined();
     expect(statementsOf(Resources.CreateExportJobRole).PassExportRoleToPinpoint).toMatchObject({
       Resource: 'arn:aws:iam::123456789012:role/pinpoint-export',
-      Condition: { StringEquals: { 'iam:PassedToService': 'pinpoint.amazonaws.com' } },
+      Condition: {
+        StringEquals: { 'iam:PassedToService': ['pinpoint.amazonaws.com', 'mobiletargeting.amazonaws.com'] },
+      },
     });
     expect(environmentOf(config).createExportJob).toEqual({
       DEFAULT_ROLE_ARN: 'arn:aws:iam::123456789012:role/pinpoint-export',
@@ -198,8 +200,16 @@ describe('buildResources', () => {
     );
     const { Resources } = buildResources(config);
     expect(Resources.ExportBucket).toBeUndefined();
-    expect(statementsOf(Resources.PinpointExportRole).WriteExportObjects.Resource).toEqual({
+    const statements = statementsOf(Resources.PinpointExportRole);
+    expect(statements.ReadWriteExportObjects.Resource).toEqual({
       'Fn::Sub': `arn:\${AWS::Partition}:s3:::team-exports/crm/pinpoint/*`,
+    });
+    // The guide's root-and-home listing, for each folder down to a nested prefix, folder names only.
+    expect(statements.ListFoldersDownToExportPrefix.Condition).toEqual({
+      StringEquals: { 's3:prefix': ['', 'crm/', 'crm/pinpoint/'], 's3:delimiter': ['/'] },
+    });
+    expect(statements.ListExportPrefixOnly.Condition).toEqual({
+      StringLike: { 's3:prefix': ['crm/pinpoint/*'] },
     });
   });
 
