@@ -3,6 +3,7 @@ import { FAULT_NAMES } from '../local/scenarios.ts';
 import { usageError } from './errors.ts';
 import type { RequestOptions } from './input.ts';
 import { isExecutionArn, isStateMachineArn, isValidExecutionName } from './naming.ts';
+import { integerOption, NUMERIC_OPTIONS, parseFailure } from './options.ts';
 
 /*
  * The command line, parsed with node's util.parseArgs into one typed command.
@@ -14,7 +15,9 @@ export type CommandName = (typeof COMMANDS)[number];
 
 export const DEFAULT_STAGE = 'dev';
 export const DEFAULT_LIST_MAX = 20;
-export const MAX_LIST_MAX = 100;
+export const MAX_LIST_MAX = NUMERIC_OPTIONS.max.max;
+/** Where a local run keeps its files and its run records, unless --data-dir says otherwise. */
+export const DEFAULT_DATA_DIR = '.local/emulator';
 
 /** Options every command accepts. */
 export interface CommonOptions {
@@ -26,20 +29,25 @@ export interface CommonOptions {
   json: boolean;
 }
 
-/** Options of the embedded local run (`--local`). */
+/** Options of the embedded local run (`--local`; `npm start` takes the same). */
 export interface LocalOptions {
   endpoints?: number | undefined;
+  malformedEvery?: number | undefined;
   jobDurationSeconds?: number | undefined;
   deadlineSeconds?: number | undefined;
-  /** Fault scenario names (local/scenarios.ts), as `npm start --fault` takes them. */
+  /** Fault scenario names (local/scenarios.ts). */
   faults: string[];
+  /** Folder standing for S3 and SNS, and holding the local runs' records. */
+  dataDir: string;
+  /** Show the handlers' INFO logs. */
+  logs: boolean;
 }
 
 export type Command =
   | { name: 'help'; topic: CommandName | 'general' }
   | { name: 'start'; common: CommonOptions; request: RequestOptions; wait: boolean; local?: LocalOptions }
-  | { name: 'status'; common: CommonOptions; execution: string; wait: boolean }
-  | { name: 'list'; common: CommonOptions; max: number };
+  | { name: 'status'; common: CommonOptions; execution: string; wait: boolean; localDataDir?: string }
+  | { name: 'list'; common: CommonOptions; max: number; localDataDir?: string };
 
 const COMMON = {
   stage: { type: 'string' },
@@ -60,53 +68,31 @@ const START = {
   wait: { type: 'boolean' },
   local: { type: 'boolean' },
   endpoints: { type: 'string' },
+  'malformed-every': { type: 'string' },
   'job-duration': { type: 'string' },
   deadline: { type: 'string' },
   fault: { type: 'string', multiple: true },
+  'data-dir': { type: 'string' },
+  logs: { type: 'boolean' },
 } as const;
 
-const STATUS = { ...COMMON, wait: { type: 'boolean' } } as const;
-const LIST = { ...COMMON, max: { type: 'string' } } as const;
+/** Options that only make sense for a local run. */
+const LOCAL_ONLY = [
+  'endpoints',
+  'malformed-every',
+  'job-duration',
+  'deadline',
+  'fault',
+  'data-dir',
+  'logs',
+] as const;
+
+const LOCAL_HISTORY = { local: { type: 'boolean' }, 'data-dir': { type: 'string' } } as const;
+const STATUS = { ...COMMON, ...LOCAL_HISTORY, wait: { type: 'boolean' } } as const;
+const LIST = { ...COMMON, ...LOCAL_HISTORY, max: { type: 'string' } } as const;
 
 const STAGE = /^[A-Za-z][A-Za-z0-9-]{0,39}$/;
 const REGION = /^[a-z]{2}(?:-[a-z]+)+-\d$/;
-
-/** Rewrites parseArgs' messages as one short line naming the option. */
-function parseFailure(error: unknown, command: string): never {
-  const e = error as { code?: string; message?: string };
-  const message = e.message ?? String(error);
-  const option = /'(-{1,2}[^' ]+)/.exec(message)?.[1];
-  switch (e.code) {
-    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
-      throw usageError(
-        `unknown option ${option ?? ''} for "${command}" (see --help)`.replace('  ', ' '),
-        option,
-      );
-    case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
-      if (/argument missing/.test(message)) throw usageError(`${option} needs a value`, option);
-      if (/ambiguous/.test(message)) {
-        throw usageError(
-          `${option} needs a value; for one starting with "-" write ${option}=<value>`,
-          option,
-        );
-      }
-      if (/does not take an argument/.test(message))
-        throw usageError(`${option} does not take a value`, option);
-      throw usageError(message, option);
-    case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL':
-      throw usageError(`unexpected argument ${/'([^']*)'/.exec(message)?.[1] ?? ''} (see --help)`);
-    default:
-      throw usageError(message);
-  }
-}
-
-function integer(value: string | undefined, option: string, min: number, max: number): number | undefined {
-  if (value === undefined) return undefined;
-  if (!/^\d+$/.test(value.trim()) || Number(value) < min || Number(value) > max) {
-    throw usageError(`${option} must be a whole number from ${min} to ${max}, got "${value}"`, option);
-  }
-  return Number(value);
-}
 
 function common(values: Record<string, unknown>): CommonOptions {
   const stage = values.stage as string | undefined;
@@ -136,17 +122,37 @@ function common(values: Record<string, unknown>): CommonOptions {
   };
 }
 
+function dataDirOf(value: string | undefined): string {
+  if (value !== undefined && value.trim() === '') throw usageError('--data-dir needs a folder', '--data-dir');
+  return value ?? DEFAULT_DATA_DIR;
+}
+
+/** `--local` on status and list: read the local runs' records instead of Step Functions. */
+function localHistory(values: { local?: boolean; 'data-dir'?: string; 'state-machine-arn'?: string }): {
+  localDataDir?: string;
+} {
+  if (values.local !== true) {
+    if (values['data-dir'] !== undefined)
+      throw usageError('--data-dir only applies with --local', '--data-dir');
+    return {};
+  }
+  if (values['state-machine-arn'] !== undefined) {
+    throw usageError('--state-machine-arn does not apply with --local', '--state-machine-arn');
+  }
+  return { localDataDir: dataDirOf(values['data-dir']) };
+}
+
 function parseStart(args: string[]): Command {
   let parsed: ReturnType<typeof parseArgs<{ options: typeof START; allowPositionals: false }>>;
   try {
     parsed = parseArgs({ args, options: START, allowPositionals: false, strict: true });
   } catch (error) {
-    parseFailure(error, 'start');
+    parseFailure(error, 'start', COMMANDS);
   }
   const v = parsed.values;
   const local = v.local === true;
   if (!local) {
-    for (const option of ['endpoints', 'job-duration', 'deadline', 'fault'] as const) {
+    for (const option of LOCAL_ONLY) {
       if (v[option] !== undefined) throw usageError(`--${option} only applies with --local`, `--${option}`);
     }
   } else if (v['state-machine-arn'] !== undefined) {
@@ -173,10 +179,13 @@ function parseStart(args: string[]): Command {
     ...(local
       ? {
           local: {
-            endpoints: integer(v.endpoints, '--endpoints', 1, 1_000_000),
-            jobDurationSeconds: integer(v['job-duration'], '--job-duration', 1, 3600),
-            deadlineSeconds: integer(v.deadline, '--deadline', 1, 86_400),
+            endpoints: integerOption('endpoints', v.endpoints),
+            malformedEvery: integerOption('malformed-every', v['malformed-every']),
+            jobDurationSeconds: integerOption('job-duration', v['job-duration']),
+            deadlineSeconds: integerOption('deadline', v.deadline),
             faults,
+            dataDir: dataDirOf(v['data-dir']),
+            logs: v.logs === true,
           },
         }
       : {}),
@@ -188,7 +197,7 @@ function parseStatus(args: string[]): Command {
   try {
     parsed = parseArgs({ args, options: STATUS, allowPositionals: true, strict: true });
   } catch (error) {
-    parseFailure(error, 'status');
+    parseFailure(error, 'status', COMMANDS);
   }
   const [execution, ...extra] = parsed.positionals;
   if (execution === undefined) {
@@ -204,7 +213,13 @@ function parseStatus(args: string[]): Command {
   } else if (!isValidExecutionName(execution)) {
     throw usageError(`"${execution}" is not an execution name (1–80 characters of 0-9 A-Z a-z - _)`);
   }
-  return { name: 'status', common: common(parsed.values), execution, wait: parsed.values.wait === true };
+  return {
+    name: 'status',
+    common: common(parsed.values),
+    execution,
+    wait: parsed.values.wait === true,
+    ...localHistory(parsed.values),
+  };
 }
 
 function parseList(args: string[]): Command {
@@ -212,12 +227,13 @@ function parseList(args: string[]): Command {
   try {
     parsed = parseArgs({ args, options: LIST, allowPositionals: false, strict: true });
   } catch (error) {
-    parseFailure(error, 'list');
+    parseFailure(error, 'list', COMMANDS);
   }
   return {
     name: 'list',
     common: common(parsed.values),
-    max: integer(parsed.values.max, '--max', 1, MAX_LIST_MAX) ?? DEFAULT_LIST_MAX,
+    max: integerOption('max', parsed.values.max) ?? DEFAULT_LIST_MAX,
+    ...localHistory(parsed.values),
   };
 }
 

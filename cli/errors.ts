@@ -13,12 +13,14 @@ export const ExitCode = {
   Usage: 2,
   /** AWS could not be reached or refused access. */
   Aws: 3,
+  /** The execution (or local run) asked about does not exist. */
+  NotFound: 4,
   /** Ctrl-C stopped following (the execution itself goes on); 128 + SIGINT, as shells do. */
   Interrupted: 130,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
-export type CliErrorKind = 'usage' | 'input' | 'aws';
+export type CliErrorKind = 'usage' | 'input' | 'aws' | 'not-found';
 
 /** A failure the CLI reports as one line and an exit status. */
 export class CliError extends Error {
@@ -34,7 +36,9 @@ export class CliError extends Error {
   }
 
   get exitCode(): ExitCode {
-    return this.kind === 'aws' ? ExitCode.Aws : ExitCode.Usage;
+    if (this.kind === 'aws') return ExitCode.Aws;
+    if (this.kind === 'not-found') return ExitCode.NotFound;
+    return ExitCode.Usage;
   }
 }
 
@@ -120,10 +124,17 @@ export function awsFailure(error: unknown, action: string): CliError {
   const detail = (e.message ?? String(error)).split('\n')[0]?.trim() ?? '';
   let reason: string;
   const network = networkCode(error);
+  if (/Region is missing/i.test(detail)) {
+    // The SDK refuses before sending anything: a configuration mistake, like a bad option.
+    return new CliError(
+      'usage',
+      `no AWS region configured while ${action}: pass --region or set AWS_REGION (nothing was sent to AWS)`,
+      '--region',
+      { cause: error },
+    );
+  }
   if (name === 'CredentialsProviderError' || /Could not load credentials/i.test(detail)) {
     reason = `no AWS credentials found (${detail}); set AWS_PROFILE, run "aws sso login" or export AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY`;
-  } else if (/Region is missing/i.test(detail)) {
-    reason = 'no AWS region configured; pass --region or set AWS_REGION';
   } else if (name === 'ExpiredToken' || name === 'ExpiredTokenException') {
     reason = `the AWS credentials have expired (${name}); refresh them (for example "aws sso login") and try again`;
   } else if (name === 'UnrecognizedClientException' || name === 'InvalidClientTokenId') {

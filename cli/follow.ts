@@ -7,9 +7,11 @@ import {
   type SFNClient,
 } from '@aws-sdk/client-sfn';
 import { triggerOf } from '../functions/shared/trigger.ts';
+import type { PublishSummaryEvent } from '../functions/shared/types.ts';
 import { awsFailure, isAwsError } from './errors.ts';
 import { consoleUrl, executionNameOf, stateMachineArnOf } from './naming.ts';
 import {
+  explanationOf,
   type JobProgress,
   jobProgressOf,
   outcomeOf,
@@ -75,6 +77,8 @@ export class HistoryTracker {
   lastEventId = 0;
   job: JobProgress | null = null;
   summary: RunSummary | null = null;
+  /** PublishSummary's input (the run's state), for the reasons it gives. */
+  publishRun: PublishSummaryEvent['Run'] | null = null;
   private stateName = '';
   private progressKey = '';
 
@@ -91,6 +95,10 @@ export class HistoryTracker {
         this.onUpdate({ type: 'execution', status: EXECUTION_END[type], at });
       } else if (event.stateEnteredEventDetails?.name) {
         this.stateName = event.stateEnteredEventDetails.name;
+        if (this.stateName === 'PublishSummary') {
+          const run = parseJson(event.stateEnteredEventDetails.input);
+          if (typeof run === 'object' && run !== null) this.publishRun = run as PublishSummaryEvent['Run'];
+        }
       } else if (type === 'TaskStateExited' && event.stateExitedEventDetails) {
         this.output(parseJson(event.stateExitedEventDetails.output), at);
       } else if (type === 'LambdaFunctionSucceeded') {
@@ -186,7 +194,7 @@ export function buildReport(
       | 'cause'
     >
   >,
-  tracker: Pick<HistoryTracker, 'job' | 'summary'>,
+  tracker: Pick<HistoryTracker, 'job' | 'summary'> & Partial<Pick<HistoryTracker, 'publishRun'>>,
   now: Date,
 ): RunReport {
   const arn = description.executionArn ?? '';
@@ -196,6 +204,9 @@ export function buildReport(
   const summary = summaryOf(output) ?? tracker.summary;
   const start = description.startDate ?? now;
   const status = description.status ?? 'RUNNING';
+  const outcome = outcomeOf(status, description.error, summary);
+  const error = description.error ? { error: description.error, cause: description.cause ?? null } : null;
+  const publishRun = tracker.publishRun;
   return {
     name,
     arn,
@@ -203,14 +214,22 @@ export function buildReport(
     consoleUrl: arn ? consoleUrl(arn) : null,
     trigger: triggerOf(name, input),
     status,
-    outcome: outcomeOf(status, description.error, summary),
+    outcome,
     startDate: start.toISOString(),
     stopDate: description.stopDate?.toISOString() ?? null,
     durationSeconds: secondsBetween(start, description.stopDate ?? now),
     input,
     job: jobProgressOf(output) ?? tracker.job,
     summary,
-    error: description.error ? { error: description.error, cause: description.cause ?? null } : null,
+    error,
+    explanation: explanationOf({
+      outcome,
+      published: summary,
+      error,
+      publishEvent: publishRun
+        ? { Run: publishRun, Execution: { Id: arn, Name: name, StartTime: start.toISOString() } }
+        : null,
+    }),
   };
 }
 

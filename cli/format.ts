@@ -50,18 +50,46 @@ export function formatProgress(job: JobProgress): string {
 
 const BAR_WIDTH = 24;
 
-/** `[██████████░░░░░░░░░░░░░░]  42%  3/8 pieces · 750 endpoints · PROCESSING` */
-export function progressBar(job: JobProgress, elapsedSeconds: number): string {
+/**
+ * `[██████████░░░░░░░░░░░░░░]  42%  3/8 pieces · 750 endpoints · PROCESSING · 3m 05s · next check in 42s`:
+ * the run's elapsed time, and the countdown to the workflow's next status check when it is known.
+ */
+export function progressBar(
+  job: JobProgress,
+  elapsedSeconds: number,
+  nextCheckSeconds?: number | null,
+): string {
   const total = job.totalPieces ?? 0;
   const done = Math.min(total, job.completedPieces ?? 0);
   const ratio = total > 0 ? done / total : 0;
   const filled = Math.round(ratio * BAR_WIDTH);
   const bar = `[${'█'.repeat(filled)}${'░'.repeat(BAR_WIDTH - filled)}]`;
   const percent = total > 0 ? `${String(Math.floor(ratio * 100)).padStart(3)}%` : '  …';
-  return `${bar} ${percent}  ${formatPieces(job)} · ${formatNumber(job.totalProcessed ?? 0)} endpoints · ${job.status} · ${formatDuration(elapsedSeconds)}`;
+  const next =
+    nextCheckSeconds === undefined || nextCheckSeconds === null
+      ? ''
+      : nextCheckSeconds > 0
+        ? ` · next check in ${formatDuration(nextCheckSeconds)}`
+        : ' · checking';
+  return `${bar} ${percent}  ${formatPieces(job)} · ${formatNumber(job.totalProcessed ?? 0)} endpoints · ${job.status} · ${formatDuration(elapsedSeconds)}${next}`;
+}
+
+/** What the progress line needs to keep its clock running between updates. */
+export interface Ticker {
+  now: () => Date;
+  every: (ms: number, fn: () => void) => () => void;
 }
 
 const CLEAR_LINE = '\r\x1b[K';
+
+/** The first line of `text`, at most `max` characters, cut at a word with an ellipsis (the report has it whole). */
+export function shorten(text: string, max: number): string {
+  const first = text.split('\n')[0] ?? '';
+  if (first.length <= max) return first;
+  const cut = first.slice(0, max - 1);
+  const space = cut.lastIndexOf(' ');
+  return `${space > max / 2 ? cut.slice(0, space) : cut}…`;
+}
 
 function line(at: Date, label: string, detail = ''): string {
   return `${formatClock(at)}  ${label.padEnd(20)}${detail ? `  ${detail}` : ''}`.trimEnd();
@@ -80,7 +108,7 @@ export function updateLine(update: FollowUpdate): string {
       return line(update.at, `job ${update.job.status}`, detail);
     }
     case 'task-failed':
-      return line(update.at, `${update.stateName} error`, `${update.error}: ${update.cause}`.slice(0, 200));
+      return line(update.at, `${update.stateName} error`, `${update.error}: ${shorten(update.cause, 200)}`);
     case 'summary':
       return line(update.at, `summary ${update.summary.status}`, update.summary.subject);
   }
@@ -93,15 +121,31 @@ export function updateLine(update: FollowUpdate): string {
 export class ProgressRenderer {
   private bar = '';
   private job: JobProgress | null = null;
+  /** When the workflow checks the job next (epoch ms), when known. */
+  private nextCheckAt: number | null = null;
+  private stopTicking: (() => void) | undefined;
 
   constructor(
     private readonly out: Writer,
     private readonly tty: boolean,
     private readonly elapsed: () => number,
+    /** On a terminal, redraws the bar every second so its clock and countdown keep moving. */
+    private readonly ticker?: Ticker,
   ) {}
 
+  /** A status check that changed nothing shown: only the countdown restarts. */
+  checked(job: JobProgress, at: Date): void {
+    this.job = job;
+    this.nextCheckAt = job.waitSeconds === null ? null : at.getTime() + job.waitSeconds * 1000;
+    if (this.tty && this.bar) this.drawBar();
+  }
+
   update(update: FollowUpdate): void {
-    if (update.type === 'job') this.job = update.job;
+    if (update.type === 'job') {
+      this.job = update.job;
+      this.nextCheckAt =
+        update.job.waitSeconds === null ? null : update.at.getTime() + update.job.waitSeconds * 1000;
+    }
     const terminalJob = this.job !== null && ['COMPLETED', 'FAILED'].includes(this.job.status);
     if (this.tty && update.type === 'job' && !update.statusChanged && !terminalJob) {
       this.drawBar();
@@ -114,15 +158,26 @@ export class ProgressRenderer {
     }
   }
 
-  /** Removes the bar before anything else is printed. */
+  /** Removes the bar before anything else is printed, and stops its clock. */
   finish(): void {
+    this.stopTicking?.();
+    this.stopTicking = undefined;
     this.clearBar();
   }
 
   private drawBar(): void {
     if (!this.job) return;
-    this.bar = progressBar(this.job, this.elapsed());
+    const next =
+      this.nextCheckAt === null || !this.ticker
+        ? null
+        : Math.max(0, Math.ceil((this.nextCheckAt - this.ticker.now().getTime()) / 1000));
+    this.bar = progressBar(this.job, this.elapsed(), next);
     this.out.write(`${CLEAR_LINE}${this.bar}`);
+    if (this.tty && this.ticker && !this.stopTicking) {
+      this.stopTicking = this.ticker.every(1_000, () => {
+        if (this.bar) this.drawBar();
+      });
+    }
   }
 
   private clearBar(): void {
@@ -136,8 +191,13 @@ const TRIGGER_WORDS = { manual: 'manual run', schedule: 'scheduled run', other: 
 /** The block that describes one run. */
 export function formatReport(report: RunReport, extraRows: ReadonlyArray<[string, string]> = []): string {
   const rows: Array<[string, string]> = [];
-  const headline = report.summary?.subject ?? report.error?.cause ?? '';
-  if (headline) rows.push(['summary', headline]);
+  const why = report.explanation;
+  if (why?.noSummary) rows.push(['summary', why.noSummary]);
+  else if (report.summary?.subject) rows.push(['summary', report.summary.subject]);
+  else if (!why && report.error?.cause) rows.push(['summary', report.error.cause]);
+  if (why?.headline) rows.push(['headline', why.headline]);
+  if (why?.reason) rows.push(['reason', why.reason]);
+  if (why?.advice) rows.push(['what to do', why.advice]);
   rows.push([
     'execution',
     `${report.status}, ${TRIGGER_WORDS[report.trigger]}, started ${formatDateTime(report.startDate)}, ${

@@ -1,5 +1,18 @@
+import { segmentIdFor } from '../emulator/dataset.ts';
 import { faultHelp } from '../local/scenarios.ts';
 import type { CommandName } from './args.ts';
+import { NUMERIC_OPTIONS } from './options.ts';
+
+/** An example segment id: Pinpoint's segment ids are generated 32-hex-character ids, not names. */
+const SEGMENT_EXAMPLE = 'cc3bff0cbbb85f128fa2c4596f7aa312';
+
+/** The emulator's seeded application (emulator/index.ts DEFAULT_APPLICATION_ID; a test holds them equal). */
+export const LOCAL_APPLICATION = 'a1b2c3d4e5f60718293a4b5c6d7e8f90';
+/** The emulator's seeded "active-users" segment (emulator/index.ts DEFAULT_SEGMENT_ID). */
+export const LOCAL_SEGMENT = segmentIdFor(LOCAL_APPLICATION, 'active-users');
+
+const range = (name: keyof typeof NUMERIC_OPTIONS) =>
+  `${NUMERIC_OPTIONS[name].min}–${NUMERIC_OPTIONS[name].max.toLocaleString('en-US')}`;
 
 /* --help text of each command: what it does, its options, an example. */
 
@@ -8,7 +21,25 @@ const EXIT = `Exit status:
   1    the export FAILED, TIMED_OUT, hit an ERROR, or the execution was aborted
   2    bad usage or input (nothing was sent to AWS)
   3    AWS could not be reached or refused access (the reason is printed)
+  4    no such execution (status) or local run (status --local)
   130  Ctrl-C stopped following; the execution goes on`;
+
+const LOCAL_OPTIONS = `  --endpoints <n>             endpoints in the emulated application (${range('endpoints')}, default 2000)
+  --malformed-every <n>       every Nth endpoint is malformed and counted as a failure (${range('malformed-every')}, default 0: none)
+  --job-duration <seconds>    how long the emulated export job runs (${range('job-duration')}, default 6)
+  --deadline <seconds>        stop waiting after this long and report TIMED_OUT (${range('deadline')}, default 120)
+  --fault <name>              inject a fault (repeatable):
+${faultHelp('                                ')}
+  --data-dir <folder>         folder standing for S3 and SNS, and keeping the local runs' records
+                              (default .local/emulator)
+  --logs                      show the handlers' structured logs (INFO) as well`;
+
+const EXTERNAL = `With AWS_ENDPOINT_URL_PINPOINT and AWS_ENDPOINT_URL_SNS both set (a running
+npm run emulator, LocalStack, ...) the local run uses them instead of starting
+its own emulator; set SUMMARY_TOPIC_ARN to a topic that exists there (the
+built-in emulator's topic is the default). Setting only one of them is an
+error. The outcome and exit status come from the workflow's own result; the
+summary's text is shown only when it can be read back (our emulator).`;
 
 const COMMON = `Where the workflow is:
   --stage <name>              stage whose stack (pinpoint-export-orchestrator-<stage>) names the
@@ -28,7 +59,8 @@ as a manual run.
 
 What to export:
   --application-id <id>       Pinpoint project id (32 hex characters); required
-  --segment-id <id>           export one segment only (default: all endpoints)
+  --segment-id <id>           export one segment only, by its id (32 hex characters, as Pinpoint
+                              generates them; default: all endpoints)
   --segment-version <n>       that segment's version (needs --segment-id)
   --s3-url-prefix <s3://…>    where to write; placeholders {ApplicationId} {SegmentId} {date} …
                               (default: the stage's prefix; the stage's export role may write
@@ -45,17 +77,17 @@ Following:
 
 ${COMMON}
 
-Local run (no AWS account: the same workflow against the local Pinpoint + SNS emulator):
-  --local                     run here; always follows the run
-  --endpoints <n>             endpoints in the emulated application (default 2000)
-  --job-duration <seconds>    how long the emulated export job runs (default 6)
-  --deadline <seconds>        stop waiting after this long and report TIMED_OUT (default 120)
-  --fault <name>              inject a fault (repeatable), as npm start -- --fault takes it:
-${faultHelp('                                ')}
+Local run (no AWS account: the same workflow against the local Pinpoint + SNS emulator;
+npm start is the shortcut for start --local --wait):
+  --local                     run here; always follows the run; --application-id defaults to
+                              the emulator's seeded application
+${LOCAL_OPTIONS}
+
+${EXTERNAL}
 
 Examples:
   npm run export -- --application-id 7f3c0a9e5b2d4c1e8f6a0b3d5c7e9f11 --stage prod --wait
-  npm run export -- --application-id 7f3c0a9e5b2d4c1e8f6a0b3d5c7e9f11 --segment-id active-users \\
+  npm run export -- --application-id 7f3c0a9e5b2d4c1e8f6a0b3d5c7e9f11 --segment-id ${SEGMENT_EXAMPLE} \\
       --segment-version 3 --scheduled-time 2026-11-27T02:00:00Z --stage prod
   npm run export -- --local --wait --application-id a1b2c3d4e5f60718293a4b5c6d7e8f90
 
@@ -69,12 +101,15 @@ progress (pieces, endpoints), where it was written, and the console link.
 A name is looked up in the stage's state machine; an ARN is used as is.
 
   --wait                      follow the run until it ends (Ctrl-C stops following only)
+  --local                     show a local run (npm start, start --local) from its record
+  --data-dir <folder>         where the local runs' records are (default .local/emulator)
 
 ${COMMON}
 
 Examples:
   npm run export -- status manual-20261128T153000Z-all-k3f9 --stage prod
   npm run export -- status arn:aws:states:eu-west-1:123456789012:execution:pinpoint-export-orchestrator-prod:manual-20261128T153000Z-all-k3f9 --wait
+  npm run export -- status --local manual-20261128T153000Z-all-k3f9
 
 ${EXIT}
 `;
@@ -85,14 +120,18 @@ Lists the latest runs, newest first: name, trigger (schedule, manual, other),
 start, duration and outcome (COMPLETED, FAILED, TIMED_OUT, ERROR, ABORTED, or
 RUNNING). Reads each run's details, so keep --max modest.
 
-  --max <n>                   how many runs (1–100, default 20)
+  --max <n>                   how many runs (${range('max')}, default 20)
+  --local                     the local runs (npm start, start --local), from their records
+  --data-dir <folder>         where the local runs' records are (default .local/emulator)
 
 ${COMMON}
 
-Example:
+Examples:
   npm run export -- list --stage prod --max 10
+  npm run export -- list --local
 
-Exit status: 0 when listed, 2 for bad usage, 3 when AWS could not be reached or refused access.
+Exit status: 0 when listed, 2 for bad usage (or no AWS region configured), 3 when AWS could
+not be reached or refused access.
 `;
 
 const GENERAL = `Operators' CLI for the Pinpoint export workflow: start, follow and inspect export runs.
@@ -102,12 +141,56 @@ Commands:
   npm run export -- status <name|arn> [--wait]                 show or follow one run
   npm run export -- list [--max <n>]                            recent runs and their outcomes
 
-"npm run export -- <command> --help" explains each command's options.
+"npm run export -- <command> --help" explains each command's options. The command comes
+first, then its options.
 
 ${START}`;
 
-export function helpText(topic: CommandName | 'general'): string {
+const NPM_START = `Usage: npm start -- [options]
+
+Runs the whole export workflow locally, without an AWS account: the deployed
+ASL file (statemachine/export-workflow.asl.json) in a local Step Functions
+engine, the three real Lambda handlers in-process, and their real AWS SDK
+clients talking HTTP to a local Pinpoint + SNS emulator. Waits are compressed
+(1-2 s between status checks) so a run takes seconds. Prints the job's status
+changes and progress, then the run's report: the summary subscribers receive,
+and for a run that did not complete, why and what to do.
+
+npm start is the shortcut for: npm run export -- start --local --wait [options]
+(one parser, one output, one exit status). The run is recorded: see it again with
+npm run export -- status --local <name>, or list them with list --local.
+
+What to export (default: every endpoint of the emulator's seeded application):
+  --application-id <id>       Pinpoint application (32 hex characters)
+  --segment-id <id>           one segment, by id; the emulator seeds "active-users" of the default
+                              application as ${LOCAL_SEGMENT} (versions 1-3)
+  --segment-version <n>       segment version (with --segment-id)
+  --s3-url-prefix <s3://…>    S3 prefix template (default
+                              s3://local-exports/pinpoint/{ApplicationId}/{SegmentId}/{date}/)
+  --scheduled-time <iso>      the night the run stands for ({date} in the prefix)
+
+Scenario:
+${LOCAL_OPTIONS}
+  --json                      print one JSON document instead of text
+  -h, --help                  this help
+
+${EXTERNAL}
+
+Exit status: 0 when the export COMPLETED; 1 when it FAILED, TIMED_OUT, hit an ERROR or no
+summary was published; 2 for bad options (nothing runs); 130 Ctrl-C.
+
+Examples:
+  npm start
+  npm start -- --endpoints 50000 --malformed-every 97 --job-duration 10
+  npm start -- --segment-id ${LOCAL_SEGMENT} --segment-version 2
+  npm start -- --fault throttle-create --fault fail-job
+  npm start -- --fault end-of-support
+`;
+
+export function helpText(topic: CommandName | 'general' | 'npm-start'): string {
   switch (topic) {
+    case 'npm-start':
+      return NPM_START;
     case 'start':
       return START;
     case 'status':

@@ -6,7 +6,13 @@ import {
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { triggerOf } from '../functions/shared/trigger.ts';
-import type { LocalRunOptions, LocalRunResult, ProgressEvent } from '../local/run.ts';
+import {
+  type LocalRunOptions,
+  type LocalRunResult,
+  LocalRunSetupError,
+  type ProgressEvent,
+} from '../local/run.ts';
+import type { RunStore } from '../local/runs.ts';
 import { faultRules } from '../local/scenarios.ts';
 import { type Command, type CommonOptions, type LocalOptions, parseCommand, wantsJson } from './args.ts';
 import { awsFailure, CliError, ExitCode, isAwsError } from './errors.ts';
@@ -25,6 +31,7 @@ import { buildExecutionInput, validateExecutionInput } from './input.ts';
 import { consoleUrl, executionArnFor, manualExecutionName, randomSuffix, regionOfArn } from './naming.ts';
 import {
   exitCodeOf,
+  explanationOf,
   type JobProgress,
   jobProgressOf,
   outcomeOf,
@@ -58,6 +65,10 @@ export interface CliDeps {
   onInterrupt: (handler: () => void) => () => void;
   pollIntervalMs: number;
   maxPolls: number;
+  /** The local runs' history in a data folder (local/runs.ts). */
+  runStore: (dataDir: string) => RunStore<LocalRunRecord>;
+  /** Calls `fn` every `ms` until the returned function is called (the progress line's clock). */
+  every: (ms: number, fn: () => void) => () => void;
 }
 
 /** Defaults for what is not I/O: five-second looks, for up to 48 hours. */
@@ -92,8 +103,11 @@ async function watch(
   const renderer =
     json || !wait
       ? undefined
-      : new ProgressRenderer(deps.stdout, deps.isTTY, () =>
-          runStart ? secondsBetween(runStart, deps.now()) : 0,
+      : new ProgressRenderer(
+          deps.stdout,
+          deps.isTTY,
+          () => (runStart ? secondsBetween(runStart, deps.now()) : 0),
+          deps,
         );
   let result: Awaited<ReturnType<typeof followExecution>>;
   try {
@@ -143,7 +157,12 @@ function sfnFor(common: CommonOptions, stateMachineArn: string, deps: CliDeps): 
 async function start(command: Extract<Command, { name: 'start' }>, deps: CliDeps): Promise<Outcome> {
   const { common } = command;
   const startedAt = deps.now();
-  const input = buildExecutionInput(command.request);
+  const request =
+    command.local && command.request.applicationId === undefined
+      ? // A local run exports the emulator's seeded application unless told otherwise.
+        { ...command.request, applicationId: (await import('../emulator/index.ts')).DEFAULT_APPLICATION_ID }
+      : command.request;
+  const input = buildExecutionInput(request);
   // Same rules as create-export-job, before any AWS call.
   validateExecutionInput(input, startedAt);
   const name = manualExecutionName(
@@ -223,7 +242,7 @@ async function status(command: Extract<Command, { name: 'status' }>, deps: CliDe
     const cause = (error as { cause?: { name?: string } }).cause;
     if (cause?.name === 'ExecutionDoesNotExist') {
       throw new CliError(
-        'input',
+        'not-found',
         `no execution ${command.execution} in ${regionOfArn(executionArn)}: check the name, --stage and --region (see: npm run export -- list)`,
       );
     }
@@ -291,6 +310,20 @@ async function list(command: Extract<Command, { name: 'list' }>, deps: CliDeps):
   return { exitCode: ExitCode.Ok, json: { command: 'list', stateMachineArn, runs: rows } };
 }
 
+/** Where a local run's files went (shown, and kept in its record). */
+export interface LocalFiles {
+  dataDir: string | null;
+  messageFile: string | null;
+  exportFiles: string[];
+  recordsExported: number | null;
+  emailText: string | null;
+  /** Why the summary could not be read back for display, when it could not. */
+  summaryNote: string | null;
+}
+
+/** What the local run store keeps per run: the report `status --local` prints, and the files. */
+export type LocalRunRecord = RunReport & { local: LocalFiles };
+
 /** The same request through the embedded local run: no AWS account. */
 async function startLocal(
   command: Extract<Command, { name: 'start' }>,
@@ -305,13 +338,21 @@ async function startLocal(
   const seen: { job: JobProgress | null; summary: RunSummary | null } = { job: null, summary: null };
   const renderer = json
     ? undefined
-    : new ProgressRenderer(deps.stdout, deps.isTTY, () => secondsBetween(startedAt, deps.now()));
+    : new ProgressRenderer(deps.stdout, deps.isTTY, () => secondsBetween(startedAt, deps.now()), deps);
   const emit = (update: FollowUpdate) => renderer?.update(update);
   const onProgress = (event: ProgressEvent) => {
     const at = deps.now();
     switch (event.type) {
       case 'emulator':
-        if (!json) deps.stdout.write(`Local run: Pinpoint + SNS emulator at ${event.url}\n`);
+        if (!json) {
+          deps.stdout.write(
+            event.external
+              ? event.url === event.snsUrl
+                ? `Local run against external endpoints: Pinpoint and SNS at ${event.url}\n`
+                : `Local run against external endpoints: Pinpoint at ${event.url}, SNS at ${event.snsUrl}\n`
+              : `Local run: Pinpoint + SNS emulator at ${event.url}\n`,
+          );
+        }
         break;
       case 'started':
         emit({ type: 'execution', status: 'RUNNING', at });
@@ -327,6 +368,7 @@ async function startLocal(
           progress.totalProcessed !== seen.job?.totalProcessed;
         seen.job = progress;
         if (moved) emit({ type: 'job', job: progress, statusChanged, at });
+        else renderer?.checked(progress, at);
         break;
       }
       case 'retry':
@@ -343,7 +385,7 @@ async function startLocal(
           type: 'task-failed',
           stateName: event.stateName,
           error: event.error,
-          cause: 'caught; reported in the summary',
+          cause: `(caught; the summary reports it) ${event.cause}`.trim(),
           at,
         });
         break;
@@ -365,14 +407,20 @@ async function startLocal(
       deps.runLocal({
         input,
         executionName: name,
+        dataDir: local.dataDir,
         ...(local.endpoints === undefined ? {} : { endpoints: local.endpoints }),
+        ...(local.malformedEvery === undefined ? {} : { malformedEvery: local.malformedEvery }),
         ...(local.jobDurationSeconds === undefined ? {} : { jobDurationSeconds: local.jobDurationSeconds }),
         ...(local.deadlineSeconds === undefined ? {} : { deadlineSeconds: local.deadlineSeconds }),
         ...(local.faults.length > 0 ? { faults: faultRules(local.faults) ?? [] } : {}),
+        ...(local.logs ? { logLevel: 'INFO' } : {}),
         onProgress,
       }),
       interrupted,
     ]);
+  } catch (error) {
+    renderer?.finish();
+    throw error;
   } finally {
     stopListening();
   }
@@ -386,8 +434,14 @@ async function startLocal(
     };
   }
   const full = result.summary;
-  const finalSummary: RunSummary | null =
-    seen.summary ?? (full ? { status: full.status, subject: full.headline, messageId: null } : null);
+  // The outcome is the workflow's own result: what PublishSummary returned, never what was read back.
+  const published: RunSummary | null = result.published
+    ? {
+        status: result.published.status,
+        subject: result.published.subject,
+        messageId: result.published.messageId,
+      }
+    : null;
   // The summary re-reads the job at the end: its numbers are the final ones.
   const finalJob: JobProgress | null = seen.job && {
     ...seen.job,
@@ -397,7 +451,10 @@ async function startLocal(
     totalProcessed: full?.TotalProcessed ?? seen.job.totalProcessed,
     totalFailures: full?.TotalFailures ?? seen.job.totalFailures,
     s3UrlPrefix: full?.s3UrlPrefix ?? seen.job.s3UrlPrefix,
+    waitSeconds: null,
   };
+  const outcome = outcomeOf(result.status, result.error, published);
+  const error = result.error ? { error: result.error, cause: result.cause ?? null } : null;
   const report: RunReport = {
     name: result.executionName,
     arn: result.executionArn,
@@ -405,37 +462,98 @@ async function startLocal(
     consoleUrl: null,
     trigger: triggerOf(result.executionName, input),
     status: result.status,
-    outcome: outcomeOf(result.status, result.error, finalSummary),
+    outcome,
     startDate: startedAt.toISOString(),
     stopDate: deps.now().toISOString(),
     durationSeconds: Math.round(result.durationMs / 1000),
     input,
     job: finalJob,
-    summary: finalSummary,
-    error: result.error ? { error: result.error, cause: result.cause ?? null } : null,
+    summary: published,
+    error,
+    explanation: explanationOf({
+      outcome,
+      published,
+      error,
+      summary: full,
+      publishEvent: result.publishEvent,
+    }),
   };
-  const localFiles = {
+  const localFiles: LocalFiles = {
     dataDir: result.dataDir,
     messageFile: result.messageFile,
     exportFiles: result.exportFiles,
+    recordsExported: result.recordsExported,
     emailText: result.emailText,
+    summaryNote: result.summaryNote,
   };
-  if (!json) {
-    const rows: Array<[string, string]> = [];
-    if (full) {
-      rows.push([
-        'files',
-        `${result.exportFiles.length} written, ${formatNumber(full.TotalFailures)} endpoint failures`,
-      ]);
-    }
-    if (result.dataDir) rows.push(['local S3', result.dataDir]);
-    if (result.messageFile) rows.push(['sns message', result.messageFile]);
-    deps.stdout.write(`\n${formatReport(report, rows)}\n`);
-  }
+  await deps.runStore(local.dataDir).record({ ...report, local: localFiles });
+  if (!json) deps.stdout.write(`\n${formatReport(report, localRows(localFiles))}\n`);
   return {
     exitCode: exitCodeOf(report.outcome),
     json: { command: 'start', mode: 'local', input, run: report, following: 'finished', local: localFiles },
   };
+}
+
+/** The rows a local run adds to its report: where its files are. */
+function localRows(local: LocalFiles): Array<[string, string]> {
+  const rows: Array<[string, string]> = [];
+  if (local.exportFiles.length > 0) {
+    rows.push([
+      'files',
+      `${local.exportFiles.length} gzipped NDJSON files${
+        local.recordsExported === null ? '' : `, ${formatNumber(local.recordsExported)} records`
+      }`,
+    ]);
+  }
+  if (local.dataDir) rows.push(['local S3', local.dataDir]);
+  if (local.messageFile) rows.push(['sns message', local.messageFile]);
+  if (local.summaryNote) rows.push(['note', local.summaryNote]);
+  return rows;
+}
+
+/** `status --local`: a local run's record. */
+async function statusLocal(
+  command: Extract<Command, { name: 'status' }>,
+  dataDir: string,
+  deps: CliDeps,
+): Promise<Outcome> {
+  const name = command.execution.startsWith('arn:')
+    ? (command.execution.split(':').at(-1) ?? '')
+    : command.execution;
+  const record = await deps.runStore(dataDir).get(name);
+  if (!record) {
+    throw new CliError(
+      'not-found',
+      `no local run ${name} in ${dataDir}: check the name and --data-dir (see: npm run export -- list --local)`,
+    );
+  }
+  const { local, ...report } = record;
+  if (!command.common.json) deps.stdout.write(`${formatReport(report, localRows(local))}\n`);
+  return {
+    exitCode: exitCodeOf(report.outcome),
+    json: { command: 'status', mode: 'local', run: report, local, following: 'not-requested' },
+  };
+}
+
+/** `list --local`: the local runs' records, newest first. */
+async function listLocal(
+  command: Extract<Command, { name: 'list' }>,
+  dataDir: string,
+  deps: CliDeps,
+): Promise<Outcome> {
+  const records = await deps.runStore(dataDir).list(command.max);
+  const rows: ListRow[] = records.map((r) => ({
+    name: r.name,
+    arn: r.arn,
+    trigger: r.trigger,
+    status: r.status,
+    outcome: r.outcome,
+    startDate: r.startDate,
+    stopDate: r.stopDate,
+    durationSeconds: r.durationSeconds,
+  }));
+  if (!command.common.json) deps.stdout.write(`${formatList(rows)}\n`);
+  return { exitCode: ExitCode.Ok, json: { command: 'list', mode: 'local', dataDir, runs: rows } };
 }
 
 async function run(command: Exclude<Command, { name: 'help' }>, deps: CliDeps): Promise<Outcome> {
@@ -443,9 +561,9 @@ async function run(command: Exclude<Command, { name: 'help' }>, deps: CliDeps): 
     case 'start':
       return start(command, deps);
     case 'status':
-      return status(command, deps);
+      return command.localDataDir ? statusLocal(command, command.localDataDir, deps) : status(command, deps);
     case 'list':
-      return list(command, deps);
+      return command.localDataDir ? listLocal(command, command.localDataDir, deps) : list(command, deps);
   }
 }
 
@@ -468,9 +586,11 @@ export async function main(argv: readonly string[], deps: CliDeps): Promise<numb
     const failure =
       error instanceof CliError
         ? error
-        : isAwsError(error)
-          ? awsFailure(error, `running ${commandName}`)
-          : undefined;
+        : error instanceof LocalRunSetupError
+          ? new CliError('usage', error.message, error.option)
+          : isAwsError(error)
+            ? awsFailure(error, `running ${commandName}`)
+            : undefined;
     if (!failure) throw error;
     if (json) {
       deps.stdout.write(

@@ -1,6 +1,9 @@
 import type { ExecutionStatus } from '@aws-sdk/client-sfn';
+import { buildSummary } from '../functions/publish-summary/summary.ts';
 import type {
+  ExportSummary,
   JobStatus,
+  PublishSummaryEvent,
   PublishSummaryResult,
   RunState,
   SummaryStatus,
@@ -28,6 +31,8 @@ export interface JobProgress {
   reused: boolean;
   s3UrlPrefix: string | null;
   statusChecks: number;
+  /** Seconds the workflow waits before its next status check (null once the job ended). */
+  waitSeconds: number | null;
 }
 
 /** The summary as the execution reports it. */
@@ -56,6 +61,20 @@ export interface RunReport {
   summary: RunSummary | null;
   /** The Fail state's error and cause (cause is the summary's headline). */
   error: { error: string; cause: string | null } | null;
+  /** Why a run that did not COMPLETE ended as it did; null while running and for COMPLETED. */
+  explanation: Explanation | null;
+}
+
+/** Why a run did not COMPLETE, in the words its summary gives subscribers. */
+export interface Explanation {
+  /** The summary's headline. */
+  headline: string | null;
+  /** The cause in a few words (the summary's `error.reason`), when the summary has one. */
+  reason: string | null;
+  /** What to do (the summary's `error.advice`). */
+  advice: string | null;
+  /** Set when no summary was published: why PublishSummary failed, and what to do. */
+  noSummary: string | null;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -80,6 +99,10 @@ export function jobProgressOf(value: unknown): JobProgress | null {
     reused: job.Reused === true,
     s3UrlPrefix: run.request?.ExportJobRequest?.S3UrlPrefix ?? null,
     statusChecks: num(run.poll?.checks) ?? 0,
+    waitSeconds:
+      job.JobStatus === 'COMPLETED' || job.JobStatus === 'FAILED' || run.poll?.deadlinePassed
+        ? null
+        : num(run.poll?.waitSeconds),
   };
 }
 
@@ -89,6 +112,65 @@ export function summaryOf(value: unknown): RunSummary | null {
   const s = value.summary as Partial<PublishSummaryResult>;
   if (typeof s.status !== 'string') return null;
   return { status: s.status, subject: s.subject ?? '', messageId: s.messageId ?? null };
+}
+
+/** A Lambda error's Cause is JSON `{errorType, errorMessage}`; anything else is the message itself. */
+export function causeMessage(cause: string | null | undefined): string {
+  if (!cause) return '';
+  try {
+    const parsed = JSON.parse(cause) as { errorMessage?: unknown };
+    if (typeof parsed?.errorMessage === 'string') return parsed.errorMessage;
+  } catch {
+    // a plain cause
+  }
+  return cause;
+}
+
+/** What publish-summary would put in the summary for this input: the same code, so the same words. */
+function summaryFor(event: PublishSummaryEvent): ExportSummary | null {
+  try {
+    return buildSummary(event, '', undefined);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Why a run ended as it did. The headline is the summary's (read back, or the
+ * Fail state's cause, which publish-summary sets to the headline); reason and
+ * advice are the summary's `error`, rebuilt from PublishSummary's input by
+ * publish-summary's own code when the summary itself cannot be read.
+ */
+export function explanationOf(run: {
+  outcome: Outcome | null;
+  published: RunSummary | null;
+  error: { error: string; cause: string | null } | null;
+  /** The summary as subscribers received it, when it could be read back. */
+  summary?: ExportSummary | null | undefined;
+  /** PublishSummary's input (the run's state), from the history or the local engine. */
+  publishEvent?: PublishSummaryEvent | null | undefined;
+}): Explanation | null {
+  if (run.outcome === null || run.outcome === 'COMPLETED' || run.outcome === 'ABORTED') return null;
+  const rebuilt = run.summary ?? (run.publishEvent ? summaryFor(run.publishEvent) : null);
+  const error = rebuilt?.error as (ExportSummary['error'] & { reason?: unknown }) | null | undefined;
+  const reason = typeof error?.reason === 'string' && error.reason ? error.reason : null;
+  if (run.published === null) {
+    const failure = run.error
+      ? `${run.error.error}${run.error.cause ? `: ${causeMessage(run.error.cause).split('\n')[0]}` : ''}`
+      : 'the execution ended before PublishSummary';
+    return {
+      headline: rebuilt?.headline ?? null,
+      reason,
+      advice: error?.advice ?? null,
+      noSummary: `no summary was published (${failure}); subscribers were not told. Check the SNS topic (SUMMARY_TOPIC_ARN) and its KMS key, then start the run again.`,
+    };
+  }
+  return {
+    headline: run.summary?.headline ?? run.error?.cause ?? rebuilt?.headline ?? null,
+    reason,
+    advice: error?.advice ?? null,
+    noSummary: null,
+  };
 }
 
 /** Fail-state error names (publish-summary's FAILURE_ERRORS) → outcome. */

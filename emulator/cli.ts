@@ -4,53 +4,66 @@
  */
 
 import { parseArgs } from 'node:util';
+import { CliError } from '../cli/errors.ts';
+import { integerOption, NUMERIC_OPTIONS, parseFailure } from '../cli/options.ts';
 import { DEFAULT_APPLICATION_ID, DEFAULT_SEGMENT_ID, startEmulator } from './index.ts';
+
+const range = (name: keyof typeof NUMERIC_OPTIONS) =>
+  `${NUMERIC_OPTIONS[name].min}–${NUMERIC_OPTIONS[name].max.toLocaleString('en-US')}`;
 
 const HELP = `Local Amazon Pinpoint + Amazon SNS emulator (real wire protocols, one port).
 
 Usage: npm run emulator -- [options]
 
 Options:
-  --port <n>             Port on 127.0.0.1 (default 4566; 0 = any free port)
+  --port <n>             Port on 127.0.0.1 (${range('port')}, default 4566; 0 = any free port)
   --data-dir <path>      Folder standing for S3 buckets and SNS mail (default .local/emulator)
-  --endpoints <n>        Synthetic endpoints per application (default 1000)
-  --malformed-every <n>  Every Nth endpoint is malformed and reported as a failure (default 0 = none)
-  --job-duration <s>     Seconds an export job takes from CREATED to COMPLETED (default 6)
+  --endpoints <n>        Synthetic endpoints per application (${range('endpoints')}, default 1000)
+  --malformed-every <n>  Every Nth endpoint is malformed and reported as a failure (${range('malformed-every')}, default 0 = none)
+  --job-duration <s>     Seconds an export job takes from CREATED to COMPLETED (${range('job-duration')}, default 6)
   -h, --help             Show this help
 
 Example:
   npm run emulator -- --port 4566 --endpoints 5000 --malformed-every 250 --job-duration 20
 
 Point clients at it:
-  AWS CLI:  aws --endpoint-url http://127.0.0.1:4566 pinpoint get-export-jobs --application-id ${DEFAULT_APPLICATION_ID}
+  AWS CLI (any credentials and region work, but the CLI needs some):
+            export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_REGION=us-east-1
+            aws --endpoint-url http://127.0.0.1:4566 pinpoint get-export-jobs --application-id ${DEFAULT_APPLICATION_ID}
             aws --endpoint-url http://127.0.0.1:4566 sns list-topics
   SDK v3:   AWS_ENDPOINT_URL_PINPOINT=http://127.0.0.1:4566 AWS_ENDPOINT_URL_SNS=http://127.0.0.1:4566
-            (any credentials and region work, e.g. AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=x AWS_REGION=us-east-1)
+            with the same dummy credentials and region
 
 Conventions: a role ARN containing "no-trust" cannot be assumed (403 ForbiddenException);
 seeded segment "active-users" of the default application has id ${DEFAULT_SEGMENT_ID} (versions 1..3).
 Faults and state: POST/GET/DELETE /_emulator/faults, GET /_emulator/state (JSON).`;
 
 function main(): Promise<void> | undefined {
-  let values: ReturnType<typeof parse>['values'];
+  let options: Parameters<typeof run>[0];
   try {
-    values = parse().values;
+    let values: ReturnType<typeof parse>['values'];
+    try {
+      values = parse().values;
+    } catch (error) {
+      parseFailure(error, 'npm run emulator');
+    }
+    if (values.help) {
+      console.log(HELP);
+      return undefined;
+    }
+    // The same checks as npm start and npm run export (cli/options.ts).
+    options = {
+      port: integerOption('port', values.port) ?? 4566,
+      endpoints: integerOption('endpoints', values.endpoints) ?? 1000,
+      malformedEvery: integerOption('malformed-every', values['malformed-every']) ?? 0,
+      durationSeconds: integerOption('job-duration', values['job-duration']) ?? 6,
+      dataDir: values['data-dir'],
+    };
   } catch (error) {
-    console.error(`emulator: ${error instanceof Error ? error.message : String(error)} (see --help)`);
-    process.exit(2);
+    if (error instanceof CliError) usage(error.message);
+    throw error;
   }
-  if (values.help) {
-    console.log(HELP);
-    return undefined;
-  }
-  const port = integer(values.port, '--port', 4566);
-  const endpoints = integer(values.endpoints, '--endpoints', 1000);
-  const malformedEvery = integer(values['malformed-every'], '--malformed-every', 0);
-  const durationText = values['job-duration'];
-  const durationSeconds = durationText === undefined ? 6 : Number(durationText);
-  if (!Number.isFinite(durationSeconds) || durationSeconds < 0)
-    usage(`--job-duration must be seconds >= 0, got ${durationText}`);
-  return run({ port, endpoints, malformedEvery, durationSeconds, dataDir: values['data-dir'] });
+  return run(options);
 }
 
 function parse() {
@@ -68,15 +81,8 @@ function parse() {
   });
 }
 
-function integer(text: string | undefined, name: string, fallback: number): number {
-  if (text === undefined) return fallback;
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < 0) usage(`${name} must be an integer >= 0, got ${text}`);
-  return value;
-}
-
 function usage(message: string): never {
-  console.error(`emulator: ${message} (see --help)`);
+  console.error(`emulator: ${message}${message.includes('see --help') ? '' : ' (see --help)'}`);
   process.exit(2);
 }
 
@@ -112,6 +118,13 @@ async function run(args: {
 }
 
 main()?.catch((error: unknown) => {
+  const code = (error as { code?: string }).code;
+  if (code === 'EADDRINUSE' || code === 'EACCES') {
+    console.error(
+      `emulator: cannot listen on that port (${code}): ${code === 'EADDRINUSE' ? 'another program uses it' : 'not allowed'}; pick another --port`,
+    );
+    process.exit(2);
+  }
   const message = error instanceof Error ? error.message : String(error);
   console.error(`emulator: ${message}`);
   process.exit(1);

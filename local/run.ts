@@ -1,7 +1,16 @@
+import { accessSync, constants, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import type { FaultRule } from '../emulator/faults.ts';
 import type { Emulator, EmulatorOptions } from '../emulator/index.ts';
-import type { ExportSummary, RunState, SummaryStatus } from '../functions/shared/types.ts';
+import { type ReceivedAttribute, readSummaryMessage } from '../functions/publish-summary/sns-message.ts';
+import type {
+  ExportSummary,
+  PublishSummaryEvent,
+  PublishSummaryResult,
+  RunState,
+  SummaryStatus,
+} from '../functions/shared/types.ts';
 import { type EventLog, loadHandlers, startExecution, type TaskState } from './workflow.ts';
 
 /*
@@ -46,12 +55,12 @@ export interface LocalRunOptions {
 }
 
 export type ProgressEvent =
-  | { type: 'emulator'; url: string; external: boolean }
+  | { type: 'emulator'; url: string; snsUrl: string; external: boolean }
   | { type: 'started'; executionName: string; input: unknown }
   | { type: 'job'; state: RunState; created: boolean }
   | { type: 'status'; state: RunState; changed: boolean }
   | { type: 'retry'; stateName: string; error: string; attempt: number }
-  | { type: 'caught'; stateName: string; error: string }
+  | { type: 'caught'; stateName: string; error: string; cause: string }
   | { type: 'published'; status: SummaryStatus; subject: string; messageId: string };
 
 export interface LocalRunResult {
@@ -61,10 +70,24 @@ export interface LocalRunResult {
   status: 'SUCCEEDED' | 'FAILED';
   error?: string;
   cause?: string;
-  /** The summary subscribers received (null when it could not be read back, or none was published). */
+  /**
+   * What PublishSummary returned to the workflow (status, subject, messageId,
+   * failure): the run's outcome. Null when no summary was published.
+   */
+  published: PublishSummaryResult | null;
+  /** The input PublishSummary was given (the run's state: error, job, request). */
+  publishEvent: PublishSummaryEvent | null;
+  /**
+   * The summary subscribers received, read back for display only and matched
+   * by execution name; null when it could not be read back (see summaryNote).
+   */
   summary: ExportSummary | null;
-  /** What an email subscriber reads. */
+  /** What an email subscriber reads (read back like `summary`). */
   emailText: string | null;
+  /** Why `summary` is null although one was published (external endpoints that are not our emulator). */
+  summaryNote: string | null;
+  /** NDJSON records in the export files (the in-process emulator only). */
+  recordsExported: number | null;
   /** Where the SNS message was written, when the in-process emulator ran. */
   messageFile: string | null;
   /** Export jobs the in-process emulator holds at the end (null with external endpoints). */
@@ -95,70 +118,223 @@ function buildInput(options: LocalRunOptions, applicationId: string): unknown {
   };
 }
 
-function parseSummary(message: string | undefined): {
+/** The local run cannot start as configured (a usage problem: exit status 2 in the CLI). */
+export class LocalRunSetupError extends Error {
+  override readonly name = 'LocalRunSetupError';
+  constructor(
+    message: string,
+    /** The option or variable at fault. */
+    readonly option?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** External endpoints from AWS_ENDPOINT_URL_PINPOINT/_SNS: both or neither, never one. */
+export function externalEndpoints(
+  env: NodeJS.ProcessEnv = process.env,
+): { pinpoint: string; sns: string } | undefined {
+  const pinpoint = env.AWS_ENDPOINT_URL_PINPOINT || undefined;
+  const sns = env.AWS_ENDPOINT_URL_SNS || undefined;
+  if (pinpoint && sns) return { pinpoint, sns };
+  if (pinpoint || sns) {
+    const [set, missing] = pinpoint
+      ? ['AWS_ENDPOINT_URL_PINPOINT', 'AWS_ENDPOINT_URL_SNS']
+      : ['AWS_ENDPOINT_URL_SNS', 'AWS_ENDPOINT_URL_PINPOINT'];
+    throw new LocalRunSetupError(
+      `${set} is set but ${missing} is not: set both to run against external endpoints, or neither to use the built-in emulator`,
+      missing,
+    );
+  }
+  return undefined;
+}
+
+/** Makes sure the data folder exists and is writable before anything runs, naming --data-dir if not. */
+export function prepareDataDir(dataDir: string): string {
+  const dir = resolve(dataDir);
+  try {
+    mkdirSync(dir, { recursive: true });
+    if (!statSync(dir).isDirectory()) throw Object.assign(new Error('not a folder'), { code: 'ENOTDIR' });
+    accessSync(dir, constants.W_OK);
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    const why =
+      code === 'ENOTDIR' || code === 'EEXIST'
+        ? 'is a file (or lies under one), not a folder'
+        : code === 'EACCES' || code === 'EPERM' || code === 'EROFS'
+          ? 'is not writable'
+          : `cannot be used (${(error as Error).message})`;
+    throw new LocalRunSetupError(
+      `--data-dir ${dataDir} ${why}; give a folder you can write to`,
+      '--data-dir',
+    );
+  }
+  return dir;
+}
+
+interface PublishedView {
+  message: string;
+  messageAttributes?: Record<string, ReceivedAttribute>;
+  file: string;
+}
+
+/** The summary and text of a published message, by publish-summary's own reader. */
+function parseSummary(message: PublishedView | undefined): {
   summary: ExportSummary | null;
   emailText: string | null;
 } {
   if (!message) return { summary: null, emailText: null };
-  try {
-    const structure = JSON.parse(message) as { default?: string; email?: string };
-    return {
-      summary: structure.default ? (JSON.parse(structure.default) as ExportSummary) : null,
-      emailText: structure.email ?? null,
-    };
-  } catch {
-    return { summary: null, emailText: message };
-  }
+  return readSummaryMessage(message.message, message.messageAttributes);
+}
+
+/** The message published for this execution (not merely the topic's latest): its summary or text names it. */
+function forExecution(
+  messages: readonly PublishedView[],
+  executionName: string,
+  executionArn: string,
+): PublishedView | undefined {
+  return messages.findLast((m) => {
+    const { summary } = parseSummary(m);
+    if (summary?.execution?.name !== undefined) return summary.execution.name === executionName;
+    return m.message.includes(executionArn);
+  });
+}
+
+/** The local services a run talks to: the in-process emulator, or the external endpoints. */
+interface LocalServices {
+  pinpointUrl: string;
+  snsUrl: string;
+  external: boolean;
+  /** Environment the handlers need to reach these services. */
+  env: Record<string, string>;
+  /** The summary published for this execution, read back for display. */
+  readBack(
+    executionName: string,
+    executionArn: string,
+    topicArn: string,
+  ): Promise<{ message?: PublishedView; note: string | null }>;
+  jobsCreated(): number | null;
+  exportFiles(): string[];
+  close(): Promise<void>;
 }
 
 /**
- * With external endpoints, the summary can still be read back when they are a
- * running `npm run emulator` (its control API); any other endpoint (LocalStack, …)
- * gives none, and the caller says so.
+ * Starts what a local run needs, in one place: the Pinpoint + SNS emulator
+ * (unless AWS_ENDPOINT_URL_PINPOINT and _SNS name external ones). Another local
+ * service (a DynamoDB for a run ledger, say) starts here too.
  */
-async function lastMessageFromExternalEmulator(
+async function startLocalServices(options: LocalRunOptions, dataDir: string): Promise<LocalServices> {
+  const external = externalEndpoints();
+  const { startEmulator } = await import('../emulator/index.ts');
+  if (external) {
+    return {
+      pinpointUrl: external.pinpoint,
+      snsUrl: external.sns,
+      external: true,
+      env: { AWS_ENDPOINT_URL_PINPOINT: external.pinpoint, AWS_ENDPOINT_URL_SNS: external.sns },
+      readBack: (name, arn, topicArn) => readBackFromExternalEmulator(external.sns, topicArn, name, arn),
+      jobsCreated: () => null,
+      exportFiles: () => [],
+      close: async () => undefined,
+    };
+  }
+  const emulatorOptions: EmulatorOptions = {
+    port: 0,
+    dataDir,
+    dataset: { endpoints: options.endpoints ?? 2_000, malformedEvery: options.malformedEvery ?? 0 },
+    job: { durationSeconds: options.jobDurationSeconds ?? 6 },
+  };
+  const emulator: Emulator = await startEmulator(emulatorOptions);
+  for (const fault of options.faults ?? []) emulator.faults.add(fault);
+  return {
+    pinpointUrl: emulator.url,
+    snsUrl: emulator.url,
+    external: false,
+    env: { AWS_ENDPOINT_URL_PINPOINT: emulator.url, AWS_ENDPOINT_URL_SNS: emulator.url },
+    readBack: async (name, arn) => {
+      const message = forExecution(emulator.state.published, name, arn);
+      return { ...(message ? { message } : {}), note: null };
+    },
+    jobsCreated: () => emulator.state.jobs.length,
+    exportFiles: () =>
+      emulator.state.jobs.flatMap((job) => (job as unknown as { files?: string[] }).files ?? []),
+    close: () => emulator.close(),
+  };
+}
+
+/**
+ * With external endpoints, the summary can be read back only when they are a
+ * running `npm run emulator` (its control API). Display only: the outcome never
+ * depends on it.
+ */
+async function readBackFromExternalEmulator(
   snsUrl: string,
   topicArn: string,
-): Promise<{ message: string; file: string } | undefined> {
+  executionName: string,
+  executionArn: string,
+): Promise<{ message?: PublishedView; note: string | null }> {
+  const unavailable = {
+    note: `the summary cannot be read back from ${snsUrl} (not a running npm run emulator); the outcome above is the workflow's own`,
+  };
   try {
     const response = await fetch(new URL('/_emulator/state', snsUrl), { signal: AbortSignal.timeout(2_000) });
-    if (!response.ok) return undefined;
+    if (!response.ok) return unavailable;
     const state = (await response.json()) as {
-      published?: { topicArn: string; message: string; file: string }[];
+      published?: (PublishedView & { topicArn: string })[];
     };
-    return state.published?.filter((m) => m.topicArn === topicArn).at(-1);
+    const message = forExecution(
+      (state.published ?? []).filter((m) => m.topicArn === topicArn),
+      executionName,
+      executionArn,
+    );
+    return message ? { message, note: null } : unavailable;
   } catch {
-    return undefined;
+    return unavailable;
   }
+}
+
+function countRecords(files: readonly string[]): number | null {
+  try {
+    let records = 0;
+    for (const file of files) {
+      const text = gunzipSync(readFileSync(file)).toString('utf8');
+      for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) records++;
+      if (text.length > 0 && !text.endsWith('\n')) records++;
+    }
+    return records;
+  } catch {
+    return null;
+  }
+}
+
+/** A Lambda error's Cause is JSON `{errorType, errorMessage}`; anything else is the message itself. */
+function causeMessage(cause: unknown): string {
+  if (typeof cause !== 'string') return '';
+  try {
+    const parsed = JSON.parse(cause) as { errorMessage?: unknown };
+    if (typeof parsed.errorMessage === 'string') return parsed.errorMessage;
+  } catch {
+    // a plain cause
+  }
+  return cause;
 }
 
 /** Runs one export end to end locally and returns what happened. */
 export async function runLocal(options: LocalRunOptions = {}): Promise<LocalRunResult> {
   const started = Date.now();
   const progress = options.onProgress ?? (() => undefined);
-  const externalPinpoint = process.env.AWS_ENDPOINT_URL_PINPOINT;
-  const externalSns = process.env.AWS_ENDPOINT_URL_SNS;
-  const external = Boolean(externalPinpoint && externalSns);
-
-  let emulator: Emulator | undefined;
-  const { startEmulator, DEFAULT_APPLICATION_ID, DEFAULT_TOPIC_ARN } = await import('../emulator/index.ts');
-  const dataDir = resolve(options.dataDir ?? '.local/emulator');
-  if (!external) {
-    const emulatorOptions: EmulatorOptions = {
-      port: 0,
-      dataDir,
-      dataset: { endpoints: options.endpoints ?? 2_000, malformedEvery: options.malformedEvery ?? 0 },
-      job: { durationSeconds: options.jobDurationSeconds ?? 6 },
-    };
-    emulator = await startEmulator(emulatorOptions);
-    for (const fault of options.faults ?? []) emulator.faults.add(fault);
-  }
-  const pinpointUrl = emulator?.url ?? externalPinpoint ?? '';
-  progress({ type: 'emulator', url: pinpointUrl, external });
+  const dataDir = prepareDataDir(options.dataDir ?? '.local/emulator');
+  const services = await startLocalServices(options, dataDir);
+  const { DEFAULT_APPLICATION_ID, DEFAULT_TOPIC_ARN } = await import('../emulator/index.ts');
+  progress({
+    type: 'emulator',
+    url: services.pinpointUrl,
+    snsUrl: services.snsUrl,
+    external: services.external,
+  });
 
   const env: Record<string, string> = {
-    AWS_ENDPOINT_URL_PINPOINT: pinpointUrl,
-    AWS_ENDPOINT_URL_SNS: emulator?.url ?? externalSns ?? '',
+    ...services.env,
     AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
     AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? 'local',
     AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? 'local',
@@ -184,7 +360,9 @@ export async function runLocal(options: LocalRunOptions = {}): Promise<LocalRunR
     progress({ type: 'started', executionName, input });
     let lastStatus: string | undefined;
     // The engine's StateRetried/StateCaught events do not repeat the error: remember it from StateFailed.
-    let lastError = 'Error';
+    let lastError = { error: 'Error', cause: '' };
+    let published: PublishSummaryResult | null = null;
+    let publishEvent: PublishSummaryEvent | null = null;
     const retryMs = options.retryIntervalMs ?? 250;
     const execution = startExecution(input, {
       handlers,
@@ -194,7 +372,7 @@ export async function runLocal(options: LocalRunOptions = {}): Promise<LocalRunR
         GetExportJobStatus: retryMs,
         PublishSummary: retryMs,
       },
-      onTaskResult: (state, result) => {
+      onTaskResult: (state, result, taskInput) => {
         if (state === 'CreateExportJob') {
           const run = result as RunState;
           lastStatus = run.job.JobStatus;
@@ -204,50 +382,76 @@ export async function runLocal(options: LocalRunOptions = {}): Promise<LocalRunR
           progress({ type: 'status', state: run, changed: run.job.JobStatus !== lastStatus });
           lastStatus = run.job.JobStatus;
         } else {
-          const r = result as { status: SummaryStatus; subject: string; messageId: string };
-          progress({ type: 'published', status: r.status, subject: r.subject, messageId: r.messageId });
+          // The workflow's own result: what PublishSummary returned, and what it was given.
+          published = result as PublishSummaryResult;
+          publishEvent = taskInput as PublishSummaryEvent;
+          progress({
+            type: 'published',
+            status: published.status,
+            subject: published.subject,
+            messageId: published.messageId,
+          });
         }
       },
       onEvent: (event) => {
         const e = event as EventLog & {
-          state?: { name: string };
+          state?: { name: string; input?: unknown };
           Error?: string;
+          Cause?: unknown;
           retry?: { attempt: number };
         };
         if (e.type === 'StateRetried' && e.state) {
           progress({
             type: 'retry',
             stateName: e.state.name,
-            error: lastError,
+            error: lastError.error,
             attempt: e.retry?.attempt ?? 0,
           });
         }
-        if (e.type === 'StateFailed') lastError = e.Error ?? 'Error';
+        if (e.type === 'StateFailed') lastError = { error: e.Error ?? 'Error', cause: causeMessage(e.Cause) };
         if (e.type === 'StateCaught' && e.state)
-          progress({ type: 'caught', stateName: e.state.name, error: lastError });
+          progress({
+            type: 'caught',
+            stateName: e.state.name,
+            error: lastError.error,
+            cause: lastError.cause,
+          });
+        // PublishSummary's input, also when the task fails and returns nothing.
+        if (e.type === 'StateEntered' && e.state?.name === 'PublishSummary' && publishEvent === null) {
+          publishEvent = {
+            Run: e.state.input as PublishSummaryEvent['Run'],
+            Execution: {
+              Id: execution.executionArn,
+              Name: executionName,
+              StartTime: new Date(started).toISOString(),
+            },
+          };
+        }
       },
     });
     const result = await execution.result;
 
-    const message = emulator
-      ? emulator.state.published.at(-1)
-      : await lastMessageFromExternalEmulator(env.AWS_ENDPOINT_URL_SNS ?? '', env.SUMMARY_TOPIC_ARN ?? '');
-    const { summary, emailText } = parseSummary(message?.message);
-    const exportFiles = emulator
-      ? emulator.state.jobs.flatMap((job) => (job as unknown as { files?: string[] }).files ?? [])
-      : [];
+    const readBack = published
+      ? await services.readBack(executionName, execution.executionArn, env.SUMMARY_TOPIC_ARN ?? '')
+      : { note: null };
+    const { summary, emailText } = parseSummary(readBack.message);
+    const exportFiles = services.exportFiles();
     return {
       executionName,
       executionArn: execution.executionArn,
       status: result.status,
       ...(result.error ? { error: result.error } : {}),
       ...(result.cause ? { cause: result.cause } : {}),
+      published,
+      publishEvent,
       summary,
       emailText,
-      messageFile: message?.file ?? null,
-      jobsCreated: emulator ? emulator.state.jobs.length : null,
+      summaryNote: readBack.note,
+      messageFile: readBack.message?.file ?? null,
+      jobsCreated: services.jobsCreated(),
       exportFiles,
-      dataDir: emulator ? dataDir : null,
+      recordsExported: services.external ? null : countRecords(exportFiles),
+      dataDir: services.external ? null : dataDir,
       events: result.events,
       invocations: {
         CreateExportJob: execution.stats.CreateExportJob.invocations,
@@ -261,6 +465,6 @@ export async function runLocal(options: LocalRunOptions = {}): Promise<LocalRunR
       if (value === undefined) delete process.env[key];
       else process.env[key] = value;
     }
-    await emulator?.close();
+    await services.close();
   }
 }

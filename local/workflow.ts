@@ -89,8 +89,8 @@ export interface WorkflowOptions {
   retryIntervalOverrides?: Record<string, number | number[]>;
   /** Called before each Lambda invocation; throw to inject a Lambda service fault. */
   beforeInvoke?: (functionName: string) => void;
-  /** Called with each result of a task (for progress output). */
-  onTaskResult?: (state: TaskState, result: unknown) => void;
+  /** Called with each result of a task (for progress output), and the input the task was given. */
+  onTaskResult?: (state: TaskState, result: unknown, input: unknown) => void;
   /** Called with each engine event as it happens. */
   onEvent?: (event: EventLog) => void;
 }
@@ -134,7 +134,7 @@ export function bindHandlers(options: Pick<WorkflowOptions, 'handlers' | 'before
       state,
       async (input: unknown) => {
         const result = await bindings[state].invoke(input);
-        options.onTaskResult?.(state, result);
+        options.onTaskResult?.(state, result, input);
         return result;
       },
     ]),

@@ -11,8 +11,9 @@ import {
 } from '@aws-sdk/client-sfn';
 import type { AwsStub } from 'aws-sdk-client-mock';
 import { vi } from 'vitest';
-import { type CliDeps, main } from '../../cli/main.ts';
+import { type CliDeps, type LocalRunRecord, main } from '../../cli/main.ts';
 import type { RunState } from '../../functions/shared/types.ts';
+import type { RunStore } from '../../local/runs.ts';
 
 /*
  * Drives cli/main.ts with mocked AWS clients, captured output, a virtual clock
@@ -35,6 +36,23 @@ export interface Harness {
   onSleep: (callback: (count: number) => void) => void;
   sleeps: number[];
   regions: Array<string | undefined>;
+  /** Moves the virtual clock on by `ms` and runs the once-a-second timers (the progress line's clock). */
+  tick: (ms: number) => void;
+  /** The local runs recorded, by data folder. */
+  records: Map<string, LocalRunRecord[]>;
+}
+
+/** A run store in memory, per data folder. */
+export function memoryRunStore(records: Map<string, LocalRunRecord[]>) {
+  return (dataDir: string): RunStore<LocalRunRecord> => ({
+    record: async (run) => {
+      const runs = (records.get(dataDir) ?? []).filter((r) => r.name !== run.name);
+      records.set(dataDir, [...runs, structuredClone(run)]);
+    },
+    list: async (max) =>
+      [...(records.get(dataDir) ?? [])].sort((a, b) => b.startDate.localeCompare(a.startDate)).slice(0, max),
+    get: async (name) => records.get(dataDir)?.find((r) => r.name === name),
+  });
 }
 
 export function harness(overrides: Partial<CliDeps> = {}): Harness {
@@ -45,6 +63,8 @@ export function harness(overrides: Partial<CliDeps> = {}): Harness {
   const regions: Array<string | undefined> = [];
   let clock = START.getTime();
   let sleepCallback: (count: number) => void = () => undefined;
+  const timers = new Set<() => void>();
+  const records = new Map<string, LocalRunRecord[]>();
   const deps: CliDeps = {
     sfn: (region) => {
       regions.push(region);
@@ -70,6 +90,11 @@ export function harness(overrides: Partial<CliDeps> = {}): Harness {
     },
     pollIntervalMs: 5_000,
     maxPolls: 50,
+    runStore: memoryRunStore(records),
+    every: (_ms, fn) => {
+      timers.add(fn);
+      return () => timers.delete(fn);
+    },
     ...overrides,
   };
   return {
@@ -85,6 +110,11 @@ export function harness(overrides: Partial<CliDeps> = {}): Harness {
     },
     sleeps,
     regions,
+    tick: (ms) => {
+      clock += ms;
+      for (const fn of [...timers]) fn();
+    },
+    records,
   };
 }
 
@@ -148,10 +178,10 @@ export class HistoryBuilder {
     });
   }
 
-  /** TaskStateEntered + LambdaFunctionSucceeded + TaskStateExited of one task. */
-  task(name: string, output: unknown): HistoryEvent[] {
+  /** TaskStateEntered + LambdaFunctionSucceeded + TaskStateExited of one task (`input`: the state's input). */
+  task(name: string, output: unknown, input: unknown = {}): HistoryEvent[] {
     return [
-      this.next('TaskStateEntered', { stateEnteredEventDetails: { name, input: '{}' } }),
+      this.next('TaskStateEntered', { stateEnteredEventDetails: { name, input: JSON.stringify(input) } }),
       this.next('LambdaFunctionSucceeded', {
         lambdaFunctionSucceededEventDetails: {
           output: JSON.stringify(

@@ -219,6 +219,7 @@ describe('start', () => {
         job: null,
         summary: null,
         error: null,
+        explanation: null,
       },
       following: 'not-requested',
       resumeCommand: `npm run export -- status ${EXECUTION_ARN} --wait`,

@@ -146,7 +146,7 @@ describe('status', () => {
     });
   });
 
-  it('exits 2 naming the run when no such execution exists', async () => {
+  it('exits 4 (not 2, which promises nothing was sent to AWS) naming the run when no such execution exists', async () => {
     // Arrange
     sfn.on(DescribeExecutionCommand).rejects(awsError('ExecutionDoesNotExist', 'Execution Does Not Exist'));
     const cli = harness();
@@ -155,7 +155,7 @@ describe('status', () => {
     const code = await cli.run(['status', 'manual-nope', '--stage', 'prod']);
 
     // Assert
-    expect(code).toBe(2);
+    expect(code).toBe(4);
     expect(cli.stderr()).toContain(
       'no execution manual-nope in eu-west-1: check the name, --stage and --region',
     );

@@ -91,6 +91,6 @@ describe('the local run through the HTTP emulator', () => {
     expect(ok).toBe(0);
     expect(out.join('')).toMatch(/COMPLETED/);
     expect(bad).toBe(2);
-    expect(out.join('')).toMatch(/Unknown option '--bogus'/);
+    expect(out.join('')).toMatch(/unknown option --bogus/);
   });
 });
