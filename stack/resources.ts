@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { namesOf, SERVICE } from './names.ts';
 import {
   applicationIdsOf,
   type ExportTarget,
@@ -19,7 +20,7 @@ import {
 export type Cfn = any;
 export type Resources = Record<string, Cfn>;
 
-export const SERVICE = 'pinpoint-export-orchestrator';
+export { namesOf, SERVICE };
 
 /** Logical ids of resources serverless.yml defines (osls names functions `<Name>LambdaFunction`, `-` → `Dash`). */
 export const FIXED = {
@@ -74,19 +75,6 @@ const denyInsecureTransport = (action: string, resource: Cfn) => ({
   Resource: resource,
   Condition: { Bool: { 'aws:SecureTransport': 'false' } },
 });
-
-/** Names derived from service and stage, so ARNs can be built without circular references. */
-export function namesOf(stage: string) {
-  const prefix = `${SERVICE}-${stage}`;
-  return {
-    prefix,
-    topic: `${prefix}-summary`,
-    scheduleGroup: prefix,
-    stateMachine: prefix,
-    functionName: (key: FunctionKey) =>
-      `${prefix}-${{ createExportJob: 'create-export-job', getExportJobStatus: 'get-export-job-status', publishSummary: 'publish-summary' }[key]}`,
-  };
-}
 
 /** Where exports go: bucket name (string or Ref), the export role ARN, the key prefix the role may write under. */
 interface Destination {
@@ -434,7 +422,7 @@ function notificationResources(config: StageConfig, topicArn: Cfn): Resources {
   const names = namesOf(config.stage);
   const n = config.notifications;
   const alarms = alarmRoutingOf(config);
-  const alarmTopicName = `${names.prefix}-alarms`;
+  const alarmTopicName = names.alarmTopic;
   const resources: Resources = {};
   if (!n.topicArn) {
     const topicArnString = sub(
@@ -508,7 +496,7 @@ function notificationResources(config: StageConfig, topicArn: Cfn): Resources {
     };
     resources[IDS.notificationKeyAlias] = {
       Type: 'AWS::KMS::Alias',
-      Properties: { AliasName: `alias/${names.topic}`, TargetKeyId: ref(IDS.notificationKey) },
+      Properties: { AliasName: names.keyAlias, TargetKeyId: ref(IDS.notificationKey) },
     };
     resources[IDS.summaryTopic] = {
       Type: 'AWS::SNS::Topic',

@@ -6,6 +6,7 @@ import {
   SEGMENT_ID,
 } from '../functions/shared/aws-names.ts';
 import { resolveS3UrlPrefix, unknownPlaceholders } from '../functions/shared/s3-prefix.ts';
+import { MAX_STAGE_LENGTH, namesTooLong } from './names.ts';
 
 /**
  * The stage configuration file, `config/stages/<stage>.yml`: everything that
@@ -147,7 +148,8 @@ export const STAGE_DEFAULTS = {
 export const SUMMARY_STATUSES = ['COMPLETED', 'FAILED', 'TIMED_OUT', 'ERROR'] as const;
 
 const SCHEDULE_NAME = /^[0-9A-Za-z_.-]{1,64}$/;
-const STAGE_NAME = /^[a-z][a-z0-9-]{0,15}$/;
+/** Lowercase (the stage is part of bucket and stack names); its length is checked against every derived name. */
+const STAGE_NAME = /^[a-z][a-z0-9-]*$/;
 const REGION = /^[a-z]{2}(?:-[a-z]+)+-\d$/;
 const TOPIC_ARN = /^arn:aws(?:-cn|-us-gov)?:sns:[a-z0-9-]+:\d{12}:[\w-]{1,256}$/;
 const KMS_KEY_ARN = /^arn:aws(?:-cn|-us-gov)?:kms:[a-z0-9-]+:\d{12}:key\/[0-9a-f-]{36}$/;
@@ -416,6 +418,22 @@ function readSubscription(r: Reader, raw: unknown, path: string): Subscription |
   };
 }
 
+/**
+ * Why a stage name cannot be used, or undefined. The length limit is not typed in: it is the longest
+ * stage for which every name the stack derives from it (`stack/names.ts`) stays within AWS's limit.
+ */
+export function stageNameProblem(stage: string): string | undefined {
+  if (!STAGE_NAME.test(stage)) return `"${stage}" must be a-z 0-9 -, starting with a letter`;
+  const tooLong = namesTooLong(stage);
+  if (tooLong.length === 0) return undefined;
+  const worst = [...tooLong].sort((a, b) => b.name.length - b.limit - (a.name.length - a.limit))[0]!;
+  return (
+    `"${stage}" is ${stage.length} characters; at most ${MAX_STAGE_LENGTH}: the ${worst.what} "${worst.name}" ` +
+    `would be ${worst.name.length} characters, over its limit of ${worst.limit}` +
+    (tooLong.length > 1 ? ` (and ${tooLong.length - 1} more name(s))` : '')
+  );
+}
+
 /** A CloudFormation logical id fragment from a kebab/snake/dotted name: `nightly-all` → `NightlyAll`. */
 export function logicalIdOf(name: string): string {
   return name
@@ -436,8 +454,8 @@ export function parseStageConfig(raw: unknown, stage: string): StageConfig {
   }
   if (!isObject(raw)) throw new StageConfigError(`${file}: must be a YAML mapping`);
   const r = new Reader();
-  if (!STAGE_NAME.test(stage))
-    r.problem('stage', `"${stage}" must be 1-16 of a-z 0-9 -, starting with a letter`);
+  const stageProblem = stageNameProblem(stage);
+  if (stageProblem) r.problem('stage', stageProblem);
   r.unknownKeys(
     raw,
     [

@@ -1,8 +1,9 @@
-import { readFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkTemplate, type NagResult } from '../../stack/nag.ts';
 import { NAG_ACKNOWLEDGEMENTS } from '../../stack/nag-acknowledgements.ts';
+import { limitedNamesOf, MAX_STAGE_LENGTH, namesOf } from '../../stack/names.ts';
 import {
   actionsOf,
   cleanUp,
@@ -14,6 +15,7 @@ import {
   resourcesOf,
   resourcesOfType,
   type Statement,
+  type Template,
   zipEntries,
   zipText,
 } from './packaged.ts';
@@ -74,19 +76,33 @@ const APP_ID = '0123456789abcdef0123456789abcdef';
 const fnArn = (name: FunctionName) => ({ 'Fn::GetAtt': [`${FUNCTIONS[name].id}LambdaFunction`, 'Arn'] });
 const sub = (template: string) => ({ 'Fn::Sub': template });
 
+/** The longest stage name the stage configuration accepts; packaged from a copy of dev.yml. */
+const LONGEST_STAGE = `longest${'x'.repeat(MAX_STAGE_LENGTH - 'longest'.length)}`;
+
 let dev: Packaged;
 let prod: Packaged;
+let longest: Packaged;
 
 beforeAll(async () => {
   // Sequential: serverless-esbuild builds in the shared .esbuild/ folder.
   dev = await packageStage('dev');
   prod = await packageStage('prod');
-  console.info(`osls package: dev ${dev.seconds.toFixed(1)} s, prod ${prod.seconds.toFixed(1)} s`);
-}, 240_000);
+  const longestFile = join(ROOT, `config/stages/${LONGEST_STAGE}.yml`);
+  copyFileSync(join(ROOT, 'config/stages/dev.yml'), longestFile);
+  try {
+    longest = await packageStage(LONGEST_STAGE);
+  } finally {
+    rmSync(longestFile, { force: true });
+  }
+  console.info(
+    `osls package: dev ${dev.seconds.toFixed(1)} s, prod ${prod.seconds.toFixed(1)} s, ${LONGEST_STAGE} ${longest.seconds.toFixed(1)} s`,
+  );
+}, 300_000);
 
 afterAll(() => {
   cleanUp(dev);
   cleanUp(prod);
+  cleanUp(longest);
 });
 
 describe('packaged stack', () => {
@@ -110,6 +126,51 @@ describe('packaged stack', () => {
         { Bucket: { Ref: 'ExportBucket' } },
       ],
     });
+  });
+});
+
+describe('resource names', () => {
+  /** The names a template may set and AWS's length limit for each (CloudFormation resource schemas), independent of stack/names.ts. */
+  const NAME_LIMITS: Record<string, [property: string, limit: number][]> = {
+    'AWS::Lambda::Function': [['FunctionName', 64]],
+    'AWS::Logs::LogGroup': [['LogGroupName', 512]],
+    'AWS::StepFunctions::StateMachine': [['StateMachineName', 80]],
+    'AWS::SNS::Topic': [['TopicName', 256]],
+    'AWS::KMS::Alias': [['AliasName', 256]],
+    'AWS::Scheduler::ScheduleGroup': [['Name', 64]],
+    'AWS::Scheduler::Schedule': [['Name', 64]],
+    'AWS::DynamoDB::Table': [['TableName', 255]],
+    'AWS::IAM::Role': [['RoleName', 64]],
+    'AWS::SQS::Queue': [['QueueName', 80]],
+    'AWS::CloudWatch::Alarm': [['AlarmName', 255]],
+  };
+  const namedResources = (template: Template) =>
+    Object.entries(template.Resources).flatMap(([id, r]) =>
+      (NAME_LIMITS[r.Type] ?? [])
+        .filter(([property]) => typeof r.Properties[property] === 'string')
+        .map(([property, limit]) => ({ id, type: r.Type, name: r.Properties[property] as string, limit })),
+    );
+
+  it('packages the longest stage name the configuration accepts, every name within its limit', () => {
+    expect(LONGEST_STAGE).toHaveLength(MAX_STAGE_LENGTH);
+    expect(longest.state.service.provider.stackName).toHaveLength(MAX_STAGE_LENGTH + 29);
+    const named = namedResources(longest.template);
+    expect(named.filter((n) => n.name.length > n.limit)).toEqual([]);
+    // The tightest limit is met exactly: one character more would break it (the stage config rejects that).
+    expect(Math.max(...named.map((n) => n.name.length - n.limit))).toBe(0);
+  });
+
+  it.each([
+    ['dev', () => dev],
+    ['prod', () => prod],
+  ])('derives every stage-dependent name in the %s template from stack/names.ts', (stage, packaged) => {
+    const { template, state } = packaged();
+    const known = new Set(limitedNamesOf(stage).map((n) => n.name));
+    const named = namedResources(template).filter((n) => n.type !== 'AWS::Scheduler::Schedule');
+    expect(named.length).toBeGreaterThan(8);
+    // A name the limit computation does not know could make a valid stage undeployable.
+    expect(named.filter((n) => !known.has(n.name))).toEqual([]);
+    expect(state.service.provider.stackName).toBe(namesOf(stage).stack);
   });
 });
 

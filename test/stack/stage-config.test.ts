@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { covers } from '../../stack/nag.ts';
 import { NAG_ACKNOWLEDGEMENTS } from '../../stack/nag-acknowledgements.ts';
+import { limitedNamesOf, MAX_STAGE_LENGTH } from '../../stack/names.ts';
 import { buildResources, environmentOf } from '../../stack/resources.ts';
 import { logicalIdOf, parseStageConfig, StageConfigError } from '../../stack/stage-config.ts';
 import type { Json } from './packaged.ts';
@@ -147,6 +148,25 @@ describe('parseStageConfig', () => {
       ),
     ).toThrow(
       /poll\.nearWaitSeconds[\s\S]*poll\.idleGrowth[\s\S]*poll\.aimFraction[\s\S]*poll\.finishingShare/,
+    );
+  });
+
+  it('accepts the longest stage name whose derived names all fit, and rejects one more character naming the limit', () => {
+    const longest = 's'.repeat(MAX_STAGE_LENGTH);
+    expect(parseStageConfig({ targets: [target] }, longest).stage).toBe(longest);
+    expect(limitedNamesOf(longest).filter((n) => n.name.length > n.limit)).toEqual([]);
+    // Today the binding limit is Lambda's 64-character FunctionName with the longest function key.
+    expect(MAX_STAGE_LENGTH).toBe(64 - 'pinpoint-export-orchestrator--get-export-job-status'.length);
+
+    expect(() => parseStageConfig({ targets: [target] }, `${longest}s`)).toThrow(
+      `stage: "${longest}s" is ${MAX_STAGE_LENGTH + 1} characters; at most ${MAX_STAGE_LENGTH}: ` +
+        `the Lambda FunctionName "pinpoint-export-orchestrator-${longest}s-get-export-job-status" ` +
+        'would be 65 characters, over its limit of 64',
+    );
+    // The review's example: 16 characters used to pass and made cfn-lint fail (E3033).
+    expect(() => parseStageConfig({ targets: [target] }, 'production-eu-01')).toThrow(/over its limit of 64/);
+    expect(() => parseStageConfig({ targets: [target] }, 'Prod')).toThrow(
+      'stage: "Prod" must be a-z 0-9 -, starting with a letter',
     );
   });
 
