@@ -33,6 +33,8 @@ import {
 export type FollowUpdate =
   | { type: 'execution'; status: ExecutionStatus; at: Date }
   | { type: 'job'; job: JobProgress; statusChanged: boolean; at: Date }
+  /** A status check that changed nothing shown (the next check's time moved). */
+  | { type: 'checked'; job: JobProgress; at: Date }
   | { type: 'task-failed'; stateName: string; error: string; cause: string; at: Date }
   | { type: 'summary'; summary: RunSummary; at: Date };
 
@@ -137,6 +139,7 @@ export class HistoryTracker {
         this.onUpdate({ type: 'job', job, statusChanged, at });
       } else {
         this.job = job;
+        this.onUpdate({ type: 'checked', job, at });
       }
     }
     const summary = summaryOf(output);

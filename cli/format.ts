@@ -107,6 +107,8 @@ export function updateLine(update: FollowUpdate): string {
           : formatProgress(update.job);
       return line(update.at, `job ${update.job.status}`, detail);
     }
+    case 'checked':
+      return line(update.at, `job ${update.job.status}`, formatProgress(update.job));
     case 'task-failed':
       return line(update.at, `${update.stateName} error`, `${update.error}: ${shorten(update.cause, 200)}`);
     case 'summary':
@@ -141,6 +143,10 @@ export class ProgressRenderer {
   }
 
   update(update: FollowUpdate): void {
+    if (update.type === 'checked') {
+      this.checked(update.job, update.at);
+      return;
+    }
     if (update.type === 'job') {
       this.job = update.job;
       this.nextCheckAt =

@@ -64,9 +64,16 @@ export function buildExecutionInput(options: RequestOptions): ExecutionInput {
 
 /** Rewrites input field names in a validation message as the options an operator types. */
 export function inOptionTerms(text: string): string {
-  let result = text;
-  for (const [field, option] of FIELD_OPTIONS) result = result.split(field).join(option);
-  return result;
+  // Placeholders such as {ApplicationId} are what the operator types in --s3-url-prefix: keep them.
+  return text
+    .split(/(\{[^{}]*\})/)
+    .map((part) => {
+      if (part.startsWith('{') && part.endsWith('}')) return part;
+      let result = part;
+      for (const [field, option] of FIELD_OPTIONS) result = result.split(field).join(option);
+      return result;
+    })
+    .join('');
 }
 
 /**

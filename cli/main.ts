@@ -368,7 +368,7 @@ async function startLocal(
           progress.totalProcessed !== seen.job?.totalProcessed;
         seen.job = progress;
         if (moved) emit({ type: 'job', job: progress, statusChanged, at });
-        else renderer?.checked(progress, at);
+        else emit({ type: 'checked', job: progress, at });
         break;
       }
       case 'retry':

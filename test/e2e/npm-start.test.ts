@@ -4,6 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { realDeps } from '../../cli/deps.ts';
+import { main as cli } from '../../cli/main.ts';
 import { type Emulator, startEmulator } from '../../emulator/index.ts';
 import { main } from '../../local/start.ts';
 
@@ -63,6 +65,31 @@ describe('npm start exit status, with the built-in emulator', () => {
 
     expect(run.code).toBe(0);
     expect(run.out).toMatch(/manual-\d{8}T\d{6}Z-all-\w{4} {2}COMPLETED/);
+    // The records in the files, not only Pinpoint's TotalProcessed.
+    expect(run.out).toMatch(/files +1 gzipped NDJSON files, 120 records/);
+  });
+
+  it('records the run, so status --local and list --local show it after the process ended', async () => {
+    const run = await npmStart(...FAST, '--fault', 'fail-job');
+    const name = /^(manual-\S+) {2}FAILED$/m.exec(run.out)?.[1] ?? '';
+    const arn = /^ {2}arn +(\S+)$/m.exec(run.out)?.[1] ?? '';
+    const out: string[] = [];
+    const deps = { ...realDeps(), stdout: { write: (s: string) => out.push(s) }, isTTY: false };
+
+    const byName = await cli(['status', '--local', name, '--data-dir', dataDir], deps);
+    const byArn = await cli(['status', '--local', arn, '--data-dir', dataDir, '--json'], deps);
+    const listed = await cli(['list', '--local', '--data-dir', dataDir], deps);
+    const missing = await cli(['status', '--local', 'manual-nope', '--data-dir', dataDir], {
+      ...deps,
+      stderr: { write: (s: string) => out.push(s) },
+    });
+
+    expect([byName, byArn, listed, missing]).toEqual([1, 1, 0, 4]);
+    const text = out.join('');
+    expect(text).toContain(`${name}  FAILED`);
+    expect(text).toMatch(/headline +The export job \w+ .*FAILED/);
+    expect(text).toMatch(new RegExp(`^${name} +manual +.* FAILED$`, 'm'));
+    expect(text).toContain('no local run manual-nope');
   });
 
   it('exits 1 when the job FAILED, printing the headline', async () => {
@@ -166,6 +193,15 @@ describe('npm start exit status, against endpoints that are not our emulator', (
 
     expect(run.code).toBe(1);
     expect(run.out).toMatch(/headline +The export job \w+ .*FAILED/);
+  });
+
+  it('names both endpoints when Pinpoint and SNS are at different URLs', async () => {
+    vi.stubEnv('AWS_ENDPOINT_URL_PINPOINT', emulator.url);
+
+    const run = await npmStart('--data-dir', dataDir);
+
+    expect(run.code).toBe(0);
+    expect(run.out).toContain(`Pinpoint at ${emulator.url}, SNS at ${proxy.url}`);
   });
 
   it('exits 1 for an ERROR, with the headline and the advice', async () => {

@@ -45,6 +45,25 @@ describe('emulator CLI', () => {
     expect(out.stderr.trim().split('\n')).toEqual([expect.stringContaining('unknown option --prot')]);
   });
 
+  it.each([
+    ['--port', '70000', '--port must be a whole number from 0 to 65,535, got "70000"'],
+    ['--endpoints', '2.5', '--endpoints must be a whole number from 1 to 1,000,000, got "2.5"'],
+    ['--job-duration', '1e3', '--job-duration must be a whole number from 0 to 3,600, got "1e3"'],
+  ])('refuses %s %s with the same message as npm start and exit code 2', (option, value, message) => {
+    const out = spawnSync(tsx, [cli, option, value], { encoding: 'utf8', timeout: 20_000 });
+
+    expect(out.status).toBe(2);
+    expect(out.stderr.trim()).toBe(`emulator: ${message} (see --help)`);
+  });
+
+  it('shows the AWS CLI line with the dummy credentials and region a fresh machine needs', () => {
+    const out = spawnSync(tsx, [cli, '--help'], { encoding: 'utf8', timeout: 20_000 });
+
+    expect(out.stdout).toContain(
+      'export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_REGION=us-east-1',
+    );
+  });
+
   it('serves requests, prints the url, app id and topic ARN, and logs each request on one line', async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'emulator-cli-'));
     child = spawn(tsx, [cli, '--port', '0', '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -71,5 +90,10 @@ describe('emulator CLI', () => {
     expect(output).toContain(DEFAULT_APPLICATION_ID);
     expect(output).toContain(DEFAULT_TOPIC_ARN);
     expect(output).toMatch(/pinpoint GetExportJobs GET \/v1\/apps\/\w+\/jobs\/export -> 200 \(\d+ ms\)\n/);
+
+    // Removing a fault that does not exist: 404 with an error, not {"removed": …}.
+    const missing = await fetch(`${url}/_emulator/faults?id=nope`, { method: 'DELETE' });
+    expect(missing.status).toBe(404);
+    expect(await missing.json()).toEqual({ error: expect.stringContaining('no fault with id nope') });
   }, 30_000);
 });
