@@ -329,7 +329,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       if (method === 'GET') return json(200, faults.list());
       if (method === 'DELETE') {
         const id = query.get('id');
-        if (id) return json(faults.remove(id) ? 200 : 404, { removed: id });
+        if (id) {
+          if (faults.remove(id)) return json(200, { removed: id });
+          return json(404, { error: `no fault with id ${id}; GET /_emulator/faults lists the active ones` });
+        }
         faults.clear();
         return json(200, { cleared: true });
       }
