@@ -8,7 +8,7 @@ import { record } from './matrix.ts';
  * one ERROR summary, so nobody wonders why a night produced nothing.
  *
  * Not here: a falsy top-level input (null, 0, false). aws-local-stepfunctions 3.0.0
- * fails CaptureInput's `$` on it ("Path expression '$' does not point to a value"),
+ * fails CreateExportJob's `$$.Execution.Input` on it ("does not point to a value"),
  * and the AWS console, CLI and Scheduler send `{}` when the input is left empty.
  */
 
@@ -228,7 +228,8 @@ describe('bad input is rejected before Pinpoint is called, and still summarised'
     expect(error?.name).toBe('InvalidExportInputError');
     expect(error?.message.startsWith(`${field}: `)).toBe(true);
     expect(error?.message).toMatch(says);
-    expect(error?.advice).toMatch(/Fix the field named above/);
+    expect(error?.advice).toMatch(/Fix the field the error names/);
+    expect(error?.reason).toBe(`invalid input: ${field}`.slice(0, 60));
     expect(message?.bytes).toBeLessThanOrEqual(262_144);
     expect(message?.summary.execution.trigger).toBe(
       typeof input === 'object' && input !== null && 'ScheduledTime' in input ? 'schedule' : 'other',

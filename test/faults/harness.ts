@@ -8,6 +8,7 @@ import {
   type Emulator,
   startEmulator,
 } from '../../emulator/index.ts';
+import { readSummaryMessage } from '../../functions/publish-summary/sns-message.ts';
 import type { ExportSummary, RunState, SummaryStatus } from '../../functions/shared/types.ts';
 import {
   bindHandlers,
@@ -213,15 +214,16 @@ export async function startStack(options: StackOptions = {}) {
   /** The summaries SNS accepted, parsed as subscribers read them. */
   function published(): Published[] {
     return emulator.state.published.map((message) => {
-      const structure = JSON.parse(message.message) as { default: string; email: string };
+      const { summary, emailText } = readSummaryMessage(message.message, message.messageAttributes);
+      if (!summary) throw new Error(`a published message has no summary: ${message.message.slice(0, 200)}`);
       let bytes = Buffer.byteLength(message.message);
       for (const [name, value] of Object.entries(message.messageAttributes)) {
         bytes += Buffer.byteLength(name) + Buffer.byteLength(value.DataType);
         bytes += Buffer.byteLength(value.StringValue ?? '');
       }
       return {
-        summary: JSON.parse(structure.default) as ExportSummary,
-        emailText: structure.email,
+        summary,
+        emailText,
         subject: message.subject ?? '',
         attributes: Object.fromEntries(
           Object.entries(message.messageAttributes).map(([name, value]) => [name, value.StringValue]),

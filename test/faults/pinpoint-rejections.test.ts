@@ -39,9 +39,12 @@ describe('Pinpoint refuses the export', () => {
     expect(result.error).toBe('ExportWorkflowError');
     expect(retriesOf(result, 'CreateExportJob')).toBe(0);
     expect(error?.name).toBe('PinpointRequestRejectedError');
-    expect(error?.message).toMatch(/rejected CreateExportJob \(BadRequestException\): Invalid S3UrlPrefix/);
-    expect(error?.message).toMatch(/check the schedule input \(RoleArn, S3UrlPrefix/);
-    expect(error?.advice).toMatch(/Fix it, then start the run again with `npm run export`/);
+    expect(error?.message).toMatch(
+      /rejected CreateExportJob \(BadRequestException, HTTP 400\): Invalid S3UrlPrefix/,
+    );
+    expect(error?.reason).toBe('invalid input: ExportJobRequest.S3UrlPrefix');
+    expect(error?.advice).toMatch(/check the schedule input \(RoleArn, S3UrlPrefix/);
+    expect(error?.advice).toMatch(/then start the run again with `npm run export`/);
   });
 
   it('Forbidden: a role Pinpoint cannot assume is reported with what to fix in the role', async ({
@@ -65,10 +68,11 @@ describe('Pinpoint refuses the export', () => {
     expect(observed).toEqual(expected);
     expect(retriesOf(result, 'CreateExportJob')).toBe(0);
     expect(message?.summary.error?.message).toContain(`Unable to assume role ${roleArn}`);
-    expect(message?.summary.error?.message).toMatch(
-      /trusts pinpoint\.amazonaws\.com and may write to the S3 prefix/,
+    expect(message?.summary.error?.reason).toBe('role cannot be assumed');
+    expect(message?.summary.error?.advice).toMatch(
+      /trust policy must allow pinpoint\.amazonaws\.com .* write to the S3 prefix/,
     );
-    expect(message?.subject).toMatch(/^\[faults\] Pinpoint export ERROR .*PinpointRequestRejectedError/);
+    expect(message?.subject).toMatch(/^\[faults\] Pinpoint export ERROR .*role cannot be assumed/);
     expect(message?.attributes).toMatchObject({ status: 'ERROR', applicationId: APP });
   });
 
@@ -87,9 +91,11 @@ describe('Pinpoint refuses the export', () => {
     expect(retriesOf(result, 'CreateExportJob')).toBe(0);
     expect(summary?.applicationId).toBe(GONE_APP);
     expect(summary?.error?.message).toMatch(
-      /rejected GetExportJobs \(NotFoundException\): Application not found/,
+      /rejected GetExportJobs \(NotFoundException, HTTP 404\): Application not found/,
     );
-    expect(summary?.error?.message).toMatch(/check ApplicationId and SegmentId\/SegmentVersion/);
+    expect(summary?.error?.reason).toBe('application not found');
+    expect(summary?.error?.advice).toMatch(/check ApplicationId in the schedule input/);
+    expect(summary?.headline).toMatch(/did not run: application not found/);
   });
 
   it('NotFound: a segment that does not exist is reported with the segment id', async ({ task }) => {
@@ -103,7 +109,10 @@ describe('Pinpoint refuses the export', () => {
     record(task, 'Pinpoint 404 NotFound (segment)', expected, observed, summary?.error?.name);
     expect(observed).toEqual(expected);
     expect(summary?.segmentId).toBe('no-such-segment');
-    expect(summary?.error?.message).toMatch(/NotFoundException\): Segment no-such-segment not found/);
+    expect(summary?.error?.message).toMatch(
+      /NotFoundException, HTTP 404\): Segment no-such-segment not found/,
+    );
+    expect(summary?.error?.reason).toBe('segment not found');
   });
 
   it('NotFound mid-run: the application deleted while its job runs ends in an ERROR summary naming the job', async ({
@@ -128,7 +137,12 @@ describe('Pinpoint refuses the export', () => {
     expect(observed).toEqual(expected);
     expect(summary?.jobId).toBe(stack.emulator.state.jobs[0]?.id);
     expect(summary?.statusChecks).toBe(1);
-    expect(summary?.error?.message).toMatch(/rejected GetExportJob \(NotFoundException\)/);
+    expect(summary?.error?.message).toMatch(/rejected GetExportJob \(NotFoundException, HTTP 404\)/);
+    // The job exists: the headline says how it was last seen, not that the export did not run.
+    expect(summary?.headline).toMatch(
+      /^The export job \w+ of .* was last seen \w+ when the workflow stopped/,
+    );
+    expect(summary?.error?.advice).toMatch(/aws pinpoint get-export-job/);
   });
 });
 
@@ -147,10 +161,17 @@ describe("after Amazon Pinpoint's end of support", () => {
     record(task, 'application past end of support', expected, observed, error?.name);
     expect(observed).toEqual(expected);
     expect(retriesOf(result, 'CreateExportJob')).toBe(0);
-    expect(error?.message).toContain(endOfSupportMessage(APP));
-    expect(error?.advice).toMatch(/end of support on 2026-10-30: disable this schedule/);
+    expect(error?.message).toContain(endOfSupportMessage(APP).replace(/\.$/, ''));
+    expect(error?.reason).toBe('end of support');
+    expect(error?.advice).toMatch(/end of support on 2026-10-30; .* Disable this schedule/);
     expect(error?.advice).toMatch(/AWS End User Messaging or Amazon Connect/);
-    expect(message?.emailText).toMatch(/What to do: .*disable this schedule/);
+    expect(message?.emailText).toMatch(/What to do: .*Disable this schedule/);
+    expect(message?.subject).toMatch(/end of support/);
+    // Said once in each place, never cut mid-word (issue 10 item 14).
+    expect(message?.summary.headline).toBe(
+      `The export of ${APP} (all endpoints) did not run: end of support (PinpointRequestRejectedError).`,
+    );
+    expect(error?.advice.match(/end of support/g)).toHaveLength(1);
   });
 
   it('end of support reached while the job runs: ERROR summary with the job and the same advice', async ({
@@ -175,8 +196,9 @@ describe("after Amazon Pinpoint's end of support", () => {
     expect(observed).toEqual(expected);
     expect(summary?.jobId).toBe(stack.emulator.state.jobs[0]?.id);
     expect(summary?.error?.message).toMatch(
-      /rejected GetExportJob \(ForbiddenException\): Amazon Pinpoint engagement/,
+      /rejected GetExportJob \(ForbiddenException, HTTP 403\): Amazon Pinpoint engagement/,
     );
-    expect(summary?.error?.advice).toMatch(/disable this schedule/);
+    expect(summary?.error?.reason).toBe('end of support');
+    expect(summary?.error?.advice).toMatch(/Disable this schedule/);
   });
 });

@@ -77,7 +77,9 @@ describe('SNS faults', () => {
     record(task, 'SNS 500 on every Publish', expected, observed, result.error);
     expect(observed).toEqual(expected);
     expect(result.error).toBe('SnsUnavailableError');
-    expect(result.cause).toMatch(/SNS Publish failed \(InternalErrorException\)/);
+    expect(result.cause).toMatch(
+      /SNS Publish failed or could not be reached \(InternalErrorException, HTTP 500\)/,
+    );
     expect(retriesOf(result, 'PublishSummary')).toBe(8);
     // One attempt per task try: the first and the SNS retrier's 8 retries.
     expect(stack.emulator.state.count('Publish', 500)).toBe(9);
@@ -144,7 +146,7 @@ describe('summaries larger than SNS accepts', () => {
     expect(observed).toEqual(expected);
     expect(message?.bytes).toBeLessThanOrEqual(SNS_MAX_MESSAGE_BYTES);
     expect(message?.summary.error?.message.length).toBeLessThanOrEqual(4_000);
-    expect(message?.summary.error?.advice).toMatch(/disable this schedule/);
+    expect(message?.summary.error?.advice).toMatch(/Disable this schedule/);
     expect(message?.subject.length).toBeLessThan(100);
   });
 });
