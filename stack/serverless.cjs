@@ -15,11 +15,10 @@ if (!process.features.typescript) {
   );
 }
 
-const { resolveStack } = require('./stack.ts');
+const { resolveStack, resolvingOnce } = require('./stack.ts');
 
-/** One resolution per process: osls calls this once per `${file(...)}` reference. */
-let resolved;
-module.exports = (args) => {
-  resolved ??= resolveStack(args);
-  return resolved;
-};
+/**
+ * One resolution per process: osls calls this once per `${file(...)}` reference,
+ * and a broken stage file is reported once (see resolvingOnce).
+ */
+module.exports = resolvingOnce(resolveStack);

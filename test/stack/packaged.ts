@@ -41,10 +41,8 @@ export const ROOT = resolve(import.meta.dirname, '../..');
 const OSLS = join(ROOT, 'node_modules/osls/bin/serverless.js');
 const run = promisify(execFile);
 
-export async function packageStage(stage: string): Promise<Packaged> {
-  const dir = mkdtempSync(join(tmpdir(), `stack-${stage}-`));
-  const started = performance.now();
-  await run(process.execPath, [OSLS, 'package', '--stage', stage, '--package', dir], {
+const oslsPackage = (stage: string, dir: string) =>
+  run(process.execPath, [OSLS, 'package', '--stage', stage, '--package', dir], {
     cwd: ROOT,
     env: {
       ...process.env,
@@ -58,6 +56,11 @@ export async function packageStage(stage: string): Promise<Packaged> {
     },
     maxBuffer: 16 * 1024 * 1024,
   });
+
+export async function packageStage(stage: string): Promise<Packaged> {
+  const dir = mkdtempSync(join(tmpdir(), `stack-${stage}-`));
+  const started = performance.now();
+  await oslsPackage(stage, dir);
   const seconds = (performance.now() - started) / 1000;
   const templateFile = join(dir, 'cloudformation-template-update-stack.json');
   return {
@@ -68,6 +71,20 @@ export async function packageStage(stage: string): Promise<Packaged> {
     state: JSON.parse(readFileSync(join(dir, 'serverless-state.json'), 'utf8')),
     seconds,
   };
+}
+
+/** Runs `osls package` for a stage expected to fail; returns what it printed (stdout and stderr). */
+export async function failedPackageOutput(stage: string): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), `stack-${stage}-`));
+  try {
+    await oslsPackage(stage, dir);
+  } catch (error) {
+    const { stdout, stderr } = error as { stdout: string; stderr: string };
+    return `${stdout}${stderr}`;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  throw new Error(`osls package --stage ${stage} succeeded`);
 }
 
 export function cleanUp(packaged: Packaged | undefined): void {

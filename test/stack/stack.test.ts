@@ -1,4 +1,4 @@
-import { copyFileSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkTemplate, type NagResult } from '../../stack/nag.ts';
@@ -7,6 +7,7 @@ import { limitedNamesOf, MAX_STAGE_LENGTH, namesOf } from '../../stack/names.ts'
 import {
   actionsOf,
   cleanUp,
+  failedPackageOutput,
   type Packaged,
   packageStage,
   policyStatements,
@@ -127,6 +128,32 @@ describe('packaged stack', () => {
       ],
     });
   });
+});
+
+describe('stage configuration errors', () => {
+  const occurrences = (text: string, part: string) => text.split(part).length - 1;
+
+  it('names the missing stage file and the stages that exist', async () => {
+    const output = await failedPackageOutput('nosuchstage');
+
+    expect(output).toContain('config/stages/nosuchstage.yml does not exist');
+    expect(output).toMatch(/Stages with a file: [a-z0-9, -]*\bdev\b[a-z0-9, -]*\bprod\b/);
+  }, 60_000);
+
+  it("prints a broken stage file's problems once, not once per reference to the stack builder", async () => {
+    const stage = `broken${process.pid}`;
+    const file = join(ROOT, `config/stages/${stage}.yml`);
+    writeFileSync(file, 'logLevel: LOUD\ntargets: []\n');
+    let output: string;
+    try {
+      output = await failedPackageOutput(stage);
+    } finally {
+      rmSync(file, { force: true });
+    }
+
+    expect(occurrences(output, 'logLevel: "LOUD" is not valid')).toBe(1);
+    expect(occurrences(output, `config/stages/${stage}.yml is invalid`)).toBe(1);
+  }, 60_000);
 });
 
 describe('resource names', () => {

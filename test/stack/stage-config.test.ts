@@ -1,8 +1,17 @@
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it, vi } from 'vitest';
 import { covers } from '../../stack/nag.ts';
 import { NAG_ACKNOWLEDGEMENTS } from '../../stack/nag-acknowledgements.ts';
 import { limitedNamesOf, MAX_STAGE_LENGTH } from '../../stack/names.ts';
 import { buildResources, environmentOf } from '../../stack/resources.ts';
+import {
+  type ResolvedStack,
+  resolveStack,
+  resolvingOnce,
+  type VariableSourceArgs,
+} from '../../stack/stack.ts';
 import { logicalIdOf, parseStageConfig, StageConfigError } from '../../stack/stage-config.ts';
 import type { Json } from './packaged.ts';
 
@@ -319,5 +328,79 @@ describe('nag acknowledgements', () => {
 
   it('give every acknowledgement a specific reason', () => {
     for (const ack of NAG_ACKNOWLEDGEMENTS) expect(ack.reason.length, ack.rule).toBeGreaterThan(60);
+  });
+});
+
+describe('the stage loader (what osls resolves through stack/serverless.cjs)', () => {
+  /** osls's property resolver over a fake serverless.yml: the stage and the parsed stage file. */
+  const osls = (stage: string, stageConfig: unknown) => ({
+    resolveConfigurationProperty: vi.fn(async (path: string[]) =>
+      path.join('.') === 'custom.stageName'
+        ? stage
+        : path.join('.') === 'custom.stageConfig'
+          ? stageConfig
+          : undefined,
+    ),
+  });
+  const stagesDir = (...stages: string[]) => {
+    const dir = mkdtempSync(join(tmpdir(), 'stages-'));
+    for (const stage of stages) writeFileSync(join(dir, `${stage}.yml`), 'targets: []\n');
+    return dir;
+  };
+
+  it('names the missing stage file and the stages that exist', async () => {
+    const args = osls('nosuchstage', undefined);
+
+    await expect(resolveStack(args, stagesDir('prod', 'dev'))).rejects.toThrow(
+      'config/stages/nosuchstage.yml does not exist: every stage needs its configuration file. Stages with a file: dev, prod',
+    );
+    // It does not wait for custom.stageConfig, which osls cannot resolve without the file.
+    expect(args.resolveConfigurationProperty).not.toHaveBeenCalledWith(['custom', 'stageConfig']);
+  });
+
+  it('builds the stack from an existing stage file', async () => {
+    const resolved = await resolveStack(osls('qa', { targets: [target] }), stagesDir('qa'));
+
+    expect(resolved.config.stage).toBe('qa');
+    expect(resolved.resources.Resources.ScheduleNightly).toBeDefined();
+  });
+
+  it('resolves once for every reference, and fails with one error that osls prints once', async () => {
+    const broken = { logLevel: 'LOUD', targets: [target] };
+    const resolve = vi.fn((args: VariableSourceArgs) => resolveStack(args, stagesDir('qa')));
+    const load = resolvingOnce(resolve);
+    const args = osls('qa', broken);
+
+    // serverless.yml has ten ${file(stack/serverless.cjs):…} references.
+    const errors = await Promise.all(
+      Array.from({ length: 10 }, () =>
+        load(args).then(
+          () => undefined,
+          (e: unknown) => e as Error,
+        ),
+      ),
+    );
+
+    expect(resolve).toHaveBeenCalledTimes(1);
+    expect(new Set(errors).size).toBe(1);
+    const error = errors[0]!;
+    // What makes osls keep this very object for every property (and print a set of distinct errors).
+    expect(error.constructor.name).toBe('ServerlessError');
+    expect(error.message).toMatch(/^Cannot resolve variable at /);
+    expect(error.message).toContain('config/stages/qa.yml is invalid:\n  - logLevel: "LOUD" is not valid');
+  });
+
+  it('does not cache osls asking to resolve again later', async () => {
+    const later = Object.assign(new Error('Cannot resolve variable'), {
+      code: 'MISSING_VARIABLE_DEPENDENCY',
+    });
+    const stack = { config: { stage: 'qa' } } as ResolvedStack;
+    const resolve = vi.fn().mockRejectedValueOnce(later).mockResolvedValue(stack);
+    const load = resolvingOnce(resolve);
+
+    await expect(load(osls('qa', {}))).rejects.toBe(later);
+    await expect(load(osls('qa', {}))).resolves.toBe(stack);
+    await expect(load(osls('qa', {}))).resolves.toBe(stack);
+    expect(resolve).toHaveBeenCalledTimes(2);
   });
 });
