@@ -198,7 +198,12 @@ describe('buildSnsMessage', () => {
   it(`cuts an ERROR message to ${MAX_ERROR_MESSAGE_CHARS} characters and says how many were left out`, () => {
     const summary = failedSummary({
       status: 'ERROR',
-      error: { name: 'PinpointRequestRejectedError', message: 'm'.repeat(20_000), advice: 'Fix it.' },
+      error: {
+        name: 'PinpointRequestRejectedError',
+        message: 'm'.repeat(20_000),
+        advice: 'Fix it.',
+        reason: 'request rejected',
+      } as ExportSummary['error'],
     });
 
     const message = buildSnsMessage(summary);
