@@ -84,8 +84,7 @@ function shortId(id: string | null): string {
 
 /** The cause of an ERROR in words (the classifier's `reason`), else the error's name. */
 function causeOf(error: NonNullable<ExportSummary['error']>): string {
-  const reason = (error as { reason?: unknown }).reason;
-  return typeof reason === 'string' && reason.trim() !== '' ? reason : error.name;
+  return typeof error.reason === 'string' && error.reason.trim() !== '' ? error.reason : error.name;
 }
 
 export function subjectOf(s: ExportSummary): string {
