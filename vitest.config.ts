@@ -1,5 +1,11 @@
 import { defineConfig } from 'vitest/config';
 
+// Run every test in a zone far from UTC (UTC+14, no daylight saving time): a date computed in
+// local time instead of UTC ({date} in an S3 prefix, a printed time) shows up as a failure
+// here. Set before vitest starts its workers, which inherit the environment;
+// test/unit/time-zone.test.ts checks that they do.
+process.env.TZ = 'Pacific/Kiritimati';
+
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],

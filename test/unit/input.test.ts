@@ -336,6 +336,39 @@ describe('resolveExecutionInput rejects malformed input, naming the field', () =
     expect(error.message.length).toBeLessThan(200);
   });
 
+  it.for([
+    ['a top-level field', (key: string) => ({ ...scheduleInput(), [key]: 1 }), ''],
+    ['an ExportJobRequest field', (key: string) => scheduleInput({ [key]: 1 }), 'ExportJobRequest.'],
+  ] as const)(
+    'quotes an unknown %s with a 200,000-character name in a few dozen characters',
+    ([, build, prefix]) => {
+      const key = `K${'e'.repeat(200_000)}`;
+
+      const error = rejectionOf(build(key));
+
+      expect(error.message.length).toBeLessThan(250);
+      expect(error.field).toBe(`${prefix}K${'e'.repeat(63)}... (200001 characters)`);
+      expect(error.message).toContain('unknown field');
+    },
+  );
+
+  it('quotes an unknown field name as printable ASCII (no line breaks or control characters)', () => {
+    const error = rejectionOf({ ...scheduleInput(), 'Bad\r\nX-Header: 1\u0000': 1 });
+
+    expect(error.field).toMatch(/^[\x20-\x7e]+$/);
+    expect(error.field).toBe('Bad X-Header: 1?');
+  });
+
+  it.for(['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf'])(
+    'rejects {%s} in the S3 prefix as an unknown placeholder, never resolving it to an object or a function',
+    (name) => {
+      const error = rejectionOf(scheduleInput({ S3UrlPrefix: `s3://exports-bucket/{${name}}/{date}/` }));
+
+      expect(error.field).toBe('ExportJobRequest.S3UrlPrefix');
+      expect(error.message).toContain(`unknown placeholder {${name}}`);
+    },
+  );
+
   it('names the first field at fault when several are wrong', () => {
     const error = rejectionOf(
       scheduleInput(
@@ -407,6 +440,20 @@ describe('resolveExecutionInput completes a valid input', () => {
 
     expect(redelivered).toEqual(first);
     expect(first.ExportJobRequest.S3UrlPrefix).toBe('s3://exports-bucket/2026-11-28/02/20261128T020000Z/');
+  });
+
+  it("resolves {date} as the UTC date near midnight, whatever the machine's time zone", () => {
+    // The suite runs in a zone east of UTC (vitest.config.ts): a {date} computed in local time
+    // would say 2026-11-29 here.
+    expect(new Date('2026-11-28T23:30:00Z').getTimezoneOffset()).not.toBe(0);
+    const input = scheduleInput(
+      { S3UrlPrefix: 's3://exports-bucket/{date}/{year}{month}{day}-{hour}/' },
+      { ScheduledTime: '2026-11-28T23:30:00Z' },
+    );
+
+    const resolved = resolveExecutionInput(input, STAGE_DEFAULTS, START_TIME);
+
+    expect(resolved.ExportJobRequest.S3UrlPrefix).toBe('s3://exports-bucket/2026-11-28/20261128-23/');
   });
 
   it('resolves date placeholders in UTC when ScheduledTime carries an offset', () => {
