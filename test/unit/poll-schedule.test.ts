@@ -165,6 +165,31 @@ describe('nextPollState', () => {
     expect(state.waitSeconds).toBe(3400 - 3100 + 25);
   });
 
+  it('caps the wait at the maximum while stepping through a wide setup bracket', () => {
+    // CREATED at 100 s, PREPARING at 2,000 s: the setup lasts (3,333, 10,000] s, and the next
+    // step into that bracket lies 2,246 s ahead.
+    const state = replay([
+      [100, job('CREATED')],
+      [2000, job('PREPARING_FOR_INITIALIZATION')],
+    ]);
+    expect(state.setupMaxSeconds).toBe(10_000);
+    expect(state.waitSeconds).toBe(900);
+  });
+
+  it('caps the wait at the maximum in COMPLETING when its earliest end is further away', () => {
+    // As above: the earliest end of COMPLETING is 325 s away, beyond a 120 s maximum.
+    const state = replay(
+      [
+        [1000, job('INITIALIZING')],
+        [1500, job('PROCESSING', 0)],
+        [3000, job('PROCESSING', 9)],
+        [3100, job('COMPLETING', 10)],
+      ],
+      { ...config, maxWaitSeconds: 120 },
+    );
+    expect(state.waitSeconds).toBe(120);
+  });
+
   it('keeps the near wait within the configured bounds', () => {
     const tight: PollConfig = { minWaitSeconds: 1, maxWaitSeconds: 2, runDeadlineSeconds: 600 };
     const state = replay(
