@@ -7,9 +7,9 @@ import { record } from './matrix.ts';
  * rejected before Pinpoint is called, with an error naming the field, and still
  * one ERROR summary, so nobody wonders why a night produced nothing.
  *
- * Not here: a falsy top-level input (null, 0, false). aws-local-stepfunctions 3.0.0
- * fails CreateExportJob's `$$.Execution.Input` on it ("does not point to a value"),
- * and the AWS console, CLI and Scheduler send `{}` when the input is left empty.
+ * A falsy top-level input (null, 0, false) is covered too: CreateExportJob reads the
+ * input from the context object (`$$.Execution.Input`), so nothing in the ASL needs it to
+ * be an object (the AWS console, CLI and Scheduler send `{}` when it is left empty).
  */
 
 const TIME = scheduledNow();
@@ -25,6 +25,9 @@ interface BadInput {
 }
 
 const CASES: BadInput[] = [
+  { name: 'input null', input: null, field: '(input)', says: /is empty/ },
+  { name: 'input 0', input: 0, field: '(input)', says: /must be a JSON object, got number 0/ },
+  { name: 'input false', input: false, field: '(input)', says: /must be a JSON object, got boolean false/ },
   {
     name: 'ApplicationId null',
     input: { ApplicationId: null },
