@@ -8,6 +8,7 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { splitInputFacts } from '../../functions/shared/errors.ts';
 import type {
   CreateExportJobEvent,
   PublishSummaryEvent,
@@ -140,6 +141,47 @@ describe('create-export-job handler', () => {
       field: 'ApplicationId',
     });
     expect(pinpointMock.calls()).toHaveLength(0);
+  });
+
+  it('appends what a summary may show of the raw input to its error, sanitized and capped (the input itself never enters the state)', async () => {
+    const { handler } = await import('../../functions/create-export-job/handler.ts');
+    const event: CreateExportJobEvent = {
+      Input: {
+        ApplicationId: `bad\n${'x'.repeat(200_000)}`,
+        ExportJobRequest: { SegmentId: 'vip' },
+        ScheduledTime: '2026-11-28T02:00:00Z',
+      },
+      Execution: EXECUTION,
+    };
+
+    const error = (await handler(event, lambdaContext('create')).catch((e: unknown) => e)) as Error;
+
+    expect(error.name).toBe('InvalidExportInputError');
+    expect(error.message.length).toBeLessThan(600);
+    const { message, input } = splitInputFacts(error.message);
+    expect(message).toMatch(/^ApplicationId: must be a Pinpoint project id/);
+    expect(input).toEqual({
+      hasScheduledTime: true,
+      ApplicationId: `bad ${'x'.repeat(60)}... (200004 characters)`,
+      SegmentId: 'vip',
+      ScheduledTime: '2026-11-28T02:00:00Z',
+    });
+  });
+
+  it('turns a bug in our own code into an OrchestratorBugError, which the state machine does not retry', async () => {
+    pinpointMock.on(GetExportJobsCommand).callsFake(() => {
+      throw new TypeError("Cannot read properties of undefined (reading 'Item')");
+    });
+    const { handler } = await import('../../functions/create-export-job/handler.ts');
+    const event: CreateExportJobEvent = {
+      Input: { ApplicationId: APPLICATION_ID, ScheduledTime: '2026-11-28T02:00:00Z' },
+      Execution: EXECUTION,
+    };
+
+    const error = (await handler(event, lambdaContext('create')).catch((e: unknown) => e)) as Error;
+
+    expect(error.name).toBe('OrchestratorBugError');
+    expect(error.message).toContain('\nreason: orchestrator bug\n');
   });
 
   it('refuses to load with a non-integer poll setting, naming the variable', async () => {
