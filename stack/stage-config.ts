@@ -2,10 +2,11 @@ import {
   APPLICATION_ID,
   bucketNameProblem,
   keyPrefixBytesProblem,
+  PINPOINT_SEGMENT_ID,
   ROLE_ARN,
-  SEGMENT_ID,
 } from '../functions/shared/aws-names.ts';
 import { resolveS3UrlPrefix, unknownPlaceholders } from '../functions/shared/s3-prefix.ts';
+import { parseCron, type SkippedRun, skippedRuns } from './cron.ts';
 import { MAX_STAGE_LENGTH, namesTooLong } from './names.ts';
 
 /**
@@ -157,7 +158,8 @@ const QUEUE_ARN = /^arn:aws(?:-cn|-us-gov)?:sqs:[a-z0-9-]+:\d{12}:[\w-]{1,80}$/;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 /** Safe S3 key characters (AWS's list) plus `{` `}` for placeholders: nothing that needs escaping in JSON or Fn::Sub. */
 const KEY_TEMPLATE = /^[0-9A-Za-z!_.*'()/{}-]*$/;
-const CRON_FIELDS = 6;
+/** How far ahead a schedule is checked against its time zone's clock changes. */
+export const DST_CHECK_YEARS = 5;
 
 type Raw = Record<string, unknown>;
 
@@ -269,19 +271,35 @@ function isTimeZone(zone: string): boolean {
   }
 }
 
-/** EventBridge Scheduler cron: minutes hours day-of-month month day-of-week year, one of the day fields `?`. */
-function cronProblem(cron: string): string | undefined {
-  const fields = cron.trim().split(/\s+/);
-  if (fields.length !== CRON_FIELDS) {
-    return `needs ${CRON_FIELDS} fields (minutes hours day-of-month month day-of-week year), got ${fields.length}`;
-  }
-  if (!fields.every((f) => /^[\d*?,/LW#A-Za-z-]+$/.test(f))) return 'contains characters cron does not allow';
-  if ((fields[2] === '?') === (fields[4] === '?'))
-    return 'exactly one of day-of-month and day-of-week must be "?"';
-  return undefined;
+/**
+ * Why a cron expression loses runs to daylight saving time in its zone, or undefined. EventBridge
+ * Scheduler skips a run whose local time does not exist because the clock goes forward (AWS re:Post
+ * knowledge center, "How can I adjust my Amazon EventBridge schedule for daylight saving?"); when the
+ * clock goes back it runs once, so only the forward gaps matter. Checked with the zone's real rules
+ * (the platform's ICU time zone data) for the next `DST_CHECK_YEARS` years.
+ */
+function daylightSavingProblem(skipped: SkippedRun[], cron: string, timezone: string): string | undefined {
+  const first = skipped[0];
+  if (!first) return undefined;
+  const times = [...new Set(skipped.map((s) => s.time))];
+  const dates = [...new Set(skipped.map((s) => s.date))];
+  const shown = dates.slice(0, 3);
+  return (
+    `"${cron}" in ${timezone} names ${times.join(', ')}, a local time that does not exist on the days the clocks ` +
+    `go forward (${first.gapStart} jumps to ${first.gapEnd}): EventBridge Scheduler skips the run on ` +
+    `${shown.join(', ')}${dates.length > shown.length ? ` and ${dates.length - shown.length} more date(s)` : ''} ` +
+    `in the next ${DST_CHECK_YEARS} years. Schedule it outside ${first.gapStart}-${first.gapEnd}, ` +
+    `e.g. at ${first.after} or ${first.before} instead of ${first.time}`
+  );
 }
 
-function readTarget(r: Reader, raw: unknown, path: string, names: Set<string>): ExportTarget | undefined {
+function readTarget(
+  r: Reader,
+  raw: unknown,
+  path: string,
+  names: Set<string>,
+  now: Date,
+): ExportTarget | undefined {
   if (!isObject(raw)) {
     r.problem(path, 'must be a mapping');
     return undefined;
@@ -309,7 +327,13 @@ function readTarget(r: Reader, raw: unknown, path: string, names: Set<string>): 
     APPLICATION_ID,
     '32 hex characters',
   );
-  const SegmentId = r.string(raw, 'SegmentId', `${path}.SegmentId`, SEGMENT_ID);
+  const SegmentId = r.string(
+    raw,
+    'SegmentId',
+    `${path}.SegmentId`,
+    PINPOINT_SEGMENT_ID,
+    "a segment id is 32 hex characters that Pinpoint generated, not the segment's name",
+  );
   const SegmentVersion = r.integer(raw, 'SegmentVersion', `${path}.SegmentVersion`, 1, 1_000_000);
   const prefix = r.keyTemplate(raw, 'prefix', `${path}.prefix`);
   const cron = r.string(raw, 'cron', `${path}.cron`);
@@ -332,12 +356,19 @@ function readTarget(r: Reader, raw: unknown, path: string, names: Set<string>): 
   if (SegmentVersion !== undefined && raw.SegmentId === undefined) {
     r.problem(`${path}.SegmentVersion`, 'needs SegmentId');
   }
-  if (cron !== undefined) {
-    const problem = cronProblem(cron);
-    if (problem) r.problem(`${path}.cron`, `"${cron}" ${problem}`);
-  }
-  if (timezone !== undefined && !isTimeZone(timezone)) {
+  const parsed = cron === undefined ? undefined : parseCron(cron);
+  if (typeof parsed === 'string') r.problem(`${path}.cron`, `"${cron}" ${parsed}`);
+  const zoneValid = timezone !== undefined && isTimeZone(timezone);
+  if (timezone !== undefined && !zoneValid) {
     r.problem(`${path}.timezone`, `"${timezone}" is not an IANA time zone`);
+  }
+  if (parsed !== undefined && typeof parsed !== 'string' && zoneValid) {
+    const problem = daylightSavingProblem(
+      skippedRuns(parsed, timezone, now, DST_CHECK_YEARS),
+      cron!,
+      timezone,
+    );
+    if (problem) r.problem(`${path}.cron`, problem);
   }
   if (name !== undefined) {
     const id = logicalIdOf(name);
@@ -445,9 +476,14 @@ export function logicalIdOf(name: string): string {
 
 /**
  * Validates the raw content of `config/stages/<stage>.yml` and fills defaults.
+ * @param now schedules are checked for daylight-saving gaps from this date on (`DST_CHECK_YEARS` years).
  * @throws StageConfigError listing every problem, each prefixed with its field path.
  */
-export function parseStageConfig(raw: unknown, stage: string): StageConfig {
+export function parseStageConfig(
+  raw: unknown,
+  stage: string,
+  { now = new Date() }: { now?: Date } = {},
+): StageConfig {
   const file = `config/stages/${stage}.yml`;
   if (raw === null || raw === undefined) {
     throw new StageConfigError(`${file} not found or empty: every stage needs its configuration file`);
@@ -639,7 +675,7 @@ export function parseStageConfig(raw: unknown, stage: string): StageConfig {
   } else {
     const names = new Set<string>();
     rawTargets.forEach((t, i) => {
-      const target = readTarget(r, t, `targets[${i}]`, names);
+      const target = readTarget(r, t, `targets[${i}]`, names, now);
       if (target) targets.push(target);
     });
   }

@@ -366,7 +366,8 @@ describe('schedules', () => {
 
   it('evaluates the cron expression in the target time zone', () => {
     expect(schedule('nightly-all-endpoints')).toMatchObject({
-      ScheduleExpression: 'cron(0 2 * * ? *)',
+      // 03:00: Berlin's 02:00 does not exist the night the clocks go forward (see stage-config.test.ts).
+      ScheduleExpression: 'cron(0 3 * * ? *)',
       ScheduleExpressionTimezone: 'Europe/Berlin',
       State: 'ENABLED',
       FlexibleTimeWindow: { Mode: 'FLEXIBLE', MaximumWindowInMinutes: 15 },
@@ -405,7 +406,7 @@ describe('schedules', () => {
       ApplicationId: APP_ID,
       ExportJobRequest: {
         S3UrlPrefix: `s3://\${Bucket}/pinpoint-exports/vip/{SegmentId}/v{SegmentVersion}/{year}/{month}/{day}/`,
-        SegmentId: 'vip-customers',
+        SegmentId: 'fedcba9876543210fedcba9876543210',
         SegmentVersion: 3,
       },
       ScheduledTime: '<aws.scheduler.scheduled-time>',

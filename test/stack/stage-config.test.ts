@@ -22,7 +22,7 @@ const OTHER_APP = 'fedcba9876543210fedcba9876543210';
 const target = {
   name: 'nightly',
   ApplicationId: APP,
-  cron: '0 2 * * ? *',
+  cron: '0 3 * * ? *',
   timezone: 'Europe/Berlin',
   enabled: true,
 };
@@ -185,6 +185,84 @@ describe('parseStageConfig', () => {
 
   it('turns target names into logical ids', () => {
     expect(logicalIdOf('nightly-all_endpoints.v2')).toBe('NightlyAllEndpointsV2');
+  });
+});
+
+describe('schedules and daylight saving time', () => {
+  /** The stage file's checks run from this date: the next five years' clock changes. */
+  const now = new Date('2026-11-29T10:00:00Z');
+  const parse = (t: Record<string, unknown>) =>
+    parseStageConfig({ targets: [{ ...target, ...t }] }, 'qa', { now });
+
+  it('rejects a cron whose local time the clocks skip, naming the skipped dates and a safe time', () => {
+    expect(() => parse({ cron: '0 2 * * ? *', timezone: 'Europe/Berlin' })).toThrow(
+      'targets[0].cron: "0 2 * * ? *" in Europe/Berlin names 02:00, a local time that does not exist on the days ' +
+        'the clocks go forward (02:00 jumps to 03:00): EventBridge Scheduler skips the run on 2027-03-28, ' +
+        '2028-03-26, 2029-03-25 and 2 more date(s) in the next 5 years. Schedule it outside 02:00-03:00, ' +
+        'e.g. at 03:00 or 01:00 instead of 02:00',
+    );
+  });
+
+  it("follows each zone's own rules: its transition days, times and gap lengths", () => {
+    // New York springs forward on the second Sunday of March.
+    expect(() => parse({ cron: '30 2 ? * SUN *', timezone: 'America/New_York' })).toThrow(
+      /skips the run on 2027-03-14, 2028-03-12, 2029-03-11 and 2 more[\s\S]*e\.g\. at 03:30 or 01:30 instead of 02:30/,
+    );
+    // Lord Howe Island moves its clocks by 30 minutes, on the first Sunday of October.
+    expect(() => parse({ cron: '15 2 * * ? *', timezone: 'Australia/Lord_Howe' })).toThrow(
+      /02:00 jumps to 02:30\): EventBridge Scheduler skips the run on 2027-10-03/,
+    );
+    expect(parse({ cron: '45 2 * * ? *', timezone: 'Australia/Lord_Howe' }).targets).toHaveLength(1);
+    // Chile skips midnight (Saturday 24:00 is Sunday 01:00).
+    expect(() => parse({ cron: '0 0 * * ? *', timezone: 'America/Santiago' })).toThrow(
+      /00:00 jumps to 01:00/,
+    );
+    // UTC has no daylight saving time.
+    expect(parse({ cron: '0 2 * * ? *', timezone: 'UTC' }).targets).toHaveLength(1);
+  });
+
+  it('accepts a time on days the clocks never change, and in the hour that repeats (Scheduler runs once)', () => {
+    // Berlin changes its clocks on Sundays only.
+    expect(parse({ cron: '0 2 ? * MON-SAT *', timezone: 'Europe/Berlin' }).targets).toHaveLength(1);
+    // New York repeats 01:00-01:59 in November: one run, not two (re:Post knowledge center).
+    expect(parse({ cron: '30 1 * * ? *', timezone: 'America/New_York' }).targets).toHaveLength(1);
+  });
+
+  it('matches the day fields as Scheduler does: L, nL, d#k and W', () => {
+    // The last day of March is a Sunday (a transition day) only in 2030.
+    expect(() => parse({ cron: '0 2 L * ? *', timezone: 'Europe/Berlin' })).toThrow(
+      /skips the run on 2030-03-31 in the next 5 years/,
+    );
+    // The last Sunday (1L) of every month includes each March transition.
+    expect(() => parse({ cron: '0 2 ? * 1L *', timezone: 'Europe/Berlin' })).toThrow(
+      /2027-03-28, 2028-03-26/,
+    );
+    // The second Sunday: New York's transitions, never Berlin's (always the last Sunday, after the 24th).
+    expect(() => parse({ cron: '0 2 ? * SUN#2 *', timezone: 'America/New_York' })).toThrow(/2027-03-14/);
+    expect(parse({ cron: '0 2 ? * SUN#2 *', timezone: 'Europe/Berlin' }).targets).toHaveLength(1);
+    // The weekday nearest the 28th: never a Sunday.
+    expect(parse({ cron: '0 2 28W * ? *', timezone: 'Europe/Berlin' }).targets).toHaveLength(1);
+    // A year field that ends before the next transition.
+    expect(parse({ cron: '0 2 * * ? 2026', timezone: 'Europe/Berlin' }).targets).toHaveLength(1);
+  });
+
+  it.each([
+    ['0 24 * * ? *', 'hours "24" is not 0-23'],
+    ['0 2 ? * MON-FUN *', 'day-of-week "FUN" is not 1-7 or SUN-SAT'],
+    ['0 2 * 0 ? *', 'month "0" is not 1-12 or JAN-DEC'],
+    ['0 2 5-1 * ? *', 'day-of-month range "5-1" runs backwards'],
+    ['*/0 2 * * ? *', 'minutes step "0" is not 1-60'],
+  ])('rejects the cron %s with what is wrong in it', (cron, problem) => {
+    expect(() => parse({ cron })).toThrow(`targets[0].cron: "${cron}" ${problem}`);
+  });
+
+  it('requires a segment id Pinpoint generated, not a segment name', () => {
+    expect(() => parse({ SegmentId: 'vip-customers' })).toThrow(
+      `targets[0].SegmentId: "vip-customers" is not valid (a segment id is 32 hex characters that Pinpoint generated, not the segment's name)`,
+    );
+    expect(parse({ SegmentId: 'cc3bff0cbbb85f128fa2c4596f7aa312' }).targets[0]?.SegmentId).toBe(
+      'cc3bff0cbbb85f128fa2c4596f7aa312',
+    );
   });
 });
 
