@@ -14,6 +14,13 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  createLedgerTable,
+  createLocalDynamoDb,
+  DEFAULT_LEDGER_TABLE,
+  dynamoDbOperation,
+  isDynamoDbRequest,
+} from './dynamodb.ts';
 import { type FaultContext, FaultController, type FaultKind, type FaultRule } from './faults.ts';
 import {
   handlePinpoint,
@@ -37,6 +44,7 @@ import { ensureTopic, handleSns, SNS_MAX_BODY_BYTES, type SnsContext, snsAction 
 import { EmulatorState, type RequestLogEntry } from './state.ts';
 
 export { segmentIdFor } from './dataset.ts';
+export { DEFAULT_LEDGER_TABLE } from './dynamodb.ts';
 export { type ExportJobView, jobView } from './export-jobs.ts';
 export type { ActiveFault, FaultKind, FaultRule, ServiceName } from './faults.ts';
 export { FaultController } from './faults.ts';
@@ -74,6 +82,8 @@ export interface EmulatorOptions {
   now?: () => number;
   /** Region in ARNs; default 'us-east-1'. The account id is always 000000000000. */
   region?: string;
+  /** Name of the run ledger table created in the emulator's DynamoDB; default {@link DEFAULT_LEDGER_TABLE}. */
+  ledgerTable?: string;
   /** Called with one line per request (the CLI prints them). */
   log?: (line: string) => void;
 }
@@ -85,6 +95,8 @@ export interface Emulator {
   port: number;
   /** Absolute data folder. */
   dataDir: string;
+  /** The run ledger table in the emulator's DynamoDB (served at {@link url}). */
+  ledgerTable: string;
   close(): Promise<void>;
   faults: FaultController;
   /** Read access: applications, jobs, topics, published messages, request log. */
@@ -146,6 +158,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   }
   for (const name of options.topics ?? [DEFAULT_TOPIC_NAME]) ensureTopic(sns, name);
 
+  const dynamo = createLocalDynamoDb();
   const server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
       // Only a bug gets here; answer so the client does not hang.
@@ -185,6 +198,20 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       state.requests.push(entry);
       options.log?.(formatLogLine(entry));
     };
+
+    if (isDynamoDbRequest(req)) {
+      // dynalite answers; the emulator only logs the call.
+      entry.service = 'dynamodb';
+      entry.operation = dynamoDbOperation(req);
+      res.once('finish', () => {
+        entry.status = res.statusCode;
+        entry.durationMs = Math.round(performance.now() - started);
+        state.requests.push(entry);
+        options.log?.(formatLogLine(entry));
+      });
+      dynamo.handle(req, res);
+      return;
+    }
 
     if (path.startsWith('/_emulator/')) {
       entry.service = 'emulator';
@@ -361,8 +388,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     });
   });
   const port = (server.address() as AddressInfo).port;
+  const url = `http://127.0.0.1:${port}`;
+  const ledgerTable = options.ledgerTable ?? DEFAULT_LEDGER_TABLE;
+  await createLedgerTable(url, ledgerTable, region);
+  // The request log is the clients' calls; the emulator's own set-up is not one of them.
+  state.requests.length = 0;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url,
+    ledgerTable,
     port,
     dataDir,
     faults,
@@ -372,7 +405,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         server.close((error) => (error ? reject(error) : resolveClose()));
         // Keep-alive sockets of SDK clients would hold close() open.
         server.closeAllConnections();
-      }),
+      }).then(() => dynamo.close()),
   };
 }
 

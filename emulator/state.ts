@@ -61,7 +61,7 @@ export interface PublishedMessage {
 export interface RequestLogEntry {
   /** ISO 8601 on the emulator's clock. */
   time: string;
-  service: 'pinpoint' | 'sns' | 'emulator' | 'unknown';
+  service: 'pinpoint' | 'sns' | 'dynamodb' | 'emulator' | 'unknown';
   /** API operation (`CreateExportJob`, `Publish`…), or `Unknown`. */
   operation: string;
   method: string;
