@@ -1,3 +1,4 @@
+import { isAbsolute, relative } from 'node:path';
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import {
   DescribeExecutionCommand,
@@ -494,6 +495,12 @@ async function startLocal(
   };
 }
 
+/** A path as typed from here (`.local/emulator/…`) when it is under the current folder. */
+function shownPath(path: string): string {
+  const relativePath = relative(process.cwd(), path);
+  return relativePath && !relativePath.startsWith('..') && !isAbsolute(relativePath) ? relativePath : path;
+}
+
 /** The rows a local run adds to its report: where its files are. */
 function localRows(local: LocalFiles): Array<[string, string]> {
   const rows: Array<[string, string]> = [];
@@ -505,8 +512,8 @@ function localRows(local: LocalFiles): Array<[string, string]> {
       }`,
     ]);
   }
-  if (local.dataDir) rows.push(['local S3', local.dataDir]);
-  if (local.messageFile) rows.push(['sns message', local.messageFile]);
+  if (local.dataDir) rows.push(['local S3', shownPath(local.dataDir)]);
+  if (local.messageFile) rows.push(['sns message', shownPath(local.messageFile)]);
   if (local.summaryNote) rows.push(['note', local.summaryNote]);
   return rows;
 }

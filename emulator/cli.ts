@@ -28,7 +28,7 @@ Example:
 
 Point clients at it:
   AWS CLI (any credentials and region work, but the CLI needs some):
-            export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_REGION=us-east-1
+            export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1
             aws --endpoint-url http://127.0.0.1:4566 pinpoint get-export-jobs --application-id ${DEFAULT_APPLICATION_ID}
             aws --endpoint-url http://127.0.0.1:4566 sns list-topics
   SDK v3:   AWS_ENDPOINT_URL_PINPOINT=http://127.0.0.1:4566 AWS_ENDPOINT_URL_SNS=http://127.0.0.1:4566

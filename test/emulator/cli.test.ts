@@ -60,7 +60,7 @@ describe('emulator CLI', () => {
     const out = spawnSync(tsx, [cli, '--help'], { encoding: 'utf8', timeout: 20_000 });
 
     expect(out.stdout).toContain(
-      'export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_REGION=us-east-1',
+      'export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1',
     );
   });
 
