@@ -11,11 +11,14 @@
  * d of the month).
  *
  * Daylight saving time: Scheduler evaluates the expression in the schedule's
- * time zone; "when the time shifts forward in Spring, your schedule invocation
- * gets skipped if the cron expression falls on a non-existent date and time.
- * When the time shifts back in the Fall, your schedule runs only once" (AWS
- * re:Post knowledge center, "How can I adjust my Amazon EventBridge schedule
- * for daylight saving?", https://repost.aws/knowledge-center/eventbridge-scheduler-adjust-dst).
+ * time zone; "when time shifts forward in the Spring, if a cron expression
+ * falls on a non-existent date and time, your schedule invocation is skipped.
+ * When time shifts backwards in the Fall, your schedule runs only once" (the
+ * first time, before the shift): EventBridge Scheduler User Guide, "Daylight
+ * savings time on EventBridge Scheduler",
+ * https://docs.aws.amazon.com/scheduler/latest/UserGuide/schedule-types.html#daylist-savings-time;
+ * the same in the AWS re:Post knowledge center, "How can I adjust my Amazon
+ * EventBridge schedule for daylight saving?").
  *
  * Loaded by osls through stack/stage-config.ts: erasable TypeScript only, no imports.
  */

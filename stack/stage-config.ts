@@ -273,9 +273,9 @@ function isTimeZone(zone: string): boolean {
 
 /**
  * Why a cron expression loses runs to daylight saving time in its zone, or undefined. EventBridge
- * Scheduler skips a run whose local time does not exist because the clock goes forward (AWS re:Post
- * knowledge center, "How can I adjust my Amazon EventBridge schedule for daylight saving?"); when the
- * clock goes back it runs once, so only the forward gaps matter. Checked with the zone's real rules
+ * Scheduler skips a run whose local time does not exist because the clock goes forward; when the clock
+ * goes back it runs once (EventBridge Scheduler User Guide, "Daylight savings time on EventBridge
+ * Scheduler"), so only the forward gaps matter. Checked with the zone's real rules
  * (the platform's ICU time zone data) for the next `DST_CHECK_YEARS` years.
  */
 function daylightSavingProblem(skipped: SkippedRun[], cron: string, timezone: string): string | undefined {
