@@ -225,13 +225,19 @@ interface LocalServices {
  */
 async function startLocalServices(options: LocalRunOptions, dataDir: string): Promise<LocalServices> {
   const external = externalEndpoints();
-  const { startEmulator } = await import('../emulator/index.ts');
+  const { startEmulator, DEFAULT_LEDGER_TABLE } = await import('../emulator/index.ts');
   if (external) {
     return {
       pinpointUrl: external.pinpoint,
       snsUrl: external.sns,
       external: true,
-      env: { AWS_ENDPOINT_URL_PINPOINT: external.pinpoint, AWS_ENDPOINT_URL_SNS: external.sns },
+      env: {
+        AWS_ENDPOINT_URL_PINPOINT: external.pinpoint,
+        AWS_ENDPOINT_URL_SNS: external.sns,
+        // The run ledger: one-port emulators (ours, LocalStack) serve DynamoDB beside Pinpoint; never real AWS.
+        AWS_ENDPOINT_URL_DYNAMODB: process.env.AWS_ENDPOINT_URL_DYNAMODB || external.pinpoint,
+        RUN_LEDGER_TABLE: process.env.RUN_LEDGER_TABLE || DEFAULT_LEDGER_TABLE,
+      },
       readBack: (name, arn, topicArn) => readBackFromExternalEmulator(external.sns, topicArn, name, arn),
       jobsCreated: () => null,
       exportFiles: () => [],
@@ -250,7 +256,13 @@ async function startLocalServices(options: LocalRunOptions, dataDir: string): Pr
     pinpointUrl: emulator.url,
     snsUrl: emulator.url,
     external: false,
-    env: { AWS_ENDPOINT_URL_PINPOINT: emulator.url, AWS_ENDPOINT_URL_SNS: emulator.url },
+    env: {
+      AWS_ENDPOINT_URL_PINPOINT: emulator.url,
+      AWS_ENDPOINT_URL_SNS: emulator.url,
+      // The emulator serves the run ledger's DynamoDB table on the same port.
+      AWS_ENDPOINT_URL_DYNAMODB: emulator.url,
+      RUN_LEDGER_TABLE: emulator.ledgerTable,
+    },
     readBack: async (name, arn) => {
       const message = forExecution(emulator.state.published, name, arn);
       return { ...(message ? { message } : {}), note: null };

@@ -75,6 +75,15 @@ describe('the local run through the HTTP emulator', () => {
       expect(result.summary?.status).toBe('COMPLETED');
       expect(result.summary?.TotalProcessed).toBe(150);
       expect(process.env.AWS_ENDPOINT_URL_PINPOINT).toBe(external.url);
+
+      // A later run reads back its own summary, not the topic's latest one from another execution.
+      external.faults.add({ kind: 'job-fail', count: 1 });
+      const second = await runLocal({ dataDir, executionName: 'local-second-run' });
+      const third = await runLocal({ dataDir, executionName: 'local-third-run' });
+      expect(second.summary?.execution.name).toBe('local-second-run');
+      expect(second.summary?.status).toBe('FAILED');
+      expect(third.summary?.execution.name).toBe('local-third-run');
+      expect(third.messageFile).not.toBe(second.messageFile);
     } finally {
       vi.unstubAllEnvs();
       await external.close();
