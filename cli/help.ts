@@ -37,8 +37,9 @@ ${faultHelp('                                ')}
 const EXTERNAL = `With AWS_ENDPOINT_URL_PINPOINT and AWS_ENDPOINT_URL_SNS both set (a running
 npm run emulator, LocalStack, ...) the local run uses them instead of starting
 its own emulator; set SUMMARY_TOPIC_ARN to a topic that exists there (the
-built-in emulator's topic is the default). Setting only one of them is an
-error. The outcome and exit status come from the workflow's own result; the
+built-in emulator's topic is the default). The run ledger's DynamoDB is at
+AWS_ENDPOINT_URL_DYNAMODB (default: the Pinpoint URL), table RUN_LEDGER_TABLE.
+Setting only one of the Pinpoint and SNS variables is an error. The outcome and exit status come from the workflow's own result; the
 summary's text is shown only when it can be read back (our emulator).`;
 
 const COMMON = `Where the workflow is:
