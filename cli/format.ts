@@ -1,5 +1,5 @@
 import type { FollowUpdate } from './follow.ts';
-import type { JobProgress, RunReport } from './report.ts';
+import { causeMessage, type JobProgress, type RunReport } from './report.ts';
 
 /*
  * Text output for people: status lines as things happen, a one-line progress
@@ -110,7 +110,12 @@ export function updateLine(update: FollowUpdate): string {
     case 'checked':
       return line(update.at, `job ${update.job.status}`, formatProgress(update.job));
     case 'task-failed':
-      return line(update.at, `${update.stateName} error`, `${update.error}: ${shorten(update.cause, 200)}`);
+      // A Lambda error's cause is JSON ({errorType, errorMessage, trace}): show its message.
+      return line(
+        update.at,
+        `${update.stateName} error`,
+        `${update.error}: ${shorten(causeMessage(update.cause), 200)}`,
+      );
     case 'summary':
       return line(update.at, `summary ${update.summary.status}`, update.summary.subject);
   }

@@ -386,7 +386,7 @@ async function startLocal(
           type: 'task-failed',
           stateName: event.stateName,
           error: event.error,
-          cause: `(caught; the summary reports it) ${event.cause}`.trim(),
+          cause: `caught, the summary reports it${event.cause ? `: ${event.cause}` : ''}`,
           at,
         });
         break;

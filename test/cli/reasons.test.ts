@@ -124,6 +124,10 @@ describe('reasons in the text output', () => {
 
     expect(code).toBe(1);
     expect(cli.stdout()).toContain(headline);
+    expect(cli.stdout()).toMatch(
+      /CreateExportJob error +PinpointRequestRejectedError: Pinpoint rejected CreateExportJob \(NotFoundException, HTTP 404\): Application not found/,
+    );
+    expect(cli.stdout()).not.toContain('errorType');
     expect(cli.stdout()).toMatch(/what to do {2}\S/);
   });
 
