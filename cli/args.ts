@@ -128,7 +128,13 @@ function dataDirOf(value: string | undefined): string {
 }
 
 /** `--local` on status and list: read the local runs' records instead of Step Functions. */
-function localHistory(values: { local?: boolean; 'data-dir'?: string; 'state-machine-arn'?: string }): {
+function localHistory(values: {
+  local?: boolean;
+  'data-dir'?: string;
+  'state-machine-arn'?: string;
+  stage?: string;
+  region?: string;
+}): {
   localDataDir?: string;
 } {
   if (values.local !== true) {
@@ -136,10 +142,20 @@ function localHistory(values: { local?: boolean; 'data-dir'?: string; 'state-mac
       throw usageError('--data-dir only applies with --local', '--data-dir');
     return {};
   }
-  if (values['state-machine-arn'] !== undefined) {
-    throw usageError('--state-machine-arn does not apply with --local', '--state-machine-arn');
-  }
+  refuseAwsOptions(values);
   return { localDataDir: dataDirOf(values['data-dir']) };
+}
+
+/** Options that choose where in AWS to look mean nothing for a local run: say so rather than ignore them. */
+function refuseAwsOptions(values: { stage?: string; region?: string; 'state-machine-arn'?: string }): void {
+  for (const option of ['state-machine-arn', 'stage', 'region'] as const) {
+    if (values[option] !== undefined) {
+      throw usageError(
+        `--${option} does not apply with --local (npm start): the run is on this machine`,
+        `--${option}`,
+      );
+    }
+  }
 }
 
 function parseStart(args: string[]): Command {
@@ -155,8 +171,8 @@ function parseStart(args: string[]): Command {
     for (const option of LOCAL_ONLY) {
       if (v[option] !== undefined) throw usageError(`--${option} only applies with --local`, `--${option}`);
     }
-  } else if (v['state-machine-arn'] !== undefined) {
-    throw usageError('--state-machine-arn does not apply with --local', '--state-machine-arn');
+  } else {
+    refuseAwsOptions(v);
   }
   const faults = (v.fault ?? []).map((fault) => {
     if (!FAULT_NAMES.includes(fault)) {

@@ -78,6 +78,19 @@ describe('numeric options: whole numbers within one range table', () => {
   });
 });
 
+describe('AWS options with --local', () => {
+  it.each([
+    ['--stage', 'prod'],
+    ['--region', 'eu-west-1'],
+    ['--state-machine-arn', STATE_MACHINE_ARN],
+  ])('refuses %s for a local run instead of ignoring it', (option, value) => {
+    expect(usageMessage(() => parseCommand(['--local', option, value]))).toBe(
+      `${option} does not apply with --local (npm start): the run is on this machine`,
+    );
+    expect(usageMessage(() => parseCommand(['list', '--local', option, value]))).toMatch(/does not apply/);
+  });
+});
+
 describe('a command typed after its options', () => {
   it('says to put the command first', () => {
     expect(usageMessage(() => parseCommand(['--stage', 'prod', 'list']))).toBe(
