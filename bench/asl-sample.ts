@@ -1,3 +1,4 @@
+import { DynamoDBClient, PutItemCommand, QueryCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import {
   CreateExportJobCommand,
   GetExportJobCommand,
@@ -38,6 +39,7 @@ export const SAMPLE_ENV: Record<string, string> = {
   DEFAULT_S3_URL_PREFIX: 's3://bench-exports/pinpoint/{ApplicationId}/{date}/',
   POWERTOOLS_LOG_LEVEL: 'SILENT',
   RUN_DEADLINE_SECONDS: String(12 * 3600),
+  RUN_LEDGER_TABLE: 'bench-runs',
 };
 
 /** Runs the jobs one after another through the engine; sets `SAMPLE_ENV` first (handlers read it at load). */
@@ -46,6 +48,11 @@ export async function runEngineSample(jobs: readonly SimJob[]): Promise<EngineRu
   process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
   const pinpoint = mockClient(PinpointClient);
   const sns = mockClient(SNSClient);
+  // The run ledger under fake timers: every run is a first claim with no earlier nights.
+  const dynamodb = mockClient(DynamoDBClient);
+  dynamodb.on(PutItemCommand).resolves({});
+  dynamodb.on(UpdateItemCommand).resolves({});
+  dynamodb.on(QueryCommand).resolves({ Items: [] });
   const handlers = await loadHandlers();
   const applicationId = 'a'.repeat(32);
   const runs: EngineRun[] = [];
@@ -128,6 +135,7 @@ export async function runEngineSample(jobs: readonly SimJob[]): Promise<EngineRu
   } finally {
     pinpoint.restore();
     sns.restore();
+    dynamodb.restore();
   }
   return runs;
 }

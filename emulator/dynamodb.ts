@@ -1,7 +1,7 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import { CreateTableCommand, DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
-import { ledgerTableSchema } from '../functions/shared/run-ledger.ts';
+import { ledgerTableSchema } from '../functions/shared/ledger-schema.ts';
 
 /*
  * DynamoDB for local runs: dynalite (a DynamoDB implementation speaking the real

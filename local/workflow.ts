@@ -32,8 +32,31 @@ export const FUNCTION_PLACEHOLDERS: Record<TaskState, string> = {
   PublishSummary: 'PublishSummaryFunctionArn',
 };
 
-/** Reserved concurrency as deployed (see serverless.yml): creates are serialized. */
-export const RESERVED_CONCURRENCY: Partial<Record<TaskState, number>> = { CreateExportJob: 1 };
+/**
+ * Reserved concurrency as deployed (see serverless.yml): none. Duplicate runs
+ * converge through the run ledger, not by serializing every create; the bench
+ * passes `{ CreateExportJob: 1 }` to measure the old design beside the new.
+ */
+export const RESERVED_CONCURRENCY: Partial<Record<TaskState, number>> = {};
+
+/**
+ * A copy of `definition` whose Retry intervals and delay caps are multiplied by
+ * `scale`: time compressed like the Wait overrides, while attempts, backoff rate
+ * and full jitter stay the ASL's own (a fixed interval override would drop them).
+ */
+export function scaleRetries(definition: StateMachineDefinition, scale: number): StateMachineDefinition {
+  const copy = structuredClone(definition) as unknown as {
+    States: Record<string, { Retry?: { IntervalSeconds?: number; MaxDelaySeconds?: number }[] }>;
+  };
+  for (const state of Object.values(copy.States)) {
+    for (const retrier of state.Retry ?? []) {
+      // Step Functions' defaults, made explicit so they are scaled too.
+      retrier.IntervalSeconds = (retrier.IntervalSeconds ?? 1) * scale;
+      if (retrier.MaxDelaySeconds !== undefined) retrier.MaxDelaySeconds *= scale;
+    }
+  }
+  return copy as unknown as StateMachineDefinition;
+}
 
 /** Loads the ASL file and substitutes `${Name}` placeholders; an unbound placeholder is an error. */
 export function loadDefinition(substitutions: Record<string, string>): StateMachineDefinition {
@@ -87,6 +110,8 @@ export interface WorkflowOptions {
   waitTimeOverrides?: Record<string, number>;
   /** Override Retry intervals (ms) per state, e.g. `{ CreateExportJob: 0 }` in tests. */
   retryIntervalOverrides?: Record<string, number | number[]>;
+  /** Compress every Retry's timing by this factor, keeping its backoff and jitter (see {@link scaleRetries}). */
+  retryTimeScale?: number;
   /** Called before each Lambda invocation; throw to inject a Lambda service fault. */
   beforeInvoke?: (functionName: string) => void;
   /** Called with each result of a task (for progress output), and the input the task was given. */
@@ -118,14 +143,19 @@ export const LOCAL_STATE_MACHINE_ARN =
  * Bindings with their per-function state (reserved concurrency) shared by
  * every execution started with them: like one deployed stack.
  */
-export function bindHandlers(options: Pick<WorkflowOptions, 'handlers' | 'beforeInvoke' | 'onTaskResult'>) {
+export function bindHandlers(
+  options: Pick<WorkflowOptions, 'handlers' | 'beforeInvoke' | 'onTaskResult'> & {
+    /** Reserved concurrency per state; default {@link RESERVED_CONCURRENCY}, as deployed. */
+    reservedConcurrency?: Partial<Record<TaskState, number>>;
+  },
+) {
   const bindings = {} as Record<TaskState, ReturnType<typeof bindLambda>>;
+  const reserved = options.reservedConcurrency ?? RESERVED_CONCURRENCY;
   for (const state of Object.keys(TASK_FUNCTIONS) as TaskState[]) {
+    const concurrency = reserved[state];
     bindings[state] = bindLambda(options.handlers[state], {
       functionName: `pinpoint-export-orchestrator-local-${TASK_FUNCTIONS[state]}`,
-      ...(RESERVED_CONCURRENCY[state] === undefined
-        ? {}
-        : { reservedConcurrency: RESERVED_CONCURRENCY[state] }),
+      ...(concurrency === undefined ? {} : { reservedConcurrency: concurrency }),
       ...(options.beforeInvoke ? { beforeInvoke: options.beforeInvoke } : {}),
     });
   }
@@ -151,9 +181,16 @@ export function startExecution(
   options: WorkflowOptions,
   shared?: ReturnType<typeof bindHandlers>,
 ): WorkflowExecution {
-  const stateMachine = new StateMachine(loadDefinition(localSubstitutions()), {
+  const definition = loadDefinition(localSubstitutions());
+  // The file as deployed is validated; a time-compressed copy (fractional intervals) is what runs.
+  let stateMachine = new StateMachine(definition, {
     validationOptions: { checkArn: true, checkPaths: true },
   });
+  if (options.retryTimeScale !== undefined) {
+    stateMachine = new StateMachine(scaleRetries(definition, options.retryTimeScale), {
+      validationOptions: { noValidate: true },
+    });
+  }
   const bound = shared ?? bindHandlers(options);
   const name = options.name ?? `local-${randomUUID()}`;
   const executionArn = `${LOCAL_STATE_MACHINE_ARN.replace(':stateMachine:', ':execution:')}:${name}`;

@@ -1,18 +1,21 @@
+import { createHash } from 'node:crypto';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import {
   CreateExportJobCommand,
   type ExportJobResponse,
+  GetExportJobCommand,
   GetExportJobsCommand,
   type PinpointClient,
 } from '@aws-sdk/client-pinpoint';
-import { PINPOINT_SOURCE, toWorkflowError } from '../shared/aws-errors.ts';
+import { LEDGER_SOURCE, PINPOINT_SOURCE, toWorkflowError } from '../shared/aws-errors.ts';
 import type { CreateExportJobConfig } from '../shared/config.ts';
-import { PinpointUnavailableError } from '../shared/errors.ts';
+import { type ExplainedError, PinpointUnavailableError, RunInProgressError } from '../shared/errors.ts';
 import { resolveExecutionInput } from '../shared/input.ts';
 import { toJobSnapshot } from '../shared/job-snapshot.ts';
 import { initialPollState } from '../shared/poll-schedule.ts';
+import type { ClaimResult, RunIdentity, RunLedger } from '../shared/run-ledger.ts';
 import { triggerOf } from '../shared/trigger.ts';
-import type { CreateExportJobEvent, ResolvedExportRequest, RunState } from '../shared/types.ts';
+import type { CreateExportJobEvent, LedgerRunRef, ResolvedExportRequest, RunState } from '../shared/types.ts';
 
 export interface CreateExportJobDeps {
   /** Client for the look-up (GetExportJobs); SDK retries are fine here. */
@@ -23,6 +26,8 @@ export interface CreateExportJobDeps {
    * (the state machine's Retry does that) instead of sending the create again.
    */
   pinpointCreate: PinpointClient;
+  /** The run ledger: claims the run before anything is created. */
+  ledger: RunLedger;
   config: CreateExportJobConfig;
   logger: Logger;
   now: () => Date;
@@ -31,22 +36,24 @@ export interface CreateExportJobDeps {
 /** The function's key in serverless.yml, for error advice. */
 const CALLER = 'create-export-job';
 
-/** How many GetExportJobs pages to read at most when looking for a job of this run. */
-export const LOOKUP_MAX_PAGES = 5;
 export const LOOKUP_PAGE_SIZE = 50;
-/** Jobs created this long before the scheduled time still count as this run's (clock skew). */
+/** Jobs created this long before the run was first claimed still count as its own (clock skew). */
 export const LOOKUP_SKEW_MS = 60_000;
 
 /**
- * True when `job` was created for this run: same definition, created at or
- * after the scheduled time, and not failed (a failed job is redone, not reused).
+ * True when `job` was created for this run: same definition, created at or after
+ * `since`, and not failed (a failed job is redone, not reused).
  */
-export function isJobOfThisRun(job: ExportJobResponse, request: ResolvedExportRequest): boolean {
+export function isJobOfThisRun(
+  job: ExportJobResponse,
+  request: ResolvedExportRequest,
+  since: number,
+): boolean {
   const want = request.ExportJobRequest;
   const have = job.Definition;
   if (!have || !job.CreationDate) return false;
-  if (job.JobStatus === 'FAILED' || job.JobStatus === 'FAILING') return false;
-  if (Date.parse(job.CreationDate) < Date.parse(request.ScheduledTime) - LOOKUP_SKEW_MS) return false;
+  if (isFailed(job)) return false;
+  if (Date.parse(job.CreationDate) < since) return false;
   return (
     have.RoleArn === want.RoleArn &&
     have.S3UrlPrefix === want.S3UrlPrefix &&
@@ -56,13 +63,24 @@ export function isJobOfThisRun(job: ExportJobResponse, request: ResolvedExportRe
   );
 }
 
-async function findJobOfThisRun(
+const isFailed = (job: ExportJobResponse) => job.JobStatus === 'FAILED' || job.JobStatus === 'FAILING';
+
+/**
+ * Looks for a job this run created but whose create answer was lost. Reads every
+ * page; it stops early only once the pages are seen to be newest first (each
+ * page's creation dates descending, below the previous page's) and a page has
+ * reached past `since`. AWS does not document the order, so it is checked, not
+ * assumed.
+ */
+export async function findJobOfThisRun(
   pinpoint: PinpointClient,
   request: ResolvedExportRequest,
+  since: number,
 ): Promise<ExportJobResponse | undefined> {
-  const oldest = Date.parse(request.ScheduledTime) - LOOKUP_SKEW_MS;
   let token: string | undefined;
-  for (let page = 0; page < LOOKUP_MAX_PAGES; page++) {
+  let newestFirst = true;
+  let previousOldest = Number.POSITIVE_INFINITY;
+  do {
     const response = await pinpoint
       .send(
         new GetExportJobsCommand({
@@ -75,14 +93,62 @@ async function findJobOfThisRun(
         throw toWorkflowError(error, PINPOINT_SOURCE, { operation: 'GetExportJobs', caller: CALLER });
       });
     const items = response.ExportJobsResponse?.Item ?? [];
-    const match = items.find((job) => isJobOfThisRun(job, request));
+    const match = items.find((job) => isJobOfThisRun(job, request, since));
     if (match) return match;
+    const created = items.map((job) => Date.parse(job.CreationDate ?? ''));
+    const sorted = created.every(
+      (t, i) => !Number.isNaN(t) && t <= (i === 0 ? previousOldest : (created[i - 1] ?? t)),
+    );
+    newestFirst &&= sorted;
+    if (created.length > 0) previousOldest = Math.min(previousOldest, ...created);
     token = response.ExportJobsResponse?.NextToken;
-    // Pinpoint lists newest first: once a page reaches past the window, stop.
-    const reachedOlder = items.some((job) => job.CreationDate && Date.parse(job.CreationDate) < oldest);
-    if (!token || reachedOlder) return undefined;
-  }
+    if (newestFirst && previousOldest < since) return undefined;
+  } while (token);
   return undefined;
+}
+
+/**
+ * The run's identity in the ledger. The target is what is exported and where:
+ * application, segment and version, and the S3 prefix *template* (its resolved
+ * form changes every night; the run's ScheduledTime is the ledger's sort key).
+ */
+export function runIdentityOf(request: ResolvedExportRequest, prefixTemplate: string): RunIdentity {
+  const { SegmentId, SegmentVersion } = request.ExportJobRequest;
+  const where = createHash('sha256').update(prefixTemplate).digest('hex').slice(0, 12);
+  const segment = SegmentId ?? 'all';
+  return {
+    source: 'pinpoint',
+    target: ['pinpoint', request.ApplicationId, segment, SegmentVersion ?? 'latest', where].join('#'),
+    targetName:
+      request.Target ?? `${request.ApplicationId.slice(0, 8)}-${segment.slice(0, 12)}-${where.slice(0, 6)}`,
+    scheduledTime: request.ScheduledTime,
+  };
+}
+
+/** The prefix template the input (or the stage default) gave, before placeholders were resolved. */
+function prefixTemplateOf(input: unknown, fallback: string | undefined): string {
+  const given = (input as { ExportJobRequest?: { S3UrlPrefix?: unknown } }).ExportJobRequest?.S3UrlPrefix;
+  return typeof given === 'string' ? given : (fallback ?? '');
+}
+
+const ledgerCall = <T>(operation: string, call: () => Promise<T>): Promise<T> =>
+  call().catch((error: unknown) => {
+    throw toWorkflowError(error, LEDGER_SOURCE, { operation, caller: CALLER });
+  });
+
+async function getExportJob(pinpoint: PinpointClient, applicationId: string, jobId: string) {
+  const response = await pinpoint
+    .send(new GetExportJobCommand({ ApplicationId: applicationId, JobId: jobId }))
+    .catch((error: unknown) => {
+      throw toWorkflowError(error, PINPOINT_SOURCE, { operation: 'GetExportJob', caller: CALLER });
+    });
+  if (!response.ExportJobResponse?.Id) {
+    throw new PinpointUnavailableError('Pinpoint GetExportJob answered without a job', {
+      reason: 'unreadable answer',
+      advice: 'Pinpoint kept answering GetExportJob without the job: start the run again later.',
+    });
+  }
+  return response.ExportJobResponse;
 }
 
 /**
@@ -104,42 +170,151 @@ export async function createExportJob(
   );
   logger.appendKeys({ applicationId: request.ApplicationId });
 
-  let job = await findJobOfThisRun(deps.pinpoint, request);
-  const reused = job !== undefined;
-  if (job) {
-    logger.info('Reusing the export job already created for this run', {
-      jobId: job.Id,
-      jobStatus: job.JobStatus,
-    });
-  } else {
-    const response = await deps.pinpointCreate
-      .send(
-        new CreateExportJobCommand({
-          ApplicationId: request.ApplicationId,
-          ExportJobRequest: request.ExportJobRequest,
-        }),
-      )
-      .catch((error: unknown) => {
-        throw toWorkflowError(error, PINPOINT_SOURCE, { operation: 'CreateExportJob', caller: CALLER });
-      });
-    if (!response.ExportJobResponse?.Id) {
-      // Retried: the retry's look-up finds the job if Pinpoint did create it.
-      throw new PinpointUnavailableError('Pinpoint CreateExportJob answered without a job id', {
-        reason: 'unreadable answer',
-        advice:
-          'Pinpoint kept answering CreateExportJob without a job id: start the run again later with `npm run export` and the same --scheduled-time.',
-      });
-    }
-    job = response.ExportJobResponse;
-    logger.info('Created export job', { jobId: job.Id, s3UrlPrefix: request.ExportJobRequest.S3UrlPrefix });
-  }
+  const run = runIdentityOf(request, prefixTemplateOf(event.Input, config.defaultS3UrlPrefix));
+  logger.appendKeys({ target: run.targetName });
+  const { job, reused, attempt } = await jobOfRun(run, request, execution.Name, deps);
   logger.appendKeys({ jobId: job.Id });
 
   const snapshot = toJobSnapshot(job, reused);
+  const ref: LedgerRunRef = {
+    target: run.target,
+    targetName: run.targetName,
+    scheduledTime: run.scheduledTime,
+    attempt,
+  };
   return {
     execution,
     request,
+    run: ref,
     job: snapshot,
     poll: initialPollState(snapshot, new Date(execution.StartTime), deps.now(), config.poll),
   };
+}
+
+/**
+ * Claims the run in the ledger and returns its export job: the one already
+ * recorded, one an earlier attempt created but could not record (found by the
+ * look-up), or a new one. Only the execution holding the claim ever creates.
+ */
+async function jobOfRun(
+  run: RunIdentity,
+  request: ResolvedExportRequest,
+  executionName: string,
+  deps: CreateExportJobDeps,
+): Promise<{ job: ExportJobResponse; reused: boolean; attempt: number }> {
+  const { logger } = deps;
+  let claim: ClaimResult = await ledgerCall('PutItem', () => deps.ledger.claim(run, executionName));
+  if (claim.kind === 'job') {
+    const recorded = await getExportJob(deps.pinpoint, request.ApplicationId, claim.jobId);
+    if (!isFailed(recorded)) {
+      logger.info('Reusing the export job already created for this run', {
+        jobId: recorded.Id,
+        jobStatus: recorded.JobStatus,
+        claimedBy: claim.item.claimedBy,
+      });
+      return { job: recorded, reused: true, attempt: claim.item.attempt };
+    }
+    logger.info('The export job of this run FAILED: starting the run over', { failedJobId: claim.jobId });
+    const failed = claim;
+    claim = await ledgerCall('UpdateItem', () => deps.ledger.redo(failed.item, failed.jobId, executionName));
+    if (claim.kind === 'job') {
+      // Another execution redid the run first and recorded its new job.
+      return {
+        job: await getExportJob(deps.pinpoint, request.ApplicationId, claim.jobId),
+        reused: true,
+        attempt: claim.item.attempt,
+      };
+    }
+  }
+  if (claim.kind === 'in-progress') {
+    throw new RunInProgressError(
+      `Run ${run.targetName} scheduled at ${run.scheduledTime} is being started by execution ${claim.item.claimedBy} (claimed at ${claim.item.claimedAt})`,
+      {
+        reason: 'run started by another execution',
+        advice: `Execution ${claim.item.claimedBy} holds this run and has not recorded its export job: it is retried until that execution records the job or its claim expires. If this persists, check that execution in the Step Functions console.`,
+      },
+    );
+  }
+
+  const item = claim.item;
+  if (claim.recover) {
+    // An earlier attempt of this run may have created a job and lost the answer.
+    const since = Date.parse(item.firstClaimedAt) - LOOKUP_SKEW_MS;
+    const found = await findJobOfThisRun(deps.pinpoint, request, since);
+    if (found?.Id) {
+      logger.info('Found the export job an earlier attempt created', { jobId: found.Id });
+      await recordJob(run, executionName, found, deps);
+      return { job: found, reused: true, attempt: item.attempt };
+    }
+  }
+
+  const response = await deps.pinpointCreate
+    .send(
+      new CreateExportJobCommand({
+        ApplicationId: request.ApplicationId,
+        ExportJobRequest: request.ExportJobRequest,
+      }),
+    )
+    .catch(async (error: unknown) => {
+      const workflowError = toWorkflowError(error, PINPOINT_SOURCE, {
+        operation: 'CreateExportJob',
+        caller: CALLER,
+      });
+      await releaseIfRefused(run, workflowError, deps);
+      throw workflowError;
+    });
+  if (!response.ExportJobResponse?.Id) {
+    // Retried: the retry holds the claim, so it looks for the job if Pinpoint did create it.
+    throw new PinpointUnavailableError('Pinpoint CreateExportJob answered without a job id', {
+      reason: 'unreadable answer',
+      advice:
+        'Pinpoint kept answering CreateExportJob without a job id: start the run again later with `npm run export` and the same --scheduled-time.',
+    });
+  }
+  const job = response.ExportJobResponse;
+  logger.info('Created export job', { jobId: job.Id, s3UrlPrefix: request.ExportJobRequest.S3UrlPrefix });
+  await recordJob(run, executionName, job, deps);
+  return { job, reused: false, attempt: item.attempt };
+}
+
+async function recordJob(
+  run: RunIdentity,
+  executionName: string,
+  job: ExportJobResponse,
+  deps: CreateExportJobDeps,
+): Promise<void> {
+  const jobId = job.Id ?? '';
+  const recorded = await ledgerCall('UpdateItem', () =>
+    deps.ledger.recordJob(run, executionName, jobId, job.CreationDate ?? deps.now().toISOString()),
+  );
+  if (!recorded) {
+    // The claim expired while this invocation ran (it lasts three function timeouts) and another
+    // execution took it over: say so loudly, it may create a second job.
+    deps.logger.error('The run ledger claim was taken over before the job could be recorded', { jobId });
+  }
+}
+
+/**
+ * A create Pinpoint refused leaves no job: record the run as ended (releasing the
+ * claim) so a corrected re-run need not wait for the claim to expire. A retried
+ * error keeps the claim: its retry looks for the job first.
+ */
+async function releaseIfRefused(run: RunIdentity, error: ExplainedError, deps: CreateExportJobDeps) {
+  if (error.name !== 'PinpointRequestRejectedError' && error.name !== 'OrchestratorBugError') return;
+  await deps.ledger
+    .recordOutcome(run, {
+      status: 'ERROR',
+      jobId: null,
+      jobStatus: null,
+      totalProcessed: null,
+      totalFailures: null,
+      durationSeconds: null,
+      statusChecks: 0,
+      summaryMessageId: null,
+      finishedAt: deps.now().toISOString(),
+      headline: error.reason,
+    })
+    .catch((ledgerError: unknown) => {
+      deps.logger.warn('Could not release the run ledger claim; it expires by itself', { ledgerError });
+    });
 }

@@ -1,7 +1,9 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PinpointClient } from '@aws-sdk/client-pinpoint';
 import { loadCreateExportJobConfig, loadSdkClientConfig } from '../shared/config.ts';
 import { rawInputFacts } from '../shared/input.ts';
 import { createLogger, lambdaHandler } from '../shared/lambda.ts';
+import { RunLedger } from '../shared/run-ledger.ts';
 import type { CreateExportJobEvent, RunState } from '../shared/types.ts';
 import { createExportJob } from './create-export-job.ts';
 
@@ -17,9 +19,11 @@ const pinpointCreate = new PinpointClient({
   requestHandler: { ...sdk.requestHandler, throwOnRequestTimeout: false },
   maxAttempts: 1,
 });
+const ledger = new RunLedger(new DynamoDBClient({ ...sdk }), config.ledger);
 
 export const handler = lambdaHandler<CreateExportJobEvent, RunState>(
   logger,
-  (event) => createExportJob(event, { pinpoint, pinpointCreate, config, logger, now: () => new Date() }),
+  (event) =>
+    createExportJob(event, { pinpoint, pinpointCreate, ledger, config, logger, now: () => new Date() }),
   { functionName: 'create-export-job', inputFacts: (event) => rawInputFacts(event?.Input) },
 );

@@ -3,13 +3,21 @@ import { type ExportJobResponse, GetExportJobCommand, type PinpointClient } from
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { SNS_SOURCE, toWorkflowError } from '../shared/aws-errors.ts';
 import type { PublishSummaryConfig } from '../shared/config.ts';
-import type { PublishSummaryEvent, PublishSummaryResult, SummaryStatus } from '../shared/types.ts';
+import type { RunLedger } from '../shared/run-ledger.ts';
+import type {
+  ExportSummary,
+  PublishSummaryEvent,
+  PublishSummaryResult,
+  SummaryStatus,
+} from '../shared/types.ts';
 import { buildSnsMessage } from './sns-message.ts';
-import { buildSummary } from './summary.ts';
+import { buildSummary, type RunHistory } from './summary.ts';
 
 export interface PublishSummaryDeps {
   pinpoint: PinpointClient;
   sns: SNSClient;
+  /** The run ledger: the target's previous run before, the outcome after publishing. */
+  ledger: RunLedger;
   config: PublishSummaryConfig;
   logger: Logger;
 }
@@ -52,6 +60,60 @@ async function readFinalJob(
   }
 }
 
+/**
+ * The target's previous COMPLETED run. The ledger is a nice-to-have here: if it
+ * cannot be read the summary goes out without the comparison.
+ */
+async function readHistory(event: PublishSummaryEvent, deps: PublishSummaryDeps): Promise<RunHistory> {
+  const run = event.Run.run;
+  const history: RunHistory = { dropWarnPercent: deps.config.recordsDropWarnPercent };
+  if (!run) return history;
+  try {
+    const previous = await deps.ledger.previousCompleted(run);
+    if (previous?.outcome) {
+      history.previous = {
+        scheduledTime: previous.scheduledTime,
+        totalProcessed: previous.outcome.totalProcessed,
+      };
+    }
+  } catch (error) {
+    deps.logger.warn("Could not read the target's earlier runs from the run ledger", {
+      error: error as Error,
+    });
+  }
+  return history;
+}
+
+/**
+ * Writes the outcome to the run's ledger item, after the summary went out: a
+ * ledger failure must neither cost the summary nor send it twice, so it is logged.
+ */
+async function recordOutcome(
+  event: PublishSummaryEvent,
+  summary: ExportSummary,
+  messageId: string | null,
+  deps: PublishSummaryDeps,
+): Promise<void> {
+  const run = event.Run.run;
+  if (!run) return;
+  try {
+    await deps.ledger.recordOutcome(run, {
+      status: summary.status,
+      jobId: summary.jobId,
+      jobStatus: summary.jobStatus,
+      totalProcessed: summary.TotalProcessed,
+      totalFailures: summary.TotalFailures,
+      durationSeconds: summary.durationSeconds,
+      statusChecks: summary.statusChecks,
+      summaryMessageId: messageId,
+      finishedAt: new Date().toISOString(),
+      headline: summary.headline.slice(0, 500),
+    });
+  } catch (error) {
+    deps.logger.error('Could not record the run outcome in the run ledger', { error: error as Error });
+  }
+}
+
 /** Builds the run's summary and publishes it to the SNS topic, once. */
 export async function publishSummary(
   event: PublishSummaryEvent,
@@ -64,7 +126,7 @@ export async function publishSummary(
     ...(event.Run.job ? { jobId: event.Run.job.Id } : {}),
   });
   const finalJob = await readFinalJob(event, deps);
-  const summary = buildSummary(event, config.stage, finalJob);
+  const summary = buildSummary(event, config.stage, finalJob, await readHistory(event, deps));
   const message = buildSnsMessage(summary, { rawFailuresInEmail: config.rawFailuresInEmail === true });
   const response = await deps.sns
     .send(
@@ -79,6 +141,7 @@ export async function publishSummary(
     .catch((error: unknown) => {
       throw toSnsWorkflowError(error);
     });
+  await recordOutcome(event, summary, response.MessageId ?? null, deps);
   logger.info('Published export summary', {
     status: summary.status,
     messageId: response.MessageId,

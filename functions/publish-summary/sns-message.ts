@@ -100,7 +100,7 @@ export function subjectOf(s: ExportSummary): string {
 
 /**
  * The attributes subscriptions filter on, on every message: `status`, `stage`,
- * `trigger`, `hasFailures`, `applicationId` (`unknown` when the input had none,
+ * `trigger`, `hasFailures`, `recordsDrop` (the stage's drop warning), `applicationId` (`unknown` when the input had none,
  * `invalid` when it was not an application id) and `segmentId` (`all-endpoints`
  * without a segment, `invalid` when malformed) — never raw input.
  */
@@ -110,6 +110,7 @@ export function attributesOf(s: ExportSummary): Record<string, MessageAttributeV
     stage: s.stage,
     trigger: s.execution.trigger,
     hasFailures: String((s.TotalFailures ?? 0) > 0 || s.status !== 'COMPLETED'),
+    recordsDrop: String(s.recordsDrop === true),
     applicationId:
       s.applicationId === null
         ? 'unknown'

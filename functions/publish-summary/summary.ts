@@ -169,11 +169,26 @@ function formatCount(n: number | null): string {
   return n === null ? '?' : n.toLocaleString('en-US');
 }
 
+/** What the run ledger knows of the target's earlier runs. */
+export interface RunHistory {
+  /** The target's previous COMPLETED run. */
+  previous?: { scheduledTime: string; totalProcessed: number | null };
+  /** Warn when TotalProcessed drops by more than this many percent against it. */
+  dropWarnPercent?: number | undefined;
+}
+
+/** Percent change from `before` to `now`, one decimal; null when it cannot be said. */
+export function changePercent(before: number | null, now: number | null): number | null {
+  if (before === null || now === null || before === 0) return null;
+  return Math.round(((now - before) / before) * 1000) / 10;
+}
+
 /** Builds the summary. `finalJob` is the job as re-read from Pinpoint, with Failures. */
 export function buildSummary(
   event: PublishSummaryEvent,
   stage: string,
   finalJob: ExportJobResponse | undefined,
+  history: RunHistory = {},
 ): ExportSummary {
   const { Run: run, Execution: execution } = event;
   const request = run.request;
@@ -193,10 +208,24 @@ export function buildSummary(
   const segmentId = request?.ExportJobRequest.SegmentId ?? raw?.SegmentId ?? null;
   const creationDate = finalJob?.CreationDate ?? snapshot?.CreationDate ?? null;
   const completionDate = finalJob?.CompletionDate ?? snapshot?.CompletionDate ?? null;
+  const totalProcessed = num(finalJob?.TotalProcessed ?? snapshot?.TotalProcessed);
+  const previous = history.previous;
+  const change =
+    previous && status === 'COMPLETED' ? changePercent(previous.totalProcessed, totalProcessed) : null;
   const summary: ExportSummary = {
     status,
     headline: '',
     stage,
+    target: run.run?.targetName ?? null,
+    previousRun: previous
+      ? {
+          scheduledTime: previous.scheduledTime,
+          TotalProcessed: previous.totalProcessed,
+          changePercent: change,
+        }
+      : null,
+    recordsDrop:
+      change !== null && history.dropWarnPercent !== undefined && change < -history.dropWarnPercent,
     applicationId,
     segmentId,
     segmentVersion: request?.ExportJobRequest.SegmentVersion ?? finalJob?.Definition?.SegmentVersion ?? null,
@@ -204,7 +233,7 @@ export function buildSummary(
     jobStatus,
     jobReused: snapshot?.Reused ?? false,
     s3UrlPrefix: request?.ExportJobRequest.S3UrlPrefix ?? finalJob?.Definition?.S3UrlPrefix ?? null,
-    TotalProcessed: num(finalJob?.TotalProcessed ?? snapshot?.TotalProcessed),
+    TotalProcessed: totalProcessed,
     TotalFailures: num(finalJob?.TotalFailures ?? snapshot?.TotalFailures),
     Failures: finalJob?.Failures ?? [],
     failuresOmitted: 0,
@@ -239,9 +268,9 @@ function headlineOf(s: ExportSummary): string {
   const app = s.applicationId ?? 'unknown application';
   switch (s.status) {
     case 'COMPLETED':
-      return `Exported ${formatCount(s.TotalProcessed)} endpoints (${what}) of ${app} to ${s.s3UrlPrefix}${
+      return `${s.recordsDrop ? 'WARNING, fewer records than last time: ' : ''}Exported ${formatCount(s.TotalProcessed)} endpoints (${what}) of ${app} to ${s.s3UrlPrefix}${
         s.TotalFailures ? `; ${formatCount(s.TotalFailures)} failed` : ''
-      }.`;
+      }${comparisonOf(s)}.`;
     case 'FAILED':
       return `The export job ${s.jobId} of ${app} (${what}) FAILED: ${formatCount(s.TotalFailures)} endpoints failed, ${formatCount(s.TotalProcessed)} processed.`;
     case 'TIMED_OUT':
@@ -252,4 +281,12 @@ function headlineOf(s: ExportSummary): string {
         return `The export job ${s.jobId} of ${app} (${what}) was last seen ${s.jobStatus ?? 'in an unknown status'} when the workflow stopped: ${s.error?.reason} (${s.error?.name}).`;
       return `The export of ${app} (${what}) did not run: ${s.error?.reason} (${s.error?.name}).`;
   }
+}
+
+/** "; -12.0 % against 2026-11-28" when the ledger knows the target's previous COMPLETED run. */
+function comparisonOf(s: ExportSummary): string {
+  const change = s.previousRun?.changePercent;
+  if (change === null || change === undefined || !s.previousRun) return '';
+  const sign = change > 0 ? '+' : change < 0 ? '-' : '';
+  return `; ${sign}${Math.abs(change).toFixed(1)} % against ${s.previousRun.scheduledTime.slice(0, 10)}`;
 }

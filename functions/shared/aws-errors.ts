@@ -5,6 +5,9 @@ import {
   PinpointRequestRejectedError,
   PinpointThrottledError,
   PinpointUnavailableError,
+  RunLedgerRejectedError,
+  RunLedgerThrottledError,
+  RunLedgerUnavailableError,
   SnsPublishRejectedError,
   SnsThrottledError,
   SnsUnavailableError,
@@ -464,4 +467,37 @@ export const SNS_SOURCE: AwsErrorSource = {
   ],
   rejectedAdvice:
     "SNS refused the publish: fix the topic or the function's sns:Publish permission and redeploy; the export itself may have completed (`npm run export -- status <name>`).",
+};
+
+/** DynamoDB as the run ledger (functions/shared/run-ledger.ts). */
+export const LEDGER_SOURCE: AwsErrorSource = {
+  service: 'DynamoDB (run ledger)',
+  errors: {
+    throttled: RunLedgerThrottledError,
+    unavailable: RunLedgerUnavailableError,
+    rejected: RunLedgerRejectedError,
+  },
+  permissions: {
+    GetItem: ['dynamodb:GetItem on the run ledger table'],
+    PutItem: ['dynamodb:PutItem on the run ledger table'],
+    UpdateItem: ['dynamodb:UpdateItem on the run ledger table'],
+    Query: ['dynamodb:Query on the run ledger table'],
+  },
+  rows: [
+    {
+      names: ['ProvisionedThroughputExceededException', 'RequestLimitExceeded'],
+      kind: 'throttled',
+      reason: 'run ledger throttled',
+      advice: RETRY_LATER,
+    },
+    {
+      names: ['ResourceNotFoundException'],
+      kind: 'rejected',
+      reason: 'run ledger table not found',
+      advice:
+        'The run ledger table does not exist: check RUN_LEDGER_TABLE of the function and redeploy the stack (the table is part of it).',
+    },
+  ],
+  rejectedAdvice:
+    'DynamoDB refused a run ledger call; the message says why. Fix the table or the function role, redeploy, then start the run again with `npm run export` and the same --scheduled-time.',
 };

@@ -42,6 +42,17 @@ export interface CreateExportJobConfig {
   /** Stage default for ExportJobRequest.S3UrlPrefix (a template), if the input leaves it out. */
   defaultS3UrlPrefix: string | undefined;
   poll: PollConfig;
+  ledger: LedgerConfig;
+}
+
+/** The run ledger (functions/shared/run-ledger.ts). */
+export interface LedgerConfig {
+  /** RUN_LEDGER_TABLE: the DynamoDB table. */
+  tableName: string;
+  /** How long a claim without a job protects a run, seconds; above the create function's timeout. */
+  claimSeconds: number;
+  /** Items are deleted this many days after their scheduled time. */
+  retentionDays: number;
 }
 
 export interface GetExportJobStatusConfig {
@@ -52,6 +63,10 @@ export interface GetExportJobStatusConfig {
 export interface PublishSummaryConfig {
   stage: string;
   topicArn: string;
+  /** RUN_LEDGER_TABLE: where the outcome is recorded and earlier runs are read. */
+  ledgerTableName: string;
+  /** RECORDS_DROP_WARN_PERCENT: a headline warning when a target exports this many percent fewer records than its previous COMPLETED run; undefined = never. */
+  recordsDropWarnPercent?: number;
   /** RAW_FAILURES_IN_EMAIL=true: the email text lists Pinpoint's Failures entries unmasked (default: masked). */
   rawFailuresInEmail?: boolean;
 }
@@ -59,6 +74,10 @@ export interface PublishSummaryConfig {
 /** Defaults, and the names of the environment variables that override them. */
 export const CONFIG_DEFAULTS = {
   STAGE: 'dev',
+  /** Three times the create function's 30-second timeout: a live create always finishes first. */
+  LEDGER_CLAIM_SECONDS: 90,
+  /** About 13 months of history: a year-on-year comparison stays possible. */
+  LEDGER_RETENTION_DAYS: 400,
   POLL_MIN_WAIT_SECONDS: 5,
   POLL_MAX_WAIT_SECONDS: 900,
   RUN_DEADLINE_SECONDS: 12 * 3600,
@@ -171,6 +190,11 @@ export function loadCreateExportJobConfig(env: Env = process.env): Readonly<Crea
     defaultRoleArn: str(env, 'DEFAULT_ROLE_ARN'),
     defaultS3UrlPrefix: str(env, 'DEFAULT_S3_URL_PREFIX'),
     poll: loadPoll(env),
+    ledger: Object.freeze({
+      tableName: required(env, 'RUN_LEDGER_TABLE'),
+      claimSeconds: positiveNumber(env, 'LEDGER_CLAIM_SECONDS', CONFIG_DEFAULTS.LEDGER_CLAIM_SECONDS, 900),
+      retentionDays: positiveInt(env, 'LEDGER_RETENTION_DAYS', CONFIG_DEFAULTS.LEDGER_RETENTION_DAYS),
+    }),
   });
 }
 
@@ -182,6 +206,10 @@ export function loadPublishSummaryConfig(env: Env = process.env): Readonly<Publi
   return Object.freeze({
     stage: str(env, 'STAGE') ?? CONFIG_DEFAULTS.STAGE,
     topicArn: required(env, 'SUMMARY_TOPIC_ARN'),
+    ledgerTableName: required(env, 'RUN_LEDGER_TABLE'),
+    ...(str(env, 'RECORDS_DROP_WARN_PERCENT') !== undefined && {
+      recordsDropWarnPercent: positiveNumber(env, 'RECORDS_DROP_WARN_PERCENT', 0, 100),
+    }),
     ...(flag(env, 'RAW_FAILURES_IN_EMAIL') && { rawFailuresInEmail: true }),
   });
 }

@@ -174,6 +174,30 @@ export class SnsPublishRejectedError extends ExplainedError {
   override readonly name = 'SnsPublishRejectedError';
 }
 
+/**
+ * Another execution holds a live claim on this run in the run ledger and has not
+ * recorded its export job yet. Transient: the state machine retries, and the retry
+ * finds the job (or takes over a claim whose holder died).
+ */
+export class RunInProgressError extends ExplainedError {
+  override readonly name = 'RunInProgressError';
+}
+
+/** DynamoDB throttled a run ledger call. Transient. */
+export class RunLedgerThrottledError extends ExplainedError {
+  override readonly name = 'RunLedgerThrottledError';
+}
+
+/** DynamoDB failed on its side or could not be reached for a run ledger call. Transient. */
+export class RunLedgerUnavailableError extends ExplainedError {
+  override readonly name = 'RunLedgerUnavailableError';
+}
+
+/** DynamoDB refused a run ledger call (missing table, no permission). Terminal. */
+export class RunLedgerRejectedError extends ExplainedError {
+  override readonly name = 'RunLedgerRejectedError';
+}
+
 /** Every custom error name the state machine may match, for the ASL contract test. */
 export const WORKFLOW_ERROR_NAMES = [
   'InvalidExportInputError',
@@ -185,6 +209,10 @@ export const WORKFLOW_ERROR_NAMES = [
   'SnsThrottledError',
   'SnsUnavailableError',
   'SnsPublishRejectedError',
+  'RunInProgressError',
+  'RunLedgerThrottledError',
+  'RunLedgerUnavailableError',
+  'RunLedgerRejectedError',
 ] as const;
 
 export type WorkflowErrorName = (typeof WORKFLOW_ERROR_NAMES)[number];

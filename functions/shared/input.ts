@@ -25,7 +25,17 @@ export interface InputDefaults {
   S3UrlPrefix?: string | undefined;
 }
 
-const TOP_LEVEL_FIELDS = ['ApplicationId', 'ExportJobRequest', 'ScheduledTime'] as const;
+const TOP_LEVEL_FIELDS = ['ApplicationId', 'ExportJobRequest', 'ScheduledTime', 'Target'] as const;
+
+/**
+ * How far after the execution's start a ScheduledTime may lie (clock skew between
+ * Scheduler and Step Functions). A run is never scheduled in the future: the run
+ * ledger and the job look-up both trust that a run's jobs are created after it.
+ */
+export const MAX_SCHEDULED_AHEAD_SECONDS = 300;
+
+/** A target name, as the stage config names schedules: 1-64 of `0-9A-Za-z-_.`. */
+export const TARGET_NAME = /^[0-9A-Za-z._-]{1,64}$/;
 const REQUEST_FIELDS = ['RoleArn', 'S3UrlPrefix', 'SegmentId', 'SegmentVersion'] as const;
 
 /** Pinpoint's SegmentVersion is a 32-bit integer. */
@@ -156,6 +166,18 @@ export function resolveExecutionInput(
     );
   }
   const scheduledTime = new Date(scheduled);
+  const ahead = (scheduledTime.getTime() - Date.parse(startTime)) / 1000;
+  if (ahead > MAX_SCHEDULED_AHEAD_SECONDS) {
+    fail(
+      'ScheduledTime',
+      `is ${Math.round(ahead)} s after the execution started (${startTime}); a run cannot be scheduled in the future: use a time at most ${MAX_SCHEDULED_AHEAD_SECONDS} s after the start, or leave ScheduledTime out to use the start time`,
+    );
+  }
+
+  const target = optionalString(raw, 'Target', 'Target');
+  if (target !== undefined && !TARGET_NAME.test(target)) {
+    fail('Target', `must be a target name (1-64 of letters, digits, - _ .), got ${describe(target)}`);
+  }
 
   const request = raw.ExportJobRequest ?? {};
   if (!isPlainObject(request)) fail('ExportJobRequest', `must be an object, got ${describe(request)}`);
@@ -226,6 +248,7 @@ export function resolveExecutionInput(
       ...(segmentVersion === undefined ? {} : { SegmentVersion: segmentVersion as number }),
     },
     ScheduledTime: scheduledTime.toISOString(),
+    ...(target === undefined ? {} : { Target: target }),
   };
 }
 

@@ -7,6 +7,7 @@ import {
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { LEDGER_KEYS } from './ledger-schema.ts';
 
 /*
  * The run ledger: one DynamoDB item per run, keyed by the export target and the
@@ -25,52 +26,6 @@ import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
  * The module throws the SDK's own errors (throttling, 5xx) unchanged; callers
  * classify them like every other AWS call.
  */
-
-/** Attribute names of the table's keys and indexes; the stack and the local table are built from {@link ledgerTableSchema}. */
-export const LEDGER_KEYS = {
-  partition: 'target',
-  sort: 'scheduledTime',
-  /** Index of every run by start time: `kind` is always "run". */
-  recentIndex: 'recent',
-  /** Index of one target's runs by its readable name. */
-  byNameIndex: 'by-target-name',
-} as const;
-
-/** The table's keys and indexes, in the shape CreateTable and `AWS::DynamoDB::Table` share. */
-export function ledgerTableSchema() {
-  return {
-    BillingMode: 'PAY_PER_REQUEST',
-    AttributeDefinitions: [
-      { AttributeName: 'target', AttributeType: 'S' },
-      { AttributeName: 'scheduledTime', AttributeType: 'S' },
-      { AttributeName: 'kind', AttributeType: 'S' },
-      { AttributeName: 'startedAt', AttributeType: 'S' },
-      { AttributeName: 'targetName', AttributeType: 'S' },
-    ],
-    KeySchema: [
-      { AttributeName: 'target', KeyType: 'HASH' },
-      { AttributeName: 'scheduledTime', KeyType: 'RANGE' },
-    ],
-    GlobalSecondaryIndexes: [
-      {
-        IndexName: LEDGER_KEYS.recentIndex,
-        KeySchema: [
-          { AttributeName: 'kind', KeyType: 'HASH' },
-          { AttributeName: 'startedAt', KeyType: 'RANGE' },
-        ],
-        Projection: { ProjectionType: 'ALL' },
-      },
-      {
-        IndexName: LEDGER_KEYS.byNameIndex,
-        KeySchema: [
-          { AttributeName: 'targetName', KeyType: 'HASH' },
-          { AttributeName: 'scheduledTime', KeyType: 'RANGE' },
-        ],
-        Projection: { ProjectionType: 'ALL' },
-      },
-    ],
-  } as const;
-}
 
 /** Which run an item stands for. */
 export interface RunIdentity {
@@ -146,11 +101,12 @@ const isConditionFailure = (error: unknown): boolean =>
 /** The run ledger over one DynamoDB table. */
 export class RunLedger {
   private readonly now: () => Date;
+  private readonly ddb: DynamoDBClient;
+  private readonly options: LedgerOptions;
 
-  constructor(
-    private readonly ddb: DynamoDBClient,
-    private readonly options: LedgerOptions,
-  ) {
+  constructor(ddb: DynamoDBClient, options: LedgerOptions) {
+    this.ddb = ddb;
+    this.options = options;
     this.now = options.now ?? (() => new Date());
   }
 

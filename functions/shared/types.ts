@@ -45,6 +45,8 @@ export interface ResolvedExportRequest {
     SegmentVersion?: number;
   };
   ScheduledTime: string;
+  /** The target's name, when the input names it (schedules do: the stage config's target name). */
+  Target?: string;
 }
 
 /** How the execution was started. */
@@ -127,8 +129,21 @@ export interface PollState {
 export interface RunState {
   execution: ExecutionInfo;
   request: ResolvedExportRequest;
+  /** The run's item in the run ledger (functions/shared/run-ledger.ts). Optional: a state written before the ledger existed still works. */
+  run?: LedgerRunRef;
   job: JobSnapshot;
   poll: PollState;
+}
+
+/** Where a run is recorded in the run ledger. */
+export interface LedgerRunRef {
+  /** The target's key: what is exported and where. */
+  target: string;
+  /** The target's readable name (the input's Target, or one derived from the definition). */
+  targetName: string;
+  scheduledTime: string;
+  /** 1 for the first claim of the run; higher after a take-over or a redo. */
+  attempt: number;
 }
 
 /** Input of the CreateExportJob task (built by the ASL's Parameters). */
@@ -168,6 +183,15 @@ export interface ExportSummary {
   /** One line a person reads at a glance. */
   headline: string;
   stage: string;
+  /** The target's name in the run ledger (`npm run export -- history --target NAME`); null when the run never got that far. */
+  target: string | null;
+  /**
+   * The target's previous COMPLETED run, from the run ledger, and how this run's
+   * TotalProcessed compares (percent, negative = fewer); null without one.
+   */
+  previousRun: { scheduledTime: string; TotalProcessed: number | null; changePercent: number | null } | null;
+  /** True when TotalProcessed dropped by more than the stage's RECORDS_DROP_WARN_PERCENT against the previous run. */
+  recordsDrop: boolean;
   applicationId: string | null;
   segmentId: string | null;
   segmentVersion: number | null;

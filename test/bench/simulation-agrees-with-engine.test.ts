@@ -20,6 +20,6 @@ describe('bench: the pure ASL walk and the real engine', () => {
       ).toBeLessThanOrEqual(1);
     }
     // The fixed states plus three per check (Wait, Task, Choice).
-    expect(simulated[0]!.transitions).toBe(5 + 3 * simulated[0]!.checks);
+    expect(simulated[0]!.transitions).toBe(4 + 3 * simulated[0]!.checks);
   });
 });

@@ -15,14 +15,14 @@ afterEach(async () => {
   stack = undefined;
 });
 
-// The Lambda retrier (index 0) waits a little so a throttled duplicate retries after the
-// first create finished; the others (Pinpoint, States.Timeout) do not wait.
-const CREATE_RETRY = { CreateExportJob: [150, 0, 0] };
+// The RunInProgressError retrier (index 3) waits a little so a duplicate that found the run
+// claimed retries after the first create finished; the others do not wait.
+const CREATE_RETRY = { CreateExportJob: [0, 0, 0, 150, 0] };
 
 describe('the same scheduled run started twice', () => {
   it('creates one export job when both executions start at the same moment', async ({ task }) => {
     stack = await startStack({
-      // A slow create keeps the first invocation busy, so the second meets reserved concurrency 1.
+      // A slow create keeps the first invocation busy, so the second finds the run claimed.
       faults: [{ kind: 'delay', service: 'pinpoint', operation: 'CreateExportJob', delayMs: 300, count: 1 }],
     });
     const input = defaultInput();
@@ -44,13 +44,18 @@ describe('the same scheduled run started twice', () => {
       'duplicate run, concurrent',
       expected,
       observed,
-      `Lambda throttles ${first.stats.CreateExportJob.throttles}`,
+      `RunInProgressError retries ${results.map((r) => retriesOf(r, 'CreateExportJob')).reduce((a, b) => a + b)}`,
     );
     expect(observed).toEqual(expected);
-    expect(first.stats.CreateExportJob.throttles).toBeGreaterThanOrEqual(1);
+    // Nothing is serialized: no Lambda throttling; the duplicate waits on the ledger claim.
+    expect(first.stats.CreateExportJob.throttles).toBe(0);
     expect(
       results.map((r) => retriesOf(r, 'CreateExportJob')).reduce((a, b) => a + b),
     ).toBeGreaterThanOrEqual(1);
+    const inProgress = results.flatMap((r) =>
+      r.events.filter((e) => e.type === 'StateFailed' && JSON.stringify(e).includes('RunInProgressError')),
+    );
+    expect(inProgress.length).toBeGreaterThanOrEqual(1);
     const summaries = stack.published().map((p) => p.summary);
     const jobId = stack.emulator.state.jobs[0]?.id;
     expect(summaries.map((s) => s.jobId)).toEqual([jobId, jobId]);

@@ -92,6 +92,8 @@ export interface Published {
 const ENV_KEYS = [
   'AWS_ENDPOINT_URL_PINPOINT',
   'AWS_ENDPOINT_URL_SNS',
+  'AWS_ENDPOINT_URL_DYNAMODB',
+  'RUN_LEDGER_TABLE',
   'AWS_REGION',
   'AWS_ACCESS_KEY_ID',
   'AWS_SECRET_ACCESS_KEY',
@@ -139,6 +141,9 @@ export async function startStack(options: StackOptions = {}) {
   const env: Record<(typeof ENV_KEYS)[number], string> = {
     AWS_ENDPOINT_URL_PINPOINT: emulator.url,
     AWS_ENDPOINT_URL_SNS: emulator.url,
+    // The emulator serves the run ledger's table (dynalite) on the same port.
+    AWS_ENDPOINT_URL_DYNAMODB: emulator.url,
+    RUN_LEDGER_TABLE: emulator.ledgerTable,
     AWS_REGION: 'us-east-1',
     AWS_ACCESS_KEY_ID: 'local',
     AWS_SECRET_ACCESS_KEY: 'local',

@@ -83,7 +83,8 @@ describe('Pinpoint refuses the export', () => {
 
     const result = await stack.run(defaultInput({ ApplicationId: GONE_APP }));
 
-    const expected = errorOutcome(0);
+    // The first claim of a run creates without a look-up: Pinpoint refuses the create itself.
+    const expected = errorOutcome(1);
     const observed = stack.outcome([result]);
     const summary = stack.published()[0]?.summary;
     record(task, 'Pinpoint 404 NotFound (application gone)', expected, observed, summary?.error?.name);
@@ -91,7 +92,7 @@ describe('Pinpoint refuses the export', () => {
     expect(retriesOf(result, 'CreateExportJob')).toBe(0);
     expect(summary?.applicationId).toBe(GONE_APP);
     expect(summary?.error?.message).toMatch(
-      /rejected GetExportJobs \(NotFoundException, HTTP 404\): Application not found/,
+      /rejected CreateExportJob \(NotFoundException, HTTP 404\): Application not found/,
     );
     expect(summary?.error?.reason).toBe('application not found');
     expect(summary?.error?.advice).toMatch(/check ApplicationId in the schedule input/);
@@ -154,7 +155,8 @@ describe("after Amazon Pinpoint's end of support", () => {
 
     const result = await stack.run();
 
-    const expected = errorOutcome(0);
+    // The first claim of a run creates without a look-up: Pinpoint refuses the create itself.
+    const expected = errorOutcome(1);
     const observed = stack.outcome([result]);
     const [message] = stack.published();
     const error = message?.summary.error;

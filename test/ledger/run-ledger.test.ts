@@ -1,46 +1,25 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createLedgerTable, createLocalDynamoDb, type LocalDynamoDb } from '../../emulator/dynamodb.ts';
-import { type RunIdentity, RunLedger } from '../../functions/shared/run-ledger.ts';
+import type { RunIdentity, RunLedger } from '../../functions/shared/run-ledger.ts';
+import { type LocalLedgerServer, startLocalLedgerServer } from './local-ledger.ts';
 
 /*
  * Claim semantics of the run ledger against a real DynamoDB implementation
  * (dynalite, in memory) over HTTP with the real SDK: conditional writes, not a mock.
  */
 
-let dynamo: LocalDynamoDb;
-let server: Server;
-let client: DynamoDBClient;
-let endpoint = '';
-let table = 0;
+let server: LocalLedgerServer;
 let clock = new Date('2026-11-28T02:00:05Z');
 
 beforeAll(async () => {
-  dynamo = createLocalDynamoDb();
-  server = createServer((req, res) => dynamo.handle(req, res));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  client = new DynamoDBClient({
-    endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-  });
+  server = await startLocalLedgerServer();
 });
 
 afterAll(async () => {
-  client.destroy();
-  server.closeAllConnections();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  await dynamo.close();
+  await server.close();
 });
 
-async function freshLedger(claimSeconds = 90): Promise<RunLedger> {
-  const tableName = `runs-${++table}`;
-  await createLedgerTable(endpoint, tableName);
-  return new RunLedger(client, { tableName, claimSeconds, retentionDays: 400, now: () => clock });
-}
+const freshLedger = (claimSeconds = 90): Promise<RunLedger> =>
+  server.ledger({ claimSeconds, now: () => clock });
 
 const run: RunIdentity = {
   target: 'pinpoint#a1b2c3d4e5f60718293a4b5c6d7e8f90#all#latest#0f0f0f0f',

@@ -8,6 +8,8 @@ import {
 } from '../../functions/shared/config.ts';
 import { ConfigurationError } from '../../functions/shared/errors.ts';
 
+/** The run ledger's table: required by create-export-job and publish-summary. */
+const LEDGER = { RUN_LEDGER_TABLE: 'pinpoint-export-orchestrator-prod-runs' };
 const TOPIC_ARN = 'arn:aws:sns:us-east-1:123456789012:pinpoint-export-summary-prod';
 
 /** The documented defaults (the poll-schedule owner tunes the numbers; the loader must apply them). */
@@ -33,7 +35,7 @@ function configErrorOf(load: () => unknown): ConfigurationError {
 
 describe('loadCreateExportJobConfig', () => {
   it('uses the defaults when nothing is set', () => {
-    const config = loadCreateExportJobConfig({});
+    const config = loadCreateExportJobConfig(LEDGER);
 
     expect(DEFAULT_POLL.minWaitSeconds).toBeLessThanOrEqual(DEFAULT_POLL.maxWaitSeconds);
 
@@ -47,6 +49,7 @@ describe('loadCreateExportJobConfig', () => {
 
   it('reads the stage, the input defaults and the poll settings', () => {
     const config = loadCreateExportJobConfig({
+      ...LEDGER,
       STAGE: 'prod',
       DEFAULT_ROLE_ARN: 'arn:aws:iam::123456789012:role/pinpoint-export',
       DEFAULT_S3_URL_PREFIX: 's3://exports-bucket/pinpoint/{ApplicationId}/{date}/',
@@ -65,6 +68,7 @@ describe('loadCreateExportJobConfig', () => {
 
   it('treats blank variables as unset', () => {
     const config = loadCreateExportJobConfig({
+      ...LEDGER,
       STAGE: '  ',
       DEFAULT_ROLE_ARN: '',
       POLL_MIN_WAIT_SECONDS: ' ',
@@ -78,6 +82,7 @@ describe('loadCreateExportJobConfig', () => {
   it('reads process.env when called without an environment', () => {
     vi.stubEnv('STAGE', 'staging');
     vi.stubEnv('POLL_MAX_WAIT_SECONDS', '120');
+    vi.stubEnv('RUN_LEDGER_TABLE', 'runs');
 
     const config = loadCreateExportJobConfig();
 
@@ -97,7 +102,7 @@ describe('loadCreateExportJobConfig', () => {
     { name: 'POLL_MAX_WAIT_SECONDS', value: '3601' },
     { name: 'POLL_NEAR_WAIT_SECONDS', value: '86400' },
   ])('rejects $name=$value, naming the variable and its range', ({ name, value }) => {
-    const error = configErrorOf(() => loadCreateExportJobConfig({ [name]: value }));
+    const error = configErrorOf(() => loadCreateExportJobConfig({ ...LEDGER, [name]: value }));
 
     expect(error.name).toBe('ConfigurationError');
     const [min, max] = CONFIG_LIMITS[name as keyof typeof CONFIG_LIMITS];
@@ -108,14 +113,14 @@ describe('loadCreateExportJobConfig', () => {
 
   it('bounds RUN_DEADLINE_SECONDS like the stage config (a week) and accepts the bound itself', () => {
     expect(CONFIG_LIMITS.RUN_DEADLINE_SECONDS[1]).toBe(7 * 24 * 3600);
-    expect(loadCreateExportJobConfig({ RUN_DEADLINE_SECONDS: '604800' }).poll.runDeadlineSeconds).toBe(
-      604_800,
-    );
+    expect(
+      loadCreateExportJobConfig({ ...LEDGER, RUN_DEADLINE_SECONDS: '604800' }).poll.runDeadlineSeconds,
+    ).toBe(604_800);
   });
 
   it('rejects a minimum wait longer than the maximum wait', () => {
     const error = configErrorOf(() =>
-      loadCreateExportJobConfig({ POLL_MIN_WAIT_SECONDS: '600', POLL_MAX_WAIT_SECONDS: '300' }),
+      loadCreateExportJobConfig({ ...LEDGER, POLL_MIN_WAIT_SECONDS: '600', POLL_MAX_WAIT_SECONDS: '300' }),
     );
 
     expect(error.message).toContain(
@@ -126,19 +131,25 @@ describe('loadCreateExportJobConfig', () => {
   it('rejects a minimum wait above the default maximum', () => {
     const max = CONFIG_DEFAULTS.POLL_MAX_WAIT_SECONDS;
 
-    const error = configErrorOf(() => loadCreateExportJobConfig({ POLL_MIN_WAIT_SECONDS: String(max + 1) }));
+    const error = configErrorOf(() =>
+      loadCreateExportJobConfig({ ...LEDGER, POLL_MIN_WAIT_SECONDS: String(max + 1) }),
+    );
 
     expect(error.message).toContain(`must not exceed POLL_MAX_WAIT_SECONDS (${max})`);
   });
 
   it('accepts equal minimum and maximum waits', () => {
-    const config = loadCreateExportJobConfig({ POLL_MIN_WAIT_SECONDS: '30', POLL_MAX_WAIT_SECONDS: '30' });
+    const config = loadCreateExportJobConfig({
+      ...LEDGER,
+      POLL_MIN_WAIT_SECONDS: '30',
+      POLL_MAX_WAIT_SECONDS: '30',
+    });
 
     expect(config.poll).toMatchObject({ minWaitSeconds: 30, maxWaitSeconds: 30 });
   });
 
   it('returns a frozen configuration, poll settings included', () => {
-    const config = loadCreateExportJobConfig({ STAGE: 'prod' });
+    const config = loadCreateExportJobConfig({ ...LEDGER, STAGE: 'prod' });
 
     expect(Object.isFrozen(config)).toBe(true);
     expect(Object.isFrozen(config.poll)).toBe(true);
@@ -181,9 +192,9 @@ describe('loadGetExportJobStatusConfig', () => {
 
 describe('loadPublishSummaryConfig', () => {
   it('reads the topic and defaults the stage', () => {
-    const config = loadPublishSummaryConfig({ SUMMARY_TOPIC_ARN: TOPIC_ARN });
+    const config = loadPublishSummaryConfig({ ...LEDGER, SUMMARY_TOPIC_ARN: TOPIC_ARN });
 
-    expect(config).toEqual({ stage: 'dev', topicArn: TOPIC_ARN });
+    expect(config).toEqual({ stage: 'dev', topicArn: TOPIC_ARN, ledgerTableName: LEDGER.RUN_LEDGER_TABLE });
     expect(Object.isFrozen(config)).toBe(true);
   });
 
@@ -195,5 +206,37 @@ describe('loadPublishSummaryConfig', () => {
 
     expect(error.name).toBe('ConfigurationError');
     expect(error.message).toBe('Environment variable SUMMARY_TOPIC_ARN is not set');
+  });
+});
+
+describe('run ledger settings', () => {
+  it('names RUN_LEDGER_TABLE when create-export-job or publish-summary would start without it', () => {
+    expect(() => loadCreateExportJobConfig({})).toThrow('Environment variable RUN_LEDGER_TABLE is not set');
+    expect(() => loadPublishSummaryConfig({ SUMMARY_TOPIC_ARN: TOPIC_ARN })).toThrow(
+      'Environment variable RUN_LEDGER_TABLE is not set',
+    );
+  });
+
+  it('claims runs for 90 s (three function timeouts) and keeps them 400 days unless told otherwise', () => {
+    expect(loadCreateExportJobConfig(LEDGER).ledger).toEqual({
+      tableName: LEDGER.RUN_LEDGER_TABLE,
+      claimSeconds: 90,
+      retentionDays: 400,
+    });
+    expect(
+      loadCreateExportJobConfig({ ...LEDGER, LEDGER_CLAIM_SECONDS: '120', LEDGER_RETENTION_DAYS: '30' })
+        .ledger,
+    ).toMatchObject({ claimSeconds: 120, retentionDays: 30 });
+  });
+
+  it('reads the drop warning as a percentage in (0, 100], and none when unset', () => {
+    const base = { ...LEDGER, SUMMARY_TOPIC_ARN: TOPIC_ARN };
+    expect(loadPublishSummaryConfig(base).recordsDropWarnPercent).toBeUndefined();
+    expect(
+      loadPublishSummaryConfig({ ...base, RECORDS_DROP_WARN_PERCENT: '20' }).recordsDropWarnPercent,
+    ).toBe(20);
+    expect(() => loadPublishSummaryConfig({ ...base, RECORDS_DROP_WARN_PERCENT: '150' })).toThrow(
+      /RECORDS_DROP_WARN_PERCENT must be a number in \(0, 100\]/,
+    );
   });
 });

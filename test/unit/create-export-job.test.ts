@@ -4,6 +4,7 @@ import {
   CreateExportJobCommand,
   type ExportJobResponse,
   ForbiddenException,
+  GetExportJobCommand,
   GetExportJobsCommand,
   InternalServerErrorException,
   NotFoundException,
@@ -11,11 +12,11 @@ import {
   TooManyRequestsException,
 } from '@aws-sdk/client-pinpoint';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   type CreateExportJobDeps,
   createExportJob,
-  LOOKUP_MAX_PAGES,
+  runIdentityOf,
 } from '../../functions/create-export-job/create-export-job.ts';
 import type { CreateExportJobConfig } from '../../functions/shared/config.ts';
 import {
@@ -23,8 +24,11 @@ import {
   PinpointRequestRejectedError,
   PinpointThrottledError,
   PinpointUnavailableError,
+  RunInProgressError,
 } from '../../functions/shared/errors.ts';
+import { resolveExecutionInput } from '../../functions/shared/input.ts';
 import type { CreateExportJobEvent } from '../../functions/shared/types.ts';
+import { type LocalLedgerServer, startLocalLedgerServer } from '../ledger/local-ledger.ts';
 
 const APPLICATION_ID = '7f3c9a1b2c3d4e5f60718293a4b5c6d7';
 const ROLE_ARN = 'arn:aws:iam::123456789012:role/pinpoint-export';
@@ -43,16 +47,28 @@ const config: CreateExportJobConfig = {
   defaultRoleArn: ROLE_ARN,
   defaultS3UrlPrefix: 's3://exports-bucket/pinpoint/{ApplicationId}/{date}/',
   poll: { minWaitSeconds: 5, maxWaitSeconds: 300, runDeadlineSeconds: 12 * 3600 },
+  ledger: { tableName: 'runs', claimSeconds: 90, retentionDays: 400 },
 };
 
 const pinpointMock = mockClient(PinpointClient);
 let deps: CreateExportJobDeps;
+// The run ledger is a real DynamoDB (dynalite over HTTP), a fresh table per test.
+let ledgerServer: LocalLedgerServer;
 
-beforeEach(() => {
+beforeAll(async () => {
+  ledgerServer = await startLocalLedgerServer();
+});
+
+afterAll(async () => {
+  await ledgerServer.close();
+});
+
+beforeEach(async () => {
   pinpointMock.reset();
   deps = {
     pinpoint: new PinpointClient({}),
     pinpointCreate: new PinpointClient({ maxAttempts: 1 }),
+    ledger: await ledgerServer.ledger({ now: () => NOW }),
     config,
     logger: new Logger({ serviceName: 'create-export-job', logLevel: 'SILENT' }),
     now: () => NOW,
@@ -115,6 +131,23 @@ function givenNoExistingJobs(): void {
   pinpointMock.on(CreateExportJobCommand).resolves({ ExportJobResponse: CREATED_JOB });
 }
 
+/**
+ * This execution already claimed the run in an earlier attempt whose create answer
+ * was lost (a timeout, a 5xx): its retry looks for the job before creating.
+ */
+async function givenAnEarlierAttempt(request: Record<string, unknown> = {}): Promise<void> {
+  const event = scheduledEvent(request);
+  const resolved = resolveExecutionInput(
+    event.Input,
+    { RoleArn: ROLE_ARN, S3UrlPrefix: config.defaultS3UrlPrefix },
+    START_TIME,
+  );
+  const template = (request.S3UrlPrefix as string | undefined) ?? config.defaultS3UrlPrefix ?? '';
+  await deps.ledger.claim(runIdentityOf(resolved, template), EXECUTION.Name);
+}
+
+const OTHER_EXECUTION = { ...EXECUTION, Name: 'b7d9e2f4-duplicate-delivery' };
+
 async function rejectionOf(promise: Promise<unknown>): Promise<Error> {
   try {
     await promise;
@@ -171,16 +204,24 @@ describe('createExportJob when no job exists for this run', () => {
     expect(Date.parse(state.poll.deadline) - Date.parse(START_TIME)).toBe(900_000);
   });
 
-  it('looks up this application’s jobs with the lookup client and creates with the no-retry client', async () => {
+  it('creates with the no-retry client, without a look-up, when this execution is the first to claim the run', async () => {
     givenNoExistingJobs();
 
     await createExportJob(scheduledEvent(), deps);
 
+    expect(pinpointMock.commandCalls(GetExportJobsCommand)).toHaveLength(0);
+    expect(pinpointMock.commandCalls(CreateExportJobCommand)[0]?.thisValue).toBe(deps.pinpointCreate);
+  });
+
+  it('looks up this application’s jobs with the look-up client when retrying its own claim', async () => {
+    givenNoExistingJobs();
+    await givenAnEarlierAttempt();
+
+    await createExportJob(scheduledEvent(), deps);
+
     const lookups = pinpointMock.commandCalls(GetExportJobsCommand);
-    const creates = pinpointMock.commandCalls(CreateExportJobCommand);
     expect(lookups[0]?.args[0].input).toEqual({ ApplicationId: APPLICATION_ID, PageSize: '50' });
     expect(lookups[0]?.thisValue).toBe(deps.pinpoint);
-    expect(creates[0]?.thisValue).toBe(deps.pinpointCreate);
   });
 
   it('marks an execution started by the CLI as manual', async () => {
@@ -205,8 +246,9 @@ describe('createExportJob when no job exists for this run', () => {
   });
 });
 
-describe('createExportJob when a job for this run already exists', () => {
-  it('reuses a running job with the same definition created after the scheduled time', async () => {
+describe('createExportJob retried after a lost create answer (the claim is its own)', () => {
+  it('reuses a running job with the same definition created after the run was claimed', async () => {
+    await givenAnEarlierAttempt();
     pinpointMock.on(GetExportJobsCommand).resolves({ ExportJobsResponse: { Item: [existingJob()] } });
 
     const state = await createExportJob(scheduledEvent(), deps);
@@ -226,7 +268,8 @@ describe('createExportJob when a job for this run already exists', () => {
     expect(state.poll.lastPiecesDone).toBe(2);
   });
 
-  it('reuses a job created within a minute before the scheduled time (clock skew)', async () => {
+  it('reuses a job created within a minute before the run was first claimed (clock skew)', async () => {
+    await givenAnEarlierAttempt();
     pinpointMock.on(GetExportJobsCommand).resolves({
       ExportJobsResponse: { Item: [existingJob({ CreationDate: '2026-11-28T01:59:30.000Z' })] },
     });
@@ -238,6 +281,7 @@ describe('createExportJob when a job for this run already exists', () => {
   });
 
   it('reuses a job without a requested version even though Pinpoint echoes the latest version number', async () => {
+    await givenAnEarlierAttempt();
     pinpointMock
       .on(GetExportJobsCommand)
       .resolves({ ExportJobsResponse: { Item: [existingJob({}, { SegmentVersion: 7 })] } });
@@ -248,6 +292,7 @@ describe('createExportJob when a job for this run already exists', () => {
   });
 
   it('reuses a COMPLETED job and asks to check it again soon', async () => {
+    await givenAnEarlierAttempt();
     pinpointMock.on(GetExportJobsCommand).resolves({
       ExportJobsResponse: {
         Item: [
@@ -289,11 +334,12 @@ describe('createExportJob when a job for this run already exists', () => {
       job: existingJob({ CreationDate: '2026-11-27T02:00:04.000Z', JobStatus: 'COMPLETED' }),
     },
     {
-      what: 'a job created just over a minute before the scheduled time',
+      what: 'a job created just over a minute before the run was first claimed',
       job: existingJob({ CreationDate: '2026-11-28T01:58:59.000Z' }),
     },
     { what: 'a job without a definition', job: existingJob({ Definition: undefined }) },
   ])('does not reuse $what but creates a new one', async ({ job, request }) => {
+    await givenAnEarlierAttempt(request);
     pinpointMock.on(GetExportJobsCommand).resolves({ ExportJobsResponse: { Item: [job] } });
     pinpointMock.on(CreateExportJobCommand).resolves({ ExportJobResponse: CREATED_JOB });
 
@@ -306,6 +352,7 @@ describe('createExportJob when a job for this run already exists', () => {
 
 describe('createExportJob paging through GetExportJobs', () => {
   it('follows NextToken to find the job of this run on a later page', async () => {
+    await givenAnEarlierAttempt();
     const newer = Array.from({ length: 50 }, (_, i) =>
       otherJob(`2026-11-28T02:0${Math.floor(i / 10)}:${String(10 + i).slice(-2)}.000Z`, `newer${i}`),
     );
@@ -327,7 +374,8 @@ describe('createExportJob paging through GetExportJobs', () => {
     expect(pinpointMock.commandCalls(CreateExportJobCommand)).toHaveLength(0);
   });
 
-  it('stops paging once a page reaches jobs older than the scheduled time', async () => {
+  it('stops paging once newest-first pages reach jobs older than the claim', async () => {
+    await givenAnEarlierAttempt();
     pinpointMock.on(GetExportJobsCommand).resolves({
       ExportJobsResponse: {
         Item: [
@@ -345,21 +393,48 @@ describe('createExportJob paging through GetExportJobs', () => {
     expect(state.job.Reused).toBe(false);
   });
 
-  it(`reads at most ${LOOKUP_MAX_PAGES} pages before creating a job`, async () => {
-    pinpointMock.on(GetExportJobsCommand).callsFake(async (input: { Token?: string }) => ({
-      ExportJobsResponse: {
-        Item: [otherJob('2026-11-28T02:00:05.000Z', `job-after-${input.Token ?? 'start'}`)],
-        NextToken: `${input.Token ?? ''}+`,
-      },
-    }));
-    pinpointMock.on(CreateExportJobCommand).resolves({ ExportJobResponse: CREATED_JOB });
+  it('reads past 300 other jobs of the application to find the job of this run (no page cap)', async () => {
+    await givenAnEarlierAttempt();
+    // 7 pages of 50 jobs created after the claim, newest first; the run's job is on the 7th page.
+    pinpointMock.on(GetExportJobsCommand).callsFake(async (input: { Token?: string }) => {
+      const page = Number(input.Token ?? '0');
+      const item = Array.from({ length: 50 }, (_, i) =>
+        otherJob(
+          new Date(Date.parse('2026-11-28T05:00:00Z') - (page * 50 + i) * 1000).toISOString(),
+          `o${page}-${i}`,
+        ),
+      );
+      if (page === 6) item.push(existingJob({ CreationDate: '2026-11-28T02:00:30.000Z' }));
+      return { ExportJobsResponse: { Item: item, ...(page < 6 ? { NextToken: String(page + 1) } : {}) } };
+    });
 
     const state = await createExportJob(scheduledEvent(), deps);
 
-    expect(LOOKUP_MAX_PAGES).toBe(5);
-    expect(pinpointMock.commandCalls(GetExportJobsCommand)).toHaveLength(LOOKUP_MAX_PAGES);
-    expect(pinpointMock.commandCalls(CreateExportJobCommand)).toHaveLength(1);
-    expect(state.job.Reused).toBe(false);
+    expect(pinpointMock.commandCalls(GetExportJobsCommand)).toHaveLength(7);
+    expect(state.job).toMatchObject({ Id: 'e1f2a3b4c5d6e7f8a9b0c1d2e3f4a5b6', Reused: true });
+    expect(pinpointMock.commandCalls(CreateExportJobCommand)).toHaveLength(0);
+  });
+
+  it('keeps reading when the pages are not newest first, even past old jobs', async () => {
+    await givenAnEarlierAttempt();
+    // Oldest first: the first page reaches past the claim, yet the run's job is on the last page.
+    pinpointMock
+      .on(GetExportJobsCommand)
+      .resolvesOnce({
+        ExportJobsResponse: {
+          Item: [otherJob('2026-11-20T02:00:00.000Z', 'old'), otherJob('2026-11-27T02:00:00.000Z', 'older')],
+          NextToken: 'p2',
+        },
+      })
+      .resolvesOnce({
+        ExportJobsResponse: { Item: [otherJob('2026-11-28T01:00:00.000Z', 'a')], NextToken: 'p3' },
+      })
+      .resolvesOnce({ ExportJobsResponse: { Item: [existingJob()] } });
+
+    const state = await createExportJob(scheduledEvent(), deps);
+
+    expect(pinpointMock.commandCalls(GetExportJobsCommand)).toHaveLength(3);
+    expect(state.job.Reused).toBe(true);
   });
 });
 
@@ -370,6 +445,7 @@ describe('createExportJob error mapping', () => {
   });
 
   it('maps a 429 on the lookup to PinpointThrottledError, keeping the SDK error as cause', async () => {
+    await givenAnEarlierAttempt();
     const throttled = new TooManyRequestsException({
       message: 'Too many requests',
       $metadata: metadata(429),
@@ -413,7 +489,7 @@ describe('createExportJob error mapping', () => {
 
   it('maps a network timeout without any HTTP status to PinpointUnavailableError', async () => {
     const timeout = Object.assign(new Error('Connection timed out after 5000 ms'), { name: 'TimeoutError' });
-    pinpointMock.on(GetExportJobsCommand).rejects(timeout);
+    pinpointMock.on(CreateExportJobCommand).rejects(timeout);
 
     const error = await rejectionOf(createExportJob(scheduledEvent(), deps));
 
@@ -438,9 +514,9 @@ describe('createExportJob error mapping', () => {
   });
 
   it('reuses the job on the retry after a 500 when Pinpoint did create it', async () => {
+    // The first attempt claims and creates without a look-up; its retry looks up and finds the job.
     pinpointMock
       .on(GetExportJobsCommand)
-      .resolvesOnce({ ExportJobsResponse: { Item: [] } })
       .resolves({ ExportJobsResponse: { Item: [existingJob({ ...CREATED_JOB })] } });
     pinpointMock
       .on(CreateExportJobCommand)
@@ -503,7 +579,7 @@ describe('createExportJob error mapping', () => {
   );
 
   it('tells the operator about the end of support when Pinpoint refuses for that reason', async () => {
-    pinpointMock.on(GetExportJobsCommand).rejects(
+    pinpointMock.on(CreateExportJobCommand).rejects(
       new ForbiddenException({
         message:
           'Amazon Pinpoint engagement features (endpoints, segments, campaigns, journeys and export jobs) reached end of support on October 30, 2026 and are no longer available for application x.',
@@ -526,7 +602,7 @@ describe('createExportJob error mapping', () => {
     'The ExportJobRequest field SegmentVersion is deprecated',
   ])('does not mistake "%s" for the end of support', async (message) => {
     pinpointMock
-      .on(GetExportJobsCommand)
+      .on(CreateExportJobCommand)
       .rejects(new ForbiddenException({ message, $metadata: metadata(403) }));
 
     const error = (await rejectionOf(
@@ -539,6 +615,7 @@ describe('createExportJob error mapping', () => {
 
   it("does not reuse a segment's job for a request without a segment, even with the same prefix and role", async () => {
     const prefix = 's3://exports-bucket/fixed-prefix/';
+    await givenAnEarlierAttempt({ SegmentId: undefined, S3UrlPrefix: prefix });
     pinpointMock.on(GetExportJobsCommand).resolves({
       ExportJobsResponse: { Item: [existingJob({}, { S3UrlPrefix: prefix, SegmentId: 'vip-customers' })] },
     });
@@ -571,6 +648,106 @@ describe('createExportJob with invalid input', () => {
 
     expect(error.name).toBe('InvalidExportInputError');
     expect((error as InvalidExportInputError).field).toBe('ApplicationId');
+    expect(pinpointMock.calls()).toHaveLength(0);
+  });
+});
+
+describe('createExportJob with the run ledger', () => {
+  it('records the created job so a duplicate execution reuses it without a second create', async () => {
+    givenNoExistingJobs();
+    pinpointMock.on(GetExportJobCommand).resolves({ ExportJobResponse: existingJob({ ...CREATED_JOB }) });
+
+    const first = await createExportJob(scheduledEvent(), deps);
+    const duplicate = await createExportJob({ ...scheduledEvent(), Execution: OTHER_EXECUTION }, deps);
+
+    expect(pinpointMock.commandCalls(CreateExportJobCommand)).toHaveLength(1);
+    expect(pinpointMock.commandCalls(GetExportJobsCommand)).toHaveLength(0);
+    expect(duplicate.job).toMatchObject({ Id: CREATED_JOB.Id, Reused: true });
+    expect(first.run).toEqual(duplicate.run);
+  });
+
+  it('tells a duplicate to retry (RunInProgressError) while the first execution still holds the claim', async () => {
+    givenNoExistingJobs();
+    await givenAnEarlierAttempt();
+
+    const error = await rejectionOf(
+      createExportJob({ ...scheduledEvent(), Execution: OTHER_EXECUTION }, deps),
+    );
+
+    expect(error).toBeInstanceOf(RunInProgressError);
+    expect(error.message).toContain(EXECUTION.Name);
+    expect(pinpointMock.calls()).toHaveLength(0);
+  });
+
+  it('starts the run over when its recorded job FAILED, and the next duplicate reuses the new job', async () => {
+    givenNoExistingJobs();
+    await createExportJob(scheduledEvent(), deps);
+    const newJob = { ...CREATED_JOB, Id: '0badc0ffee0badc0ffee0badc0ffee00' };
+    pinpointMock.on(CreateExportJobCommand).resolves({ ExportJobResponse: newJob });
+    pinpointMock
+      .on(GetExportJobCommand, { JobId: CREATED_JOB.Id })
+      .resolves({ ExportJobResponse: existingJob({ ...CREATED_JOB, JobStatus: 'FAILED' }) })
+      .on(GetExportJobCommand, { JobId: newJob.Id })
+      .resolves({ ExportJobResponse: existingJob({ ...newJob }) });
+
+    const redo = await createExportJob({ ...scheduledEvent(), Execution: OTHER_EXECUTION }, deps);
+    const third = await createExportJob(
+      { ...scheduledEvent(), Execution: { ...EXECUTION, Name: 'third-delivery' } },
+      deps,
+    );
+
+    expect(redo.job).toMatchObject({ Id: newJob.Id, Reused: false });
+    expect(redo.run?.attempt).toBe(2);
+    expect(third.job).toMatchObject({ Id: newJob.Id, Reused: true });
+    expect(pinpointMock.commandCalls(CreateExportJobCommand)).toHaveLength(2);
+  });
+
+  it('releases the claim when Pinpoint refuses the create, so a corrected re-run need not wait', async () => {
+    pinpointMock
+      .on(CreateExportJobCommand)
+      .rejectsOnce(new BadRequestException({ message: 'Invalid S3 URL', $metadata: { httpStatusCode: 400 } }))
+      .resolves({ ExportJobResponse: CREATED_JOB });
+    pinpointMock.on(GetExportJobsCommand).resolves({ ExportJobsResponse: { Item: [] } });
+
+    await rejectionOf(createExportJob(scheduledEvent(), deps));
+    const rerun = await createExportJob({ ...scheduledEvent(), Execution: OTHER_EXECUTION }, deps);
+
+    expect(rerun.job).toMatchObject({ Id: CREATED_JOB.Id, Reused: false });
+  });
+
+  it("names the run's target after the input's Target, or derives a name from the definition", async () => {
+    givenNoExistingJobs();
+    const named = scheduledEvent();
+    (named.Input as Record<string, unknown>).Target = 'nightly-vip';
+
+    const withName = await createExportJob(named, deps);
+    const derived = await createExportJob(
+      { ...scheduledEvent({ SegmentId: 'churned' }), Execution: OTHER_EXECUTION },
+      deps,
+    );
+
+    expect(withName.run).toMatchObject({
+      targetName: 'nightly-vip',
+      scheduledTime: '2026-11-28T02:00:00.000Z',
+      attempt: 1,
+    });
+    expect(withName.run?.target).toMatch(
+      /^pinpoint#7f3c9a1b2c3d4e5f60718293a4b5c6d7#vip-customers#latest#[0-9a-f]{12}$/,
+    );
+    expect(derived.run?.targetName).toMatch(/^7f3c9a1b-churned-[0-9a-f]{6}$/);
+  });
+
+  it('rejects a ScheduledTime in the future before claiming or calling Pinpoint', async () => {
+    givenNoExistingJobs();
+    const event = scheduledEvent();
+    (event.Input as Record<string, unknown>).ScheduledTime = '2026-11-28T04:00:00Z';
+
+    const error = await rejectionOf(createExportJob(event, deps));
+
+    expect(error).toBeInstanceOf(InvalidExportInputError);
+    expect(error.message).toMatch(
+      /^ScheduledTime: is 7193 s after the execution started .*cannot be scheduled in the future/,
+    );
     expect(pinpointMock.calls()).toHaveLength(0);
   });
 });

@@ -7,7 +7,8 @@ import {
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createLedgerTable } from '../../emulator/dynamodb.ts';
 import { splitInputFacts } from '../../functions/shared/errors.ts';
 import type {
   CreateExportJobEvent,
@@ -15,6 +16,7 @@ import type {
   PublishSummaryResult,
   RunState,
 } from '../../functions/shared/types.ts';
+import { type LocalLedgerServer, startLocalLedgerServer } from '../ledger/local-ledger.ts';
 
 const APPLICATION_ID = '7f3c9a1b2c3d4e5f60718293a4b5c6d7';
 const JOB_ID = '9a8b7c6d5e4f30211f2e3d4c5b6a7980';
@@ -46,10 +48,26 @@ function lambdaContext(functionName: string): Context {
   };
 }
 
-beforeEach(() => {
+// The run ledger is a real DynamoDB (dynalite over HTTP); each test gets a fresh table.
+let ledgerServer: LocalLedgerServer;
+let tables = 0;
+
+beforeAll(async () => {
+  ledgerServer = await startLocalLedgerServer();
+});
+
+afterAll(async () => {
+  await ledgerServer.close();
+});
+
+beforeEach(async () => {
   pinpointMock.reset();
   snsMock.reset();
   vi.resetModules();
+  const table = `handler-runs-${++tables}`;
+  await createLedgerTable(ledgerServer.endpoint, table);
+  vi.stubEnv('AWS_ENDPOINT_URL_DYNAMODB', ledgerServer.endpoint);
+  vi.stubEnv('RUN_LEDGER_TABLE', table);
 });
 
 afterEach(() => {

@@ -451,7 +451,7 @@ describe('resolveExecutionInput completes a valid input', () => {
       { ScheduledTime: '2026-11-28T23:30:00Z' },
     );
 
-    const resolved = resolveExecutionInput(input, STAGE_DEFAULTS, START_TIME);
+    const resolved = resolveExecutionInput(input, STAGE_DEFAULTS, '2026-11-28T23:30:04Z');
 
     expect(resolved.ExportJobRequest.S3UrlPrefix).toBe('s3://exports-bucket/2026-11-28/20261128-23/');
   });
@@ -474,7 +474,7 @@ describe('resolveExecutionInput completes a valid input', () => {
       { ScheduledTime: '2028-02-29T02:00:00Z' },
     );
 
-    const resolved = resolveExecutionInput(input, STAGE_DEFAULTS, START_TIME);
+    const resolved = resolveExecutionInput(input, STAGE_DEFAULTS, '2028-02-29T02:00:04Z');
 
     expect(resolved.ExportJobRequest.S3UrlPrefix).toBe('s3://exports-bucket/2028-02-29/');
   });

@@ -15,7 +15,7 @@ import {
   ThrottledException,
 } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type PublishSummaryDeps, publishSummary } from '../../functions/publish-summary/publish-summary.ts';
 import { readSummaryMessage, SNS_MAX_MESSAGE_BYTES } from '../../functions/publish-summary/sns-message.ts';
 import { buildSummary } from '../../functions/publish-summary/summary.ts';
@@ -27,12 +27,14 @@ import {
   SnsUnavailableError,
 } from '../../functions/shared/errors.ts';
 import { rawInputFacts } from '../../functions/shared/input.ts';
+import type { RunLedger } from '../../functions/shared/run-ledger.ts';
 import type {
   ExportSummary,
   JobSnapshot,
   PublishSummaryEvent,
   RunState,
 } from '../../functions/shared/types.ts';
+import { type LocalLedgerServer, startLocalLedgerServer } from '../ledger/local-ledger.ts';
 
 const APPLICATION_ID = '7f3c9a1b2c3d4e5f60718293a4b5c6d7';
 const JOB_ID = '9a8b7c6d5e4f30211f2e3d4c5b6a7980';
@@ -58,6 +60,12 @@ function finishedRun(
         SegmentId: 'vip-customers',
       },
       ScheduledTime: '2026-11-28T02:00:00.000Z',
+    },
+    run: {
+      target: `pinpoint#${APPLICATION_ID}#vip-customers#latest#0123456789ab`,
+      targetName: 'nightly-vip',
+      scheduledTime: '2026-11-28T02:00:00.000Z',
+      attempt: 1,
     },
     job: {
       Id: JOB_ID,
@@ -197,6 +205,9 @@ describe('buildSummary', () => {
       status: 'COMPLETED',
       headline: `Exported 48,210 endpoints (segment vip-customers) of ${APPLICATION_ID} to ${PREFIX}.`,
       stage: 'prod',
+      target: 'nightly-vip',
+      previousRun: null,
+      recordsDrop: false,
       applicationId: APPLICATION_ID,
       segmentId: 'vip-customers',
       segmentVersion: 4,
@@ -513,15 +524,27 @@ describe('buildSummary', () => {
 const snsMock = mockClient(SNSClient);
 const pinpointMock = mockClient(PinpointClient);
 let deps: PublishSummaryDeps;
+let ledgerServer: LocalLedgerServer;
+let ledger: RunLedger;
 
-beforeEach(() => {
+beforeAll(async () => {
+  ledgerServer = await startLocalLedgerServer();
+});
+
+afterAll(async () => {
+  await ledgerServer.close();
+});
+
+beforeEach(async () => {
+  ledger = await ledgerServer.ledger();
   snsMock.reset();
   pinpointMock.reset();
   snsMock.on(PublishCommand).resolves({ MessageId: '5f1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d' });
   deps = {
     pinpoint: new PinpointClient({}),
     sns: new SNSClient({}),
-    config: { stage: 'prod', topicArn: TOPIC_ARN },
+    ledger,
+    config: { stage: 'prod', topicArn: TOPIC_ARN, ledgerTableName: 'runs' },
     logger: new Logger({ serviceName: 'publish-summary', logLevel: 'SILENT' }),
   };
 });
@@ -796,5 +819,90 @@ describe('publishSummary', () => {
     expect(mapped.message).toContain(snsError.message);
     expect(mapped.cause).toBe(snsError);
     expect(snsMock.commandCalls(PublishCommand)).toHaveLength(1);
+  });
+});
+
+describe('publishSummary and the run ledger', () => {
+  const RUN = finishedRun({}).run!;
+
+  /** A finished earlier night of the same target, as the ledger holds it. */
+  async function earlierNight(day: string, status: string, totalProcessed: number) {
+    const night = { ...RUN, source: 'pinpoint', scheduledTime: `${day}T02:00:00.000Z` };
+    await ledger.claim(night, `exec-${day}`);
+    await ledger.recordOutcome(night, {
+      status,
+      jobId: `job-${day}`,
+      jobStatus: status,
+      totalProcessed,
+      totalFailures: 0,
+      durationSeconds: 800,
+      statusChecks: 9,
+      summaryMessageId: `m-${day}`,
+      finishedAt: `${day}T02:15:00.000Z`,
+      headline: status,
+    });
+  }
+
+  it("records the run's outcome, counts and message id on its ledger item after publishing", async () => {
+    pinpointMock.on(GetExportJobCommand).resolves({ ExportJobResponse: pinpointJob() });
+    await ledger.claim({ ...RUN, source: 'pinpoint' }, EXECUTION_NAME);
+
+    await publishSummary(eventFor(finishedRun({})), deps);
+
+    const item = await ledger.get(RUN);
+    expect(item?.outcome).toMatchObject({
+      status: 'COMPLETED',
+      jobId: JOB_ID,
+      totalProcessed: 48_210,
+      totalFailures: 0,
+      statusChecks: 9,
+      summaryMessageId: '5f1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d',
+    });
+  });
+
+  it("compares the records with the target's previous COMPLETED night, skipping a failed one", async () => {
+    pinpointMock.on(GetExportJobCommand).resolves({ ExportJobResponse: pinpointJob() });
+    await earlierNight('2026-11-26', 'COMPLETED', 50_000);
+    await earlierNight('2026-11-27', 'FAILED', 0);
+
+    await publishSummary(eventFor(finishedRun({})), deps);
+
+    const summary = publishedSummary();
+    expect(summary.previousRun).toEqual({
+      scheduledTime: '2026-11-26T02:00:00.000Z',
+      TotalProcessed: 50_000,
+      changePercent: -3.6,
+    });
+    expect(summary.headline).toContain('; -3.6 % against 2026-11-26.');
+    expect(summary.recordsDrop).toBe(false);
+  });
+
+  it('warns in the headline and the recordsDrop attribute when records drop more than the stage allows', async () => {
+    pinpointMock.on(GetExportJobCommand).resolves({ ExportJobResponse: pinpointJob() });
+    await earlierNight('2026-11-27', 'COMPLETED', 60_000);
+    deps.config = { ...deps.config, recordsDropWarnPercent: 15 };
+
+    await publishSummary(eventFor(finishedRun({})), deps);
+
+    const summary = publishedSummary();
+    expect(summary.recordsDrop).toBe(true);
+    expect(summary.headline).toMatch(
+      /^WARNING, fewer records than last time: Exported 48,210 .*-19.6 % against 2026-11-27\.$/,
+    );
+    expect(publishedInput().MessageAttributes?.recordsDrop).toEqual({
+      DataType: 'String',
+      StringValue: 'true',
+    });
+  });
+
+  it('still publishes, without a comparison, when the ledger cannot be reached', async () => {
+    pinpointMock.on(GetExportJobCommand).resolves({ ExportJobResponse: pinpointJob() });
+    await ledgerServer.close();
+    ledgerServer = await startLocalLedgerServer();
+
+    const result = await publishSummary(eventFor(finishedRun({})), deps);
+
+    expect(result.status).toBe('COMPLETED');
+    expect(publishedSummary().previousRun).toBeNull();
   });
 });

@@ -26,6 +26,9 @@ function failedSummary(overrides: Partial<ExportSummary> = {}): ExportSummary {
     status: 'FAILED',
     headline: `The export job ${JOB_ID} of ${APPLICATION_ID} (segment vip-customers) FAILED: 2,431 endpoints failed, 48,198 processed.`,
     stage: 'prod',
+    target: 'nightly-vip',
+    previousRun: null,
+    recordsDrop: false,
     applicationId: APPLICATION_ID,
     segmentId: 'vip-customers',
     segmentVersion: 4,
@@ -216,7 +219,7 @@ describe('buildSnsMessage', () => {
     expect(message.summary.error?.advice).toBe('Fix it.');
   });
 
-  it("sends only String attributes: the six filter attributes and the summary, within raw SQS delivery's 10", () => {
+  it("sends only String attributes: the seven filter attributes and the summary, within raw SQS delivery's 10", () => {
     const message = buildSnsMessage(failedSummary());
 
     const { [SUMMARY_ATTRIBUTE]: summary, ...filter } = message.MessageAttributes;
@@ -225,6 +228,7 @@ describe('buildSnsMessage', () => {
       stage: { DataType: 'String', StringValue: 'prod' },
       trigger: { DataType: 'String', StringValue: 'schedule' },
       hasFailures: { DataType: 'String', StringValue: 'true' },
+      recordsDrop: { DataType: 'String', StringValue: 'false' },
       applicationId: { DataType: 'String', StringValue: APPLICATION_ID },
       segmentId: { DataType: 'String', StringValue: 'vip-customers' },
     });
@@ -297,6 +301,7 @@ describe('personal data in the email text', () => {
   it('lists the raw entries in the email text when the stage opts in (RAW_FAILURES_IN_EMAIL=true)', () => {
     const config = loadPublishSummaryConfig({
       SUMMARY_TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:t',
+      RUN_LEDGER_TABLE: 'runs',
       RAW_FAILURES_IN_EMAIL: 'true',
     });
 
@@ -309,12 +314,15 @@ describe('personal data in the email text', () => {
 
   it('leaves the stage setting off unless set, and refuses anything but true or false', () => {
     expect(
-      loadPublishSummaryConfig({ SUMMARY_TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:t' })
-        .rawFailuresInEmail,
+      loadPublishSummaryConfig({
+        SUMMARY_TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:t',
+        RUN_LEDGER_TABLE: 'runs',
+      }).rawFailuresInEmail,
     ).toBeFalsy();
     expect(() =>
       loadPublishSummaryConfig({
         SUMMARY_TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:t',
+        RUN_LEDGER_TABLE: 'runs',
         RAW_FAILURES_IN_EMAIL: 'yes',
       }),
     ).toThrow(/RAW_FAILURES_IN_EMAIL must be true or false/);
