@@ -1,4 +1,4 @@
-import { ledgerTableSchema } from '../functions/shared/run-ledger.ts';
+import { ledgerTableSchema } from '../functions/shared/ledger-schema.ts';
 
 /*
  * The run ledger's table and the statements that reach it. The key schema and

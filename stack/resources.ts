@@ -1,4 +1,10 @@
 import { createHash } from 'node:crypto';
+import {
+  CLAIM_RUNS_STATEMENT,
+  LEDGER_TABLE_ID,
+  ledgerTableResource,
+  RECORD_OUTCOMES_STATEMENT,
+} from './ledger.ts';
 import { namesOf, SERVICE } from './names.ts';
 import {
   applicationIdsOf,
@@ -609,6 +615,8 @@ export function scheduleInputOf(target: ExportTarget, destination: Destination):
     ApplicationId: target.ApplicationId,
     ...(Object.keys(request).length > 0 && { ExportJobRequest: request }),
     ScheduledTime: '<aws.scheduler.scheduled-time>',
+    // The run ledger's name for the target: `npm run export -- history --target <name>`.
+    Target: target.name,
   };
   const json = JSON.stringify(input);
   if (target.prefix === undefined) return json;
@@ -767,9 +775,15 @@ function functionRoles(
         {
           Sid: 'CreateAndFindExportJobs',
           Effect: 'Allow',
-          Action: ['mobiletargeting:CreateExportJob', 'mobiletargeting:GetExportJobs'],
+          // GetExportJob: a duplicate of a run reads the job the run ledger recorded.
+          Action: [
+            'mobiletargeting:CreateExportJob',
+            'mobiletargeting:GetExportJobs',
+            'mobiletargeting:GetExportJob',
+          ],
           Resource: jobs,
         },
+        CLAIM_RUNS_STATEMENT,
         {
           Sid: 'PassExportRoleToPinpoint',
           Effect: 'Allow',
@@ -790,6 +804,7 @@ function functionRoles(
       [
         { Sid: 'ReadExportJobs', Effect: 'Allow', Action: 'mobiletargeting:GetExportJob', Resource: jobs },
         { Sid: 'PublishSummary', Effect: 'Allow', Action: 'sns:Publish', Resource: topicArn },
+        RECORD_OUTCOMES_STATEMENT,
         ...(topicKeyArn
           ? [
               {
@@ -926,10 +941,19 @@ export function environmentOf(config: StageConfig) {
     createExportJob: {
       DEFAULT_ROLE_ARN: destination.roleArn,
       DEFAULT_S3_URL_PREFIX: destination.s3UrlPrefix(config.exportDestination.prefixTemplate),
+      RUN_LEDGER_TABLE: ref(LEDGER_TABLE_ID),
+      LEDGER_RETENTION_DAYS: String(config.ledger.retentionDays),
       ...poll,
     },
     getExportJobStatus: { ...poll },
-    publishSummary: { SUMMARY_TOPIC_ARN: topicArnOf(config) },
+    publishSummary: {
+      SUMMARY_TOPIC_ARN: topicArnOf(config),
+      RUN_LEDGER_TABLE: ref(LEDGER_TABLE_ID),
+      ...(config.ledger.recordsDropWarnPercent !== undefined && {
+        RECORDS_DROP_WARN_PERCENT: String(config.ledger.recordsDropWarnPercent),
+      }),
+      ...(config.notifications.rawFailuresInEmail && { RAW_FAILURES_IN_EMAIL: 'true' }),
+    },
   };
 }
 
@@ -973,6 +997,11 @@ function outputsOf(config: StageConfig, destination: Destination): Cfn {
         'AlarmTopicArn',
       ),
     }),
+    RunLedgerTableName: output(
+      'DynamoDB run ledger: one item per run (claim, job, outcome); npm run export -- list/history read it',
+      ref(LEDGER_TABLE_ID),
+      'RunLedgerTableName',
+    ),
     SchedulerDeadLetterQueueUrl: output(
       'Scheduled runs that could not be started land here',
       ref(IDS.schedulerDlq),
@@ -995,6 +1024,10 @@ export function buildResources(config: StageConfig): { Resources: Resources; Out
       ...scheduleResources(config, destination),
       ...functionRoles(config, destination, topicArn, topicKeyArn),
       ...alarmResources(config),
+      ...ledgerTableResource({
+        tableName: namesOf(config.stage).runsTable,
+        deletionProtection: config.ledger.deletionProtection,
+      }),
     },
     Outputs: outputsOf(config, destination),
   };

@@ -77,6 +77,18 @@ export interface Notifications {
   /** The existing topic's customer managed KMS key, if it has one. */
   topicKmsKeyArn?: string;
   subscriptions: Subscription[];
+  /** Email text lists Pinpoint's Failures entries unmasked (they can hold endpoint addresses); default false. */
+  rawFailuresInEmail?: boolean;
+}
+
+/** The run ledger (DynamoDB): retention, protection, and the summary's drop warning. */
+export interface LedgerSettings {
+  /** Runs are deleted (TTL) this many days after their scheduled time. */
+  retentionDays: number;
+  /** The table cannot be deleted (nor with the stack); default true except on the dev stage. */
+  deletionProtection: boolean;
+  /** The summary's headline warns (and `recordsDrop` is true) when a target exports this many percent fewer records than its previous COMPLETED run. */
+  recordsDropWarnPercent?: number;
 }
 
 export interface Alarms {
@@ -117,6 +129,7 @@ export interface StageConfig {
   scheduler: SchedulerDefaults;
   notifications: Notifications;
   alarms: Alarms;
+  ledger: LedgerSettings;
   targets: ExportTarget[];
   /** Applications operators may export by hand besides the targets' ones. */
   additionalApplicationIds: string[];
@@ -143,6 +156,8 @@ export const STAGE_DEFAULTS = {
   retryAttempts: 10,
   maxEventAgeSeconds: 3600,
   missedRunHours: 25,
+  /** About 13 months: year-on-year comparisons stay possible. */
+  ledgerRetentionDays: 400,
 } as const;
 
 /** Summary statuses publish-summary sets on the `status` message attribute. */
@@ -436,8 +451,13 @@ function readSubscription(r: Reader, raw: unknown, path: string): Subscription |
   }
   if (statuses && filterPolicy) r.problem(path, 'use either statuses or filterPolicy, not both');
   const rawMessageDelivery = r.boolean(raw, 'rawMessageDelivery', `${path}.rawMessageDelivery`);
-  if (rawMessageDelivery && protocol !== 'sqs' && protocol !== 'https') {
-    r.problem(`${path}.rawMessageDelivery`, 'applies to sqs and https subscriptions only');
+  // With raw delivery SNS sends an HTTPS endpoint no message attributes, and the
+  // structured summary travels in one: only SQS keeps it (as an SQS message attribute).
+  if (rawMessageDelivery && protocol !== 'sqs') {
+    r.problem(
+      `${path}.rawMessageDelivery`,
+      'applies to sqs subscriptions only: with raw delivery an https endpoint gets no message attributes, so it would lose the structured summary (the summary attribute)',
+    );
   }
   if (!protocol || !endpoint) return undefined;
   return {
@@ -503,6 +523,7 @@ export function parseStageConfig(
       'scheduler',
       'notifications',
       'alarms',
+      'ledger',
       'targets',
       'additionalApplicationIds',
     ],
@@ -620,7 +641,16 @@ export function parseStageConfig(
   };
 
   const rawNotifications = r.object(raw, 'notifications', 'notifications');
-  r.unknownKeys(rawNotifications, ['topicArn', 'topicKmsKeyArn', 'subscriptions'], 'notifications');
+  r.unknownKeys(
+    rawNotifications,
+    ['topicArn', 'topicKmsKeyArn', 'subscriptions', 'rawFailuresInEmail'],
+    'notifications',
+  );
+  const rawFailuresInEmail = r.boolean(
+    rawNotifications,
+    'rawFailuresInEmail',
+    'notifications.rawFailuresInEmail',
+  );
   const topicArn = r.string(
     rawNotifications,
     'topicArn',
@@ -666,6 +696,24 @@ export function parseStageConfig(
     missedRunHours:
       r.integer(rawAlarms, 'missedRunHours', 'alarms.missedRunHours', 24, 168) ??
       STAGE_DEFAULTS.missedRunHours,
+  };
+
+  const rawLedger = r.object(raw, 'ledger', 'ledger');
+  r.unknownKeys(rawLedger, ['retentionDays', 'deletionProtection', 'recordsDropWarnPercent'], 'ledger');
+  const recordsDropWarnPercent = r.integer(
+    rawLedger,
+    'recordsDropWarnPercent',
+    'ledger.recordsDropWarnPercent',
+    1,
+    100,
+  );
+  const ledger: LedgerSettings = {
+    retentionDays:
+      r.integer(rawLedger, 'retentionDays', 'ledger.retentionDays', 1, 3653) ??
+      STAGE_DEFAULTS.ledgerRetentionDays,
+    deletionProtection:
+      r.boolean(rawLedger, 'deletionProtection', 'ledger.deletionProtection') ?? stage !== 'dev',
+    ...(recordsDropWarnPercent !== undefined && { recordsDropWarnPercent }),
   };
 
   const targets: ExportTarget[] = [];
@@ -744,8 +792,10 @@ export function parseStageConfig(
       ...(topicArn && { topicArn }),
       ...(topicKmsKeyArn && { topicKmsKeyArn }),
       subscriptions,
+      ...(rawFailuresInEmail && { rawFailuresInEmail }),
     },
     alarms,
+    ledger,
     targets,
     additionalApplicationIds,
   };

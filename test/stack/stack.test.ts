@@ -230,12 +230,52 @@ describe('functions', () => {
     expect(new Set(roles.map((r) => JSON.stringify(r))).size).toBe(3);
   });
 
-  it('serializes create-export-job with a reserved concurrency of 1, and only it', () => {
-    const reserved = (name: FunctionName) =>
-      resource(prod.template, `${FUNCTIONS[name].id}LambdaFunction`).Properties.ReservedConcurrentExecutions;
-    expect(reserved('create-export-job')).toBe(1);
-    expect(reserved('get-export-job-status')).toBeUndefined();
-    expect(reserved('publish-summary')).toBeUndefined();
+  it('reserves no concurrency: duplicate runs converge through the run ledger, not one Lambda slot', () => {
+    for (const name of FUNCTION_NAMES) {
+      expect(
+        resource(prod.template, `${FUNCTIONS[name].id}LambdaFunction`).Properties
+          .ReservedConcurrentExecutions,
+      ).toBeUndefined();
+    }
+  });
+
+  it('keeps the run ledger in an on-demand, recoverable, encrypted, protected table with TTL', () => {
+    const table = resource(prod.template, 'RunLedgerTable');
+    expect(table.DeletionPolicy).toBe('Retain');
+    expect(table.Properties).toMatchObject({
+      TableName: 'pinpoint-export-orchestrator-prod-runs',
+      BillingMode: 'PAY_PER_REQUEST',
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      SSESpecification: { SSEEnabled: true },
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+      DeletionProtectionEnabled: true,
+      KeySchema: [
+        { AttributeName: 'target', KeyType: 'HASH' },
+        { AttributeName: 'scheduledTime', KeyType: 'RANGE' },
+      ],
+    });
+    expect(table.Properties.GlobalSecondaryIndexes.map((i: { IndexName: string }) => i.IndexName)).toEqual([
+      'recent',
+      'by-target-name',
+    ]);
+    // dev can be torn down: no protection there.
+    const devTable = resource(dev.template, 'RunLedgerTable');
+    expect(devTable.Properties.DeletionProtectionEnabled).toBe(false);
+    expect(devTable.DeletionPolicy).toBe('Delete');
+  });
+
+  it('tells create-export-job and publish-summary where the run ledger is, and the stage drop warning', () => {
+    const env = (name: FunctionName) =>
+      resource(prod.template, `${FUNCTIONS[name].id}LambdaFunction`).Properties.Environment.Variables;
+    expect(env('create-export-job')).toMatchObject({
+      RUN_LEDGER_TABLE: { Ref: 'RunLedgerTable' },
+      LEDGER_RETENTION_DAYS: '400',
+    });
+    expect(env('publish-summary')).toMatchObject({
+      RUN_LEDGER_TABLE: { Ref: 'RunLedgerTable' },
+      RECORDS_DROP_WARN_PERCENT: '20',
+    });
+    expect(env('get-export-job-status').RUN_LEDGER_TABLE).toBeUndefined();
   });
 
   it('sets the environment each function reads', () => {
@@ -395,10 +435,11 @@ describe('schedules', () => {
     expect(resource(prod.template, 'SchedulerDeadLetterQueue').Properties.SqsManagedSseEnabled).toBe(true);
   });
 
-  it('sends only the fields a target sets, plus the scheduled time', () => {
+  it('sends only the fields a target sets, plus the scheduled time and the target name', () => {
     expect(JSON.parse(schedule('nightly-all-endpoints').Target.Input)).toEqual({
       ApplicationId: APP_ID,
       ScheduledTime: '<aws.scheduler.scheduled-time>',
+      Target: 'nightly-all-endpoints',
     });
     const [template, vars] = schedule('weekly-vip-segment').Target.Input['Fn::Sub'];
     expect(vars).toEqual({ Bucket: { Ref: 'ExportBucket' } });
@@ -410,6 +451,7 @@ describe('schedules', () => {
         SegmentVersion: 3,
       },
       ScheduledTime: '<aws.scheduler.scheduled-time>',
+      Target: 'weekly-vip-segment',
     });
   });
 
@@ -500,8 +542,13 @@ describe('IAM', () => {
     const pinpoint = statements.find((s) => actionsOf(s).includes('mobiletargeting:CreateExportJob'))!;
     expect(actionsOf(pinpoint).sort()).toEqual([
       'mobiletargeting:CreateExportJob',
+      'mobiletargeting:GetExportJob',
       'mobiletargeting:GetExportJobs',
     ]);
+    const ledger = statements.find((s) => s.Sid === 'ClaimRunsInLedger')!;
+    expect(actionsOf(ledger).sort()).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
+    expect(ledger.Resource).toEqual({ 'Fn::GetAtt': ['RunLedgerTable', 'Arn'] });
+    expect(statements.flatMap(actionsOf).filter((a) => a.startsWith('dynamodb:'))).toHaveLength(3);
     expect(resourcesOf(pinpoint)).toEqual([appArn, jobsArn]);
     const passRole = statements.find((s) => actionsOf(s).includes('iam:PassRole'))!;
     expect(passRole.Resource).toEqual({ 'Fn::GetAtt': ['PinpointExportRole', 'Arn'] });
@@ -532,10 +579,15 @@ describe('IAM', () => {
       Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
       Resource: { 'Fn::GetAtt': ['NotificationKey', 'Arn'] },
     });
+    expect(bySid.RecordRunOutcomesInLedger).toMatchObject({
+      Action: ['dynamodb:UpdateItem', 'dynamodb:Query'],
+      Resource: { 'Fn::GetAtt': ['RunLedgerTable', 'Arn'] },
+    });
     expect(Object.keys(bySid).sort()).toEqual([
       'EncryptForTopic',
       'PublishSummary',
       'ReadExportJobs',
+      'RecordRunOutcomesInLedger',
       'WriteOwnLogs',
       'XRayTracing',
     ]);

@@ -291,11 +291,14 @@ describe('buildResources', () => {
     expect(environmentOf(config).createExportJob).toEqual({
       DEFAULT_ROLE_ARN: 'arn:aws:iam::123456789012:role/pinpoint-export',
       DEFAULT_S3_URL_PREFIX: 's3://team-exports/pinpoint-exports/{ApplicationId}/{SegmentId}/{date}/',
+      RUN_LEDGER_TABLE: { Ref: 'RunLedgerTable' },
+      LEDGER_RETENTION_DAYS: '400',
     });
     expect(JSON.parse(Resources.ScheduleNightly.Properties.Target.Input)).toEqual({
       ApplicationId: APP,
       ExportJobRequest: { S3UrlPrefix: 's3://team-exports/pinpoint-exports/adhoc/{date}/' },
       ScheduledTime: '<aws.scheduler.scheduled-time>',
+      Target: 'nightly',
     });
     expect(Outputs.ExportBucketName.Value).toBe('team-exports');
   });
@@ -359,7 +362,10 @@ describe('buildResources', () => {
     expect(publish.PublishSummary).toMatchObject({ Action: 'sns:Publish', Resource: topicArn });
     expect(publish.EncryptForTopic).toMatchObject({ Resource: keyArn });
     expect(Resources.ExecutionsFailedAlarm.Properties.AlarmActions).toEqual([opsArn]);
-    expect(environmentOf(config).publishSummary).toEqual({ SUMMARY_TOPIC_ARN: topicArn });
+    expect(environmentOf(config).publishSummary).toEqual({
+      SUMMARY_TOPIC_ARN: topicArn,
+      RUN_LEDGER_TABLE: { Ref: 'RunLedgerTable' },
+    });
   });
 
   it('grants no KMS permission for an existing topic without a customer managed key', () => {
