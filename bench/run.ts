@@ -7,6 +7,7 @@ import { renderChart } from './chart.ts';
 import { type ColdStartRow, measureColdStart } from './cold-start.ts';
 import { type LocalRunTiming, timeLocalRun } from './local-run.ts';
 import { BANDS, bandOf, makeJob, makePopulation, type SimJob } from './population.ts';
+import { runScale, SCALE_TIME, type ScaleResult } from './scale.ts';
 
 /*
  * `npm run bench`: polling (ours against a fixed 30-second poller, over a
@@ -24,6 +25,8 @@ const POPULATION = Number(process.env.BENCH_JOBS ?? 3000);
 const ONE_HOUR_JOBS = 200;
 const COLD_START_SAMPLES = Number(process.env.BENCH_COLD_SAMPLES ?? 15);
 const BASELINE_INTERVAL = 30;
+const SCALE_TARGETS = Number(process.env.BENCH_SCALE_TARGETS ?? 300);
+const SCALE_PAIRS = 20;
 
 const quantile = (values: number[], q: number): number => {
   if (values.length === 0) return Number.NaN;
@@ -152,6 +155,7 @@ async function main() {
   // Cold start and local run.
   const coldStart: ColdStartRow[] = await measureColdStart(join(RESULTS, 'build'), COLD_START_SAMPLES);
   const localRun: LocalRunTiming = await timeLocalRun(STARTING_ENV);
+  const scale = await measureScale();
 
   // Targets.
   const longBands = bands.filter((b) => BANDS.find((x) => x.label === b.band)!.fromSeconds >= 1800);
@@ -183,6 +187,7 @@ async function main() {
       met: coldStart.every((r) => r.ratio <= 0.6),
       detail: coldStart.map((r) => `${r.function} ${r.ratio.toFixed(2)}`).join(', '),
     },
+    ...scaleTargets(scale),
     {
       name: 'simulation and engine sample agree',
       met: allAgree,
@@ -287,6 +292,8 @@ async function main() {
     `Local run: ${localRun.available ? `${localRun.command}: ${(localRun.wallMs! / 1000).toFixed(1)} s wall, ${localRun.note}` : localRun.note}`,
   );
   out.push('');
+  out.push(...scaleLines(scale));
+  out.push('');
   out.push('Targets:');
   for (const t of targets) out.push(`  ${t.met ? 'MET    ' : 'NOT MET'} ${t.name}: ${t.detail}`);
   const benchSeconds = (performance.now() - started) / 1000;
@@ -309,12 +316,81 @@ async function main() {
   writeFileSync(join(RESULTS, 'polling.svg'), renderChart(oursRuns.map(toPoint), baseRuns.map(toPoint)));
   writeFileSync(
     join(RESULTS, 'bench.json'),
-    `${JSON.stringify({ generatedAt: new Date().toISOString(), node: process.version, config, population: POPULATION, bands, all, oneHour: hour, engineSample: agreement, coldStart, localRun, targets, benchSeconds }, null, 2)}\n`,
+    `${JSON.stringify({ generatedAt: new Date().toISOString(), node: process.version, config, population: POPULATION, bands, all, oneHour: hour, engineSample: agreement, coldStart, localRun, scale, targets, benchSeconds }, null, 2)}\n`,
   );
   console.log(out.join('\n'));
 }
 
-const HELP = `Usage: npm run bench [-- --help]
+/** The scale bench: the design as deployed, and the previous design (reserved concurrency 1) as its baseline. */
+async function measureScale(): Promise<ScaleResult[]> {
+  const options = { targets: SCALE_TARGETS, duplicatePairs: SCALE_PAIRS };
+  return [await runScale(options), await runScale({ ...options, reservedCreates: 1 })];
+}
+
+function scaleTargets([ledger]: ScaleResult[]) {
+  if (!ledger) return [];
+  return [
+    {
+      name: `${ledger.targets} simultaneous targets: every execution SUCCEEDED, one job per target, 0 retries exhausted`,
+      met:
+        ledger.succeeded === ledger.executions &&
+        ledger.targetsWithOneJob === ledger.targets &&
+        ledger.retriesExhausted === 0,
+      detail: `${ledger.succeeded}/${ledger.executions} SUCCEEDED, ${ledger.targetsWithOneJob}/${ledger.targets} targets with one job, ${ledger.retriesExhausted} exhausted`,
+    },
+    {
+      name: `${ledger.duplicatePairs} duplicate pairs delivered at once: one job per pair`,
+      met: ledger.duplicateJobs === 0 && ledger.targetsWithoutJob === 0,
+      detail: `${ledger.duplicateJobs} duplicate jobs, ${ledger.targetsWithoutJob} targets without a job`,
+    },
+  ];
+}
+
+function scaleLines(results: ScaleResult[]): string[] {
+  return [
+    `Scale: ${SCALE_TARGETS} targets firing in the same minute (${SCALE_PAIRS} of them delivered twice at once), the real ASL and handlers, the run ledger on the emulator's DynamoDB; the ASL's Retry schedule (backoff, caps, full jitter) and 0.3-1.5 s creates compressed ${1 / SCALE_TIME}x`,
+    table(
+      [
+        'design',
+        'executions',
+        'SUCCEEDED',
+        'targets with 1 job',
+        'duplicate jobs',
+        'targets without job',
+        'Lambda throttles',
+        'create retries',
+        'retries exhausted',
+        'last create s',
+      ],
+      results.map((r) => [
+        r.design,
+        r.executions,
+        r.succeeded,
+        `${r.targetsWithOneJob}/${r.targets}`,
+        r.duplicateJobs,
+        r.targetsWithoutJob,
+        r.lambdaThrottles,
+        r.createRetries,
+        r.retriesExhausted,
+        f1(r.lastCreateSeconds),
+      ]),
+    ),
+    '(last create: wall seconds on this machine from the first start, all executions in one process)',
+  ];
+}
+
+/** `npm run bench -- --scale`: the scale section alone. */
+async function mainScale() {
+  const scale = await measureScale();
+  const targets = scaleTargets(scale);
+  const out = [...scaleLines(scale), '', 'Targets:'];
+  for (const t of targets) out.push(`  ${t.met ? 'MET    ' : 'NOT MET'} ${t.name}: ${t.detail}`);
+  const met = targets.filter((t) => t.met).length;
+  out.push(`TARGETS: ${met}/${targets.length} met${met === targets.length ? ' — all met' : ''}`);
+  console.log(out.join('\n'));
+}
+
+const HELP = `Usage: npm run bench [-- --scale] [-- --help]
 
 Measures, in one run (about a minute on 2 cores):
   polling     ${POPULATION} simulated export jobs (10 s to 12 h; uneven pieces, stalls, slow
@@ -326,12 +402,21 @@ Measures, in one run (about a minute on 2 cores):
               module initialisation in fresh Node 24 processes, beside the handler loaded
               unbundled from node_modules (median of ${COLD_START_SAMPLES})
   local run   wall time of npm start
+  scale       ${SCALE_TARGETS} targets firing in the same minute, ${SCALE_PAIRS} of them delivered twice at
+              once, through the real ASL, handlers and run ledger with the ASL's Retry schedule
+              compressed ${1 / SCALE_TIME}x: executions SUCCEEDED, jobs per target, duplicates, throttles,
+              retries exhausted, time to the last create; the same with the previous design
+              (reserved concurrency 1 on create-export-job) as the baseline
+
+  --scale     run the scale section alone (about a minute)
 
 Prints the tables and a final TARGETS line; writes bench/results/bench.json and
 bench/results/polling.svg. Exit status 0 whether or not targets are met.
 
-Environment: BENCH_JOBS (population size, default 3000), BENCH_COLD_SAMPLES (default 15).
+Environment: BENCH_JOBS (population size, default 3000), BENCH_COLD_SAMPLES (default 15),
+BENCH_SCALE_TARGETS (default 300).
 `;
 
 if (process.argv.includes('--help') || process.argv.includes('-h')) process.stdout.write(HELP);
+else if (process.argv.includes('--scale')) await mainScale();
 else await main();
