@@ -48,6 +48,8 @@ export interface ScaleResult {
   createRetries: number;
   /** Executions whose CreateExportJob failed after its retries (ERROR summary, no export). */
   retriesExhausted: number;
+  /** The errors those executions ended on, with how many of each. */
+  exhaustedErrors: Record<string, number>;
   /** From the first start to the last job created, wall seconds on this machine (Retry timing compressed by SCALE_TIME). */
   lastCreateSeconds: number;
   wallSeconds: number;
@@ -150,6 +152,7 @@ export async function runScale(options: ScaleOptions): Promise<ScaleResult> {
       lambdaThrottles: shared.stats.CreateExportJob.throttles,
       createRetries: results.reduce((sum, r) => sum + retriesOf(r), 0),
       retriesExhausted: results.filter(createFailed).length,
+      exhaustedErrors: countErrors(results.filter(createFailed)),
       lastCreateSeconds: createdTimes.length === 0 ? 0 : (Math.max(...createdTimes) - startedAt) / 1000,
       wallSeconds: (performance.now() - started) / 1000,
     };
@@ -161,4 +164,19 @@ export async function runScale(options: ScaleOptions): Promise<ScaleResult> {
     await emulator.close();
     rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+/** The error each execution's CreateExportJob was caught with (the StateFailed before its StateCaught). */
+function countErrors(results: WorkflowResult[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const r of results) {
+    const failed = r.events.filter(
+      (e) =>
+        e.type === 'StateFailed' && (e as { state?: { name?: string } }).state?.name === 'CreateExportJob',
+    );
+    const last = failed[failed.length - 1] as { Error?: string; error?: string } | undefined;
+    const name = last?.Error ?? last?.error ?? 'unknown';
+    counts[name] = (counts[name] ?? 0) + 1;
+  }
+  return counts;
 }

@@ -64,15 +64,30 @@ export function bindLambda(handler: LambdaHandler, options: LambdaBindingOptions
       fail: () => undefined,
       succeed: () => undefined,
     };
+    let timer: NodeJS.Timeout | undefined;
     try {
       const event = JSON.parse(JSON.stringify(input ?? null));
-      const result = await handler(event, context);
+      // Lambda ends an invocation at its timeout, whatever the handler is doing, and Step
+      // Functions sees Sandbox.Timedout (the handler's work may still have taken effect).
+      const timedOut = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () =>
+            reject(
+              Object.assign(new Error(`Task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds`), {
+                name: 'Sandbox.Timedout',
+              }),
+            ),
+          timeoutMs,
+        );
+      });
+      const result = await Promise.race([handler(event, context), timedOut]);
       return result === undefined ? null : JSON.parse(JSON.stringify(result));
     } catch (error) {
       stats.errors++;
       const e = error instanceof Error ? error : new Error(String(error));
       throw new LambdaInvocationError(e.name, e.message);
     } finally {
+      clearTimeout(timer);
       running--;
     }
   };

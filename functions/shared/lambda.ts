@@ -61,5 +61,11 @@ export function lambdaHandler<Event, Result>(
       throw error;
     }
   };
-  return middy<Event, Result>(guarded).use(injectLambdaContext(logger, { resetKeys: true }));
+  // No early timeout: middy's would throw `TimeoutError` 5 ms before Lambda's own timeout,
+  // an error name the state machine neither retries nor expects, so a create that outlasted
+  // the function (and may have created the job) would end the run as ERROR. Lambda's own
+  // timeout surfaces as Sandbox.Timedout / Lambda.Unknown, which the ASL retries.
+  return middy<Event, Result>(guarded, { timeoutEarlyInMillis: 0 }).use(
+    injectLambdaContext(logger, { resetKeys: true }),
+  );
 }

@@ -197,6 +197,18 @@ const CASES: BadInput[] = [
     field: 'ScheduledTime',
     says: /with a zone/,
   },
+  {
+    name: 'ScheduledTime two hours in the future',
+    input: { ApplicationId: APP, ScheduledTime: new Date(Date.now() + 2 * 3600_000).toISOString() },
+    field: 'ScheduledTime',
+    says: /cannot be scheduled in the future/,
+  },
+  {
+    name: 'Target not a target name',
+    input: { ApplicationId: APP, Target: 'nightly exports!' },
+    field: 'Target',
+    says: /must be a target name/,
+  },
 ];
 
 let stack: Stack;

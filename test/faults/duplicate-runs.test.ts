@@ -1,3 +1,4 @@
+import { CreateExportJobCommand, PinpointClient } from '@aws-sdk/client-pinpoint';
 import { afterEach, describe, expect, it } from 'vitest';
 import { defaultInput, type Outcome, retriesOf, type Stack, startStack } from './harness.ts';
 import { record } from './matrix.ts';
@@ -5,8 +6,9 @@ import { record } from './matrix.ts';
 /*
  * EventBridge Scheduler delivers at least once: the same scheduled run can
  * start twice, at the same moment or after the first finished. Both executions
- * run on one stack (shared bindings, reserved concurrency 1 on CreateExportJob),
- * and there must be one export job, with each execution reporting it.
+ * run on one stack (shared bindings, no reserved concurrency: the run ledger's
+ * claim is what makes them converge), and there must be one export job, with
+ * each execution reporting it.
  */
 
 let stack: Stack | undefined;
@@ -107,5 +109,46 @@ describe('the same scheduled run started twice', () => {
     const [a, b] = stack.published().map((p) => p.summary);
     expect(b?.jobId).not.toBe(a?.jobId);
     expect(b?.jobReused).toBe(false);
+  });
+
+  it('reuses the job for a duplicate delivered after 300 other jobs of the same application', async ({
+    task,
+  }) => {
+    stack = await startStack();
+    const input = defaultInput();
+    const first = await stack.run(input);
+    // 300 other exports of the application since: six pages of GetExportJobs above this run's job.
+    const pinpoint = new PinpointClient({
+      endpoint: stack.emulator.url,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    });
+    for (let i = 0; i < 300; i++) {
+      await pinpoint.send(
+        new CreateExportJobCommand({
+          ApplicationId: input.ApplicationId as string,
+          ExportJobRequest: {
+            RoleArn: 'arn:aws:iam::000000000000:role/pinpoint-export-faults',
+            S3UrlPrefix: `s3://fault-exports/other/${i}/`,
+          },
+        }),
+      );
+    }
+    pinpoint.destroy();
+
+    const duplicate = await stack.run(input);
+
+    const expected: Outcome = {
+      execution: 'SUCCEEDED,SUCCEEDED',
+      summary: 'COMPLETED,COMPLETED',
+      createCalls: 301,
+      jobs: 301,
+      messages: 2,
+    };
+    const observed = stack.outcome([first, duplicate]);
+    record(task, 'duplicate run after 300 other jobs of the application', expected, observed);
+    expect(observed).toEqual(expected);
+    const [a, b] = stack.published().map((p) => p.summary);
+    expect(b).toMatchObject({ jobReused: true, jobId: a?.jobId });
   });
 });

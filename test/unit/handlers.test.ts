@@ -243,6 +243,32 @@ describe('get-export-job-status handler', () => {
     expect(result.job).toMatchObject({ CompletedPieces: 3, TotalPieces: 8, Reused: false });
     expect(result.poll).toMatchObject({ checks: 3, deadlinePassed: false });
   });
+
+  it('leaves the timeout to Lambda: no early TimeoutError the state machine would not retry', async () => {
+    vi.stubEnv('STAGE', 'staging');
+    pinpointMock.on(GetExportJobCommand).callsFake(async () => {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      return {
+        ExportJobResponse: {
+          ApplicationId: APPLICATION_ID,
+          Id: JOB_ID,
+          JobStatus: 'PROCESSING',
+          CreationDate: '2026-11-28T02:00:08.734Z',
+          Type: 'EXPORT',
+        },
+      };
+    });
+    const { handler } = await import('../../functions/get-export-job-status/handler.ts');
+    // Lambda says 20 ms are left: middy's default would throw TimeoutError after 15 ms.
+    const context = {
+      ...lambdaContext('pinpoint-export-staging-getExportJobStatus'),
+      getRemainingTimeInMillis: () => 20,
+    };
+
+    const result = await handler(runState(), context);
+
+    expect(result.poll.checks).toBe(3);
+  });
 });
 
 describe('publish-summary handler', () => {
