@@ -45,8 +45,11 @@ export interface LocalRunOptions {
   /** Poll wait bounds, seconds; compressed by default so a run takes seconds. */
   minWaitSeconds?: number;
   maxWaitSeconds?: number;
-  /** Pause before each Retry of a task, ms, in place of the ASL's backoff (compressed like the waits); default 250. */
-  retryIntervalMs?: number;
+  /**
+   * The ASL's Retry timing (intervals and delay caps) times this factor, compressed like the
+   * waits while its attempts, backoff rates and full jitter stay as deployed; default 1/8.
+   */
+  retryTimeScale?: number;
   /** Folder standing for S3 and SNS; default `.local/emulator`. */
   dataDir?: string;
   /** Handler log level (Powertools); default WARN so progress stays readable. */
@@ -99,6 +102,9 @@ export interface LocalRunResult {
   invocations: Record<TaskState, number>;
   durationMs: number;
 }
+
+/** Local runs compress the ASL's Retry timing 8x (a 2-second first retry waits up to 0.25 s). */
+export const LOCAL_RETRY_TIME_SCALE = 1 / 8;
 
 export const LOCAL_ROLE_ARN = 'arn:aws:iam::000000000000:role/pinpoint-export-local';
 export const LOCAL_S3_URL_PREFIX = 's3://local-exports/pinpoint/{ApplicationId}/{SegmentId}/{date}/';
@@ -375,15 +381,11 @@ export async function runLocal(options: LocalRunOptions = {}): Promise<LocalRunR
     let lastError = { error: 'Error', cause: '' };
     let published: PublishSummaryResult | null = null;
     let publishEvent: PublishSummaryEvent | null = null;
-    const retryMs = options.retryIntervalMs ?? 250;
+
     const execution = startExecution(input, {
       handlers,
       name: executionName,
-      retryIntervalOverrides: {
-        CreateExportJob: retryMs,
-        GetExportJobStatus: retryMs,
-        PublishSummary: retryMs,
-      },
+      retryTimeScale: options.retryTimeScale ?? LOCAL_RETRY_TIME_SCALE,
       onTaskResult: (state, result, taskInput) => {
         if (state === 'CreateExportJob') {
           const run = result as RunState;
