@@ -1,7 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PinpointClient } from '@aws-sdk/client-pinpoint';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { CONFIG_DEFAULTS, loadPublishSummaryConfig, loadSdkClientConfig } from '../shared/config.ts';
+import { loadPublishSummaryConfig, loadSdkClientConfig } from '../shared/config.ts';
 import { createLogger, lambdaHandler } from '../shared/lambda.ts';
 import { RunLedger } from '../shared/run-ledger.ts';
 import type { PublishSummaryEvent, PublishSummaryResult } from '../shared/types.ts';
@@ -21,12 +21,8 @@ const sns = new SNSClient({
   requestHandler: { ...sdk.requestHandler, throwOnRequestTimeout: false },
 });
 
-// Only recordOutcome and previousCompleted are called here: no claim, so its settings do not matter.
-const ledger = new RunLedger(new DynamoDBClient({ ...sdk }), {
-  tableName: config.ledgerTableName,
-  claimSeconds: CONFIG_DEFAULTS.LEDGER_CLAIM_SECONDS,
-  retentionDays: CONFIG_DEFAULTS.LEDGER_RETENTION_DAYS,
-});
+// Only recordOutcome and previousCompleted are called here, never a claim.
+const ledger = new RunLedger(new DynamoDBClient({ ...sdk }), { tableName: config.ledgerTableName });
 
 export const handler = lambdaHandler<PublishSummaryEvent, PublishSummaryResult>(
   logger,

@@ -1,4 +1,5 @@
 import { ConfigurationError } from './errors.ts';
+import { LEDGER_DEFAULTS } from './ledger-schema.ts';
 
 /**
  * Every setting the functions read, in one place. Handlers call the loader for
@@ -75,9 +76,9 @@ export interface PublishSummaryConfig {
 export const CONFIG_DEFAULTS = {
   STAGE: 'dev',
   /** Three times the create function's 30-second timeout: a live create always finishes first. */
-  LEDGER_CLAIM_SECONDS: 90,
+  LEDGER_CLAIM_SECONDS: LEDGER_DEFAULTS.claimSeconds,
   /** About 13 months of history: a year-on-year comparison stays possible. */
-  LEDGER_RETENTION_DAYS: 400,
+  LEDGER_RETENTION_DAYS: LEDGER_DEFAULTS.retentionDays,
   POLL_MIN_WAIT_SECONDS: 5,
   POLL_MAX_WAIT_SECONDS: 900,
   RUN_DEADLINE_SECONDS: 12 * 3600,

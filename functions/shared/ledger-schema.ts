@@ -50,3 +50,6 @@ export function ledgerTableSchema() {
     ],
   } as const;
 }
+
+/** Defaults of the ledger's claim lifetime (seconds) and retention (days); functions/shared/config.ts reads overrides. */
+export const LEDGER_DEFAULTS = { claimSeconds: 90, retentionDays: 400 } as const;

@@ -7,7 +7,7 @@ import {
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
-import { LEDGER_KEYS } from './ledger-schema.ts';
+import { LEDGER_DEFAULTS, LEDGER_KEYS } from './ledger-schema.ts';
 
 /*
  * The run ledger: one DynamoDB item per run, keyed by the export target and the
@@ -87,10 +87,10 @@ export type ClaimResult =
 
 export interface LedgerOptions {
   tableName: string;
-  /** How long a claim without a job protects the run; must exceed the create function's timeout. */
-  claimSeconds: number;
-  /** Items are deleted this many days after their scheduled time (TTL). */
-  retentionDays: number;
+  /** How long a claim without a job protects the run; must exceed the create function's timeout. Default 90. */
+  claimSeconds?: number;
+  /** Items are deleted this many days after their scheduled time (TTL). Default 400. */
+  retentionDays?: number;
   now?: () => Date;
 }
 
@@ -102,11 +102,15 @@ const isConditionFailure = (error: unknown): boolean =>
 export class RunLedger {
   private readonly now: () => Date;
   private readonly ddb: DynamoDBClient;
-  private readonly options: LedgerOptions;
+  private readonly options: Required<Omit<LedgerOptions, 'now'>>;
 
   constructor(ddb: DynamoDBClient, options: LedgerOptions) {
     this.ddb = ddb;
-    this.options = options;
+    this.options = {
+      tableName: options.tableName,
+      claimSeconds: options.claimSeconds ?? LEDGER_DEFAULTS.claimSeconds,
+      retentionDays: options.retentionDays ?? LEDGER_DEFAULTS.retentionDays,
+    };
     this.now = options.now ?? (() => new Date());
   }
 
