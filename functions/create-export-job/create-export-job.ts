@@ -136,12 +136,20 @@ const ledgerCall = <T>(operation: string, call: () => Promise<T>): Promise<T> =>
     throw toWorkflowError(error, LEDGER_SOURCE, { operation, caller: CALLER });
   });
 
+/** The job the ledger recorded; undefined when Pinpoint no longer knows it (deleted, or another Pinpoint). */
 async function getExportJob(pinpoint: PinpointClient, applicationId: string, jobId: string) {
   const response = await pinpoint
     .send(new GetExportJobCommand({ ApplicationId: applicationId, JobId: jobId }))
     .catch((error: unknown) => {
+      if (
+        (error as { name?: string }).name === 'NotFoundException' &&
+        /\bjob\b/i.test(String((error as Error).message))
+      ) {
+        return undefined;
+      }
       throw toWorkflowError(error, PINPOINT_SOURCE, { operation: 'GetExportJob', caller: CALLER });
     });
+  if (response === undefined) return undefined;
   if (!response.ExportJobResponse?.Id) {
     throw new PinpointUnavailableError('Pinpoint GetExportJob answered without a job', {
       reason: 'unreadable answer',
@@ -206,7 +214,7 @@ async function jobOfRun(
   let claim: ClaimResult = await ledgerCall('PutItem', () => deps.ledger.claim(run, executionName));
   if (claim.kind === 'job') {
     const recorded = await getExportJob(deps.pinpoint, request.ApplicationId, claim.jobId);
-    if (!isFailed(recorded)) {
+    if (recorded && !isFailed(recorded)) {
       logger.info('Reusing the export job already created for this run', {
         jobId: recorded.Id,
         jobStatus: recorded.JobStatus,
@@ -214,16 +222,24 @@ async function jobOfRun(
       });
       return { job: recorded, reused: true, attempt: claim.item.attempt };
     }
-    logger.info('The export job of this run FAILED: starting the run over', { failedJobId: claim.jobId });
+    logger.info(
+      recorded
+        ? 'The export job of this run FAILED: starting the run over'
+        : 'Pinpoint no longer knows the export job of this run: starting the run over',
+      { failedJobId: claim.jobId },
+    );
     const failed = claim;
     claim = await ledgerCall('UpdateItem', () => deps.ledger.redo(failed.item, failed.jobId, executionName));
     if (claim.kind === 'job') {
       // Another execution redid the run first and recorded its new job.
-      return {
-        job: await getExportJob(deps.pinpoint, request.ApplicationId, claim.jobId),
-        reused: true,
-        attempt: claim.item.attempt,
-      };
+      const redone = await getExportJob(deps.pinpoint, request.ApplicationId, claim.jobId);
+      if (!redone) {
+        throw new PinpointUnavailableError(`Pinpoint does not know export job ${claim.jobId} just recorded`, {
+          reason: 'export job not found',
+          advice: 'Another execution recorded this job a moment ago: the retry reads it again.',
+        });
+      }
+      return { job: redone, reused: true, attempt: claim.item.attempt };
     }
   }
   if (claim.kind === 'in-progress') {

@@ -702,6 +702,39 @@ describe('createExportJob with the run ledger', () => {
     expect(pinpointMock.commandCalls(CreateExportJobCommand)).toHaveLength(2);
   });
 
+  it('starts the run over when Pinpoint no longer knows the recorded job', async () => {
+    givenNoExistingJobs();
+    await createExportJob(scheduledEvent(), deps);
+    const newJob = { ...CREATED_JOB, Id: '0badc0ffee0badc0ffee0badc0ffee01' };
+    pinpointMock.on(CreateExportJobCommand).resolves({ ExportJobResponse: newJob });
+    pinpointMock
+      .on(GetExportJobCommand)
+      .rejects(
+        new NotFoundException({ message: 'Export job not found', $metadata: { httpStatusCode: 404 } }),
+      );
+
+    const redo = await createExportJob({ ...scheduledEvent(), Execution: OTHER_EXECUTION }, deps);
+
+    expect(redo.job).toMatchObject({ Id: newJob.Id, Reused: false });
+    expect(redo.run?.attempt).toBe(2);
+  });
+
+  it('reports any other refusal of the recorded job as the rejection it is', async () => {
+    givenNoExistingJobs();
+    await createExportJob(scheduledEvent(), deps);
+    pinpointMock
+      .on(GetExportJobCommand)
+      .rejects(
+        new NotFoundException({ message: 'Application not found', $metadata: { httpStatusCode: 404 } }),
+      );
+
+    const error = await rejectionOf(
+      createExportJob({ ...scheduledEvent(), Execution: OTHER_EXECUTION }, deps),
+    );
+
+    expect(error).toMatchObject({ name: 'PinpointRequestRejectedError', reason: 'application not found' });
+  });
+
   it('releases the claim when Pinpoint refuses the create, so a corrected re-run need not wait', async () => {
     pinpointMock
       .on(CreateExportJobCommand)
