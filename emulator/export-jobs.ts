@@ -58,6 +58,11 @@ export interface ExportJobRecord {
   files: string[];
   /** Set while (or after) the files are written, so they are written once. */
   writing?: Promise<void>;
+  /**
+   * The `truncate-export` fault: the job still reports every record, but its files leave
+   * this many out (taken from the last file); `'half'` = half of the last file's.
+   */
+  truncate?: number | 'half';
 }
 
 /** Pinpoint's ExportJobResponse. */
@@ -239,6 +244,10 @@ export function writeJobFiles(job: ExportJobRecord, dataDir: string): Promise<vo
         const generated = generateEndpoint(job.applicationId, index, job.malformedEvery);
         if (generated.ok) lines.push(JSON.stringify(generated.endpoint));
       }
+      if (job.truncate !== undefined && p === lastWritten(job)) {
+        const drop = job.truncate === 'half' ? Math.ceil(lines.length / 2) : job.truncate;
+        lines.length = Math.max(0, lines.length - drop);
+      }
       const file = join(
         dir,
         `part-${String(p + 1).padStart(5, '0')}-of-${String(total).padStart(5, '0')}.json.gz`,
@@ -248,4 +257,9 @@ export function writeJobFiles(job: ExportJobRecord, dataDir: string): Promise<vo
     }
   })();
   return job.writing;
+}
+
+/** Index of the last piece that writes a file. */
+function lastWritten(job: ExportJobRecord): number {
+  return job.pieces.findLastIndex((piece) => !piece.failed);
 }

@@ -7,7 +7,7 @@
  */
 
 /** Services the emulator speaks. */
-export type ServiceName = 'pinpoint' | 'sns';
+export type ServiceName = 'pinpoint' | 'sns' | 's3';
 
 /**
  * What a matching rule does.
@@ -20,6 +20,10 @@ export type ServiceName = 'pinpoint' | 'sns';
  * - `job-stuck`: the next created job(s) stay in PROCESSING forever.
  * - `job-pending`: the next created job(s) wait `pendingSeconds` in PENDING_JOB.
  * - `end-of-support`: the application answers like an engagement feature after Pinpoint's end of support.
+ * - `truncate-export`: the next created job(s) report every record but leave fewer in S3: the last
+ *   file loses `droppedRecords` lines (default: half of them), as an export cut short would.
+ *
+ * For S3, `throttle` answers 503 SlowDown and `error500` 500 InternalError.
  */
 export type FaultKind =
   | 'throttle'
@@ -30,7 +34,8 @@ export type FaultKind =
   | 'job-fail'
   | 'job-stuck'
   | 'job-pending'
-  | 'end-of-support';
+  | 'end-of-support'
+  | 'truncate-export';
 
 /** A fault rule as given by a caller. */
 export interface FaultRule {
@@ -49,6 +54,8 @@ export interface FaultRule {
   pendingSeconds?: number;
   /** For `job-fail`: how many of the job's last pieces fail (default 1). */
   failedPieces?: number;
+  /** For `truncate-export`: how many records the job's files leave out (default: half of its last file's). */
+  droppedRecords?: number;
   /** Overrides the error message of `throttle` / `error500` / `end-of-support`, or the reason in `job-fail`'s Failures. */
   message?: string;
 }
@@ -77,6 +84,7 @@ const KINDS: readonly FaultKind[] = [
   'job-stuck',
   'job-pending',
   'end-of-support',
+  'truncate-export',
 ];
 
 /** Kinds that shape a job at creation rather than a response. */
@@ -149,7 +157,12 @@ function matches(rule: ActiveFault, context: FaultContext): boolean {
 }
 
 function defaultsToPinpoint(kind: FaultKind): boolean {
-  return JOB_OUTCOME_KINDS.includes(kind) || kind === 'end-of-support' || kind === 'create-then-500';
+  return (
+    JOB_OUTCOME_KINDS.includes(kind) ||
+    kind === 'end-of-support' ||
+    kind === 'create-then-500' ||
+    kind === 'truncate-export'
+  );
 }
 
 function validateRule(input: unknown): FaultRule {
@@ -158,14 +171,14 @@ function validateRule(input: unknown): FaultRule {
   if (typeof rule.kind !== 'string' || !KINDS.includes(rule.kind as FaultKind)) {
     throw new TypeError(`fault rule kind must be one of ${KINDS.join(', ')}`);
   }
-  if (rule.service !== undefined && !['pinpoint', 'sns', '*'].includes(rule.service as string)) {
-    throw new TypeError("fault rule service must be 'pinpoint', 'sns' or '*'");
+  if (rule.service !== undefined && !['pinpoint', 'sns', 's3', '*'].includes(rule.service as string)) {
+    throw new TypeError("fault rule service must be 'pinpoint', 'sns', 's3' or '*'");
   }
   for (const key of ['operation', 'applicationId', 'message'] as const) {
     if (rule[key] !== undefined && typeof rule[key] !== 'string')
       throw new TypeError(`fault rule ${key} must be a string`);
   }
-  for (const key of ['delayMs', 'pendingSeconds', 'failedPieces'] as const) {
+  for (const key of ['delayMs', 'pendingSeconds', 'failedPieces', 'droppedRecords'] as const) {
     const value = rule[key];
     if (value !== undefined && (typeof value !== 'number' || !(value >= 0))) {
       throw new TypeError(`fault rule ${key} must be a number >= 0`);

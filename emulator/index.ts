@@ -1,12 +1,14 @@
 /**
- * A local Amazon Pinpoint + Amazon SNS emulator speaking the real wire protocols
- * (Pinpoint restJson1, SNS awsQuery) on one 127.0.0.1 port, so the unmodified
- * AWS SDK v3 and the AWS CLI (`--endpoint-url`) work against it. Signatures are
- * accepted without checking: there are no real credentials locally.
+ * A local Amazon Pinpoint + Amazon SNS + Amazon S3 emulator speaking the real wire
+ * protocols (Pinpoint restJson1, SNS awsQuery, S3 REST XML) on one 127.0.0.1 port, so
+ * the unmodified AWS SDK v3 and the AWS CLI (`--endpoint-url`) work against it.
+ * Signatures are accepted without checking: there are no real credentials locally.
  *
- * Routing: `/v1/…` is Pinpoint; `POST /` with a form body is SNS; `/_emulator/…`
- * is the control API (state and faults) for tests and for a separately started
- * emulator.
+ * Routing, first match: `/_emulator/…` is the control API (state and faults) for tests
+ * and for a separately started emulator; `X-Amz-Target: DynamoDB_*` is DynamoDB;
+ * `/v1/…` is Pinpoint (`v1` cannot be a bucket: names have 3 characters or more);
+ * `POST /` with a form body is SNS; anything else is S3, path-style (`/<bucket>/<key>`,
+ * `/<bucket>?list-type=2`, `GET /`), over the folder export jobs write into.
  */
 
 import { createHash } from 'node:crypto';
@@ -40,6 +42,7 @@ import {
   snsErrorResult,
   snsErrors,
 } from './protocol.ts';
+import { ensureBucket, handleS3, type S3Context, type S3Error, s3Errors, s3OperationOf } from './s3.ts';
 import { ensureTopic, handleSns, SNS_MAX_BODY_BYTES, type SnsContext, snsAction } from './sns.ts';
 import { EmulatorState, type RequestLogEntry } from './state.ts';
 
@@ -64,6 +67,8 @@ export interface EmulatorOptions {
   endOfSupportApplications?: string[];
   /** Seeded SNS topic names; default `['pinpoint-export-summaries']`. */
   topics?: string[];
+  /** Seeded S3 buckets (empty folders under `<dataDir>/s3/`); default `['local-exports']`. */
+  buckets?: string[];
   dataset?: {
     /** Endpoints per application; default 1000. */
     endpoints?: number;
@@ -108,6 +113,9 @@ export const DEFAULT_APPLICATION_ID = 'a1b2c3d4e5f60718293a4b5c6d7e8f90';
 
 /** Name of the seeded topic. */
 export const DEFAULT_TOPIC_NAME = 'pinpoint-export-summaries';
+
+/** Name of the seeded bucket (the local runs' S3UrlPrefix writes there). */
+export const DEFAULT_BUCKET = 'local-exports';
 
 /** ARN of the seeded topic in the default region. */
 export const DEFAULT_TOPIC_ARN = `arn:aws:sns:us-east-1:000000000000:${DEFAULT_TOPIC_NAME}`;
@@ -157,6 +165,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     state.applications.set(id, app);
   }
   for (const name of options.topics ?? [DEFAULT_TOPIC_NAME]) ensureTopic(sns, name);
+  const s3: S3Context = { root: resolve(dataDir, 's3'), now };
+  for (const bucket of options.buckets ?? [DEFAULT_BUCKET]) await ensureBucket(s3, bucket);
 
   const dynamo = createLocalDynamoDb();
   const server = createServer((req, res) => {
@@ -225,14 +235,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     const isSns =
       !isPinpoint && method === 'POST' && path === '/' && contentType.includes('x-www-form-urlencoded');
     if (!isPinpoint && !isSns) {
-      const body = await readBody(req, 0);
-      void body;
-      finish(
-        pinpointErrorResult(
-          pinpointErrors.notFound(`No Pinpoint or SNS operation matches ${method} ${path}`),
-          requestId,
-        ),
-      );
+      await serveS3(req, res, url, requestId, entry, started);
       return;
     }
 
@@ -290,7 +293,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         return;
       }
       try {
-        finish(await handlePinpoint(pinpoint, routed.route, url.searchParams, body.text, requestId));
+        const answer = await handlePinpoint(pinpoint, routed.route, url.searchParams, body.text, requestId);
+        if (entry.operation === 'CreateExportJob' && answer.status < 300) truncateIfAsked(context, answer);
+        finish(answer);
       } catch (error) {
         if (!(error instanceof PinpointError)) throw error;
         finish(pinpointErrorResult(error, requestId), (error as PinpointError & { fault?: FaultKind }).fault);
@@ -327,6 +332,60 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       if (!(error instanceof SnsError)) throw error;
       finish(snsErrorResult(error, requestId));
     }
+  }
+
+  /** The `truncate-export` fault marks the job just created: its files will hold fewer records than it reports. */
+  function truncateIfAsked(context: FaultContext, answer: HttpResult): void {
+    const rule = faults.take(context, ['truncate-export'], true)[0];
+    if (!rule) return;
+    const id = (JSON.parse(answer.body) as { Id?: string }).Id;
+    const job = state.jobs.find((j) => j.id === id);
+    if (job) job.truncate = rule.droppedRecords ?? 'half';
+  }
+
+  /** S3 streams objects, so it writes its own answers; faults and the request log as for the others. */
+  async function serveS3(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    requestId: string,
+    entry: RequestLogEntry,
+    started: number,
+  ): Promise<void> {
+    // The request log's type predates S3 (emulator/state.ts); the entry is the same shape.
+    entry.service = 's3' as RequestLogEntry['service'];
+    entry.operation = s3OperationOf(entry.method, entry.path, url.searchParams);
+    const log = (status: number, errorType?: string, fault?: FaultKind) => {
+      entry.status = status;
+      if (errorType) entry.errorType = errorType;
+      if (fault) entry.fault = fault;
+      entry.durationMs = Math.round(performance.now() - started);
+      state.requests.push(entry);
+      options.log?.(formatLogLine(entry));
+    };
+    const injected = await applyFaults({ service: 's3', operation: entry.operation });
+    if (injected) {
+      req.resume();
+      if (injected.kind === 'reset') {
+        req.socket.destroy();
+        log(0, undefined, injected.kind);
+        return;
+      }
+      const error: S3Error =
+        injected.kind === 'throttle'
+          ? s3Errors.slowDown(injected.message)
+          : s3Errors.internal(injected.message);
+      res.writeHead(error.status, { 'content-type': 'application/xml' });
+      res.end(
+        entry.method === 'HEAD'
+          ? undefined
+          : `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${error.code}</Code><Message>${error.message}</Message><RequestId>${requestId}</RequestId></Error>`,
+      );
+      log(error.status, error.code, injected.kind);
+      return;
+    }
+    const outcome = await handleS3(s3, req, res, url, requestId);
+    log(outcome.status, outcome.errorType);
   }
 
   /** Applies delay rules, then returns the first answer-shaping rule (reset, throttle, error500), if any. */
