@@ -10,7 +10,7 @@ import { integerOption, NUMERIC_OPTIONS, parseFailure } from './options.ts';
  * Every mistake becomes a usage error naming the option (exit status 2).
  */
 
-export const COMMANDS = ['start', 'status', 'list'] as const;
+export const COMMANDS = ['start', 'status', 'list', 'history'] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
 export const DEFAULT_STAGE = 'dev';
@@ -47,7 +47,15 @@ export type Command =
   | { name: 'help'; topic: CommandName | 'general' }
   | { name: 'start'; common: CommonOptions; request: RequestOptions; wait: boolean; local?: LocalOptions }
   | { name: 'status'; common: CommonOptions; execution: string; wait: boolean; localDataDir?: string }
-  | { name: 'list'; common: CommonOptions; max: number; localDataDir?: string };
+  | { name: 'list'; common: CommonOptions; max: number; localDataDir?: string }
+  | {
+      name: 'history';
+      common: CommonOptions;
+      target?: string | undefined;
+      max: number;
+      localDataDir?: string;
+      ledgerTable?: string | undefined;
+    };
 
 const COMMON = {
   stage: { type: 'string' },
@@ -90,6 +98,17 @@ const LOCAL_ONLY = [
 const LOCAL_HISTORY = { local: { type: 'boolean' }, 'data-dir': { type: 'string' } } as const;
 const STATUS = { ...COMMON, ...LOCAL_HISTORY, wait: { type: 'boolean' } } as const;
 const LIST = { ...COMMON, ...LOCAL_HISTORY, max: { type: 'string' } } as const;
+const HISTORY = {
+  ...COMMON,
+  ...LOCAL_HISTORY,
+  max: { type: 'string' },
+  target: { type: 'string' },
+  'ledger-table': { type: 'string' },
+} as const;
+/** A target name as the stage config and the execution input's Target allow it. */
+const TARGET = /^[0-9A-Za-z._-]{1,64}$/;
+/** A DynamoDB table name. */
+const TABLE = /^[0-9A-Za-z._-]{3,255}$/;
 
 const STAGE = /^[A-Za-z][A-Za-z0-9-]{0,39}$/;
 const REGION = /^[a-z]{2}(?:-[a-z]+)+-\d$/;
@@ -253,6 +272,40 @@ function parseList(args: string[]): Command {
   };
 }
 
+function parseHistory(args: string[]): Command {
+  let parsed: ReturnType<typeof parseArgs<{ options: typeof HISTORY; allowPositionals: false }>>;
+  try {
+    parsed = parseArgs({ args, options: HISTORY, allowPositionals: false, strict: true });
+  } catch (error) {
+    parseFailure(error, 'history', COMMANDS);
+  }
+  const { target, 'ledger-table': ledgerTable } = parsed.values;
+  if (target !== undefined && !TARGET.test(target)) {
+    throw usageError(
+      `--target must be a target name (1-64 of letters, digits, - _ .), got "${target}"`,
+      '--target',
+    );
+  }
+  if (ledgerTable !== undefined && !TABLE.test(ledgerTable)) {
+    throw usageError(`--ledger-table must be a DynamoDB table name, got "${ledgerTable}"`, '--ledger-table');
+  }
+  const local = localHistory(parsed.values);
+  if (local.localDataDir !== undefined && ledgerTable !== undefined) {
+    throw usageError(
+      '--ledger-table does not apply with --local (the local ledger is in --data-dir)',
+      '--ledger-table',
+    );
+  }
+  return {
+    name: 'history',
+    common: common(parsed.values),
+    target,
+    max: integerOption('max', parsed.values.max) ?? DEFAULT_LIST_MAX,
+    ledgerTable,
+    ...local,
+  };
+}
+
 /** True when the arguments ask for JSON, even if they are otherwise wrong (errors are then JSON too). */
 export function wantsJson(argv: readonly string[]): boolean {
   return argv.includes('--json');
@@ -282,5 +335,6 @@ export function parseCommand(argv: readonly string[]): Command {
   }
   if (name === 'status') return parseStatus(args);
   if (name === 'list') return parseList(args);
+  if (name === 'history') return parseHistory(args);
   return parseStart(args);
 }

@@ -1,5 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { fileRunStore } from '../local/runs.ts';
 import { type CliDeps, DEFAULT_MAX_POLLS, DEFAULT_POLL_INTERVAL_MS, type LocalRunRecord } from './main.ts';
@@ -20,6 +21,8 @@ function cached<T>(cache: Map<string, T>, region: string | undefined, create: ()
   return client;
 }
 
+const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
+
 export function realDeps(): CliDeps {
   const sfnClients = new Map<string, SFNClient>();
   const cfnClients = new Map<string, CloudFormationClient>();
@@ -27,6 +30,11 @@ export function realDeps(): CliDeps {
     sfn: (region) => cached(sfnClients, region, () => new SFNClient(region ? { region } : {})),
     cloudFormation: (region) =>
       cached(cfnClients, region, () => new CloudFormationClient(region ? { region } : {})),
+    dynamodb: (region, endpoint) =>
+      endpoint
+        ? // A local ledger: no AWS account behind it.
+          new DynamoDBClient({ region: region ?? 'us-east-1', endpoint, credentials: LOCAL_CREDENTIALS })
+        : new DynamoDBClient(region ? { region } : {}),
     runLocal: async (options) => (await import('../local/run.ts')).runLocal(options),
     stdout: process.stdout,
     stderr: process.stderr,

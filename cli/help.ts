@@ -135,12 +135,39 @@ Exit status: 0 when listed, 2 for bad usage (or no AWS region configured), 3 whe
 not be reached or refused access.
 `;
 
+const HISTORY = `npm run export -- history [--target <name>] [--max <n>] [options]
+
+Reads the run ledger: one row per run (a target and its scheduled time), newest
+first, with the outcome, the records exported, how they compare with the
+target's previous COMPLETED run, failures, duration and the execution that
+claimed the run. With --target, one target's nights, headed by the records'
+trend (oldest to newest), their min and max. Runs that were rejected before they
+could be claimed (bad input) are not in the ledger: list shows every execution.
+
+  --target <name>             one target: the stage's target name (config/stages/<stage>.yml),
+                              or the Target a manual run gave
+  --max <n>                   how many runs (${range('max')}, default 20)
+  --ledger-table <name>       read this DynamoDB table instead of the stack's RunLedgerTableName output
+  --local                     the local ledger that npm start / start --local keep in --data-dir
+  --data-dir <folder>         where the local ledger is (default .local/emulator)
+
+${COMMON}
+
+Examples:
+  npm run export -- history --stage prod
+  npm run export -- history --target nightly-all-endpoints --stage prod --max 30
+  npm run export -- history --local
+
+Exit status: 0 when read, 2 for bad usage, 3 when AWS could not be reached or refused access.
+`;
+
 const GENERAL = `Operators' CLI for the Pinpoint export workflow: start, follow and inspect export runs.
 
 Commands:
   npm run export -- [start] --application-id <id> [--wait] …   start an export (the default command)
   npm run export -- status <name|arn> [--wait]                 show or follow one run
-  npm run export -- list [--max <n>]                            recent runs and their outcomes
+  npm run export -- list [--max <n>]                            recent executions and their outcomes
+  npm run export -- history [--target <name>]                   the run ledger: runs, records, trend
 
 "npm run export -- <command> --help" explains each command's options. The command comes
 first, then its options.
@@ -198,6 +225,8 @@ export function helpText(topic: CommandName | 'general' | 'npm-start'): string {
       return STATUS;
     case 'list':
       return LIST;
+    case 'history':
+      return HISTORY;
     default:
       return GENERAL;
   }

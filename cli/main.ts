@@ -1,5 +1,6 @@
 import { isAbsolute, relative } from 'node:path';
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   DescribeExecutionCommand,
   ListExecutionsCommand,
@@ -28,6 +29,7 @@ import {
   type Writer,
 } from './format.ts';
 import { helpText } from './help.ts';
+import { formatHistory, type HistoryRow, historyRowsOf, openLedger } from './history.ts';
 import { buildExecutionInput, validateExecutionInput } from './input.ts';
 import { consoleUrl, executionArnFor, manualExecutionName, randomSuffix, regionOfArn } from './naming.ts';
 import {
@@ -52,6 +54,8 @@ export interface CliDeps {
   /** A Step Functions client for a region (undefined: the SDK's default region). */
   sfn: (region: string | undefined) => SFNClient;
   cloudFormation: (region: string | undefined) => CloudFormationClient;
+  /** A DynamoDB client for a region, or for a local endpoint (the run ledger: `history`). */
+  dynamodb: (region: string | undefined, endpoint?: string) => DynamoDBClient;
   /** The embedded local run (local/run.ts). */
   runLocal: (options: LocalRunOptions) => Promise<LocalRunResult>;
   stdout: Writer;
@@ -563,6 +567,38 @@ async function listLocal(
   return { exitCode: ExitCode.Ok, json: { command: 'list', mode: 'local', dataDir, runs: rows } };
 }
 
+/** `history`: the run ledger's runs, newest first, all targets or one. */
+async function history(command: Extract<Command, { name: 'history' }>, deps: CliDeps): Promise<Outcome> {
+  const opened = await openLedger(
+    command.localDataDir !== undefined
+      ? { kind: 'local', dataDir: command.localDataDir }
+      : { kind: 'aws', common: command.common, tableName: command.ledgerTable },
+    deps,
+  );
+  let rows: HistoryRow[];
+  try {
+    const items = command.target
+      ? await opened.ledger.history(command.target, command.max)
+      : await opened.ledger.recent(command.max);
+    rows = historyRowsOf(items);
+  } catch (error) {
+    if (!isAwsError(error)) throw error;
+    throw awsFailure(error, `reading the run ledger (${opened.where})`);
+  } finally {
+    await opened.close();
+  }
+  if (!command.common.json) deps.stdout.write(`${formatHistory(rows, command.target)}\n`);
+  return {
+    exitCode: ExitCode.Ok,
+    json: {
+      command: 'history',
+      ledger: opened.where,
+      ...(command.target ? { target: command.target } : {}),
+      runs: rows,
+    },
+  };
+}
+
 async function run(command: Exclude<Command, { name: 'help' }>, deps: CliDeps): Promise<Outcome> {
   switch (command.name) {
     case 'start':
@@ -571,6 +607,8 @@ async function run(command: Exclude<Command, { name: 'help' }>, deps: CliDeps): 
       return command.localDataDir ? statusLocal(command, command.localDataDir, deps) : status(command, deps);
     case 'list':
       return command.localDataDir ? listLocal(command, command.localDataDir, deps) : list(command, deps);
+    case 'history':
+      return history(command, deps);
   }
 }
 

@@ -1,6 +1,16 @@
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
-import { CreateTableCommand, DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
+import type { AddressInfo } from 'node:net';
+import { dirname, join } from 'node:path';
+import {
+  type AttributeValue,
+  CreateTableCommand,
+  DynamoDBClient,
+  PutItemCommand,
+  ResourceInUseException,
+  ScanCommand,
+} from '@aws-sdk/client-dynamodb';
 import { ledgerTableSchema } from '../functions/shared/ledger-schema.ts';
 
 /*
@@ -12,7 +22,8 @@ import { ledgerTableSchema } from '../functions/shared/ledger-schema.ts';
  */
 
 const require = createRequire(import.meta.url);
-const dynalite = require('dynalite') as (options: Record<string, unknown>) => Server;
+/** dynalite is CommonJS, and loaded only when a local DynamoDB is started (the CLI's AWS mode never needs it). */
+const dynalite = () => require('dynalite') as (options: Record<string, unknown>) => Server;
 
 /** Name of the run ledger table the emulator creates unless told otherwise. */
 export const DEFAULT_LEDGER_TABLE = 'pinpoint-export-orchestrator-local-runs';
@@ -35,7 +46,7 @@ export interface LocalDynamoDb {
 
 /** An in-memory DynamoDB; tables are ACTIVE at once. */
 export function createLocalDynamoDb(): LocalDynamoDb {
-  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  const server = dynalite()({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   return {
     handle: (req, res) => {
       server.emit('request', req, res);
@@ -46,12 +57,11 @@ export function createLocalDynamoDb(): LocalDynamoDb {
 }
 
 /** Creates the run ledger table at `endpoint` (any DynamoDB: the emulator's, or another); an existing table is fine. */
+const localClient = (endpoint: string, region = 'us-east-1') =>
+  new DynamoDBClient({ endpoint, region, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+
 export async function createLedgerTable(endpoint: string, tableName: string, region = 'us-east-1') {
-  const client = new DynamoDBClient({
-    endpoint,
-    region,
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
+  const client = localClient(endpoint, region);
   try {
     const schema = ledgerTableSchema();
     await client.send(
@@ -72,4 +82,84 @@ export async function createLedgerTable(endpoint: string, tableName: string, reg
   } finally {
     client.destroy();
   }
+}
+
+/*
+ * dynalite keeps tables in memory: a local ledger lives on between runs as a JSON
+ * file of its items (DynamoDB's own attribute-value shape), loaded into the
+ * table when a local run starts and written back when it ends.
+ */
+
+/** Loads the items saved in `file` (none when it does not exist) into the table. */
+export async function loadLedgerFile(endpoint: string, tableName: string, file: string): Promise<number> {
+  let items: Record<string, AttributeValue>[];
+  try {
+    items = JSON.parse(await readFile(file, 'utf8')) as Record<string, AttributeValue>[];
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+    throw new Error(
+      `${file} is not a saved run ledger (delete it to start afresh): ${(error as Error).message}`,
+    );
+  }
+  const client = localClient(endpoint);
+  try {
+    for (const item of items) await client.send(new PutItemCommand({ TableName: tableName, Item: item }));
+  } finally {
+    client.destroy();
+  }
+  return items.length;
+}
+
+/** Writes every item of the table to `file` (whole, then renamed). */
+export async function saveLedgerFile(endpoint: string, tableName: string, file: string): Promise<number> {
+  const client = localClient(endpoint);
+  const items: Record<string, AttributeValue>[] = [];
+  try {
+    let start: Record<string, AttributeValue> | undefined;
+    do {
+      const page = await client.send(
+        new ScanCommand({ TableName: tableName, ...(start ? { ExclusiveStartKey: start } : {}) }),
+      );
+      items.push(...(page.Items ?? []));
+      start = page.LastEvaluatedKey;
+    } while (start);
+  } finally {
+    client.destroy();
+  }
+  await mkdir(dirname(file), { recursive: true });
+  await writeFile(`${file}.tmp`, `${JSON.stringify(items)}\n`);
+  await rename(`${file}.tmp`, file);
+  return items.length;
+}
+
+/** Where a local data folder keeps its run ledger between runs. */
+export function ledgerFileOf(dataDir: string): string {
+  return join(dataDir, 'ledger', 'runs.json');
+}
+
+export interface LocalLedgerServer {
+  /** `http://127.0.0.1:<port>`: an endpoint for DynamoDBClient. */
+  endpoint: string;
+  close(): Promise<void>;
+}
+
+/**
+ * DynamoDB on its own port with the ledger table created (and, given a file, its
+ * saved items loaded): for reading a local ledger without a whole emulator, and for tests.
+ */
+export async function startLocalLedgerServer(tableName: string, file?: string): Promise<LocalLedgerServer> {
+  const dynamo = createLocalDynamoDb();
+  const server = createServer((req, res) => dynamo.handle(req, res));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  await createLedgerTable(endpoint, tableName);
+  if (file) await loadLedgerFile(endpoint, tableName, file);
+  return {
+    endpoint,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await dynamo.close();
+    },
+  };
 }

@@ -1,6 +1,7 @@
 import { accessSync, constants, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import { ledgerFileOf, loadLedgerFile, saveLedgerFile } from '../emulator/dynamodb.ts';
 import type { FaultRule } from '../emulator/faults.ts';
 import type { Emulator, EmulatorOptions } from '../emulator/index.ts';
 import { type ReceivedAttribute, readSummaryMessage } from '../functions/publish-summary/sns-message.ts';
@@ -258,6 +259,9 @@ async function startLocalServices(options: LocalRunOptions, dataDir: string): Pr
   };
   const emulator: Emulator = await startEmulator(emulatorOptions);
   for (const fault of options.faults ?? []) emulator.faults.add(fault);
+  // The run ledger outlives the run in the data folder: history --local, "against last night".
+  const ledgerFile = ledgerFileOf(dataDir);
+  await loadLedgerFile(emulator.url, emulator.ledgerTable, ledgerFile);
   return {
     pinpointUrl: emulator.url,
     snsUrl: emulator.url,
@@ -276,7 +280,13 @@ async function startLocalServices(options: LocalRunOptions, dataDir: string): Pr
     jobsCreated: () => emulator.state.jobs.length,
     exportFiles: () =>
       emulator.state.jobs.flatMap((job) => (job as unknown as { files?: string[] }).files ?? []),
-    close: () => emulator.close(),
+    close: async () => {
+      try {
+        await saveLedgerFile(emulator.url, emulator.ledgerTable, ledgerFile);
+      } finally {
+        await emulator.close();
+      }
+    },
   };
 }
 

@@ -1,4 +1,5 @@
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   DescribeExecutionCommand,
   type DescribeExecutionCommandOutput,
@@ -71,6 +72,8 @@ export function harness(overrides: Partial<CliDeps> = {}): Harness {
       return new SFNClient({ region: region ?? 'us-east-1', credentials });
     },
     cloudFormation: (region) => new CloudFormationClient({ region: region ?? 'us-east-1', credentials }),
+    dynamodb: (region, endpoint) =>
+      new DynamoDBClient({ region: region ?? 'us-east-1', credentials, ...(endpoint ? { endpoint } : {}) }),
     runLocal: vi.fn(async () => {
       throw new Error('runLocal was not expected in this test');
     }),

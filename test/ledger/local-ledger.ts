@@ -1,7 +1,5 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { createLedgerTable, createLocalDynamoDb, type LocalDynamoDb } from '../../emulator/dynamodb.ts';
+import { createLedgerTable, startLocalLedgerServer as startServer } from '../../emulator/dynamodb.ts';
 import { type LedgerOptions, RunLedger } from '../../functions/shared/run-ledger.ts';
 
 /*
@@ -20,28 +18,23 @@ export interface LocalLedgerServer {
 let tables = 0;
 
 export async function startLocalLedgerServer(): Promise<LocalLedgerServer> {
-  const dynamo: LocalDynamoDb = createLocalDynamoDb();
-  const server: Server = createServer((req, res) => dynamo.handle(req, res));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const server = await startServer(`runs-${++tables}`);
   const client = new DynamoDBClient({
-    endpoint,
+    endpoint: server.endpoint,
     region: 'us-east-1',
     credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
   });
   return {
-    endpoint,
+    endpoint: server.endpoint,
     client,
     ledger: async (options = {}) => {
       const tableName = `runs-${++tables}`;
-      await createLedgerTable(endpoint, tableName);
+      await createLedgerTable(server.endpoint, tableName);
       return new RunLedger(client, { tableName, claimSeconds: 90, retentionDays: 400, ...options });
     },
     close: async () => {
       client.destroy();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await dynamo.close();
+      await server.close();
     },
   };
 }

@@ -1,0 +1,211 @@
+import { type CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DEFAULT_LEDGER_TABLE, ledgerFileOf, startLocalLedgerServer } from '../emulator/dynamodb.ts';
+import { type LedgerItem, RunLedger } from '../functions/shared/run-ledger.ts';
+import type { CommonOptions } from './args.ts';
+import { awsFailure, CliError, isAwsError } from './errors.ts';
+import { formatDateTime, formatDuration, formatNumber } from './format.ts';
+import { stackNameFor } from './state-machine.ts';
+
+/*
+ * `npm run export -- history`: the run ledger read back. One row per run
+ * (target × scheduled time), newest first: outcome, records, failures, how the
+ * records compare with the target's previous COMPLETED run, and how long it took.
+ * On AWS the ledger is the stack's DynamoDB table; `--local` reads the ledger
+ * that local runs keep in their data folder.
+ */
+
+/** The stack output naming the ledger table (stack/resources.ts). */
+export const LEDGER_OUTPUT = 'RunLedgerTableName';
+
+export interface HistoryRow {
+  target: string;
+  scheduledTime: string;
+  /** COMPLETED, FAILED, TIMED_OUT, ERROR; RUNNING while no outcome is recorded. */
+  outcome: string;
+  records: number | null;
+  failures: number | null;
+  /** Percent against the target's previous COMPLETED run in these rows; null without one. */
+  changePercent: number | null;
+  durationSeconds: number | null;
+  jobId: string | null;
+  execution: string;
+  headline: string | null;
+}
+
+/** Rows from ledger items (newest first), each COMPLETED one compared with the next older COMPLETED of its target. */
+export function historyRowsOf(items: readonly LedgerItem[]): HistoryRow[] {
+  const rows = items.map(
+    (item): HistoryRow => ({
+      target: item.targetName,
+      scheduledTime: item.scheduledTime,
+      outcome: item.outcome?.status ?? 'RUNNING',
+      records: item.outcome?.totalProcessed ?? null,
+      failures: item.outcome?.totalFailures ?? null,
+      changePercent: null,
+      durationSeconds: item.outcome?.durationSeconds ?? null,
+      jobId: item.jobId ?? item.outcome?.jobId ?? null,
+      execution: item.claimedBy,
+      headline: item.outcome?.headline ?? null,
+    }),
+  );
+  rows.forEach((row, i) => {
+    if (row.outcome !== 'COMPLETED' || row.records === null) return;
+    const previous = rows
+      .slice(i + 1)
+      .find((r) => r.target === row.target && r.outcome === 'COMPLETED' && r.records !== null);
+    if (previous?.records) {
+      row.changePercent = Math.round(((row.records - previous.records) / previous.records) * 1000) / 10;
+    }
+  });
+  return rows;
+}
+
+const BARS = '▁▂▃▄▅▆▇█';
+
+/** One character per run, oldest first: the records' trend between their min and max. */
+export function sparkline(values: readonly (number | null)[]): string {
+  const known = values.filter((v): v is number => v !== null);
+  if (known.length === 0) return '';
+  const min = Math.min(...known);
+  const max = Math.max(...known);
+  return values
+    .map((v) => {
+      if (v === null) return ' ';
+      const step = max === min ? BARS.length - 1 : Math.round(((v - min) / (max - min)) * (BARS.length - 1));
+      return BARS[step];
+    })
+    .join('');
+}
+
+function formatChange(change: number | null): string {
+  if (change === null) return '';
+  return `${change > 0 ? '+' : change < 0 ? '-' : ''}${Math.abs(change).toFixed(1)} %`;
+}
+
+/** The text `history` prints; `target` set when the rows are one target's. */
+export function formatHistory(rows: readonly HistoryRow[], target?: string): string {
+  if (rows.length === 0) {
+    return target
+      ? `No runs of target ${target} in the run ledger (target names are the stage's target names, or the Target of a manual run).`
+      : 'No runs in the run ledger yet.';
+  }
+  const header = [
+    ...(target ? [] : ['TARGET']),
+    'SCHEDULED',
+    'OUTCOME',
+    'RECORDS',
+    'CHANGE',
+    'FAILURES',
+    'DURATION',
+    'EXECUTION',
+  ];
+  const table = [
+    header,
+    ...rows.map((r) => [
+      ...(target ? [] : [r.target]),
+      formatDateTime(r.scheduledTime),
+      r.outcome,
+      r.records === null ? '–' : formatNumber(r.records),
+      formatChange(r.changePercent),
+      r.failures === null ? '–' : formatNumber(r.failures),
+      formatDuration(r.durationSeconds),
+      r.execution,
+    ]),
+  ];
+  const widths = header.map((_, c) => Math.max(...table.map((cells) => cells[c]!.length)));
+  const numeric = new Set(['RECORDS', 'CHANGE', 'FAILURES']);
+  const lines = table.map((cells) =>
+    cells
+      .map((cell, c) => (numeric.has(header[c]!) ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!)))
+      .join('  ')
+      .trimEnd(),
+  );
+  if (target) {
+    const completed = rows.filter((r) => r.outcome === 'COMPLETED' && r.records !== null);
+    const oldestFirst = [...rows].reverse().map((r) => (r.outcome === 'COMPLETED' ? r.records : null));
+    if (completed.length > 0) {
+      const min = completed.reduce((a, b) => ((b.records ?? 0) < (a.records ?? 0) ? b : a));
+      const max = completed.reduce((a, b) => ((b.records ?? 0) > (a.records ?? 0) ? b : a));
+      lines.unshift(
+        `target ${target}: ${rows.length} runs, ${completed.length} COMPLETED; records (oldest to newest) ${sparkline(oldestFirst)}  min ${formatNumber(min.records)} (${min.scheduledTime.slice(0, 10)}), max ${formatNumber(max.records)} (${max.scheduledTime.slice(0, 10)})`,
+        '',
+      );
+    } else {
+      lines.unshift(`target ${target}: ${rows.length} runs, none COMPLETED`, '');
+    }
+  }
+  return lines.join('\n');
+}
+
+/** Which ledger to read: the stage's table on AWS, or a local data folder's. */
+export type LedgerSource =
+  | { kind: 'aws'; common: CommonOptions; tableName?: string | undefined }
+  | { kind: 'local'; dataDir: string };
+
+export interface OpenLedger {
+  ledger: RunLedger;
+  /** What was read, for the JSON document and the text's first line. */
+  where: string;
+  close(): Promise<void>;
+}
+
+async function ledgerTableOf(
+  common: CommonOptions,
+  cloudFormation: (region: string | undefined) => CloudFormationClient,
+): Promise<string> {
+  const stackName = stackNameFor(common.stage);
+  try {
+    const response = await cloudFormation(common.region).send(
+      new DescribeStacksCommand({ StackName: stackName }),
+    );
+    const table = response.Stacks?.[0]?.Outputs?.find((o) => o.OutputKey === LEDGER_OUTPUT)?.OutputValue;
+    if (table) return table;
+  } catch (error) {
+    const e = error as { name?: string; message?: string };
+    if (e.name === 'ValidationError' && /does not exist/i.test(e.message ?? '')) {
+      throw new CliError(
+        'aws',
+        `stack ${stackName} was not found: deploy it first (npm run deploy -- --stage ${common.stage}) or pass --ledger-table`,
+        undefined,
+        { cause: error },
+      );
+    }
+    if (!isAwsError(error)) throw error;
+    throw awsFailure(error, `reading the outputs of stack ${stackName}`);
+  }
+  throw new CliError(
+    'aws',
+    `stack ${stackName} has no ${LEDGER_OUTPUT} output (deployed before the run ledger existed?): redeploy it, or pass --ledger-table`,
+  );
+}
+
+/** Opens the ledger a `history` command reads. */
+export async function openLedger(
+  source: LedgerSource,
+  deps: {
+    dynamodb: (region: string | undefined, endpoint?: string) => DynamoDBClient;
+    cloudFormation: (region: string | undefined) => CloudFormationClient;
+  },
+): Promise<OpenLedger> {
+  if (source.kind === 'local') {
+    const file = ledgerFileOf(source.dataDir);
+    const server = await startLocalLedgerServer(DEFAULT_LEDGER_TABLE, file);
+    const client = deps.dynamodb('us-east-1', server.endpoint);
+    return {
+      ledger: new RunLedger(client, { tableName: DEFAULT_LEDGER_TABLE }),
+      where: file,
+      close: async () => {
+        client.destroy();
+        await server.close();
+      },
+    };
+  }
+  const tableName = source.tableName ?? (await ledgerTableOf(source.common, deps.cloudFormation));
+  const client = deps.dynamodb(source.common.region);
+  return {
+    ledger: new RunLedger(client, { tableName }),
+    where: `DynamoDB table ${tableName}`,
+    close: async () => undefined,
+  };
+}
