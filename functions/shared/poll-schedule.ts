@@ -1,221 +1,191 @@
 import { CONFIG_DEFAULTS, type PollConfig } from './config.ts';
-import type { JobSnapshot, JobStatus, PollState } from './types.ts';
+import {
+  BEFORE_PROCESSING,
+  clamp,
+  createdMsOf,
+  FINISHING,
+  isTerminal,
+  msOf,
+  type PollEstimates,
+  piecesDone,
+  piecesLeft,
+  SETUP,
+  setupLowSeconds,
+  updateEstimates,
+} from './poll-estimates.ts';
+import type { JobSnapshot, PollState } from './types.ts';
+
+export { type PollEstimates, SETUP_SHAPE, updateEstimates } from './poll-estimates.ts';
 
 /*
  * When to look at the export job next. Every status check is a Lambda call and
  * three billed state transitions, and every second between the job's end and
- * the check that sees it delays the summary. The job's end is COMPLETING's end,
- * and COMPLETING is taken to last `finishingShare` of the setup: so the wait
+ * the check that sees it delays the summary. The wait
  *  - during the setup (CREATED … INITIALIZING) grows with the time the job has
- *    taken so far until a phase change brackets the setup's length (its phases'
- *    usual shape, SETUP_SHAPE); it then steps up from the bracket's low end until
- *    the bracket leaves COMPLETING's length known to within a near wait;
- *  - in PROCESSING estimates the end of processing from the pieces' pace (at least
- *    PROCESSING_PER_SETUP × the setup) and closes in on it: aimFraction of the time
- *    left, and for the last piece steps through the window in which it should end;
- *    with the last piece in progress it never waits more than COMPLETING's shortest
- *    length plus a near wait;
- *  - in COMPLETING/FAILING (nothing moves) looks a near wait after the earliest end
- *    (the last check that saw PROCESSING + COMPLETING's shortest length), then every
- *    near wait, which bounds the summary's delay;
- *  - is always an integer within [minWaitSeconds, maxWaitSeconds] and never
- *    reaches past the run's deadline.
- * Everything here is pure: the benchmark replays thousands of jobs through it. What
- * it remembers between checks is in PollState's optional fields (types.ts).
+ *    taken so far (idleGrowth × elapsed), and steps through the setup's bracket
+ *    once a phase change bounds it (SETUP_SHAPE), never faster than that growth;
+ *  - in PENDING_JOB grows with the time queued: nothing can be learned there;
+ *  - in PROCESSING, with more than one piece left, aims at the end of processing
+ *    estimated from the fastest observed pace (aimFraction of the time left);
+ *    with the last piece in progress, before any piece finished, or for a source
+ *    that reports no pieces, it never exceeds the robust wait;
+ *  - in COMPLETING/FAILING looks a near wait after the earliest end (finishingShare
+ *    × the shortest setup), never more than the robust wait, then every near wait;
+ *    a COMPLETING that lasts far longer spreads the checks left evenly to the deadline;
+ *  - with a prior (the target's previous COMPLETED duration) the first checks go
+ *    straight to half of it, where the job could first end;
+ *  - is always a finite integer within [minWaitSeconds, maxWaitSeconds], never
+ *    reaches past the run's deadline, and is long enough that the checks left
+ *    before the ASL's cap (POLL_CHECK_CAP) reach the deadline: a run ends on the
+ *    job's end or on its deadline, never on the cap.
+ * The robust wait (ROBUST_WAIT_FACTOR × the near wait) bounds the delay whenever
+ * the job's shape defeats the estimate. Everything here is pure: the benchmark
+ * replays thousands of jobs through it.
  */
+
+/**
+ * The iteration cap: IsExportJobDone in statemachine/export-workflow.asl.json ends the
+ * loop after this many checks (a test holds the two equal).
+ */
+export const POLL_CHECK_CAP = 1000;
+
+/** The robust wait is this many near waits: the delay bound when the estimate cannot be trusted. */
+export const ROBUST_WAIT_FACTOR = 2;
+
+/** With a prior, the job is not expected to end before this share of the previous run's duration. */
+export const PRIOR_EARLIEST_SHARE = 0.5;
+
+/**
+ * With a prior, the first look in the setup comes at this share of the previous run's duration:
+ * early enough to see the setup (whose length sets COMPLETING's), without the growing looks.
+ */
+export const PRIOR_SETUP_SHARE = 0.1;
+
+/** With pieces left, one wait spans at most this many pieces' time at the fastest observed pace. */
+export const PIECES_PER_WAIT = 3;
+
+/** COMPLETING that has lasted this many times its shortest estimate counts as long: checks are spread. */
+export const LONG_FINISHING_FACTOR = 2;
 
 /** The settings with their defaults applied and made consistent. */
 export interface PollSettings {
   min: number;
   max: number;
   near: number;
+  /** The wait that bounds the delay when the estimate cannot be trusted. */
+  robust: number;
   idleGrowth: number;
   aimFraction: number;
   finishingShare: number;
 }
 
-/**
- * The usual shape of the setup: CREATED ends at this fraction of it, PREPARING_FOR_INITIALIZATION
- * at that one (INITIALIZING fills the rest). It only narrows what the checks show; a check that
- * contradicts it drops it for the job.
- */
-export const SETUP_SHAPE = { createdEnds: 0.2, preparingEnds: 0.6 } as const;
+const positiveOr = (value: number | undefined, fallback: number): number =>
+  typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : fallback;
 
-/**
- * Processing takes at least this many times the setup (the job model gives 2.6 at full
- * speed; slow starts and stalls only lengthen it). Only a floor for the first estimate:
- * the pace of the finished pieces takes over once it gives a later end.
- */
-export const PROCESSING_PER_SETUP = 2;
-
-const BEFORE_PROCESSING: ReadonlySet<JobStatus> = new Set([
-  'CREATED',
-  'PREPARING_FOR_INITIALIZATION',
-  'INITIALIZING',
-  'PENDING_JOB',
-]);
-const SETUP: ReadonlySet<JobStatus> = new Set(['CREATED', 'PREPARING_FOR_INITIALIZATION', 'INITIALIZING']);
-const FINISHING: ReadonlySet<JobStatus> = new Set(['COMPLETING', 'FAILING']);
-
-function clamp(value: number, low: number, high: number): number {
-  return Math.min(high, Math.max(low, value));
-}
-
-/** The config's poll settings with defaults for the optional ones; the near wait is kept within the bounds. */
+/** The config's poll settings with defaults for the optional (or non-finite) ones; the near and robust waits within the bounds. */
 export function pollSettings(config: PollConfig): PollSettings {
-  const min = config.minWaitSeconds;
-  const max = Math.max(min, config.maxWaitSeconds);
+  const min = Math.max(
+    1,
+    Math.round(positiveOr(config.minWaitSeconds, CONFIG_DEFAULTS.POLL_MIN_WAIT_SECONDS)),
+  );
+  const max = Math.max(
+    min,
+    Math.round(positiveOr(config.maxWaitSeconds, CONFIG_DEFAULTS.POLL_MAX_WAIT_SECONDS)),
+  );
+  const near = clamp(positiveOr(config.nearWaitSeconds, CONFIG_DEFAULTS.POLL_NEAR_WAIT_SECONDS), min, max);
   return {
     min,
     max,
-    near: clamp(config.nearWaitSeconds ?? CONFIG_DEFAULTS.POLL_NEAR_WAIT_SECONDS, min, max),
-    idleGrowth: config.idleGrowth ?? CONFIG_DEFAULTS.POLL_IDLE_GROWTH,
-    aimFraction: config.aimFraction ?? CONFIG_DEFAULTS.POLL_AIM_FRACTION,
-    finishingShare: config.finishingShare ?? CONFIG_DEFAULTS.POLL_FINISHING_SHARE,
+    near,
+    robust: clamp(ROBUST_WAIT_FACTOR * near, min, max),
+    idleGrowth: positiveOr(config.idleGrowth, CONFIG_DEFAULTS.POLL_IDLE_GROWTH),
+    aimFraction: Math.min(1, positiveOr(config.aimFraction, CONFIG_DEFAULTS.POLL_AIM_FRACTION)),
+    finishingShare: positiveOr(config.finishingShare, CONFIG_DEFAULTS.POLL_FINISHING_SHARE),
   };
 }
 
-function piecesDone(job: JobSnapshot): number {
-  return (job.CompletedPieces ?? 0) + (job.FailedPieces ?? 0);
+/**
+ * Whether the deadline can be reached within the cap: `POLL_CHECK_CAP` waits of at most
+ * `maxWaitSeconds` must cover `runDeadlineSeconds`. When it holds, the waits guarantee the
+ * run reaches its deadline (see `finalWait`); the stage config and the loader refuse a
+ * configuration where it does not.
+ */
+export function deadlineReachableWithinCap(
+  config: Pick<PollConfig, 'maxWaitSeconds' | 'runDeadlineSeconds'>,
+) {
+  return config.runDeadlineSeconds <= POLL_CHECK_CAP * config.maxWaitSeconds;
 }
 
-function piecesLeft(job: JobSnapshot): number {
-  return (job.TotalPieces ?? 0) - piecesDone(job);
+/**
+ * The wait as the Wait state gets it: an integer within [min, max], at least what keeps the
+ * checks left before the cap enough to reach the deadline (wait ≥ time left − (checks left − 1)
+ * × max: after it, the time left is within what the remaining checks can cover at max), and
+ * never past the deadline. `checksLeft` counts the checks the ASL still allows, the next included.
+ */
+function finalWait(wait: number, nowMs: number, deadlineMs: number, checksLeft: number, s: PollSettings) {
+  const untilDeadline = Math.ceil((deadlineMs - nowMs) / 1000);
+  if (!Number.isFinite(untilDeadline) || untilDeadline <= 1) return 1;
+  const forCap = untilDeadline - (Math.max(1, checksLeft) - 1) * s.max;
+  const bounded = clamp(Number.isFinite(wait) ? Math.round(wait) : s.min, s.min, s.max);
+  return Math.max(1, Math.min(Math.max(bounded, forCap), untilDeadline));
 }
 
-function isTerminal(status: JobStatus): boolean {
-  return status === 'COMPLETED' || status === 'FAILED';
-}
-
-function boundByDeadline(waitSeconds: number, now: Date, deadline: Date): number {
-  const untilDeadline = Math.ceil((deadline.getTime() - now.getTime()) / 1000);
-  return Math.max(1, Math.min(Math.round(waitSeconds), untilDeadline));
-}
-
-/** The poll state right after the job was created (or reused). */
-export function initialPollState(job: JobSnapshot, runStart: Date, now: Date, config: PollConfig): PollState {
-  const deadline = new Date(runStart.getTime() + config.runDeadlineSeconds * 1000);
+/** The poll state right after the job was created (or reused); `expectedSeconds`: the prior, if any. */
+export function initialPollState(
+  job: JobSnapshot,
+  runStart: Date,
+  now: Date,
+  config: PollConfig,
+  expectedSeconds?: number,
+): PollState {
+  const settings = pollSettings(config);
+  const startMs = Number.isFinite(runStart.getTime()) ? runStart.getTime() : now.getTime();
+  const deadlineSeconds = positiveOr(config.runDeadlineSeconds, CONFIG_DEFAULTS.RUN_DEADLINE_SECONDS);
+  const deadline = new Date(startMs + deadlineSeconds * 1000);
+  const nowMs = now.getTime();
+  const createdMs = createdMsOf(job, {}, nowMs);
+  const prior = positiveOr(expectedSeconds, 0);
+  const estimates: PollEstimates = {
+    createdAt: new Date(createdMs).toISOString(),
+    ...(prior > 0 ? { expectedSeconds: prior } : {}),
+  };
+  const wait = isTerminal(job.JobStatus)
+    ? 1
+    : Math.max(settings.min, priorWait(job, estimates, nowMs, createdMs, settings.max) ?? 0);
   return {
     checks: 0,
-    waitSeconds: isTerminal(job.JobStatus) ? 1 : boundByDeadline(config.minWaitSeconds, now, deadline),
+    waitSeconds: isTerminal(job.JobStatus)
+      ? 1
+      : finalWait(wait, nowMs, deadline.getTime(), POLL_CHECK_CAP, settings),
     deadline: deadline.toISOString(),
-    deadlinePassed: now >= deadline,
+    deadlinePassed: nowMs >= deadline.getTime(),
     lastProgressAt: now.toISOString(),
     lastPiecesDone: piecesDone(job),
     lastStatus: job.JobStatus,
     lastCheckAt: now.toISOString(),
+    ...estimates,
   };
 }
 
-/** The estimator's fields of the poll state. */
-export type PollEstimates = Pick<
-  PollState,
-  | 'lastCheckAt'
-  | 'setupSeenMinSeconds'
-  | 'setupSeenMaxSeconds'
-  | 'setupMinSeconds'
-  | 'setupMaxSeconds'
-  | 'processingStartedAt'
-  | 'finishingStartedAt'
-  | 'piecesChangedAt'
-  | 'rateAnchorAt'
-  | 'rateAnchorPieces'
-  | 'piecesPerSecond'
->;
-
-/** What a check at `t` seconds after creation, seeing `status`, says of the setup's length: (low, high]. */
-function setupBoundsSeen(status: JobStatus, t: number, shaped: boolean): [number, number] {
-  const { createdEnds, preparingEnds } = SETUP_SHAPE;
-  if (!SETUP.has(status)) return [0, t];
-  if (!shaped) return [t, Number.POSITIVE_INFINITY];
-  if (status === 'CREATED') return [t / createdEnds, Number.POSITIVE_INFINITY];
-  if (status === 'PREPARING_FOR_INITIALIZATION') return [t / preparingEnds, t / createdEnds];
-  return [t, t / preparingEnds];
-}
-
-/** The estimator's memory updated with the job as seen `now`. */
-export function updateEstimates(previous: PollState, job: JobSnapshot, now: Date): PollEstimates {
-  const nowMs = now.getTime();
-  const createdMs = Date.parse(job.CreationDate);
-  const previousCheckMs = previous.lastCheckAt
-    ? Date.parse(previous.lastCheckAt)
-    : nowMs - previous.waitSeconds * 1000;
-  const earliest = new Date(previousCheckMs).toISOString();
-  const status = job.JobStatus;
-  const t = Math.max(0, (nowMs - createdMs) / 1000);
-
-  // The setup's length: what the checks show, narrowed by the setup's usual shape.
-  const [seenLow, seenHigh] = setupBoundsSeen(status, t, false);
-  const seenMin = Math.max(previous.setupSeenMinSeconds ?? 0, seenLow);
-  const seenMax = Math.min(previous.setupSeenMaxSeconds ?? Number.POSITIVE_INFINITY, seenHigh);
-  const [shapeLow, shapeHigh] = setupBoundsSeen(status, t, true);
-  let setupMin = Math.max(previous.setupMinSeconds ?? 0, seenMin, shapeLow);
-  let setupMax = Math.min(previous.setupMaxSeconds ?? Number.POSITIVE_INFINITY, seenMax, shapeHigh);
-  if (setupMin > setupMax) {
-    setupMin = seenMin;
-    setupMax = seenMax;
-  }
-
-  let processingStartedAt = previous.processingStartedAt;
-  if (processingStartedAt === undefined && !BEFORE_PROCESSING.has(status)) {
-    // Straight from the setup, processing began when the setup ended: the middle of
-    // its estimate, within the interval since the previous check.
-    const fromSetup =
-      SETUP.has(previous.lastStatus) && Number.isFinite(setupMax)
-        ? clamp(createdMs + ((setupMin + setupMax) / 2) * 1000, previousCheckMs, nowMs)
-        : (previousCheckMs + nowMs) / 2;
-    processingStartedAt = new Date(fromSetup).toISOString();
-  }
-  const finishingStartedAt =
-    previous.finishingStartedAt ?? (FINISHING.has(status) || isTerminal(status) ? earliest : undefined);
-
-  const done = piecesDone(job);
-  const changed = done > previous.lastPiecesDone;
-  // Pieces finish during processing: date a change midway between the later of the
-  // previous check and processing's start, and now.
-  const changedFromMs = Math.max(previousCheckMs, processingStartedAt ? Date.parse(processingStartedAt) : 0);
-  const piecesChangedAt = changed
-    ? new Date((Math.min(changedFromMs, nowMs) + nowMs) / 2).toISOString()
-    : previous.piecesChangedAt;
-  let rateAnchorAt = previous.rateAnchorAt;
-  let rateAnchorPieces = previous.rateAnchorPieces;
-  let piecesPerSecond = previous.piecesPerSecond;
-  if (changed && processingStartedAt && piecesChangedAt) {
-    const changedMs = Date.parse(piecesChangedAt);
-    const sinceStart = done / Math.max(1, (changedMs - Date.parse(processingStartedAt)) / 1000);
-    let steady = 0;
-    if (rateAnchorAt === undefined || rateAnchorPieces === undefined) {
-      rateAnchorAt = piecesChangedAt;
-      rateAnchorPieces = done;
-    } else {
-      steady = (done - rateAnchorPieces) / Math.max(1, (changedMs - Date.parse(rateAnchorAt)) / 1000);
-    }
-    piecesPerSecond = Math.max(sinceStart, steady);
-  }
-  return {
-    lastCheckAt: now.toISOString(),
-    ...(seenMin > 0 ? { setupSeenMinSeconds: seenMin } : {}),
-    ...(Number.isFinite(seenMax) ? { setupSeenMaxSeconds: seenMax } : {}),
-    ...(setupMin > 0 ? { setupMinSeconds: setupMin } : {}),
-    ...(Number.isFinite(setupMax) ? { setupMaxSeconds: setupMax } : {}),
-    ...(processingStartedAt ? { processingStartedAt } : {}),
-    ...(finishingStartedAt ? { finishingStartedAt } : {}),
-    ...(piecesChangedAt ? { piecesChangedAt } : {}),
-    ...(rateAnchorAt !== undefined && rateAnchorPieces !== undefined
-      ? { rateAnchorAt, rateAnchorPieces }
-      : {}),
-    ...(piecesPerSecond !== undefined ? { piecesPerSecond } : {}),
-  };
-}
-
-/** The setup's length as estimated (seconds): its shortest, longest (if bounded) and middle. */
-function setupEstimate(
+/**
+ * With a prior, until the earliest end it allows (PRIOR_EARLIEST_SHARE of the previous run's
+ * duration) and while the job gives no pace of its own, the wait that goes straight there.
+ */
+function priorWait(
+  job: JobSnapshot,
   estimates: PollEstimates,
-  elapsed: number,
-): { low: number; high: number | undefined; mid: number } {
-  const low = estimates.setupMinSeconds ?? estimates.setupSeenMinSeconds ?? 0;
-  const high = estimates.setupMaxSeconds ?? estimates.setupSeenMaxSeconds;
-  return { low, high, mid: high === undefined ? Math.max(low, elapsed) : (low + high) / 2 };
+  nowMs: number,
+  createdMs: number,
+  max: number,
+): number | undefined {
+  const expected = estimates.expectedSeconds;
+  if (!expected || FINISHING.has(job.JobStatus)) return undefined;
+  if (job.JobStatus === 'PROCESSING' && estimates.piecesPerSecond) return undefined;
+  // In the setup, one early look (instead of the growing ones) still brackets it; later, the
+  // earliest end the prior allows.
+  const share = SETUP.has(job.JobStatus) ? PRIOR_SETUP_SHARE : PRIOR_EARLIEST_SHARE;
+  const untilThen = (createdMs + share * expected * 1000 - nowMs) / 1000;
+  return untilThen > 0 ? Math.min(untilThen, max) : undefined;
 }
 
 /**
@@ -223,30 +193,25 @@ function setupEstimate(
  * shortest setup (a queue wait in PENDING_JOB excluded).
  */
 export function finishingDurationMs(estimates: PollEstimates, settings: PollSettings): number {
-  const low = estimates.setupMinSeconds ?? estimates.setupSeenMinSeconds ?? 0;
-  return settings.finishingShare * low * 1000;
+  return settings.finishingShare * setupLowSeconds(estimates) * 1000;
 }
 
 /**
- * When PROCESSING is estimated to end (epoch ms): the pieces left at the observed pace
- * from the last finished piece, or, when the job runs behind its pace (a stall), all but
- * the piece in progress still to do from now; before the first piece, processing is
- * taken to last at least as long as the setup did.
+ * When PROCESSING is estimated to end (epoch ms): the pieces left at the fastest observed
+ * pace from the last finished piece, or, when the job runs behind its pace (a stall), all but
+ * the piece in progress still to do from now; never before now.
  */
 export function estimateProcessingEndMs(job: JobSnapshot, estimates: PollEstimates, now: Date): number {
   const nowMs = now.getTime();
-  const total = job.TotalPieces ?? 0;
   const rate = estimates.piecesPerSecond;
-  const done = piecesDone(job);
-  const processingStart = Date.parse(estimates.processingStartedAt ?? job.CreationDate);
-  const setup = setupEstimate(estimates, (processingStart - Date.parse(job.CreationDate)) / 1000);
-  const atLeast = Math.max(nowMs, processingStart + PROCESSING_PER_SETUP * setup.low * 1000);
-  if (rate && total > 0 && estimates.piecesChangedAt) {
-    const expected = Date.parse(estimates.piecesChangedAt) + ((total - done) / rate) * 1000;
-    const behind = nowMs + (Math.max(0, total - done - 1) / rate) * 1000;
-    return Math.max(expected, behind, atLeast);
+  const left = piecesLeft(job);
+  const changedMs = msOf(estimates.piecesChangedAt);
+  if (rate && left > 0 && changedMs !== undefined) {
+    const expected = changedMs + (left / rate) * 1000;
+    const behind = nowMs + (Math.max(0, left - 1) / rate) * 1000;
+    return Math.max(expected, behind, nowMs);
   }
-  return atLeast;
+  return nowMs;
 }
 
 /**
@@ -261,74 +226,87 @@ export function estimateEndMs(
 ): number | undefined {
   const finishing = finishingDurationMs(estimates, settings);
   if (job.JobStatus === 'PROCESSING') return estimateProcessingEndMs(job, estimates, now) + finishing;
-  if (FINISHING.has(job.JobStatus) && estimates.finishingStartedAt) {
-    return Date.parse(estimates.finishingStartedAt) + finishing;
-  }
+  const startedMs = msOf(estimates.finishingStartedAt);
+  if (FINISHING.has(job.JobStatus) && startedMs !== undefined) return startedMs + finishing;
   return undefined;
 }
 
-/** Seconds to wait before the next check (before rounding and the deadline). */
+/**
+ * Seconds to wait before the next check, before rounding, the bounds, the cap and the
+ * deadline (`finalWait`). `spread`: the time to the deadline shared evenly among the checks left.
+ */
 export function nextWaitSeconds(
   job: JobSnapshot,
   estimates: PollEstimates,
   now: Date,
   settings: PollSettings,
+  spread = 0,
 ): number {
-  const { min, max, near } = settings;
+  const { near, robust, idleGrowth, aimFraction } = settings;
   if (isTerminal(job.JobStatus)) return 1;
   const nowMs = now.getTime();
-  const elapsed = Math.max(0, (nowMs - Date.parse(job.CreationDate)) / 1000);
+  const createdMs = createdMsOf(job, estimates, nowMs);
+  const elapsed = (nowMs - createdMs) / 1000;
+  const sinceStatus = Math.max(0, (nowMs - (msOf(estimates.statusSince) ?? createdMs)) / 1000);
+  const prior = priorWait(job, estimates, nowMs, createdMs, settings.max) ?? 0;
   if (SETUP.has(job.JobStatus)) {
+    // Nothing is known of what follows the setup: look again after a share of the time so far,
+    // so that a quick processing after a long setup is still caught in PROCESSING.
+    const growth = idleGrowth * elapsed;
     const low = estimates.setupMinSeconds;
     const high = estimates.setupMaxSeconds;
     if (low !== undefined && high !== undefined) {
-      // The setup's end is bracketed: narrow the bracket while it leaves COMPLETING's
-      // length uncertain by more than a near wait, then look just after its end.
-      // A check past the setup ends the narrowing, so step up from the low end: by about
-      // the square root of the bracket (fewer checks here against fewer in COMPLETING).
+      // The setup's end is bracketed: step up from the bracket's low end by about its square
+      // root (fewer checks here against fewer in COMPLETING), then look just after its end.
       const step = Math.sqrt((2 * near * (high - low)) / settings.finishingShare);
       const target = settings.finishingShare * (high - low) > near ? Math.min(high, low + step) : high;
-      return clamp(Math.ceil(target - elapsed), min, max);
+      return Math.max(prior, Math.min(Math.max(target - elapsed, near), growth));
     }
-    return clamp(settings.idleGrowth * elapsed, min, max);
+    return Math.max(prior, growth);
   }
   if (FINISHING.has(job.JobStatus)) {
-    // Nothing moves in COMPLETING: look a near wait after the earliest end, then every near wait.
+    // Nothing moves in COMPLETING: look a near wait after the earliest end, then every near
+    // wait; never more than the robust wait in one go (COMPLETING may be shorter than assumed).
+    const finishing = finishingDurationMs(estimates, settings) / 1000;
     const endMs = estimateEndMs(job, estimates, now, settings) ?? nowMs;
-    return clamp(Math.max(0, (endMs - nowMs) / 1000) + near, min, max);
+    const wait = clamp((endMs - nowMs) / 1000 + near, near, robust);
+    // A COMPLETING far longer than its shortest estimate: spread the checks left to the deadline.
+    return sinceStatus > LONG_FINISHING_FACTOR * Math.max(finishing, robust) ? Math.max(wait, spread) : wait;
   }
-  const setupLow = estimates.setupMinSeconds ?? estimates.setupSeenMinSeconds ?? 0;
-  // Queued (PENDING_JOB): half the setup time, the only scale known.
-  if (job.JobStatus !== 'PROCESSING') return clamp(Math.max(near, 0.5 * setupLow), min, max);
+  // Queued (PENDING_JOB): nothing can be learned; the wait grows with the time queued.
+  if (BEFORE_PROCESSING.has(job.JobStatus)) return Math.max(prior, robust, idleGrowth * sinceStatus, spread);
 
-  // PROCESSING: close in on the end of processing, so that the first check that sees
-  // COMPLETING follows it closely (COMPLETING's end is stepped to from the last check
-  // that still saw PROCESSING).
-  const leftP = (estimateProcessingEndMs(job, estimates, now) - nowMs) / 1000;
+  // PROCESSING.
+  const left = piecesLeft(job);
   const rate = estimates.piecesPerSecond;
-  const processingSoFar = (nowMs - Date.parse(estimates.processingStartedAt ?? job.CreationDate)) / 1000;
+  const processingSoFar = (nowMs - (msOf(estimates.processingStartedAt) ?? createdMs)) / 1000;
   // A pace read from the first pieces can be far too slow (a slow start): never wait more
   // than aimFraction of the processing time so far, so it is re-read before it overshoots.
-  const paced = Math.max(processingSoFar, near) * settings.aimFraction;
-  // With the last piece in progress the job can reach COMPLETING at any moment, and it then
-  // ends no sooner than COMPLETING's shortest length: looking again within that plus a near
-  // wait keeps the delay within a near wait.
+  const paced = Math.max(processingSoFar, near) * aimFraction;
+  if (rate && left > 1) {
+    const leftP = (estimateProcessingEndMs(job, estimates, now) - nowMs) / 1000;
+    // Never more than PIECES_PER_WAIT pieces' time at the fastest pace: pieces that speed up
+    // would otherwise all finish within one extrapolated wait.
+    const pieces = Math.max(PIECES_PER_WAIT / rate, robust);
+    return Math.max(Math.min(leftP * aimFraction, paced, pieces), near);
+  }
+  // The last piece in progress, no piece finished yet, or a source that reports no pieces:
+  // the job can end at any moment, so the robust wait bounds the delay (tighter when
+  // COMPLETING's shortest length plus a near wait is shorter).
+  // (Without a setup seen, as for a source without setup phases, COMPLETING's length is unknown.)
   const finishing = finishingDurationMs(estimates, settings) / 1000;
-  const cap = piecesLeft(job) <= 1 ? finishing + near : max;
-  if (!rate)
-    return clamp(Math.min(cap, settings.aimFraction * Math.max(leftP, processingSoFar, near)), min, max);
-  if (piecesLeft(job) > 1)
-    return clamp(Math.max(Math.min(leftP * settings.aimFraction, paced), near), min, max);
-  // The last piece: it ends within about a piece's time either side of the estimate. Go
-  // to the start of that window, then step through it by about the square root of what is
-  // left of it (a check that still sees PROCESSING moves the first look in COMPLETING later
-  // by as much as it waited; one that sees COMPLETING leaves near-wait steps to make).
+  const cap = setupLowSeconds(estimates) > 0 ? clamp(finishing + near, near, robust) : robust;
+  const unknowable = left === 0 && piecesDone(job) === 0;
+  if (!rate) return Math.max(prior, Math.min(cap, Math.max(paced, near)), unknowable ? spread : 0);
+  // The last piece: it ends within about a piece's time either side of the estimate. Go to
+  // the start of that window, then step through it by about the square root of what is left.
+  const leftP = (estimateProcessingEndMs(job, estimates, now) - nowMs) / 1000;
   const piece = 1 / rate;
   const untilWindow = leftP - piece;
-  if (untilWindow > near) return clamp(Math.min(cap, Math.max(Math.min(untilWindow, paced), near)), min, max);
+  if (untilWindow > near) return Math.min(cap, Math.max(Math.min(untilWindow, paced), near));
   const window = leftP + piece;
-  if (window > 4 * near) return clamp(Math.min(cap, Math.max(near, Math.sqrt(window * near))), min, max);
-  return clamp(cap, min, max);
+  if (window > 4 * near) return Math.min(cap, Math.max(near, Math.sqrt(window * near)));
+  return cap;
 }
 
 /** The poll state after a status check. */
@@ -338,16 +316,21 @@ export function nextPollState(
   now: Date,
   config: PollConfig,
 ): PollState {
-  const deadline = new Date(previous.deadline);
+  const nowMs = now.getTime();
+  const settings = pollSettings(config);
+  const deadlineMs = msOf(previous.deadline) ?? nowMs;
+  const checks = (Number.isInteger(previous.checks) && previous.checks > 0 ? previous.checks : 0) + 1;
   const done = piecesDone(job);
   const progressed = done > previous.lastPiecesDone || job.JobStatus !== previous.lastStatus;
   const estimates = updateEstimates(previous, job, now);
-  const wait = nextWaitSeconds(job, estimates, now, pollSettings(config));
+  const checksLeft = POLL_CHECK_CAP - checks;
+  const spread = Math.max(0, (deadlineMs - nowMs) / 1000 / Math.max(1, checksLeft));
+  const wait = nextWaitSeconds(job, estimates, now, settings, spread);
   return {
-    checks: previous.checks + 1,
-    waitSeconds: boundByDeadline(wait, now, deadline),
+    checks,
+    waitSeconds: isTerminal(job.JobStatus) ? 1 : finalWait(wait, nowMs, deadlineMs, checksLeft, settings),
     deadline: previous.deadline,
-    deadlinePassed: now >= deadline,
+    deadlinePassed: !(nowMs < deadlineMs),
     lastProgressAt: progressed ? now.toISOString() : previous.lastProgressAt,
     lastPiecesDone: done,
     lastStatus: job.JobStatus,

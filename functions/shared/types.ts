@@ -121,8 +121,20 @@ export interface PollState {
   /** When pieces were first seen finished, and how many: the start of the steady-rate window. */
   rateAnchorAt?: string;
   rateAnchorPieces?: number;
-  /** Pieces finished per second, the faster (earlier-end) of the two estimates. */
+  /** Pieces finished per second, the fastest (earliest-end) of the estimates. */
   piecesPerSecond?: number;
+  /**
+   * When the job was created as the poller counts it: its CreationDate, or — when that is
+   * missing or unparsable — when create-export-job first saw the job.
+   */
+  createdAt?: string;
+  /** Earliest start of the status last seen: the last check that saw another status. */
+  statusSince?: string;
+  /**
+   * The prior: how long the target's previous COMPLETED run took (creation to completion,
+   * seconds), from the run ledger. Absent for a target without history.
+   */
+  expectedSeconds?: number;
 }
 
 /** The workflow's state between tasks (output of create-export-job and get-export-job-status). */
@@ -133,6 +145,41 @@ export interface RunState {
   run?: LedgerRunRef;
   job: JobSnapshot;
   poll: PollState;
+  /** What VerifyExport found in S3 (`ResultPath: $.verification`), after a COMPLETED job. */
+  verification?: VerificationResult;
+  /** VerifyExport's error when it failed through every retry (its Catch, `ResultPath: $.verificationError`). */
+  verificationError?: CaughtError;
+}
+
+/**
+ * What the verification concludes: the files hold exactly the records the source
+ * reported (VERIFIED), other than that (MISMATCH; also a job that reported records
+ * and wrote no file), or the records could not all be counted (NOT_COUNTED: files in
+ * formats that are not counted, the time budget ran out, or the source reported no count).
+ */
+export type Verdict = 'VERIFIED' | 'MISMATCH' | 'NOT_COUNTED';
+
+/** The summary's verdict: a {@link Verdict}, or UNVERIFIED when the verification itself failed. */
+export type SummaryVerdict = Verdict | 'UNVERIFIED';
+
+/** What the VerifyExport task returns (`$.verification`): a few hundred bytes; the per-file detail is in the manifest. */
+export interface VerificationResult {
+  verdict: Verdict;
+  /** The S3 location listed: `s3://bucket/prefix/`, the job's own files. */
+  location: string;
+  /** Objects under the location (the manifest not included). */
+  files: number;
+  bytes: number;
+  /** Records counted in the files; null unless every file was counted. */
+  records: number | null;
+  /** Files whose records were counted. */
+  countedFiles: number;
+  /** Records the source reported (Pinpoint: TotalProcessed − TotalFailures); null when it did not say. */
+  expected: number | null;
+  /** The manifest, written last under the location: `s3://bucket/prefix/_manifest.json`. */
+  manifestUri: string;
+  /** The verdict in words. */
+  note: string;
 }
 
 /** Where a run is recorded in the run ledger. */
@@ -213,6 +260,19 @@ export interface ExportSummary {
   statusChecks: number;
   scheduledTime: string | null;
   execution: { id: string; name: string; startTime: string; trigger: Trigger };
+  /**
+   * For COMPLETED: what the verification found in S3 (VerifyExport), or UNVERIFIED with the reason
+   * when it could not run; null for any other status. Optional only for summaries published before it existed.
+   */
+  verification?: {
+    verdict: SummaryVerdict;
+    files: number | null;
+    bytes: number | null;
+    records: number | null;
+    expected: number | null;
+    manifestUri: string | null;
+    note: string;
+  } | null;
   /**
    * For ERROR: what failed (`name`, the workflow error; `message`, what happened), the cause
    * in a few words (`reason`, lowercase ASCII, at most 60 characters, e.g. "application not

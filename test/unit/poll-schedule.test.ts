@@ -146,9 +146,23 @@ describe('nextPollState', () => {
       [900, job('PROCESSING', 5)],
       [1200, job('PROCESSING', 10)],
       [1300, job('COMPLETING', 10)],
-      [1500, job('COMPLETING', 10)],
+      [1400, job('COMPLETING', 10)],
     ]);
     expect(state.waitSeconds).toBe(25);
+  });
+
+  it('spreads the checks left evenly to the deadline once COMPLETING lasts far longer than its estimate', () => {
+    // COMPLETING seen since 1,200 s; at 5,000 s it has lasted far past 2 × its shortest (120 s).
+    const state = replay([
+      [300, job('INITIALIZING')],
+      [600, job('PROCESSING', 0)],
+      [900, job('PROCESSING', 5)],
+      [1200, job('PROCESSING', 10)],
+      [1300, job('COMPLETING', 10)],
+      [5000, job('COMPLETING', 10)],
+    ]);
+    // 6 checks made: (43,200 − 5,000) s shared among the 994 left.
+    expect(state.waitSeconds).toBe(Math.round((43_200 - 5000) / 994));
   });
 
   it('looks a near wait after the earliest end of COMPLETING', () => {
@@ -161,8 +175,17 @@ describe('nextPollState', () => {
       [3100, job('COMPLETING', 10)],
     ]);
     expect(state.finishingStartedAt).toBe(at(3000).toISOString());
-    // Earliest end 3,400 s; looking at 3,425 s keeps the delay within 25 s.
-    expect(state.waitSeconds).toBe(3400 - 3100 + 25);
+    // Earliest end 3,400 s, 325 s away: COMPLETING may be shorter than assumed, so it looks
+    // again after the robust wait (2 × the near wait) and keeps the delay within it.
+    expect(state.waitSeconds).toBe(50);
+    const closer = replay([
+      [1000, job('INITIALIZING')],
+      [1500, job('PROCESSING', 0)],
+      [3000, job('PROCESSING', 9)],
+      [3390, job('COMPLETING', 10)],
+    ]);
+    // Looking at 3,425 s: a near wait after the earliest end.
+    expect(closer.waitSeconds).toBe(3400 - 3390 + 25);
   });
 
   it('caps the wait at the maximum while stepping through a wide setup bracket', () => {
@@ -177,7 +200,7 @@ describe('nextPollState', () => {
   });
 
   it('caps the wait at the maximum in COMPLETING when its earliest end is further away', () => {
-    // As above: the earliest end of COMPLETING is 325 s away, beyond a 120 s maximum.
+    // As above: the earliest end of COMPLETING is 325 s away, beyond a 40 s maximum.
     const state = replay(
       [
         [1000, job('INITIALIZING')],
@@ -185,9 +208,9 @@ describe('nextPollState', () => {
         [3000, job('PROCESSING', 9)],
         [3100, job('COMPLETING', 10)],
       ],
-      { ...config, maxWaitSeconds: 120 },
+      { ...config, maxWaitSeconds: 40, runDeadlineSeconds: 6 * 3600 },
     );
-    expect(state.waitSeconds).toBe(120);
+    expect(state.waitSeconds).toBe(40);
   });
 
   it('keeps the near wait within the configured bounds', () => {
