@@ -6,12 +6,13 @@
 import { parseArgs } from 'node:util';
 import { CliError } from '../cli/errors.ts';
 import { integerOption, NUMERIC_OPTIONS, parseFailure } from '../cli/options.ts';
-import { DEFAULT_APPLICATION_ID, DEFAULT_SEGMENT_ID, startEmulator } from './index.ts';
+import { DEFAULT_APPLICATION_ID, DEFAULT_LEDGER_TABLE, DEFAULT_SEGMENT_ID, startEmulator } from './index.ts';
 
 const range = (name: keyof typeof NUMERIC_OPTIONS) =>
   `${NUMERIC_OPTIONS[name].min}–${NUMERIC_OPTIONS[name].max.toLocaleString('en-US')}`;
 
-const HELP = `Local Amazon Pinpoint + Amazon SNS emulator (real wire protocols, one port).
+const HELP = `Local Amazon Pinpoint + Amazon SNS emulator, with the run ledger's DynamoDB (real wire
+protocols, one port).
 
 Usage: npm run emulator -- [options]
 
@@ -31,8 +32,13 @@ Point clients at it:
             export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1
             aws --endpoint-url http://127.0.0.1:4566 pinpoint get-export-jobs --application-id ${DEFAULT_APPLICATION_ID}
             aws --endpoint-url http://127.0.0.1:4566 sns list-topics
+            aws --endpoint-url http://127.0.0.1:4566 dynamodb scan --table-name ${DEFAULT_LEDGER_TABLE}
   SDK v3:   AWS_ENDPOINT_URL_PINPOINT=http://127.0.0.1:4566 AWS_ENDPOINT_URL_SNS=http://127.0.0.1:4566
+            AWS_ENDPOINT_URL_DYNAMODB=http://127.0.0.1:4566 RUN_LEDGER_TABLE=${DEFAULT_LEDGER_TABLE}
             with the same dummy credentials and region
+
+DynamoDB is dynalite, in memory: the run ledger table ${DEFAULT_LEDGER_TABLE} is
+created at start, and any other DynamoDB call works too (CreateTable, PutItem, Query ...).
 
 Conventions: a role ARN containing "no-trust" cannot be assumed (403 ForbiddenException);
 seeded segment "active-users" of the default application has id ${DEFAULT_SEGMENT_ID} (versions 1..3).
