@@ -45,11 +45,14 @@ export function ledgerTableResource(settings: LedgerSettings): Record<string, Cf
 
 const tableArn: Cfn = { 'Fn::GetAtt': [LEDGER_TABLE_ID, 'Arn'] };
 
-/** create-export-job claims runs and records their job: read and conditional writes on the table. */
+/**
+ * create-export-job claims runs and records their job (read and conditional writes on the
+ * table), and reads the target's previous COMPLETED run, the poller's prior (Query).
+ */
 export const CLAIM_RUNS_STATEMENT = {
   Sid: 'ClaimRunsInLedger',
   Effect: 'Allow',
-  Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+  Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
   Resource: tableArn,
 };
 

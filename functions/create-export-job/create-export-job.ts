@@ -182,6 +182,7 @@ export async function createExportJob(
   logger.appendKeys({ target: run.targetName });
   const { job, reused, attempt } = await jobOfRun(run, request, execution.Name, deps);
   logger.appendKeys({ jobId: job.Id });
+  const expectedSeconds = await previousDurationSeconds(run, deps);
 
   const snapshot = toJobSnapshot(job, reused);
   const ref: LedgerRunRef = {
@@ -195,8 +196,29 @@ export async function createExportJob(
     request,
     run: ref,
     job: snapshot,
-    poll: initialPollState(snapshot, new Date(execution.StartTime), deps.now(), config.poll),
+    poll: initialPollState(snapshot, new Date(execution.StartTime), deps.now(), config.poll, expectedSeconds),
   };
+}
+
+/**
+ * The poller's prior: how long the target's previous COMPLETED run took, from the run
+ * ledger. Only a hint: without it (a new target, or the ledger unreadable) the poller
+ * starts from nothing, so a failed read is logged and the run goes on.
+ */
+async function previousDurationSeconds(
+  run: RunIdentity,
+  deps: CreateExportJobDeps,
+): Promise<number | undefined> {
+  try {
+    const previous = await deps.ledger.previousCompleted(run);
+    const seconds = previous?.outcome?.durationSeconds;
+    return typeof seconds === 'number' && Number.isFinite(seconds) && seconds > 0 ? seconds : undefined;
+  } catch (error) {
+    deps.logger.warn("Could not read the target's previous run for the poll schedule; polling without it", {
+      error: (error as Error)?.name,
+    });
+    return undefined;
+  }
 }
 
 /**

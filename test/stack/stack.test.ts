@@ -546,9 +546,15 @@ describe('IAM', () => {
       'mobiletargeting:GetExportJobs',
     ]);
     const ledger = statements.find((s) => s.Sid === 'ClaimRunsInLedger')!;
-    expect(actionsOf(ledger).sort()).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
+    // Query: the target's previous COMPLETED run, the poller's prior.
+    expect(actionsOf(ledger).sort()).toEqual([
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:Query',
+      'dynamodb:UpdateItem',
+    ]);
     expect(ledger.Resource).toEqual({ 'Fn::GetAtt': ['RunLedgerTable', 'Arn'] });
-    expect(statements.flatMap(actionsOf).filter((a) => a.startsWith('dynamodb:'))).toHaveLength(3);
+    expect(statements.flatMap(actionsOf).filter((a) => a.startsWith('dynamodb:'))).toHaveLength(4);
     expect(resourcesOf(pinpoint)).toEqual([appArn, jobsArn]);
     const passRole = statements.find((s) => actionsOf(s).includes('iam:PassRole'))!;
     expect(passRole.Resource).toEqual({ 'Fn::GetAtt': ['PinpointExportRole', 'Arn'] });

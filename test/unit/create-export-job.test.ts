@@ -784,3 +784,72 @@ describe('createExportJob with the run ledger', () => {
     expect(pinpointMock.calls()).toHaveLength(0);
   });
 });
+
+describe('createExportJob and the poller prior (the target previous COMPLETED run)', () => {
+  /** Records last night's run of the same target as COMPLETED after `durationSeconds`. */
+  async function givenLastNight(durationSeconds: number | null): Promise<void> {
+    const event = scheduledEvent();
+    const resolved = resolveExecutionInput(
+      event.Input,
+      { RoleArn: ROLE_ARN, S3UrlPrefix: config.defaultS3UrlPrefix },
+      START_TIME,
+    );
+    const lastNight = {
+      ...runIdentityOf(resolved, config.defaultS3UrlPrefix ?? ''),
+      scheduledTime: '2026-11-27T02:00:00.000Z',
+    };
+    await deps.ledger.claim(lastNight, 'last-night');
+    await deps.ledger.recordJob(lastNight, 'last-night', 'f'.repeat(32), '2026-11-27T02:00:05.000Z');
+    await deps.ledger.recordOutcome(lastNight, {
+      status: 'COMPLETED',
+      jobId: 'f'.repeat(32),
+      jobStatus: 'COMPLETED',
+      totalProcessed: 2_000,
+      totalFailures: 0,
+      durationSeconds,
+      statusChecks: 20,
+      summaryMessageId: 'm-1',
+      finishedAt: '2026-11-27T04:00:00.000Z',
+      headline: 'completed',
+    });
+  }
+
+  it('starts the poll state from the previous COMPLETED run of the target', async () => {
+    givenNoExistingJobs();
+    await givenLastNight(7_200);
+
+    const state = await createExportJob(scheduledEvent(), deps);
+
+    expect(state.poll.expectedSeconds).toBe(7_200);
+    // The first look goes to a tenth of last night's duration, not to the minimum wait.
+    expect(state.poll.waitSeconds).toBeGreaterThan(config.poll.minWaitSeconds);
+  });
+
+  it('starts without a prior for a target that never completed, or whose duration is unknown', async () => {
+    givenNoExistingJobs();
+    const first = await createExportJob(scheduledEvent(), deps);
+    expect(first.poll.expectedSeconds).toBeUndefined();
+    expect(first.poll.waitSeconds).toBe(config.poll.minWaitSeconds);
+  });
+
+  it('ignores a previous run recorded without a duration', async () => {
+    givenNoExistingJobs();
+    await givenLastNight(null);
+
+    const state = await createExportJob(scheduledEvent(), deps);
+
+    expect(state.poll.expectedSeconds).toBeUndefined();
+  });
+
+  it('goes on without a prior when the ledger cannot be read for history', async () => {
+    givenNoExistingJobs();
+    deps.ledger.previousCompleted = async () => {
+      throw Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
+    };
+
+    const state = await createExportJob(scheduledEvent(), deps);
+
+    expect(state.job.Id).toBe(CREATED_JOB.Id);
+    expect(state.poll.expectedSeconds).toBeUndefined();
+  });
+});
