@@ -22,7 +22,7 @@ import type { ExportSummary } from '../shared/types.ts';
  *   attribute: SNS delivers attributes in the notification to SQS (or as SQS
  *   message attributes with raw delivery, at most 10), Lambda (`Sns.MessageAttributes`)
  *   and HTTP/S without raw delivery ("Amazon SNS raw message delivery": with raw
- *   delivery to HTTP/S, attributes are not sent). Seven attributes in all.
+ *   delivery to HTTP/S, attributes are not sent). Nine attributes in all.
  * - Limits: message plus attributes at most 262,144 bytes (attribute name, type
  *   and value all count: Publish, MessageAttributeValue); the Subject ASCII,
  *   under 100 characters, without line breaks.
@@ -89,6 +89,13 @@ function causeOf(error: NonNullable<ExportSummary['error']>): string {
 
 export function subjectOf(s: ExportSummary): string {
   const target = `app ${shortId(s.applicationId)}${s.segmentId ? ` segment ${s.segmentId}` : ''}`;
+  const v = s.verification;
+  if (s.status === 'COMPLETED' && v?.verdict === 'MISMATCH') {
+    // What a person must see first: the files do not hold what the job reported.
+    return toSnsSubject(
+      `[${s.stage}] Pinpoint export MISMATCH ${target}: ${v.records ?? '?'} of ${v.expected ?? '?'} records in S3`,
+    );
+  }
   const detail =
     s.status === 'COMPLETED' || s.status === 'FAILED'
       ? `: ${s.TotalProcessed ?? '?'} processed, ${s.TotalFailures ?? '?'} failed`
@@ -100,16 +107,20 @@ export function subjectOf(s: ExportSummary): string {
 
 /**
  * The attributes subscriptions filter on, on every message: `status`, `stage`,
- * `trigger`, `hasFailures`, `recordsDrop` (the stage's drop warning), `applicationId` (`unknown` when the input had none,
+ * `trigger`, `hasFailures` (also for a MISMATCH), `recordsDrop` (the stage's drop warning),
+ * `verification` (`VERIFIED`, `MISMATCH`, `NOT_COUNTED`, `UNVERIFIED`; `none` for a summary
+ * that is not COMPLETED), `applicationId` (`unknown` when the input had none,
  * `invalid` when it was not an application id) and `segmentId` (`all-endpoints`
  * without a segment, `invalid` when malformed) — never raw input.
  */
 export function attributesOf(s: ExportSummary): Record<string, MessageAttributeValue> {
+  const verdict = s.verification?.verdict ?? 'none';
   const attributes: Record<string, string> = {
     status: s.status,
     stage: s.stage,
     trigger: s.execution.trigger,
-    hasFailures: String((s.TotalFailures ?? 0) > 0 || s.status !== 'COMPLETED'),
+    hasFailures: String((s.TotalFailures ?? 0) > 0 || s.status !== 'COMPLETED' || verdict === 'MISMATCH'),
+    verification: verdict,
     recordsDrop: String(s.recordsDrop === true),
     applicationId:
       s.applicationId === null
@@ -165,6 +176,8 @@ export function emailTextOf(s: ExportSummary, options: { rawFailures?: boolean }
     line('S3 location', s.s3UrlPrefix),
     line('Processed', s.TotalProcessed?.toLocaleString('en-US')),
     line('Failed', s.TotalFailures?.toLocaleString('en-US')),
+    line('Verification', s.verification ? `${s.verification.verdict}: ${s.verification.note}` : null),
+    line('Manifest', s.verification?.manifestUri),
     line(
       'Pieces',
       s.TotalPieces === null

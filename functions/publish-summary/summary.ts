@@ -11,6 +11,8 @@ import type {
   SummaryStatus,
 } from '../shared/types.ts';
 
+type SummaryVerification = NonNullable<ExportSummary['verification']>;
+
 /*
  * Turns whatever state the workflow reached into the one summary subscribers
  * receive. Pure: the caller supplies the final job as re-read from Pinpoint (or
@@ -251,6 +253,7 @@ export function buildSummary(
       startTime: execution.StartTime,
       trigger: run.execution?.Trigger ?? triggerFrom(execution.Name, raw?.hasScheduledTime ?? false),
     },
+    verification: status === 'COMPLETED' ? verificationOf(run) : null,
     error: caught
       ? { name: caught.name, message: caught.message, reason: caught.reason, advice: caught.advice }
       : null,
@@ -263,14 +266,65 @@ export function buildSummary(
   return summary;
 }
 
+/**
+ * What VerifyExport found, or why there is nothing: its error after every retry (the
+ * Catch's `$.verificationError`), or a job first seen COMPLETED when the summary re-read it.
+ */
+export function verificationOf(run: PublishSummaryEvent['Run']): SummaryVerification {
+  const found = run.verification;
+  if (found) {
+    return {
+      verdict: found.verdict,
+      files: found.files,
+      bytes: found.bytes,
+      records: found.records,
+      expected: found.expected,
+      manifestUri: found.manifestUri,
+      note: found.note,
+    };
+  }
+  const unverified = { files: null, bytes: null, records: null, expected: null, manifestUri: null };
+  if (run.verificationError) {
+    const error = describeCaughtError(run.verificationError);
+    return {
+      verdict: 'UNVERIFIED',
+      ...unverified,
+      note: `the verification could not run: ${error.reason} (${error.name}). ${error.advice}`,
+    };
+  }
+  return {
+    verdict: 'UNVERIFIED',
+    ...unverified,
+    note: 'the files were not verified: the job was seen COMPLETED only when the summary re-read it, after the workflow had stopped waiting',
+  };
+}
+
+/** "; verified: 2,000 records in 8 files" and its kin, for a COMPLETED headline. */
+function verifiedOf(s: ExportSummary): string {
+  const v = s.verification;
+  if (!v) return '';
+  switch (v.verdict) {
+    case 'VERIFIED':
+      return `; verified: ${formatCount(v.records)} records in ${formatCount(v.files)} files`;
+    case 'NOT_COUNTED':
+      return `; ${formatCount(v.files)} files in S3, records not counted`;
+    case 'UNVERIFIED':
+      return '; the files in S3 were not verified';
+    case 'MISMATCH':
+      return '';
+  }
+}
+
 function headlineOf(s: ExportSummary): string {
   const what = s.segmentId ? `segment ${s.segmentId}` : 'all endpoints';
   const app = s.applicationId ?? 'unknown application';
   switch (s.status) {
     case 'COMPLETED':
+      if (s.verification?.verdict === 'MISMATCH')
+        return `MISMATCH: the export job ${s.jobId} of ${app} (${what}) COMPLETED, but what it wrote to ${s.s3UrlPrefix} differs from what it reported: ${s.verification.note}.`;
       return `${s.recordsDrop ? 'WARNING, fewer records than last time: ' : ''}Exported ${formatCount(s.TotalProcessed)} endpoints (${what}) of ${app} to ${s.s3UrlPrefix}${
         s.TotalFailures ? `; ${formatCount(s.TotalFailures)} failed` : ''
-      }${comparisonOf(s)}.`;
+      }${comparisonOf(s)}${verifiedOf(s)}.`;
     case 'FAILED':
       return `The export job ${s.jobId} of ${app} (${what}) FAILED: ${formatCount(s.TotalFailures)} endpoints failed, ${formatCount(s.TotalProcessed)} processed.`;
     case 'TIMED_OUT':

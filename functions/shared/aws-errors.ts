@@ -8,6 +8,9 @@ import {
   RunLedgerRejectedError,
   RunLedgerThrottledError,
   RunLedgerUnavailableError,
+  S3RequestRejectedError,
+  S3ThrottledError,
+  S3UnavailableError,
   SnsPublishRejectedError,
   SnsThrottledError,
   SnsUnavailableError,
@@ -107,6 +110,7 @@ export const FUNCTION_ROLES: Readonly<Record<string, string>> = {
   'create-export-job': 'CreateExportJobRole',
   'get-export-job-status': 'GetExportJobStatusRole',
   'publish-summary': 'PublishSummaryRole',
+  'verify-export': 'VerifyExportRole',
 };
 
 /** Names and codes of failures where no answer came back (what @smithy's retry strategy also treats as transient). */
@@ -500,4 +504,49 @@ export const LEDGER_SOURCE: AwsErrorSource = {
   ],
   rejectedAdvice:
     'DynamoDB refused a run ledger call; the message says why. Fix the table or the function role, redeploy, then start the run again with `npm run export` and the same --scheduled-time.',
+};
+
+/** S3 as the export verification reads it (functions/verify-export): list, read, write the manifest. */
+export const S3_SOURCE: AwsErrorSource = {
+  service: 'S3',
+  errors: {
+    throttled: S3ThrottledError,
+    unavailable: S3UnavailableError,
+    rejected: S3RequestRejectedError,
+  },
+  permissions: {
+    ListObjectsV2: ['s3:ListBucket on the export bucket (condition s3:prefix under the export prefix)'],
+    GetObject: ['s3:GetObject on the export prefix', "kms:Decrypt on the bucket's KMS key, if it uses one"],
+    PutObject: [
+      's3:PutObject on the export prefix',
+      "kms:GenerateDataKey on the bucket's KMS key, if it uses one",
+    ],
+  },
+  rows: [
+    // S3 answers SlowDown with 503, so the transport rows already retry it; named here for other statuses.
+    { names: ['SlowDown'], kind: 'throttled', reason: 'throttled', advice: RETRY_LATER },
+    {
+      names: ['NoSuchBucket'],
+      kind: 'rejected',
+      reason: 'export bucket not found',
+      advice:
+        'The export bucket does not exist (any more): check the S3UrlPrefix of the run (the stage default or the input). The export job reported COMPLETED, so its files went somewhere else or were deleted with the bucket.',
+    },
+    {
+      names: ['NoSuchKey', 'NotFound'],
+      kind: 'rejected',
+      reason: 'export file disappeared',
+      advice:
+        'A file listed under the export location was gone when it was read (deleted or moved by a lifecycle rule or another process while the verification ran): check what else writes to the export prefix, then re-run the export.',
+    },
+    {
+      names: ['KMS.DisabledException', 'KMS.NotFoundException', 'KMS.KMSInvalidStateException'],
+      kind: 'rejected',
+      reason: "export bucket's kms key unusable",
+      advice:
+        "S3 could not use the export bucket's KMS key for VerifyExportRole: enable the key, or set exportDestination's KMS key in the stage configuration so the role gets kms:Decrypt and kms:GenerateDataKey, and redeploy.",
+    },
+  ],
+  rejectedAdvice:
+    'S3 refused a call of the export verification; the message says why. The export itself COMPLETED: its files are under the S3 location in the summary.',
 };

@@ -72,6 +72,19 @@ export interface PublishSummaryConfig {
   rawFailuresInEmail?: boolean;
 }
 
+export interface VerifyExportConfig {
+  stage: string;
+  /**
+   * VERIFY_RESERVE_SECONDS: the part of the function's timeout kept for writing the manifest
+   * and returning; counting stops when only this much time is left.
+   */
+  reserveSeconds: number;
+  /** VERIFY_BUDGET_SECONDS: counting stops after this long even if the function has more time; undefined = timeout minus reserve. */
+  budgetSeconds?: number;
+  /** S3_FORCE_PATH_STYLE=true: path-style requests (`/<bucket>/<key>`), for local S3 emulators; AWS uses virtual-hosted style. */
+  s3ForcePathStyle: boolean;
+}
+
 /** Defaults, and the names of the environment variables that override them. */
 export const CONFIG_DEFAULTS = {
   STAGE: 'dev',
@@ -86,6 +99,8 @@ export const CONFIG_DEFAULTS = {
   POLL_IDLE_GROWTH: 1.5,
   POLL_AIM_FRACTION: 0.7,
   POLL_FINISHING_SHARE: 0.4,
+  /** Writing a manifest of 100,000 files takes a few seconds; 20 s leaves room for a slow PutObject too. */
+  VERIFY_RESERVE_SECONDS: 20,
 } as const;
 
 function str(env: Env, name: string): string | undefined {
@@ -145,6 +160,24 @@ function positiveNumber(env: Env, name: string, fallback: number, max: number): 
     );
   }
   return value;
+}
+
+/**
+ * The poll loop's iteration cap: IsExportJobDone in statemachine/export-workflow.asl.json
+ * ends the loop after this many status checks (a test holds the two equal).
+ */
+export const POLL_CHECK_CAP = 1000;
+
+/**
+ * Why the deadline cannot be reached within the cap, or undefined when it can: the poller
+ * stretches its waits so the checks left always cover the time to the deadline, which
+ * needs POLL_CHECK_CAP waits of at most maxWaitSeconds to cover runDeadlineSeconds. The
+ * stage config refuses a configuration where they cannot; given one through the environment
+ * (local runs compress time), the poller raises its longest wait to what the cap needs.
+ */
+export function pollCapProblem(poll: Pick<PollConfig, 'maxWaitSeconds' | 'runDeadlineSeconds'>) {
+  if (poll.runDeadlineSeconds <= POLL_CHECK_CAP * poll.maxWaitSeconds) return undefined;
+  return `(${poll.runDeadlineSeconds}) cannot be reached within the workflow's ${POLL_CHECK_CAP} status checks at the longest wait (${poll.maxWaitSeconds} s): the run would end TIMED_OUT before its deadline; raise the longest wait to at least ${Math.ceil(poll.runDeadlineSeconds / POLL_CHECK_CAP)} s or shorten the deadline`;
 }
 
 function loadPoll(env: Env): PollConfig {
@@ -212,6 +245,22 @@ export function loadPublishSummaryConfig(env: Env = process.env): Readonly<Publi
       recordsDropWarnPercent: positiveNumber(env, 'RECORDS_DROP_WARN_PERCENT', 0, 100),
     }),
     ...(flag(env, 'RAW_FAILURES_IN_EMAIL') && { rawFailuresInEmail: true }),
+  });
+}
+
+export function loadVerifyExportConfig(env: Env = process.env): Readonly<VerifyExportConfig> {
+  return Object.freeze({
+    stage: str(env, 'STAGE') ?? CONFIG_DEFAULTS.STAGE,
+    reserveSeconds: positiveInt(
+      env,
+      'VERIFY_RESERVE_SECONDS',
+      CONFIG_DEFAULTS.VERIFY_RESERVE_SECONDS,
+      [1, 600],
+    ),
+    ...(str(env, 'VERIFY_BUDGET_SECONDS') !== undefined && {
+      budgetSeconds: positiveInt(env, 'VERIFY_BUDGET_SECONDS', 0, [1, 900]),
+    }),
+    s3ForcePathStyle: flag(env, 'S3_FORCE_PATH_STYLE'),
   });
 }
 

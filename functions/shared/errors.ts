@@ -198,6 +198,21 @@ export class RunLedgerRejectedError extends ExplainedError {
   override readonly name = 'RunLedgerRejectedError';
 }
 
+/** S3 throttled a call of the export verification (503 SlowDown). Transient. */
+export class S3ThrottledError extends ExplainedError {
+  override readonly name = 'S3ThrottledError';
+}
+
+/** S3 failed on its side or could not be reached while verifying an export. Transient. */
+export class S3UnavailableError extends ExplainedError {
+  override readonly name = 'S3UnavailableError';
+}
+
+/** S3 refused a call of the export verification (missing bucket, no permission, unusable KMS key). Terminal. */
+export class S3RequestRejectedError extends ExplainedError {
+  override readonly name = 'S3RequestRejectedError';
+}
+
 /** Every custom error name the state machine may match, for the ASL contract test. */
 export const WORKFLOW_ERROR_NAMES = [
   'InvalidExportInputError',
@@ -213,6 +228,9 @@ export const WORKFLOW_ERROR_NAMES = [
   'RunLedgerThrottledError',
   'RunLedgerUnavailableError',
   'RunLedgerRejectedError',
+  'S3ThrottledError',
+  'S3UnavailableError',
+  'S3RequestRejectedError',
 ] as const;
 
 export type WorkflowErrorName = (typeof WORKFLOW_ERROR_NAMES)[number];

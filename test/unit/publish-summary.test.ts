@@ -33,6 +33,7 @@ import type {
   JobSnapshot,
   PublishSummaryEvent,
   RunState,
+  VerificationResult,
 } from '../../functions/shared/types.ts';
 import { type LocalLedgerServer, startLocalLedgerServer } from '../ledger/local-ledger.ts';
 
@@ -89,8 +90,22 @@ function finishedRun(
       lastPiecesDone: 8,
       lastStatus: job.JobStatus ?? 'COMPLETED',
     },
+    // VerifyExport runs after every COMPLETED job (IsExportJobDone → VerifyExport → PublishSummary).
+    ...((job.JobStatus ?? 'COMPLETED') === 'COMPLETED' && { verification: VERIFIED }),
   };
 }
+
+const VERIFIED: VerificationResult = {
+  verdict: 'VERIFIED',
+  location: `${PREFIX}${JOB_ID}/`,
+  files: 8,
+  bytes: 9_876_543,
+  records: 48_210,
+  countedFiles: 8,
+  expected: 48_210,
+  manifestUri: `${PREFIX}${JOB_ID}/_manifest.json`,
+  note: '8 files, 9.4 MB, 48,210 records: as Pinpoint reported 48,210 (TotalProcessed - TotalFailures)',
+};
 
 function eventFor(run: PublishSummaryEvent['Run']): PublishSummaryEvent {
   return {
@@ -203,7 +218,7 @@ describe('buildSummary', () => {
 
     expect(summary).toEqual<ExportSummary>({
       status: 'COMPLETED',
-      headline: `Exported 48,210 endpoints (segment vip-customers) of ${APPLICATION_ID} to ${PREFIX}.`,
+      headline: `Exported 48,210 endpoints (segment vip-customers) of ${APPLICATION_ID} to ${PREFIX}; verified: 48,210 records in 8 files.`,
       stage: 'prod',
       target: 'nightly-vip',
       previousRun: null,
@@ -228,6 +243,15 @@ describe('buildSummary', () => {
       statusChecks: 9,
       scheduledTime: '2026-11-28T02:00:00.000Z',
       execution: { id: EXECUTION_ID, name: EXECUTION_NAME, startTime: START_TIME, trigger: 'schedule' },
+      verification: {
+        verdict: 'VERIFIED',
+        files: 8,
+        bytes: 9_876_543,
+        records: 48_210,
+        expected: 48_210,
+        manifestUri: `${PREFIX}${JOB_ID}/_manifest.json`,
+        note: VERIFIED.note,
+      },
       error: null,
     });
   });
@@ -288,6 +312,88 @@ describe('buildSummary', () => {
     const summary = buildSummary(eventFor(run), 'prod', pinpointJob());
 
     expect(summary.status).toBe('COMPLETED');
+  });
+
+  it('says MISMATCH plainly in the headline when the files hold fewer records than Pinpoint reported', () => {
+    const note =
+      '8 files, 9.4 MB hold 48,000 records, but Pinpoint reported 48,210 (TotalProcessed - TotalFailures): 210 missing';
+    const run = {
+      ...finishedRun({}),
+      verification: { ...VERIFIED, verdict: 'MISMATCH' as const, records: 48_000, note },
+    };
+
+    const summary = buildSummary(eventFor(run), 'prod', pinpointJob());
+
+    expect(summary.status).toBe('COMPLETED');
+    expect(summary.verification).toMatchObject({ verdict: 'MISMATCH', records: 48_000, expected: 48_210 });
+    expect(summary.headline).toBe(
+      `MISMATCH: the export job ${JOB_ID} of ${APPLICATION_ID} (segment vip-customers) COMPLETED, but what it wrote to ${PREFIX} differs from what it reported: ${note}.`,
+    );
+  });
+
+  it('says the records were not counted (NOT_COUNTED) beside the files and bytes', () => {
+    const run = {
+      ...finishedRun({}),
+      verification: {
+        ...VERIFIED,
+        verdict: 'NOT_COUNTED' as const,
+        records: null,
+        countedFiles: 3,
+        note: '8 files, 9.4 MB; records not counted: 5 not reached in the 280 s counting budget',
+      },
+    };
+
+    const summary = buildSummary(eventFor(run), 'prod', pinpointJob());
+
+    expect(summary.verification).toMatchObject({
+      verdict: 'NOT_COUNTED',
+      files: 8,
+      bytes: 9_876_543,
+      records: null,
+    });
+    expect(summary.headline).toMatch(/; 8 files in S3, records not counted\.$/);
+  });
+
+  it('still summarises a COMPLETED export whose verification failed through every retry, saying why (UNVERIFIED)', () => {
+    const { verification: _, ...completed } = finishedRun({});
+    const run = {
+      ...completed,
+      verificationError: {
+        Error: 'S3RequestRejectedError',
+        Cause: lambdaCause(
+          'S3RequestRejectedError',
+          formatExplainedMessage('S3 rejected ListObjectsV2 (AccessDenied, HTTP 403): Access Denied', {
+            reason: 'access denied',
+            advice: 'Grant s3:ListBucket.',
+          }),
+        ),
+      },
+    };
+
+    const summary = buildSummary(eventFor(run), 'prod', pinpointJob());
+
+    expect(summary.status).toBe('COMPLETED');
+    expect(summary.error).toBeNull();
+    expect(summary.verification).toEqual({
+      verdict: 'UNVERIFIED',
+      files: null,
+      bytes: null,
+      records: null,
+      expected: null,
+      manifestUri: null,
+      note: 'the verification could not run: access denied (S3RequestRejectedError). Grant s3:ListBucket.',
+    });
+    expect(summary.headline).toMatch(/; the files in S3 were not verified\.$/);
+  });
+
+  it('carries no verification for a summary that is not COMPLETED', () => {
+    const summary = buildSummary(
+      eventFor(finishedRun({ JobStatus: 'FAILED' })),
+      'prod',
+      pinpointJob({ JobStatus: 'FAILED' }),
+    );
+
+    expect(summary.verification).toBeNull();
   });
 
   it('summarises ERROR from a caught Lambda error, reading reason and advice back from its JSON Cause', () => {
@@ -873,7 +979,7 @@ describe('publishSummary and the run ledger', () => {
       TotalProcessed: 50_000,
       changePercent: -3.6,
     });
-    expect(summary.headline).toContain('; -3.6 % against 2026-11-26.');
+    expect(summary.headline).toContain('; -3.6 % against 2026-11-26; verified: 48,210 records in 8 files.');
     expect(summary.recordsDrop).toBe(false);
   });
 
@@ -887,7 +993,7 @@ describe('publishSummary and the run ledger', () => {
     const summary = publishedSummary();
     expect(summary.recordsDrop).toBe(true);
     expect(summary.headline).toMatch(
-      /^WARNING, fewer records than last time: Exported 48,210 .*-19.6 % against 2026-11-27\.$/,
+      /^WARNING, fewer records than last time: Exported 48,210 .*-19.6 % against 2026-11-27; verified: .*\.$/,
     );
     expect(publishedInput().MessageAttributes?.recordsDrop).toEqual({
       DataType: 'String',

@@ -219,7 +219,7 @@ describe('buildSnsMessage', () => {
     expect(message.summary.error?.advice).toBe('Fix it.');
   });
 
-  it("sends only String attributes: the seven filter attributes and the summary, within raw SQS delivery's 10", () => {
+  it("sends only String attributes: the eight filter attributes and the summary, within raw SQS delivery's 10", () => {
     const message = buildSnsMessage(failedSummary());
 
     const { [SUMMARY_ATTRIBUTE]: summary, ...filter } = message.MessageAttributes;
@@ -229,6 +229,7 @@ describe('buildSnsMessage', () => {
       trigger: { DataType: 'String', StringValue: 'schedule' },
       hasFailures: { DataType: 'String', StringValue: 'true' },
       recordsDrop: { DataType: 'String', StringValue: 'false' },
+      verification: { DataType: 'String', StringValue: 'none' },
       applicationId: { DataType: 'String', StringValue: APPLICATION_ID },
       segmentId: { DataType: 'String', StringValue: 'vip-customers' },
     });
@@ -336,6 +337,52 @@ describe('personal data in the email text', () => {
     expect(redactFailure('The user has opted out of all channels')).toBe(
       'The user has opted out of all channels',
     );
+  });
+});
+
+describe('the verification in the message', () => {
+  const completed = (verification: ExportSummary['verification']): ExportSummary =>
+    failedSummary({
+      status: 'COMPLETED',
+      jobStatus: 'COMPLETED',
+      TotalFailures: 0,
+      headline: 'Exported 48,198 endpoints.',
+      verification,
+    });
+  const mismatch = {
+    verdict: 'MISMATCH' as const,
+    files: 8,
+    bytes: 1_000,
+    records: 48_000,
+    expected: 48_198,
+    manifestUri: 's3://exports-bucket/p/job/_manifest.json',
+    note: '8 files hold 48,000 records, but Pinpoint reported 48,198: 198 missing',
+  };
+
+  it('puts MISMATCH in the Subject with the counts, and flags hasFailures and the verification attribute', () => {
+    const message = buildSnsMessage(completed(mismatch));
+
+    expect(message.Subject).toBe(
+      `[prod] Pinpoint export MISMATCH app ${APPLICATION_ID.slice(0, 8)}... segment vip-customers: 48000 of 48198 records in S3`,
+    );
+    expect(message.MessageAttributes.verification).toEqual({ DataType: 'String', StringValue: 'MISMATCH' });
+    expect(message.MessageAttributes.hasFailures).toEqual({ DataType: 'String', StringValue: 'true' });
+  });
+
+  it('lets subscribers filter VERIFIED, NOT_COUNTED and UNVERIFIED, and says none for other statuses', () => {
+    for (const verdict of ['VERIFIED', 'NOT_COUNTED', 'UNVERIFIED'] as const) {
+      const attributes = attributesOf(completed({ ...mismatch, verdict }));
+      expect(attributes.verification?.StringValue).toBe(verdict);
+      expect(attributes.hasFailures?.StringValue).toBe('false');
+    }
+    expect(attributesOf(failedSummary({ verification: null })).verification?.StringValue).toBe('none');
+  });
+
+  it('shows the verdict, its note and the manifest in the email text', () => {
+    const text = emailTextOf(completed(mismatch));
+
+    expect(text).toContain(`Verification    MISMATCH: ${mismatch.note}`);
+    expect(text).toContain('Manifest        s3://exports-bucket/p/job/_manifest.json');
   });
 });
 
