@@ -5,6 +5,7 @@ import {
   PINPOINT_SEGMENT_ID,
   ROLE_ARN,
 } from '../functions/shared/aws-names.ts';
+import { CONFIG_DEFAULTS, pollCapProblem } from '../functions/shared/config.ts';
 import { resolveS3UrlPrefix, unknownPlaceholders } from '../functions/shared/s3-prefix.ts';
 import { parseCron, type SkippedRun, skippedRuns } from './cron.ts';
 import { MAX_STAGE_LENGTH, namesTooLong } from './names.ts';
@@ -580,6 +581,12 @@ export function parseStageConfig(
       `(${minWaitSeconds}) must not exceed poll.maxWaitSeconds (${maxWaitSeconds})`,
     );
   }
+  // The workflow stops after POLL_CHECK_CAP checks: at the longest wait they must reach the deadline.
+  const capProblem = pollCapProblem({
+    maxWaitSeconds: maxWaitSeconds ?? CONFIG_DEFAULTS.POLL_MAX_WAIT_SECONDS,
+    runDeadlineSeconds: runDeadlineSeconds ?? CONFIG_DEFAULTS.RUN_DEADLINE_SECONDS,
+  });
+  if (capProblem) r.problem('poll.runDeadlineSeconds', capProblem);
 
   const rawDest = r.object(raw, 'exportDestination', 'exportDestination');
   r.unknownKeys(

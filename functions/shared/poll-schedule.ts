@@ -1,4 +1,4 @@
-import { CONFIG_DEFAULTS, type PollConfig } from './config.ts';
+import { CONFIG_DEFAULTS, POLL_CHECK_CAP, type PollConfig } from './config.ts';
 import {
   BEFORE_PROCESSING,
   clamp,
@@ -15,6 +15,7 @@ import {
 } from './poll-estimates.ts';
 import type { JobSnapshot, PollState } from './types.ts';
 
+export { POLL_CHECK_CAP } from './config.ts';
 export { type PollEstimates, SETUP_SHAPE, updateEstimates } from './poll-estimates.ts';
 
 /*
@@ -42,12 +43,6 @@ export { type PollEstimates, SETUP_SHAPE, updateEstimates } from './poll-estimat
  * the job's shape defeats the estimate. Everything here is pure: the benchmark
  * replays thousands of jobs through it.
  */
-
-/**
- * The iteration cap: IsExportJobDone in statemachine/export-workflow.asl.json ends the
- * loop after this many checks (a test holds the two equal).
- */
-export const POLL_CHECK_CAP = 1000;
 
 /** The robust wait is this many near waits: the delay bound when the estimate cannot be trusted. */
 export const ROBUST_WAIT_FACTOR = 2;
@@ -82,15 +77,22 @@ export interface PollSettings {
 const positiveOr = (value: number | undefined, fallback: number): number =>
   typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : fallback;
 
-/** The config's poll settings with defaults for the optional (or non-finite) ones; the near and robust waits within the bounds. */
+/**
+ * The config's poll settings with defaults for the optional (or non-finite) ones, the near and
+ * robust waits within the bounds, and the longest wait raised to what the cap needs to reach the
+ * deadline (runDeadlineSeconds / POLL_CHECK_CAP).
+ */
 export function pollSettings(config: PollConfig): PollSettings {
   const min = Math.max(
     1,
     Math.round(positiveOr(config.minWaitSeconds, CONFIG_DEFAULTS.POLL_MIN_WAIT_SECONDS)),
   );
+  const deadline = positiveOr(config.runDeadlineSeconds, CONFIG_DEFAULTS.RUN_DEADLINE_SECONDS);
+  // At least what lets the cap's checks reach the deadline (the stage config refuses less).
   const max = Math.max(
     min,
     Math.round(positiveOr(config.maxWaitSeconds, CONFIG_DEFAULTS.POLL_MAX_WAIT_SECONDS)),
+    Math.ceil(deadline / POLL_CHECK_CAP),
   );
   const near = clamp(positiveOr(config.nearWaitSeconds, CONFIG_DEFAULTS.POLL_NEAR_WAIT_SECONDS), min, max);
   return {
@@ -102,18 +104,6 @@ export function pollSettings(config: PollConfig): PollSettings {
     aimFraction: Math.min(1, positiveOr(config.aimFraction, CONFIG_DEFAULTS.POLL_AIM_FRACTION)),
     finishingShare: positiveOr(config.finishingShare, CONFIG_DEFAULTS.POLL_FINISHING_SHARE),
   };
-}
-
-/**
- * Whether the deadline can be reached within the cap: `POLL_CHECK_CAP` waits of at most
- * `maxWaitSeconds` must cover `runDeadlineSeconds`. When it holds, the waits guarantee the
- * run reaches its deadline (see `finalWait`); the stage config and the loader refuse a
- * configuration where it does not.
- */
-export function deadlineReachableWithinCap(
-  config: Pick<PollConfig, 'maxWaitSeconds' | 'runDeadlineSeconds'>,
-) {
-  return config.runDeadlineSeconds <= POLL_CHECK_CAP * config.maxWaitSeconds;
 }
 
 /**

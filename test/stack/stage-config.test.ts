@@ -160,6 +160,25 @@ describe('parseStageConfig', () => {
     );
   });
 
+  it("refuses a deadline the workflow's 1,000 status checks cannot reach at the longest wait", () => {
+    // 1,000 checks at most 30 s apart cover 30,000 s: a 12-hour run would end TIMED_OUT early.
+    expect(() =>
+      parseStageConfig({ targets: [target], poll: { maxWaitSeconds: 30, runDeadlineSeconds: 43_200 } }, 'qa'),
+    ).toThrow(
+      /poll\.runDeadlineSeconds: \(43200\) cannot be reached within the workflow's 1000 status checks at the longest wait \(30 s\)[\s\S]*at least 44 s/,
+    );
+    // The defaults apply to what the file leaves out: a 900 s longest wait reaches a week.
+    expect(() =>
+      parseStageConfig({ targets: [target], poll: { runDeadlineSeconds: 604_800 } }, 'qa'),
+    ).not.toThrow();
+    expect(() =>
+      parseStageConfig({ targets: [target], poll: { maxWaitSeconds: 30, runDeadlineSeconds: 30_000 } }, 'qa'),
+    ).not.toThrow();
+    expect(() => parseStageConfig({ targets: [target], poll: { maxWaitSeconds: 30 } }, 'qa')).toThrow(
+      /poll\.runDeadlineSeconds: \(43200\)/,
+    );
+  });
+
   it('accepts the longest stage name whose derived names all fit, and rejects one more character naming the limit', () => {
     const longest = 's'.repeat(MAX_STAGE_LENGTH);
     expect(parseStageConfig({ targets: [target] }, longest).stage).toBe(longest);

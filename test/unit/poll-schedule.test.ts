@@ -1,9 +1,12 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { PollConfig } from '../../functions/shared/config.ts';
 import {
   estimateEndMs,
   initialPollState,
   nextPollState,
+  POLL_CHECK_CAP,
   pollSettings,
 } from '../../functions/shared/poll-schedule.ts';
 import type { JobSnapshot, JobStatus, PollState } from '../../functions/shared/types.ts';
@@ -236,5 +239,65 @@ describe('nextPollState', () => {
     expect(state.lastPiecesDone).toBe(2);
     expect(state.lastStatus).toBe('PROCESSING');
     expect(state.lastProgressAt).toBe(at(13).toISOString());
+  });
+});
+
+describe('the check cap and the deadline', () => {
+  it("uses the ASL's iteration cap (IsExportJobDone)", () => {
+    const asl = JSON.parse(
+      readFileSync(join(import.meta.dirname, '../../statemachine/export-workflow.asl.json'), 'utf8'),
+    );
+    const rules = JSON.stringify(asl.States.IsExportJobDone.Choices);
+    const cap = /"Variable":"\$\.poll\.checks","NumericGreaterThanEquals":(\d+)/.exec(rules)?.[1];
+    expect(Number(cap)).toBe(POLL_CHECK_CAP);
+  });
+
+  it('raises the longest wait to what lets the cap reach the deadline, for a configuration given through the environment', () => {
+    // 1,000 checks at most 2 s apart cover 2,000 s, less than the 3,000 s deadline.
+    expect(pollSettings({ minWaitSeconds: 1, maxWaitSeconds: 2, runDeadlineSeconds: 3000 }).max).toBe(3);
+    expect(pollSettings({ minWaitSeconds: 1, maxWaitSeconds: 2, runDeadlineSeconds: 120 }).max).toBe(2);
+  });
+
+  it('sees a job that sat in PENDING_JOB for 8 hours finish, instead of ending on the cap (default settings)', () => {
+    // Queued from 60 s to 8 h, processing until 8.5 h: at the near wait (25 s) the 1,000 checks
+    // would run out after about 6.9 h and report TIMED_OUT.
+    let state = initialPollState(job('CREATED'), at(0), at(0), config);
+    let now = 0;
+    const view = (t: number) =>
+      t < 60
+        ? job('CREATED')
+        : t < 8 * 3600
+          ? job('PENDING_JOB', 0)
+          : t < 8.5 * 3600
+            ? job('PROCESSING', 5)
+            : job('COMPLETED', 10);
+    while (state.lastStatus !== 'COMPLETED' && !state.deadlinePassed && state.checks < POLL_CHECK_CAP) {
+      now += state.waitSeconds;
+      state = nextPollState(state, view(now), at(now), config);
+    }
+    expect(state.lastStatus).toBe('COMPLETED');
+    // Nothing can be learned while queued: the waits grow with the time queued, a few dozen checks.
+    expect(state.checks).toBeLessThan(100);
+  });
+
+  it('stretches the waits so the checks left reach the deadline, even where the schedule would look more often', () => {
+    // Near wait 5 s (robust 10 s), longest 50 s, deadline 48,000 s: the last piece in progress for
+    // the whole run would be looked at every 10 s, 4,800 checks; the cap allows 1,000.
+    const tight: PollConfig = {
+      ...config,
+      nearWaitSeconds: 5,
+      maxWaitSeconds: 50,
+      runDeadlineSeconds: 48_000,
+    };
+    let state = initialPollState(job('CREATED'), at(0), at(0), tight);
+    let now = 0;
+    while (!state.deadlinePassed && state.checks < POLL_CHECK_CAP) {
+      now += state.waitSeconds;
+      state = nextPollState(state, job(now < 60 ? 'INITIALIZING' : 'PROCESSING', 9), at(now), tight);
+      expect(state.waitSeconds).toBeLessThanOrEqual(50);
+    }
+    expect(state.deadlinePassed).toBe(true);
+    expect(state.checks).toBeLessThanOrEqual(POLL_CHECK_CAP);
+    expect(now).toBeGreaterThanOrEqual(48_000);
   });
 });
