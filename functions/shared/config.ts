@@ -180,24 +180,6 @@ export function pollCapProblem(poll: Pick<PollConfig, 'maxWaitSeconds' | 'runDea
   return `(${poll.runDeadlineSeconds}) cannot be reached within the workflow's ${POLL_CHECK_CAP} status checks at the longest wait (${poll.maxWaitSeconds} s): the run would end TIMED_OUT before its deadline; raise the longest wait to at least ${Math.ceil(poll.runDeadlineSeconds / POLL_CHECK_CAP)} s or shorten the deadline`;
 }
 
-/**
- * The poll loop's iteration cap: IsExportJobDone in statemachine/export-workflow.asl.json
- * ends the loop after this many status checks (a test holds the two equal).
- */
-export const POLL_CHECK_CAP = 1000;
-
-/**
- * Why the deadline cannot be reached within the cap, or undefined when it can: the poller
- * stretches its waits so the checks left always cover the time to the deadline, which
- * needs POLL_CHECK_CAP waits of at most maxWaitSeconds to cover runDeadlineSeconds. The
- * stage config refuses a configuration where they cannot; given one through the environment
- * (local runs compress time), the poller raises its longest wait to what the cap needs.
- */
-export function pollCapProblem(poll: Pick<PollConfig, 'maxWaitSeconds' | 'runDeadlineSeconds'>) {
-  if (poll.runDeadlineSeconds <= POLL_CHECK_CAP * poll.maxWaitSeconds) return undefined;
-  return `(${poll.runDeadlineSeconds}) cannot be reached within the workflow's ${POLL_CHECK_CAP} status checks at the longest wait (${poll.maxWaitSeconds} s): the run would end TIMED_OUT before its deadline; raise the longest wait to at least ${Math.ceil(poll.runDeadlineSeconds / POLL_CHECK_CAP)} s or shorten the deadline`;
-}
-
 function loadPoll(env: Env): PollConfig {
   const poll = {
     minWaitSeconds: positiveInt(
