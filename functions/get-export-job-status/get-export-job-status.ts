@@ -45,17 +45,23 @@ export async function getExportJobStatus(
   }
   const job = toJobSnapshot(response.ExportJobResponse, event.job.Reused);
   const poll = nextPollState(event.poll, job, deps.now(), deps.config.poll);
+  // Every change of status or finished pieces is logged at INFO with what a trace needs
+  // (docs/PERFORMANCE.md: the Logs Insights query that replays them in `npm run bench -- --traces`).
   const progress = {
     jobStatus: job.JobStatus,
     completedPieces: job.CompletedPieces,
+    failedPieces: job.FailedPieces,
     totalPieces: job.TotalPieces,
     totalProcessed: job.TotalProcessed,
+    creationDate: job.CreationDate,
     checks: poll.checks,
     nextWaitSeconds: poll.waitSeconds,
     deadlinePassed: poll.deadlinePassed,
   };
   if (job.JobStatus !== event.poll.lastStatus)
     logger.info('Export job status changed', { ...progress, from: event.poll.lastStatus });
+  else if (poll.lastPiecesDone !== event.poll.lastPiecesDone)
+    logger.info('Export job progress changed', progress);
   else logger.debug('Export job status checked', progress);
   return { ...event, job, poll };
 }

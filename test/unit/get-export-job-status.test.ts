@@ -296,3 +296,50 @@ describe('getExportJobStatus', () => {
     expect(mapped.cause).toBe(sdkError);
   });
 });
+
+describe('getExportJobStatus logs what a trace needs', () => {
+  function capturingLogger() {
+    const lines: { level: string; message: string; fields: Record<string, unknown> }[] = [];
+    const logger = new Logger({ serviceName: 'get-export-job-status', logLevel: 'SILENT' });
+    for (const level of ['info', 'debug'] as const) {
+      logger[level] = ((message: string, fields: Record<string, unknown> = {}) => {
+        lines.push({ level, message, fields });
+      }) as never;
+    }
+    return { logger, lines };
+  }
+
+  it('logs a change of status or of finished pieces at INFO with the counts and the creation date, a check that changes nothing at DEBUG', async () => {
+    const { logger, lines } = capturingLogger();
+    deps.logger = logger;
+    pinpointMock
+      .on(GetExportJobCommand)
+      .resolvesOnce({ ExportJobResponse: pinpointJob({ CompletedPieces: 3, FailedPieces: 0 }) })
+      .resolvesOnce({ ExportJobResponse: pinpointJob({ CompletedPieces: 3, FailedPieces: 0 }) })
+      .resolves({
+        ExportJobResponse: pinpointJob({ JobStatus: 'COMPLETING', CompletedPieces: 8, FailedPieces: 0 }),
+      });
+
+    const first = await getExportJobStatus(runState(), deps);
+    const second = await getExportJobStatus(first, deps);
+    await getExportJobStatus(second, deps);
+
+    expect(lines.map((l) => [l.level, l.message])).toEqual([
+      ['info', 'Export job progress changed'],
+      ['debug', 'Export job status checked'],
+      ['info', 'Export job status changed'],
+    ]);
+    expect(lines[0]!.fields).toMatchObject({
+      jobStatus: 'PROCESSING',
+      completedPieces: 3,
+      failedPieces: 0,
+      totalPieces: 8,
+      creationDate: '2026-11-28T02:00:08.734Z',
+    });
+    expect(lines[2]!.fields).toMatchObject({
+      jobStatus: 'COMPLETING',
+      from: 'PROCESSING',
+      completedPieces: 8,
+    });
+  });
+});
