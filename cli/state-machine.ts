@@ -1,4 +1,5 @@
 import { type CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { namesOf } from '../stack/names.ts';
 import type { CommonOptions } from './args.ts';
 import { awsFailure, CliError, isAwsError } from './errors.ts';
 
@@ -10,8 +11,9 @@ import { awsFailure, CliError, isAwsError } from './errors.ts';
 
 export const STATE_MACHINE_OUTPUT = 'StateMachineArn';
 
+/** The stage's CloudFormation stack, as the stack itself names it (stack/names.ts). */
 export function stackNameFor(stage: string): string {
-  return `pinpoint-export-orchestrator-${stage}`;
+  return namesOf(stage).stack;
 }
 
 export async function resolveStateMachineArn(
