@@ -1,11 +1,10 @@
-import { type CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DEFAULT_LEDGER_TABLE, ledgerFileOf, startLocalLedgerServer } from '../emulator/dynamodb.ts';
 import { type LedgerItem, RunLedger } from '../functions/shared/run-ledger.ts';
 import type { CommonOptions } from './args.ts';
-import { awsFailure, CliError, isAwsError } from './errors.ts';
 import { formatDateTime, formatDuration, formatNumber } from './format.ts';
-import { stackNameFor } from './state-machine.ts';
+import { stackOutput } from './state-machine.ts';
 
 /*
  * `npm run export -- history`: the run ledger read back. One row per run
@@ -150,36 +149,6 @@ export interface OpenLedger {
   close(): Promise<void>;
 }
 
-async function ledgerTableOf(
-  common: CommonOptions,
-  cloudFormation: (region: string | undefined) => CloudFormationClient,
-): Promise<string> {
-  const stackName = stackNameFor(common.stage);
-  try {
-    const response = await cloudFormation(common.region).send(
-      new DescribeStacksCommand({ StackName: stackName }),
-    );
-    const table = response.Stacks?.[0]?.Outputs?.find((o) => o.OutputKey === LEDGER_OUTPUT)?.OutputValue;
-    if (table) return table;
-  } catch (error) {
-    const e = error as { name?: string; message?: string };
-    if (e.name === 'ValidationError' && /does not exist/i.test(e.message ?? '')) {
-      throw new CliError(
-        'aws',
-        `stack ${stackName} was not found: deploy it first (npm run deploy -- --stage ${common.stage}) or pass --ledger-table`,
-        undefined,
-        { cause: error },
-      );
-    }
-    if (!isAwsError(error)) throw error;
-    throw awsFailure(error, `reading the outputs of stack ${stackName}`);
-  }
-  throw new CliError(
-    'aws',
-    `stack ${stackName} has no ${LEDGER_OUTPUT} output (deployed before the run ledger existed?): redeploy it, or pass --ledger-table`,
-  );
-}
-
 /** Opens the ledger a `history` command reads. */
 export async function openLedger(
   source: LedgerSource,
@@ -201,7 +170,15 @@ export async function openLedger(
       },
     };
   }
-  const tableName = source.tableName ?? (await ledgerTableOf(source.common, deps.cloudFormation));
+  const tableName =
+    source.tableName ??
+    (await stackOutput(
+      source.common,
+      deps.cloudFormation,
+      LEDGER_OUTPUT,
+      '--ledger-table',
+      'deployed before the run ledger existed? redeploy it',
+    ));
   const client = deps.dynamodb(source.common.region);
   return {
     ledger: new RunLedger(client, { tableName }),

@@ -16,16 +16,22 @@ export function stackNameFor(stage: string): string {
   return namesOf(stage).stack;
 }
 
-export async function resolveStateMachineArn(
+/**
+ * One output of the stage's stack. `override` is the option that names the value
+ * instead (for the hints); `missing` says why the output may be absent.
+ */
+export async function stackOutput(
   common: CommonOptions,
   cloudFormation: (region: string | undefined) => CloudFormationClient,
+  output: string,
+  override: string,
+  missing: string,
 ): Promise<string> {
-  if (common.stateMachineArn) return common.stateMachineArn;
   const stackName = stackNameFor(common.stage);
   const where = common.region
     ? ` in ${common.region}`
     : ' in your default AWS region (pass --region if the stage is deployed elsewhere)';
-  const deployHint = `deploy it first (npm run deploy -- --stage ${common.stage}) or pass --state-machine-arn`;
+  const deployHint = `deploy it first (npm run deploy -- --stage ${common.stage}) or pass ${override}`;
   let outputs: Array<{ OutputKey?: string | undefined; OutputValue?: string | undefined }>;
   try {
     const response = await cloudFormation(common.region).send(
@@ -42,12 +48,26 @@ export async function resolveStateMachineArn(
     if (!isAwsError(error)) throw error;
     throw awsFailure(error, `reading the outputs of stack ${stackName}`);
   }
-  const arn = outputs.find((output) => output.OutputKey === STATE_MACHINE_OUTPUT)?.OutputValue;
-  if (!arn) {
+  const value = outputs.find((o) => o.OutputKey === output)?.OutputValue;
+  if (!value) {
     throw new CliError(
       'aws',
-      `stack ${stackName}${where} has no ${STATE_MACHINE_OUTPUT} output (is the deploy finished?): ${deployHint}`,
+      `stack ${stackName}${where} has no ${output} output (${missing}): ${deployHint}`,
     );
   }
-  return arn;
+  return value;
+}
+
+export async function resolveStateMachineArn(
+  common: CommonOptions,
+  cloudFormation: (region: string | undefined) => CloudFormationClient,
+): Promise<string> {
+  if (common.stateMachineArn) return common.stateMachineArn;
+  return stackOutput(
+    common,
+    cloudFormation,
+    STATE_MACHINE_OUTPUT,
+    '--state-machine-arn',
+    'is the deploy finished?',
+  );
 }
