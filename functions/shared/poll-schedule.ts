@@ -117,7 +117,7 @@ function finalWait(wait: number, nowMs: number, deadlineMs: number, checksLeft: 
   if (!Number.isFinite(untilDeadline) || untilDeadline <= 1) return 1;
   const forCap = untilDeadline - (Math.max(1, checksLeft) - 1) * s.max;
   const bounded = clamp(Number.isFinite(wait) ? Math.round(wait) : s.min, s.min, s.max);
-  return Math.max(1, Math.min(Math.max(bounded, forCap), untilDeadline));
+  return Math.max(1, Math.min(Math.max(bounded, forCap), s.max, untilDeadline));
 }
 
 /** The poll state right after the job was created (or reused); `expectedSeconds`: the prior, if any. */
