@@ -1,3 +1,4 @@
+import { Metrics } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PinpointClient } from '@aws-sdk/client-pinpoint';
 import { SNSClient } from '@aws-sdk/client-sns';
@@ -24,8 +25,14 @@ const sns = new SNSClient({
 // Only recordOutcome and previousCompleted are called here, never a claim.
 const ledger = new RunLedger(new DynamoDBClient({ ...sdk }), { tableName: config.ledgerTableName });
 
+// Embedded Metric Format: CloudWatch extracts the metrics from the function's log lines.
+const metrics = new Metrics({
+  namespace: config.metricsNamespace,
+  serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'pinpoint-export-orchestrator',
+});
+
 export const handler = lambdaHandler<PublishSummaryEvent, PublishSummaryResult>(
   logger,
-  (event) => publishSummary(event, { pinpoint, sns, ledger, config, logger }),
+  (event) => publishSummary(event, { pinpoint, sns, metrics, ledger, config, logger }),
   { functionName: 'publish-summary' },
 );

@@ -1,4 +1,5 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { type ExportJobResponse, GetExportJobCommand, type PinpointClient } from '@aws-sdk/client-pinpoint';
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { SNS_SOURCE, toWorkflowError } from '../shared/aws-errors.ts';
@@ -10,12 +11,15 @@ import type {
   PublishSummaryResult,
   SummaryStatus,
 } from '../shared/types.ts';
+import { emitRunMetrics, type RunMetricValues } from './metrics.ts';
 import { buildSnsMessage } from './sns-message.ts';
 import { buildSummary, type RunHistory } from './summary.ts';
 
 export interface PublishSummaryDeps {
   pinpoint: PinpointClient;
   sns: SNSClient;
+  /** Where the run's metrics go (EMF log lines); tests and local runs may leave it out. */
+  metrics?: Metrics;
   /** The run ledger: the target's previous run before, the outcome after publishing. */
   ledger: RunLedger;
   config: PublishSummaryConfig;
@@ -114,6 +118,17 @@ async function recordOutcome(
   }
 }
 
+/** The run's metrics, after the summary went out; like the ledger, never a reason to fail. */
+function emitMetrics(summary: ExportSummary, deps: PublishSummaryDeps): RunMetricValues | undefined {
+  if (!deps.metrics) return undefined;
+  try {
+    return emitRunMetrics(deps.metrics, summary, new Date());
+  } catch (error) {
+    deps.logger.error('Could not emit the run metrics', { error: error as Error });
+    return undefined;
+  }
+}
+
 /** Builds the run's summary and publishes it to the SNS topic, once. */
 export async function publishSummary(
   event: PublishSummaryEvent,
@@ -149,10 +164,12 @@ export async function publishSummary(
     totalFailures: summary.TotalFailures,
     failuresOmitted: message.summary.failuresOmitted,
   });
+  const metrics = emitMetrics(summary, deps);
   return {
     status: summary.status,
     messageId: response.MessageId ?? '',
     subject: message.Subject,
+    ...(metrics ? { metrics } : {}),
     failure:
       summary.status === 'COMPLETED'
         ? null

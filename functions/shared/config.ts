@@ -66,6 +66,8 @@ export interface PublishSummaryConfig {
   topicArn: string;
   /** RUN_LEDGER_TABLE: where the outcome is recorded and earlier runs are read. */
   ledgerTableName: string;
+  /** METRICS_NAMESPACE: the CloudWatch namespace of the per-run metrics (EMF). */
+  metricsNamespace: string;
   /** RECORDS_DROP_WARN_PERCENT: a headline warning when a target exports this many percent fewer records than its previous COMPLETED run; undefined = never. */
   recordsDropWarnPercent?: number;
   /** RAW_FAILURES_IN_EMAIL=true: the email text lists Pinpoint's Failures entries unmasked (default: masked). */
@@ -88,6 +90,7 @@ export interface VerifyExportConfig {
 /** Defaults, and the names of the environment variables that override them. */
 export const CONFIG_DEFAULTS = {
   STAGE: 'dev',
+  METRICS_NAMESPACE: 'ExportOrchestrator',
   /** Three times the create function's 30-second timeout: a live create always finishes first. */
   LEDGER_CLAIM_SECONDS: LEDGER_DEFAULTS.claimSeconds,
   /** About 13 months of history: a year-on-year comparison stays possible. */
@@ -245,6 +248,7 @@ export function loadPublishSummaryConfig(env: Env = process.env): Readonly<Publi
       recordsDropWarnPercent: positiveNumber(env, 'RECORDS_DROP_WARN_PERCENT', 0, 100),
     }),
     ...(flag(env, 'RAW_FAILURES_IN_EMAIL') && { rawFailuresInEmail: true }),
+    metricsNamespace: str(env, 'METRICS_NAMESPACE') ?? CONFIG_DEFAULTS.METRICS_NAMESPACE,
   });
 }
 

@@ -288,4 +288,6 @@ export interface PublishSummaryResult {
   subject: string;
   /** For the ExportFailed Fail state's ErrorPath/CausePath. */
   failure: { error: string; cause: string } | null;
+  /** The per-target metric values the run emitted (EMF), by metric name; the local run prints them. */
+  metrics?: Record<string, number>;
 }

@@ -194,7 +194,12 @@ describe('loadPublishSummaryConfig', () => {
   it('reads the topic and defaults the stage', () => {
     const config = loadPublishSummaryConfig({ ...LEDGER, SUMMARY_TOPIC_ARN: TOPIC_ARN });
 
-    expect(config).toEqual({ stage: 'dev', topicArn: TOPIC_ARN, ledgerTableName: LEDGER.RUN_LEDGER_TABLE });
+    expect(config).toEqual({
+      stage: 'dev',
+      topicArn: TOPIC_ARN,
+      ledgerTableName: LEDGER.RUN_LEDGER_TABLE,
+      metricsNamespace: 'ExportOrchestrator',
+    });
     expect(Object.isFrozen(config)).toBe(true);
   });
 

@@ -650,7 +650,12 @@ beforeEach(async () => {
     pinpoint: new PinpointClient({}),
     sns: new SNSClient({}),
     ledger,
-    config: { stage: 'prod', topicArn: TOPIC_ARN, ledgerTableName: 'runs' },
+    config: {
+      stage: 'prod',
+      topicArn: TOPIC_ARN,
+      ledgerTableName: 'runs',
+      metricsNamespace: 'ExportOrchestrator',
+    },
     logger: new Logger({ serviceName: 'publish-summary', logLevel: 'SILENT' }),
   };
 });
