@@ -37,6 +37,8 @@ export function namesOf(stage: string) {
     stateMachineLogGroup: `/aws/vendedlogs/states/${prefix}`,
     /** The run ledger's DynamoDB table. */
     runsTable: `${prefix}-runs`,
+    /** The stage's CloudWatch dashboard. */
+    dashboard: prefix,
     functionName,
     /** The log group osls creates for each function. */
     functionLogGroup: (key: FunctionKey) => `/aws/lambda/${functionName(key)}`,
@@ -70,6 +72,7 @@ export function limitedNamesOf(stage: string): LimitedName[] {
     { what: 'KMS alias name', name: names.keyAlias, limit: 256 },
     { what: 'EventBridge Scheduler schedule group name', name: names.scheduleGroup, limit: 64 },
     { what: 'DynamoDB table name', name: names.runsTable, limit: 255 },
+    { what: 'CloudWatch dashboard name', name: names.dashboard, limit: 255 },
   ];
 }
 

@@ -82,6 +82,14 @@ export interface Notifications {
   rawFailuresInEmail?: boolean;
 }
 
+/** The per-run metrics and the dashboard. */
+export interface MetricsSettings {
+  /** CloudWatch namespace of the per-run metrics (METRICS_NAMESPACE). */
+  namespace: string;
+  /** Where the dashboard's text widget points for what to do about each failure. */
+  runbookUrl?: string;
+}
+
 /** The run ledger (DynamoDB): retention, protection, and the summary's drop warning. */
 export interface LedgerSettings {
   /** Runs are deleted (TTL) this many days after their scheduled time. */
@@ -131,6 +139,7 @@ export interface StageConfig {
   notifications: Notifications;
   alarms: Alarms;
   ledger: LedgerSettings;
+  metrics: MetricsSettings;
   targets: ExportTarget[];
   /** Applications operators may export by hand besides the targets' ones. */
   additionalApplicationIds: string[];
@@ -159,6 +168,7 @@ export const STAGE_DEFAULTS = {
   missedRunHours: 25,
   /** About 13 months: year-on-year comparisons stay possible. */
   ledgerRetentionDays: 400,
+  metricsNamespace: 'ExportOrchestrator',
 } as const;
 
 /** Summary statuses publish-summary sets on the `status` message attribute. */
@@ -172,6 +182,9 @@ const TOPIC_ARN = /^arn:aws(?:-cn|-us-gov)?:sns:[a-z0-9-]+:\d{12}:[\w-]{1,256}$/
 const KMS_KEY_ARN = /^arn:aws(?:-cn|-us-gov)?:kms:[a-z0-9-]+:\d{12}:key\/[0-9a-f-]{36}$/;
 const QUEUE_ARN = /^arn:aws(?:-cn|-us-gov)?:sqs:[a-z0-9-]+:\d{12}:[\w-]{1,80}$/;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+/** CloudWatch namespaces: 1-255 of these characters, and not AWS's own (`AWS/`). */
+const METRICS_NAMESPACE = /^(?!AWS\/)[0-9A-Za-z.\-_/#:]{1,255}$/;
+const HTTPS_URL = /^https:\/\/[^\s]{1,2000}$/;
 /** Safe S3 key characters (AWS's list) plus `{` `}` for placeholders: nothing that needs escaping in JSON or Fn::Sub. */
 const KEY_TEMPLATE = /^[0-9A-Za-z!_.*'()/{}-]*$/;
 /** How far ahead a schedule is checked against its time zone's clock changes. */
@@ -525,6 +538,7 @@ export function parseStageConfig(
       'notifications',
       'alarms',
       'ledger',
+      'metrics',
       'targets',
       'additionalApplicationIds',
     ],
@@ -723,6 +737,21 @@ export function parseStageConfig(
     ...(recordsDropWarnPercent !== undefined && { recordsDropWarnPercent }),
   };
 
+  const rawMetrics = r.object(raw, 'metrics', 'metrics');
+  r.unknownKeys(rawMetrics, ['namespace', 'runbookUrl'], 'metrics');
+  const metricsNamespace = r.string(
+    rawMetrics,
+    'namespace',
+    'metrics.namespace',
+    METRICS_NAMESPACE,
+    '1-255 of letters, digits and . - _ / # : (CloudWatch namespaces; not starting with AWS/)',
+  );
+  const runbookUrl = r.string(rawMetrics, 'runbookUrl', 'metrics.runbookUrl', HTTPS_URL, 'an https:// URL');
+  const metrics: MetricsSettings = {
+    namespace: metricsNamespace ?? STAGE_DEFAULTS.metricsNamespace,
+    ...(runbookUrl && { runbookUrl }),
+  };
+
   const targets: ExportTarget[] = [];
   const rawTargets = raw.targets ?? [];
   if (!Array.isArray(rawTargets)) {
@@ -803,6 +832,7 @@ export function parseStageConfig(
     },
     alarms,
     ledger,
+    metrics,
     targets,
     additionalApplicationIds,
   };

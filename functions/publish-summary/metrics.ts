@@ -1,5 +1,8 @@
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { RUN_DIMENSIONS } from '../shared/metric-dimensions.ts';
 import type { ExportSummary } from '../shared/types.ts';
+
+export { RUN_DIMENSIONS };
 
 /*
  * One set of CloudWatch metrics per run, written by publish-summary as Embedded
@@ -35,12 +38,6 @@ export const RUN_METRICS = {
 } as const;
 
 export type RunMetricName = keyof typeof RUN_METRICS;
-
-/** The dimension sets, in the order the dashboard and the alarms name them. */
-export const RUN_DIMENSIONS = {
-  target: ['service', 'Stage', 'Source', 'Target'],
-  outcome: ['service', 'Stage', 'Source', 'Outcome'],
-} as const;
 
 /** What the run emitted, for the local run's one-line digest. */
 export type RunMetricValues = Partial<Record<RunMetricName, number>>;
