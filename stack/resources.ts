@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { type DashboardInput, dashboardResource, dashboardUrl, metricAlarms } from './dashboard.ts';
 import {
   CLAIM_RUNS_STATEMENT,
   LEDGER_TABLE_ID,
@@ -948,6 +949,7 @@ export function environmentOf(config: StageConfig) {
     getExportJobStatus: { ...poll },
     publishSummary: {
       SUMMARY_TOPIC_ARN: topicArnOf(config),
+      METRICS_NAMESPACE: config.metrics.namespace,
       RUN_LEDGER_TABLE: ref(LEDGER_TABLE_ID),
       ...(config.ledger.recordsDropWarnPercent !== undefined && {
         RECORDS_DROP_WARN_PERCENT: String(config.ledger.recordsDropWarnPercent),
@@ -997,6 +999,11 @@ function outputsOf(config: StageConfig, destination: Destination): Cfn {
         'AlarmTopicArn',
       ),
     }),
+    DashboardUrl: output(
+      'The CloudWatch dashboard of this stage: records, durations, outcomes, errors, dead-letter queues',
+      dashboardUrl(config.stage),
+      'DashboardUrl',
+    ),
     RunLedgerTableName: output(
       'DynamoDB run ledger: one item per run (claim, job, outcome); npm run export -- list/history read it',
       ref(LEDGER_TABLE_ID),
@@ -1008,6 +1015,28 @@ function outputsOf(config: StageConfig, destination: Destination): Cfn {
       'SchedulerDeadLetterQueueUrl',
     ),
   };
+}
+
+/** What the dashboard and the per-run metric alarms are built from. */
+function dashboardInputOf(config: StageConfig): DashboardInput {
+  return {
+    stage: config.stage,
+    namespace: config.metrics.namespace,
+    targets: config.targets.map((t) => t.name),
+    stateMachineId: FIXED.stateMachine,
+    queueIds: [
+      IDS.schedulerDlq,
+      ...(config.notifications.subscriptions.length > 0 ? [IDS.subscriptionDlq] : []),
+    ],
+    runbookUrl: config.metrics.runbookUrl,
+  };
+}
+
+/** Alarms on the per-run metrics, routed like every other alarm. */
+function runMetricAlarms(config: StageConfig): Resources {
+  const target = alarmRoutingOf(config).target;
+  if (target === undefined) return {};
+  return metricAlarms(dashboardInputOf(config), [target], config.ledger.recordsDropWarnPercent !== undefined);
 }
 
 /** The configuration-driven Resources and Outputs, merged by osls into the template. */
@@ -1028,6 +1057,8 @@ export function buildResources(config: StageConfig): { Resources: Resources; Out
         tableName: namesOf(config.stage).runsTable,
         deletionProtection: config.ledger.deletionProtection,
       }),
+      ...dashboardResource(dashboardInputOf(config)),
+      ...runMetricAlarms(config),
     },
     Outputs: outputsOf(config, destination),
   };

@@ -122,12 +122,13 @@ export abstract class ExplainedError extends Error {
 /** The execution input is malformed. Terminal: retrying cannot fix the input. */
 export class InvalidExportInputError extends Error {
   override readonly name = 'InvalidExportInputError';
-  constructor(
-    /** The input field at fault, as a path such as `ExportJobRequest.RoleArn`. */
-    readonly field: string,
-    problem: string,
-  ) {
+  /** The input field at fault, as a path such as `ExportJobRequest.RoleArn`. */
+  readonly field: string;
+  // No parameter property: the stack loads this module (through config.ts) with Node's
+  // type stripping, which accepts erasable TypeScript only.
+  constructor(field: string, problem: string) {
     super(`${field}: ${problem}`);
+    this.field = field;
   }
 }
 

@@ -264,6 +264,35 @@ describe('functions', () => {
     expect(devTable.DeletionPolicy).toBe('Delete');
   });
 
+  it('has a dashboard with a row per target and the per-run metric alarms, routed to the alarm topic', () => {
+    const dashboard = resource(prod.template, 'ExportDashboard').Properties;
+    expect(dashboard.DashboardName).toBe('pinpoint-export-orchestrator-prod');
+    const [body, variables] = dashboard.DashboardBody['Fn::Sub'];
+    const titles = (JSON.parse(body) as { widgets: { properties: { title?: string } }[] }).widgets.map(
+      (w) => w.properties.title,
+    );
+    expect(titles).toContain('nightly-all-endpoints: records exported per night');
+    expect(titles).toContain('weekly-vip-segment: job duration (s)');
+    // Every resource the body names is in the template.
+    for (const value of Object.values(variables) as { Ref?: string; 'Fn::GetAtt'?: string[] }[]) {
+      const id = value.Ref ?? value['Fn::GetAtt']?.[0] ?? '';
+      expect(prod.template.Resources[id], id).toBeDefined();
+    }
+    for (const id of [
+      'Target1RecordsDropAlarm',
+      'Target1VerificationMismatchAlarm',
+      'Target2DurationAlarm',
+    ]) {
+      expect(resource(prod.template, id).Properties.AlarmActions).toEqual([{ Ref: 'AlarmTopic' }]);
+    }
+    expect(prod.template.Outputs.DashboardUrl.Value['Fn::Sub']).toContain(
+      '#dashboards/dashboard/pinpoint-export-orchestrator-prod',
+    );
+    const env = resource(prod.template, `${FUNCTIONS['publish-summary'].id}LambdaFunction`).Properties
+      .Environment.Variables;
+    expect(env.METRICS_NAMESPACE).toBe('ExportOrchestrator');
+  });
+
   it('tells create-export-job and publish-summary where the run ledger is, and the stage drop warning', () => {
     const env = (name: FunctionName) =>
       resource(prod.template, `${FUNCTIONS[name].id}LambdaFunction`).Properties.Environment.Variables;

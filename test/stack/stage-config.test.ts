@@ -383,6 +383,7 @@ describe('buildResources', () => {
     expect(Resources.ExecutionsFailedAlarm.Properties.AlarmActions).toEqual([opsArn]);
     expect(environmentOf(config).publishSummary).toEqual({
       SUMMARY_TOPIC_ARN: topicArn,
+      METRICS_NAMESPACE: 'ExportOrchestrator',
       RUN_LEDGER_TABLE: { Ref: 'RunLedgerTable' },
     });
   });
