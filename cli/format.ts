@@ -1,5 +1,5 @@
 import type { FollowUpdate } from './follow.ts';
-import { causeMessage, type JobProgress, type RunReport } from './report.ts';
+import { causeMessage, type JobProgress, type RunReport, type VerificationView } from './report.ts';
 
 /*
  * Text output for people: status lines as things happen, a one-line progress
@@ -40,6 +40,15 @@ export function formatDateTime(iso: string | null): string {
 export function formatPieces(job: JobProgress): string {
   if (job.totalPieces === null || job.totalPieces === 0) return 'pieces not known yet';
   return `${job.completedPieces ?? 0}/${job.totalPieces} pieces`;
+}
+
+/** "2,000 of 2,000 records in 8 files" (VERIFIED, MISMATCH), or the verification's note otherwise. */
+export function verificationText(v: VerificationView): string {
+  if ((v.verdict === 'VERIFIED' || v.verdict === 'MISMATCH') && v.records !== null && v.files !== null) {
+    const of = v.expected === null ? '' : ` of ${v.expected.toLocaleString('en-US')} reported`;
+    return `${v.records.toLocaleString('en-US')} records${of} in ${v.files.toLocaleString('en-US')} files`;
+  }
+  return v.note;
 }
 
 export function formatProgress(job: JobProgress): string {
@@ -101,6 +110,8 @@ export function updateLine(update: FollowUpdate): string {
     case 'execution':
       return line(update.at, `execution ${update.status}`);
     case 'job': {
+      const verified = update.job.verification;
+      if (verified) return line(update.at, `verify ${verified.verdict}`, verificationText(verified));
       const detail =
         update.statusChanged && update.job.status === 'CREATED'
           ? `export job ${update.job.id} ${update.job.reused ? 'reused' : 'created'}`
@@ -219,6 +230,11 @@ export function formatReport(report: RunReport, extraRows: ReadonlyArray<[string
     rows.push(['job', `${report.job.id} ${report.job.status}${report.job.reused ? ' (reused)' : ''}`]);
     rows.push(['progress', formatProgress(report.job)]);
     if (report.job.s3UrlPrefix) rows.push(['exported to', report.job.s3UrlPrefix]);
+    const verified = report.job.verification;
+    if (verified) {
+      rows.push(['verified', `${verified.verdict}, ${verificationText(verified)}`]);
+      if (verified.manifestUri) rows.push(['manifest', verified.manifestUri]);
+    }
   }
   rows.push(...extraRows);
   if (report.error) rows.push(['error', report.error.error]);

@@ -8,6 +8,7 @@ import type {
   RunState,
   SummaryStatus,
   Trigger,
+  VerificationResult,
 } from '../functions/shared/types.ts';
 import { ExitCode } from './errors.ts';
 
@@ -16,8 +17,11 @@ import { ExitCode } from './errors.ts';
  * or the local run), and how that maps to an outcome and an exit status.
  */
 
-/** The export's outcome: the summary's status, or ABORTED when someone stopped the execution. */
-export type Outcome = SummaryStatus | 'ABORTED';
+/**
+ * The export's outcome: the summary's status, MISMATCH when the job COMPLETED but its files
+ * do not hold what it reported (the execution fails), or ABORTED when someone stopped the execution.
+ */
+export type Outcome = SummaryStatus | 'MISMATCH' | 'ABORTED';
 
 /** The export job's progress, read from a RunState. */
 export interface JobProgress {
@@ -33,6 +37,18 @@ export interface JobProgress {
   statusChecks: number;
   /** Seconds the workflow waits before its next status check (null once the job ended). */
   waitSeconds: number | null;
+  /** What VerifyExport found in S3, once it ran (a COMPLETED job). */
+  verification?: VerificationView;
+}
+
+/** The verification as the CLI shows it. */
+export interface VerificationView {
+  verdict: string;
+  files: number | null;
+  records: number | null;
+  expected: number | null;
+  manifestUri: string | null;
+  note: string;
 }
 
 /** The summary as the execution reports it. */
@@ -88,7 +104,20 @@ export function jobProgressOf(value: unknown): JobProgress | null {
   if (typeof job.Id !== 'string' || typeof job.JobStatus !== 'string') return null;
   const run = value as Partial<RunState>;
   const num = (n: unknown) => (typeof n === 'number' ? n : null);
+  const found = isObject(run.verification) ? (run.verification as Partial<VerificationResult>) : null;
+  const verification: VerificationView | undefined =
+    found && typeof found.verdict === 'string'
+      ? {
+          verdict: found.verdict,
+          files: num(found.files),
+          records: num(found.records),
+          expected: num(found.expected),
+          manifestUri: typeof found.manifestUri === 'string' ? found.manifestUri : null,
+          note: typeof found.note === 'string' ? found.note : '',
+        }
+      : undefined;
   return {
+    ...(verification ? { verification } : {}),
     id: job.Id,
     status: job.JobStatus,
     completedPieces: num(job.CompletedPieces),
@@ -173,11 +202,12 @@ export function explanationOf(run: {
   };
 }
 
-/** Fail-state error names (publish-summary's FAILURE_ERRORS) → outcome. */
-const OUTCOME_OF_ERROR: Record<string, SummaryStatus> = {
+/** Fail-state error names (publish-summary's FAILURE_ERRORS, and the ASL's ExportMismatched) → outcome. */
+const OUTCOME_OF_ERROR: Record<string, Outcome> = {
   ExportJobFailed: 'FAILED',
   ExportJobTimedOut: 'TIMED_OUT',
   ExportWorkflowError: 'ERROR',
+  ExportVerificationMismatch: 'MISMATCH',
 };
 
 /** The export's outcome from the execution's status, its error and its summary. */

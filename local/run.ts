@@ -11,6 +11,7 @@ import type {
   PublishSummaryResult,
   RunState,
   SummaryStatus,
+  VerificationResult,
 } from '../functions/shared/types.ts';
 import { type EventLog, loadHandlers, startExecution, type TaskState } from './workflow.ts';
 
@@ -62,6 +63,7 @@ export type ProgressEvent =
   | { type: 'emulator'; url: string; snsUrl: string; external: boolean }
   | { type: 'started'; executionName: string; input: unknown }
   | { type: 'job'; state: RunState; created: boolean }
+  /** Also after VerifyExport: the run state with its `verification`. */
   | { type: 'status'; state: RunState; changed: boolean }
   | { type: 'retry'; stateName: string; error: string; attempt: number }
   | { type: 'caught'; stateName: string; error: string; cause: string }
@@ -227,8 +229,8 @@ interface LocalServices {
 
 /**
  * Starts what a local run needs, in one place: the Pinpoint + SNS emulator
- * (unless AWS_ENDPOINT_URL_PINPOINT and _SNS name external ones). Another local
- * service (a DynamoDB for a run ledger, say) starts here too.
+ * (unless AWS_ENDPOINT_URL_PINPOINT and _SNS name external ones), which also serves
+ * the run ledger's DynamoDB and the S3 the verification reads.
  */
 async function startLocalServices(options: LocalRunOptions, dataDir: string): Promise<LocalServices> {
   const external = externalEndpoints();
@@ -244,6 +246,9 @@ async function startLocalServices(options: LocalRunOptions, dataDir: string): Pr
         // The run ledger: one-port emulators (ours, LocalStack) serve DynamoDB beside Pinpoint; never real AWS.
         AWS_ENDPOINT_URL_DYNAMODB: process.env.AWS_ENDPOINT_URL_DYNAMODB || external.pinpoint,
         RUN_LEDGER_TABLE: process.env.RUN_LEDGER_TABLE || DEFAULT_LEDGER_TABLE,
+        // The verification's S3: likewise beside Pinpoint on one-port emulators, path-style.
+        AWS_ENDPOINT_URL_S3: process.env.AWS_ENDPOINT_URL_S3 || external.pinpoint,
+        S3_FORCE_PATH_STYLE: 'true',
       },
       readBack: (name, arn, topicArn) => readBackFromExternalEmulator(external.sns, topicArn, name, arn),
       jobsCreated: () => null,
@@ -272,6 +277,9 @@ async function startLocalServices(options: LocalRunOptions, dataDir: string): Pr
       // The emulator serves the run ledger's DynamoDB table on the same port.
       AWS_ENDPOINT_URL_DYNAMODB: emulator.url,
       RUN_LEDGER_TABLE: emulator.ledgerTable,
+      // And S3 over the folder the export jobs write into, path-style (`/<bucket>/<key>`).
+      AWS_ENDPOINT_URL_S3: emulator.url,
+      S3_FORCE_PATH_STYLE: 'true',
     },
     readBack: async (name, arn) => {
       const message = forExecution(emulator.state.published, name, arn);
@@ -405,6 +413,10 @@ export async function runLocal(options: LocalRunOptions = {}): Promise<LocalRunR
           const run = result as RunState;
           progress({ type: 'status', state: run, changed: run.job.JobStatus !== lastStatus });
           lastStatus = run.job.JobStatus;
+        } else if (state === 'VerifyExport') {
+          // The state with the verification at $.verification, as the next task sees it.
+          const run = { ...(taskInput as RunState), verification: result as VerificationResult };
+          progress({ type: 'status', state: run, changed: true });
         } else {
           // The workflow's own result: what PublishSummary returned, and what it was given.
           published = result as PublishSummaryResult;
@@ -480,6 +492,7 @@ export async function runLocal(options: LocalRunOptions = {}): Promise<LocalRunR
       invocations: {
         CreateExportJob: execution.stats.CreateExportJob.invocations,
         GetExportJobStatus: execution.stats.GetExportJobStatus.invocations,
+        VerifyExport: execution.stats.VerifyExport.invocations,
         PublishSummary: execution.stats.PublishSummary.invocations,
       },
       durationMs: Date.now() - started,

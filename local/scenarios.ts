@@ -39,6 +39,10 @@ export const FAULT_SCENARIOS: Record<string, { rules: FaultRule[]; says: string 
     rules: [{ kind: 'throttle', service: 'sns', operation: 'Publish', count: 2 }],
     says: 'SNS Publish throttled twice',
   },
+  'truncate-export': {
+    rules: [{ kind: 'truncate-export', count: 1 }],
+    says: 'the job reports every record but its files hold fewer (MISMATCH summary)',
+  },
   'end-of-support': {
     rules: [{ kind: 'end-of-support', count: null }],
     says: "the application answers as after Pinpoint's end of support",

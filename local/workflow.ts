@@ -21,6 +21,7 @@ export const ASL_PATH = fileURLToPath(new URL('../statemachine/export-workflow.a
 export const TASK_FUNCTIONS = {
   CreateExportJob: 'create-export-job',
   GetExportJobStatus: 'get-export-job-status',
+  VerifyExport: 'verify-export',
   PublishSummary: 'publish-summary',
 } as const;
 export type TaskState = keyof typeof TASK_FUNCTIONS;
@@ -29,8 +30,12 @@ export type TaskState = keyof typeof TASK_FUNCTIONS;
 export const FUNCTION_PLACEHOLDERS: Record<TaskState, string> = {
   CreateExportJob: 'CreateExportJobFunctionArn',
   GetExportJobStatus: 'GetExportJobStatusFunctionArn',
+  VerifyExport: 'VerifyExportFunctionArn',
   PublishSummary: 'PublishSummaryFunctionArn',
 };
+
+/** Function timeouts as deployed (serverless.yml), seconds; the others have the binding's 30. */
+export const FUNCTION_TIMEOUTS: Partial<Record<TaskState, number>> = { VerifyExport: 300 };
 
 /**
  * Reserved concurrency as deployed (see serverless.yml): none. Duplicate runs
@@ -84,7 +89,7 @@ export function localSubstitutions(): Record<string, string> {
 let instances = 0;
 
 /**
- * Loads the three real handlers as fresh module instances, so each load reads
+ * Loads the four real handlers as fresh module instances, so each load reads
  * process.env anew (config, SDK endpoints), like a cold start. Set process.env first.
  */
 export async function loadHandlers(): Promise<Record<TaskState, LambdaHandler>> {
@@ -94,12 +99,18 @@ export async function loadHandlers(): Promise<Record<TaskState, LambdaHandler>> 
     const module = (await import(`${url.href}?instance=${instances}`)) as { handler: LambdaHandler };
     return module.handler;
   };
-  const [create, status, publish] = await Promise.all([
+  const [create, status, verify, publish] = await Promise.all([
     load('CreateExportJob'),
     load('GetExportJobStatus'),
+    load('VerifyExport'),
     load('PublishSummary'),
   ]);
-  return { CreateExportJob: create, GetExportJobStatus: status, PublishSummary: publish };
+  return {
+    CreateExportJob: create,
+    GetExportJobStatus: status,
+    VerifyExport: verify,
+    PublishSummary: publish,
+  };
 }
 
 export interface WorkflowOptions {
@@ -153,8 +164,10 @@ export function bindHandlers(
   const reserved = options.reservedConcurrency ?? RESERVED_CONCURRENCY;
   for (const state of Object.keys(TASK_FUNCTIONS) as TaskState[]) {
     const concurrency = reserved[state];
+    const timeoutSeconds = FUNCTION_TIMEOUTS[state];
     bindings[state] = bindLambda(options.handlers[state], {
       functionName: `pinpoint-export-orchestrator-local-${TASK_FUNCTIONS[state]}`,
+      ...(timeoutSeconds === undefined ? {} : { timeoutSeconds }),
       ...(concurrency === undefined ? {} : { reservedConcurrency: concurrency }),
       ...(options.beforeInvoke ? { beforeInvoke: options.beforeInvoke } : {}),
     });

@@ -27,7 +27,9 @@ describe('the local run through the HTTP emulator', () => {
     expect(result.summary?.status).toBe('COMPLETED');
     expect(result.summary?.TotalProcessed).toBe(600);
     expect(result.invocations.CreateExportJob).toBe(1);
+    expect(result.invocations.VerifyExport).toBe(1);
     expect(result.invocations.PublishSummary).toBe(1);
+    expect(result.summary?.verification).toMatchObject({ verdict: 'VERIFIED', records: 600, expected: 600 });
     expect(result.exportFiles.length).toBeGreaterThan(0);
     expect(result.exportFiles.reduce((sum, file) => sum + lines(file), 0)).toBe(600);
     const message = JSON.parse(readFileSync(result.messageFile as string, 'utf8')) as { Subject?: string };
@@ -39,6 +41,8 @@ describe('the local run through the HTTP emulator', () => {
 
     expect(result.summary?.status).toBe('COMPLETED');
     expect(result.summary?.TotalFailures).toBe(6);
+    // The files hold the endpoints that did not fail: TotalProcessed - TotalFailures.
+    expect(result.summary?.verification).toMatchObject({ verdict: 'VERIFIED', records: 294, expected: 294 });
     expect(result.summary?.Failures).toHaveLength(6);
     expect(result.emailText).toContain('First failures');
   });

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -67,6 +67,33 @@ describe('npm start exit status, with the built-in emulator', () => {
     expect(run.out).toMatch(/manual-\d{8}T\d{6}Z-all-\w{4} {2}COMPLETED/);
     // The records in the files, not only Pinpoint's TotalProcessed.
     expect(run.out).toMatch(/files +1 gzipped NDJSON files, 120 records/);
+  });
+
+  it("prints the verification (VERIFIED, counts equal to the files' lines) and the manifest's location", async () => {
+    const run = await npmStart(...FAST);
+
+    expect(run.out).toMatch(/verify VERIFIED +120 records of 120 reported in 1 files/);
+    expect(run.out).toMatch(/verified +VERIFIED, 120 records of 120 reported in 1 files/);
+    const manifestUri = /^ {2}manifest +(s3:\/\/\S+)$/m.exec(run.out)?.[1] ?? '';
+    expect(manifestUri).toMatch(/^s3:\/\/local-exports\/pinpoint\/.+\/[0-9a-f]{32}\/_manifest\.json$/);
+    const file = join(dataDir, 's3', manifestUri.slice('s3://'.length));
+    const manifest = JSON.parse(readFileSync(file, 'utf8')) as {
+      totals: { records: number };
+      comparison: { verdict: string };
+    };
+    expect(manifest).toMatchObject({ totals: { records: 120 }, comparison: { verdict: 'VERIFIED' } });
+  });
+
+  it('exits 1 with a MISMATCH summary when the files hold fewer records than the job reported (--fault truncate-export)', async () => {
+    const run = await npmStart(...FAST, '--fault', 'truncate-export');
+
+    expect(run.code).toBe(1);
+    expect(run.out).toMatch(/manual-\S+ {2}MISMATCH$/m);
+    expect(run.out).toMatch(
+      /summary +\[local\] Pinpoint export MISMATCH app a1b2c3d4\.\.\.: 60 of 120 records in S3/,
+    );
+    expect(run.out).toMatch(/headline +MISMATCH: the export job [0-9a-f]{32} .* 60 missing\./);
+    expect(run.out).toMatch(/error +ExportVerificationMismatch/);
   });
 
   it('records the run, so status --local and list --local show it after the process ended', async () => {

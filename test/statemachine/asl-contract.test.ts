@@ -171,7 +171,9 @@ describe('statemachine/export-workflow.asl.json', () => {
   });
 
   it('catches every error of every task but PublishSummary into PublishSummary with ResultPath $.error', () => {
-    for (const [name, state] of tasks.filter(([n]) => n !== 'PublishSummary' && n !== 'CreateExportJob')) {
+    const polling = tasks.filter(([n]) => !['PublishSummary', 'CreateExportJob', 'VerifyExport'].includes(n));
+    expect(polling.map(([n]) => n)).toEqual(['GetExportJobStatus']);
+    for (const [name, state] of polling) {
       const last = state.Catch?.at(-1);
       expect(last?.ErrorEquals, name).toEqual(['States.ALL']);
       expect(last?.Next, name).toBe('PublishSummary');
@@ -179,6 +181,43 @@ describe('statemachine/export-workflow.asl.json', () => {
     }
     // A failing PublishSummary must fail the execution (alarms), not loop into itself.
     expect(asl.States.PublishSummary?.Catch).toBeUndefined();
+  });
+
+  it('verifies only a COMPLETED job, and never ends without a summary when the verification fails', () => {
+    const choice = asl.States.IsExportJobDone as State;
+    const toVerify = (choice.Choices ?? []).filter((c) => c.Next === 'VerifyExport');
+    expect(toVerify).toEqual([
+      { Variable: '$.job.JobStatus', StringEquals: 'COMPLETED', Next: 'VerifyExport' },
+    ]);
+    // First: the COMPLETED rule must win over the Or that ends the loop for the other reasons.
+    expect(choice.Choices?.[0]?.Next).toBe('VerifyExport');
+    const verify = asl.States.VerifyExport as State;
+    expect(verify.Next).toBe('PublishSummary');
+    // Its own ResultPath: $.error would make the summary an ERROR; the job did COMPLETE.
+    expect(verify.Catch).toEqual([
+      { ErrorEquals: ['States.ALL'], ResultPath: '$.verificationError', Next: 'PublishSummary' },
+    ]);
+    const s3Retrier = verify.Retry?.find((r) => r.ErrorEquals.includes('S3ThrottledError'));
+    expect(s3Retrier?.ErrorEquals).toContain('S3UnavailableError');
+    expect(s3Retrier?.JitterStrategy).toBe('FULL');
+    // The Task's timeout is above the function's (300 s), so Lambda's own timeout is what ends a run-away count.
+    expect(verify.TimeoutSeconds).toBeGreaterThan(300);
+  });
+
+  it('fails the execution (ExportVerificationMismatch) for a MISMATCH, after publishing its summary', () => {
+    const was = asl.States.WasExportCompleted as State;
+    expect(was.Choices?.[0]).toEqual({
+      Variable: '$.verification',
+      IsPresent: true,
+      Next: 'WasExportVerified',
+    });
+    const verified = asl.States.WasExportVerified as State;
+    expect(verified.Choices?.[0]).toEqual({
+      Variable: '$.verification.verdict',
+      StringEquals: 'MISMATCH',
+      Next: 'ExportMismatched',
+    });
+    expect(asl.States.ExportMismatched).toMatchObject({ Type: 'Fail', Error: 'ExportVerificationMismatch' });
   });
 
   it('bounds the poll loop by the deadline and an iteration cap far below the history limit', () => {
@@ -191,7 +230,8 @@ describe('statemachine/export-workflow.asl.json', () => {
     const worstCase = cap * EVENTS_PER_POLL + 200;
     expect(worstCase).toBeLessThan(HISTORY_LIMIT * 0.5);
     // The cap's exit must lead to the summary, and the loop's way back through the Wait state.
-    expect(choice.Choices?.[0]?.Next).toBe('PublishSummary');
+    const capRule = (choice.Choices ?? []).find((c) => rules(c).some((r) => r.Variable === '$.poll.checks'));
+    expect(capRule?.Next).toBe('PublishSummary');
     expect(choice.Default).toBe('WaitForExportJob');
     expect(asl.States.WaitForExportJob?.Next).toBe('GetExportJobStatus');
   });

@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import {
   CreateExportJobCommand,
   type ExportJobResponse,
@@ -9,6 +10,13 @@ import {
   PinpointClient,
   TooManyRequestsException,
 } from '@aws-sdk/client-pinpoint';
+import {
+  GetObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+  S3ServiceException,
+} from '@aws-sdk/client-s3';
 import { InternalErrorException, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -29,10 +37,26 @@ const APP = '7f3c0a1b2c3d4e5f60718293a4b5c6d7';
 const TOPIC = 'arn:aws:sns:us-east-1:123456789012:pinpoint-export-summaries';
 const INPUT = { ApplicationId: APP, ScheduledTime: '2026-11-28T02:00:00Z' };
 const NO_WAIT = { WaitForExportJob: 5 };
-const NO_RETRY_WAIT = { CreateExportJob: 0, GetExportJobStatus: 0, PublishSummary: 0 };
+const NO_RETRY_WAIT = { CreateExportJob: 0, GetExportJobStatus: 0, VerifyExport: 0, PublishSummary: 0 };
 
 const pinpoint = mockClient(PinpointClient);
 const sns = mockClient(SNSClient);
+const s3 = mockClient(S3Client);
+
+/** The job's folder in S3 holds one gzip-less NDJSON file of `records` lines. */
+function exportFiles(records: number): void {
+  const text = Array.from({ length: records }, (_, i) => `{"Id":"e-${i}"}\n`).join('');
+  s3.on(ListObjectsV2Command).resolves({
+    Contents: [
+      { Key: `pinpoint/${APP}/2026-11-28/job-0001/part-00001.json`, Size: text.length, ETag: '"e"' },
+    ],
+    IsTruncated: false,
+  });
+  s3.on(GetObjectCommand).callsFake(async () => ({
+    // The SDK's Body is a Node Readable with helpers; the verification only iterates it.
+    Body: Readable.from([Buffer.from(text)]) as never,
+  }));
+}
 let handlers: Record<TaskState, LambdaHandler>;
 
 // The run ledger is a real DynamoDB (dynalite over HTTP); each test gets a fresh table, and
@@ -105,6 +129,10 @@ beforeEach(() => {
   pinpoint.on(GetExportJobsCommand).resolves({ ExportJobsResponse: { Item: [] } });
   pinpoint.on(CreateExportJobCommand).resolves({ ExportJobResponse: job() });
   sns.on(PublishCommand).resolves({ MessageId: 'msg-1' });
+  // A job that reports no records and wrote no files: VERIFIED (nothing to count).
+  s3.reset();
+  s3.on(ListObjectsV2Command).resolves({ IsTruncated: false });
+  s3.on(PutObjectCommand).resolves({ ETag: '"m"' });
 });
 
 describe('the export workflow on the local engine', () => {
@@ -125,6 +153,8 @@ describe('the export workflow on the local engine', () => {
         }),
       });
 
+    exportFiles(1200);
+
     const result = await run();
 
     expect(result.status).toBe('SUCCEEDED');
@@ -136,8 +166,87 @@ describe('the export workflow on the local engine', () => {
       TotalProcessed: 1200,
       jobId: 'job-0001',
       statusChecks: 2,
+      verification: { verdict: 'VERIFIED', files: 1, records: 1200, expected: 1200 },
     });
     expect(message?.attributes.status).toEqual({ DataType: 'String', StringValue: 'COMPLETED' });
+    expect(message?.attributes.verification).toEqual({ DataType: 'String', StringValue: 'VERIFIED' });
+    // The job's own folder under the resolved prefix; the manifest beside its files, written after them.
+    expect(s3.commandCalls(ListObjectsV2Command)[0]?.args[0].input).toMatchObject({
+      Bucket: 'exports-bucket',
+      Prefix: `pinpoint/${APP}/2026-11-28/job-0001/`,
+    });
+    expect(s3.commandCalls(PutObjectCommand)[0]?.args[0].input.Key).toBe(
+      `pinpoint/${APP}/2026-11-28/job-0001/_manifest.json`,
+    );
+  });
+
+  it('publishes a MISMATCH summary and fails the execution when the files hold fewer records than reported', async () => {
+    pinpoint.on(GetExportJobCommand).resolves({
+      ExportJobResponse: job({ JobStatus: 'COMPLETED', TotalProcessed: 1200, TotalFailures: 0 }),
+    });
+    exportFiles(1100);
+
+    const result = await run();
+
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toBe('ExportVerificationMismatch');
+    expect(result.cause).toContain('100 missing');
+    const [message, ...more] = published();
+    expect(more).toHaveLength(0);
+    expect(message?.summary.status).toBe('COMPLETED');
+    expect(message?.summary.verification).toMatchObject({
+      verdict: 'MISMATCH',
+      records: 1100,
+      expected: 1200,
+    });
+    expect(message?.subject).toContain('MISMATCH');
+    expect(message?.attributes.verification).toEqual({ DataType: 'String', StringValue: 'MISMATCH' });
+  });
+
+  it('still publishes the summary, saying the verification could not run, when S3 refuses it (caught)', async () => {
+    pinpoint.on(GetExportJobCommand).resolves({
+      ExportJobResponse: job({ JobStatus: 'COMPLETED', TotalProcessed: 10, TotalFailures: 0 }),
+    });
+    s3.on(ListObjectsV2Command).rejects(
+      new S3ServiceException({
+        name: 'AccessDenied',
+        $fault: 'client',
+        message: 'User is not authorized to perform: s3:ListBucket',
+        $metadata: { httpStatusCode: 403 },
+      }),
+    );
+
+    const result = await run();
+
+    expect(result.status).toBe('SUCCEEDED');
+    expect(s3.commandCalls(ListObjectsV2Command)).toHaveLength(1);
+    const [message, ...more] = published();
+    expect(more).toHaveLength(0);
+    expect(message?.summary).toMatchObject({ status: 'COMPLETED', error: null });
+    expect(message?.summary.verification?.verdict).toBe('UNVERIFIED');
+    expect(message?.summary.verification?.note).toMatch(
+      /^the verification could not run: access denied \(S3RequestRejectedError\)/,
+    );
+  });
+
+  it('retries S3 unavailability during the verification, then verifies', async () => {
+    pinpoint.on(GetExportJobCommand).resolves({ ExportJobResponse: job({ JobStatus: 'COMPLETED' }) });
+    s3.on(ListObjectsV2Command)
+      .rejectsOnce(
+        new S3ServiceException({
+          name: 'SlowDown',
+          $fault: 'server',
+          message: 'Please reduce your request rate.',
+          $metadata: { httpStatusCode: 503 },
+        }),
+      )
+      .resolves({ IsTruncated: false });
+
+    const result = await run();
+
+    expect(result.status).toBe('SUCCEEDED');
+    expect(s3.commandCalls(ListObjectsV2Command)).toHaveLength(2);
+    expect(published()[0]?.summary.verification?.verdict).toBe('VERIFIED');
   });
 
   it('publishes a FAILED summary with the Failures and fails the execution when the job fails', async () => {
