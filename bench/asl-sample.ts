@@ -5,6 +5,7 @@ import {
   GetExportJobsCommand,
   PinpointClient,
 } from '@aws-sdk/client-pinpoint';
+import { ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { install } from '@sinonjs/fake-timers';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -38,6 +39,8 @@ export const SAMPLE_ENV: Record<string, string> = {
   DEFAULT_ROLE_ARN: 'arn:aws:iam::000000000000:role/pinpoint-export',
   DEFAULT_S3_URL_PREFIX: 's3://bench-exports/pinpoint/{ApplicationId}/{date}/',
   POWERTOOLS_LOG_LEVEL: 'SILENT',
+  // The summaries' CloudWatch metrics (EMF lines on stdout) would drown the bench's tables.
+  POWERTOOLS_METRICS_DISABLED: 'true',
   RUN_DEADLINE_SECONDS: String(12 * 3600),
   RUN_LEDGER_TABLE: 'bench-runs',
 };
@@ -53,6 +56,11 @@ export async function runEngineSample(jobs: readonly SimJob[]): Promise<EngineRu
   dynamodb.on(PutItemCommand).resolves({});
   dynamodb.on(UpdateItemCommand).resolves({});
   dynamodb.on(QueryCommand).resolves({ Items: [] });
+  // The export's verification (when the workflow has it) lists the job's folder: empty here, as
+  // the simulated jobs report no records; the manifest write succeeds. Never real S3.
+  const s3 = mockClient(S3Client);
+  s3.on(ListObjectsV2Command).resolves({ Contents: [], KeyCount: 0, IsTruncated: false });
+  s3.on(PutObjectCommand).resolves({});
   const handlers = await loadHandlers();
   const applicationId = 'a'.repeat(32);
   const runs: EngineRun[] = [];
@@ -136,6 +144,7 @@ export async function runEngineSample(jobs: readonly SimJob[]): Promise<EngineRu
     pinpoint.restore();
     sns.restore();
     dynamodb.restore();
+    s3.restore();
   }
   return runs;
 }

@@ -11,6 +11,7 @@ import {
   type TaskState,
 } from '../local/workflow.ts';
 import type { SimJob } from './population.ts';
+import { endSeconds, pointAt, type Trace } from './traces.ts';
 
 /*
  * The pure simulation: walks the deployed ASL file state by state on a virtual
@@ -24,14 +25,16 @@ import type { SimJob } from './population.ts';
 /** A wait policy under test: ours (the real poll-schedule) or a fixed interval. */
 export interface Poller {
   name: string;
-  initial(job: JobSnapshot, runStart: Date, now: Date): PollState;
+  /** `expectedSeconds`: the prior (the target's previous COMPLETED duration), when the walk has one. */
+  initial(job: JobSnapshot, runStart: Date, now: Date, expectedSeconds?: number): PollState;
   next(previous: PollState, job: JobSnapshot, now: Date): PollState;
 }
 
 export function adaptivePoller(config: PollConfig): Poller {
   return {
     name: 'adaptive',
-    initial: (job, runStart, now) => initialPollState(job, runStart, now, config),
+    initial: (job, runStart, now, expectedSeconds) =>
+      initialPollState(job, runStart, now, config, expectedSeconds),
     next: (previous, job, now) => nextPollState(previous, job, now, config),
   };
 }
@@ -58,19 +61,64 @@ export function fixedPoller(intervalSeconds: number, runDeadlineSeconds: number)
   };
 }
 
-/** What GetExportJob would report for the simulated job at `nowMs` (as a JobSnapshot). */
-export function snapshotAt(job: SimJob, createdMs: number, nowMs: number): JobSnapshot {
-  const progress = jobProgressAt(job.plan, nowMs - createdMs);
+/** What GetExportJob reports of a job at one moment. */
+export interface JobView {
+  status: JobSnapshot['JobStatus'];
+  totalPieces?: number;
+  completedPieces?: number;
+  failedPieces?: number;
+}
+
+/** A job the walk can replay: a job model plan (SimJob) or a timeline (shapes, recorded traces). */
+export interface WalkableJob {
+  id: string;
+  /** Elapsed seconds from creation to COMPLETED/FAILED. */
+  durationSeconds: number;
+  viewAt(elapsedMs: number): JobView;
+}
+
+export function modelJob(job: SimJob): WalkableJob {
   return {
-    Id: job.id,
-    JobStatus: progress.status,
+    id: job.id,
+    durationSeconds: job.durationSeconds,
+    viewAt: (elapsedMs) => {
+      const p = jobProgressAt(job.plan, elapsedMs);
+      return {
+        status: p.status,
+        totalPieces: p.totalPieces,
+        completedPieces: p.completedPieces,
+        failedPieces: p.failedPieces,
+      };
+    },
+  };
+}
+
+export function traceJob(trace: Trace): WalkableJob {
+  return {
+    id: trace.id,
+    durationSeconds: endSeconds(trace),
+    viewAt: (elapsedMs) => {
+      const { t: _, ...view } = pointAt(trace, elapsedMs / 1000);
+      return view;
+    },
+  };
+}
+
+const walkable = (job: SimJob | WalkableJob): WalkableJob => ('plan' in job ? modelJob(job) : job);
+
+/** What GetExportJob would report for the job at `nowMs` (as a JobSnapshot). */
+export function snapshotAt(job: SimJob | WalkableJob, createdMs: number, nowMs: number): JobSnapshot {
+  const w = walkable(job);
+  const view = w.viewAt(nowMs - createdMs);
+  const terminal = view.status === 'COMPLETED' || view.status === 'FAILED';
+  return {
+    Id: w.id,
+    JobStatus: view.status,
     CreationDate: new Date(createdMs).toISOString(),
-    ...(progress.terminal && progress.terminalAtMs !== null
-      ? { CompletionDate: new Date(createdMs + progress.terminalAtMs).toISOString() }
-      : {}),
-    TotalPieces: progress.totalPieces,
-    CompletedPieces: progress.completedPieces,
-    FailedPieces: progress.failedPieces,
+    ...(terminal ? { CompletionDate: new Date(createdMs + w.durationSeconds * 1000).toISOString() } : {}),
+    ...(view.totalPieces !== undefined && { TotalPieces: view.totalPieces }),
+    ...(view.completedPieces !== undefined && { CompletedPieces: view.completedPieces }),
+    ...(view.failedPieces !== undefined && { FailedPieces: view.failedPieces }),
     Reused: false,
   };
 }
@@ -167,8 +215,14 @@ function definition(): StateMachineDefinition {
  * Runs one job through the ASL on a virtual clock with the given poller.
  * `liftIterationCap` ignores the Choice rule on `$.poll.checks`: the fixed 30-second
  * baseline needs up to 1,440 checks for a 12-hour job, past our cap of 1,000.
+ * `expectedSeconds` is the prior create-export-job would read from the run ledger.
  */
-export function walkJob(job: SimJob, poller: Poller, options: { liftIterationCap?: boolean } = {}): JobRun {
+export function walkJob(
+  simJob: SimJob | WalkableJob,
+  poller: Poller,
+  options: { liftIterationCap?: boolean; expectedSeconds?: number } = {},
+): JobRun {
+  const job = walkable(simJob);
   const runStartMs = RUN_START_MS;
   const states = definition().States as unknown as Record<string, Obj>;
   const resourceToTask = new Map<string, TaskState>(
@@ -190,14 +244,15 @@ export function walkJob(job: SimJob, poller: Poller, options: { liftIterationCap
   const checkTimesMs: number[] = [];
   let seenEndAtMs: number | null = null;
 
-  const tasks: Record<TaskState, (input: Json) => Json> = {
+  // Keyed by name, not TaskState: a task the walk does not model is reported, not guessed.
+  const tasks: Record<string, (input: Json) => Json> = {
     CreateExportJob: () => {
       const snapshot = snapshotAt(job, createdMs, nowMs);
       return {
         execution: { ...context.Execution, Trigger: 'schedule' },
         request: input,
         job: snapshot,
-        poll: poller.initial(snapshot, new Date(runStartMs), new Date(nowMs)),
+        poll: poller.initial(snapshot, new Date(runStartMs), new Date(nowMs), options.expectedSeconds),
       };
     },
     GetExportJobStatus: (state) => {
@@ -209,6 +264,8 @@ export function walkJob(job: SimJob, poller: Poller, options: { liftIterationCap
       }
       return { ...run, job: snapshot, poll: poller.next(run.poll, snapshot, new Date(nowMs)) };
     },
+    // The export's verification (after COMPLETED, before the summary) takes no virtual time here.
+    VerifyExport: () => ({ verdict: 'VERIFIED' }),
     PublishSummary: (payload) => {
       const run = (payload as { Run: { job?: JobSnapshot; error?: unknown } }).Run;
       const status = run.error
@@ -246,7 +303,9 @@ export function walkJob(job: SimJob, poller: Poller, options: { liftIterationCap
         const task = resourceToTask.get(String(state.Resource));
         if (!task) throw new Error(`ASL walk: unknown resource ${String(state.Resource)}`);
         const taskInput = 'Parameters' in state ? applyParameters(state.Parameters, data, context) : data;
-        const result = tasks[task](taskInput);
+        const run = tasks[task];
+        if (!run) throw new Error(`ASL walk: task ${task} is not modelled`);
+        const result = run(taskInput);
         if (task === 'PublishSummary') summaryStatus = String((result as Obj).status);
         data = writePath(state.ResultPath as string | null | undefined, data, result);
         name = next;

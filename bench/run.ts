@@ -5,16 +5,36 @@ import { type EngineRun, runEngineSample, SAMPLE_ENV } from './asl-sample.ts';
 import { adaptivePoller, fixedPoller, type JobRun, walkJob } from './asl-walk.ts';
 import { renderChart } from './chart.ts';
 import { type ColdStartRow, measureColdStart } from './cold-start.ts';
+import { f1, mean, quantile, table } from './format.ts';
 import { type LocalRunTiming, timeLocalRun } from './local-run.ts';
 import { BANDS, bandOf, makeJob, makePopulation, type SimJob } from './population.ts';
+import {
+  measureNightly,
+  measureShapes,
+  NIGHTLY_SECONDS,
+  NIGHTLY_VARIATION,
+  SHAPE_JOBS,
+  worstShape,
+} from './robustness.ts';
+import {
+  BASELINE_INTERVAL,
+  mainTraces,
+  nightlyLines,
+  nightlyTargets,
+  shapeLines,
+  shapeTargets,
+} from './robustness-report.ts';
 import { runScale, SCALE_TIME, type ScaleResult } from './scale.ts';
+import { JOB_SHAPES } from './shapes.ts';
 
 /*
  * `npm run bench`: polling (ours against a fixed 30-second poller, over a
  * simulated population, walked through the ASL; a sample also through the real
- * engine), cold start per function, and the local run's wall time. Prints the
+ * engine; job shapes the model does not generate; one target's nightly jobs with
+ * history), cold start per function, and the local run's wall time. Prints the
  * tables, writes bench/results/bench.json and bench/results/polling.svg, and
- * ends with one line saying which targets are met.
+ * ends with one line saying which targets are met. `--traces FILE` replays
+ * recorded job timelines instead (bench/traces.ts).
  */
 
 /** The environment as the bench was started, for the local run (the engine sample adds handler settings). */
@@ -24,29 +44,8 @@ const RESULTS = join(ROOT, 'bench', 'results');
 const POPULATION = Number(process.env.BENCH_JOBS ?? 3000);
 const ONE_HOUR_JOBS = 200;
 const COLD_START_SAMPLES = Number(process.env.BENCH_COLD_SAMPLES ?? 15);
-const BASELINE_INTERVAL = 30;
 const SCALE_TARGETS = Number(process.env.BENCH_SCALE_TARGETS ?? 300);
 const SCALE_PAIRS = 20;
-
-const quantile = (values: number[], q: number): number => {
-  if (values.length === 0) return Number.NaN;
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))]!;
-};
-const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / Math.max(1, values.length);
-const f1 = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : '–');
-
-function table(headers: string[], rows: (string | number)[][]): string {
-  const cells = [headers, ...rows.map((r) => r.map(String))];
-  const widths = headers.map((_, i) => Math.max(...cells.map((r) => r[i]!.length)));
-  const line = (r: string[]) =>
-    `| ${r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`;
-  return [
-    line(headers),
-    `|${widths.map((w, i) => (i === 0 ? `${'-'.repeat(w + 1)}-` : `${'-'.repeat(w + 1)}:`)).join('|')}|`,
-    ...cells.slice(1).map(line),
-  ].join('\n');
-}
 
 interface BandStats {
   band: string;
@@ -100,6 +99,11 @@ async function main() {
     return { band: band.label, jobs: idx.length, ours: o, baseline: b, checksRatio: o.checks / b.checks };
   });
   const all = { ours: stats(oursRuns), baseline: stats(baseRuns) };
+
+  // Job shapes the model does not generate, and one target's nights with history.
+  const shapes = measureShapes(ours, baseline);
+  const worst = worstShape(shapes);
+  const nightly = measureNightly(ours, baseline);
 
   // One-hour jobs.
   const hourJobs = Array.from({ length: ONE_HOUR_JOBS }, (_, i) => makeJob(3600, 900_001 + i * 7));
@@ -170,6 +174,8 @@ async function main() {
       met: bands.every((b) => b.ours.delayP95 <= 30 && b.ours.unseen === 0),
       detail: `worst p95 ${f1(Math.max(...bands.map((b) => b.ours.delayP95)))} s`,
     },
+    ...shapeTargets(shapes, worst),
+    ...nightlyTargets(nightly),
     {
       // "A one-hour job" read as the typical one: the median of 200 one-hour jobs of varied
       // shapes (stalls, slow starts, queueing). p95 and max are printed beside it, not hidden.
@@ -250,6 +256,10 @@ async function main() {
     '(delays in seconds, from the job reaching COMPLETED/FAILED to the status check that sees it; the 30 s baseline runs with the 1,000-check cap lifted)',
   );
   out.push('');
+  out.push(...shapeLines(shapes, worst));
+  out.push('');
+  out.push(...nightlyLines(nightly));
+  out.push('');
   out.push(
     `One-hour jobs (${hour.jobs}, varied shapes): state transitions ours median ${hour.ours.median}, p95 ${hour.ours.p95}, max ${hour.ours.max}; fixed 30 s ${hour.baseline.median}`,
   );
@@ -316,7 +326,7 @@ async function main() {
   writeFileSync(join(RESULTS, 'polling.svg'), renderChart(oursRuns.map(toPoint), baseRuns.map(toPoint)));
   writeFileSync(
     join(RESULTS, 'bench.json'),
-    `${JSON.stringify({ generatedAt: new Date().toISOString(), node: process.version, config, population: POPULATION, bands, all, oneHour: hour, engineSample: agreement, coldStart, localRun, scale, targets, benchSeconds }, null, 2)}\n`,
+    `${JSON.stringify({ generatedAt: new Date().toISOString(), node: process.version, config, population: POPULATION, bands, all, shapes, nightly, oneHour: hour, engineSample: agreement, coldStart, localRun, scale, targets, benchSeconds }, null, 2)}\n`,
   );
   console.log(out.join('\n'));
 }
@@ -390,14 +400,19 @@ async function mainScale() {
   console.log(out.join('\n'));
 }
 
-const HELP = `Usage: npm run bench [-- --scale] [-- --help]
+const HELP = `Usage: npm run bench [-- --scale | --traces FILE] [-- --help]
 
 Measures, in one run (about a minute on 2 cores):
   polling     ${POPULATION} simulated export jobs (10 s to 12 h; uneven pieces, stalls, slow
               starts, queueing) walked through statemachine/export-workflow.asl.json with
               the real wait logic, beside a fixed 30-second poller: status checks, state
               transitions and the delay from the job's end to the summary, per duration band;
-              12 jobs also run on aws-local-stepfunctions with virtual time and must agree
+              12 jobs also run on aws-local-stepfunctions with virtual time and must agree;
+              ${JOB_SHAPES.length} job shapes the job model does not generate (${SHAPE_JOBS} jobs each, 30 min to
+              12 h: long setup, one piece, no COMPLETING, pieces speeding up or slowing down,
+              long COMPLETING, long queue, a stuck last piece, bursts, no progress signal),
+              per shape and the worst; one target's ${NIGHTLY_SECONDS / 3600}-hour nightly jobs (±${NIGHTLY_VARIATION * 100} %) with
+              the previous night's duration as the prior
   cold start  each function's bundle (built with serverless.yml's esbuild section) and its
               module initialisation in fresh Node 24 processes, beside the handler loaded
               unbundled from node_modules (median of ${COLD_START_SAMPLES})
@@ -409,6 +424,11 @@ Measures, in one run (about a minute on 2 cores):
               (reserved concurrency 1 on create-export-job) as the baseline
 
   --scale     run the scale section alone (about a minute)
+  --traces FILE
+              replay recorded job timelines (JSON; format and the Logs Insights query
+              that extracts them: docs/PERFORMANCE.md) with the POLL_* settings of the
+              environment, beside the fixed 30-second poller; exit status 2 for a
+              malformed file
 
 Prints the tables and a final TARGETS line; writes bench/results/bench.json and
 bench/results/polling.svg. Exit status 0 whether or not targets are met.
@@ -419,4 +439,10 @@ BENCH_SCALE_TARGETS (default 300).
 
 if (process.argv.includes('--help') || process.argv.includes('-h')) process.stdout.write(HELP);
 else if (process.argv.includes('--scale')) await mainScale();
-else await main();
+else if (process.argv.includes('--traces')) {
+  const file = process.argv[process.argv.indexOf('--traces') + 1];
+  if (!file || file.startsWith('--')) {
+    console.error('bench --traces: name the trace file: npm run bench -- --traces FILE');
+    process.exitCode = 2;
+  } else mainTraces(file);
+} else await main();
