@@ -133,3 +133,16 @@ describe('the alarms on the per-run metrics', () => {
     expect(Object.keys(alarms).some((id) => id.includes('RecordsDrop'))).toBe(false);
   });
 });
+
+describe('the dashboard picture', () => {
+  it('draws every widget of the deployed body, titled, at its grid position', async () => {
+    const { renderDashboardSvg } = await import('../../stack/render-dashboard.ts');
+    const { widgets } = widgetsOf(INPUT);
+
+    const svg = renderDashboardSvg(widgets as never, 'layout');
+
+    expect(svg.match(/<rect x=/g)).toHaveLength(widgets.length);
+    expect(svg).toContain('weekly-vip-segment: job duration (s)');
+    expect(svg).toContain('Errors (pinpoint-export-orchestrator-prod-create-export-job)');
+  });
+});
