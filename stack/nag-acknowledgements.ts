@@ -15,11 +15,17 @@ export interface NagAcknowledgement {
   reason: string;
 }
 
-const FUNCTION_ROLES = ['CreateExportJobRole', 'GetExportJobStatusRole', 'PublishSummaryRole'];
+const FUNCTION_ROLES = [
+  'CreateExportJobRole',
+  'GetExportJobStatusRole',
+  'PublishSummaryRole',
+  'VerifyExportRole',
+];
 const FUNCTIONS = [
   'CreateDashexportDashjobLambdaFunction',
   'GetDashexportDashjobDashstatusLambdaFunction',
   'PublishDashsummaryLambdaFunction',
+  'VerifyDashexportLambdaFunction',
 ];
 const DEAD_LETTER_QUEUES = ['SchedulerDeadLetterQueue', 'SubscriptionDeadLetterQueue'];
 
@@ -65,6 +71,13 @@ export const NAG_ACKNOWLEDGEMENTS: NagAcknowledgement[] = [
     logicalIds: ['PinpointExportRole'],
     reason:
       'Pinpoint names the exported objects at run time: writing and reading them back (s3:PutObject, the multipart actions, s3:GetObject) is limited to keys under the configured export prefix of the export bucket.',
+  },
+  {
+    rule: 'AwsSolutions-IAM5',
+    finding: 'Resource::<ExportBucket.Arn>/pinpoint-exports/*',
+    logicalIds: ['VerifyExportRole'],
+    reason:
+      'The verification reads the files an export job named at run time and writes their _manifest.json beside them: s3:GetObject and s3:PutObject only, on keys under the configured export prefix of the export bucket (listing is s3:ListBucket conditioned on the same prefix).',
   },
   {
     rule: 'AwsSolutions-SQS3',

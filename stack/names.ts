@@ -15,6 +15,7 @@ export const FUNCTION_KEYS = {
   createExportJob: 'create-export-job',
   getExportJobStatus: 'get-export-job-status',
   publishSummary: 'publish-summary',
+  verifyExport: 'verify-export',
 } as const;
 
 export type FunctionKey = keyof typeof FUNCTION_KEYS;

@@ -36,6 +36,7 @@ export const FIXED = {
     createExportJob: 'CreateDashexportDashjob',
     getExportJobStatus: 'GetDashexportDashjobDashstatus',
     publishSummary: 'PublishDashsummary',
+    verifyExport: 'VerifyDashexport',
   },
 } as const;
 
@@ -64,6 +65,7 @@ export const IDS = {
     createExportJob: 'CreateExportJobRole',
     getExportJobStatus: 'GetExportJobStatusRole',
     publishSummary: 'PublishSummaryRole',
+    verifyExport: 'VerifyExportRole',
   },
 } as const;
 
@@ -101,6 +103,64 @@ function destinationOf(config: StageConfig): Destination {
         ? `s3://${dest.bucketName}/${dest.keyPrefix}${template}`
         : sub(`s3://\${Bucket}/${dest.keyPrefix}${template}`, { Bucket: bucket }),
   };
+}
+
+/** The export bucket and the objects under the stage's key prefix, as IAM resources. */
+function exportArnsOf(config: StageConfig): { bucketArn: Cfn; objectsArn: Cfn } {
+  const dest = config.exportDestination;
+  return {
+    bucketArn: dest.bucketName
+      ? sub(`arn:\${AWS::Partition}:s3:::${dest.bucketName}`)
+      : arnOf(IDS.exportBucket),
+    objectsArn: dest.bucketName
+      ? sub(`arn:\${AWS::Partition}:s3:::${dest.bucketName}/${dest.keyPrefix}*`)
+      : sub(`\${${IDS.exportBucket}.Arn}/${dest.keyPrefix}*`),
+  };
+}
+
+/**
+ * The export bucket's KMS key, when the stage names one (`exportDestination.kmsKeyArn`);
+ * the bucket the stack creates uses SSE-S3, which needs no key permission.
+ */
+export function exportKeyArnOf(config: StageConfig): string | undefined {
+  return (config.exportDestination as StageConfig['exportDestination'] & { kmsKeyArn?: string }).kmsKeyArn;
+}
+
+/**
+ * verify-export's S3 permissions, nothing broader: list keys under the export prefix
+ * (`s3:ListBucket` is a bucket action, so the prefix is a condition on `s3:prefix`),
+ * read the exported objects and write the manifest beside them (objects under the
+ * prefix), and use the bucket's KMS key only when it has one (read: Decrypt; the
+ * manifest's PutObject: GenerateDataKey).
+ */
+export function verifyExportStatements(config: StageConfig): Cfn[] {
+  const { bucketArn, objectsArn } = exportArnsOf(config);
+  const keyArn = exportKeyArnOf(config);
+  return [
+    {
+      Sid: 'ListExportedFiles',
+      Effect: 'Allow',
+      Action: 's3:ListBucket',
+      Resource: bucketArn,
+      Condition: { StringLike: { 's3:prefix': [`${config.exportDestination.keyPrefix}*`] } },
+    },
+    {
+      Sid: 'ReadExportsWriteManifest',
+      Effect: 'Allow',
+      Action: ['s3:GetObject', 's3:PutObject'],
+      Resource: objectsArn,
+    },
+    ...(keyArn
+      ? [
+          {
+            Sid: 'UseExportBucketKey',
+            Effect: 'Allow',
+            Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+            Resource: keyArn,
+          },
+        ]
+      : []),
+  ];
 }
 
 function appArns(config: StageConfig): Cfn[] {
@@ -268,12 +328,7 @@ function exportDestinationResources(config: StageConfig): Resources {
     };
   }
   if (!dest.roleArn) {
-    const bucketArn = dest.bucketName
-      ? sub(`arn:\${AWS::Partition}:s3:::${dest.bucketName}`)
-      : arnOf(IDS.exportBucket);
-    const objectsArn = dest.bucketName
-      ? sub(`arn:\${AWS::Partition}:s3:::${dest.bucketName}/${dest.keyPrefix}*`)
-      : sub(`\${${IDS.exportBucket}.Arn}/${dest.keyPrefix}*`);
+    const { bucketArn, objectsArn } = exportArnsOf(config);
     resources[IDS.exportRole] = {
       Type: 'AWS::IAM::Role',
       Properties: {
@@ -799,6 +854,11 @@ function functionRoles(
       'get-export-job-status: reads export jobs',
       [{ Sid: 'ReadExportJobs', Effect: 'Allow', Action: 'mobiletargeting:GetExportJob', Resource: jobs }],
     ),
+    [IDS.roles.verifyExport]: functionRole(
+      'verifyExport',
+      'verify-export: lists and reads the exported files, writes their manifest',
+      verifyExportStatements(config),
+    ),
     [IDS.roles.publishSummary]: functionRole(
       'publishSummary',
       'publish-summary: re-reads the job, publishes the summary',
@@ -947,6 +1007,10 @@ export function environmentOf(config: StageConfig) {
       ...poll,
     },
     getExportJobStatus: { ...poll },
+    verifyExport: {
+      // The part of the 300 s timeout kept for the manifest and the answer (functions/shared/config.ts).
+      VERIFY_RESERVE_SECONDS: '20',
+    },
     publishSummary: {
       SUMMARY_TOPIC_ARN: topicArnOf(config),
       METRICS_NAMESPACE: config.metrics.namespace,

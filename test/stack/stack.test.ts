@@ -1,9 +1,12 @@
 import { copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { checkTemplate, type NagResult } from '../../stack/nag.ts';
 import { NAG_ACKNOWLEDGEMENTS } from '../../stack/nag-acknowledgements.ts';
 import { limitedNamesOf, MAX_STAGE_LENGTH, namesOf } from '../../stack/names.ts';
+import { verifyExportStatements } from '../../stack/resources.ts';
+import { parseStageConfig } from '../../stack/stage-config.ts';
 import {
   actionsOf,
   cleanUp,
@@ -30,6 +33,7 @@ const FUNCTIONS = {
   'create-export-job': { id: 'CreateDashexportDashjob', role: 'CreateExportJobRole' },
   'get-export-job-status': { id: 'GetDashexportDashjobDashstatus', role: 'GetExportJobStatusRole' },
   'publish-summary': { id: 'PublishDashsummary', role: 'PublishSummaryRole' },
+  'verify-export': { id: 'VerifyDashexport', role: 'VerifyExportRole' },
 } as const;
 type FunctionName = keyof typeof FUNCTIONS;
 const FUNCTION_NAMES = Object.keys(FUNCTIONS) as FunctionName[];
@@ -40,6 +44,7 @@ const BUNDLE_BUDGET: Record<FunctionName, number> = {
   'create-export-job': 400 * KB,
   'get-export-job-status': 400 * KB,
   'publish-summary': 400 * KB,
+  'verify-export': 400 * KB,
 };
 
 /** Credential providers left out of the bundles (serverless.yml `esbuild.exclude`): Lambda never reaches them. */
@@ -207,8 +212,9 @@ describe('functions', () => {
     expect(fn.Handler).toBe(`functions/${name}/handler.handler`);
     expect(fn.Runtime).toBe('nodejs24.x');
     expect(fn.Architectures).toEqual(['arm64']);
-    expect(fn.MemorySize).toBe(256);
-    expect(fn.Timeout).toBe(30);
+    // verify-export streams and gunzips whole exports: more memory is more CPU, and it may take minutes.
+    expect(fn.MemorySize).toBe(name === 'verify-export' ? 512 : 256);
+    expect(fn.Timeout).toBe(name === 'verify-export' ? 300 : 30);
     expect(fn.TracingConfig).toEqual({ Mode: 'Active' });
     expect(fn.FunctionName).toBe(`pinpoint-export-orchestrator-prod-${name}`);
   });
@@ -227,7 +233,7 @@ describe('functions', () => {
     const roles = FUNCTION_NAMES.map(
       (n) => resource(prod.template, `${FUNCTIONS[n].id}LambdaFunction`).Properties.Role,
     );
-    expect(new Set(roles.map((r) => JSON.stringify(r))).size).toBe(3);
+    expect(new Set(roles.map((r) => JSON.stringify(r))).size).toBe(FUNCTION_NAMES.length);
   });
 
   it('reserves no concurrency: duplicate runs converge through the run ledger, not one Lambda slot', () => {
@@ -335,6 +341,10 @@ describe('functions', () => {
     });
     expect(env('get-export-job-status').DEFAULT_ROLE_ARN).toBeUndefined();
     expect(env('publish-summary').SUMMARY_TOPIC_ARN).toEqual({ Ref: 'SummaryTopic' });
+    expect(env('verify-export')).toMatchObject({ VERIFY_RESERVE_SECONDS: '20' });
+    // AWS is addressed virtual-hosted style; only local emulators need path-style.
+    expect(env('verify-export').S3_FORCE_PATH_STYLE).toBeUndefined();
+    expect(resource(prod.template, 'VerifyDashexportLambdaFunction').Properties.Timeout).toBe(300);
     expect(
       resource(dev.template, 'CreateDashexportDashjobLambdaFunction').Properties.Environment.Variables,
     ).toMatchObject({
@@ -375,11 +385,17 @@ describe('state machine', () => {
   it('binds every placeholder in the ASL to the matching function ARN, and nothing else', () => {
     const placeholders = [...readFileSync(ASL_FILE, 'utf8').matchAll(/\$\{([^}]+)\}/g)].map((m) => m[1]);
     expect(new Set(placeholders)).toEqual(
-      new Set(['CreateExportJobFunctionArn', 'GetExportJobStatusFunctionArn', 'PublishSummaryFunctionArn']),
+      new Set([
+        'CreateExportJobFunctionArn',
+        'GetExportJobStatusFunctionArn',
+        'VerifyExportFunctionArn',
+        'PublishSummaryFunctionArn',
+      ]),
     );
     expect(props().DefinitionSubstitutions).toEqual({
       CreateExportJobFunctionArn: fnArn('create-export-job'),
       GetExportJobStatusFunctionArn: fnArn('get-export-job-status'),
+      VerifyExportFunctionArn: fnArn('verify-export'),
       PublishSummaryFunctionArn: fnArn('publish-summary'),
     });
   });
@@ -399,7 +415,7 @@ describe('state machine', () => {
     });
   });
 
-  it('may invoke exactly its three functions', () => {
+  it('may invoke exactly its four functions', () => {
     const invoke = policyStatements(prod.template).filter(
       (s) =>
         s.where.startsWith('ExportWorkflowRole ') && actionsOf(s.statement).includes('lambda:InvokeFunction'),
@@ -626,6 +642,60 @@ describe('IAM', () => {
       'WriteOwnLogs',
       'XRayTracing',
     ]);
+  });
+
+  it('lets verify-export list, read and write only under the export prefix, with no KMS permission for an SSE-S3 bucket', () => {
+    const statements = roleStatements('VerifyExportRole');
+    const bySid = Object.fromEntries(statements.map((s) => [s.Sid, s]));
+    expect(bySid.ListExportedFiles).toEqual({
+      Sid: 'ListExportedFiles',
+      Effect: 'Allow',
+      Action: 's3:ListBucket',
+      Resource: { 'Fn::GetAtt': ['ExportBucket', 'Arn'] },
+      Condition: { StringLike: { 's3:prefix': ['pinpoint-exports/*'] } },
+    });
+    expect(bySid.ReadExportsWriteManifest).toEqual({
+      Sid: 'ReadExportsWriteManifest',
+      Effect: 'Allow',
+      Action: ['s3:GetObject', 's3:PutObject'],
+      Resource: sub(`\${ExportBucket.Arn}/pinpoint-exports/*`),
+    });
+    expect(Object.keys(bySid).sort()).toEqual([
+      'ListExportedFiles',
+      'ReadExportsWriteManifest',
+      'WriteOwnLogs',
+      'XRayTracing',
+    ]);
+    // No other role reads the exports or lists the bucket.
+    for (const role of ['CreateExportJobRole', 'GetExportJobStatusRole', 'PublishSummaryRole']) {
+      expect(
+        roleStatements(role)
+          .flatMap(actionsOf)
+          .filter((a) => a.startsWith('s3:')),
+        role,
+      ).toEqual([]);
+    }
+  });
+
+  it("gives verify-export kms:Decrypt and kms:GenerateDataKey on the export bucket's key only when one is configured", () => {
+    const config = parseStageConfig(
+      parseYaml(readFileSync(join(ROOT, 'config/stages/prod.yml'), 'utf8')),
+      'prod',
+    );
+    const key = 'arn:aws:kms:eu-west-1:123456789012:key/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b';
+    const withKey = { ...config, exportDestination: { ...config.exportDestination, kmsKeyArn: key } };
+
+    expect(
+      verifyExportStatements(config)
+        .flatMap(actionsOf)
+        .filter((a) => a.startsWith('kms:')),
+    ).toEqual([]);
+    expect(verifyExportStatements(withKey).find((s: Statement) => s.Sid === 'UseExportBucketKey')).toEqual({
+      Sid: 'UseExportBucketKey',
+      Effect: 'Allow',
+      Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+      Resource: key,
+    });
   });
 
   it.each(Object.values(FUNCTIONS))('lets $role write only to its own log group', ({ id, role }) => {
