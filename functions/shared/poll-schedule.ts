@@ -287,7 +287,12 @@ export function nextWaitSeconds(
   const finishing = finishingDurationMs(estimates, settings) / 1000;
   const cap = setupLowSeconds(estimates) > 0 ? clamp(finishing + near, near, robust) : robust;
   const unknowable = left === 0 && piecesDone(job) === 0;
-  if (!rate) return Math.max(prior, Math.min(cap, Math.max(paced, near)), unknowable ? spread : 0);
+  if (!rate) {
+    // Several pieces and none finished: the job cannot end before they all do; grow with the
+    // processing time so far (re-read before it overshoots). One piece, or none reported: robust.
+    if (left > 1) return Math.max(prior, paced, near);
+    return Math.max(prior, Math.min(cap, Math.max(paced, near)), unknowable ? spread : 0);
+  }
   // The last piece: it ends within about a piece's time either side of the estimate. Go to
   // the start of that window, then step through it by about the square root of what is left.
   const leftP = (estimateProcessingEndMs(job, estimates, now) - nowMs) / 1000;

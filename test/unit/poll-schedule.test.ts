@@ -142,6 +142,23 @@ describe('nextPollState', () => {
     expect(state.waitSeconds).toBeLessThanOrEqual(0.4 * 300 + 25);
   });
 
+  it('before the first piece finishes, lets the wait grow with several pieces left but keeps the robust wait for a single piece', () => {
+    // INITIALIZING at 300 s puts the setup's end in (300, 500] s: processing since about 400 s; at
+    // 1,600 s nothing finished yet.
+    const checks = (total: number): [number, JobSnapshot][] => [
+      [300, job('INITIALIZING')],
+      [600, job('PROCESSING', 0, total)],
+      [1600, job('PROCESSING', 0, total)],
+    ];
+    const several = replay(checks(10));
+    const single = replay(checks(1));
+    // 10 pieces cannot all end at once: 0.7 of the processing time so far.
+    expect(several.processingStartedAt).toBe(at(400).toISOString());
+    expect(several.waitSeconds).toBe(Math.round(0.7 * (1600 - 400)));
+    // One piece can end at any moment: the robust wait (2 × the near wait) bounds the delay.
+    expect(single.waitSeconds).toBe(50);
+  });
+
   it('looks every near-wait seconds once the estimated end is close or overdue', () => {
     const state = replay([
       [300, job('INITIALIZING')],
