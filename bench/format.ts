@@ -21,3 +21,6 @@ export function table(headers: string[], rows: (string | number)[][]): string {
 }
 
 export const pct = (ratio: number) => `${(ratio * 100).toFixed(0)} %`;
+
+/** A share with one decimal, for targets judged on it (20.4 % is not "20 %" when the limit is 20 %). */
+export const pct1 = (ratio: number) => `${(ratio * 100).toFixed(1)} %`;

@@ -76,9 +76,15 @@ export function measureShapes(ours: Poller, baseline: Poller): ShapeResult[] {
   });
 }
 
-/** The shape that does worst: the highest p95 delay, then the highest share of checks. */
+/**
+ * How far a shape is from its targets (p95 delay ≤ 60 s, ≤ 50 % of the baseline's checks):
+ * the larger of the two shares of its limit; above 1 misses a target.
+ */
+export const shapeScore = (r: PairStats) => Math.max(r.delayP95 / 60, r.ratio / 0.5, r.unseen > 0 ? 2 : 0);
+
+/** The shape that does worst against its targets. */
 export function worstShape(results: ShapeResult[]): ShapeResult | undefined {
-  return [...results].sort((a, b) => b.delayP95 - a.delayP95 || b.ratio - a.ratio)[0];
+  return [...results].sort((a, b) => shapeScore(b) - shapeScore(a))[0];
 }
 
 export interface NightlyResult {

@@ -5,7 +5,7 @@ import { type EngineRun, runEngineSample, SAMPLE_ENV } from './asl-sample.ts';
 import { adaptivePoller, fixedPoller, type JobRun, walkJob } from './asl-walk.ts';
 import { renderChart } from './chart.ts';
 import { type ColdStartRow, measureColdStart } from './cold-start.ts';
-import { f1, mean, quantile, table } from './format.ts';
+import { f1, mean, pct1, quantile, table } from './format.ts';
 import { type LocalRunTiming, timeLocalRun } from './local-run.ts';
 import { BANDS, bandOf, makeJob, makePopulation, type SimJob } from './population.ts';
 import {
@@ -167,7 +167,7 @@ async function main() {
     {
       name: 'checks ≤ 20 % of baseline (jobs ≥ 30 min)',
       met: longBands.every((b) => b.checksRatio <= 0.2),
-      detail: longBands.map((b) => `${b.band} ${(b.checksRatio * 100).toFixed(0)} %`).join(', '),
+      detail: longBands.map((b) => `${b.band} ${pct1(b.checksRatio)}`).join(', '),
     },
     {
       name: 'delay p95 ≤ 30 s in every band',
