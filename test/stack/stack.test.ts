@@ -291,7 +291,7 @@ describe('functions', () => {
     ]) {
       expect(resource(prod.template, id).Properties.AlarmActions).toEqual([{ Ref: 'AlarmTopic' }]);
     }
-    expect(prod.template.Outputs.DashboardUrl.Value['Fn::Sub']).toContain(
+    expect(prod.template.Outputs.DashboardUrl?.Value['Fn::Sub']).toContain(
       '#dashboards/dashboard/pinpoint-export-orchestrator-prod',
     );
     const env = resource(prod.template, `${FUNCTIONS['publish-summary'].id}LambdaFunction`).Properties
