@@ -26,7 +26,7 @@ interface Widget {
 const COLUMN = 40;
 const ROW = 28;
 
-const escape = (text: string) =>
+const escapeXml = (text: string) =>
   text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 /** The dashboard body's widgets drawn at their grid positions. */
@@ -46,16 +46,16 @@ export function renderDashboardSvg(widgets: Widget[], title: string): string {
       .slice(0, Math.floor((hPx - 30) / 16))
       .map(
         (line, i) =>
-          `<text x="${x + 10}" y="${y + 42 + i * 16}" font-size="11" fill="#444">${escape(line.slice(0, Math.floor(wPx / 6.2)))}</text>`,
+          `<text x="${x + 10}" y="${y + 42 + i * 16}" font-size="11" fill="#444">${escapeXml(line.slice(0, Math.floor(wPx / 6.2)))}</text>`,
       )
       .join('');
     const full =
       w.type === 'text' ? 'about this dashboard' : `${w.properties.title ?? ''} · ${w.properties.stat ?? ''}`;
     const fits = Math.floor(wPx / 7.6);
     const heading = full.length > fits ? `${full.slice(0, fits - 1)}…` : full;
-    return `<rect x="${x}" y="${y}" width="${wPx}" height="${hPx}" rx="4" fill="${w.type === 'text' ? '#f4f6f8' : '#ffffff'}" stroke="#b8c2cc"/><text x="${x + 10}" y="${y + 20}" font-size="13" font-weight="bold" fill="#16191f">${escape(heading)}</text>${text}`;
+    return `<rect x="${x}" y="${y}" width="${wPx}" height="${hPx}" rx="4" fill="${w.type === 'text' ? '#f4f6f8' : '#ffffff'}" stroke="#b8c2cc"/><text x="${x + 10}" y="${y + 20}" font-size="13" font-weight="bold" fill="#16191f">${escapeXml(heading)}</text>${text}`;
   });
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif"><title>${escape(title)}</title><rect width="100%" height="100%" fill="#eef1f4"/><text x="8" y="26" font-size="16" font-weight="bold">${escape(title)}</text>${boxes.join('')}</svg>\n`;
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif"><title>${escapeXml(title)}</title><rect width="100%" height="100%" fill="#eef1f4"/><text x="8" y="26" font-size="16" font-weight="bold">${escapeXml(title)}</text>${boxes.join('')}</svg>\n`;
 }
 
 function main(): void {
