@@ -4,6 +4,7 @@ import { gzipSync } from 'node:zlib';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_BUCKET } from '../../emulator/index.ts';
+import { classifyAwsError, S3_SOURCE, toWorkflowError } from '../../functions/shared/aws-errors.ts';
 import { loadVerifyExportConfig } from '../../functions/shared/config.ts';
 import type { RunState } from '../../functions/shared/types.ts';
 import { pinpointTarget } from '../../functions/verify-export/sources.ts';
@@ -283,5 +284,41 @@ describe('loadVerifyExportConfig', () => {
     ).toMatchObject({ reserveSeconds: 5, budgetSeconds: 60, s3ForcePathStyle: true });
     expect(() => loadVerifyExportConfig({ VERIFY_BUDGET_SECONDS: '0' })).toThrow(/VERIFY_BUDGET_SECONDS/);
     expect(() => loadVerifyExportConfig({ S3_FORCE_PATH_STYLE: 'yes' })).toThrow(/S3_FORCE_PATH_STYLE/);
+  });
+});
+
+describe('S3_SOURCE in the shared classifier', () => {
+  const call = { operation: 'GetObject', caller: 'verify-export' };
+  const s3Error = (name: string, status: number, message = name) =>
+    Object.assign(new Error(message), {
+      name,
+      $fault: status >= 500 ? 'server' : 'client',
+      $metadata: { httpStatusCode: status },
+    });
+
+  it('names the role and the permission an IAM denial lacks', () => {
+    const verdict = classifyAwsError(
+      s3Error(
+        'AccessDenied',
+        403,
+        'User: arn:aws:sts::1:assumed-role/x is not authorized to perform: s3:GetObject on resource',
+      ),
+      S3_SOURCE,
+      call,
+    );
+
+    expect(verdict).toMatchObject({ kind: 'rejected', reason: 'access denied' });
+    expect(verdict.advice).toContain('VerifyExportRole');
+    expect(verdict.advice).toContain('s3:GetObject');
+  });
+
+  it('explains a file that disappeared while it was verified, and retries SlowDown and 5xx', () => {
+    expect(classifyAwsError(s3Error('NoSuchKey', 404), S3_SOURCE, call)).toMatchObject({
+      kind: 'rejected',
+      reason: 'export file disappeared',
+    });
+    expect(classifyAwsError(s3Error('SlowDown', 503), S3_SOURCE, call).kind).toBe('unavailable');
+    expect(classifyAwsError(s3Error('InternalError', 500), S3_SOURCE, call).kind).toBe('unavailable');
+    expect(toWorkflowError(s3Error('InternalError', 500), S3_SOURCE, call).name).toBe('S3UnavailableError');
   });
 });
