@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DEFAULT_BUCKET } from '../../emulator/index.ts';
 import { classifyAwsError, S3_SOURCE, toWorkflowError } from '../../functions/shared/aws-errors.ts';
 import { loadVerifyExportConfig } from '../../functions/shared/config.ts';
@@ -320,5 +320,52 @@ describe('S3_SOURCE in the shared classifier', () => {
     expect(classifyAwsError(s3Error('SlowDown', 503), S3_SOURCE, call).kind).toBe('unavailable');
     expect(classifyAwsError(s3Error('InternalError', 500), S3_SOURCE, call).kind).toBe('unavailable');
     expect(toWorkflowError(s3Error('InternalError', 500), S3_SOURCE, call).name).toBe('S3UnavailableError');
+  });
+});
+
+describe('the verify-export handler', () => {
+  function state(): RunState {
+    return {
+      execution: { Id: 'arn:x', Name: 'x', StartTime: '2026-11-28T02:00:01Z', Trigger: 'schedule' },
+      request: {
+        ApplicationId: 'a1b2c3d4e5f60718293a4b5c6d7e8f90',
+        ExportJobRequest: {
+          RoleArn: 'arn:aws:iam::1:role/r',
+          S3UrlPrefix: `s3://${DEFAULT_BUCKET}/pinpoint/app/2026-11-28/`,
+        },
+        ScheduledTime: '2026-11-28T02:00:00Z',
+      },
+      job: {
+        Id: 'job1',
+        JobStatus: 'COMPLETED',
+        CreationDate: 'x',
+        TotalProcessed: 4,
+        TotalFailures: 0,
+        Reused: false,
+      },
+      poll: {} as RunState['poll'],
+    };
+  }
+  const context = (remainingMs: number) => ({ getRemainingTimeInMillis: () => remainingMs }) as never;
+
+  it("counts within the function's time less the reserve, against AWS_ENDPOINT_URL_S3", async () => {
+    await putFile(`${PREFIX}part-1.json.gz`, gzipSync(ndjson(4)));
+    vi.stubEnv('AWS_ENDPOINT_URL_S3', h.emu.url);
+    vi.stubEnv('S3_FORCE_PATH_STYLE', 'true');
+    vi.stubEnv('VERIFY_RESERVE_SECONDS', '20');
+    vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'SILENT');
+    try {
+      const { handler } = await import('../../functions/verify-export/handler.ts');
+
+      const plenty = await handler(state(), context(300_000));
+      // Only the reserve left: nothing is counted, the files are still listed and the manifest written.
+      const none = await handler(state(), context(20_000));
+
+      expect(plenty).toMatchObject({ verdict: 'VERIFIED', files: 1, records: 4 });
+      expect(none).toMatchObject({ verdict: 'NOT_COUNTED', files: 1, countedFiles: 0, records: null });
+      expect((await manifest()).comparison.verdict).toBe('NOT_COUNTED');
+    } finally {
+      vi.unstubAllEnvs();
+    }
   });
 });
