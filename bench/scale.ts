@@ -70,6 +70,8 @@ export async function runScale(options: ScaleOptions): Promise<ScaleResult> {
     AWS_ENDPOINT_URL_SNS: emulator.url,
     AWS_ENDPOINT_URL_DYNAMODB: emulator.url,
     RUN_LEDGER_TABLE: emulator.ledgerTable,
+    AWS_ENDPOINT_URL_S3: emulator.url,
+    S3_FORCE_PATH_STYLE: 'true',
     AWS_REGION: 'us-east-1',
     AWS_ACCESS_KEY_ID: 'bench',
     AWS_SECRET_ACCESS_KEY: 'bench',

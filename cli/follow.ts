@@ -131,7 +131,15 @@ export class HistoryTracker {
   private output(output: unknown, at: Date): void {
     const job = jobProgressOf(output);
     if (job) {
-      const key = [job.id, job.status, job.completedPieces, job.totalPieces, job.totalProcessed].join('|');
+      // The verdict too: VerifyExport's output is the same job with its verification added.
+      const key = [
+        job.id,
+        job.status,
+        job.completedPieces,
+        job.totalPieces,
+        job.totalProcessed,
+        job.verification?.verdict,
+      ].join('|');
       if (key !== this.progressKey) {
         const statusChanged = this.job?.status !== job.status;
         this.progressKey = key;

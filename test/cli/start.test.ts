@@ -568,3 +568,64 @@ describe('AWS errors exit 3 with a readable reason', () => {
     });
   });
 });
+
+describe('start --wait after a COMPLETED job', () => {
+  it("prints the verification's verdict when VerifyExport's output arrives", async () => {
+    // Arrange
+    const h = new HistoryBuilder();
+    const done = runState(
+      EXECUTION_ARN,
+      { JobStatus: 'COMPLETED', TotalPieces: 8, CompletedPieces: 8, TotalProcessed: 2000, TotalFailures: 0 },
+      1,
+    );
+    const verified = {
+      ...done,
+      verification: {
+        verdict: 'VERIFIED',
+        location: 's3://exports-bucket/pinpoint/job-1/',
+        files: 8,
+        bytes: 81_920,
+        records: 2000,
+        countedFiles: 8,
+        expected: 2000,
+        manifestUri: 's3://exports-bucket/pinpoint/job-1/_manifest.json',
+        note: '2,000 of 2,000 records in 8 files',
+      },
+    };
+    const published = {
+      ...verified,
+      summary: {
+        status: 'COMPLETED',
+        messageId: 'm',
+        subject: '[prod] Pinpoint export COMPLETED',
+        failure: null,
+      },
+    };
+    playExecution(sfn, EXECUTION_ARN, [
+      {
+        events: [
+          h.started({ ApplicationId: APP_ID }),
+          ...h.task('CreateExportJob', runState(EXECUTION_ARN, { JobStatus: 'CREATED' }, 0)),
+        ],
+        describe: { status: 'RUNNING' },
+      },
+      { events: h.task('GetExportJobStatus', done), describe: { status: 'RUNNING' } },
+      {
+        events: [
+          ...h.task('VerifyExport', verified),
+          ...h.task('PublishSummary', published),
+          h.succeeded(published),
+        ],
+        describe: { status: 'SUCCEEDED', stopDate: h.now, output: JSON.stringify(published) },
+      },
+    ]);
+    const cli = harness();
+
+    // Act
+    const code = await cli.run(['--application-id', APP_ID, '--stage', 'prod', '--wait']);
+
+    // Assert
+    expect(code).toBe(0);
+    expect(cli.stdout()).toMatch(/verify VERIFIED +2,000 records of 2,000 reported in 8 files/);
+  });
+});

@@ -94,6 +94,8 @@ const ENV_KEYS = [
   'AWS_ENDPOINT_URL_SNS',
   'AWS_ENDPOINT_URL_DYNAMODB',
   'RUN_LEDGER_TABLE',
+  'AWS_ENDPOINT_URL_S3',
+  'S3_FORCE_PATH_STYLE',
   'AWS_REGION',
   'AWS_ACCESS_KEY_ID',
   'AWS_SECRET_ACCESS_KEY',
@@ -144,6 +146,9 @@ export async function startStack(options: StackOptions = {}) {
     // The emulator serves the run ledger's table (dynalite) on the same port.
     AWS_ENDPOINT_URL_DYNAMODB: emulator.url,
     RUN_LEDGER_TABLE: emulator.ledgerTable,
+    // verify-export reads what the job wrote through the emulator's S3 (path-style).
+    AWS_ENDPOINT_URL_S3: emulator.url,
+    S3_FORCE_PATH_STYLE: 'true',
     AWS_REGION: 'us-east-1',
     AWS_ACCESS_KEY_ID: 'local',
     AWS_SECRET_ACCESS_KEY: 'local',
@@ -202,6 +207,7 @@ export async function startStack(options: StackOptions = {}) {
         retryIntervalOverrides: {
           CreateExportJob: retry.CreateExportJob ?? 0,
           GetExportJobStatus: retry.GetExportJobStatus ?? 0,
+          VerifyExport: retry.VerifyExport ?? 0,
           PublishSummary: retry.PublishSummary ?? 0,
         },
       },
