@@ -324,6 +324,8 @@ export interface LocalFiles {
   emailText: string | null;
   /** Why the summary could not be read back for display, when it could not. */
   summaryNote: string | null;
+  /** The metric values publish-summary emitted (EMF), by name; null when none was published. */
+  metrics?: Record<string, number> | null;
 }
 
 /** What the local run store keeps per run: the report `status --local` prints, and the files. */
@@ -490,6 +492,7 @@ async function startLocal(
     recordsExported: result.recordsExported,
     emailText: result.emailText,
     summaryNote: result.summaryNote,
+    metrics: result.published?.metrics ?? null,
   };
   await deps.runStore(local.dataDir).record({ ...report, local: localFiles });
   if (!json) deps.stdout.write(`\n${formatReport(report, localRows(localFiles))}\n`);
@@ -503,6 +506,14 @@ async function startLocal(
 function shownPath(path: string): string {
   const relativePath = relative(process.cwd(), path);
   return relativePath && !relativePath.startsWith('..') && !isAbsolute(relativePath) ? relativePath : path;
+}
+
+/** One line of what a run's metrics would put in CloudWatch: "RecordsExported 2,000 · StatusChecks 4 · …". */
+export function formatMetricsDigest(metrics: Record<string, number>): string {
+  const shown = Object.entries(metrics)
+    .filter(([name]) => name !== 'Runs')
+    .map(([name, value]) => `${name} ${formatNumber(value)}`);
+  return `${shown.join(' · ')} (CloudWatch EMF from publish-summary; --logs shows the lines)`;
 }
 
 /** The rows a local run adds to its report: where its files are. */
@@ -519,6 +530,7 @@ function localRows(local: LocalFiles): Array<[string, string]> {
   if (local.dataDir) rows.push(['local S3', shownPath(local.dataDir)]);
   if (local.messageFile) rows.push(['sns message', shownPath(local.messageFile)]);
   if (local.summaryNote) rows.push(['note', local.summaryNote]);
+  if (local.metrics) rows.push(['metrics', formatMetricsDigest(local.metrics)]);
   return rows;
 }
 

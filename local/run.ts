@@ -382,6 +382,9 @@ export async function runLocal(options: LocalRunOptions = {}): Promise<LocalRunR
     POLL_MAX_WAIT_SECONDS: String(options.maxWaitSeconds ?? 2),
     RUN_DEADLINE_SECONDS: String(options.deadlineSeconds ?? 120),
     POWERTOOLS_LOG_LEVEL: options.logLevel ?? 'WARN',
+    // publish-summary's EMF metric lines are log lines too: shown with the logs (--logs), else
+    // summed up in the report's metrics row.
+    POWERTOOLS_METRICS_DISABLED: options.logLevel === undefined ? 'true' : 'false',
   };
   // Handlers read configuration from process.env at load: set it for this run, put it back after.
   const saved = Object.fromEntries(Object.keys(env).map((key) => [key, process.env[key]]));

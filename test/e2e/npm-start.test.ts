@@ -67,6 +67,11 @@ describe('npm start exit status, with the built-in emulator', () => {
     expect(run.out).toMatch(/manual-\d{8}T\d{6}Z-all-\w{4} {2}COMPLETED/);
     // The records in the files, not only Pinpoint's TotalProcessed.
     expect(run.out).toMatch(/files +1 gzipped NDJSON files, 120 records/);
+    // What the run's metrics would put in CloudWatch, in one line; the EMF lines themselves only with --logs.
+    expect(run.out).toMatch(
+      /metrics +StatusChecks \d+ · RecordsExported 120 · Failures 0 · JobDurationSeconds \d+/,
+    );
+    expect(run.out).not.toContain('"_aws"');
   });
 
   it("prints the verification (VERIFIED, counts equal to the files' lines) and the manifest's location", async () => {
