@@ -18,7 +18,8 @@ const range = (name: keyof typeof NUMERIC_OPTIONS) =>
 
 const EXIT = `Exit status:
   0    the export COMPLETED (or: started without --wait, listed, shown while still running)
-  1    the export FAILED, TIMED_OUT, hit an ERROR, or the execution was aborted
+  1    the export FAILED, TIMED_OUT, hit an ERROR, its files did not hold what the job
+       reported (verification MISMATCH), or the execution was aborted
   2    bad usage or input (nothing was sent to AWS)
   3    AWS could not be reached or refused access (the reason is printed)
   4    no such execution (status) or local run (status --local)

@@ -11,8 +11,8 @@ import { DEFAULT_APPLICATION_ID, DEFAULT_LEDGER_TABLE, DEFAULT_SEGMENT_ID, start
 const range = (name: keyof typeof NUMERIC_OPTIONS) =>
   `${NUMERIC_OPTIONS[name].min}–${NUMERIC_OPTIONS[name].max.toLocaleString('en-US')}`;
 
-const HELP = `Local Amazon Pinpoint + Amazon SNS emulator, with the run ledger's DynamoDB (real wire
-protocols, one port).
+const HELP = `Local Amazon Pinpoint + Amazon SNS emulator, with the run ledger's DynamoDB and S3 over
+the exported files (real wire protocols, one port).
 
 Usage: npm run emulator -- [options]
 
@@ -33,8 +33,10 @@ Point clients at it:
             aws --endpoint-url http://127.0.0.1:4566 pinpoint get-export-jobs --application-id ${DEFAULT_APPLICATION_ID}
             aws --endpoint-url http://127.0.0.1:4566 sns list-topics
             aws --endpoint-url http://127.0.0.1:4566 dynamodb scan --table-name ${DEFAULT_LEDGER_TABLE}
+            aws --endpoint-url http://127.0.0.1:4566 s3 ls s3://local-exports/ --recursive
   SDK v3:   AWS_ENDPOINT_URL_PINPOINT=http://127.0.0.1:4566 AWS_ENDPOINT_URL_SNS=http://127.0.0.1:4566
             AWS_ENDPOINT_URL_DYNAMODB=http://127.0.0.1:4566 RUN_LEDGER_TABLE=${DEFAULT_LEDGER_TABLE}
+            AWS_ENDPOINT_URL_S3=http://127.0.0.1:4566 (path-style addressing)
             with the same dummy credentials and region
 
 DynamoDB is dynalite, in memory: the run ledger table ${DEFAULT_LEDGER_TABLE} is
