@@ -402,7 +402,7 @@ async function mainScale() {
 
 const HELP = `Usage: npm run bench [-- --scale | --traces FILE] [-- --help]
 
-Measures, in one run (about a minute on 2 cores):
+Measures, in one run (about two and a half minutes on 2 cores):
   polling     ${POPULATION} simulated export jobs (10 s to 12 h; uneven pieces, stalls, slow
               starts, queueing) walked through statemachine/export-workflow.asl.json with
               the real wait logic, beside a fixed 30-second poller: status checks, state
