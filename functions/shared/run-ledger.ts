@@ -1,4 +1,5 @@
 import {
+  type AttributeValue,
   ConditionalCheckFailedException,
   type DynamoDBClient,
   GetItemCommand,
@@ -191,31 +192,40 @@ export class RunLedger {
     const now = this.now();
     const claimExpiresAt = now.getTime() + this.options.claimSeconds * 1000;
     const previous = item.jobId ? [...(item.previousJobIds ?? []), item.jobId] : item.previousJobIds;
+    const attributes = await this.updateIf(
+      new UpdateItemCommand({
+        TableName: this.options.tableName,
+        Key: this.key(item),
+        UpdateExpression: `SET claimedBy = :me, claimedAt = :at, claimExpiresAt = :exp, attempt = attempt + :one${
+          previous ? ', previousJobIds = :prev' : ''
+        } REMOVE jobId, jobCreatedAt, outcome`,
+        ConditionExpression: `attempt = :attempt AND ${condition}`,
+        ExpressionAttributeValues: marshall(
+          {
+            ':me': executionName,
+            ':at': now.toISOString(),
+            ':exp': claimExpiresAt,
+            ':one': 1,
+            ':attempt': item.attempt,
+            ...(previous ? { ':prev': previous } : {}),
+            ...values,
+          },
+          { removeUndefinedValues: true },
+        ),
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    return attributes ? (unmarshall(attributes) as LedgerItem) : undefined;
+  }
+
+  /**
+   * Sends a conditional update: its new attributes (with ReturnValues ALL_NEW;
+   * `{}` otherwise) when the condition held, undefined when it did not.
+   */
+  private async updateIf(command: UpdateItemCommand): Promise<Record<string, AttributeValue> | undefined> {
     try {
-      const response = await this.ddb.send(
-        new UpdateItemCommand({
-          TableName: this.options.tableName,
-          Key: this.key(item),
-          UpdateExpression: `SET claimedBy = :me, claimedAt = :at, claimExpiresAt = :exp, attempt = attempt + :one${
-            previous ? ', previousJobIds = :prev' : ''
-          } REMOVE jobId, jobCreatedAt, outcome`,
-          ConditionExpression: `attempt = :attempt AND ${condition}`,
-          ExpressionAttributeValues: marshall(
-            {
-              ':me': executionName,
-              ':at': now.toISOString(),
-              ':exp': claimExpiresAt,
-              ':one': 1,
-              ':attempt': item.attempt,
-              ...(previous ? { ':prev': previous } : {}),
-              ...values,
-            },
-            { removeUndefinedValues: true },
-          ),
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
-      return response.Attributes ? (unmarshall(response.Attributes) as LedgerItem) : undefined;
+      const response = await this.ddb.send(command);
+      return response.Attributes ?? {};
     } catch (error) {
       if (isConditionFailure(error)) return undefined;
       throw error;
@@ -233,25 +243,20 @@ export class RunLedger {
     jobId: string,
     jobCreatedAt: string,
   ): Promise<boolean> {
-    try {
-      await this.ddb.send(
-        new UpdateItemCommand({
-          TableName: this.options.tableName,
-          Key: this.key(run),
-          UpdateExpression: 'SET jobId = :job, jobCreatedAt = :created',
-          ConditionExpression: 'claimedBy = :me AND (attribute_not_exists(jobId) OR jobId = :job)',
-          ExpressionAttributeValues: marshall({
-            ':job': jobId,
-            ':created': jobCreatedAt,
-            ':me': executionName,
-          }),
+    const updated = await this.updateIf(
+      new UpdateItemCommand({
+        TableName: this.options.tableName,
+        Key: this.key(run),
+        UpdateExpression: 'SET jobId = :job, jobCreatedAt = :created',
+        ConditionExpression: 'claimedBy = :me AND (attribute_not_exists(jobId) OR jobId = :job)',
+        ExpressionAttributeValues: marshall({
+          ':job': jobId,
+          ':created': jobCreatedAt,
+          ':me': executionName,
         }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+      }),
+    );
+    return updated !== undefined;
   }
 
   /**
@@ -263,28 +268,23 @@ export class RunLedger {
     run: Pick<RunIdentity, 'target' | 'scheduledTime'>,
     outcome: RunOutcome,
   ): Promise<boolean> {
-    try {
-      await this.ddb.send(
-        new UpdateItemCommand({
-          TableName: this.options.tableName,
-          Key: this.key(run),
-          UpdateExpression:
-            outcome.jobId === null
-              ? 'SET outcome = :outcome, claimExpiresAt = :zero'
-              : 'SET outcome = :outcome',
-          ConditionExpression: 'attribute_exists(#t)',
-          ExpressionAttributeNames: { '#t': LEDGER_KEYS.partition },
-          ExpressionAttributeValues: marshall(
-            { ':outcome': outcome, ...(outcome.jobId === null ? { ':zero': 0 } : {}) },
-            { removeUndefinedValues: true },
-          ),
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+    const updated = await this.updateIf(
+      new UpdateItemCommand({
+        TableName: this.options.tableName,
+        Key: this.key(run),
+        UpdateExpression:
+          outcome.jobId === null
+            ? 'SET outcome = :outcome, claimExpiresAt = :zero'
+            : 'SET outcome = :outcome',
+        ConditionExpression: 'attribute_exists(#t)',
+        ExpressionAttributeNames: { '#t': LEDGER_KEYS.partition },
+        ExpressionAttributeValues: marshall(
+          { ':outcome': outcome, ...(outcome.jobId === null ? { ':zero': 0 } : {}) },
+          { removeUndefinedValues: true },
+        ),
+      }),
+    );
+    return updated !== undefined;
   }
 
   /** The newest run of `target` before `scheduledTime` that COMPLETED, for "against last night". */
