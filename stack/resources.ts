@@ -76,7 +76,7 @@ function exportArnsOf(config: StageConfig): { bucketArn: Cfn; objectsArn: Cfn } 
  * the bucket the stack creates uses SSE-S3, which needs no key permission.
  */
 export function exportKeyArnOf(config: StageConfig): string | undefined {
-  return (config.exportDestination as StageConfig['exportDestination'] & { kmsKeyArn?: string }).kmsKeyArn;
+  return config.exportDestination.kmsKeyArn;
 }
 
 /**

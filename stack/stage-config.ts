@@ -49,6 +49,8 @@ export interface ExportDestination {
   bucketName?: string;
   /** An existing export role trusted by Pinpoint; the stack creates one when absent. */
   roleArn?: string;
+  /** The existing bucket's KMS key (SSE-KMS): verify-export may then decrypt and encrypt with it. */
+  kmsKeyArn?: string;
   /** The only key prefix the export role may write under (ends with `/`). */
   keyPrefix: string;
   /** Default key template under `keyPrefix` (the stage's DEFAULT_S3_URL_PREFIX). */
@@ -605,10 +607,31 @@ export function parseStageConfig(
   const rawDest = r.object(raw, 'exportDestination', 'exportDestination');
   r.unknownKeys(
     rawDest,
-    ['bucketName', 'roleArn', 'keyPrefix', 'prefixTemplate', 'expirationDays', 'accessLogExpirationDays'],
+    [
+      'bucketName',
+      'roleArn',
+      'kmsKeyArn',
+      'keyPrefix',
+      'prefixTemplate',
+      'expirationDays',
+      'accessLogExpirationDays',
+    ],
     'exportDestination',
   );
   const bucketName = r.string(rawDest, 'bucketName', 'exportDestination.bucketName');
+  const kmsKeyArn = r.string(
+    rawDest,
+    'kmsKeyArn',
+    'exportDestination.kmsKeyArn',
+    KMS_KEY_ARN,
+    'a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)',
+  );
+  if (kmsKeyArn && rawDest.bucketName === undefined) {
+    r.problem(
+      'exportDestination.kmsKeyArn',
+      "applies to an existing bucketName (the stack's own bucket uses SSE-S3)",
+    );
+  }
   const bucketProblem = bucketName === undefined ? undefined : bucketNameProblem(bucketName);
   if (bucketProblem)
     r.problem(
@@ -818,6 +841,7 @@ export function parseStageConfig(
     exportDestination: {
       ...(bucketName && { bucketName }),
       ...(roleArn && { roleArn }),
+      ...(kmsKeyArn && { kmsKeyArn }),
       keyPrefix,
       prefixTemplate,
       expirationDays: expirationDays ?? STAGE_DEFAULTS.expirationDays,

@@ -285,6 +285,37 @@ describe('schedules and daylight saving time', () => {
   });
 });
 
+describe('exportDestination.kmsKeyArn', () => {
+  const key = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+
+  it("lets verify-export use an existing bucket's KMS key, and nothing else", () => {
+    const config = parseStageConfig(
+      { exportDestination: { bucketName: 'team-exports', kmsKeyArn: key }, targets: [target] },
+      'qa',
+    );
+
+    const kms = buildResources(
+      config,
+    ).Resources.VerifyExportRole.Properties.Policies[0].PolicyDocument.Statement.filter(
+      (s: { Action: unknown }) => JSON.stringify(s.Action).includes('kms:'),
+    );
+    expect(kms).toHaveLength(1);
+    expect(kms[0].Resource).toBe(key);
+  });
+
+  it('is refused without an existing bucket, and when it is not a key ARN', () => {
+    expect(() =>
+      parseStageConfig({ exportDestination: { kmsKeyArn: key }, targets: [target] }, 'qa'),
+    ).toThrow(/exportDestination\.kmsKeyArn: applies to an existing bucketName/);
+    expect(() =>
+      parseStageConfig(
+        { exportDestination: { bucketName: 'team-exports', kmsKeyArn: 'alias/x' }, targets: [target] },
+        'qa',
+      ),
+    ).toThrow(/exportDestination\.kmsKeyArn: "alias\/x" is not valid \(a KMS key ARN/);
+  });
+});
+
 describe('buildResources', () => {
   it('uses an existing bucket and role without creating either', () => {
     const config = parseStageConfig(
