@@ -30,6 +30,8 @@ export interface HistoryRow {
   jobId: string | null;
   execution: string;
   headline: string | null;
+  /** The verification's verdict, for a run whose files were checked. */
+  verdict: string | null;
 }
 
 /** Rows from ledger items (newest first), each COMPLETED one compared with the next older COMPLETED of its target. */
@@ -46,6 +48,7 @@ export function historyRowsOf(items: readonly LedgerItem[]): HistoryRow[] {
       jobId: item.jobId ?? item.outcome?.jobId ?? null,
       execution: item.claimedBy,
       headline: item.outcome?.headline ?? null,
+      verdict: item.outcome?.verdict ?? null,
     }),
   );
   rows.forEach((row, i) => {
@@ -97,6 +100,7 @@ export function formatHistory(rows: readonly HistoryRow[], target?: string): str
     'CHANGE',
     'FAILURES',
     'DURATION',
+    'VERIFIED',
     'EXECUTION',
   ];
   const table = [
@@ -109,6 +113,7 @@ export function formatHistory(rows: readonly HistoryRow[], target?: string): str
       formatChange(r.changePercent),
       r.failures === null ? '–' : formatNumber(r.failures),
       formatDuration(r.durationSeconds),
+      r.verdict ?? '',
       r.execution,
     ]),
   ];

@@ -112,6 +112,7 @@ async function recordOutcome(
       summaryMessageId: messageId,
       finishedAt: new Date().toISOString(),
       headline: summary.headline.slice(0, 500),
+      ...(summary.verification ? { verdict: summary.verification.verdict } : {}),
     });
   } catch (error) {
     deps.logger.error('Could not record the run outcome in the run ledger', { error: error as Error });

@@ -52,6 +52,8 @@ export interface RunOutcome {
   summaryMessageId: string | null;
   finishedAt: string;
   headline: string;
+  /** What the files in S3 held (VERIFIED, MISMATCH, NOT_COUNTED, UNVERIFIED); absent when not verified. */
+  verdict?: string;
 }
 
 /** One run as the ledger holds it. */

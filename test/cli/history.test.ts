@@ -53,6 +53,7 @@ async function recordNights(ledger: RunLedger) {
       summaryMessageId: `m-${day}`,
       finishedAt: `2026-11-${day}T02:15:05.000Z`,
       headline: status,
+      ...(status === 'COMPLETED' ? { verdict: day === '27' ? 'MISMATCH' : 'VERIFIED' } : {}),
     });
   }
   await ledger.claim(run('27', 'weekly-vip'), 'exec-vip');
@@ -171,9 +172,11 @@ describe('history on a deployed stage', () => {
     expect(lines[0]).toBe(
       `target ${TARGET}: 4 runs, 3 COMPLETED; records (oldest to newest) ▇█ ▁  min 41,600 (2026-11-27), max 52,000 (2026-11-25)`,
     );
-    expect(lines[2]).toMatch(/^SCHEDULED\s+OUTCOME\s+RECORDS\s+CHANGE\s+FAILURES\s+DURATION\s+EXECUTION$/);
+    expect(lines[2]).toMatch(
+      /^SCHEDULED\s+OUTCOME\s+RECORDS\s+CHANGE\s+FAILURES\s+DURATION\s+VERIFIED\s+EXECUTION$/,
+    );
     expect(lines[3]).toMatch(
-      /^2026-11-27 02:00:00Z\s+COMPLETED\s+41,600\s+-20\.0 %\s+0\s+15m 00s\s+exec-27$/,
+      /^2026-11-27 02:00:00Z\s+COMPLETED\s+41,600\s+-20\.0 %\s+0\s+15m 00s\s+MISMATCH\s+exec-27$/,
     );
     expect(lines[4]).toMatch(/^2026-11-26 02:00:00Z\s+FAILED\s+0\s+12\s+15m 00s\s+exec-26$/);
     expect(lines).toHaveLength(7);

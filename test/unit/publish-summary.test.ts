@@ -968,6 +968,7 @@ describe('publishSummary and the run ledger', () => {
       totalFailures: 0,
       statusChecks: 9,
       summaryMessageId: '5f1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d',
+      verdict: 'VERIFIED',
     });
   });
 
