@@ -2,13 +2,28 @@ import {
   APPLICATION_ID,
   bucketNameProblem,
   keyPrefixBytesProblem,
-  PINPOINT_SEGMENT_ID,
   ROLE_ARN,
 } from '../functions/shared/aws-names.ts';
 import { CONFIG_DEFAULTS, pollCapProblem } from '../functions/shared/config.ts';
-import { resolveS3UrlPrefix, unknownPlaceholders } from '../functions/shared/s3-prefix.ts';
-import { parseCron, type SkippedRun, skippedRuns } from './cron.ts';
 import { MAX_STAGE_LENGTH, namesTooLong } from './names.ts';
+import {
+  DST_CHECK_YEARS,
+  HTTPS_URL,
+  isObject,
+  KMS_KEY_ARN,
+  logicalIdOf,
+  longestResolution,
+  METRICS_NAMESPACE,
+  REGION,
+  Reader,
+  readSubscription,
+  readTarget,
+  STAGE_NAME,
+  SUMMARY_STATUSES,
+  TOPIC_ARN,
+} from './stage-fields.ts';
+
+export { DST_CHECK_YEARS, logicalIdOf, SUMMARY_STATUSES };
 
 /**
  * The stage configuration file, `config/stages/<stage>.yml`: everything that
@@ -173,322 +188,6 @@ export const STAGE_DEFAULTS = {
   metricsNamespace: 'ExportOrchestrator',
 } as const;
 
-/** Summary statuses publish-summary sets on the `status` message attribute. */
-export const SUMMARY_STATUSES = ['COMPLETED', 'FAILED', 'TIMED_OUT', 'ERROR'] as const;
-
-const SCHEDULE_NAME = /^[0-9A-Za-z_.-]{1,64}$/;
-/** Lowercase (the stage is part of bucket and stack names); its length is checked against every derived name. */
-const STAGE_NAME = /^[a-z][a-z0-9-]*$/;
-const REGION = /^[a-z]{2}(?:-[a-z]+)+-\d$/;
-const TOPIC_ARN = /^arn:aws(?:-cn|-us-gov)?:sns:[a-z0-9-]+:\d{12}:[\w-]{1,256}$/;
-const KMS_KEY_ARN = /^arn:aws(?:-cn|-us-gov)?:kms:[a-z0-9-]+:\d{12}:key\/[0-9a-f-]{36}$/;
-const QUEUE_ARN = /^arn:aws(?:-cn|-us-gov)?:sqs:[a-z0-9-]+:\d{12}:[\w-]{1,80}$/;
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-/** CloudWatch namespaces: 1-255 of these characters, and not AWS's own (`AWS/`). */
-const METRICS_NAMESPACE = /^(?!AWS\/)[0-9A-Za-z.\-_/#:]{1,255}$/;
-const HTTPS_URL = /^https:\/\/[^\s]{1,2000}$/;
-/** Safe S3 key characters (AWS's list) plus `{` `}` for placeholders: nothing that needs escaping in JSON or Fn::Sub. */
-const KEY_TEMPLATE = /^[0-9A-Za-z!_.*'()/{}-]*$/;
-/** How far ahead a schedule is checked against its time zone's clock changes. */
-export const DST_CHECK_YEARS = 5;
-
-type Raw = Record<string, unknown>;
-
-function isObject(value: unknown): value is Raw {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** Collects problems with their field paths; reads typed values out of raw YAML. */
-class Reader {
-  readonly problems: string[] = [];
-
-  problem(path: string, message: string): void {
-    this.problems.push(`${path}: ${message}`);
-  }
-
-  object(raw: Raw, key: string, path: string): Raw {
-    const value = raw[key];
-    if (value === undefined || value === null) return {};
-    if (!isObject(value)) {
-      this.problem(path, 'must be a mapping');
-      return {};
-    }
-    return value;
-  }
-
-  unknownKeys(raw: Raw, allowed: readonly string[], path: string): void {
-    for (const key of Object.keys(raw)) {
-      if (!allowed.includes(key)) this.problem(`${path}${path ? '.' : ''}${key}`, 'unknown setting');
-    }
-  }
-
-  string(raw: Raw, key: string, path: string, pattern?: RegExp, hint?: string): string | undefined {
-    const value = raw[key];
-    if (value === undefined || value === null) return undefined;
-    if (typeof value !== 'string' || value.trim() === '') {
-      this.problem(path, 'must be a non-empty string');
-      return undefined;
-    }
-    if (pattern && !pattern.test(value)) {
-      this.problem(path, `"${value}" is not valid${hint ? ` (${hint})` : ''}`);
-      return undefined;
-    }
-    return value;
-  }
-
-  integer(raw: Raw, key: string, path: string, min: number, max: number): number | undefined {
-    const value = raw[key];
-    if (value === undefined || value === null) return undefined;
-    if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-      this.problem(path, `must be an integer from ${min} to ${max}, got ${JSON.stringify(value)}`);
-      return undefined;
-    }
-    return value;
-  }
-
-  number(raw: Raw, key: string, path: string, min: number, max: number): number | undefined {
-    const value = raw[key];
-    if (value === undefined || value === null) return undefined;
-    if (typeof value !== 'number' || !Number.isFinite(value) || value <= min || value > max) {
-      this.problem(path, `must be a number above ${min} and at most ${max}, got ${JSON.stringify(value)}`);
-      return undefined;
-    }
-    return value;
-  }
-
-  boolean(raw: Raw, key: string, path: string): boolean | undefined {
-    const value = raw[key];
-    if (value === undefined || value === null) return undefined;
-    if (typeof value !== 'boolean') {
-      this.problem(path, `must be true or false, got ${JSON.stringify(value)}`);
-      return undefined;
-    }
-    return value;
-  }
-
-  keyTemplate(raw: Raw, key: string, path: string): string | undefined {
-    const value = this.string(
-      raw,
-      key,
-      path,
-      KEY_TEMPLATE,
-      "letters, digits, ! _ . * ' ( ) / - and {placeholders}",
-    );
-    if (value === undefined) return undefined;
-    const unknown = unknownPlaceholders(value);
-    if (unknown.length > 0)
-      this.problem(path, `unknown placeholder(s) ${unknown.map((n) => `{${n}}`).join(', ')}`);
-    if (value.startsWith('/')) this.problem(path, 'must not start with "/"');
-    return value;
-  }
-}
-
-/** The template resolved with every placeholder at its longest value (the shared resolver, worst-case input). */
-function longestResolution(template: string): string {
-  return resolveS3UrlPrefix(template, {
-    ApplicationId: 'x'.repeat(32),
-    SegmentId: 'x'.repeat(64),
-    SegmentVersion: 2_147_483_647,
-    ScheduledTime: new Date(0),
-  });
-}
-
-function isTimeZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: zone });
-    return zone.includes('/') || zone === 'UTC';
-  } catch {
-    return false;
-  }
-}
-
-/**
- * Why a cron expression loses runs to daylight saving time in its zone, or undefined. EventBridge
- * Scheduler skips a run whose local time does not exist because the clock goes forward; when the clock
- * goes back it runs once (EventBridge Scheduler User Guide, "Daylight savings time on EventBridge
- * Scheduler"), so only the forward gaps matter. Checked with the zone's real rules
- * (the platform's ICU time zone data) for the next `DST_CHECK_YEARS` years.
- */
-function daylightSavingProblem(skipped: SkippedRun[], cron: string, timezone: string): string | undefined {
-  const first = skipped[0];
-  if (!first) return undefined;
-  const times = [...new Set(skipped.map((s) => s.time))];
-  const dates = [...new Set(skipped.map((s) => s.date))];
-  const shown = dates.slice(0, 3);
-  return (
-    `"${cron}" in ${timezone} names ${times.join(', ')}, a local time that does not exist on the days the clocks ` +
-    `go forward (${first.gapStart} jumps to ${first.gapEnd}): EventBridge Scheduler skips the run on ` +
-    `${shown.join(', ')}${dates.length > shown.length ? ` and ${dates.length - shown.length} more date(s)` : ''} ` +
-    `in the next ${DST_CHECK_YEARS} years. Schedule it outside ${first.gapStart}-${first.gapEnd}, ` +
-    `e.g. at ${first.after} or ${first.before} instead of ${first.time}`
-  );
-}
-
-function readTarget(
-  r: Reader,
-  raw: unknown,
-  path: string,
-  names: Set<string>,
-  now: Date,
-): ExportTarget | undefined {
-  if (!isObject(raw)) {
-    r.problem(path, 'must be a mapping');
-    return undefined;
-  }
-  r.unknownKeys(
-    raw,
-    [
-      'name',
-      'ApplicationId',
-      'SegmentId',
-      'SegmentVersion',
-      'prefix',
-      'cron',
-      'timezone',
-      'enabled',
-      'flexibleWindowMinutes',
-    ],
-    path,
-  );
-  const name = r.string(raw, 'name', `${path}.name`, SCHEDULE_NAME, '1-64 of 0-9A-Za-z-_.');
-  const ApplicationId = r.string(
-    raw,
-    'ApplicationId',
-    `${path}.ApplicationId`,
-    APPLICATION_ID,
-    '32 hex characters',
-  );
-  const SegmentId = r.string(
-    raw,
-    'SegmentId',
-    `${path}.SegmentId`,
-    PINPOINT_SEGMENT_ID,
-    "a segment id is 32 hex characters that Pinpoint generated, not the segment's name",
-  );
-  const SegmentVersion = r.integer(raw, 'SegmentVersion', `${path}.SegmentVersion`, 1, 1_000_000);
-  const prefix = r.keyTemplate(raw, 'prefix', `${path}.prefix`);
-  const cron = r.string(raw, 'cron', `${path}.cron`);
-  const timezone = r.string(raw, 'timezone', `${path}.timezone`);
-  const enabled = r.boolean(raw, 'enabled', `${path}.enabled`);
-  const flexibleWindowMinutes = r.integer(
-    raw,
-    'flexibleWindowMinutes',
-    `${path}.flexibleWindowMinutes`,
-    0,
-    1440,
-  );
-
-  if (raw.name === undefined) r.problem(`${path}.name`, 'is required');
-  if (raw.ApplicationId === undefined) r.problem(`${path}.ApplicationId`, 'is required');
-  if (raw.cron === undefined) r.problem(`${path}.cron`, 'is required');
-  if (raw.timezone === undefined)
-    r.problem(`${path}.timezone`, 'is required (an IANA time zone such as Europe/Berlin)');
-  if (raw.enabled === undefined) r.problem(`${path}.enabled`, 'is required (true or false)');
-  if (SegmentVersion !== undefined && raw.SegmentId === undefined) {
-    r.problem(`${path}.SegmentVersion`, 'needs SegmentId');
-  }
-  const parsed = cron === undefined ? undefined : parseCron(cron);
-  if (typeof parsed === 'string') r.problem(`${path}.cron`, `"${cron}" ${parsed}`);
-  const zoneValid = timezone !== undefined && isTimeZone(timezone);
-  if (timezone !== undefined && !zoneValid) {
-    r.problem(`${path}.timezone`, `"${timezone}" is not an IANA time zone`);
-  }
-  if (parsed !== undefined && typeof parsed !== 'string' && zoneValid) {
-    const problem = daylightSavingProblem(
-      skippedRuns(parsed, timezone, now, DST_CHECK_YEARS),
-      cron!,
-      timezone,
-    );
-    if (problem) r.problem(`${path}.cron`, problem);
-  }
-  if (name !== undefined) {
-    const id = logicalIdOf(name);
-    if (names.has(id)) r.problem(`${path}.name`, `"${name}" clashes with another target's name`);
-    names.add(id);
-  }
-  if (!name || !ApplicationId || !cron || !timezone || enabled === undefined) return undefined;
-  return {
-    name,
-    ApplicationId,
-    ...(SegmentId !== undefined && { SegmentId }),
-    ...(SegmentVersion !== undefined && { SegmentVersion }),
-    ...(prefix !== undefined && { prefix }),
-    cron: cron.trim().split(/\s+/).join(' '),
-    timezone,
-    enabled,
-    ...(flexibleWindowMinutes !== undefined && { flexibleWindowMinutes }),
-  };
-}
-
-function readSubscription(r: Reader, raw: unknown, path: string): Subscription | undefined {
-  if (!isObject(raw)) {
-    r.problem(path, 'must be a mapping');
-    return undefined;
-  }
-  r.unknownKeys(raw, ['protocol', 'endpoint', 'statuses', 'filterPolicy', 'rawMessageDelivery'], path);
-  const protocol = r.string(
-    raw,
-    'protocol',
-    `${path}.protocol`,
-    /^(?:email|email-json|sqs|https)$/,
-    'email, email-json, sqs or https',
-  );
-  const endpoint = r.string(raw, 'endpoint', `${path}.endpoint`);
-  if (raw.protocol === undefined) r.problem(`${path}.protocol`, 'is required');
-  if (raw.endpoint === undefined) r.problem(`${path}.endpoint`, 'is required');
-  if (protocol && endpoint) {
-    const valid =
-      protocol === 'sqs'
-        ? QUEUE_ARN.test(endpoint)
-        : protocol === 'https'
-          ? /^https:\/\/\S+$/.test(endpoint)
-          : EMAIL.test(endpoint);
-    if (!valid) r.problem(`${path}.endpoint`, `"${endpoint}" is not a valid ${protocol} endpoint`);
-  }
-  let statuses: string[] | undefined;
-  if (raw.statuses !== undefined) {
-    const list = raw.statuses;
-    if (!Array.isArray(list) || list.length === 0 || !list.every((s) => SUMMARY_STATUSES.includes(s))) {
-      r.problem(`${path}.statuses`, `must be a non-empty list of ${SUMMARY_STATUSES.join(', ')}`);
-    } else {
-      statuses = [...new Set(list as string[])];
-    }
-  }
-  let filterPolicy: Record<string, unknown> | undefined;
-  if (raw.filterPolicy !== undefined) {
-    if (!isObject(raw.filterPolicy) || Object.keys(raw.filterPolicy).length === 0) {
-      r.problem(
-        `${path}.filterPolicy`,
-        'must be a non-empty mapping (an SNS filter policy on message attributes)',
-      );
-    } else {
-      filterPolicy = raw.filterPolicy;
-    }
-  }
-  if (statuses && filterPolicy) r.problem(path, 'use either statuses or filterPolicy, not both');
-  const rawMessageDelivery = r.boolean(raw, 'rawMessageDelivery', `${path}.rawMessageDelivery`);
-  // With raw delivery SNS sends an HTTPS endpoint no message attributes, and the
-  // structured summary travels in one: only SQS keeps it (as an SQS message attribute).
-  if (rawMessageDelivery && protocol !== 'sqs') {
-    r.problem(
-      `${path}.rawMessageDelivery`,
-      'applies to sqs subscriptions only: with raw delivery an https endpoint gets no message attributes, so it would lose the structured summary (the summary attribute)',
-    );
-  }
-  if (!protocol || !endpoint) return undefined;
-  return {
-    protocol: protocol as SubscriptionProtocol,
-    endpoint,
-    ...(statuses && { statuses }),
-    ...(filterPolicy && { filterPolicy }),
-    ...(rawMessageDelivery !== undefined && { rawMessageDelivery }),
-  };
-}
-
-/**
- * Why a stage name cannot be used, or undefined. The length limit is not typed in: it is the longest
- * stage for which every name the stack derives from it (`stack/names.ts`) stays within AWS's limit.
- */
 export function stageNameProblem(stage: string): string | undefined {
   if (!STAGE_NAME.test(stage)) return `"${stage}" must be a-z 0-9 -, starting with a letter`;
   const tooLong = namesTooLong(stage);
@@ -499,15 +198,6 @@ export function stageNameProblem(stage: string): string | undefined {
     `would be ${worst.name.length} characters, over its limit of ${worst.limit}` +
     (tooLong.length > 1 ? ` (and ${tooLong.length - 1} more name(s))` : '')
   );
-}
-
-/** A CloudFormation logical id fragment from a kebab/snake/dotted name: `nightly-all` → `NightlyAll`. */
-export function logicalIdOf(name: string): string {
-  return name
-    .split(/[^0-9A-Za-z]+/)
-    .filter(Boolean)
-    .map((part) => part[0]!.toUpperCase() + part.slice(1))
-    .join('');
 }
 
 /**
