@@ -20,7 +20,12 @@ import { SAMPLE_ENV } from './asl-sample.ts';
  */
 
 const execFileAsync = promisify(execFile);
-export const FUNCTIONS = ['create-export-job', 'get-export-job-status', 'verify-export', 'publish-summary'] as const;
+export const FUNCTIONS = [
+  'create-export-job',
+  'get-export-job-status',
+  'verify-export',
+  'publish-summary',
+] as const;
 const ROOT = resolve(import.meta.dirname, '..');
 const NODE = join(ROOT, 'node_modules', '.bin', 'node');
 
