@@ -1,4 +1,3 @@
-import { isAbsolute, relative } from 'node:path';
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
@@ -7,22 +6,14 @@ import {
   type SFNClient,
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
-import { triggerOf } from '../functions/shared/trigger.ts';
-import {
-  type LocalRunOptions,
-  type LocalRunResult,
-  LocalRunSetupError,
-  type ProgressEvent,
-} from '../local/run.ts';
+import { type LocalRunOptions, type LocalRunResult, LocalRunSetupError } from '../local/run.ts';
 import type { RunStore } from '../local/runs.ts';
-import { faultRules } from '../local/scenarios.ts';
-import { type Command, type CommonOptions, type LocalOptions, parseCommand, wantsJson } from './args.ts';
+import { type Command, type CommonOptions, parseCommand, wantsJson } from './args.ts';
 import { awsFailure, CliError, ExitCode, isAwsError } from './errors.ts';
-import { buildReport, type FollowUpdate, followExecution, HistoryTracker } from './follow.ts';
+import { buildReport, followExecution, HistoryTracker } from './follow.ts';
 import {
   formatDuration,
   formatList,
-  formatNumber,
   formatReport,
   type ListRow,
   ProgressRenderer,
@@ -31,18 +22,12 @@ import {
 import { helpText } from './help.ts';
 import { formatHistory, type HistoryRow, historyRowsOf, openLedger } from './history.ts';
 import { buildExecutionInput, validateExecutionInput } from './input.ts';
+import { type LocalRunRecord, listLocal, startLocal, statusLocal } from './local.ts';
 import { consoleUrl, executionArnFor, manualExecutionName, randomSuffix, regionOfArn } from './naming.ts';
-import {
-  exitCodeOf,
-  explanationOf,
-  type JobProgress,
-  jobProgressOf,
-  outcomeOf,
-  type RunReport,
-  type RunSummary,
-  secondsBetween,
-} from './report.ts';
+import { exitCodeOf, type RunReport, secondsBetween } from './report.ts';
 import { resolveStateMachineArn } from './state-machine.ts';
+
+export type { LocalFiles, LocalRunRecord } from './local.ts';
 
 /*
  * The CLI as one function of its arguments and its dependencies, so tests
@@ -82,7 +67,7 @@ export const DEFAULT_MAX_POLLS = (48 * 3600 * 1000) / DEFAULT_POLL_INTERVAL_MS;
 
 export { randomSuffix };
 
-interface Outcome {
+export interface Outcome {
   exitCode: number;
   /** The JSON document `--json` prints. */
   json: Record<string, unknown>;
@@ -313,270 +298,6 @@ async function list(command: Extract<Command, { name: 'list' }>, deps: CliDeps):
   }
   if (!common.json) deps.stdout.write(`${formatList(rows)}\n`);
   return { exitCode: ExitCode.Ok, json: { command: 'list', stateMachineArn, runs: rows } };
-}
-
-/** Where a local run's files went (shown, and kept in its record). */
-export interface LocalFiles {
-  dataDir: string | null;
-  messageFile: string | null;
-  exportFiles: string[];
-  recordsExported: number | null;
-  emailText: string | null;
-  /** Why the summary could not be read back for display, when it could not. */
-  summaryNote: string | null;
-  /** The metric values publish-summary emitted (EMF), by name; null when none was published. */
-  metrics?: Record<string, number> | null;
-}
-
-/** What the local run store keeps per run: the report `status --local` prints, and the files. */
-export type LocalRunRecord = RunReport & { local: LocalFiles };
-
-/** The same request through the embedded local run: no AWS account. */
-async function startLocal(
-  command: Extract<Command, { name: 'start' }>,
-  local: LocalOptions,
-  input: ReturnType<typeof buildExecutionInput>,
-  name: string,
-  deps: CliDeps,
-): Promise<Outcome> {
-  const json = command.common.json;
-  const startedAt = deps.now();
-  // What the progress events showed last.
-  const seen: { job: JobProgress | null; summary: RunSummary | null } = { job: null, summary: null };
-  const renderer = json
-    ? undefined
-    : new ProgressRenderer(deps.stdout, deps.isTTY, () => secondsBetween(startedAt, deps.now()), deps);
-  const emit = (update: FollowUpdate) => renderer?.update(update);
-  const onProgress = (event: ProgressEvent) => {
-    const at = deps.now();
-    switch (event.type) {
-      case 'emulator':
-        if (!json) {
-          deps.stdout.write(
-            event.external
-              ? event.url === event.snsUrl
-                ? `Local run against external endpoints: Pinpoint and SNS at ${event.url}\n`
-                : `Local run against external endpoints: Pinpoint at ${event.url}, SNS at ${event.snsUrl}\n`
-              : `Local run: Pinpoint + SNS emulator at ${event.url}\n`,
-          );
-        }
-        break;
-      case 'started':
-        emit({ type: 'execution', status: 'RUNNING', at });
-        break;
-      case 'job':
-      case 'status': {
-        const progress = jobProgressOf(event.state);
-        if (!progress) break;
-        const statusChanged = event.type === 'job' || event.changed;
-        const moved =
-          statusChanged ||
-          progress.completedPieces !== seen.job?.completedPieces ||
-          progress.totalProcessed !== seen.job?.totalProcessed;
-        seen.job = progress;
-        if (moved) emit({ type: 'job', job: progress, statusChanged, at });
-        else emit({ type: 'checked', job: progress, at });
-        break;
-      }
-      case 'retry':
-        emit({
-          type: 'task-failed',
-          stateName: event.stateName,
-          error: event.error,
-          cause: `retry ${event.attempt}`,
-          at,
-        });
-        break;
-      case 'caught':
-        emit({
-          type: 'task-failed',
-          stateName: event.stateName,
-          error: event.error,
-          cause: `caught, the summary reports it${event.cause ? `: ${event.cause}` : ''}`,
-          at,
-        });
-        break;
-      case 'published':
-        seen.summary = { status: event.status, subject: event.subject, messageId: event.messageId };
-        emit({ type: 'summary', summary: seen.summary, at });
-        break;
-    }
-  };
-
-  let onInterrupted: (value: 'interrupted') => void = () => undefined;
-  const interrupted = new Promise<'interrupted'>((resolve) => {
-    onInterrupted = resolve;
-  });
-  const stopListening = deps.onInterrupt(() => onInterrupted('interrupted'));
-  let result: LocalRunResult | 'interrupted';
-  try {
-    result = await Promise.race([
-      deps.runLocal({
-        input,
-        executionName: name,
-        dataDir: local.dataDir,
-        ...(local.endpoints === undefined ? {} : { endpoints: local.endpoints }),
-        ...(local.malformedEvery === undefined ? {} : { malformedEvery: local.malformedEvery }),
-        ...(local.jobDurationSeconds === undefined ? {} : { jobDurationSeconds: local.jobDurationSeconds }),
-        ...(local.deadlineSeconds === undefined ? {} : { deadlineSeconds: local.deadlineSeconds }),
-        ...(local.faults.length > 0 ? { faults: faultRules(local.faults) ?? [] } : {}),
-        ...(local.logs ? { logLevel: 'INFO' } : {}),
-        onProgress,
-      }),
-      interrupted,
-    ]);
-  } catch (error) {
-    renderer?.finish();
-    throw error;
-  } finally {
-    stopListening();
-  }
-  if (result !== 'interrupted') emit({ type: 'execution', status: result.status, at: deps.now() });
-  renderer?.finish();
-  if (result === 'interrupted') {
-    if (!json) deps.stdout.write('\nStopped. A local run lives in this process, so it stops too.\n');
-    return {
-      exitCode: ExitCode.Interrupted,
-      json: { command: 'start', mode: 'local', input, following: 'interrupted' },
-    };
-  }
-  const full = result.summary;
-  // The outcome is the workflow's own result: what PublishSummary returned, never what was read back.
-  const published: RunSummary | null = result.published
-    ? {
-        status: result.published.status,
-        subject: result.published.subject,
-        messageId: result.published.messageId,
-      }
-    : null;
-  // The summary re-reads the job at the end: its numbers are the final ones.
-  const finalJob: JobProgress | null = seen.job && {
-    ...seen.job,
-    completedPieces: full?.CompletedPieces ?? seen.job.completedPieces,
-    totalPieces: full?.TotalPieces ?? seen.job.totalPieces,
-    failedPieces: full?.FailedPieces ?? seen.job.failedPieces,
-    totalProcessed: full?.TotalProcessed ?? seen.job.totalProcessed,
-    totalFailures: full?.TotalFailures ?? seen.job.totalFailures,
-    s3UrlPrefix: full?.s3UrlPrefix ?? seen.job.s3UrlPrefix,
-    waitSeconds: null,
-  };
-  const outcome = outcomeOf(result.status, result.error, published);
-  const error = result.error ? { error: result.error, cause: result.cause ?? null } : null;
-  const report: RunReport = {
-    name: result.executionName,
-    arn: result.executionArn,
-    stateMachineArn: result.executionArn.replace(/:execution:([^:]+):[^:]+$/, ':stateMachine:$1'),
-    consoleUrl: null,
-    trigger: triggerOf(result.executionName, input),
-    status: result.status,
-    outcome,
-    startDate: startedAt.toISOString(),
-    stopDate: deps.now().toISOString(),
-    durationSeconds: Math.round(result.durationMs / 1000),
-    input,
-    job: finalJob,
-    summary: published,
-    error,
-    explanation: explanationOf({
-      outcome,
-      published,
-      error,
-      summary: full,
-      publishEvent: result.publishEvent,
-    }),
-  };
-  const localFiles: LocalFiles = {
-    dataDir: result.dataDir,
-    messageFile: result.messageFile,
-    exportFiles: result.exportFiles,
-    recordsExported: result.recordsExported,
-    emailText: result.emailText,
-    summaryNote: result.summaryNote,
-    metrics: result.published?.metrics ?? null,
-  };
-  await deps.runStore(local.dataDir).record({ ...report, local: localFiles });
-  if (!json) deps.stdout.write(`\n${formatReport(report, localRows(localFiles))}\n`);
-  return {
-    exitCode: exitCodeOf(report.outcome),
-    json: { command: 'start', mode: 'local', input, run: report, following: 'finished', local: localFiles },
-  };
-}
-
-/** A path as typed from here (`.local/emulator/…`) when it is under the current folder. */
-function shownPath(path: string): string {
-  const relativePath = relative(process.cwd(), path);
-  return relativePath && !relativePath.startsWith('..') && !isAbsolute(relativePath) ? relativePath : path;
-}
-
-/** One line of what a run's metrics would put in CloudWatch: "RecordsExported 2,000 · StatusChecks 4 · …". */
-export function formatMetricsDigest(metrics: Record<string, number>): string {
-  const shown = Object.entries(metrics)
-    .filter(([name]) => name !== 'Runs')
-    .map(([name, value]) => `${name} ${formatNumber(value)}`);
-  return `${shown.join(' · ')} (CloudWatch EMF from publish-summary; --logs shows the lines)`;
-}
-
-/** The rows a local run adds to its report: where its files are. */
-function localRows(local: LocalFiles): Array<[string, string]> {
-  const rows: Array<[string, string]> = [];
-  if (local.exportFiles.length > 0) {
-    rows.push([
-      'files',
-      `${local.exportFiles.length} gzipped NDJSON files${
-        local.recordsExported === null ? '' : `, ${formatNumber(local.recordsExported)} records`
-      }`,
-    ]);
-  }
-  if (local.dataDir) rows.push(['local S3', shownPath(local.dataDir)]);
-  if (local.messageFile) rows.push(['sns message', shownPath(local.messageFile)]);
-  if (local.summaryNote) rows.push(['note', local.summaryNote]);
-  if (local.metrics) rows.push(['metrics', formatMetricsDigest(local.metrics)]);
-  return rows;
-}
-
-/** `status --local`: a local run's record. */
-async function statusLocal(
-  command: Extract<Command, { name: 'status' }>,
-  dataDir: string,
-  deps: CliDeps,
-): Promise<Outcome> {
-  const name = command.execution.startsWith('arn:')
-    ? (command.execution.split(':').at(-1) ?? '')
-    : command.execution;
-  const record = await deps.runStore(dataDir).get(name);
-  if (!record) {
-    throw new CliError(
-      'not-found',
-      `no local run ${name} in ${dataDir}: check the name and --data-dir (see: npm run export -- list --local)`,
-    );
-  }
-  const { local, ...report } = record;
-  if (!command.common.json) deps.stdout.write(`${formatReport(report, localRows(local))}\n`);
-  return {
-    exitCode: exitCodeOf(report.outcome),
-    json: { command: 'status', mode: 'local', run: report, local, following: 'not-requested' },
-  };
-}
-
-/** `list --local`: the local runs' records, newest first. */
-async function listLocal(
-  command: Extract<Command, { name: 'list' }>,
-  dataDir: string,
-  deps: CliDeps,
-): Promise<Outcome> {
-  const records = await deps.runStore(dataDir).list(command.max);
-  const rows: ListRow[] = records.map((r) => ({
-    name: r.name,
-    arn: r.arn,
-    trigger: r.trigger,
-    status: r.status,
-    outcome: r.outcome,
-    startDate: r.startDate,
-    stopDate: r.stopDate,
-    durationSeconds: r.durationSeconds,
-  }));
-  if (!command.common.json) deps.stdout.write(`${formatList(rows)}\n`);
-  return { exitCode: ExitCode.Ok, json: { command: 'list', mode: 'local', dataDir, runs: rows } };
 }
 
 /** `history`: the run ledger's runs, newest first, all targets or one. */
