@@ -179,8 +179,9 @@ const NPM_START = `Usage: npm start -- [options]
 
 Runs the whole export workflow locally, without an AWS account: the deployed
 ASL file (statemachine/export-workflow.asl.json) in a local Step Functions
-engine, the three real Lambda handlers in-process, and their real AWS SDK
-clients talking HTTP to a local Pinpoint + SNS emulator. Waits are compressed
+engine, the four real Lambda handlers in-process, and their real AWS SDK
+clients talking HTTP to a local emulator (Pinpoint, SNS, S3, and DynamoDB for
+the run ledger). Waits are compressed
 (1-2 s between status checks) so a run takes seconds. Prints the job's status
 changes and progress, then the run's report: the summary subscribers receive,
 and for a run that did not complete, why and what to do.
