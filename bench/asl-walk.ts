@@ -1,8 +1,9 @@
 import type { StateMachineDefinition } from 'aws-local-stepfunctions';
 import { jobProgressAt } from '../emulator/job-model.ts';
 import type { PollConfig } from '../functions/shared/config.ts';
+import { type RecordedTiming, recordedTiming } from '../functions/shared/poll-estimates.ts';
 import { initialPollState, nextPollState } from '../functions/shared/poll-schedule.ts';
-import type { JobSnapshot, PollState } from '../functions/shared/types.ts';
+import type { JobSnapshot, PollPrior, PollState } from '../functions/shared/types.ts';
 import {
   loadDefinition,
   localFunctionArn,
@@ -25,16 +26,15 @@ import { endSeconds, pointAt, type Trace } from './traces.ts';
 /** A wait policy under test: ours (the real poll-schedule) or a fixed interval. */
 export interface Poller {
   name: string;
-  /** `expectedSeconds`: the prior (the target's previous COMPLETED duration), when the walk has one. */
-  initial(job: JobSnapshot, runStart: Date, now: Date, expectedSeconds?: number): PollState;
+  /** `prior`: the target's previous COMPLETED run as the ledger recorded it, when the walk has one. */
+  initial(job: JobSnapshot, runStart: Date, now: Date, prior?: number | PollPrior): PollState;
   next(previous: PollState, job: JobSnapshot, now: Date): PollState;
 }
 
 export function adaptivePoller(config: PollConfig): Poller {
   return {
     name: 'adaptive',
-    initial: (job, runStart, now, expectedSeconds) =>
-      initialPollState(job, runStart, now, config, expectedSeconds),
+    initial: (job, runStart, now, prior) => initialPollState(job, runStart, now, config, prior),
     next: (previous, job, now) => nextPollState(previous, job, now, config),
   };
 }
@@ -136,6 +136,8 @@ export interface JobRun {
   summaryStatus: string;
   /** Virtual epoch ms of every status check. */
   checkTimesMs: number[];
+  /** The job's timing publish-summary records in the run ledger from the final poll state (the next run's prior). */
+  recorded: RecordedTiming;
 }
 
 type Json = unknown;
@@ -215,12 +217,13 @@ function definition(): StateMachineDefinition {
  * Runs one job through the ASL on a virtual clock with the given poller.
  * `liftIterationCap` ignores the Choice rule on `$.poll.checks`: the fixed 30-second
  * baseline needs up to 1,440 checks for a 12-hour job, past our cap of 1,000.
- * `expectedSeconds` is the prior create-export-job would read from the run ledger.
+ * `prior` is what create-export-job would read from the run ledger (the previous COMPLETED
+ * run's duration and recorded timing).
  */
 export function walkJob(
   simJob: SimJob | WalkableJob,
   poller: Poller,
-  options: { liftIterationCap?: boolean; expectedSeconds?: number } = {},
+  options: { liftIterationCap?: boolean; prior?: number | PollPrior } = {},
 ): JobRun {
   const job = walkable(simJob);
   const runStartMs = RUN_START_MS;
@@ -243,6 +246,7 @@ export function walkJob(
   const endMs = createdMs + job.durationSeconds * 1000;
   const checkTimesMs: number[] = [];
   let seenEndAtMs: number | null = null;
+  let recorded: RecordedTiming = {};
 
   // Keyed by name, not TaskState: a task the walk does not model is reported, not guessed.
   const tasks: Record<string, (input: Json) => Json> = {
@@ -252,7 +256,7 @@ export function walkJob(
         execution: { ...context.Execution, Trigger: 'schedule' },
         request: input,
         job: snapshot,
-        poll: poller.initial(snapshot, new Date(runStartMs), new Date(nowMs), options.expectedSeconds),
+        poll: poller.initial(snapshot, new Date(runStartMs), new Date(nowMs), options.prior),
       };
     },
     GetExportJobStatus: (state) => {
@@ -267,7 +271,9 @@ export function walkJob(
     // The export's verification (after COMPLETED, before the summary) takes no virtual time here.
     VerifyExport: () => ({ verdict: 'VERIFIED' }),
     PublishSummary: (payload) => {
-      const run = (payload as { Run: { job?: JobSnapshot; error?: unknown } }).Run;
+      const run = (payload as { Run: { job?: JobSnapshot; poll?: PollState; error?: unknown } }).Run;
+      // What publish-summary records in the run's ledger outcome.
+      recorded = recordedTiming(run.poll);
       const status = run.error
         ? 'ERROR'
         : run.job?.JobStatus === 'COMPLETED'
@@ -345,5 +351,6 @@ export function walkJob(
     delaySeconds: seenEndAtMs === null ? null : ((seenEndAtMs as number) - endMs) / 1000,
     summaryStatus,
     checkTimesMs,
+    recorded,
   };
 }

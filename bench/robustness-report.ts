@@ -80,7 +80,7 @@ export function nightlyLines(nightly: NightlyResult): string[] {
     f1(r.delayMax),
   ];
   return [
-    `One target, ${nightly.nights} nights: job-model jobs of ${nightly.nominalSeconds / 3600} h ±${NIGHTLY_VARIATION * 100} %, each night's prior the previous night's duration`,
+    `One target, ${nightly.nights} nights: job-model jobs of ${nightly.nominalSeconds / 3600} h ±${NIGHTLY_VARIATION * 100} %, each night's prior the newest earlier COMPLETED night as its ledger outcome records it (duration, setup, COMPLETING's start)`,
     table(
       ['poller', 'checks ours', 'checks 30 s', 'ratio', 'delay p50', 'delay p95', 'delay max'],
       [row('with history', nightly.withHistory), row('without history', nightly.withoutHistory)],
@@ -122,7 +122,7 @@ export function mainTraces(file: string) {
         delay(r.delayWithHistory),
       ]),
     ),
-    '(with history: each job with the duration of the job before it in the file as its prior)',
+    '(with history: each job with the newest COMPLETED job before it in the file as its prior: its duration, and its setup and COMPLETING start as our checks of it recorded them)',
     '',
     `All: ours ${pct(alone.ratio)} of the baseline's checks, delay p50 ${f1(alone.delayP50)} s, p95 ${f1(alone.delayP95)} s, max ${f1(alone.delayMax)} s (baseline p95 ${f1(alone.baselineDelayP95)} s); with history ${pct(withHistory.ratio)}, p95 ${f1(withHistory.delayP95)} s`,
   ];

@@ -1,4 +1,5 @@
 import { mulberry32 } from '../emulator/job-model.ts';
+import type { PollPrior } from '../functions/shared/types.ts';
 import { type JobRun, modelJob, type Poller, traceJob, type WalkableJob, walkJob } from './asl-walk.ts';
 import { makeJob } from './population.ts';
 import { JOB_SHAPES, shapeTraces } from './shapes.ts';
@@ -54,11 +55,19 @@ export function pairStats(ours: JobRun[], baseline: JobRun[]): PairStats {
   };
 }
 
-function measure(jobs: WalkableJob[], ours: Poller, baseline: Poller, priors?: (number | undefined)[]) {
-  const oursRuns = jobs.map((job, i) => {
-    const expectedSeconds = priors?.[i];
-    return walkJob(job, ours, expectedSeconds === undefined ? {} : { expectedSeconds });
-  });
+/**
+ * Walks the jobs with our poller; `withHistory`: as one target's runs, oldest first, each with the
+ * prior create-export-job would read from the ledger: the newest earlier run that COMPLETED, its
+ * duration and the timing publish-summary recorded from that run's own poll state.
+ */
+function measure(jobs: WalkableJob[], ours: Poller, baseline: Poller, withHistory = false) {
+  const oursRuns: JobRun[] = [];
+  let prior: PollPrior | undefined;
+  for (const job of jobs) {
+    const run = walkJob(job, ours, withHistory && prior ? { prior } : {});
+    oursRuns.push(run);
+    if (run.summaryStatus === 'COMPLETED') prior = { durationSeconds: job.durationSeconds, ...run.recorded };
+  }
   const baseRuns = jobs.map((job) => walkJob(job, baseline, { liftIterationCap: true }));
   return { stats: pairStats(oursRuns, baseRuns), oursRuns };
 }
@@ -96,18 +105,18 @@ export interface NightlyResult {
 
 /**
  * One target's nightly exports: NIGHTS jobs of the job model, durations NIGHTLY_SECONDS ±30 %
- * (uniform), each night's prior the previous night's duration (none on the first night).
+ * (uniform), each night's prior the newest earlier COMPLETED night as the ledger records it
+ * (none on the first night).
  */
 export function measureNightly(ours: Poller, baseline: Poller): NightlyResult {
   const random = mulberry32(20261129);
   const jobs = Array.from({ length: NIGHTS }, (_, i) =>
     makeJob(NIGHTLY_SECONDS * (1 - NIGHTLY_VARIATION + 2 * NIGHTLY_VARIATION * random()), 700_001 + i),
   );
-  const priors = jobs.map((_, i) => (i === 0 ? undefined : jobs[i - 1]!.durationSeconds));
   return {
     nights: NIGHTS,
     nominalSeconds: NIGHTLY_SECONDS,
-    withHistory: measure(jobs.map(modelJob), ours, baseline, priors).stats,
+    withHistory: measure(jobs.map(modelJob), ours, baseline, true).stats,
     withoutHistory: measure(jobs.map(modelJob), ours, baseline).stats,
   };
 }
@@ -119,17 +128,16 @@ export interface TraceRow {
   checksBaseline: number;
   delayOurs: number | null;
   delayBaseline: number | null;
-  /** With the previous trace's duration as the prior (file order: one target's runs, oldest first). */
+  /** With the newest earlier COMPLETED trace as the prior (file order: one target's runs, oldest first). */
   checksWithHistory: number;
   delayWithHistory: number | null;
 }
 
-/** Replays recorded traces: each alone, and each with the trace before it as its prior. */
+/** Replays recorded traces: each alone, and each with the newest COMPLETED trace before it as its prior. */
 export function replayTraces(traces: Trace[], ours: Poller, baseline: Poller) {
   const jobs = traces.map(traceJob);
-  const priors = jobs.map((_, i) => (i === 0 ? undefined : jobs[i - 1]!.durationSeconds));
   const alone = measure(jobs, ours, baseline);
-  const history = measure(jobs, ours, baseline, priors);
+  const history = measure(jobs, ours, baseline, true);
   const baseRuns = jobs.map((job) => walkJob(job, baseline, { liftIterationCap: true }));
   const rows: TraceRow[] = jobs.map((job, i) => ({
     id: job.id,

@@ -412,7 +412,7 @@ Measures, in one run (about two and a half minutes on 2 cores):
               12 h: long setup, one piece, no COMPLETING, pieces speeding up or slowing down,
               long COMPLETING, long queue, a stuck last piece, bursts, no progress signal),
               per shape and the worst; one target's ${NIGHTLY_SECONDS / 3600}-hour nightly jobs (±${NIGHTLY_VARIATION * 100} %) with
-              the previous night's duration as the prior
+              the previous COMPLETED night's ledger outcome (duration, setup, COMPLETING start) as the prior
   cold start  each function's bundle (built with serverless.yml's esbuild section) and its
               module initialisation in fresh Node 24 processes, beside the handler loaded
               unbundled from node_modules (median of ${COLD_START_SAMPLES})

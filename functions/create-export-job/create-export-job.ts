@@ -15,7 +15,13 @@ import { toJobSnapshot } from '../shared/job-snapshot.ts';
 import { initialPollState } from '../shared/poll-schedule.ts';
 import type { ClaimResult, RunIdentity, RunLedger } from '../shared/run-ledger.ts';
 import { triggerOf } from '../shared/trigger.ts';
-import type { CreateExportJobEvent, LedgerRunRef, ResolvedExportRequest, RunState } from '../shared/types.ts';
+import type {
+  CreateExportJobEvent,
+  LedgerRunRef,
+  PollPrior,
+  ResolvedExportRequest,
+  RunState,
+} from '../shared/types.ts';
 
 export interface CreateExportJobDeps {
   /** Client for the look-up (GetExportJobs); SDK retries are fine here. */
@@ -182,7 +188,7 @@ export async function createExportJob(
   logger.appendKeys({ target: run.targetName });
   const { job, reused, attempt } = await jobOfRun(run, request, execution.Name, deps);
   logger.appendKeys({ jobId: job.Id });
-  const expectedSeconds = await previousDurationSeconds(run, deps);
+  const prior = await previousRunPrior(run, deps);
 
   const snapshot = toJobSnapshot(job, reused);
   const ref: LedgerRunRef = {
@@ -196,23 +202,29 @@ export async function createExportJob(
     request,
     run: ref,
     job: snapshot,
-    poll: initialPollState(snapshot, new Date(execution.StartTime), deps.now(), config.poll, expectedSeconds),
+    poll: initialPollState(snapshot, new Date(execution.StartTime), deps.now(), config.poll, prior),
   };
 }
 
 /**
- * The poller's prior: how long the target's previous COMPLETED run took, from the run
- * ledger. Only a hint: without it (a new target, or the ledger unreadable) the poller
- * starts from nothing, so a failed read is logged and the run goes on.
+ * The poller's prior: how long the target's previous COMPLETED run took, and its setup and
+ * COMPLETING start when the ledger recorded them. Only a hint: without it (a new target, or
+ * the ledger unreadable) the poller starts from nothing, so a failed read is logged and the
+ * run goes on.
  */
-async function previousDurationSeconds(
-  run: RunIdentity,
-  deps: CreateExportJobDeps,
-): Promise<number | undefined> {
+async function previousRunPrior(run: RunIdentity, deps: CreateExportJobDeps): Promise<PollPrior | undefined> {
+  const positive = (value: unknown): value is number =>
+    typeof value === 'number' && Number.isFinite(value) && value > 0;
   try {
-    const previous = await deps.ledger.previousCompleted(run);
-    const seconds = previous?.outcome?.durationSeconds;
-    return typeof seconds === 'number' && Number.isFinite(seconds) && seconds > 0 ? seconds : undefined;
+    const outcome = (await deps.ledger.previousCompleted(run))?.outcome;
+    if (!positive(outcome?.durationSeconds)) return undefined;
+    return {
+      durationSeconds: outcome.durationSeconds,
+      ...(positive(outcome.setupSeconds) ? { setupSeconds: outcome.setupSeconds } : {}),
+      ...(positive(outcome.finishingStartedSeconds)
+        ? { finishingStartedSeconds: outcome.finishingStartedSeconds }
+        : {}),
+    };
   } catch (error) {
     deps.logger.warn("Could not read the target's previous run for the poll schedule; polling without it", {
       error: (error as Error)?.name,

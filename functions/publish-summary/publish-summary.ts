@@ -4,6 +4,7 @@ import { type ExportJobResponse, GetExportJobCommand, type PinpointClient } from
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { SNS_SOURCE, toWorkflowError } from '../shared/aws-errors.ts';
 import type { PublishSummaryConfig } from '../shared/config.ts';
+import { recordedTiming } from '../shared/poll-estimates.ts';
 import type { RunLedger } from '../shared/run-ledger.ts';
 import type {
   ExportSummary,
@@ -113,6 +114,8 @@ async function recordOutcome(
       finishedAt: new Date().toISOString(),
       headline: summary.headline.slice(0, 500),
       ...(summary.verification ? { verdict: summary.verification.verdict } : {}),
+      // The job's timing as the checks saw it: the next run's prior (create-export-job).
+      ...recordedTiming(event.Run.poll),
     });
   } catch (error) {
     deps.logger.error('Could not record the run outcome in the run ledger', { error: error as Error });

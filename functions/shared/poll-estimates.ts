@@ -63,6 +63,7 @@ export type PollEstimates = Pick<
   | 'setupMaxSeconds'
   | 'processingStartedAt'
   | 'finishingStartedAt'
+  | 'finishingSeenAt'
   | 'piecesChangedAt'
   | 'rateAnchorAt'
   | 'rateAnchorPieces'
@@ -70,6 +71,8 @@ export type PollEstimates = Pick<
   | 'createdAt'
   | 'statusSince'
   | 'expectedSeconds'
+  | 'priorSetupSeconds'
+  | 'priorFinishingStartSeconds'
 >;
 
 /** What a check at `t` seconds after creation, seeing `status`, says of the setup's length: (low, high]. */
@@ -122,6 +125,12 @@ export function updateEstimates(previous: PollState, job: JobSnapshot, now: Date
   }
   const finishingStartedAt =
     previous.finishingStartedAt ?? (FINISHING.has(status) || isTerminal(status) ? earliest : undefined);
+  const finishingSeenAt =
+    msOf(previous.finishingSeenAt) !== undefined
+      ? previous.finishingSeenAt
+      : FINISHING.has(status) || isTerminal(status)
+        ? now.toISOString()
+        : undefined;
   const statusSince =
     status === previous.lastStatus && msOf(previous.statusSince) !== undefined
       ? previous.statusSince
@@ -157,17 +166,22 @@ export function updateEstimates(previous: PollState, job: JobSnapshot, now: Date
     piecesPerSecond = Math.max(sinceStart, steady, recent);
   }
   const expectedSeconds = finiteOr(previous.expectedSeconds, 0);
+  const priorSetup = finiteOr(previous.priorSetupSeconds, 0);
+  const priorFinishing = finiteOr(previous.priorFinishingStartSeconds, 0);
   return {
     lastCheckAt: now.toISOString(),
     createdAt: new Date(createdMs).toISOString(),
     ...(statusSince ? { statusSince } : {}),
     ...(expectedSeconds > 0 ? { expectedSeconds } : {}),
+    ...(priorSetup > 0 ? { priorSetupSeconds: priorSetup } : {}),
+    ...(priorFinishing > 0 ? { priorFinishingStartSeconds: priorFinishing } : {}),
     ...(seenMin > 0 ? { setupSeenMinSeconds: seenMin } : {}),
     ...(Number.isFinite(seenMax) ? { setupSeenMaxSeconds: seenMax } : {}),
     ...(setupMin > 0 ? { setupMinSeconds: setupMin } : {}),
     ...(Number.isFinite(setupMax) ? { setupMaxSeconds: setupMax } : {}),
     ...(processingStartedAt ? { processingStartedAt } : {}),
     ...(finishingStartedAt ? { finishingStartedAt } : {}),
+    ...(finishingSeenAt ? { finishingSeenAt } : {}),
     ...(piecesChangedAt ? { piecesChangedAt } : {}),
     ...(rateAnchorAt !== undefined && rateAnchorPieces !== undefined
       ? { rateAnchorAt, rateAnchorPieces }
@@ -181,4 +195,35 @@ export function updateEstimates(previous: PollState, job: JobSnapshot, now: Date
 /** The shortest setup the checks allow, seconds. */
 export function setupLowSeconds(estimates: PollEstimates): number {
   return finiteOr(estimates.setupMinSeconds, finiteOr(estimates.setupSeenMinSeconds, 0));
+}
+
+/** What a run's poll state says of its job's timing, for the run ledger (the next run's prior). */
+export interface RecordedTiming {
+  /** How long the setup took, seconds: the middle of what the checks allow (setupMin/MaxSeconds). */
+  setupSeconds?: number;
+  /** When COMPLETING/FAILING began, seconds since the job's creation: the middle of the two checks around it. */
+  finishingStartedSeconds?: number;
+}
+
+/**
+ * The job's timing as the poll state recorded it: the setup's length (the middle of its
+ * bracket), and COMPLETING's start (the middle of the last check that saw PROCESSING and the
+ * first that saw COMPLETING/FAILING or the end). Only finite, positive values in order.
+ */
+export function recordedTiming(poll: Partial<PollEstimates> | undefined): RecordedTiming {
+  const createdMs = msOf(poll?.createdAt);
+  if (!poll || createdMs === undefined) return {};
+  const seconds = (ms: number | undefined) =>
+    ms === undefined || !(ms > createdMs) ? undefined : Math.round((ms - createdMs) / 100) / 10;
+  const low = finiteOr(poll.setupMinSeconds, Number.NaN);
+  const high = finiteOr(poll.setupMaxSeconds, Number.NaN);
+  const setup = low > 0 && high >= low ? Math.round(((low + high) / 2) * 10) / 10 : undefined;
+  const earliest = msOf(poll.finishingStartedAt);
+  const seen = msOf(poll.finishingSeenAt) ?? earliest;
+  const finishing = earliest === undefined || seen === undefined ? undefined : seconds((earliest + seen) / 2);
+  const ordered = finishing !== undefined && (setup === undefined || setup < finishing);
+  return {
+    ...(setup !== undefined ? { setupSeconds: setup } : {}),
+    ...(finishing !== undefined && ordered ? { finishingStartedSeconds: finishing } : {}),
+  };
 }

@@ -13,7 +13,7 @@ import {
   setupLowSeconds,
   updateEstimates,
 } from './poll-estimates.ts';
-import type { JobSnapshot, PollState } from './types.ts';
+import type { JobSnapshot, PollPrior, PollState } from './types.ts';
 
 export { POLL_CHECK_CAP } from './config.ts';
 export { type PollEstimates, SETUP_SHAPE, updateEstimates } from './poll-estimates.ts';
@@ -34,7 +34,9 @@ export { type PollEstimates, SETUP_SHAPE, updateEstimates } from './poll-estimat
  *    × the shortest setup), never more than the robust wait, then every near wait;
  *    a COMPLETING that lasts far longer spreads the checks left evenly to the deadline;
  *  - with a prior (the target's previous COMPLETED duration) the first checks go
- *    straight to half of it, where the job could first end;
+ *    straight to half of it, where the job could first end; when the prior also recorded
+ *    the previous job's setup and COMPLETING start, COMPLETING's first wait goes to
+ *    aimFraction of its expected length (the previous one scaled by this job's setup);
  *  - is always a finite integer within [minWaitSeconds, maxWaitSeconds], never
  *    reaches past the run's deadline, and is long enough that the checks left
  *    before the ASL's cap (POLL_CHECK_CAP) reach the deadline: a run ends on the
@@ -120,13 +122,34 @@ function finalWait(wait: number, nowMs: number, deadlineMs: number, checksLeft: 
   return Math.max(1, Math.min(Math.max(bounded, forCap), s.max, untilDeadline));
 }
 
-/** The poll state right after the job was created (or reused); `expectedSeconds`: the prior, if any. */
+/**
+ * The prior's fields of the poll state: the previous duration, the previous job's setup length
+ * and when its COMPLETING began, kept only when positive, finite and in order.
+ */
+export function priorEstimates(prior: number | PollPrior | undefined): PollEstimates {
+  const duration = positiveOr(typeof prior === 'number' ? prior : prior?.durationSeconds, 0);
+  if (duration <= 0) return {};
+  const finishing = typeof prior === 'object' ? positiveOr(prior.finishingStartedSeconds, 0) : 0;
+  const setup = typeof prior === 'object' ? positiveOr(prior.setupSeconds, 0) : 0;
+  const finishingOk = finishing > 0 && finishing < duration;
+  const setupOk = finishingOk && setup > 0 && setup < finishing;
+  return {
+    expectedSeconds: duration,
+    ...(finishingOk ? { priorFinishingStartSeconds: finishing } : {}),
+    ...(setupOk ? { priorSetupSeconds: setup } : {}),
+  };
+}
+
+/**
+ * The poll state right after the job was created (or reused); `prior`: the target's previous
+ * COMPLETED run (its duration alone, or with its recorded timing), if any.
+ */
 export function initialPollState(
   job: JobSnapshot,
   runStart: Date,
   now: Date,
   config: PollConfig,
-  expectedSeconds?: number,
+  prior?: number | PollPrior,
 ): PollState {
   const settings = pollSettings(config);
   const startMs = Number.isFinite(runStart.getTime()) ? runStart.getTime() : now.getTime();
@@ -134,10 +157,9 @@ export function initialPollState(
   const deadline = new Date(startMs + deadlineSeconds * 1000);
   const nowMs = now.getTime();
   const createdMs = createdMsOf(job, {}, nowMs);
-  const prior = positiveOr(expectedSeconds, 0);
   const estimates: PollEstimates = {
     createdAt: new Date(createdMs).toISOString(),
-    ...(prior > 0 ? { expectedSeconds: prior } : {}),
+    ...priorEstimates(prior),
   };
   const wait = isTerminal(job.JobStatus)
     ? 1
@@ -222,6 +244,32 @@ export function estimateEndMs(
 }
 
 /**
+ * With a prior that recorded when the previous job's COMPLETING began, how long this job's
+ * COMPLETING/FAILING is expected to last (seconds): the previous COMPLETING's length (its
+ * duration less that start) scaled by this job's setup against the previous one's (COMPLETING
+ * grows with the setup, as finishingShare assumes), or by this job's time before COMPLETING
+ * against the previous one's when either setup is unknown. Undefined without that prior, before
+ * COMPLETING, or when this job is outside [PRIOR_EARLIEST_SHARE, 1 / PRIOR_EARLIEST_SHARE] of
+ * the previous one's scale: then the prior says nothing of this job.
+ */
+export function priorFinishingSeconds(estimates: PollEstimates, createdMs: number): number | undefined {
+  const duration = estimates.expectedSeconds;
+  const finishing = estimates.priorFinishingStartSeconds;
+  const earliestMs = msOf(estimates.finishingStartedAt);
+  if (!duration || !finishing || !(finishing < duration) || earliestMs === undefined) return undefined;
+  const seenMs = Math.max(earliestMs, msOf(estimates.finishingSeenAt) ?? earliestMs);
+  const setup = estimates.priorSetupSeconds;
+  const low = estimates.setupMinSeconds;
+  const high = estimates.setupMaxSeconds;
+  const scale =
+    setup && low && high && high >= low
+      ? (low + high) / 2 / setup
+      : ((earliestMs + seenMs) / 2 - createdMs) / 1000 / finishing;
+  if (!(scale >= PRIOR_EARLIEST_SHARE && scale <= 1 / PRIOR_EARLIEST_SHARE)) return undefined;
+  return scale * (duration - finishing);
+}
+
+/**
  * Seconds to wait before the next check, before rounding, the bounds, the cap and the
  * deadline (`finalWait`). `spread`: the time to the deadline shared evenly among the checks left.
  */
@@ -259,7 +307,12 @@ export function nextWaitSeconds(
     // wait; never more than the robust wait in one go (COMPLETING may be shorter than assumed).
     const finishing = finishingDurationMs(estimates, settings) / 1000;
     const endMs = estimateEndMs(job, estimates, now, settings) ?? nowMs;
-    const wait = clamp((endMs - nowMs) / 1000 + near, near, robust);
+    // With the previous job's COMPLETING as the prior: one wait to aimFraction of its expected
+    // length from COMPLETING's earliest start (as PROCESSING aims at its end), then near waits.
+    const expected = priorFinishingSeconds(estimates, createdMs);
+    const startMs = msOf(estimates.finishingStartedAt) ?? nowMs;
+    const untilAim = expected === undefined ? 0 : (startMs + aimFraction * expected * 1000 - nowMs) / 1000;
+    const wait = untilAim > near ? untilAim : clamp((endMs - nowMs) / 1000 + near, near, robust);
     // A COMPLETING far longer than its shortest estimate: spread the checks left to the deadline.
     return sinceStatus > LONG_FINISHING_FACTOR * Math.max(finishing, robust) ? Math.max(wait, spread) : wait;
   }

@@ -54,6 +54,10 @@ export interface RunOutcome {
   headline: string;
   /** What the files in S3 held (VERIFIED, MISMATCH, NOT_COUNTED, UNVERIFIED); absent when not verified. */
   verdict?: string;
+  /** How long the job's setup took, seconds, as the poll state bracketed it (the next run's prior). */
+  setupSeconds?: number;
+  /** When the job's COMPLETING/FAILING began, seconds since its creation, as the checks bracketed it (the next run's prior). */
+  finishingStartedSeconds?: number;
 }
 
 /** One run as the ledger holds it. */

@@ -116,6 +116,8 @@ export interface PollState {
   processingStartedAt?: string;
   /** Earliest possible start of COMPLETING or FAILING: the last check that still saw PROCESSING. */
   finishingStartedAt?: string;
+  /** Latest possible start of COMPLETING or FAILING: the first check that saw it (or the job's end). */
+  finishingSeenAt?: string;
   /** When the count of finished pieces last went up (midway between the two checks around it). */
   piecesChangedAt?: string;
   /** When pieces were first seen finished, and how many: the start of the steady-rate window. */
@@ -135,6 +137,25 @@ export interface PollState {
    * seconds), from the run ledger. Absent for a target without history.
    */
   expectedSeconds?: number;
+  /**
+   * The rest of the prior, from the same run's ledger outcome: how long its setup took, and
+   * when its COMPLETING/FAILING began (seconds since its job's creation). Absent when not recorded.
+   */
+  priorSetupSeconds?: number;
+  priorFinishingStartSeconds?: number;
+}
+
+/**
+ * The poller's prior: the target's previous COMPLETED run as the run ledger recorded it
+ * (RunOutcome's durationSeconds, setupSeconds, finishingStartedSeconds).
+ */
+export interface PollPrior {
+  /** Creation to completion, seconds. */
+  durationSeconds: number;
+  /** How long the setup (creation until the job left INITIALIZING) took, seconds. */
+  setupSeconds?: number;
+  /** When COMPLETING (or FAILING) began, seconds since the job's creation. */
+  finishingStartedSeconds?: number;
 }
 
 /** The workflow's state between tasks (output of create-export-job and get-export-job-status). */

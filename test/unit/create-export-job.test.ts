@@ -787,7 +787,10 @@ describe('createExportJob with the run ledger', () => {
 
 describe('createExportJob and the poller prior (the target previous COMPLETED run)', () => {
   /** Records last night's run of the same target as COMPLETED after `durationSeconds`. */
-  async function givenLastNight(durationSeconds: number | null): Promise<void> {
+  async function givenLastNight(
+    durationSeconds: number | null,
+    timing: { setupSeconds?: number; finishingStartedSeconds?: number } = {},
+  ): Promise<void> {
     const event = scheduledEvent();
     const resolved = resolveExecutionInput(
       event.Input,
@@ -811,6 +814,7 @@ describe('createExportJob and the poller prior (the target previous COMPLETED ru
       summaryMessageId: 'm-1',
       finishedAt: '2026-11-27T04:00:00.000Z',
       headline: 'completed',
+      ...timing,
     });
   }
 
@@ -823,6 +827,28 @@ describe('createExportJob and the poller prior (the target previous COMPLETED ru
     expect(state.poll.expectedSeconds).toBe(7_200);
     // The first look goes to a tenth of last night's duration, not to the minimum wait.
     expect(state.poll.waitSeconds).toBeGreaterThan(config.poll.minWaitSeconds);
+  });
+
+  it("passes the previous run's recorded setup and COMPLETING start with its duration", async () => {
+    givenNoExistingJobs();
+    await givenLastNight(7_200, { setupSeconds: 1_800, finishingStartedSeconds: 6_480 });
+
+    const state = await createExportJob(scheduledEvent(), deps);
+
+    expect(state.poll.expectedSeconds).toBe(7_200);
+    expect(state.poll.priorSetupSeconds).toBe(1_800);
+    expect(state.poll.priorFinishingStartSeconds).toBe(6_480);
+  });
+
+  it('drops recorded timing that is out of order with the duration', async () => {
+    givenNoExistingJobs();
+    await givenLastNight(7_200, { setupSeconds: 1_800, finishingStartedSeconds: 9_000 });
+
+    const state = await createExportJob(scheduledEvent(), deps);
+
+    expect(state.poll.expectedSeconds).toBe(7_200);
+    expect(state.poll.priorSetupSeconds).toBeUndefined();
+    expect(state.poll.priorFinishingStartSeconds).toBeUndefined();
   });
 
   it('starts without a prior for a target that never completed, or whose duration is unknown', async () => {

@@ -1,7 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { PollConfig } from '../../functions/shared/config.ts';
-import { initialPollState, nextPollState, POLL_CHECK_CAP } from '../../functions/shared/poll-schedule.ts';
+import { recordedTiming } from '../../functions/shared/poll-estimates.ts';
+import {
+  initialPollState,
+  nextPollState,
+  POLL_CHECK_CAP,
+  priorEstimates,
+} from '../../functions/shared/poll-schedule.ts';
 import {
   JOB_STATUSES,
   type JobSnapshot,
@@ -103,7 +109,20 @@ describe('poll schedule properties over random timelines', () => {
       fc.property(
         configArb,
         timelineArb,
-        fc.option(fc.integer({ min: 1, max: 100_000 }), { nil: undefined }),
+        fc.option(
+          fc.oneof(
+            fc.integer({ min: 1, max: 100_000 }),
+            // The prior with the previous run's recorded setup and COMPLETING start (any, even out of order).
+            fc.record({
+              durationSeconds: fc.integer({ min: 1, max: 100_000 }),
+              setupSeconds: fc.option(fc.double({ min: 0, max: 50_000, noNaN: true }), { nil: undefined }),
+              finishingStartedSeconds: fc.option(fc.double({ min: 0, max: 100_000, noNaN: true }), {
+                nil: undefined,
+              }),
+            }),
+          ),
+          { nil: undefined },
+        ),
         (config, timeline, prior) => {
           const deadlineMs = T0 + config.runDeadlineSeconds * 1000;
           let nowMs = T0;
@@ -174,6 +193,7 @@ describe('poll schedule properties over random timelines', () => {
           setupMaxSeconds: maybeNumber,
           processingStartedAt: maybeDate,
           finishingStartedAt: maybeDate,
+          finishingSeenAt: maybeDate,
           piecesChangedAt: maybeDate,
           rateAnchorAt: maybeDate,
           rateAnchorPieces: maybeNumber,
@@ -181,6 +201,8 @@ describe('poll schedule properties over random timelines', () => {
           createdAt: maybeDate,
           statusSince: maybeDate,
           expectedSeconds: maybeNumber,
+          priorSetupSeconds: maybeNumber,
+          priorFinishingStartSeconds: maybeNumber,
         }),
         fc.record({
           status: fc.constantFrom(...JOB_STATUSES),
@@ -218,6 +240,15 @@ describe('poll schedule properties over random timelines', () => {
           expect(Number.isInteger(initial.waitSeconds)).toBe(true);
           expect(initial.waitSeconds).toBeGreaterThanOrEqual(1);
           expect(initial.waitSeconds).toBeLessThanOrEqual(config.maxWaitSeconds);
+          // A prior object with any (even nonsensical) recorded timing.
+          const withTiming = initialPollState(job, new Date(T0), new Date(T0 + nowOffset * 1000), config, {
+            durationSeconds: raw.total as number,
+            setupSeconds: rawState.priorSetupSeconds as number,
+            finishingStartedSeconds: rawState.priorFinishingStartSeconds as number,
+          });
+          expect(Number.isInteger(withTiming.waitSeconds)).toBe(true);
+          expect(withTiming.waitSeconds).toBeGreaterThanOrEqual(1);
+          expect(withTiming.waitSeconds).toBeLessThanOrEqual(config.maxWaitSeconds);
         },
       ),
       { numRuns: 500 },
@@ -254,5 +285,84 @@ describe('poll schedule with the target history as prior', () => {
     const late = nextPollState(state, onePiece, new Date(T0 + 3_700_000), config);
     expect(late.waitSeconds).toBeLessThanOrEqual(50);
     expect(late.expectedSeconds).toBe(7200);
+  });
+
+  const prior = { durationSeconds: 7200, setupSeconds: 1800, finishingStartedSeconds: 6480 };
+
+  it("keeps the previous run's setup and COMPLETING start, dropped when out of order", () => {
+    const state = initialPollState(created('CREATED'), new Date(T0), new Date(T0), config, prior);
+    expect(state).toMatchObject({
+      expectedSeconds: 7200,
+      priorSetupSeconds: 1800,
+      priorFinishingStartSeconds: 6480,
+    });
+    expect(
+      priorEstimates({ durationSeconds: 7200, setupSeconds: 7000, finishingStartedSeconds: 6480 }),
+    ).toEqual({
+      expectedSeconds: 7200,
+      priorFinishingStartSeconds: 6480,
+    });
+    expect(
+      priorEstimates({ durationSeconds: 7200, setupSeconds: 1800, finishingStartedSeconds: 7200 }),
+    ).toEqual({
+      expectedSeconds: 7200,
+    });
+    expect(priorEstimates({ durationSeconds: Number.NaN, finishingStartedSeconds: 6480 })).toEqual({});
+  });
+
+  /** A poll state that saw PROCESSING at `lastProcessing` s and COMPLETING at `seen` s, setup bracketed to [low, high]. */
+  const inCompleting = (low: number, high: number, lastProcessing: number) =>
+    ({
+      ...initialPollState(created('CREATED'), new Date(T0), new Date(T0), config, prior),
+      lastStatus: 'PROCESSING',
+      lastCheckAt: new Date(T0 + lastProcessing * 1000).toISOString(),
+      setupSeenMinSeconds: low,
+      setupSeenMaxSeconds: high,
+      setupMinSeconds: low,
+      setupMaxSeconds: high,
+      processingStartedAt: new Date(T0 + ((low + high) / 2) * 1000).toISOString(),
+      lastPiecesDone: 10,
+    }) as PollState;
+  const completing = { ...created('COMPLETING'), TotalPieces: 10, CompletedPieces: 10 };
+
+  it("in COMPLETING, waits aimFraction of the previous COMPLETING scaled by this job's setup", () => {
+    // Previous COMPLETING: 720 s after an 1,800 s setup; this setup is 2,000 s: 800 s expected.
+    const state = nextPollState(inCompleting(1900, 2100, 6000), completing, new Date(T0 + 6_025_000), config);
+    expect(state.finishingSeenAt).toBe(new Date(T0 + 6_025_000).toISOString());
+    // 0.7 (aimFraction's default) × 800 s from the earliest start (6,000 s), less the 25 s since.
+    expect(state.waitSeconds).toBe(535);
+    const without = nextPollState(
+      { ...inCompleting(1900, 2100, 6000), priorFinishingStartSeconds: undefined } as PollState,
+      completing,
+      new Date(T0 + 6_025_000),
+      config,
+    );
+    expect(without.waitSeconds).toBeLessThanOrEqual(50);
+  });
+
+  it('in COMPLETING, ignores a prior whose scale this job contradicts, and steps once past the aim', () => {
+    // A setup a third of the previous one: outside [0.5, 2] of its scale.
+    const small = nextPollState(inCompleting(550, 650, 6000), completing, new Date(T0 + 6_025_000), config);
+    expect(small.waitSeconds).toBeLessThanOrEqual(50);
+    // Past the aim (6,560 s), near waits.
+    const first = nextPollState(inCompleting(1900, 2100, 6000), completing, new Date(T0 + 6_025_000), config);
+    const later = nextPollState(first, completing, new Date(T0 + 6_560_000), config);
+    expect(later.waitSeconds).toBeLessThanOrEqual(50);
+  });
+
+  it('records the setup and the middle of the checks around COMPLETING as the next prior', () => {
+    expect(
+      recordedTiming({
+        createdAt: new Date(T0).toISOString(),
+        setupMinSeconds: 1900,
+        setupMaxSeconds: 2100,
+        finishingStartedAt: new Date(T0 + 6_000_000).toISOString(),
+        finishingSeenAt: new Date(T0 + 6_050_000).toISOString(),
+      }),
+    ).toEqual({ setupSeconds: 2000, finishingStartedSeconds: 6025 });
+    expect(recordedTiming(undefined)).toEqual({});
+    expect(
+      recordedTiming({ createdAt: 'not a date', finishingStartedAt: new Date(T0).toISOString() }),
+    ).toEqual({});
   });
 });

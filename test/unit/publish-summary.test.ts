@@ -972,6 +972,38 @@ describe('publishSummary and the run ledger', () => {
     });
   });
 
+  it("records the job's setup and COMPLETING start from the poll state: the next run's prior", async () => {
+    pinpointMock.on(GetExportJobCommand).resolves({ ExportJobResponse: pinpointJob() });
+    await ledger.claim({ ...RUN, source: 'pinpoint' }, EXECUTION_NAME);
+    const run = finishedRun({});
+    run.poll = {
+      ...run.poll,
+      createdAt: '2026-11-28T02:00:08.734Z',
+      setupMinSeconds: 100,
+      setupMaxSeconds: 140,
+      // The last check that saw PROCESSING, and the first that saw COMPLETING.
+      finishingStartedAt: '2026-11-28T02:12:08.734Z',
+      finishingSeenAt: '2026-11-28T02:12:48.734Z',
+    };
+
+    await publishSummary(eventFor(run), deps);
+
+    const item = await ledger.get(RUN);
+    expect(item?.outcome?.setupSeconds).toBe(120);
+    expect(item?.outcome?.finishingStartedSeconds).toBe(740);
+  });
+
+  it('records no timing when the poll state has none', async () => {
+    pinpointMock.on(GetExportJobCommand).resolves({ ExportJobResponse: pinpointJob() });
+    await ledger.claim({ ...RUN, source: 'pinpoint' }, EXECUTION_NAME);
+
+    await publishSummary(eventFor(finishedRun({})), deps);
+
+    const item = await ledger.get(RUN);
+    expect(item?.outcome?.setupSeconds).toBeUndefined();
+    expect(item?.outcome?.finishingStartedSeconds).toBeUndefined();
+  });
+
   it("compares the records with the target's previous COMPLETED night, skipping a failed one", async () => {
     pinpointMock.on(GetExportJobCommand).resolves({ ExportJobResponse: pinpointJob() });
     await earlierNight('2026-11-26', 'COMPLETED', 50_000);
