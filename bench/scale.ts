@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DEFAULT_APPLICATION_ID, DEFAULT_TOPIC_ARN, startEmulator } from '../emulator/index.ts';
+import { clientEnvOf, DEFAULT_APPLICATION_ID, DEFAULT_TOPIC_ARN, startEmulator } from '../emulator/index.ts';
 import type { LambdaHandler } from '../local/lambda-binding.ts';
 import { bindHandlers, loadHandlers, startExecution, type WorkflowResult } from '../local/workflow.ts';
 
@@ -66,12 +66,7 @@ export async function runScale(options: ScaleOptions): Promise<ScaleResult> {
     job: { durationSeconds: 0.3, pieces: 1 },
   });
   const env: Record<string, string> = {
-    AWS_ENDPOINT_URL_PINPOINT: emulator.url,
-    AWS_ENDPOINT_URL_SNS: emulator.url,
-    AWS_ENDPOINT_URL_DYNAMODB: emulator.url,
-    RUN_LEDGER_TABLE: emulator.ledgerTable,
-    AWS_ENDPOINT_URL_S3: emulator.url,
-    S3_FORCE_PATH_STYLE: 'true',
+    ...clientEnvOf(emulator),
     AWS_REGION: 'us-east-1',
     AWS_ACCESS_KEY_ID: 'bench',
     AWS_SECRET_ACCESS_KEY: 'bench',

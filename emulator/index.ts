@@ -108,6 +108,22 @@ export interface Emulator {
   state: EmulatorState;
 }
 
+/**
+ * The environment that points the functions' AWS SDK clients (and their config)
+ * at a running emulator: Pinpoint, SNS, the run ledger's DynamoDB and S3 on its
+ * one port, S3 path-style (`/<bucket>/<key>`).
+ */
+export function clientEnvOf(emulator: Pick<Emulator, 'url' | 'ledgerTable'>) {
+  return {
+    AWS_ENDPOINT_URL_PINPOINT: emulator.url,
+    AWS_ENDPOINT_URL_SNS: emulator.url,
+    AWS_ENDPOINT_URL_DYNAMODB: emulator.url,
+    RUN_LEDGER_TABLE: emulator.ledgerTable,
+    AWS_ENDPOINT_URL_S3: emulator.url,
+    S3_FORCE_PATH_STYLE: 'true',
+  };
+}
+
 /** A fixed application id, seeded unless `applications` says otherwise. */
 export const DEFAULT_APPLICATION_ID = 'a1b2c3d4e5f60718293a4b5c6d7e8f90';
 

@@ -234,7 +234,7 @@ interface LocalServices {
  */
 async function startLocalServices(options: LocalRunOptions, dataDir: string): Promise<LocalServices> {
   const external = externalEndpoints();
-  const { startEmulator, DEFAULT_LEDGER_TABLE } = await import('../emulator/index.ts');
+  const { clientEnvOf, startEmulator, DEFAULT_LEDGER_TABLE } = await import('../emulator/index.ts');
   if (external) {
     return {
       pinpointUrl: external.pinpoint,
@@ -271,16 +271,7 @@ async function startLocalServices(options: LocalRunOptions, dataDir: string): Pr
     pinpointUrl: emulator.url,
     snsUrl: emulator.url,
     external: false,
-    env: {
-      AWS_ENDPOINT_URL_PINPOINT: emulator.url,
-      AWS_ENDPOINT_URL_SNS: emulator.url,
-      // The emulator serves the run ledger's DynamoDB table on the same port.
-      AWS_ENDPOINT_URL_DYNAMODB: emulator.url,
-      RUN_LEDGER_TABLE: emulator.ledgerTable,
-      // And S3 over the folder the export jobs write into, path-style (`/<bucket>/<key>`).
-      AWS_ENDPOINT_URL_S3: emulator.url,
-      S3_FORCE_PATH_STYLE: 'true',
-    },
+    env: clientEnvOf(emulator),
     readBack: async (name, arn) => {
       const message = forExecution(emulator.state.published, name, arn);
       return { ...(message ? { message } : {}), note: null };

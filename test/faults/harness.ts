@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FaultRule } from '../../emulator/faults.ts';
 import {
+  clientEnvOf,
   DEFAULT_APPLICATION_ID,
   DEFAULT_TOPIC_ARN,
   type Emulator,
@@ -141,14 +142,7 @@ export async function startStack(options: StackOptions = {}) {
   for (const rule of options.faults ?? []) emulator.faults.add(rule);
 
   const env: Record<(typeof ENV_KEYS)[number], string> = {
-    AWS_ENDPOINT_URL_PINPOINT: emulator.url,
-    AWS_ENDPOINT_URL_SNS: emulator.url,
-    // The emulator serves the run ledger's table (dynalite) on the same port.
-    AWS_ENDPOINT_URL_DYNAMODB: emulator.url,
-    RUN_LEDGER_TABLE: emulator.ledgerTable,
-    // verify-export reads what the job wrote through the emulator's S3 (path-style).
-    AWS_ENDPOINT_URL_S3: emulator.url,
-    S3_FORCE_PATH_STYLE: 'true',
+    ...clientEnvOf(emulator),
     AWS_REGION: 'us-east-1',
     AWS_ACCESS_KEY_ID: 'local',
     AWS_SECRET_ACCESS_KEY: 'local',
