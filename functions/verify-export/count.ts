@@ -34,24 +34,35 @@ function hasContent(buffer: Uint8Array, from: number, to: number): boolean {
   return to - from > 1 || (to - from === 1 && buffer[from] !== CARRIAGE_RETURN);
 }
 
+const asBuffer = (chunk: Uint8Array): Buffer =>
+  Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
+
+/**
+ * The non-empty lines one chunk ends, and whether it leaves a line open: `open`
+ * says whether the previous chunk left one. The line counter's whole work, and the
+ * CSV counter's for a chunk without quotes.
+ */
+function endedLines(buffer: Buffer, open: boolean): { lines: number; open: boolean } {
+  let lines = 0;
+  let start = 0;
+  for (;;) {
+    const newline = buffer.indexOf(NEWLINE, start);
+    if (newline < 0) return { lines, open: open || hasContent(buffer, start, buffer.length) };
+    if (open || hasContent(buffer, start, newline)) lines++;
+    open = false;
+    start = newline + 1;
+  }
+}
+
 /** Counts non-empty lines (`\n` or `\r\n`), the last one with or without its newline. */
 export class LineCounter {
   records = 0;
   private open = false;
 
   push(chunk: Uint8Array): void {
-    const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
-    let start = 0;
-    for (;;) {
-      const newline = buffer.indexOf(NEWLINE, start);
-      if (newline < 0) {
-        if (hasContent(buffer, start, buffer.length)) this.open = true;
-        return;
-      }
-      if (this.open || hasContent(buffer, start, newline)) this.records++;
-      this.open = false;
-      start = newline + 1;
-    }
+    const { lines, open } = endedLines(asBuffer(chunk), this.open);
+    this.records += lines;
+    this.open = open;
   }
 
   end(): number {
@@ -71,19 +82,12 @@ export class CsvRowCounter {
   private quoted = false;
 
   push(chunk: Uint8Array): void {
-    const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
+    const buffer = asBuffer(chunk);
     if (!this.quoted && buffer.indexOf(QUOTE) < 0) {
-      let start = 0;
-      for (;;) {
-        const newline = buffer.indexOf(NEWLINE, start);
-        if (newline < 0) {
-          if (hasContent(buffer, start, buffer.length)) this.open = true;
-          return;
-        }
-        if (this.open || hasContent(buffer, start, newline)) this.rows++;
-        this.open = false;
-        start = newline + 1;
-      }
+      const { lines, open } = endedLines(buffer, this.open);
+      this.rows += lines;
+      this.open = open;
+      return;
     }
     for (let i = 0; i < buffer.length; i++) {
       const byte = buffer[i];
