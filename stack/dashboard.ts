@@ -53,13 +53,17 @@ function outcomeMetric(input: DashboardInput, outcome: string): string[] {
   return [input.namespace, 'Runs', ...RUN_DIMENSIONS.outcome.flatMap((d) => [d, values[d]])];
 }
 
-interface Widget {
+/** A dashboard widget as the body holds it (CloudWatch's 24-column grid). */
+export interface Widget {
   type: 'metric' | 'text';
   x: number;
   y: number;
   width: number;
   height: number;
-  properties: Record<string, unknown>;
+  properties: { title?: string; markdown?: string; metrics?: unknown[]; stat?: string } & Record<
+    string,
+    unknown
+  >;
 }
 
 /**

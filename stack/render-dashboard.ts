@@ -2,7 +2,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parse } from 'yaml';
-import { dashboardBody } from './dashboard.ts';
+import { dashboardBody, type Widget } from './dashboard.ts';
+import { dashboardInputOf } from './resources.ts';
 import { STAGES_DIR } from './stack.ts';
 import { parseStageConfig } from './stage-config.ts';
 
@@ -13,15 +14,6 @@ import { parseStageConfig } from './stage-config.ts';
  * 24-column grid), with its title, its kind and what it graphs. A picture of the
  * layout, not of data: no AWS call.
  */
-
-interface Widget {
-  type: 'metric' | 'text';
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-  properties: { title?: string; markdown?: string; metrics?: string[][]; stat?: string };
-}
 
 const COLUMN = 40;
 const ROW = 28;
@@ -41,7 +33,7 @@ export function renderDashboardSvg(widgets: Widget[], title: string): string {
     const lines =
       w.type === 'text'
         ? (w.properties.markdown ?? '').split('\n\n').map((l) => l.replace(/\*\*|##\s*/g, ''))
-        : (w.properties.metrics ?? []).map((m) => `${m[1]} (${m.at(-1)})`);
+        : ((w.properties.metrics ?? []) as string[][]).map((m) => `${m[1]} (${m.at(-1)})`);
     const text = lines
       .slice(0, Math.floor((hPx - 30) / 16))
       .map(
@@ -62,14 +54,7 @@ function main(): void {
   const { values } = parseArgs({ options: { stage: { type: 'string' }, out: { type: 'string' } } });
   const stage = values.stage ?? 'prod';
   const config = parseStageConfig(parse(readFileSync(join(STAGES_DIR, `${stage}.yml`), 'utf8')), stage);
-  const { template } = dashboardBody({
-    stage,
-    namespace: config.metrics.namespace,
-    targets: config.targets.map((t) => t.name),
-    stateMachineId: 'ExportWorkflowStateMachine',
-    queueIds: ['SchedulerDeadLetterQueue', 'SubscriptionDeadLetterQueue'],
-    runbookUrl: config.metrics.runbookUrl,
-  });
+  const { template } = dashboardBody(dashboardInputOf(config));
   const body = template.replace(/\$\{([^}]+)\}/g, (_, name: string) => `<${name}>`);
   const widgets = (JSON.parse(body) as { widgets: Widget[] }).widgets;
   const out = resolve(values.out ?? `docs/dashboard-${stage}.svg`);

@@ -655,7 +655,7 @@ function outputsOf(config: StageConfig, destination: Destination): Cfn {
 }
 
 /** What the dashboard and the per-run metric alarms are built from. */
-function dashboardInputOf(config: StageConfig): DashboardInput {
+export function dashboardInputOf(config: StageConfig): DashboardInput {
   return {
     stage: config.stage,
     namespace: config.metrics.namespace,
