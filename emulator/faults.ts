@@ -7,7 +7,16 @@
  */
 
 /** Services the emulator speaks. */
-export type ServiceName = 'pinpoint' | 'sns' | 's3';
+export type ServiceName = 'pinpoint' | 'sns' | 's3' | 'customer-profiles' | 'dynamodb';
+
+/** Every {@link ServiceName}, for validating a rule that arrives as JSON. */
+export const SERVICE_NAMES: readonly ServiceName[] = [
+  'pinpoint',
+  'sns',
+  's3',
+  'customer-profiles',
+  'dynamodb',
+];
 
 /**
  * What a matching rule does.
@@ -24,6 +33,13 @@ export type ServiceName = 'pinpoint' | 'sns' | 's3';
  *   file loses `droppedRecords` lines (default: half of them), as an export cut short would.
  *
  * For S3, `throttle` answers 503 SlowDown and `error500` 500 InternalError.
+ *
+ * For Customer Profiles (`service: 'customer-profiles'`, which the job-* kinds and
+ * `create-then-500` must name: they default to Pinpoint), `throttle` answers 429
+ * ThrottlingException and `error500` 500 InternalServerException; `create-then-500`
+ * creates the segment snapshot, then answers 500; `job-fail` ends the next
+ * snapshot(s) FAILED with a StatusMessage (`message` replaces it); `job-stuck` keeps
+ * them IN_PROGRESS forever.
  */
 export type FaultKind =
   | 'throttle'
@@ -56,7 +72,10 @@ export interface FaultRule {
   failedPieces?: number;
   /** For `truncate-export`: how many records the job's files leave out (default: half of its last file's). */
   droppedRecords?: number;
-  /** Overrides the error message of `throttle` / `error500` / `end-of-support`, or the reason in `job-fail`'s Failures. */
+  /**
+   * Overrides the error message of `throttle` / `error500` / `end-of-support`, the reason in
+   * `job-fail`'s Failures (Pinpoint) or a failed snapshot's StatusMessage (Customer Profiles).
+   */
   message?: string;
 }
 
@@ -171,8 +190,14 @@ function validateRule(input: unknown): FaultRule {
   if (typeof rule.kind !== 'string' || !KINDS.includes(rule.kind as FaultKind)) {
     throw new TypeError(`fault rule kind must be one of ${KINDS.join(', ')}`);
   }
-  if (rule.service !== undefined && !['pinpoint', 'sns', 's3', '*'].includes(rule.service as string)) {
-    throw new TypeError("fault rule service must be 'pinpoint', 'sns', 's3' or '*'");
+  if (
+    rule.service !== undefined &&
+    rule.service !== '*' &&
+    !SERVICE_NAMES.includes(rule.service as ServiceName)
+  ) {
+    throw new TypeError(
+      `fault rule service must be one of ${SERVICE_NAMES.map((s) => `'${s}'`).join(', ')} or '*'`,
+    );
   }
   for (const key of ['operation', 'applicationId', 'message'] as const) {
     if (rule[key] !== undefined && typeof rule[key] !== 'string')

@@ -1,14 +1,19 @@
 /**
- * A local Amazon Pinpoint + Amazon SNS + Amazon S3 emulator speaking the real wire
- * protocols (Pinpoint restJson1, SNS awsQuery, S3 REST XML) on one 127.0.0.1 port, so
+ * A local Amazon Pinpoint + Amazon SNS + Amazon S3 + DynamoDB + Amazon Connect Customer
+ * Profiles emulator speaking the real wire protocols (Pinpoint and Customer Profiles
+ * restJson1, SNS awsQuery, S3 REST XML, DynamoDB awsJson1_0) on one 127.0.0.1 port, so
  * the unmodified AWS SDK v3 and the AWS CLI (`--endpoint-url`) work against it.
  * Signatures are accepted without checking: there are no real credentials locally.
  *
- * Routing, first match: `/_emulator/…` is the control API (state and faults) for tests
- * and for a separately started emulator; `X-Amz-Target: DynamoDB_*` is DynamoDB;
- * `/v1/…` is Pinpoint (`v1` cannot be a bucket: names have 3 characters or more);
- * `POST /` with a form body is SNS; anything else is S3, path-style (`/<bucket>/<key>`,
- * `/<bucket>?list-type=2`, `GET /`), over the folder export jobs write into.
+ * Routing, first match: `X-Amz-Target: DynamoDB_*` is DynamoDB; `/_emulator/…` is the
+ * control API (state and faults) for tests and for a separately started emulator; a
+ * request signed for a source's service (SigV4 credential scope `…/profile/aws4_request`:
+ * Customer Profiles), or an unsigned one on one of its paths, is that service — its
+ * `/domains/…` paths are also legal S3 path-style paths (a bucket named `domains`), so
+ * the signature tells them apart; `/v1/…` is Pinpoint (`v1` cannot be a bucket: names
+ * have 3 characters or more); `POST /` with a form body is SNS; anything else is S3,
+ * path-style (`/<bucket>/<key>`, `/<bucket>?list-type=2`, `GET /`), over the folder
+ * export jobs write into.
  */
 
 import { createHash } from 'node:crypto';
@@ -16,6 +21,10 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  createCustomerProfilesService,
+  type ProfilesOptions,
+} from '../sources/customer-profiles/emulator.ts';
 import {
   createLedgerTable,
   createLocalDynamoDb,
@@ -39,6 +48,8 @@ import {
   pinpointErrorResult,
   pinpointErrors,
   SnsError,
+  type SourceService,
+  signingServiceOf,
   snsErrorResult,
   snsErrors,
 } from './protocol.ts';
@@ -46,6 +57,12 @@ import { ensureBucket, handleS3, type S3Context, type S3Error, s3Errors, s3Opera
 import { ensureTopic, handleSns, SNS_MAX_BODY_BYTES, type SnsContext, snsAction } from './sns.ts';
 import { EmulatorState, type RequestLogEntry } from './state.ts';
 
+export {
+  generateProfile,
+  inSegmentDefinition,
+  profileIdFor,
+  segmentMembers,
+} from '../sources/customer-profiles/emulator-data.ts';
 export { segmentIdFor } from './dataset.ts';
 export { DEFAULT_LEDGER_TABLE } from './dynamodb.ts';
 export { type ExportJobView, jobView } from './export-jobs.ts';
@@ -89,6 +106,20 @@ export interface EmulatorOptions {
   region?: string;
   /** Name of the run ledger table created in the emulator's DynamoDB; default {@link DEFAULT_LEDGER_TABLE}. */
   ledgerTable?: string;
+  /** Amazon Connect Customer Profiles. */
+  profiles?: {
+    /**
+     * Seeded domains, each with the segment definitions `vip-customers` (every 4th profile)
+     * and `all-profiles`; default `[DEFAULT_PROFILES_DOMAIN]`.
+     */
+    domains?: string[];
+    /** Profiles in each seeded domain; default 500. */
+    count?: number;
+    /** Seconds a segment snapshot stays IN_PROGRESS on the `now` clock; default 3. */
+    snapshotSeconds?: number;
+    /** About how many profiles a snapshot's part file holds (at most 50 parts); default 200. */
+    profilesPerFile?: number;
+  };
   /** Called with one line per request (the CLI prints them). */
   log?: (line: string) => void;
 }
@@ -110,8 +141,8 @@ export interface Emulator {
 
 /**
  * The environment that points the functions' AWS SDK clients (and their config)
- * at a running emulator: Pinpoint, SNS, the run ledger's DynamoDB and S3 on its
- * one port, S3 path-style (`/<bucket>/<key>`).
+ * at a running emulator: Pinpoint, SNS, the run ledger's DynamoDB, S3 and Customer
+ * Profiles on its one port, S3 path-style (`/<bucket>/<key>`).
  */
 export function clientEnvOf(emulator: Pick<Emulator, 'url' | 'ledgerTable'>) {
   return {
@@ -121,6 +152,7 @@ export function clientEnvOf(emulator: Pick<Emulator, 'url' | 'ledgerTable'>) {
     RUN_LEDGER_TABLE: emulator.ledgerTable,
     AWS_ENDPOINT_URL_S3: emulator.url,
     S3_FORCE_PATH_STYLE: 'true',
+    AWS_ENDPOINT_URL_CUSTOMER_PROFILES: emulator.url,
   };
 }
 
@@ -135,6 +167,20 @@ export const DEFAULT_BUCKET = 'local-exports';
 
 /** ARN of the seeded topic in the default region. */
 export const DEFAULT_TOPIC_ARN = `arn:aws:sns:us-east-1:000000000000:${DEFAULT_TOPIC_NAME}`;
+
+/**
+ * The emulator's part of the source seam (docs/SOURCES.md): the export sources whose
+ * API it serves. Pinpoint is emulator/pinpoint.ts; every other source is its
+ * `sources/<id>/emulator.ts`, a SourceService (emulator/protocol.ts) routed by its
+ * SigV4 signing name.
+ */
+export const EMULATED_SOURCES = ['pinpoint', 'customer-profiles'] as const;
+
+/** The seeded Customer Profiles domain. */
+export const DEFAULT_PROFILES_DOMAIN = 'local-domain';
+
+/** A seeded segment definition of every seeded domain: every 4th profile (`Attributes.tier` = `vip`). */
+export const DEFAULT_SEGMENT_DEFINITION = 'vip-customers';
 
 /** Id of the seeded `active-users` segment of the default application (versions 1..3). */
 export const DEFAULT_SEGMENT_ID = createHash('sha256')
@@ -183,6 +229,21 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   for (const name of options.topics ?? [DEFAULT_TOPIC_NAME]) ensureTopic(sns, name);
   const s3: S3Context = { root: resolve(dataDir, 's3'), now };
   for (const bucket of options.buckets ?? [DEFAULT_BUCKET]) await ensureBucket(s3, bucket);
+
+  const profilesCount = options.profiles?.count ?? 500;
+  if (!Number.isInteger(profilesCount) || profilesCount < 0) {
+    throw new TypeError(`profiles.count must be an integer >= 0: ${profilesCount}`);
+  }
+  const profilesOptions: ProfilesOptions = {
+    domains: options.profiles?.domains ?? [DEFAULT_PROFILES_DOMAIN],
+    count: profilesCount,
+    snapshotSeconds: options.profiles?.snapshotSeconds ?? 3,
+    profilesPerFile: options.profiles?.profilesPerFile ?? 200,
+  };
+  // The sources' services besides Pinpoint (sources/<id>/emulator.ts), routed by their signing name.
+  const sources: SourceService[] = [
+    createCustomerProfilesService({ faults, now, region, s3Root: s3.root }, state.profiles, profilesOptions),
+  ];
 
   const dynamo = createLocalDynamoDb();
   const server = createServer((req, res) => {
@@ -244,6 +305,43 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       entry.operation = `${method} ${path}`;
       const body = await readBody(req, 1024 * 1024);
       finish(await control(method, path, url.searchParams, body.text ?? ''));
+      return;
+    }
+
+    const signing = signingServiceOf(req.headers.authorization, url.searchParams);
+    const source = sources.find((service) =>
+      signing ? service.signingName === signing : service.operationOf(method, path) !== undefined,
+    );
+    if (source) {
+      entry.service = source.service;
+      entry.operation = source.operationOf(method, path) ?? 'Unknown';
+      const body = await readBody(req, source.maxBodyBytes);
+      if (body.text === undefined) {
+        finish(source.tooLarge(requestId));
+        return;
+      }
+      const injected = await applyFaults({ service: source.service, operation: entry.operation });
+      if (injected) {
+        finish(
+          injected.kind === 'reset'
+            ? 'reset'
+            : source.faultAnswer(
+                injected.kind === 'throttle' ? 'throttle' : 'error500',
+                injected.message,
+                requestId,
+              ),
+          injected.kind,
+        );
+        return;
+      }
+      const answer = await source.handle({
+        method,
+        path,
+        query: url.searchParams,
+        body: body.text,
+        requestId,
+      });
+      finish(answer.result, answer.fault);
       return;
     }
 
@@ -368,8 +466,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     entry: RequestLogEntry,
     started: number,
   ): Promise<void> {
-    // The request log's type predates S3 (emulator/state.ts); the entry is the same shape.
-    entry.service = 's3' as RequestLogEntry['service'];
+    entry.service = 's3';
     entry.operation = s3OperationOf(entry.method, entry.path, url.searchParams);
     const log = (status: number, errorType?: string, fault?: FaultKind) => {
       entry.status = status;
@@ -400,8 +497,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       log(error.status, error.code, injected.kind);
       return;
     }
+    // A snapshot that finished since it was last asked about writes its files before S3 lists them.
+    await settleSources();
     const outcome = await handleS3(s3, req, res, url, requestId);
     log(outcome.status, outcome.errorType);
+  }
+
+  async function settleSources(): Promise<void> {
+    await Promise.all(sources.map((source) => source.settle()));
   }
 
   /** Applies delay rules, then returns the first answer-shaping rule (reset, throttle, error500), if any. */
@@ -424,7 +527,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       body: JSON.stringify(value, null, 2),
     });
     if (path === '/_emulator/state' && method === 'GET') {
-      await settle(pinpoint, state.jobs);
+      await Promise.all([settle(pinpoint, state.jobs), settleSources()]);
       return json(200, { ...state.snapshot(), faults: faults.list() });
     }
     if (path === '/_emulator/faults') {

@@ -5,6 +5,7 @@
  */
 
 import { randomUUID } from 'node:crypto';
+import type { FaultController, FaultKind, ServiceName } from './faults.ts';
 
 /** One HTTP answer, ready to write. */
 export interface HttpResult {
@@ -126,4 +127,62 @@ export function snsErrorResult(error: SnsError, requestId: string): HttpResult {
 /** A request id shaped like AWS's. */
 export function newRequestId(): string {
   return randomUUID();
+}
+
+/**
+ * An export source's service on the emulator's port (`sources/<id>/emulator.ts`),
+ * besides Pinpoint. The emulator routes a request to it by the SigV4 credential
+ * scope's service ({@link signingName}), so its paths may overlap S3's path-style
+ * ones; it answers faults and errors in its own protocol's shapes.
+ */
+export interface SourceService {
+  /** The fault rules' and the request log's service name. */
+  readonly service: ServiceName;
+  /** SigV4 signing name: the service in `Credential=<key>/<date>/<region>/<service>/aws4_request`. */
+  readonly signingName: string;
+  /** Largest request body read; a larger one gets the service's 400. */
+  readonly maxBodyBytes: number;
+  /** The operation a method and path name, or undefined when none does. */
+  operationOf(method: string, path: string): string | undefined;
+  /** Serves one request whose body was read; `fault` names a fault that shaped the answer. */
+  handle(request: SourceRequest): Promise<{ result: HttpResult; fault?: FaultKind }>;
+  /** The answer of a `throttle` or `error500` fault rule. */
+  faultAnswer(kind: 'throttle' | 'error500', message: string | undefined, requestId: string): HttpResult;
+  /** The answer to a body over {@link maxBodyBytes}. */
+  tooLarge(requestId: string): HttpResult;
+  /** Finishes what is due (a finished job's files), before the state is read or S3 lists the files. */
+  settle(): Promise<void>;
+}
+
+/** One request as a {@link SourceService} sees it. */
+export interface SourceRequest {
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  body: string;
+  requestId: string;
+}
+
+/** What a {@link SourceService} gets from the emulator. */
+export interface SourceServiceContext {
+  faults: FaultController;
+  /** The emulator's clock (ms); jobs progress on it. */
+  now: () => number;
+  region: string;
+  /** `<dataDir>/s3`: one folder per bucket, as the emulator's S3 serves them. */
+  s3Root: string;
+}
+
+/**
+ * The service a SigV4-signed request is for: the credential scope's service, from
+ * the `Authorization` header or a presigned URL's `X-Amz-Credential`.
+ */
+export function signingServiceOf(
+  authorization: string | undefined,
+  query: URLSearchParams,
+): string | undefined {
+  const credential =
+    /Credential=([^,\s]+)/.exec(authorization ?? '')?.[1] ?? query.get('X-Amz-Credential') ?? undefined;
+  const parts = credential?.split('/');
+  return parts && parts.length >= 5 && parts.at(-1) === 'aws4_request' ? parts.at(-2) : undefined;
 }

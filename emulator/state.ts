@@ -1,10 +1,16 @@
 /**
  * Everything the emulator remembers: applications, export jobs, topics,
- * published messages and a log of requests. Tests read it directly
+ * published messages, Customer Profiles domains and segment snapshots, and a log
+ * of requests. Tests read it directly
  * (`emulator.state`); a separately started emulator serves a JSON snapshot at
  * `GET /_emulator/state`.
  */
 
+import {
+  type ProfilesStore,
+  type SegmentSnapshotRecord,
+  snapshotView,
+} from '../sources/customer-profiles/emulator.ts';
 import type { SegmentDefinition } from './dataset.ts';
 import { type ExportJobRecord, type ExportJobView, jobView } from './export-jobs.ts';
 import type { FaultKind } from './faults.ts';
@@ -61,7 +67,7 @@ export interface PublishedMessage {
 export interface RequestLogEntry {
   /** ISO 8601 on the emulator's clock. */
   time: string;
-  service: 'pinpoint' | 'sns' | 'dynamodb' | 'emulator' | 'unknown';
+  service: 'pinpoint' | 'sns' | 's3' | 'dynamodb' | 'customer-profiles' | 'emulator' | 'unknown';
   /** API operation (`CreateExportJob`, `Publish`…), or `Unknown`. */
   operation: string;
   method: string;
@@ -85,6 +91,8 @@ export class EmulatorState {
   readonly topics = new Map<string, TopicRecord>();
   readonly published: PublishedMessage[] = [];
   readonly requests: RequestLogEntry[] = [];
+  /** Customer Profiles: domains (with their segment definitions) and every segment snapshot. */
+  readonly profiles: ProfilesStore = { domains: new Map(), snapshots: [] };
 
   constructor(private readonly now: () => number) {}
 
@@ -105,6 +113,15 @@ export class EmulatorState {
     ).length;
   }
 
+  /** Segment snapshots of one domain (and segment definition), in creation order. */
+  snapshotsFor(domainName: string, segmentDefinitionName?: string): SegmentSnapshotRecord[] {
+    return this.profiles.snapshots.filter(
+      (s) =>
+        s.domainName === domainName &&
+        (segmentDefinitionName === undefined || s.segmentDefinitionName === segmentDefinitionName),
+    );
+  }
+
   /** Messages published to one topic (by name or ARN). */
   messagesFor(topic: string): PublishedMessage[] {
     return this.published.filter((m) => m.topicArn === topic || m.topicName === topic);
@@ -118,6 +135,18 @@ export class EmulatorState {
       jobs: this.jobs.map((job) => ({ ...this.view(job), files: job.files })),
       topics: [...this.topics.values()],
       published: this.published,
+      profileDomains: [...this.profiles.domains.values()].map(({ segmentDefinitions, ...domain }) => ({
+        ...domain,
+        segmentDefinitions: [...segmentDefinitions.keys()],
+      })),
+      segmentSnapshots: this.profiles.snapshots.map((record) => ({
+        ...snapshotView(record),
+        domainName: record.domainName,
+        segmentDefinitionName: record.segmentDefinitionName,
+        createdAt: new Date(record.createdAtMs).toISOString(),
+        records: record.records ?? null,
+        files: record.files,
+      })),
       requests: this.requests,
     };
   }

@@ -2,6 +2,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import { CustomerProfilesClient } from '@aws-sdk/client-customer-profiles';
 import { PinpointClient } from '@aws-sdk/client-pinpoint';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { type Emulator, type EmulatorOptions, startEmulator } from '../../emulator/index.ts';
@@ -23,6 +24,7 @@ export interface Harness {
   dataDir: string;
   pinpoint: PinpointClient;
   sns: SNSClient;
+  profiles: CustomerProfilesClient;
   stop: () => Promise<void>;
 }
 
@@ -42,15 +44,18 @@ export async function startHarness(
   };
   const pinpoint = new PinpointClient(config);
   const sns = new SNSClient(config);
+  const profiles = new CustomerProfilesClient(config);
   return {
     emu,
     clock,
     dataDir,
     pinpoint,
     sns,
+    profiles,
     stop: async () => {
       pinpoint.destroy();
       sns.destroy();
+      profiles.destroy();
       await emu.close();
       await rm(dataDir, { recursive: true, force: true });
     },
@@ -85,3 +90,52 @@ export async function gunzipLines(file: string): Promise<string[]> {
 }
 
 export const ROLE_ARN = 'arn:aws:iam::123456789012:role/pinpoint-export';
+
+/**
+ * Parses CSV text (RFC 4180: quoted fields may hold commas, line breaks and doubled
+ * quotes) into rows of fields; throws on a stray quote, so a badly quoted file fails.
+ */
+export function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let field = '';
+  let quoted = false;
+  let i = 0;
+  while (i < text.length) {
+    const c = text[i]!;
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') {
+        field += '"';
+        i += 2;
+        continue;
+      }
+      if (c === '"') {
+        quoted = false;
+        if (i + 1 < text.length && !',\r\n'.includes(text[i + 1]!))
+          throw new Error(`text after a closing quote at ${i}`);
+      } else field += c;
+      i++;
+      continue;
+    }
+    if (c === '"') {
+      if (field !== '') throw new Error(`quote inside an unquoted field at ${i}`);
+      quoted = true;
+    } else if (c === ',') {
+      row.push(field);
+      field = '';
+    } else if (c === '\n' || c === '\r') {
+      if (c === '\r' && text[i + 1] === '\n') i++;
+      row.push(field);
+      rows.push(row);
+      row = [];
+      field = '';
+    } else field += c;
+    i++;
+  }
+  if (quoted) throw new Error('unterminated quoted field');
+  if (field !== '' || row.length > 0) {
+    row.push(field);
+    rows.push(row);
+  }
+  return rows;
+}
