@@ -1,18 +1,25 @@
 /**
- * `npm run emulator -- [options]`: serves the local Pinpoint + SNS emulator until
- * interrupted, printing one line per request.
+ * `npm run emulator -- [options]`: serves the local emulator (Pinpoint, SNS, DynamoDB,
+ * S3, Customer Profiles) until interrupted, printing one line per request.
  */
 
 import { parseArgs } from 'node:util';
 import { CliError } from '../cli/errors.ts';
 import { integerOption, NUMERIC_OPTIONS, parseFailure } from '../cli/options.ts';
-import { DEFAULT_APPLICATION_ID, DEFAULT_LEDGER_TABLE, DEFAULT_SEGMENT_ID, startEmulator } from './index.ts';
+import {
+  DEFAULT_APPLICATION_ID,
+  DEFAULT_LEDGER_TABLE,
+  DEFAULT_PROFILES_DOMAIN,
+  DEFAULT_SEGMENT_DEFINITION,
+  DEFAULT_SEGMENT_ID,
+  startEmulator,
+} from './index.ts';
 
 const range = (name: keyof typeof NUMERIC_OPTIONS) =>
   `${NUMERIC_OPTIONS[name].min}–${NUMERIC_OPTIONS[name].max.toLocaleString('en-US')}`;
 
-const HELP = `Local Amazon Pinpoint + Amazon SNS emulator, with the run ledger's DynamoDB and S3 over
-the exported files (real wire protocols, one port).
+const HELP = `Local Amazon Pinpoint + Amazon SNS + Amazon Connect Customer Profiles emulator, with the
+run ledger's DynamoDB and S3 over the exported files (real wire protocols, one port).
 
 Usage: npm run emulator -- [options]
 
@@ -34,9 +41,13 @@ Point clients at it:
             aws --endpoint-url http://127.0.0.1:4566 sns list-topics
             aws --endpoint-url http://127.0.0.1:4566 dynamodb scan --table-name ${DEFAULT_LEDGER_TABLE}
             aws --endpoint-url http://127.0.0.1:4566 s3 ls s3://local-exports/ --recursive
+            aws --endpoint-url http://127.0.0.1:4566 customer-profiles create-segment-snapshot \\
+              --domain-name ${DEFAULT_PROFILES_DOMAIN} --segment-definition-name ${DEFAULT_SEGMENT_DEFINITION} --data-format JSONL \\
+              --destination-uri s3://local-exports/profiles/ --role-arn arn:aws:iam::123456789012:role/profiles-export
   SDK v3:   AWS_ENDPOINT_URL_PINPOINT=http://127.0.0.1:4566 AWS_ENDPOINT_URL_SNS=http://127.0.0.1:4566
             AWS_ENDPOINT_URL_DYNAMODB=http://127.0.0.1:4566 RUN_LEDGER_TABLE=${DEFAULT_LEDGER_TABLE}
             AWS_ENDPOINT_URL_S3=http://127.0.0.1:4566 (path-style addressing)
+            AWS_ENDPOINT_URL_CUSTOMER_PROFILES=http://127.0.0.1:4566
             with the same dummy credentials and region
 
 DynamoDB is dynalite, in memory: the run ledger table ${DEFAULT_LEDGER_TABLE} is
@@ -44,6 +55,9 @@ created at start, and any other DynamoDB call works too (CreateTable, PutItem, Q
 
 Conventions: a role ARN containing "no-trust" cannot be assumed (403 ForbiddenException);
 seeded segment "active-users" of the default application has id ${DEFAULT_SEGMENT_ID} (versions 1..3).
+Customer Profiles: domain ${DEFAULT_PROFILES_DOMAIN} holds 500 profiles; segment definitions
+${DEFAULT_SEGMENT_DEFINITION} (every 4th profile) and all-profiles. A snapshot is IN_PROGRESS for 3 s,
+then writes its files under the DestinationUri (the bucket must exist, e.g. local-exports).
 Faults and state: POST/GET/DELETE /_emulator/faults, GET /_emulator/state (JSON).`;
 
 function main(): Promise<void> | undefined {
@@ -109,10 +123,14 @@ async function run(args: {
     log: (line) => console.log(line),
   });
   const topics = [...emulator.state.topics.values()].map((t) => t.arn).join(', ');
-  console.log(`Pinpoint + SNS emulator listening on ${emulator.url}`);
+  console.log(`Pinpoint + SNS + Customer Profiles emulator listening on ${emulator.url}`);
   console.log(`  application id: ${[...emulator.state.applications.keys()].join(', ')}`);
   console.log(`  segment id:     ${DEFAULT_SEGMENT_ID} (active-users, versions 1..3)`);
   console.log(`  topic ARN:      ${topics}`);
+  for (const domain of emulator.state.profiles.domains.values()) {
+    console.log(`  profiles domain: ${domain.name} (${domain.profileCount} profiles)`);
+    console.log(`    segment definitions: ${[...domain.segmentDefinitions.keys()].join(', ')}`);
+  }
   console.log(`  data dir:       ${emulator.dataDir}`);
   console.log('Press Ctrl+C to stop.');
   const stop = () => {

@@ -1,5 +1,7 @@
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import {
   CreateDomainCommand,
   CreateSegmentDefinitionCommand,
@@ -25,6 +27,7 @@ import {
   DEFAULT_BUCKET,
   DEFAULT_PROFILES_DOMAIN,
   DEFAULT_SEGMENT_DEFINITION,
+  FaultController,
   generateProfile,
   segmentMembers,
 } from '../../emulator/index.ts';
@@ -328,6 +331,57 @@ describe('Customer Profiles segment snapshots over the real SDK', () => {
     expect(next.snapshot.Status).toBe('COMPLETED');
   });
 
+  it('keeps a snapshot IN_PROGRESS for job-stuck and job-pending faults', async () => {
+    h = await startHarness();
+    h.emu.faults.add({ kind: 'job-stuck', service: 'customer-profiles', count: 1 });
+    const stuck = await h.profiles.send(new CreateSegmentSnapshotCommand(snapshotInput()));
+    h.emu.faults.add({ kind: 'job-pending', service: 'customer-profiles', count: 1, pendingSeconds: 10 });
+    const pending = await h.profiles.send(new CreateSegmentSnapshotCommand(snapshotInput()));
+    const status = async (SnapshotId: string | undefined) =>
+      (
+        await h!.profiles.send(
+          new GetSegmentSnapshotCommand({
+            DomainName: DEFAULT_PROFILES_DOMAIN,
+            SegmentDefinitionName: DEFAULT_SEGMENT_DEFINITION,
+            SnapshotId,
+          }),
+        )
+      ).Status;
+
+    h.clock.advance(12_999);
+    const pendingBefore = await status(pending.SnapshotId);
+    h.clock.advance(1);
+    const pendingAfter = await status(pending.SnapshotId);
+    h.clock.advance(3_600_000);
+
+    expect([pendingBefore, pendingAfter]).toEqual(['IN_PROGRESS', 'COMPLETED']);
+    expect(await status(stuck.SnapshotId)).toBe('IN_PROGRESS');
+  });
+
+  it('ends FAILED when the role cannot be assumed (a RoleArn containing no-trust)', async () => {
+    h = await startHarness();
+
+    const { snapshot } = await snapshotToEnd(
+      h,
+      snapshotInput({ RoleArn: 'arn:aws:iam::123456789012:role/no-trust-profiles' }),
+    );
+
+    expect(snapshot.Status).toBe('FAILED');
+    expect(snapshot.StatusMessage).toContain('no-trust-profiles');
+  });
+
+  it('accepts fault rules for customer-profiles and dynamodb, and refuses an unknown service', () => {
+    const faults = new FaultController();
+
+    faults.add({ kind: 'throttle', service: 'customer-profiles' });
+    faults.add({ kind: 'error500', service: 'dynamodb' });
+
+    expect(faults.list().map((rule) => rule.service)).toEqual(['customer-profiles', 'dynamodb']);
+    expect(() => faults.add({ kind: 'throttle', service: 'kinesis' as 'sns' })).toThrow(
+      /service must be one of/,
+    );
+  });
+
   it('leaves Customer Profiles alone for a job-fail fault without a service (Pinpoint by default)', async () => {
     h = await startHarness();
     h.emu.faults.add({ kind: 'job-fail', count: 1 });
@@ -458,4 +512,54 @@ describe('routing Customer Profiles beside S3', () => {
     expect(env.AWS_ENDPOINT_URL_CUSTOMER_PROFILES).toBe(h.emu.url);
     expect(domain.DomainName).toBe(DEFAULT_PROFILES_DOMAIN);
   });
+});
+
+describe('npm run emulator with Customer Profiles', () => {
+  const root = resolve(import.meta.dirname, '../..');
+  const tsx = join(root, 'node_modules/.bin/tsx');
+  const cli = join(root, 'emulator/cli.ts');
+  let child: ChildProcess | undefined;
+  let dataDir: string | undefined;
+  afterEach(async () => {
+    if (child && child.exitCode === null) child.kill('SIGINT');
+    child = undefined;
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+    dataDir = undefined;
+  });
+
+  it('shows an AWS CLI snapshot example and the endpoint variable in --help', () => {
+    const out = spawnSync(tsx, [cli, '--help'], { encoding: 'utf8', timeout: 20_000 });
+
+    expect(out.status).toBe(0);
+    expect(out.stdout).toContain('customer-profiles create-segment-snapshot');
+    expect(out.stdout).toContain('AWS_ENDPOINT_URL_CUSTOMER_PROFILES');
+  });
+
+  it('prints the seeded domain and its segment definitions, and logs Customer Profiles requests', async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'emulator-cli-profiles-'));
+    child = spawn(tsx, [cli, '--port', '0', '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk.toString('utf8');
+    });
+    const url = await new Promise<string>((resolveUrl, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no url printed within 20 s:\n${output}`)), 20_000);
+      child!.stdout!.on('data', () => {
+        const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
+        if (match && output.includes('Press Ctrl+C')) {
+          clearTimeout(timer);
+          resolveUrl(match[1]!);
+        }
+      });
+    });
+
+    const response = await fetch(`${url}/domains/${DEFAULT_PROFILES_DOMAIN}`);
+    for (let i = 0; i < 50 && !output.includes('GetDomain'); i++)
+      await new Promise((r) => setTimeout(r, 100));
+
+    expect(response.status).toBe(200);
+    expect(output).toContain(`profiles domain: ${DEFAULT_PROFILES_DOMAIN} (500 profiles)`);
+    expect(output).toContain('segment definitions: vip-customers, all-profiles');
+    expect(output).toMatch(/customer-profiles GetDomain GET \/domains\/local-domain -> 200 \(\d+ ms\)\n/);
+  }, 30_000);
 });
