@@ -40,6 +40,10 @@ export const FIELD_OPTIONS: ReadonlyArray<readonly [string, string]> = [
 const PLACEHOLDER_DEFAULTS: Required<InputDefaults> = {
   RoleArn: 'arn:aws:iam::000000000000:role/stage-default',
   S3UrlPrefix: 's3://stage-default-bucket/',
+  ProfilesRoleArn: 'arn:aws:iam::000000000000:role/stage-default',
+  ProfilesDestination: 's3://stage-default-bucket/',
+  DynamoDbBucket: 'stage-default-bucket',
+  DynamoDbPrefix: '',
 };
 
 /** A segment version stays a string unless it is a number, so the shared rules name the mistake. */

@@ -10,6 +10,7 @@ import type {
   Trigger,
   VerificationResult,
 } from '../functions/shared/types.ts';
+import { sourceFor } from '../sources/registry.ts';
 import { ExitCode } from './errors.ts';
 
 /*
@@ -126,7 +127,7 @@ export function jobProgressOf(value: unknown): JobProgress | null {
     totalProcessed: num(job.TotalProcessed),
     totalFailures: num(job.TotalFailures),
     reused: job.Reused === true,
-    s3UrlPrefix: run.request?.ExportJobRequest?.S3UrlPrefix ?? null,
+    s3UrlPrefix: run.request ? sourceFor(run.request).describe.words(run.request).where : null,
     statusChecks: num(run.poll?.checks) ?? 0,
     waitSeconds:
       job.JobStatus === 'COMPLETED' || job.JobStatus === 'FAILED' || run.poll?.deadlinePassed

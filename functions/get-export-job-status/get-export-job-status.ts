@@ -1,14 +1,18 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { GetExportJobCommand, type PinpointClient } from '@aws-sdk/client-pinpoint';
-import { PINPOINT_SOURCE, toWorkflowError } from '../shared/aws-errors.ts';
-import type { GetExportJobStatusConfig } from '../shared/config.ts';
-import { PinpointUnavailableError } from '../shared/errors.ts';
-import { toJobSnapshot } from '../shared/job-snapshot.ts';
+import type { PinpointClient } from '@aws-sdk/client-pinpoint';
+import { runtimeFor } from '../../sources/registry.ts';
+import type { GetExportJobStatusConfig, SdkClientConfig } from '../shared/config.ts';
 import { nextPollState } from '../shared/poll-schedule.ts';
 import type { GetExportJobStatusEvent, RunState } from '../shared/types.ts';
+import { sourceOf } from '../shared/types.ts';
 
 export interface GetExportJobStatusDeps {
-  pinpoint: PinpointClient;
+  /** A Pinpoint client the caller made (tests with a mocked client); left out, the source makes its own. */
+  pinpoint?: PinpointClient;
+  /** SDK clients of any source, by the name its runtime gives them. */
+  clients?: Record<string, unknown>;
+  /** Timeouts for the clients a source makes. */
+  sdk?: SdkClientConfig;
   config: GetExportJobStatusConfig;
   logger: Logger;
   now: () => Date;
@@ -23,27 +27,36 @@ export async function getExportJobStatus(
   deps: GetExportJobStatusDeps,
 ): Promise<RunState> {
   const { logger } = deps;
+  const { request } = event;
   logger.appendKeys({
     executionName: event.execution.Name,
-    applicationId: event.request.ApplicationId,
+    source: sourceOf(request),
+    ...(request.Source === undefined ? { applicationId: request.ApplicationId } : {}),
     jobId: event.job.Id,
   });
-  const response = await deps.pinpoint
-    .send(new GetExportJobCommand({ ApplicationId: event.request.ApplicationId, JobId: event.job.Id }))
-    .catch((error: unknown) => {
-      throw toWorkflowError(error, PINPOINT_SOURCE, {
-        operation: 'GetExportJob',
-        caller: 'get-export-job-status',
-      });
-    });
-  if (!response.ExportJobResponse) {
-    throw new PinpointUnavailableError('Pinpoint GetExportJob answered without a job', {
-      reason: 'unreadable answer',
-      advice:
-        'Pinpoint kept answering GetExportJob without the job: check the job with `aws pinpoint get-export-job`.',
-    });
+  deps.clients ??= {};
+  if (deps.pinpoint) deps.clients.pinpoint = deps.pinpoint;
+  const runtime = await runtimeFor(request);
+  const ctx = {
+    logger,
+    now: deps.now,
+    sdk: deps.sdk ?? {},
+    caller: 'get-export-job-status',
+    clients: deps.clients,
+  };
+  const read = await runtime.read(request, event.job, ctx);
+  if (!read) {
+    // Only the create's check of a recorded job may find a job gone; here the source said so in an error.
+    throw new runtime.errors.errors.rejected(
+      `${runtime.errors.service} no longer knows export job ${event.job.Id}`,
+      {
+        reason: 'export job not found',
+        advice: `${runtime.errors.service} no longer knows the export job: check it in the console; files already written are under the destination.`,
+      },
+    );
   }
-  const job = toJobSnapshot(response.ExportJobResponse, event.job.Reused);
+  // What create-export-job learned (a skipped window, the window it planned) stays with the job.
+  const job = { ...read, ...(event.job.Details && !read.Details ? { Details: event.job.Details } : {}) };
   const poll = nextPollState(event.poll, job, deps.now(), deps.config.poll);
   // Every change of status or finished pieces is logged at INFO with what a trace needs
   // (docs/PERFORMANCE.md: the Logs Insights query that replays them in `npm run bench -- --traces`).

@@ -1,4 +1,3 @@
-import { PinpointClient } from '@aws-sdk/client-pinpoint';
 import { loadGetExportJobStatusConfig, loadSdkClientConfig } from '../shared/config.ts';
 import { createLogger, lambdaHandler } from '../shared/lambda.ts';
 import type { GetExportJobStatusEvent, RunState } from '../shared/types.ts';
@@ -7,10 +6,11 @@ import { getExportJobStatus } from './get-export-job-status.ts';
 const config = loadGetExportJobStatusConfig();
 const logger = createLogger('get-export-job-status');
 const sdk = loadSdkClientConfig();
-const pinpoint = new PinpointClient({ ...sdk });
+// The export sources' clients, made by each source's runtime on first use (sources/registry.ts).
+const clients: Record<string, unknown> = {};
 
 export const handler = lambdaHandler<GetExportJobStatusEvent, RunState>(
   logger,
-  (event) => getExportJobStatus(event, { pinpoint, config, logger, now: () => new Date() }),
+  (event) => getExportJobStatus(event, { clients, sdk, config, logger, now: () => new Date() }),
   { functionName: 'get-export-job-status' },
 );

@@ -1,6 +1,5 @@
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { PinpointClient } from '@aws-sdk/client-pinpoint';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { loadPublishSummaryConfig, loadSdkClientConfig } from '../shared/config.ts';
 import { createLogger, lambdaHandler } from '../shared/lambda.ts';
@@ -11,7 +10,8 @@ import { publishSummary } from './publish-summary.ts';
 const config = loadPublishSummaryConfig();
 const logger = createLogger('publish-summary');
 const sdk = loadSdkClientConfig();
-const pinpoint = new PinpointClient({ ...sdk });
+// The export sources' clients (Pinpoint's, for its Failures), made on first use (sources/registry.ts).
+const clients: Record<string, unknown> = {};
 // A Publish that outlasts the request timeout may still be delivered: retrying it would send a
 // second summary. Wait for its answer instead (the function's own timeout still bounds the call),
 // and leave retries to the state machine (maxAttempts 1), which retries only errors with an answer
@@ -33,6 +33,6 @@ const metrics = new Metrics({
 
 export const handler = lambdaHandler<PublishSummaryEvent, PublishSummaryResult>(
   logger,
-  (event) => publishSummary(event, { pinpoint, sns, metrics, ledger, config, logger }),
+  (event) => publishSummary(event, { clients, sdk, sns, metrics, ledger, config, logger }),
   { functionName: 'publish-summary' },
 );

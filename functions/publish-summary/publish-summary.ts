@@ -1,9 +1,10 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
-import { type ExportJobResponse, GetExportJobCommand, type PinpointClient } from '@aws-sdk/client-pinpoint';
+import type { ExportJobResponse, PinpointClient } from '@aws-sdk/client-pinpoint';
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import { runtimeFor } from '../../sources/registry.ts';
 import { SNS_SOURCE, toWorkflowError } from '../shared/aws-errors.ts';
-import type { PublishSummaryConfig } from '../shared/config.ts';
+import type { PublishSummaryConfig, SdkClientConfig } from '../shared/config.ts';
 import { recordedTiming } from '../shared/poll-estimates.ts';
 import type { RunLedger } from '../shared/run-ledger.ts';
 import type {
@@ -17,7 +18,12 @@ import { buildSnsMessage } from './sns-message.ts';
 import { buildSummary, type RunHistory } from './summary.ts';
 
 export interface PublishSummaryDeps {
-  pinpoint: PinpointClient;
+  /** A Pinpoint client the caller made (tests with a mocked client); left out, the source makes its own. */
+  pinpoint?: PinpointClient;
+  /** SDK clients of any source, by the name its runtime gives them. */
+  clients?: Record<string, unknown>;
+  /** Timeouts for the clients a source makes. */
+  sdk?: SdkClientConfig;
   sns: SNSClient;
   /** Where the run's metrics go (EMF log lines); tests and local runs may leave it out. */
   metrics?: Metrics;
@@ -46,16 +52,25 @@ async function readFinalJob(
   event: PublishSummaryEvent,
   deps: PublishSummaryDeps,
 ): Promise<ExportJobResponse | undefined> {
-  const applicationId = event.Run.request?.ApplicationId;
+  const request = event.Run.request;
   const jobId = event.Run.job?.Id;
-  if (!applicationId || !jobId) return undefined;
+  if (!request || !jobId) return undefined;
   try {
-    const response = await deps.pinpoint.send(
-      new GetExportJobCommand({ ApplicationId: applicationId, JobId: jobId }),
-      // Bounded well inside the function's timeout: a hung Pinpoint must not cost the summary.
-      { abortSignal: AbortSignal.timeout(FINAL_READ_BUDGET_MS) },
-    );
-    return response.ExportJobResponse;
+    const runtime = await runtimeFor(request);
+    if (!runtime.finalJob) return undefined;
+    deps.clients ??= {};
+    if (deps.pinpoint) deps.clients.pinpoint = deps.pinpoint;
+    const ctx = {
+      logger: deps.logger,
+      now: () => new Date(),
+      sdk: deps.sdk ?? {},
+      caller: 'publish-summary',
+      clients: deps.clients,
+    };
+    // Bounded well inside the function's timeout: a hung source must not cost the summary.
+    return (await runtime.finalJob(request, jobId, ctx, AbortSignal.timeout(FINAL_READ_BUDGET_MS))) as
+      | ExportJobResponse
+      | undefined;
   } catch (error) {
     // A summary from the last snapshot beats no summary: never fail on this read.
     deps.logger.warn('Could not re-read the export job; summarising the last status seen', {
@@ -116,6 +131,10 @@ async function recordOutcome(
       ...(summary.verification ? { verdict: summary.verification.verdict } : {}),
       // The job's timing as the checks saw it: the next run's prior (create-export-job).
       ...recordedTiming(event.Run.poll),
+      // Only a COMPLETED export moves the target's coverage on (the next incremental run starts here).
+      ...(summary.status === 'COMPLETED' && event.Run.job?.CoveredUntil
+        ? { coveredUntil: event.Run.job.CoveredUntil }
+        : {}),
     });
   } catch (error) {
     deps.logger.error('Could not record the run outcome in the run ledger', { error: error as Error });
@@ -141,7 +160,9 @@ export async function publishSummary(
   const { logger, config } = deps;
   logger.appendKeys({
     executionName: event.Execution.Name,
-    ...(event.Run.request ? { applicationId: event.Run.request.ApplicationId } : {}),
+    ...(event.Run.request?.Source === undefined && event.Run.request
+      ? { applicationId: event.Run.request.ApplicationId }
+      : {}),
     ...(event.Run.job ? { jobId: event.Run.job.Id } : {}),
   });
   const finalJob = await readFinalJob(event, deps);

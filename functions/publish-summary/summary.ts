@@ -1,14 +1,17 @@
 import type { ExportJobResponse } from '@aws-sdk/client-pinpoint';
+import { sourceFor } from '../../sources/registry.ts';
+import type { SummaryWords } from '../../sources/types.ts';
 import { PINPOINT_END_OF_SUPPORT, PINPOINT_END_OF_SUPPORT_ADVICE } from '../shared/aws-errors.ts';
 import { parseExplainedMessage, type RawInputFacts, splitInputFacts, toReason } from '../shared/errors.ts';
 import { quoteInput } from '../shared/input.ts';
 import { triggerFrom } from '../shared/trigger.ts';
-import type {
-  CaughtError,
-  ExportSummary,
-  JobStatus,
-  PublishSummaryEvent,
-  SummaryStatus,
+import {
+  type CaughtError,
+  type ExportSummary,
+  type JobStatus,
+  type PublishSummaryEvent,
+  type SummaryStatus,
+  sourceOf,
 } from '../shared/types.ts';
 
 type SummaryVerification = NonNullable<ExportSummary['verification']>;
@@ -146,15 +149,14 @@ function rerunAdvice(s: ExportSummary): string | null {
   if (s.error?.name === 'InvalidExportInputError') return null;
   const sameTime = s.scheduledTime ? ` (\`--scheduled-time ${s.scheduledTime}\`)` : '';
   if (s.jobId) {
-    const check = s.applicationId
-      ? `: check it with \`aws pinpoint get-export-job --application-id ${s.applicationId} --job-id ${s.jobId}\``
-      : '';
+    const command = wordsOf.get(s)?.checkCommand?.(s.jobId);
+    const check = command ? `: check it with \`${command}\`` : '';
     if (s.jobStatus === 'FAILED')
       return `The export job ${s.jobId} FAILED${check}; a re-run with the same ScheduledTime${sameTime} creates a new job.`;
     return `The export job ${s.jobId} was last seen ${s.jobStatus ?? 'in an unknown status'} and may still finish on its own${check}. A re-run with the same ScheduledTime${sameTime} reuses it rather than starting a second export; a re-run without it starts a new job.`;
   }
   if (!s.scheduledTime) return null;
-  return `No export job of this run is known. A re-run with the same ScheduledTime${sameTime} reuses one if Pinpoint did create it; without it, it starts a new job.`;
+  return `No export job of this run is known. A re-run with the same ScheduledTime${sameTime} reuses one if ${wordsOf.get(s)?.service ?? 'Pinpoint'} did create it; without it, it starts a new job.`;
 }
 
 function num(value: number | undefined): number | null {
@@ -185,7 +187,13 @@ export function changePercent(before: number | null, now: number | null): number
   return Math.round(((now - before) / before) * 1000) / 10;
 }
 
-/** Builds the summary. `finalJob` is the job as re-read from Pinpoint, with Failures. */
+/** The source's words for each summary being built (headline, advice), kept off the published object. */
+const wordsOf = new WeakMap<ExportSummary, SummaryWords>();
+
+/**
+ * Builds the summary. `finalJob` is the job as re-read from its source when the snapshot
+ * leaves something out (Pinpoint: its Failures); other sources' snapshots are complete.
+ */
 export function buildSummary(
   event: PublishSummaryEvent,
   stage: string,
@@ -206,11 +214,16 @@ export function buildSummary(
   const caught = run.error ? describeCaughtError(run.error) : null;
   // Without a validated request, only what create-export-job's error saw of the raw input (capped, sanitized).
   const raw = caught?.input;
-  const applicationId = request?.ApplicationId ?? raw?.ApplicationId ?? null;
-  const segmentId = request?.ExportJobRequest.SegmentId ?? raw?.SegmentId ?? null;
+  const pinpoint = request === undefined || request.Source === undefined ? request : undefined;
+  const words = request ? sourceFor(request).describe.words(request) : undefined;
+  const applicationId = pinpoint?.ApplicationId ?? (request ? null : (raw?.ApplicationId ?? null));
+  const segmentId = pinpoint?.ExportJobRequest.SegmentId ?? (request ? null : (raw?.SegmentId ?? null));
   const creationDate = finalJob?.CreationDate ?? snapshot?.CreationDate ?? null;
   const completionDate = finalJob?.CompletionDate ?? snapshot?.CompletionDate ?? null;
-  const totalProcessed = num(finalJob?.TotalProcessed ?? snapshot?.TotalProcessed);
+  const verification = status === 'COMPLETED' ? verificationOf(run) : null;
+  // A source that reports no count (Customer Profiles): what the verification counted in the files.
+  const counted = verification?.verdict === 'COUNTED' ? verification.records : null;
+  const totalProcessed = num(finalJob?.TotalProcessed ?? snapshot?.TotalProcessed) ?? counted;
   const previous = history.previous;
   const change =
     previous && status === 'COMPLETED' ? changePercent(previous.totalProcessed, totalProcessed) : null;
@@ -218,6 +231,7 @@ export function buildSummary(
     status,
     headline: '',
     stage,
+    source: request ? sourceOf(request) : null,
     target: run.run?.targetName ?? null,
     previousRun: previous
       ? {
@@ -230,14 +244,14 @@ export function buildSummary(
       change !== null && history.dropWarnPercent !== undefined && change < -history.dropWarnPercent,
     applicationId,
     segmentId,
-    segmentVersion: request?.ExportJobRequest.SegmentVersion ?? finalJob?.Definition?.SegmentVersion ?? null,
+    segmentVersion: pinpoint?.ExportJobRequest.SegmentVersion ?? finalJob?.Definition?.SegmentVersion ?? null,
     jobId: finalJob?.Id ?? snapshot?.Id ?? null,
     jobStatus,
     jobReused: snapshot?.Reused ?? false,
-    s3UrlPrefix: request?.ExportJobRequest.S3UrlPrefix ?? finalJob?.Definition?.S3UrlPrefix ?? null,
+    s3UrlPrefix: words?.where ?? finalJob?.Definition?.S3UrlPrefix ?? null,
     TotalProcessed: totalProcessed,
     TotalFailures: num(finalJob?.TotalFailures ?? snapshot?.TotalFailures),
-    Failures: finalJob?.Failures ?? [],
+    Failures: finalJob?.Failures ?? snapshot?.Failures ?? [],
     failuresOmitted: 0,
     TotalPieces: num(finalJob?.TotalPieces ?? snapshot?.TotalPieces),
     CompletedPieces: num(finalJob?.CompletedPieces ?? snapshot?.CompletedPieces),
@@ -253,11 +267,13 @@ export function buildSummary(
       startTime: execution.StartTime,
       trigger: run.execution?.Trigger ?? triggerFrom(execution.Name, raw?.hasScheduledTime ?? false),
     },
-    verification: status === 'COMPLETED' ? verificationOf(run) : null,
+    verification,
+    details: snapshot?.Details ?? null,
     error: caught
       ? { name: caught.name, message: caught.message, reason: caught.reason, advice: caught.advice }
       : null,
   };
+  if (words) wordsOf.set(summary, words);
   summary.headline = headlineOf(summary);
   if (summary.error) {
     const rerun = rerunAdvice(summary);
@@ -308,6 +324,8 @@ function verifiedOf(s: ExportSummary): string {
       return `; verified: ${formatCount(v.records)} records in ${formatCount(v.files)} files`;
     case 'NOT_COUNTED':
       return `; ${formatCount(v.files)} files in S3, records not counted`;
+    case 'COUNTED':
+      return `; counted in ${formatCount(v.files)} files`;
     case 'UNVERIFIED':
       return '; the files in S3 were not verified';
     case 'MISMATCH':
@@ -316,6 +334,8 @@ function verifiedOf(s: ExportSummary): string {
 }
 
 function headlineOf(s: ExportSummary): string {
+  const words = wordsOf.get(s);
+  if (words && s.source !== 'pinpoint') return sourceHeadlineOf(s, words);
   const what = s.segmentId ? `segment ${s.segmentId}` : 'all endpoints';
   const app = s.applicationId ?? 'unknown application';
   switch (s.status) {
@@ -334,6 +354,26 @@ function headlineOf(s: ExportSummary): string {
       if (s.jobId)
         return `The export job ${s.jobId} of ${app} (${what}) was last seen ${s.jobStatus ?? 'in an unknown status'} when the workflow stopped: ${s.error?.reason} (${s.error?.name}).`;
       return `The export of ${app} (${what}) did not run: ${s.error?.reason} (${s.error?.name}).`;
+  }
+}
+
+/** The headline of a source other than Pinpoint, in its own words (no pieces; its own record unit). */
+function sourceHeadlineOf(s: ExportSummary, w: SummaryWords): string {
+  const job = `The ${w.service} export ${s.jobId}`;
+  switch (s.status) {
+    case 'COMPLETED':
+      if (s.verification?.verdict === 'MISMATCH')
+        return `MISMATCH: ${job} of ${w.what} COMPLETED, but what it wrote to ${w.where} differs from what it reported: ${s.verification.note}.`;
+      if (s.details?.Skipped) return `Nothing exported for ${w.what}: ${s.details.Skipped}.`;
+      return `${s.recordsDrop ? 'WARNING, fewer records than last time: ' : ''}Exported ${formatCount(s.TotalProcessed)} ${w.unit} (${w.what}) to ${w.where}${comparisonOf(s)}${verifiedOf(s)}.`;
+    case 'FAILED':
+      return `${job} of ${w.what} FAILED: ${s.Failures[0] ?? 'no reason given'}.`;
+    case 'TIMED_OUT':
+      return `${job} of ${w.what} did not finish in time: last seen ${s.jobStatus}, after ${s.statusChecks} checks.`;
+    case 'ERROR':
+      if (s.jobId)
+        return `${job} of ${w.what} was last seen ${s.jobStatus ?? 'in an unknown status'} when the workflow stopped: ${s.error?.reason} (${s.error?.name}).`;
+      return `The ${w.service} export of ${w.what} did not run: ${s.error?.reason} (${s.error?.name}).`;
   }
 }
 

@@ -42,6 +42,14 @@ export interface CreateExportJobConfig {
   defaultRoleArn: string | undefined;
   /** Stage default for ExportJobRequest.S3UrlPrefix (a template), if the input leaves it out. */
   defaultS3UrlPrefix: string | undefined;
+  /** PROFILES_ROLE_ARN: Customer Profiles inputs' default RoleArn (the role the service assumes). */
+  profilesRoleArn?: string | undefined;
+  /** PROFILES_DESTINATION: Customer Profiles inputs' default DestinationUri template. */
+  profilesDestination?: string | undefined;
+  /** DYNAMODB_EXPORT_BUCKET: DynamoDB inputs' default S3Bucket. */
+  dynamoDbBucket?: string | undefined;
+  /** DYNAMODB_EXPORT_PREFIX: DynamoDB inputs' default S3Prefix template. */
+  dynamoDbPrefix?: string | undefined;
   poll: PollConfig;
   ledger: LedgerConfig;
 }
@@ -115,6 +123,11 @@ function required(env: Env, name: string): string {
   const value = str(env, name);
   if (!value) throw new ConfigurationError(`Environment variable ${name} is not set`);
   return value;
+}
+
+/** The entries whose value is set (a loaded config has no `undefined` keys, so older tests' deep equality holds). */
+function optional<T extends Record<string, string | undefined>>(values: T): Partial<T> {
+  return Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined)) as Partial<T>;
 }
 
 function flag(env: Env, name: string): boolean {
@@ -226,6 +239,12 @@ export function loadCreateExportJobConfig(env: Env = process.env): Readonly<Crea
     stage: str(env, 'STAGE') ?? CONFIG_DEFAULTS.STAGE,
     defaultRoleArn: str(env, 'DEFAULT_ROLE_ARN'),
     defaultS3UrlPrefix: str(env, 'DEFAULT_S3_URL_PREFIX'),
+    ...optional({
+      profilesRoleArn: str(env, 'PROFILES_ROLE_ARN'),
+      profilesDestination: str(env, 'PROFILES_DESTINATION'),
+      dynamoDbBucket: str(env, 'DYNAMODB_EXPORT_BUCKET'),
+      dynamoDbPrefix: str(env, 'DYNAMODB_EXPORT_PREFIX'),
+    }),
     poll: loadPoll(env),
     ledger: Object.freeze({
       tableName: required(env, 'RUN_LEDGER_TABLE'),

@@ -214,6 +214,28 @@ export class S3RequestRejectedError extends ExplainedError {
   override readonly name = 'S3RequestRejectedError';
 }
 
+/*
+ * The errors of every export source other than Pinpoint (which keeps its own names,
+ * above, for the alarms and filters that already match them). The message names the
+ * service; the state machine retries the first two for every source, so adding a
+ * source never edits the ASL (docs/SOURCES.md).
+ */
+
+/** The export source (Customer Profiles, DynamoDB, …) throttled the request. Transient. */
+export class SourceThrottledError extends ExplainedError {
+  override readonly name = 'SourceThrottledError';
+}
+
+/** The export source failed on its side (5xx, 408, an unreadable answer) or could not be reached. Transient. */
+export class SourceUnavailableError extends ExplainedError {
+  override readonly name = 'SourceUnavailableError';
+}
+
+/** The export source refused the request (unknown domain or table, invalid parameter, no permission). Terminal. */
+export class SourceRequestRejectedError extends ExplainedError {
+  override readonly name = 'SourceRequestRejectedError';
+}
+
 /** Every custom error name the state machine may match, for the ASL contract test. */
 export const WORKFLOW_ERROR_NAMES = [
   'InvalidExportInputError',
@@ -232,6 +254,16 @@ export const WORKFLOW_ERROR_NAMES = [
   'S3ThrottledError',
   'S3UnavailableError',
   'S3RequestRejectedError',
+  'SourceThrottledError',
+  'SourceUnavailableError',
+  'SourceRequestRejectedError',
 ] as const;
+
+/** Errors that refuse a create for good: no job exists, so the run's ledger claim is released at once. */
+export const CREATE_REFUSED_ERRORS: ReadonlySet<string> = new Set([
+  'PinpointRequestRejectedError',
+  'SourceRequestRejectedError',
+  'OrchestratorBugError',
+]);
 
 export type WorkflowErrorName = (typeof WORKFLOW_ERROR_NAMES)[number];

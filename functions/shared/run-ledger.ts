@@ -58,6 +58,11 @@ export interface RunOutcome {
   setupSeconds?: number;
   /** When the job's COMPLETING/FAILING began, seconds since its creation, as the checks bracketed it (the next run's prior). */
   finishingStartedSeconds?: number;
+  /**
+   * What the export covered up to in the source's data (ISO; DynamoDB's ExportTime or
+   * ExportToTime): the next incremental run of the target starts here.
+   */
+  coveredUntil?: string;
 }
 
 /** One run as the ledger holds it. */

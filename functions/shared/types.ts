@@ -35,8 +35,25 @@ export interface ExecutionInput {
   ScheduledTime?: string;
 }
 
-/** The validated, completed request: stage defaults filled, S3 prefix template resolved. */
-export interface ResolvedExportRequest {
+/** The export sources (docs/SOURCES.md); an input without `Source` is a Pinpoint input. */
+export const SOURCE_IDS = ['pinpoint', 'customer-profiles', 'dynamodb'] as const;
+export type SourceId = (typeof SOURCE_IDS)[number];
+
+/** Fields every source's resolved request has. */
+interface CommonRequest {
+  /** ISO 8601, UTC: the run's scheduled time (the input's, or the execution's start). */
+  ScheduledTime: string;
+  /** The target's name, when the input names it (schedules do: the stage config's target name). */
+  Target?: string;
+}
+
+/**
+ * The validated, completed Pinpoint request: stage defaults filled, S3 prefix template
+ * resolved. It has no `Source` field (inputs and states written before sources existed
+ * look exactly like this).
+ */
+export interface PinpointRequest extends CommonRequest {
+  Source?: undefined;
   ApplicationId: string;
   ExportJobRequest: {
     RoleArn: string;
@@ -44,9 +61,42 @@ export interface ResolvedExportRequest {
     SegmentId?: string;
     SegmentVersion?: number;
   };
-  ScheduledTime: string;
-  /** The target's name, when the input names it (schedules do: the stage config's target name). */
-  Target?: string;
+}
+
+/** A Customer Profiles segment snapshot request (CreateSegmentSnapshot), destination resolved. */
+export interface ProfilesRequest extends CommonRequest {
+  Source: 'customer-profiles';
+  DomainName: string;
+  SegmentDefinitionName: string;
+  DataFormat: 'JSONL' | 'CSV' | 'ORC';
+  RoleArn: string;
+  /** Resolved `s3://bucket/prefix/`. */
+  DestinationUri: string;
+  EncryptionKey?: string;
+}
+
+/** A DynamoDB export request (ExportTableToPointInTime), prefix resolved; the window is planned at create time. */
+export interface DynamoDbRequest extends CommonRequest {
+  Source: 'dynamodb';
+  TableArn: string;
+  ExportType: 'FULL_EXPORT' | 'INCREMENTAL_EXPORT';
+  ExportFormat: 'DYNAMODB_JSON' | 'ION';
+  S3Bucket: string;
+  /** Resolved key prefix (no leading slash; ends with `/` unless empty). */
+  S3Prefix: string;
+  S3BucketOwner?: string;
+  S3SseAlgorithm: 'AES256' | 'KMS';
+  S3SseKmsKeyId?: string;
+  /** What an incremental run does when its window starts before the earliest restorable time. */
+  OutsideRecoveryWindow: 'ERROR' | 'FULL_EXPORT';
+}
+
+/** The validated, completed request of any source. */
+export type ResolvedExportRequest = PinpointRequest | ProfilesRequest | DynamoDbRequest;
+
+/** The source of a resolved request (Pinpoint's has no `Source` field). */
+export function sourceOf(request: Pick<ResolvedExportRequest, 'Source'>): SourceId {
+  return request.Source ?? 'pinpoint';
 }
 
 /** How the execution was started. */
@@ -77,6 +127,26 @@ export interface JobSnapshot {
   TotalFailures?: number;
   /** True when an existing job for the same run was found and reused instead of creating one. */
   Reused: boolean;
+  /**
+   * Sources other than Pinpoint: the job's status in the source's own words (IN_PROGRESS),
+   * mapped to {@link JobStatus} for the poller and the state machine.
+   */
+  SourceStatus?: string;
+  /**
+   * Sources other than Pinpoint: why the job FAILED, in the source's words (Customer Profiles'
+   * StatusMessage, DynamoDB's FailureCode: FailureMessage). Short: it travels in the state.
+   */
+  Failures?: string[];
+  /**
+   * What the source reports beyond the common fields, shown in the summary's `details`
+   * (DynamoDB: ExportType, ExportTime or the window, BilledSizeBytes, ExportManifest).
+   */
+  Details?: Record<string, string | number | boolean | null>;
+  /**
+   * The point in the source's data the export covers up to (ISO): DynamoDB's ExportTime or
+   * ExportToTime. Recorded in the run ledger; the next incremental run starts from it.
+   */
+  CoveredUntil?: string;
 }
 
 /** Poll-loop bookkeeping carried from one status check to the next. */
@@ -176,9 +246,11 @@ export interface RunState {
  * What the verification concludes: the files hold exactly the records the source
  * reported (VERIFIED), other than that (MISMATCH; also a job that reported records
  * and wrote no file), or the records could not all be counted (NOT_COUNTED: files in
- * formats that are not counted, the time budget ran out, or the source reported no count).
+ * formats that are not counted, or the time budget ran out). COUNTED: every file was
+ * counted but the source reports no count to compare with (Customer Profiles); the
+ * count is the run's TotalProcessed.
  */
-export type Verdict = 'VERIFIED' | 'MISMATCH' | 'NOT_COUNTED';
+export type Verdict = 'VERIFIED' | 'MISMATCH' | 'NOT_COUNTED' | 'COUNTED';
 
 /** The summary's verdict: a {@link Verdict}, or UNVERIFIED when the verification itself failed. */
 export type SummaryVerdict = Verdict | 'UNVERIFIED';
@@ -251,6 +323,8 @@ export interface ExportSummary {
   /** One line a person reads at a glance. */
   headline: string;
   stage: string;
+  /** The export source (docs/SOURCES.md); null when the input was too broken to say. Optional only for summaries published before sources existed. */
+  source?: SourceId | null;
   /** The target's name in the run ledger (`npm run export -- history --target NAME`); null when the run never got that far. */
   target: string | null;
   /**
@@ -294,6 +368,11 @@ export interface ExportSummary {
     manifestUri: string | null;
     note: string;
   } | null;
+  /**
+   * What the source reports beyond the common fields (DynamoDB: ExportType, the window,
+   * BilledSizeBytes, ExportManifest; Customer Profiles: DataFormat); null for Pinpoint.
+   */
+  details?: Record<string, string | number | boolean | null> | null;
   /**
    * For ERROR: what failed (`name`, the workflow error; `message`, what happened), the cause
    * in a few words (`reason`, lowercase ASCII, at most 60 characters, e.g. "application not

@@ -30,8 +30,13 @@ export interface VerificationTarget {
   /** As people name the source: `Pinpoint`. */
   sourceName: string;
   bucket: string;
-  /** Key prefix of the job's own files, ending in `/` (or empty for the whole bucket). */
+  /** Key prefix of the job's own files, ending in `/` (or empty for the whole bucket); the manifest is written here. */
   prefix: string;
+  /**
+   * Where the records are, when not everything under `prefix` is the job's records
+   * (DynamoDB: each export's `AWSDynamoDB/<export id>/data/`, not its manifests); default `[prefix]`.
+   */
+  dataPrefixes?: string[];
   /** The format of files whose extension does not say (Pinpoint writes JSON lines). */
   defaultFormat: RecordFormat;
   /** Records the source reported; null when it does not report a count. */
@@ -188,7 +193,7 @@ export function judge(
   }
   if (target.expected === null) {
     return {
-      verdict: 'NOT_COUNTED',
+      verdict: 'COUNTED',
       records: recordsSoFar,
       note: `${listed}, ${count(recordsSoFar)} records; ${reported}`,
     };
@@ -208,6 +213,21 @@ export function judge(
   };
 }
 
+/** The result for a job that wrote nothing on purpose (an incremental window too short to export yet). */
+export function nothingToVerify(state: { job: { Details?: Record<string, unknown> } }): VerificationResult {
+  return {
+    verdict: 'VERIFIED',
+    location: '',
+    files: 0,
+    bytes: 0,
+    records: 0,
+    countedFiles: 0,
+    expected: 0,
+    manifestUri: '',
+    note: `nothing was exported: ${String(state.job.Details?.Skipped ?? 'the source started no export')}`,
+  };
+}
+
 /** Lists, counts, compares and writes the manifest; returns the small result the workflow carries. */
 export async function verifyExport(
   target: VerificationTarget,
@@ -216,7 +236,10 @@ export async function verifyExport(
   const started = deps.now();
   const budgetSeconds = Math.max(0, Math.round((deps.deadline - started) / 1000));
   const location = `s3://${target.bucket}/${target.prefix}`;
-  const listed = await listExport(deps.s3, target.bucket, target.prefix);
+  const listed = [];
+  for (const prefix of target.dataPrefixes ?? [target.prefix]) {
+    listed.push(...(await listExport(deps.s3, target.bucket, prefix)));
+  }
   const files: ManifestFile[] = [];
   let outOfTime = false;
   for (const object of listed) {

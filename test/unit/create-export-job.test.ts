@@ -27,7 +27,7 @@ import {
   RunInProgressError,
 } from '../../functions/shared/errors.ts';
 import { resolveExecutionInput } from '../../functions/shared/input.ts';
-import type { CreateExportJobEvent } from '../../functions/shared/types.ts';
+import type { CreateExportJobEvent, PinpointRequest } from '../../functions/shared/types.ts';
 import { type LocalLedgerServer, startLocalLedgerServer } from '../ledger/local-ledger.ts';
 
 const APPLICATION_ID = '7f3c9a1b2c3d4e5f60718293a4b5c6d7';
@@ -623,7 +623,10 @@ describe('createExportJob error mapping', () => {
 
     const state = await createExportJob(scheduledEvent({ SegmentId: undefined, S3UrlPrefix: prefix }), deps);
 
-    expect(state.request.ExportJobRequest).toEqual({ RoleArn: ROLE_ARN, S3UrlPrefix: prefix });
+    expect((state.request as PinpointRequest).ExportJobRequest).toEqual({
+      RoleArn: ROLE_ARN,
+      S3UrlPrefix: prefix,
+    });
     expect(pinpointMock.commandCalls(CreateExportJobCommand)).toHaveLength(1);
     expect(state.job).toMatchObject({ Id: CREATED_JOB.Id, Reused: false });
   });

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidExportInputError } from '../../functions/shared/errors.ts';
-import { type InputDefaults, resolveExecutionInput } from '../../functions/shared/input.ts';
+import { type InputDefaults, resolveExecutionInput as resolveInput } from '../../functions/shared/input.ts';
+import type { PinpointRequest } from '../../functions/shared/types.ts';
+
+/** These are Pinpoint inputs: the result is a Pinpoint request. */
+const resolveExecutionInput = (...args: Parameters<typeof resolveInput>) =>
+  resolveInput(...args) as PinpointRequest;
 
 const APPLICATION_ID = '7f3c9a1b2c3d4e5f60718293a4b5c6d7';
 const ROLE_ARN = 'arn:aws:iam::123456789012:role/pinpoint-export';

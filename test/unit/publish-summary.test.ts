@@ -31,6 +31,7 @@ import type { RunLedger } from '../../functions/shared/run-ledger.ts';
 import type {
   ExportSummary,
   JobSnapshot,
+  PinpointRequest,
   PublishSummaryEvent,
   RunState,
   VerificationResult,
@@ -220,6 +221,8 @@ describe('buildSummary', () => {
       status: 'COMPLETED',
       headline: `Exported 48,210 endpoints (segment vip-customers) of ${APPLICATION_ID} to ${PREFIX}; verified: 48,210 records in 8 files.`,
       stage: 'prod',
+      source: 'pinpoint',
+      details: null,
       target: 'nightly-vip',
       previousRun: null,
       recordsDrop: false,
@@ -803,7 +806,7 @@ describe('publishSummary', () => {
 
   it('truncates a Subject that would be 100 characters or more', async () => {
     const run = finishedRun({});
-    run.request!.ExportJobRequest.SegmentId = 's'.repeat(64);
+    (run.request as PinpointRequest).ExportJobRequest.SegmentId = 's'.repeat(64);
     pinpointMock.on(GetExportJobCommand).resolves({ ExportJobResponse: pinpointJob() });
 
     await publishSummary(eventFor(run), deps);

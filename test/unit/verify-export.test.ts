@@ -7,7 +7,7 @@ import { DEFAULT_BUCKET } from '../../emulator/index.ts';
 import { classifyAwsError, S3_SOURCE, toWorkflowError } from '../../functions/shared/aws-errors.ts';
 import { loadVerifyExportConfig } from '../../functions/shared/config.ts';
 import type { RunState } from '../../functions/shared/types.ts';
-import { pinpointTarget } from '../../functions/verify-export/sources.ts';
+import { verificationTargetOf as pinpointTarget } from '../../functions/verify-export/sources.ts';
 import {
   MANIFEST_NAME,
   type Manifest,

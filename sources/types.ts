@@ -1,0 +1,133 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { AwsErrorSource } from '../functions/shared/aws-errors.ts';
+import type { SdkClientConfig } from '../functions/shared/config.ts';
+import type { RawInputFacts } from '../functions/shared/errors.ts';
+import type { JobSnapshot, ResolvedExportRequest, RunState, SourceId } from '../functions/shared/types.ts';
+import type { VerificationTarget } from '../functions/verify-export/verify-export.ts';
+
+/*
+ * The source seam (docs/SOURCES.md). A source is two modules in its folder:
+ *
+ *   describe.ts  pure: input validation and defaults, the run's identity, where the
+ *                job's files are and what the summary says of it. No AWS SDK client,
+ *                so every function may import it statically.
+ *   runtime.ts   the SDK calls: create, read the status, recover a lost create, the
+ *                error rows. Loaded with a dynamic import() (sources/registry.ts), so
+ *                a function bundle carries each source's client in its own chunk and
+ *                a run loads only its own source's.
+ */
+
+/** Defaults the stage supplies (environment of create-export-job; the CLI's stage defaults). */
+export interface InputDefaults {
+  /** Pinpoint: ExportJobRequest.RoleArn (DEFAULT_ROLE_ARN). */
+  RoleArn?: string | undefined;
+  /** Pinpoint: ExportJobRequest.S3UrlPrefix template (DEFAULT_S3_URL_PREFIX). */
+  S3UrlPrefix?: string | undefined;
+  /** Customer Profiles: the role the service assumes (PROFILES_ROLE_ARN). */
+  ProfilesRoleArn?: string | undefined;
+  /** Customer Profiles: the DestinationUri template (PROFILES_DESTINATION). */
+  ProfilesDestination?: string | undefined;
+  /** DynamoDB: the export bucket (DYNAMODB_EXPORT_BUCKET). */
+  DynamoDbBucket?: string | undefined;
+  /** DynamoDB: the S3Prefix template (DYNAMODB_EXPORT_PREFIX). */
+  DynamoDbPrefix?: string | undefined;
+}
+
+/** What the summary says of a run of this source, in its own words. */
+export interface SummaryWords {
+  /** What was exported: "all endpoints of application 0123…", "segment vip of domain crm". */
+  what: string;
+  /** What one record is, plural: "endpoints", "profiles", "items". */
+  unit: string;
+  /** Where the files go: an s3:// URL. */
+  where: string;
+  /** The source as people name it: "Pinpoint", "Customer Profiles", "DynamoDB". */
+  service: string;
+  /** A command an operator can run to look at the job, or undefined. */
+  checkCommand?: (jobId: string) => string;
+}
+
+/** The pure half of a source. `R` is its resolved request. */
+export interface SourceDescription<R extends ResolvedExportRequest = ResolvedExportRequest> {
+  id: SourceId;
+  /** Top-level input fields this source accepts besides Source, ScheduledTime and Target. */
+  inputFields: readonly string[];
+  /** The placeholders its destination template may use (time placeholders included). */
+  placeholders: readonly string[];
+  /**
+   * Validates the source's part of the input (unknown fields already refused) and completes it
+   * from the defaults; throws InvalidExportInputError naming the field at fault.
+   */
+  resolve(
+    raw: Record<string, unknown>,
+    defaults: InputDefaults,
+    scheduledTime: Date,
+  ): Omit<R, 'ScheduledTime' | 'Target'>;
+  /**
+   * The run's target key in the ledger (what is exported and where, the destination *template*
+   * included, never the resolved one) and a readable name when the input gives none.
+   */
+  identity(request: R, destinationTemplate: string): { target: string; name: string };
+  /** The destination template the input (or the stage default) gave, before placeholders were resolved. */
+  destinationTemplate(raw: Record<string, unknown>, defaults: InputDefaults): string;
+  /** Where a COMPLETED job's files are and how many records it reported; undefined when it wrote none (a skipped run). */
+  verification(state: RunState & { request: R }): VerificationTarget | undefined;
+  words(request: R): SummaryWords;
+  /** What an ERROR summary may show of a raw input that failed validation. */
+  rawFacts(raw: Record<string, unknown>): Partial<RawInputFacts>;
+}
+
+/** What every runtime call gets. */
+export interface SourceContext {
+  logger: Logger;
+  now: () => Date;
+  sdk: Partial<SdkClientConfig>;
+  /** The function calling (its key in serverless.yml), for error advice. */
+  caller: string;
+  /**
+   * SDK clients by name, made once per container by the runtime that needs them
+   * (tests put mocked clients here: `pinpoint`, `pinpointCreate`).
+   */
+  clients: Record<string, unknown>;
+}
+
+/** What create gets beyond the context. */
+export interface CreateContext extends SourceContext {
+  /** The run: the ledger's key and the attempt (1, or more after a take-over or redo). */
+  run: { target: string; scheduledTime: string; attempt: number };
+  /** What the target's previous COMPLETED run's export covered up to (ISO), from the ledger. */
+  previousCoveredUntil?: string | undefined;
+}
+
+/** The half of a source that calls AWS. */
+export interface SourceRuntime<R extends ResolvedExportRequest = ResolvedExportRequest> {
+  /** Its rows for the one error classifier (functions/shared/aws-errors.ts). */
+  errors: AwsErrorSource;
+  /**
+   * Starts the export job. Must not retry a create itself: a lost answer is recovered by
+   * the state machine's retry, through {@link recover} or an idempotency token.
+   */
+  create(request: R, ctx: CreateContext): Promise<JobSnapshot>;
+  /** The job as it is now; undefined when the source no longer knows it. */
+  read(
+    request: R,
+    job: Pick<JobSnapshot, 'Id' | 'Reused'>,
+    ctx: SourceContext,
+  ): Promise<JobSnapshot | undefined>;
+  /**
+   * A job this run created (since `since`, epoch ms) whose create answer was lost; undefined
+   * when there is none. Sources whose create is idempotent (a client token) need none.
+   */
+  recover?(request: R, since: number, ctx: SourceContext): Promise<JobSnapshot | undefined>;
+  /**
+   * The job's final record for the summary, when the snapshot leaves something out
+   * (Pinpoint: its Failures, which can exceed the state's 256 KB). Never throws.
+   */
+  finalJob?(request: R, jobId: string, ctx: SourceContext, signal: AbortSignal): Promise<unknown>;
+}
+
+/** One registered source: its description, and its runtime on demand. */
+export interface RegisteredSource<R extends ResolvedExportRequest = ResolvedExportRequest> {
+  describe: SourceDescription<R>;
+  runtime: () => Promise<SourceRuntime<R>>;
+}
