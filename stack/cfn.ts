@@ -27,6 +27,7 @@ export const IDS = {
   accessLogBucket: 'ExportAccessLogBucket',
   accessLogBucketPolicy: 'ExportAccessLogBucketPolicy',
   exportRole: 'PinpointExportRole',
+  profilesExportRole: 'ProfilesExportRole',
   notificationKey: 'NotificationKey',
   notificationKeyAlias: 'NotificationKeyAlias',
   summaryTopic: 'SummaryTopic',
@@ -62,3 +63,44 @@ export const denyInsecureTransport = (action: string, resource: Cfn) => ({
   Resource: resource,
   Condition: { Bool: { 'aws:SecureTransport': 'false' } },
 });
+
+/** An `Fn::Sub` value's template and variables, or undefined for anything else. */
+function subParts(value: Cfn): [string, Record<string, Cfn>] | undefined {
+  const body = value?.['Fn::Sub'];
+  if (typeof body === 'string') return [body, {}];
+  if (Array.isArray(body) && typeof body[0] === 'string') return [body[0], body[1] ?? {}];
+  return undefined;
+}
+
+/**
+ * `value` as a JSON string for a property that takes one (a schedule's `Input`), where some fields
+ * are only known at deploy time: each `Fn::Sub` field is written as its template and the whole JSON
+ * becomes one `Fn::Sub` with their variables merged. Without such fields it is the plain JSON
+ * string, so a template that needs nothing from the deployment reads exactly as before. Every
+ * other string must hold no `${` (the stage configuration's patterns admit none), or `Fn::Sub`
+ * would read it as a variable.
+ */
+export function jsonSub(value: unknown): Cfn {
+  const vars: Record<string, Cfn> = {};
+  let substituted = false;
+  const json = JSON.stringify(value, (_key, field: unknown) => {
+    const parts = subParts(field);
+    if (!parts) return field;
+    substituted = true;
+    Object.assign(vars, parts[1]);
+    return parts[0];
+  });
+  if (!substituted) return json;
+  return Object.keys(vars).length > 0 ? sub(json, vars) : sub(json);
+}
+
+/** `values` without repeats (compared as JSON: CloudFormation values are objects), in order. */
+export function distinct<T>(values: readonly T[]): T[] {
+  const seen = new Set<string>();
+  return values.filter((v) => {
+    const key = JSON.stringify(v);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}

@@ -1,4 +1,10 @@
 import {
+  EXPORT_OBJECT_ACTIONS,
+  foldersDownTo,
+  PINPOINT_PASSED_TO_SERVICES,
+  pinpointDefaults,
+} from '../sources/pinpoint/stack.ts';
+import {
   arnOf,
   type Cfn,
   denyInsecureTransport,
@@ -10,6 +16,7 @@ import {
   sub,
 } from './cfn.ts';
 import { type DashboardInput, dashboardResource, dashboardUrl, metricAlarms } from './dashboard.ts';
+import { destinationOf } from './destination.ts';
 import {
   CLAIM_RUNS_STATEMENT,
   LEDGER_TABLE_ID,
@@ -24,52 +31,39 @@ import {
   notificationResources,
   receivesAlarms,
 } from './notifications.ts';
-import { applicationIdsOf, type ExportTarget, logicalIdOf, type StageConfig } from './stage-config.ts';
+import {
+  type SourceContext,
+  sourceEnvironment,
+  sourceOfTarget,
+  sourceResources,
+  sourceStatements,
+} from './sources.ts';
+import { applicationIdsOf, logicalIdOf, type StageConfig } from './stage-config.ts';
 
 export type { Cfn, FunctionKey, Resources };
 // Kept importable from here: the tests and the nag acknowledgements name them through this module.
-export { ALARM_KEY_ACTIONS, alarmRoutingOf, FIXED, IDS, namesOf, receivesAlarms, SERVICE };
+export {
+  ALARM_KEY_ACTIONS,
+  alarmRoutingOf,
+  EXPORT_OBJECT_ACTIONS,
+  FIXED,
+  foldersDownTo,
+  IDS,
+  namesOf,
+  PINPOINT_PASSED_TO_SERVICES,
+  receivesAlarms,
+  SERVICE,
+};
 
 /**
  * Builds the configuration-driven part of the CloudFormation template: export
  * destination, notifications, schedules, per-function roles, alarms and outputs.
  * serverless.yml holds the fixed part (functions, state machine) and pulls this
  * in through `stack/serverless.cjs`, so adding a target is a line in
- * `config/stages/<stage>.yml`, never copied YAML.
+ * `config/stages/<stage>.yml`, never copied YAML. What differs between export
+ * sources (schedule inputs, IAM, service roles, environment) comes from each
+ * source's `sources/<id>/stack.ts` through stack/sources.ts.
  */
-
-/** Where exports go: bucket name (string or Ref), the export role ARN, the key prefix the role may write under. */
-interface Destination {
-  bucket: Cfn;
-  roleArn: Cfn;
-  s3UrlPrefix(template: string): Cfn;
-}
-
-function destinationOf(config: StageConfig): Destination {
-  const dest = config.exportDestination;
-  const bucket = dest.bucketName ?? ref(IDS.exportBucket);
-  return {
-    bucket,
-    roleArn: dest.roleArn ?? arnOf(IDS.exportRole),
-    s3UrlPrefix: (template) =>
-      dest.bucketName
-        ? `s3://${dest.bucketName}/${dest.keyPrefix}${template}`
-        : sub(`s3://\${Bucket}/${dest.keyPrefix}${template}`, { Bucket: bucket }),
-  };
-}
-
-/** The export bucket and the objects under the stage's key prefix, as IAM resources. */
-function exportArnsOf(config: StageConfig): { bucketArn: Cfn; objectsArn: Cfn } {
-  const dest = config.exportDestination;
-  return {
-    bucketArn: dest.bucketName
-      ? sub(`arn:\${AWS::Partition}:s3:::${dest.bucketName}`)
-      : arnOf(IDS.exportBucket),
-    objectsArn: dest.bucketName
-      ? sub(`arn:\${AWS::Partition}:s3:::${dest.bucketName}/${dest.keyPrefix}*`)
-      : sub(`\${${IDS.exportBucket}.Arn}/${dest.keyPrefix}*`),
-  };
-}
 
 /**
  * The export bucket's KMS key, when the stage names one (`exportDestination.kmsKeyArn`);
@@ -87,7 +81,9 @@ export function exportKeyArnOf(config: StageConfig): string | undefined {
  * manifest's PutObject: GenerateDataKey).
  */
 export function verifyExportStatements(config: StageConfig): Cfn[] {
-  const { bucketArn, objectsArn } = exportArnsOf(config);
+  const destination = destinationOf(config);
+  const { bucketArn } = destination;
+  const objectsArn = destination.objectsArn('*');
   const keyArn = exportKeyArnOf(config);
   return [
     {
@@ -116,19 +112,6 @@ export function verifyExportStatements(config: StageConfig): Cfn[] {
   ];
 }
 
-function appArns(config: StageConfig): Cfn[] {
-  return applicationIdsOf(config).map((id) =>
-    sub(`arn:\${AWS::Partition}:mobiletargeting:\${AWS::Region}:\${AWS::AccountId}:apps/${id}`),
-  );
-}
-
-function exportJobArns(config: StageConfig): Cfn[] {
-  return applicationIdsOf(config).flatMap((id) => [
-    sub(`arn:\${AWS::Partition}:mobiletargeting:\${AWS::Region}:\${AWS::AccountId}:apps/${id}`),
-    sub(`arn:\${AWS::Partition}:mobiletargeting:\${AWS::Region}:\${AWS::AccountId}:apps/${id}/jobs/export*`),
-  ]);
-}
-
 /** Encrypted (SSE-S3), all four public-access blocks, ACLs off: what both buckets share. */
 const PRIVATE_SSE_S3_BUCKET = {
   BucketEncryption: {
@@ -142,58 +125,6 @@ const PRIVATE_SSE_S3_BUCKET = {
   },
   OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
 } as const;
-
-/** Object actions the export role has under the export prefix (see `exportRoleStatements`). */
-export const EXPORT_OBJECT_ACTIONS = [
-  's3:PutObject',
-  's3:AbortMultipartUpload',
-  's3:ListMultipartUploadParts',
-  's3:GetObject',
-];
-
-/** `''`, then every folder of a key prefix down to the prefix itself: `a/b/` → `['', 'a/', 'a/b/']`. */
-export function foldersDownTo(keyPrefix: string): string[] {
-  const parts = keyPrefix.split('/').filter(Boolean);
-  return ['', ...parts.map((_, i) => `${parts.slice(0, i + 1).join('/')}/`)];
-}
-
-/**
- * The export role's S3 permissions: the policy the Pinpoint developer guide documents for this role
- * ("IAM role for exporting endpoints or segments",
- * https://docs.aws.amazon.com/pinpoint/latest/developerguide/permissions-export-endpoints.html),
- * statement by statement, each scoped to the export bucket and prefix:
- * - AllowUserToSeeBucketListInTheConsole: `s3:ListAllMyBuckets` (S3 supports no resource for it: "*")
- *   and `s3:GetBucketLocation` (the guide: every bucket; here the export bucket);
- * - AllowRootAndHomeListingOfBucket: `s3:ListBucket` of the bucket's root and of each folder down to the
- *   prefix, with the delimiter "/" (folder names, not the other keys under them);
- * - AllowListingOfUserFolder: `s3:ListBucket` of keys under the prefix;
- * - AllowAllS3ActionsInUserFolder: the guide grants `s3:*` on the folder's objects. An Allow never holds a
- *   wildcard action here, so the role gets the object actions an export writer uses: writing (with
- *   multipart uploads: create, upload parts, complete are `s3:PutObject`; abort and list parts have their
- *   own actions) and reading back. Not delete (the guide's export page leaves deleting exported data to
- *   you, in S3), ACL or tagging changes (ACLs are disabled on the created bucket).
- */
-function exportRoleStatements(bucketArn: Cfn, objectsArn: Cfn, keyPrefix: string): Cfn[] {
-  return [
-    { Sid: 'ListBuckets', Effect: 'Allow', Action: 's3:ListAllMyBuckets', Resource: '*' },
-    { Sid: 'LocateBucket', Effect: 'Allow', Action: 's3:GetBucketLocation', Resource: bucketArn },
-    {
-      Sid: 'ListFoldersDownToExportPrefix',
-      Effect: 'Allow',
-      Action: 's3:ListBucket',
-      Resource: bucketArn,
-      Condition: { StringEquals: { 's3:prefix': foldersDownTo(keyPrefix), 's3:delimiter': ['/'] } },
-    },
-    {
-      Sid: 'ListExportPrefixOnly',
-      Effect: 'Allow',
-      Action: 's3:ListBucket',
-      Resource: bucketArn,
-      Condition: { StringLike: { 's3:prefix': [`${keyPrefix}*`] } },
-    },
-    { Sid: 'ReadWriteExportObjects', Effect: 'Allow', Action: EXPORT_OBJECT_ACTIONS, Resource: objectsArn },
-  ];
-}
 
 function exportDestinationResources(config: StageConfig): Resources {
   const dest = config.exportDestination;
@@ -280,73 +211,11 @@ function exportDestinationResources(config: StageConfig): Resources {
       },
     };
   }
-  if (!dest.roleArn) {
-    const { bucketArn, objectsArn } = exportArnsOf(config);
-    resources[IDS.exportRole] = {
-      Type: 'AWS::IAM::Role',
-      Properties: {
-        Description: `Amazon Pinpoint writes ${config.stage} endpoint exports under s3://<bucket>/${dest.keyPrefix} with this role`,
-        AssumeRolePolicyDocument: {
-          Version: '2012-10-17',
-          Statement: [
-            {
-              Effect: 'Allow',
-              Principal: { Service: 'pinpoint.amazonaws.com' },
-              Action: 'sts:AssumeRole',
-              Condition: {
-                StringEquals: { 'aws:SourceAccount': ref('AWS::AccountId') },
-                ArnLike: { 'aws:SourceArn': appArns(config) },
-              },
-            },
-          ],
-        },
-        Policies: [
-          {
-            PolicyName: 'WriteExportsUnderPrefix',
-            PolicyDocument: {
-              Version: '2012-10-17',
-              Statement: exportRoleStatements(bucketArn, objectsArn, dest.keyPrefix),
-            },
-          },
-        ],
-      },
-    };
-  }
   return resources;
 }
 
-/**
- * The service names create-export-job may pass the export role to. The Service Authorization Reference
- * (Actions, resources, and condition keys for Amazon Pinpoint: CreateExportJob's dependent iam:PassRole)
- * names `mobiletargeting.amazonaws.com` (Pinpoint's API prefix) while the role is assumed by
- * `pinpoint.amazonaws.com`: allowing both passes the role whichever name Pinpoint presents, and still
- * to Pinpoint only.
- */
-export const PINPOINT_PASSED_TO_SERVICES = ['pinpoint.amazonaws.com', 'mobiletargeting.amazonaws.com'];
-
-/** The execution input a schedule sends: only the fields set, plus the scheduled time. */
-export function scheduleInputOf(target: ExportTarget, destination: Destination): Cfn {
-  const request: Record<string, unknown> = {};
-  if (target.prefix !== undefined) request.S3UrlPrefix = '__S3_URL_PREFIX__';
-  if (target.SegmentId !== undefined) request.SegmentId = target.SegmentId;
-  if (target.SegmentVersion !== undefined) request.SegmentVersion = target.SegmentVersion;
-  const input = {
-    ApplicationId: target.ApplicationId,
-    ...(Object.keys(request).length > 0 && { ExportJobRequest: request }),
-    ScheduledTime: '<aws.scheduler.scheduled-time>',
-    // The run ledger's name for the target: `npm run export -- history --target <name>`.
-    Target: target.name,
-  };
-  const json = JSON.stringify(input);
-  if (target.prefix === undefined) return json;
-  const prefix = destination.s3UrlPrefix(target.prefix);
-  if (typeof prefix === 'string') return json.replace('__S3_URL_PREFIX__', prefix);
-  // The created bucket's name is only known at deploy time: substitute it into the JSON string.
-  const [template, vars] = prefix['Fn::Sub'] as [string, Record<string, Cfn>];
-  return sub(json.replace('__S3_URL_PREFIX__', template), vars);
-}
-
-function scheduleResources(config: StageConfig, destination: Destination): Resources {
+function scheduleResources(ctx: SourceContext): Resources {
+  const { config } = ctx;
   const names = namesOf(config.stage);
   const resources: Resources = {
     [IDS.scheduleGroup]: { Type: 'AWS::Scheduler::ScheduleGroup', Properties: { Name: names.scheduleGroup } },
@@ -410,13 +279,14 @@ function scheduleResources(config: StageConfig, destination: Destination): Resou
     },
   };
   for (const target of config.targets) {
+    const source = sourceOfTarget(target);
     const window = target.flexibleWindowMinutes ?? config.scheduler.flexibleWindowMinutes;
     resources[`Schedule${logicalIdOf(target.name)}`] = {
       Type: 'AWS::Scheduler::Schedule',
       Properties: {
         Name: target.name,
         GroupName: ref(IDS.scheduleGroup),
-        Description: `Export Pinpoint application ${target.ApplicationId}${target.SegmentId ? ` segment ${target.SegmentId}` : ''} (${config.stage})`,
+        Description: source.describe(target, config),
         ScheduleExpression: `cron(${target.cron})`,
         ScheduleExpressionTimezone: target.timezone,
         State: target.enabled ? 'ENABLED' : 'DISABLED',
@@ -425,7 +295,7 @@ function scheduleResources(config: StageConfig, destination: Destination): Resou
         Target: {
           Arn: ref(FIXED.stateMachine),
           RoleArn: arnOf(IDS.schedulerRole),
-          Input: scheduleInputOf(target, destination),
+          Input: source.scheduleInput(target, ctx),
           RetryPolicy: {
             MaximumRetryAttempts: config.scheduler.retryAttempts,
             MaximumEventAgeInSeconds: config.scheduler.maxEventAgeSeconds,
@@ -479,54 +349,27 @@ function functionRole(key: FunctionKey, description: string, statements: Cfn[]):
   };
 }
 
-function functionRoles(
-  config: StageConfig,
-  destination: Destination,
-  topicArn: Cfn,
-  topicKeyArn: Cfn | undefined,
-): Resources {
-  const jobs = exportJobArns(config);
+function functionRoles(ctx: SourceContext, topicArn: Cfn, topicKeyArn: Cfn | undefined): Resources {
   return {
-    [IDS.roles.createExportJob]: functionRole(
-      'createExportJob',
-      'create-export-job: creates Pinpoint export jobs',
-      [
-        {
-          Sid: 'CreateAndFindExportJobs',
-          Effect: 'Allow',
-          // GetExportJob: a duplicate of a run reads the job the run ledger recorded.
-          Action: [
-            'mobiletargeting:CreateExportJob',
-            'mobiletargeting:GetExportJobs',
-            'mobiletargeting:GetExportJob',
-          ],
-          Resource: jobs,
-        },
-        CLAIM_RUNS_STATEMENT,
-        {
-          Sid: 'PassExportRoleToPinpoint',
-          Effect: 'Allow',
-          Action: 'iam:PassRole',
-          Resource: destination.roleArn,
-          Condition: { StringEquals: { 'iam:PassedToService': PINPOINT_PASSED_TO_SERVICES } },
-        },
-      ],
-    ),
+    [IDS.roles.createExportJob]: functionRole('createExportJob', 'create-export-job: creates export jobs', [
+      ...sourceStatements('createExportJob', ctx),
+      CLAIM_RUNS_STATEMENT,
+    ]),
     [IDS.roles.getExportJobStatus]: functionRole(
       'getExportJobStatus',
       'get-export-job-status: reads export jobs',
-      [{ Sid: 'ReadExportJobs', Effect: 'Allow', Action: 'mobiletargeting:GetExportJob', Resource: jobs }],
+      sourceStatements('getExportJobStatus', ctx),
     ),
     [IDS.roles.verifyExport]: functionRole(
       'verifyExport',
       'verify-export: lists and reads the exported files, writes their manifest',
-      verifyExportStatements(config),
+      [...verifyExportStatements(ctx.config), ...sourceStatements('verifyExport', ctx)],
     ),
     [IDS.roles.publishSummary]: functionRole(
       'publishSummary',
       'publish-summary: re-reads the job, publishes the summary',
       [
-        { Sid: 'ReadExportJobs', Effect: 'Allow', Action: 'mobiletargeting:GetExportJob', Resource: jobs },
+        ...sourceStatements('publishSummary', ctx),
         { Sid: 'PublishSummary', Effect: 'Allow', Action: 'sns:Publish', Resource: topicArn },
         RECORD_OUTCOMES_STATEMENT,
         ...(topicKeyArn
@@ -544,9 +387,14 @@ function functionRoles(
   };
 }
 
+/** What every source builds its part from. */
+function contextOf(config: StageConfig): SourceContext {
+  return { config, destination: destinationOf(config) };
+}
+
 /** Environment variables per function (read by `functions/shared/config.ts`). */
 export function environmentOf(config: StageConfig) {
-  const destination = destinationOf(config);
+  const ctx = contextOf(config);
   const poll = {
     ...(config.poll.minWaitSeconds !== undefined && {
       POLL_MIN_WAIT_SECONDS: String(config.poll.minWaitSeconds),
@@ -573,18 +421,19 @@ export function environmentOf(config: StageConfig) {
       POWERTOOLS_LOG_LEVEL: config.logLevel,
     },
     createExportJob: {
-      DEFAULT_ROLE_ARN: destination.roleArn,
-      DEFAULT_S3_URL_PREFIX: destination.s3UrlPrefix(config.exportDestination.prefixTemplate),
+      ...sourceEnvironment('createExportJob', ctx),
       RUN_LEDGER_TABLE: ref(LEDGER_TABLE_ID),
       LEDGER_RETENTION_DAYS: String(config.ledger.retentionDays),
       ...poll,
     },
-    getExportJobStatus: { ...poll },
+    getExportJobStatus: { ...sourceEnvironment('getExportJobStatus', ctx), ...poll },
     verifyExport: {
+      ...sourceEnvironment('verifyExport', ctx),
       // The part of the 300 s timeout kept for the manifest and the answer (functions/shared/config.ts).
       VERIFY_RESERVE_SECONDS: '20',
     },
     publishSummary: {
+      ...sourceEnvironment('publishSummary', ctx),
       SUMMARY_TOPIC_ARN: topicArnOf(config),
       METRICS_NAMESPACE: config.metrics.namespace,
       RUN_LEDGER_TABLE: ref(LEDGER_TABLE_ID),
@@ -600,8 +449,11 @@ function topicArnOf(config: StageConfig): Cfn {
   return config.notifications.topicArn ?? ref(IDS.summaryTopic);
 }
 
-function outputsOf(config: StageConfig, destination: Destination): Cfn {
+function outputsOf(ctx: SourceContext): Cfn {
+  const { config, destination } = ctx;
   const names = namesOf(config.stage);
+  // Pinpoint's defaults, while the stage acts on Pinpoint (a stage of other sources only has no export role).
+  const pinpoint = applicationIdsOf(config).length > 0 ? pinpointDefaults(ctx) : undefined;
   const output = (description: string, value: Cfn, exportName: string) => ({
     Description: description,
     Value: value,
@@ -614,16 +466,18 @@ function outputsOf(config: StageConfig, destination: Destination): Cfn {
       'SummaryTopicArn',
     ),
     ExportBucketName: output('S3 bucket the exports are written to', destination.bucket, 'ExportBucketName'),
-    ExportRoleArn: output(
-      'IAM role Amazon Pinpoint assumes to write the exports',
-      destination.roleArn,
-      'ExportRoleArn',
-    ),
-    DefaultS3UrlPrefix: output(
-      'S3UrlPrefix template used when the input leaves it out',
-      destination.s3UrlPrefix(config.exportDestination.prefixTemplate),
-      'DefaultS3UrlPrefix',
-    ),
+    ...(pinpoint && {
+      ExportRoleArn: output(
+        'IAM role Amazon Pinpoint assumes to write the exports',
+        pinpoint.DEFAULT_ROLE_ARN,
+        'ExportRoleArn',
+      ),
+      DefaultS3UrlPrefix: output(
+        'S3UrlPrefix template used when the input leaves it out',
+        pinpoint.DEFAULT_S3_URL_PREFIX,
+        'DefaultS3UrlPrefix',
+      ),
+    }),
     ScheduleGroupName: output(
       'EventBridge Scheduler group of the export schedules',
       ref(IDS.scheduleGroup),
@@ -678,7 +532,7 @@ function runMetricAlarms(config: StageConfig): Resources {
 
 /** The configuration-driven Resources and Outputs, merged by osls into the template. */
 export function buildResources(config: StageConfig): { Resources: Resources; Outputs: Cfn } {
-  const destination = destinationOf(config);
+  const ctx = contextOf(config);
   const topicArn = topicArnOf(config);
   const topicKeyArn = config.notifications.topicArn
     ? config.notifications.topicKmsKeyArn
@@ -686,9 +540,10 @@ export function buildResources(config: StageConfig): { Resources: Resources; Out
   return {
     Resources: {
       ...exportDestinationResources(config),
+      ...sourceResources(ctx),
       ...notificationResources(config, topicArn),
-      ...scheduleResources(config, destination),
-      ...functionRoles(config, destination, topicArn, topicKeyArn),
+      ...scheduleResources(ctx),
+      ...functionRoles(ctx, topicArn, topicKeyArn),
       ...alarmResources(config),
       ...ledgerTableResource({
         tableName: namesOf(config.stage).runsTable,
@@ -697,6 +552,6 @@ export function buildResources(config: StageConfig): { Resources: Resources; Out
       ...dashboardResource(dashboardInputOf(config)),
       ...runMetricAlarms(config),
     },
-    Outputs: outputsOf(config, destination),
+    Outputs: outputsOf(ctx),
   };
 }

@@ -5,6 +5,10 @@ import {
   ROLE_ARN,
 } from '../functions/shared/aws-names.ts';
 import { CONFIG_DEFAULTS, pollCapProblem } from '../functions/shared/config.ts';
+import type { CustomerProfilesTarget } from '../sources/customer-profiles/stack.ts';
+import type { DynamoDbTarget } from '../sources/dynamodb/stack.ts';
+import { type PinpointTarget, pinpointApplicationsOf } from '../sources/pinpoint/stack.ts';
+import { destinationOf } from './destination.ts';
 import { MAX_STAGE_LENGTH, namesTooLong } from './names.ts';
 import {
   DST_CHECK_YEARS,
@@ -37,19 +41,15 @@ export { DST_CHECK_YEARS, logicalIdOf, SUMMARY_STATUSES };
 
 export type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 
-/** One scheduled export: an EventBridge Scheduler schedule that starts the workflow. */
-export interface ExportTarget {
+/**
+ * What every scheduled export has, whatever its source: an EventBridge Scheduler
+ * schedule that starts the workflow.
+ */
+export interface TargetBase {
   /** Schedule name, unique in the stage: 1–64 of `0-9A-Za-z-_.`. */
   name: string;
-  /** Pinpoint application (project) id; spelled as in the Pinpoint API. */
-  ApplicationId: string;
-  SegmentId?: string;
-  SegmentVersion?: number;
-  /**
-   * S3 key template relative to `exportDestination.keyPrefix`; the stage's
-   * `prefixTemplate` when absent. Placeholders as in `functions/shared/s3-prefix.ts`.
-   */
-  prefix?: string;
+  /** The export source (stack/sources.ts); `pinpoint` when the stage file names none. */
+  source: string;
   /** The six fields of an EventBridge Scheduler cron expression, without `cron(…)`. */
   cron: string;
   /** IANA time zone the cron expression is evaluated in. */
@@ -59,11 +59,18 @@ export interface ExportTarget {
   flexibleWindowMinutes?: number;
 }
 
+/** One scheduled export: the common fields and its source's settings (sources/<id>/stack.ts). */
+export type ExportTarget = PinpointTarget | CustomerProfilesTarget | DynamoDbTarget;
+
+export type { CustomerProfilesTarget, DynamoDbTarget, PinpointTarget };
+
 export interface ExportDestination {
   /** An existing bucket; the stack creates one (with an access-log bucket) when absent. */
   bucketName?: string;
   /** An existing export role trusted by Pinpoint; the stack creates one when absent. */
   roleArn?: string;
+  /** An existing role trusted by Customer Profiles (profile.amazonaws.com); the stack creates one when a target needs it. */
+  profilesRoleArn?: string;
   /** The existing bucket's KMS key (SSE-KMS): verify-export may then decrypt and encrypt with it. */
   kmsKeyArn?: string;
   /** The only key prefix the export role may write under (ends with `/`). */
@@ -300,6 +307,7 @@ export function parseStageConfig(
     [
       'bucketName',
       'roleArn',
+      'profilesRoleArn',
       'kmsKeyArn',
       'keyPrefix',
       'prefixTemplate',
@@ -333,6 +341,19 @@ export function parseStageConfig(
     r.problem(
       'exportDestination.roleArn',
       'an existing export role needs the existing bucketName it writes to',
+    );
+  }
+  const profilesRoleArn = r.string(
+    rawDest,
+    'profilesRoleArn',
+    'exportDestination.profilesRoleArn',
+    ROLE_ARN,
+    'an IAM role ARN',
+  );
+  if (rawDest.profilesRoleArn !== undefined && rawDest.bucketName === undefined) {
+    r.problem(
+      'exportDestination.profilesRoleArn',
+      'an existing Customer Profiles export role needs the existing bucketName it writes to',
     );
   }
   const keyPrefix =
@@ -471,8 +492,19 @@ export function parseStageConfig(
     r.problem('targets', 'must be a list');
   } else {
     const names = new Set<string>();
+    // Where the targets' files go, for the sources' length checks (the settings read above).
+    const destination = destinationOf({
+      exportDestination: {
+        ...(bucketName && { bucketName }),
+        ...(kmsKeyArn && { kmsKeyArn }),
+        keyPrefix,
+        prefixTemplate,
+        expirationDays: 0,
+        accessLogExpirationDays: 0,
+      },
+    });
     rawTargets.forEach((t, i) => {
-      const target = readTarget(r, t, `targets[${i}]`, names, now);
+      const target = readTarget(r, t, `targets[${i}]`, names, now, destination);
       if (target) targets.push(target);
     });
   }
@@ -497,19 +529,14 @@ export function parseStageConfig(
     );
   }
 
-  // The longest key each template can resolve to must leave room for Pinpoint's object names.
-  const templates: [string, string][] = [
-    ['exportDestination.prefixTemplate', prefixTemplate],
-    ...targets.flatMap((t, i): [string, string][] => (t.prefix ? [[`targets[${i}].prefix`, t.prefix]] : [])),
-  ];
-  for (const [path, template] of templates) {
-    const problem = keyPrefixBytesProblem(`${keyPrefix}${longestResolution(template)}`);
-    if (problem)
-      r.problem(
-        path,
-        `with exportDestination.keyPrefix and its placeholders at their longest, the ${problem}`,
-      );
-  }
+  // The longest key the stage's Pinpoint template can resolve to must leave room for Pinpoint's object
+  // names (each source checks its targets' own prefixes).
+  const templateProblem = keyPrefixBytesProblem(`${keyPrefix}${longestResolution(prefixTemplate)}`);
+  if (templateProblem)
+    r.problem(
+      'exportDestination.prefixTemplate',
+      `with exportDestination.keyPrefix and its placeholders at their longest, the ${templateProblem}`,
+    );
 
   if (r.problems.length > 0) {
     throw new StageConfigError(`${file} is invalid:\n  - ${r.problems.join('\n  - ')}`);
@@ -531,6 +558,7 @@ export function parseStageConfig(
     exportDestination: {
       ...(bucketName && { bucketName }),
       ...(roleArn && { roleArn }),
+      ...(profilesRoleArn && { profilesRoleArn }),
       ...(kmsKeyArn && { kmsKeyArn }),
       keyPrefix,
       prefixTemplate,
@@ -552,7 +580,7 @@ export function parseStageConfig(
   };
 }
 
-/** Every application the functions may act on: the targets' and the additional ones, deduplicated, in order. */
+/** Every Pinpoint application the functions may act on: the Pinpoint targets' and the additional ones, deduplicated, in order. */
 export function applicationIdsOf(config: StageConfig): string[] {
-  return [...new Set([...config.targets.map((t) => t.ApplicationId), ...config.additionalApplicationIds])];
+  return pinpointApplicationsOf(config);
 }

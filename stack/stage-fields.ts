@@ -1,13 +1,18 @@
-import { APPLICATION_ID, PINPOINT_SEGMENT_ID } from '../functions/shared/aws-names.ts';
-import { resolveS3UrlPrefix, unknownPlaceholders } from '../functions/shared/s3-prefix.ts';
+import { unknownPlaceholders } from '../functions/shared/s3-prefix.ts';
 import { parseCron, type SkippedRun, skippedRuns } from './cron.ts';
+import { type Destination, placeholdersOutside } from './destination.ts';
+import { DEFAULT_SOURCE, SOURCE_IDS, STACK_SOURCES, stackSourceOf } from './sources.ts';
 import type { ExportTarget, Subscription, SubscriptionProtocol } from './stage-config.ts';
+
+export { longestResolution } from '../sources/pinpoint/stack.ts';
 
 /*
  * The field readers of the stage configuration (stack/stage-config.ts): the
  * patterns, the Reader that collects every problem with its path, and the
- * readers of a target and of a subscription. Type stripping: erasable TypeScript
- * only; only types come from stage-config.ts, so the two load in either order.
+ * readers of a target (its common fields here, its source's settings through
+ * the source: stack/sources.ts) and of a subscription. Type stripping: erasable
+ * TypeScript only; only types come from stage-config.ts, so the two load in
+ * either order.
  */
 
 /** Summary statuses publish-summary sets on the `status` message attribute. */
@@ -103,7 +108,11 @@ export class Reader {
     return value;
   }
 
-  keyTemplate(raw: Raw, key: string, path: string): string | undefined {
+  /**
+   * An S3 key template. `placeholders`: the ones this template may use; Pinpoint's
+   * (functions/shared/s3-prefix.ts) when not given.
+   */
+  keyTemplate(raw: Raw, key: string, path: string, placeholders?: readonly string[]): string | undefined {
     const value = this.string(
       raw,
       key,
@@ -112,22 +121,16 @@ export class Reader {
       "letters, digits, ! _ . * ' ( ) / - and {placeholders}",
     );
     if (value === undefined) return undefined;
-    const unknown = unknownPlaceholders(value);
+    const unknown = placeholders ? placeholdersOutside(value, placeholders) : unknownPlaceholders(value);
     if (unknown.length > 0)
-      this.problem(path, `unknown placeholder(s) ${unknown.map((n) => `{${n}}`).join(', ')}`);
+      this.problem(
+        path,
+        `unknown placeholder(s) ${unknown.map((n) => `{${n}}`).join(', ')}` +
+          (placeholders ? ` (this one may use ${placeholders.map((n) => `{${n}}`).join(', ')})` : ''),
+      );
     if (value.startsWith('/')) this.problem(path, 'must not start with "/"');
     return value;
   }
-}
-
-/** The template resolved with every placeholder at its longest value (the shared resolver, worst-case input). */
-export function longestResolution(template: string): string {
-  return resolveS3UrlPrefix(template, {
-    ApplicationId: 'x'.repeat(32),
-    SegmentId: 'x'.repeat(64),
-    SegmentVersion: 2_147_483_647,
-    ScheduledTime: new Date(0),
-  });
 }
 
 function isTimeZone(zone: string): boolean {
@@ -161,49 +164,50 @@ function daylightSavingProblem(skipped: SkippedRun[], cron: string, timezone: st
   );
 }
 
+/** The settings every target has, whatever its source. */
+const COMMON_TARGET_FIELDS = ['name', 'source', 'cron', 'timezone', 'enabled', 'flexibleWindowMinutes'];
+
+/**
+ * A target's keys that neither the common fields nor its source know: a setting of another source
+ * is named as such (`ApplicationId` on a DynamoDB target), anything else is unknown.
+ */
+function foreignKeys(r: Reader, raw: Raw, path: string, source: string, own: readonly string[]): void {
+  for (const key of Object.keys(raw)) {
+    if (COMMON_TARGET_FIELDS.includes(key) || own.includes(key)) continue;
+    const owners = STACK_SOURCES.filter((s) => s.fields.includes(key)).map((s) => s.id);
+    r.problem(
+      `${path}.${key}`,
+      owners.length > 0
+        ? `is a setting of source ${owners.join(' and ')} targets, not of source ${source}`
+        : 'unknown setting',
+    );
+  }
+}
+
 export function readTarget(
   r: Reader,
   raw: unknown,
   path: string,
   names: Set<string>,
   now: Date,
+  destination: Destination,
 ): ExportTarget | undefined {
   if (!isObject(raw)) {
     r.problem(path, 'must be a mapping');
     return undefined;
   }
-  r.unknownKeys(
-    raw,
-    [
-      'name',
-      'ApplicationId',
-      'SegmentId',
-      'SegmentVersion',
-      'prefix',
-      'cron',
-      'timezone',
-      'enabled',
-      'flexibleWindowMinutes',
-    ],
-    path,
-  );
+  const sourceId =
+    r.string(raw, 'source', `${path}.source`) ?? (raw.source === undefined ? DEFAULT_SOURCE : undefined);
+  const source = sourceId === undefined ? undefined : stackSourceOf(sourceId);
+  if (sourceId !== undefined && !source) {
+    r.problem(
+      `${path}.source`,
+      `"${sourceId}" is not a known source: ${SOURCE_IDS.join(', ')} (default ${DEFAULT_SOURCE})`,
+    );
+  }
+  if (source) foreignKeys(r, raw, path, source.id, source.fields);
   const name = r.string(raw, 'name', `${path}.name`, SCHEDULE_NAME, '1-64 of 0-9A-Za-z-_.');
-  const ApplicationId = r.string(
-    raw,
-    'ApplicationId',
-    `${path}.ApplicationId`,
-    APPLICATION_ID,
-    '32 hex characters',
-  );
-  const SegmentId = r.string(
-    raw,
-    'SegmentId',
-    `${path}.SegmentId`,
-    PINPOINT_SEGMENT_ID,
-    "a segment id is 32 hex characters that Pinpoint generated, not the segment's name",
-  );
-  const SegmentVersion = r.integer(raw, 'SegmentVersion', `${path}.SegmentVersion`, 1, 1_000_000);
-  const prefix = r.keyTemplate(raw, 'prefix', `${path}.prefix`);
+  const settings = source?.readTarget({ r, raw, path, destination });
   const cron = r.string(raw, 'cron', `${path}.cron`);
   const timezone = r.string(raw, 'timezone', `${path}.timezone`);
   const enabled = r.boolean(raw, 'enabled', `${path}.enabled`);
@@ -216,14 +220,10 @@ export function readTarget(
   );
 
   if (raw.name === undefined) r.problem(`${path}.name`, 'is required');
-  if (raw.ApplicationId === undefined) r.problem(`${path}.ApplicationId`, 'is required');
   if (raw.cron === undefined) r.problem(`${path}.cron`, 'is required');
   if (raw.timezone === undefined)
     r.problem(`${path}.timezone`, 'is required (an IANA time zone such as Europe/Berlin)');
   if (raw.enabled === undefined) r.problem(`${path}.enabled`, 'is required (true or false)');
-  if (SegmentVersion !== undefined && raw.SegmentId === undefined) {
-    r.problem(`${path}.SegmentVersion`, 'needs SegmentId');
-  }
   const parsed = cron === undefined ? undefined : parseCron(cron);
   if (typeof parsed === 'string') r.problem(`${path}.cron`, `"${cron}" ${parsed}`);
   const zoneValid = timezone !== undefined && isTimeZone(timezone);
@@ -243,18 +243,16 @@ export function readTarget(
     if (names.has(id)) r.problem(`${path}.name`, `"${name}" clashes with another target's name`);
     names.add(id);
   }
-  if (!name || !ApplicationId || !cron || !timezone || enabled === undefined) return undefined;
+  if (!source || !settings || !name || !cron || !timezone || enabled === undefined) return undefined;
   return {
     name,
-    ApplicationId,
-    ...(SegmentId !== undefined && { SegmentId }),
-    ...(SegmentVersion !== undefined && { SegmentVersion }),
-    ...(prefix !== undefined && { prefix }),
+    source: source.id,
+    ...settings,
     cron: cron.trim().split(/\s+/).join(' '),
     timezone,
     enabled,
     ...(flexibleWindowMinutes !== undefined && { flexibleWindowMinutes }),
-  };
+  } as ExportTarget;
 }
 
 export function readSubscription(r: Reader, raw: unknown, path: string): Subscription | undefined {

@@ -279,9 +279,10 @@ describe('schedules and daylight saving time', () => {
     expect(() => parse({ SegmentId: 'vip-customers' })).toThrow(
       `targets[0].SegmentId: "vip-customers" is not valid (a segment id is 32 hex characters that Pinpoint generated, not the segment's name)`,
     );
-    expect(parse({ SegmentId: 'cc3bff0cbbb85f128fa2c4596f7aa312' }).targets[0]?.SegmentId).toBe(
-      'cc3bff0cbbb85f128fa2c4596f7aa312',
-    );
+    expect(parse({ SegmentId: 'cc3bff0cbbb85f128fa2c4596f7aa312' }).targets[0]).toMatchObject({
+      source: 'pinpoint',
+      SegmentId: 'cc3bff0cbbb85f128fa2c4596f7aa312',
+    });
   });
 });
 

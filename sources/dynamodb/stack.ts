@@ -1,0 +1,302 @@
+import { bucketNameProblem } from '../../functions/shared/aws-names.ts';
+import { type Cfn, distinct, jsonSub, sub } from '../../stack/cfn.ts';
+import {
+  bucketArnOf,
+  keyPattern,
+  longestOf,
+  objectsArnOf,
+  TIME_PLACEHOLDERS,
+} from '../../stack/destination.ts';
+import type { SourceContext, StackSource } from '../../stack/sources.ts';
+import type { TargetBase } from '../../stack/stage-config.ts';
+
+/*
+ * DynamoDB's part of the stack (docs/SOURCES.md): a target names a table (by name in this
+ * account and Region, or by ARN) and create-export-job starts an ExportTableToPointInTime.
+ * DynamoDB writes the export with the caller's permissions, so create-export-job's own role
+ * needs the S3 actions the DynamoDB Developer Guide lists for the principal that calls
+ * ExportTableToPointInTime ("Requesting a table export in DynamoDB", Set up S3 permissions,
+ * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/S3DataExport_Requesting.html):
+ * s3:AbortMultipartUpload, s3:PutObject and s3:PutObjectAcl on the destination's objects; a
+ * bucket of another account must also allow them in its bucket policy. Here they are scoped to
+ * the keys the target's exports can have, not the whole bucket.
+ *
+ * Loaded by osls through type stripping (stack/sources.ts): erasable TypeScript only.
+ */
+
+export interface DynamoDbTarget extends TargetBase {
+  source: 'dynamodb';
+  /** As written in the stage file: a table name (this account and Region) or a table ARN. */
+  table: string;
+  /** ExportType: full (FULL_EXPORT, DynamoDB's default) or incremental (INCREMENTAL_EXPORT). */
+  mode?: 'full' | 'incremental';
+  /** ExportFormat. */
+  format?: 'DYNAMODB_JSON' | 'ION';
+  /** What an incremental run does when its window starts before the earliest restorable time. */
+  outsideRecoveryWindow?: 'error' | 'full-export';
+  /** Another bucket than the stage's (S3Bucket); with `bucketOwner`, of another account. */
+  bucket?: string;
+  /** The 12-digit account that owns `bucket` (S3BucketOwner). */
+  bucketOwner?: string;
+  /** S3Prefix template under `exportDestination.keyPrefix`; the stage's default when absent. */
+  prefix?: string;
+}
+
+/** DynamoDB's table names (botocore `TableName`: 3-255 of [a-zA-Z0-9_.-]). */
+export const TABLE_NAME = /^[a-zA-Z0-9_.-]{3,255}$/;
+/** A DynamoDB table ARN in any partition. */
+export const TABLE_ARN =
+  /^arn:aws(?:-cn|-us-gov|-iso|-iso-b)?:dynamodb:[a-z]{2}(?:-[a-z]+)+-\d:\d{12}:table\/[a-zA-Z0-9_.-]{3,255}$/;
+
+/** The placeholders an S3Prefix template may use (docs/SOURCES.md). */
+export const DYNAMODB_PLACEHOLDERS = ['TableName', ...Object.keys(TIME_PLACEHOLDERS)];
+
+/** The S3Prefix under `exportDestination.keyPrefix` when a target gives no prefix (DYNAMODB_EXPORT_PREFIX). */
+export const DEFAULT_DYNAMODB_PREFIX = 'dynamodb/{TableName}/{date}/';
+
+/**
+ * Longest S3Prefix, bytes: DynamoDB writes `AWSDynamoDB/<export id>/data/<file>.json.gz` and
+ * `manifest-*.json` below it, and each whole key must stay within S3's 1,024 bytes.
+ */
+const MAX_PREFIX_BYTES = 1024 - 128;
+
+const EXPORT_TYPES = { full: 'FULL_EXPORT', incremental: 'INCREMENTAL_EXPORT' } as const;
+const OUTSIDE_WINDOW = { error: 'ERROR', 'full-export': 'FULL_EXPORT' } as const;
+
+/** The table's name: the `table` setting, or its ARN's last part. */
+export const tableNameOf = (target: Pick<DynamoDbTarget, 'table'>): string =>
+  target.table.startsWith('arn:')
+    ? target.table.slice(target.table.indexOf(':table/') + ':table/'.length)
+    : target.table;
+
+/** The table's ARN: as given, or built for this account and Region from its name. */
+export const tableArnOf = (target: Pick<DynamoDbTarget, 'table'>): Cfn =>
+  target.table.startsWith('arn:')
+    ? target.table
+    : sub(`arn:\${AWS::Partition}:dynamodb:\${AWS::Region}:\${AWS::AccountId}:table/${target.table}`);
+
+/** The table's exports (DescribeExport's resource): `<table ARN>/export/*`. */
+const exportsArnOf = (target: Pick<DynamoDbTarget, 'table'>): Cfn =>
+  target.table.startsWith('arn:')
+    ? `${target.table}/export/*`
+    : sub(
+        `arn:\${AWS::Partition}:dynamodb:\${AWS::Region}:\${AWS::AccountId}:table/${target.table}/export/*`,
+      );
+
+/** Whether the target writes to the stage's bucket (no `bucket`, or the stage's own). */
+const writesToStageBucket = (target: DynamoDbTarget, ctx: SourceContext): boolean =>
+  target.bucket === undefined || target.bucket === ctx.config.exportDestination.bucketName;
+
+/**
+ * The keys a target's exports are written under, below the key prefix, as IAM patterns: its own
+ * prefix's and the stage default's (a manual run of the table may use either), table name filled in.
+ */
+function writePatterns(target: DynamoDbTarget): string[] {
+  const known = { TableName: tableNameOf(target) };
+  return [
+    ...(target.prefix === undefined ? [] : [keyPattern(target.prefix, known)]),
+    keyPattern(DEFAULT_DYNAMODB_PREFIX, known),
+  ];
+}
+
+/** The objects a target's exports can be, as IAM resources: in the stage's bucket, or in its own `bucket`. */
+function exportObjectArns(target: DynamoDbTarget, ctx: SourceContext): Cfn[] {
+  const { destination } = ctx;
+  return writePatterns(target).map((pattern) =>
+    writesToStageBucket(target, ctx)
+      ? destination.objectsArn(pattern)
+      : objectsArnOf(target.bucket as string, `${destination.keyPrefix}${pattern}`),
+  );
+}
+
+export const dynamoDbStack: StackSource<DynamoDbTarget> = {
+  id: 'dynamodb',
+  fields: ['table', 'mode', 'format', 'outsideRecoveryWindow', 'bucket', 'bucketOwner', 'prefix'],
+
+  readTarget({ r, raw, path, destination }) {
+    const table = r.string(raw, 'table', `${path}.table`);
+    if (raw.table === undefined) r.problem(`${path}.table`, 'is required (a table name or a table ARN)');
+    const tableValid =
+      table !== undefined && (table.startsWith('arn:') ? TABLE_ARN.test(table) : TABLE_NAME.test(table));
+    if (table !== undefined && !tableValid) {
+      r.problem(
+        `${path}.table`,
+        table.startsWith('arn:')
+          ? `"${table}" is not a DynamoDB table ARN (arn:aws:dynamodb:<region>:<12-digit account>:table/<name>)`
+          : `"${table}" is not a DynamoDB table name (3-255 of letters, digits, _ . -) nor a table ARN`,
+      );
+    }
+    const mode = r.string(raw, 'mode', `${path}.mode`, /^(?:full|incremental)$/, 'full or incremental') as
+      | DynamoDbTarget['mode']
+      | undefined;
+    const format = r.string(
+      raw,
+      'format',
+      `${path}.format`,
+      /^(?:DYNAMODB_JSON|ION)$/,
+      'DYNAMODB_JSON or ION',
+    ) as DynamoDbTarget['format'] | undefined;
+    const outsideRecoveryWindow = r.string(
+      raw,
+      'outsideRecoveryWindow',
+      `${path}.outsideRecoveryWindow`,
+      /^(?:error|full-export)$/,
+      'error or full-export',
+    ) as DynamoDbTarget['outsideRecoveryWindow'] | undefined;
+    if (raw.outsideRecoveryWindow !== undefined && mode !== 'incremental') {
+      r.problem(
+        `${path}.outsideRecoveryWindow`,
+        'applies to mode: incremental only (a full export has no window to fall outside of)',
+      );
+    }
+    const bucket = r.string(raw, 'bucket', `${path}.bucket`);
+    const bucketProblem = bucket === undefined ? undefined : bucketNameProblem(bucket);
+    if (bucketProblem)
+      r.problem(`${path}.bucket`, `"${bucket}" is not a valid S3 bucket name: it ${bucketProblem}`);
+    const bucketOwner = r.string(
+      raw,
+      'bucketOwner',
+      `${path}.bucketOwner`,
+      /^\d{12}$/,
+      'a 12-digit AWS account id, quoted in YAML: "210987654321"',
+    );
+    if (raw.bucketOwner !== undefined && typeof raw.bucketOwner !== 'string') {
+      r.problem(`${path}.bucketOwner`, 'quote the account id ("210987654321"): YAML reads it as a number');
+    }
+    if (raw.bucketOwner !== undefined && raw.bucket === undefined) {
+      r.problem(
+        `${path}.bucketOwner`,
+        "names the account of the bucket given by bucket: set bucket (the other account's bucket) too",
+      );
+    }
+    const prefix = r.keyTemplate(raw, 'prefix', `${path}.prefix`, DYNAMODB_PLACEHOLDERS);
+    if (!table || !tableValid || bucketProblem) return undefined;
+    const template = prefix ?? DEFAULT_DYNAMODB_PREFIX;
+    const longest = `${destination.keyPrefix}${longestOf(template, { TableName: tableNameOf({ table }), ...TIME_PLACEHOLDERS })}`;
+    const bytes = new TextEncoder().encode(longest).length;
+    if (bytes > MAX_PREFIX_BYTES) {
+      r.problem(
+        prefix === undefined ? path : `${path}.prefix`,
+        `with exportDestination.keyPrefix, the S3Prefix ${destination.keyPrefix}${template} is up to ${bytes} bytes; ` +
+          `at most ${MAX_PREFIX_BYTES}, so that DynamoDB's object names still fit S3's 1,024-byte keys`,
+      );
+      return undefined;
+    }
+    return {
+      table,
+      ...(mode !== undefined && { mode }),
+      ...(format !== undefined && { format }),
+      ...(outsideRecoveryWindow !== undefined && { outsideRecoveryWindow }),
+      ...(bucket !== undefined && { bucket }),
+      ...(bucketOwner !== undefined && { bucketOwner }),
+      ...(prefix !== undefined && { prefix }),
+    };
+  },
+
+  describe(target, config) {
+    return `Export DynamoDB table ${tableNameOf(target)}${target.mode === 'incremental' ? ' (incremental)' : ''} (${config.stage})`;
+  },
+
+  /** The input of docs/SOURCES.md: the fields the target sets; the default bucket and prefix come from the stage. */
+  scheduleInput(target, ctx) {
+    const { destination } = ctx;
+    const stageKey = writesToStageBucket(target, ctx) ? destination.kmsKeyArn : undefined;
+    return jsonSub({
+      Source: 'dynamodb',
+      TableArn: tableArnOf(target),
+      ...(target.mode !== undefined && { ExportType: EXPORT_TYPES[target.mode] }),
+      ...(target.format !== undefined && { ExportFormat: target.format }),
+      ...(target.bucket !== undefined && { S3Bucket: target.bucket }),
+      ...(target.prefix !== undefined && { S3Prefix: `${destination.keyPrefix}${target.prefix}` }),
+      ...(target.bucketOwner !== undefined && { S3BucketOwner: target.bucketOwner }),
+      // The configured bucket's SSE-KMS key encrypts the export too.
+      ...(stageKey && { S3SseAlgorithm: 'KMS', S3SseKmsKeyId: stageKey }),
+      ...(target.outsideRecoveryWindow !== undefined && {
+        OutsideRecoveryWindow: OUTSIDE_WINDOW[target.outsideRecoveryWindow],
+      }),
+      ScheduledTime: '<aws.scheduler.scheduled-time>',
+      Target: target.name,
+    });
+  },
+
+  statements(targets, ctx) {
+    if (targets.length === 0) return {};
+    const { destination } = ctx;
+    const elsewhere = targets.filter((t) => !writesToStageBucket(t, ctx));
+    const stageKey = targets.some((t) => writesToStageBucket(t, ctx)) ? destination.kmsKeyArn : undefined;
+    return {
+      createExportJob: [
+        {
+          Sid: 'ExportTables',
+          Effect: 'Allow',
+          // DescribeContinuousBackups: an incremental run checks its window against the earliest restorable time.
+          Action: ['dynamodb:ExportTableToPointInTime', 'dynamodb:DescribeContinuousBackups'],
+          Resource: distinct(targets.map(tableArnOf)),
+        },
+        {
+          Sid: 'WriteTableExports',
+          Effect: 'Allow',
+          Action: ['s3:AbortMultipartUpload', 's3:PutObject', 's3:PutObjectAcl'],
+          Resource: distinct(targets.flatMap((t) => exportObjectArns(t, ctx))),
+        },
+        ...(stageKey
+          ? [
+              {
+                Sid: 'EncryptTableExports',
+                Effect: 'Allow',
+                Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
+                Resource: stageKey,
+              },
+            ]
+          : []),
+      ],
+      getExportJobStatus: [
+        {
+          Sid: 'ReadTableExports',
+          Effect: 'Allow',
+          Action: 'dynamodb:DescribeExport',
+          Resource: distinct(targets.map(exportsArnOf)),
+        },
+      ],
+      // The stage's bucket is verify-export's already (every key under the key prefix); another bucket is not.
+      ...(elsewhere.length > 0 && {
+        verifyExport: [
+          {
+            Sid: 'ListTableExportsElsewhere',
+            Effect: 'Allow',
+            Action: 's3:ListBucket',
+            Resource: distinct(elsewhere.map((t) => bucketArnOf(t.bucket as string))),
+            Condition: {
+              StringLike: {
+                's3:prefix': [...new Set(elsewhere.flatMap(writePatterns))].map(
+                  (p) => `${destination.keyPrefix}${p}`,
+                ),
+              },
+            },
+          },
+          {
+            Sid: 'ReadTableExportsElsewhere',
+            Effect: 'Allow',
+            Action: ['s3:GetObject', 's3:PutObject'],
+            Resource: distinct(elsewhere.flatMap((t) => exportObjectArns(t, ctx))),
+          },
+        ],
+      }),
+    };
+  },
+
+  resources() {
+    // DynamoDB writes with the caller's permissions: no service role.
+    return {};
+  },
+
+  environment(targets, { destination }) {
+    if (targets.length === 0) return {};
+    return {
+      createExportJob: {
+        DYNAMODB_EXPORT_BUCKET: destination.bucket,
+        DYNAMODB_EXPORT_PREFIX: `${destination.keyPrefix}${DEFAULT_DYNAMODB_PREFIX}`,
+      },
+    };
+  },
+};
