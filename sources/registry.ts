@@ -6,6 +6,8 @@ import type {
   SourceId,
 } from '../functions/shared/types.ts';
 import { sourceOf } from '../functions/shared/types.ts';
+import { CUSTOMER_PROFILES } from './customer-profiles/describe.ts';
+import { DYNAMODB } from './dynamodb/describe.ts';
 import { PINPOINT } from './pinpoint/describe.ts';
 import type { RegisteredSource, SourceRuntime } from './types.ts';
 
@@ -18,12 +20,17 @@ import type { RegisteredSource, SourceRuntime } from './types.ts';
  */
 interface SourceTable {
   readonly pinpoint: RegisteredSource<PinpointRequest>;
-  readonly 'customer-profiles'?: RegisteredSource<ProfilesRequest>;
-  readonly dynamodb?: RegisteredSource<DynamoDbRequest>;
+  readonly 'customer-profiles': RegisteredSource<ProfilesRequest>;
+  readonly dynamodb: RegisteredSource<DynamoDbRequest>;
 }
 
 export const SOURCES: SourceTable = {
   pinpoint: { describe: PINPOINT, runtime: async () => (await import('./pinpoint/runtime.ts')).default },
+  'customer-profiles': {
+    describe: CUSTOMER_PROFILES,
+    runtime: async () => (await import('./customer-profiles/runtime.ts')).default,
+  },
+  dynamodb: { describe: DYNAMODB, runtime: async () => (await import('./dynamodb/runtime.ts')).default },
 };
 
 /** The registered source `id`, or undefined. */

@@ -111,7 +111,7 @@ export interface SourceRuntime<R extends ResolvedExportRequest = ResolvedExportR
   /** The job as it is now; undefined when the source no longer knows it. */
   read(
     request: R,
-    job: Pick<JobSnapshot, 'Id' | 'Reused'>,
+    job: Pick<JobSnapshot, 'Id' | 'Reused'> & Partial<JobSnapshot>,
     ctx: SourceContext,
   ): Promise<JobSnapshot | undefined>;
   /**

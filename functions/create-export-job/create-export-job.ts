@@ -169,6 +169,11 @@ function priorOf(previous: LedgerItem | undefined): PollPrior | undefined {
   };
 }
 
+/** The job the ledger recorded, as far as the ledger knows it (a source without dates takes the creation from here). */
+function recordedJob(item: LedgerItem, jobId: string) {
+  return { Id: jobId, Reused: true, ...(item.jobCreatedAt ? { CreationDate: item.jobCreatedAt } : {}) };
+}
+
 /**
  * Claims the run in the ledger and returns its export job: the one already
  * recorded, one an earlier attempt created but could not record (found by the
@@ -187,7 +192,7 @@ async function jobOfRun(
   const service = runtime.errors.service;
   let claim: ClaimResult = await ledgerCall('PutItem', () => deps.ledger.claim(run, executionName));
   if (claim.kind === 'job') {
-    const recorded = await runtime.read(request, { Id: claim.jobId, Reused: true }, ctx);
+    const recorded = await runtime.read(request, recordedJob(claim.item, claim.jobId), ctx);
     if (recorded && !isFailed(recorded)) {
       logger.info('Reusing the export job already created for this run', {
         jobId: recorded.Id,
@@ -206,7 +211,7 @@ async function jobOfRun(
     claim = await ledgerCall('UpdateItem', () => deps.ledger.redo(failed.item, failed.jobId, executionName));
     if (claim.kind === 'job') {
       // Another execution redid the run first and recorded its new job.
-      const redone = await runtime.read(request, { Id: claim.jobId, Reused: true }, ctx);
+      const redone = await runtime.read(request, recordedJob(claim.item, claim.jobId), ctx);
       if (!redone) {
         throw new runtime.errors.errors.unavailable(
           `${service} does not know export job ${claim.jobId} just recorded`,

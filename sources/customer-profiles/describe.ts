@@ -1,0 +1,176 @@
+import { createHash } from 'node:crypto';
+import {
+  checkS3Url,
+  describe,
+  fail,
+  optionalEnum,
+  optionalString,
+  requiredName,
+  resolveTemplate,
+  TIME_PLACEHOLDERS,
+  timeValues,
+} from '../../functions/shared/input-rules.ts';
+import { parseS3Url } from '../../functions/shared/s3-url.ts';
+import type { ProfilesRequest } from '../../functions/shared/types.ts';
+import type { SourceDescription } from '../types.ts';
+
+/*
+ * Amazon Connect Customer Profiles segment snapshots (CreateSegmentSnapshot /
+ * GetSegmentSnapshot), the successor AWS recommends for Pinpoint's audience data.
+ * Validation follows botocore's model (customer-profiles 2020-08-15). The SDK calls
+ * are in runtime.ts.
+ */
+
+/** DomainName and SegmentDefinitionName in the API model: 1-64 of letters, digits, _ and -. */
+export const PROFILES_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
+/** The model's RoleArn pattern (`arn:aws:iam:.*:[0-9]+:.*`, at most 512), tightened to a role. */
+const PROFILES_ROLE_ARN = /^arn:aws(?:-[a-z]+)*:iam::\d{12}:role\/[\w+=,.@/-]{1,448}$/;
+/** A KMS key or alias ARN (the model allows any string up to 255; the stack passes an ARN). */
+const KMS_KEY_ARN = /^arn:aws(?:-[a-z]+)*:kms:[a-z0-9-]+:\d{12}:(?:key|alias)\/[\w/+=,.@-]{1,240}$/;
+/** The model's DestinationUri: 1-255 characters. */
+const MAX_DESTINATION_CHARS = 255;
+
+export const DATA_FORMATS = ['JSONL', 'CSV', 'ORC'] as const;
+const PLACEHOLDERS = ['DomainName', 'SegmentDefinitionName', ...Object.keys(TIME_PLACEHOLDERS)];
+
+const sha12 = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 12);
+
+export const CUSTOMER_PROFILES: SourceDescription<ProfilesRequest> = {
+  id: 'customer-profiles',
+  inputFields: [
+    'DomainName',
+    'SegmentDefinitionName',
+    'DataFormat',
+    'RoleArn',
+    'DestinationUri',
+    'EncryptionKey',
+  ],
+  placeholders: PLACEHOLDERS,
+
+  resolve(raw, defaults, scheduledTime) {
+    const domain = requiredName(
+      raw,
+      'DomainName',
+      PROFILES_NAME,
+      'a Customer Profiles domain name (1-64 of letters, digits, _ -)',
+    );
+    const segment = requiredName(
+      raw,
+      'SegmentDefinitionName',
+      PROFILES_NAME,
+      'a segment definition name (1-64 of letters, digits, _ -)',
+    );
+    const format = optionalEnum(raw, 'DataFormat', 'DataFormat', DATA_FORMATS, 'JSONL');
+    const roleArn = optionalString(raw, 'RoleArn', 'RoleArn') ?? defaults.ProfilesRoleArn;
+    if (roleArn === undefined)
+      fail(
+        'RoleArn',
+        'is required: the input has none and the stage configures no Customer Profiles export role',
+      );
+    if (!PROFILES_ROLE_ARN.test(roleArn) || roleArn.length > 512)
+      fail(
+        'RoleArn',
+        `must be an IAM role ARN (arn:aws:iam::123456789012:role/name), got ${describe(roleArn)}`,
+      );
+    const template = optionalString(raw, 'DestinationUri', 'DestinationUri') ?? defaults.ProfilesDestination;
+    if (template === undefined)
+      fail(
+        'DestinationUri',
+        'is required: the input has none and the stage configures no default destination',
+      );
+    checkS3Url(template, 'DestinationUri', PLACEHOLDERS);
+    const destination = resolveTemplate(template, {
+      DomainName: domain,
+      SegmentDefinitionName: segment,
+      ...timeValues(scheduledTime),
+    });
+    checkS3Url(destination, 'DestinationUri', PLACEHOLDERS, MAX_DESTINATION_CHARS);
+    const key = optionalString(raw, 'EncryptionKey', 'EncryptionKey');
+    if (key !== undefined && !KMS_KEY_ARN.test(key))
+      fail(
+        'EncryptionKey',
+        `must be a KMS key ARN (arn:aws:kms:region:123456789012:key/id), got ${describe(key)}`,
+      );
+    return {
+      Source: 'customer-profiles',
+      DomainName: domain,
+      SegmentDefinitionName: segment,
+      DataFormat: format,
+      RoleArn: roleArn,
+      DestinationUri: destination,
+      ...(key === undefined ? {} : { EncryptionKey: key }),
+    };
+  },
+
+  identity(request, template) {
+    const where = sha12(template);
+    return {
+      target: [
+        'customer-profiles',
+        request.DomainName,
+        request.SegmentDefinitionName,
+        request.DataFormat,
+        where,
+      ].join('#'),
+      name: `${request.DomainName.slice(0, 20)}-${request.SegmentDefinitionName.slice(0, 24)}-${where.slice(0, 6)}`,
+    };
+  },
+
+  destinationTemplate(raw, defaults) {
+    return typeof raw.DestinationUri === 'string' ? raw.DestinationUri : (defaults.ProfilesDestination ?? '');
+  },
+
+  /**
+   * A snapshot writes its files under the DestinationUri (the emulator: part files
+   * directly under it; AWS does not document the layout). The API reports no count: the
+   * verification counts the records and the summary's TotalProcessed is that count
+   * (verdict COUNTED). The default destination has the run's {date}, so another night
+   * never shares it; a redo of the same run does, which the manifest's file list shows.
+   */
+  verification(state) {
+    const location = parseS3Url(state.request.DestinationUri);
+    if (!location)
+      throw new TypeError(
+        `DestinationUri is not an s3:// URL: ${state.request.DestinationUri.slice(0, 100)}`,
+      );
+    const format = state.request.DataFormat;
+    return {
+      source: 'customer-profiles',
+      sourceName: 'Customer Profiles',
+      bucket: location.bucket,
+      prefix: location.prefix,
+      defaultFormat: format === 'CSV' ? 'csv' : format === 'ORC' ? 'binary' : 'ndjson',
+      expected: null,
+      expectedFrom: 'GetSegmentSnapshot reports no count',
+      run: {
+        executionId: state.execution.Id,
+        executionName: state.execution.Name,
+        scheduledTime: state.request.ScheduledTime ?? null,
+        target: state.run?.targetName ?? state.request.Target ?? null,
+      },
+      job: {
+        id: state.job.Id,
+        status: state.job.JobStatus,
+        domainName: state.request.DomainName,
+        segmentDefinitionName: state.request.SegmentDefinitionName,
+        dataFormat: format,
+        destinationUri: state.request.DestinationUri,
+      },
+    };
+  },
+
+  words(request) {
+    return {
+      what: `segment ${request.SegmentDefinitionName} of domain ${request.DomainName}`,
+      unit: 'profiles',
+      where: request.DestinationUri,
+      service: 'Customer Profiles',
+      checkCommand: (jobId) =>
+        `aws customer-profiles get-segment-snapshot --domain-name ${request.DomainName} --segment-definition-name ${request.SegmentDefinitionName} --snapshot-id ${jobId}`,
+    };
+  },
+
+  rawFacts() {
+    return {};
+  },
+};

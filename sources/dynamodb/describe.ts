@@ -1,0 +1,183 @@
+import { createHash } from 'node:crypto';
+import { bucketNameProblem, keyPrefixBytesProblem } from '../../functions/shared/aws-names.ts';
+import {
+  checkPlaceholders,
+  describe,
+  fail,
+  optionalEnum,
+  optionalString,
+  resolveTemplate,
+  TIME_PLACEHOLDERS,
+  timeValues,
+} from '../../functions/shared/input-rules.ts';
+import type { DynamoDbRequest } from '../../functions/shared/types.ts';
+import type { SourceDescription } from '../types.ts';
+
+/*
+ * DynamoDB table exports to S3 (ExportTableToPointInTime / DescribeExport), full or
+ * incremental. Validation follows botocore's dynamodb model. The window arithmetic is in
+ * window.ts, the SDK calls in runtime.ts.
+ */
+
+/** A table ARN: arn:<partition>:dynamodb:<region>:<account>:table/<name> (names: 3-255 of a-z A-Z 0-9 _ - .). */
+export const TABLE_ARN = /^arn:aws(?:-[a-z]+)*:dynamodb:[a-z0-9-]+:\d{12}:table\/([a-zA-Z0-9_.-]{3,255})$/;
+const ACCOUNT_ID = /^\d{12}$/;
+const PLACEHOLDERS = ['TableName', ...Object.keys(TIME_PLACEHOLDERS)];
+
+export const EXPORT_TYPES = ['FULL_EXPORT', 'INCREMENTAL_EXPORT'] as const;
+export const EXPORT_FORMATS = ['DYNAMODB_JSON', 'ION'] as const;
+
+/** The table name in a table ARN. */
+export const tableNameOf = (tableArn: string): string => TABLE_ARN.exec(tableArn)?.[1] ?? tableArn;
+
+/** The export id at the end of an export ARN (`…/table/t/export/01700000000000-a1b2c3d4`). */
+export const exportIdOf = (exportArn: string): string => exportArn.slice(exportArn.lastIndexOf('/') + 1);
+
+/** A run's exports: one ARN, or several (a caught-up gap) joined by spaces in the job id. */
+export const exportArnsOf = (jobId: string): string[] => jobId.split(' ').filter((arn) => arn !== '');
+
+const sha12 = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 12);
+
+/** A key prefix as DynamoDB takes it: no leading slash, ends with `/` unless empty. */
+function normalisedPrefix(prefix: string): string {
+  const trimmed = prefix.replace(/^\/+/, '');
+  return trimmed === '' || trimmed.endsWith('/') ? trimmed : `${trimmed}/`;
+}
+
+export const DYNAMODB: SourceDescription<DynamoDbRequest> = {
+  id: 'dynamodb',
+  inputFields: [
+    'TableArn',
+    'ExportType',
+    'ExportFormat',
+    'S3Bucket',
+    'S3Prefix',
+    'S3BucketOwner',
+    'S3SseAlgorithm',
+    'S3SseKmsKeyId',
+    'OutsideRecoveryWindow',
+  ],
+  placeholders: PLACEHOLDERS,
+
+  resolve(raw, defaults, scheduledTime) {
+    const tableArn = raw.TableArn;
+    if (tableArn === undefined) fail('TableArn', 'is required');
+    if (typeof tableArn !== 'string') fail('TableArn', `must be a string, got ${describe(tableArn)}`);
+    if (!TABLE_ARN.test(tableArn))
+      fail(
+        'TableArn',
+        `must be a DynamoDB table ARN (arn:aws:dynamodb:region:123456789012:table/name), got ${describe(tableArn)}`,
+      );
+    const exportType = optionalEnum(raw, 'ExportType', 'ExportType', EXPORT_TYPES, 'FULL_EXPORT');
+    const format = optionalEnum(raw, 'ExportFormat', 'ExportFormat', EXPORT_FORMATS, 'DYNAMODB_JSON');
+    const bucket = optionalString(raw, 'S3Bucket', 'S3Bucket') ?? defaults.DynamoDbBucket;
+    if (bucket === undefined)
+      fail('S3Bucket', 'is required: the input has none and the stage configures no DynamoDB export bucket');
+    const bucketProblem = bucketNameProblem(bucket);
+    if (bucketProblem)
+      fail('S3Bucket', `"${bucket.slice(0, 64)}" is not a valid S3 bucket name: it ${bucketProblem}`);
+    const template = optionalString(raw, 'S3Prefix', 'S3Prefix') ?? defaults.DynamoDbPrefix ?? '';
+    checkPlaceholders(template, 'S3Prefix', PLACEHOLDERS);
+    const prefix = normalisedPrefix(
+      resolveTemplate(template, { TableName: tableNameOf(tableArn), ...timeValues(scheduledTime) }),
+    );
+    const prefixProblem = keyPrefixBytesProblem(prefix);
+    if (prefixProblem) fail('S3Prefix', prefixProblem);
+    const owner = optionalString(raw, 'S3BucketOwner', 'S3BucketOwner');
+    if (owner !== undefined && !ACCOUNT_ID.test(owner))
+      fail('S3BucketOwner', `must be a 12-digit AWS account id, got ${describe(owner)}`);
+    const sse = optionalEnum(raw, 'S3SseAlgorithm', 'S3SseAlgorithm', ['AES256', 'KMS'] as const, 'AES256');
+    const kmsKey = optionalString(raw, 'S3SseKmsKeyId', 'S3SseKmsKeyId');
+    if (sse === 'KMS' && kmsKey === undefined) fail('S3SseKmsKeyId', 'is required with S3SseAlgorithm KMS');
+    if (sse !== 'KMS' && kmsKey !== undefined)
+      fail('S3SseKmsKeyId', 'is only allowed with S3SseAlgorithm KMS');
+    if (kmsKey !== undefined && kmsKey.length > 2048) fail('S3SseKmsKeyId', 'is longer than 2048 characters');
+    const outside = optionalEnum(
+      raw,
+      'OutsideRecoveryWindow',
+      'OutsideRecoveryWindow',
+      ['ERROR', 'FULL_EXPORT'] as const,
+      'ERROR',
+    );
+    return {
+      Source: 'dynamodb',
+      TableArn: tableArn,
+      ExportType: exportType,
+      ExportFormat: format,
+      S3Bucket: bucket,
+      S3Prefix: prefix,
+      ...(owner === undefined ? {} : { S3BucketOwner: owner }),
+      S3SseAlgorithm: sse,
+      ...(kmsKey === undefined ? {} : { S3SseKmsKeyId: kmsKey }),
+      OutsideRecoveryWindow: outside,
+    };
+  },
+
+  /**
+   * Full and incremental exports of one table are different targets: an incremental
+   * target's coverage (the ledger's coveredUntil) must come from its own runs.
+   */
+  identity(request, template) {
+    const where = sha12(`s3://${request.S3Bucket}/${template}`);
+    const table = tableNameOf(request.TableArn);
+    const mode = request.ExportType === 'INCREMENTAL_EXPORT' ? 'incremental' : 'full';
+    return {
+      target: ['dynamodb', request.TableArn, mode, request.ExportFormat, where].join('#'),
+      name: `${table.slice(0, 32)}-${mode}-${where.slice(0, 6)}`,
+    };
+  },
+
+  destinationTemplate(raw, defaults) {
+    return typeof raw.S3Prefix === 'string' ? raw.S3Prefix : (defaults.DynamoDbPrefix ?? '');
+  },
+
+  /**
+   * DynamoDB writes each export under `<S3Prefix>AWSDynamoDB/<export id>/`: its records in
+   * `data/*.json.gz` (DynamoDB JSON, one item a line) and the manifests beside them. The
+   * records are counted in `data/` only; ION files are not counted. ItemCount is the
+   * expected count (summed over a caught-up gap's exports).
+   */
+  verification(state) {
+    const { request, job } = state;
+    if (job.Details?.Skipped) return undefined;
+    const exports = exportArnsOf(job.Id);
+    return {
+      source: 'dynamodb',
+      sourceName: 'DynamoDB',
+      bucket: request.S3Bucket,
+      prefix: `${request.S3Prefix}AWSDynamoDB/${exportIdOf(exports[0] ?? job.Id)}/`,
+      dataPrefixes: exports.map((arn) => `${request.S3Prefix}AWSDynamoDB/${exportIdOf(arn)}/data/`),
+      defaultFormat: request.ExportFormat === 'ION' ? 'binary' : 'ndjson',
+      expected: job.TotalProcessed ?? null,
+      expectedFrom: exports.length > 1 ? `ItemCount of ${exports.length} exports` : 'ItemCount',
+      run: {
+        executionId: state.execution.Id,
+        executionName: state.execution.Name,
+        scheduledTime: request.ScheduledTime ?? null,
+        target: state.run?.targetName ?? request.Target ?? null,
+      },
+      job: {
+        id: job.Id,
+        status: job.JobStatus,
+        tableArn: request.TableArn,
+        exportType: request.ExportType,
+        ...job.Details,
+      },
+    };
+  },
+
+  words(request) {
+    const mode = request.ExportType === 'INCREMENTAL_EXPORT' ? 'incremental' : 'full';
+    return {
+      what: `table ${tableNameOf(request.TableArn)} (${mode})`,
+      unit: 'items',
+      where: `s3://${request.S3Bucket}/${request.S3Prefix}`,
+      service: 'DynamoDB',
+      checkCommand: (jobId) => `aws dynamodb describe-export --export-arn ${exportArnsOf(jobId)[0] ?? jobId}`,
+    };
+  },
+
+  rawFacts() {
+    return {};
+  },
+};

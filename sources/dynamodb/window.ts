@@ -1,0 +1,112 @@
+/*
+ * Which export(s) a DynamoDB run starts: the window arithmetic, pure so every case is a
+ * unit test. Incremental exports never leave a gap: each run exports from where the
+ * target's previous COMPLETED run stopped (its ledger outcome's coveredUntil) up to its
+ * own scheduled time.
+ *
+ * DynamoDB's limits (developer guide, "Incremental export"): a window is at least 15
+ * minutes and at most 24 hours, and lies within the point-in-time-recovery window.
+ */
+
+export const MIN_WINDOW_MS = 15 * 60 * 1000;
+export const MAX_WINDOW_MS = 24 * 60 * 60 * 1000;
+
+export interface Window {
+  /** ISO, inclusive. */
+  from: string;
+  /** ISO, exclusive. */
+  to: string;
+}
+
+export type ExportPlan =
+  /** One full export of the table as of `exportTime`; `reason` says why when the target is incremental. */
+  | { kind: 'full'; exportTime: string; reason?: string }
+  /** Consecutive incremental exports, together covering previous coverage → the scheduled time. */
+  | { kind: 'incremental'; windows: Window[] }
+  /** Nothing to export yet: the window is shorter than DynamoDB allows; the next run covers it. */
+  | { kind: 'skip'; reason: string }
+  /** The run cannot export without a gap or a guess: an ERROR summary with this reason and advice. */
+  | { kind: 'refuse'; reason: string; advice: string };
+
+export interface PlanInput {
+  exportType: 'FULL_EXPORT' | 'INCREMENTAL_EXPORT';
+  /** The run's ScheduledTime (ISO). */
+  scheduledTime: string;
+  /** What the target's previous COMPLETED run covered up to (ISO); undefined for the first run. */
+  previousCoveredUntil?: string | undefined;
+  /** The table's EarliestRestorableDateTime (ISO). */
+  earliestRestorable: string;
+  /** The table's LatestRestorableDateTime (ISO), or now. */
+  latestRestorable: string;
+  /** What to do when an incremental window starts before `earliestRestorable`. */
+  outsideRecoveryWindow: 'ERROR' | 'FULL_EXPORT';
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+const hours = (ms: number) => `${(ms / 3_600_000).toFixed(ms % 3_600_000 === 0 ? 0 : 1)} h`;
+
+/** Splits [from, to) into the fewest equal windows of at most 24 hours (each then at least 12 h). */
+export function splitWindow(from: number, to: number): Window[] {
+  const count = Math.max(1, Math.ceil((to - from) / MAX_WINDOW_MS));
+  const windows: Window[] = [];
+  for (let i = 0; i < count; i++) {
+    const start = from + Math.round(((to - from) * i) / count);
+    const end = i === count - 1 ? to : from + Math.round(((to - from) * (i + 1)) / count);
+    windows.push({ from: iso(start), to: iso(end) });
+  }
+  return windows;
+}
+
+export function planExport(input: PlanInput): ExportPlan {
+  const earliest = Date.parse(input.earliestRestorable);
+  // An export cannot be of a time DynamoDB has not reached yet: the scheduled time, or the latest restorable time.
+  const until = Math.min(Date.parse(input.scheduledTime), Date.parse(input.latestRestorable));
+  if (until < earliest) {
+    return {
+      kind: 'refuse',
+      reason: 'scheduled time outside recovery window',
+      advice: `The run's ScheduledTime (${input.scheduledTime}) is before the table's earliest restorable time (${input.earliestRestorable}): point-in-time recovery no longer holds that moment. Start the run with a later --scheduled-time, or without one.`,
+    };
+  }
+  if (input.exportType === 'FULL_EXPORT') return { kind: 'full', exportTime: iso(until) };
+  if (input.previousCoveredUntil === undefined) {
+    return {
+      kind: 'full',
+      exportTime: iso(until),
+      reason: 'first run of an incremental target: a full export, the base the next runs add to',
+    };
+  }
+  const from = Date.parse(input.previousCoveredUntil);
+  if (from < earliest) {
+    const gap = `the previous export covered up to ${input.previousCoveredUntil}, before the table's earliest restorable time ${input.earliestRestorable}`;
+    if (input.outsideRecoveryWindow === 'FULL_EXPORT') {
+      return {
+        kind: 'full',
+        exportTime: iso(until),
+        reason: `${gap}: a full export instead (outsideRecoveryWindow)`,
+      };
+    }
+    return {
+      kind: 'refuse',
+      reason: 'incremental window outside recovery window',
+      advice: `An incremental export cannot cover the gap: ${gap} (point-in-time recovery keeps at most 35 days). Nothing was exported, so no change is lost silently. Start one full export now (\`npm run export -- --source dynamodb --table <name> --full\`), which the next incremental run continues from, or set outsideRecoveryWindow: full-export on the target to let runs fall back to a full export by themselves.`,
+    };
+  }
+  if (until - from < MIN_WINDOW_MS) {
+    return {
+      kind: 'skip',
+      reason: `the window since the previous export (${input.previousCoveredUntil}, ${Math.round((until - from) / 60_000)} min) is shorter than DynamoDB's 15-minute minimum; the next run covers it`,
+    };
+  }
+  // More than 24 hours (a missed night, an outage of a few days): consecutive exports in this run.
+  return { kind: 'incremental', windows: splitWindow(from, until) };
+}
+
+/** "72 h in 3 exports" and its kin, for the summary. */
+export function describeWindows(windows: Window[]): string {
+  const first = windows[0];
+  const last = windows[windows.length - 1];
+  if (!first || !last) return '';
+  const span = Date.parse(last.to) - Date.parse(first.from);
+  return `${first.from} to ${last.to} (${hours(span)}${windows.length > 1 ? ` in ${windows.length} exports of at most 24 h` : ''})`;
+}
