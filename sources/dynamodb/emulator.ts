@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ActiveFault, FaultContext, FaultController, FaultKind } from '../../emulator/faults.ts';
 import type { HttpResult } from '../../emulator/protocol.ts';
@@ -470,13 +470,11 @@ export function createDynamoDbExportService(options: DynamoDbExportOptions): Dyn
     nowMs: number,
   ): { exportTimeMs?: number; incremental?: { fromMs: number; toMs: number; viewType: ViewType } } {
     const iso = (ms: number) => new Date(ms).toISOString();
-    const window = `the point in time recovery window is ${iso(earliestMs)} to ${iso(nowMs)}`;
+    const window = `the point in time recovery window (${iso(earliestMs)} to ${iso(nowMs)})`;
     if (request.type === 'FULL_EXPORT') {
       const exportTimeMs = request.exportTimeMs ?? nowMs;
       if (exportTimeMs < earliestMs || exportTimeMs > nowMs) {
-        throw dynamoErrors.invalidExportTime(
-          `ExportTime ${iso(exportTimeMs)} is outside the point in time recovery window: ${window}`,
-        );
+        throw dynamoErrors.invalidExportTime(`ExportTime ${iso(exportTimeMs)} is outside ${window}`);
       }
       return { exportTimeMs };
     }
@@ -494,12 +492,10 @@ export function createDynamoDbExportService(options: DynamoDbExportOptions): Dyn
       );
     }
     if (fromMs < earliestMs) {
-      throw dynamoErrors.invalidExportTime(
-        `ExportFromTime ${iso(fromMs)} is before the earliest restorable time: ${window}`,
-      );
+      throw dynamoErrors.invalidExportTime(`ExportFromTime ${iso(fromMs)} is before ${window}`);
     }
     if (toMs > nowMs) {
-      throw dynamoErrors.invalidExportTime(`ExportToTime ${iso(toMs)} is in the future: ${window}`);
+      throw dynamoErrors.invalidExportTime(`ExportToTime ${iso(toMs)} is after ${window}`);
     }
     return { incremental: { fromMs, toMs, viewType: request.viewType } };
   }
@@ -830,7 +826,7 @@ export function createDynamoDbExportService(options: DynamoDbExportOptions): Dyn
     const hash = table.KeySchema.find((k) => k.KeyType === 'HASH')!.AttributeName;
     const range = table.KeySchema.find((k) => k.KeyType === 'RANGE')?.AttributeName;
     return {
-      tableId: table.TableId ?? randomUUID(),
+      tableId: tableIdOf(table.TableId ?? name),
       keySchema: range === undefined ? { hash } : { hash, range },
     };
   }
@@ -1090,6 +1086,17 @@ function validateExportRequest(body: Record<string, unknown>): ExportRequest {
       incremental ? resolved.viewType : null,
     ],
   };
+}
+
+/**
+ * The table's id in DynamoDB's form (8-4-4-4-12 hex, TableId's pattern in the model).
+ * dynalite's ids fall short of it (its last group has 8 digits): those become a
+ * well-formed id, the same one every time.
+ */
+function tableIdOf(dynaliteId: string): string {
+  if (/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(dynaliteId)) return dynaliteId;
+  const hex = createHash('sha256').update(dynaliteId).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
 /** A TableName parameter that may be a table's name or its ARN. */

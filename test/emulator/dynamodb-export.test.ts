@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   type AttributeValue,
+  BatchWriteItemCommand,
   DeleteItemCommand,
   DescribeContinuousBackupsCommand,
   DescribeExportCommand,
@@ -247,6 +248,7 @@ describe('full exports', () => {
       S3SseAlgorithm: 'AES256',
     });
     expect(done.BilledSizeBytes).toBeGreaterThan(0);
+    expect(done.TableId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
 
     const dir = `exports/orders/AWSDynamoDB/${exportId}`;
     const files = await listFiles(join(s3Root, BUCKET));
@@ -290,7 +292,16 @@ describe('full exports', () => {
     clock.advance(MINUTE);
     await relabel('orders', 'item-000000', 'changed');
     await deleteItem('orders', 'item-000001');
-    await putItem('orders', { pk: { S: 'new-item' } });
+    await client.send(
+      new BatchWriteItemCommand({
+        RequestItems: {
+          orders: [
+            { PutRequest: { Item: { pk: { S: 'new-item' } } } },
+            { DeleteRequest: { Key: { pk: { S: 'item-000002' } } } },
+          ],
+        },
+      }),
+    );
     clock.advance(MINUTE);
 
     const past = await startExport({ TableArn: tableArn('orders'), ExportTime: at(before) });
@@ -303,11 +314,29 @@ describe('full exports', () => {
     expect(nowLines).toEqual(
       expect.arrayContaining([
         { Item: { ...seededItem(0), label: { S: 'changed' } } },
-        { Item: seededItem(2) },
         { Item: { pk: { S: 'new-item' } } },
       ]),
     );
-    expect(nowLines).toHaveLength(3);
+    expect(nowLines).toHaveLength(2);
+  });
+
+  it('writes Amazon Ion lines (.ion.gz) for ExportFormat ION', async () => {
+    await createSeededTable(endpoint, 'orders', 2);
+    await enablePointInTimeRecovery(endpoint, 'orders');
+
+    const started = await startExport({ TableArn: tableArn('orders'), ExportFormat: 'ION' });
+    const done = await finished(started.ExportArn!);
+
+    const { summary, files } = await manifestOf(done);
+    expect(summary.outputFormat).toBe('ION');
+    expect(files.map((f) => f.dataFileS3Key)).toEqual([
+      expect.stringMatching(/\/data\/[a-z2-7]{26}\.ion\.gz$/),
+    ]);
+    const lines = await gunzipLines(objectFile(files[0]!.dataFileS3Key));
+    expect(lines.sort()).toEqual([
+      '$ion_1_0 {Item:{"pk":"item-000000","seq":0.,"label":"Seeded item 0","even":true}}',
+      '$ion_1_0 {Item:{"pk":"item-000001","seq":1.,"label":"Seeded item 1","even":false}}',
+    ]);
   });
 
   it('ends FAILED with S3NoSuchBucket when the bucket does not exist', async () => {
