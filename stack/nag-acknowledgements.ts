@@ -5,7 +5,9 @@
  * else, and on an entry that no longer matches anything.
  *
  * `finding` is the part in brackets of ids such as `AwsSolutions-IAM5[Resource::*]`;
- * `{ApplicationId}` in it stands for any configured Pinpoint application id.
+ * `{ApplicationId}` in it stands for any configured Pinpoint application id, `{DomainName}`,
+ * `{SegmentDefinitionName}` and `{TableName}` for any Customer Profiles domain, segment
+ * definition or DynamoDB table name (stack/nag.ts).
  */
 export interface NagAcknowledgement {
   rule: string;
@@ -78,6 +80,29 @@ export const NAG_ACKNOWLEDGEMENTS: NagAcknowledgement[] = [
     logicalIds: ['VerifyExportRole'],
     reason:
       'The verification reads the files an export job named at run time and writes their _manifest.json beside them: s3:GetObject and s3:PutObject only, on keys under the configured export prefix of the export bucket (listing is s3:ListBucket conditioned on the same prefix).',
+  },
+  {
+    rule: 'AwsSolutions-IAM5',
+    finding:
+      'Resource::<ExportBucket.Arn>/pinpoint-exports/customer-profiles/{DomainName}/{SegmentDefinitionName}/*',
+    logicalIds: ['ProfilesExportRole'],
+    reason:
+      'Customer Profiles names the snapshot files at run time (under the run date): the role may only s3:PutObject below the destination of the configured domain and segment definition, under the export prefix of the export bucket.',
+  },
+  {
+    rule: 'AwsSolutions-IAM5',
+    finding: 'Resource::<ExportBucket.Arn>/pinpoint-exports/dynamodb/{TableName}/*',
+    logicalIds: ['CreateExportJobRole'],
+    reason:
+      "DynamoDB writes a table export with its caller's permissions and names the files at run time (AWSDynamoDB/<export id>/...): the DynamoDB guide's s3:AbortMultipartUpload, s3:PutObject and s3:PutObjectAcl, only below the configured table's destination under the export prefix.",
+  },
+  {
+    rule: 'AwsSolutions-IAM5',
+    finding:
+      'Resource::arn:<AWS::Partition>:dynamodb:<AWS::Region>:<AWS::AccountId>:table/{TableName}/export/*',
+    logicalIds: ['GetExportJobStatusRole'],
+    reason:
+      'Export ids are created by DynamoDB at run time: <table ARN>/export/* is the narrowest resource for dynamodb:DescribeExport on the exports of one configured table.',
   },
   {
     rule: 'AwsSolutions-SQS3',

@@ -21,6 +21,17 @@ export interface NagResult {
 
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
+/**
+ * The names an acknowledgement's `finding` may stand for: any value the stage configuration accepts
+ * there (Pinpoint application ids, Customer Profiles domains and segment definitions, DynamoDB tables).
+ */
+const FINDING_PLACEHOLDERS: Record<string, string> = {
+  ApplicationId: '[0-9a-f]{32}',
+  DomainName: '[a-zA-Z0-9_-]{1,64}',
+  SegmentDefinitionName: '[a-zA-Z0-9_-]{1,64}',
+  TableName: '[a-zA-Z0-9_.-]{3,255}',
+};
+
 /** Whether `ack` covers the finding `id` on `logicalId`. */
 export function covers(ack: NagAcknowledgement, id: string, logicalId: string): boolean {
   if (!ack.logicalIds.includes(logicalId)) return false;
@@ -28,7 +39,7 @@ export function covers(ack: NagAcknowledgement, id: string, logicalId: string): 
   if (!match || match[1] !== ack.rule) return false;
   if (ack.finding === undefined) return match[2] === undefined;
   const pattern = new RegExp(
-    `^${escapeRegExp(ack.finding).replace(escapeRegExp('{ApplicationId}'), '[0-9a-f]{32}')}$`,
+    `^${escapeRegExp(ack.finding).replace(/\\\{(\w+)\\\}/g, (whole, name: string) => FINDING_PLACEHOLDERS[name] ?? whole)}$`,
   );
   return match[2] !== undefined && pattern.test(match[2]);
 }

@@ -393,7 +393,12 @@ function contextOf(config: StageConfig): SourceContext {
 }
 
 /** Environment variables per function (read by `functions/shared/config.ts`). */
-export function environmentOf(config: StageConfig) {
+export function environmentOf(
+  config: StageConfig,
+): Record<
+  'shared' | 'createExportJob' | 'getExportJobStatus' | 'verifyExport' | 'publishSummary',
+  Record<string, Cfn>
+> {
   const ctx = contextOf(config);
   const poll = {
     ...(config.poll.minWaitSeconds !== undefined && {
