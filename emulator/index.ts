@@ -170,11 +170,12 @@ export const DEFAULT_TOPIC_ARN = `arn:aws:sns:us-east-1:000000000000:${DEFAULT_T
 
 /**
  * The emulator's part of the source seam (docs/SOURCES.md): the export sources whose
- * API it serves. Pinpoint is emulator/pinpoint.ts; every other source is its
- * `sources/<id>/emulator.ts`, a SourceService (emulator/protocol.ts) routed by its
- * SigV4 signing name.
+ * API it serves. Pinpoint is emulator/pinpoint.ts; DynamoDB's exports are
+ * `sources/dynamodb/emulator.ts` beside dynalite (emulator/dynamodb.ts, routed by
+ * X-Amz-Target); every other source is its `sources/<id>/emulator.ts`, a SourceService
+ * (emulator/protocol.ts) routed by its SigV4 signing name.
  */
-export const EMULATED_SOURCES = ['pinpoint', 'customer-profiles'] as const;
+export const EMULATED_SOURCES = ['pinpoint', 'customer-profiles', 'dynamodb'] as const;
 
 /** The seeded Customer Profiles domain. */
 export const DEFAULT_PROFILES_DOMAIN = 'local-domain';
@@ -245,7 +246,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     createCustomerProfilesService({ faults, now, region, s3Root: s3.root }, state.profiles, profilesOptions),
   ];
 
-  const dynamo = createLocalDynamoDb();
+  const dynamo = createLocalDynamoDb({ faults, now, region, s3Root: resolve(dataDir, 's3') });
   const server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
       // Only a bug gets here; answer so the client does not hang.
@@ -504,7 +505,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   }
 
   async function settleSources(): Promise<void> {
-    await Promise.all(sources.map((source) => source.settle()));
+    await Promise.all([...sources.map((source) => source.settle()), dynamo.settle()]);
   }
 
   /** Applies delay rules, then returns the first answer-shaping rule (reset, throttle, error500), if any. */
