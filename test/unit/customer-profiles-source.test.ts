@@ -24,8 +24,8 @@ import {
   SourceUnavailableError,
 } from '../../functions/shared/errors.ts';
 import type { CreateExportJobEvent, JobSnapshot, ProfilesRequest } from '../../functions/shared/types.ts';
-import { SOURCES } from '../../sources/registry.ts';
-import type { CreateContext, SourceContext, SourceRuntime } from '../../sources/types.ts';
+import runtime from '../../sources/customer-profiles/runtime.ts';
+import type { CreateContext, SourceContext } from '../../sources/types.ts';
 import { type LocalLedgerServer, startLocalLedgerServer } from '../ledger/local-ledger.ts';
 
 /*
@@ -62,11 +62,6 @@ const metadata = (httpStatusCode: number) => ({
 
 const profilesMock = mockClient(CustomerProfilesClient);
 const logger = new Logger({ serviceName: 'customer-profiles-source-test', logLevel: 'SILENT' });
-let runtime: SourceRuntime<ProfilesRequest>;
-
-beforeAll(async () => {
-  runtime = await SOURCES['customer-profiles'].runtime();
-});
 
 beforeEach(() => {
   profilesMock.reset();
