@@ -1,4 +1,4 @@
-import { accessSync, constants, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { ledgerFileOf, loadLedgerFile, saveLedgerFile } from '../emulator/dynamodb.ts';
@@ -13,6 +13,14 @@ import type {
   SummaryStatus,
   VerificationResult,
 } from '../functions/shared/types.ts';
+import {
+  LOCAL_SOURCE_ENV,
+  LOCAL_TABLE,
+  LOCAL_TABLE_ITEMS,
+  type LocalSourceOptions,
+  sourceInput,
+  tableNameOf,
+} from './sources.ts';
 import { type EventLog, loadHandlers, startExecution, type TaskState } from './workflow.ts';
 
 /*
@@ -23,7 +31,7 @@ import { type EventLog, loadHandlers, startExecution, type TaskState } from './w
  * `--local` and the tests all go through here.
  */
 
-export interface LocalRunOptions {
+export interface LocalRunOptions extends LocalSourceOptions {
   applicationId?: string;
   segmentId?: string;
   segmentVersion?: number;
@@ -112,8 +120,10 @@ export const LOCAL_RETRY_TIME_SCALE = 1 / 8;
 export const LOCAL_ROLE_ARN = 'arn:aws:iam::000000000000:role/pinpoint-export-local';
 export const LOCAL_S3_URL_PREFIX = 's3://local-exports/pinpoint/{ApplicationId}/{SegmentId}/{date}/';
 
-function buildInput(options: LocalRunOptions, applicationId: string): unknown {
+async function buildInput(options: LocalRunOptions, applicationId: string): Promise<unknown> {
   if (options.input !== undefined) return options.input;
+  if (options.source !== undefined && options.source !== 'pinpoint')
+    return sourceInput(options, options.scheduledTime ?? new Date().toISOString().replace(/\.\d+Z$/, 'Z'));
   const request = {
     ...(options.roleArn ? { RoleArn: options.roleArn } : {}),
     ...(options.s3UrlPrefix ? { S3UrlPrefix: options.s3UrlPrefix } : {}),
@@ -224,6 +234,8 @@ interface LocalServices {
   ): Promise<{ message?: PublishedView; note: string | null }>;
   jobsCreated(): number | null;
   exportFiles(): string[];
+  /** Moves the in-process emulator's clock (ms against real time); a no-op with external endpoints. */
+  setClockShift(ms: number): void;
   close(): Promise<void>;
 }
 
@@ -253,10 +265,13 @@ async function startLocalServices(options: LocalRunOptions, dataDir: string): Pr
       readBack: (name, arn, topicArn) => readBackFromExternalEmulator(external.sns, topicArn, name, arn),
       jobsCreated: () => null,
       exportFiles: () => [],
+      setClockShift: () => undefined,
       close: async () => undefined,
     };
   }
+  const clock = { shift: 0 };
   const emulatorOptions: EmulatorOptions = {
+    now: () => Date.now() + clock.shift,
     port: 0,
     dataDir,
     dataset: { endpoints: options.endpoints ?? 2_000, malformedEvery: options.malformedEvery ?? 0 },
@@ -277,6 +292,9 @@ async function startLocalServices(options: LocalRunOptions, dataDir: string): Pr
       return { ...(message ? { message } : {}), note: null };
     },
     jobsCreated: () => emulator.state.jobs.length,
+    setClockShift: (ms) => {
+      clock.shift = ms;
+    },
     exportFiles: () =>
       emulator.state.jobs.flatMap((job) => (job as unknown as { files?: string[] }).files ?? []),
     close: async () => {
@@ -320,6 +338,21 @@ async function readBackFromExternalEmulator(
   }
 }
 
+/** The files on disk under the S3 location a verification read (the in-process emulator's S3 folder). */
+function filesUnder(dataDir: string, verified: VerificationResult | null, external: boolean): string[] {
+  const location = verified?.location ? /^s3:\/\/([^/]+)\/(.*)$/.exec(verified.location) : null;
+  if (external || !location) return [];
+  const root = resolve(dataDir, 's3', location[1] ?? '', location[2] ?? '');
+  try {
+    return readdirSync(root, { recursive: true, withFileTypes: true })
+      .filter((entry) => entry.isFile() && entry.name !== '_manifest.json' && !entry.name.endsWith('.md5'))
+      .map((entry) => resolve(entry.parentPath, entry.name))
+      .sort();
+  } catch {
+    return [];
+  }
+}
+
 function countRecords(files: readonly string[]): number | null {
   try {
     let records = 0;
@@ -346,9 +379,35 @@ function causeMessage(cause: unknown): string {
   return cause;
 }
 
+/** How long before the run a local DynamoDB table's point-in-time recovery and items date from. */
+export const LOCAL_TABLE_AGE_MS = 60 * 60 * 1000;
+
+/**
+ * Local services, handlers and environment opened once for one or more executions (the
+ * DynamoDB incremental demo runs a full and an incremental export against one table).
+ */
+export interface LocalSession {
+  /** The emulator's (or the external endpoints') URL. */
+  url: string;
+  /** Moves the emulator's clock against real time, ms (negative: the past). */
+  setClockShift(ms: number): void;
+  /** Runs one execution; `overrides` change this execution's input options. */
+  run(overrides?: Partial<LocalRunOptions>): Promise<LocalRunResult>;
+  close(): Promise<void>;
+}
+
 /** Runs one export end to end locally and returns what happened. */
 export async function runLocal(options: LocalRunOptions = {}): Promise<LocalRunResult> {
-  const started = Date.now();
+  const session = await openLocalSession(options);
+  try {
+    return await session.run();
+  } finally {
+    await session.close();
+  }
+}
+
+/** Starts the services, sets the handlers' environment and loads them; {@link LocalSession.close} puts it all back. */
+export async function openLocalSession(options: LocalRunOptions = {}): Promise<LocalSession> {
   const progress = options.onProgress ?? (() => undefined);
   const dataDir = prepareDataDir(options.dataDir ?? '.local/emulator');
   const services = await startLocalServices(options, dataDir);
@@ -369,6 +428,7 @@ export async function runLocal(options: LocalRunOptions = {}): Promise<LocalRunR
     SUMMARY_TOPIC_ARN: process.env.SUMMARY_TOPIC_ARN ?? DEFAULT_TOPIC_ARN,
     DEFAULT_ROLE_ARN: LOCAL_ROLE_ARN,
     DEFAULT_S3_URL_PREFIX: LOCAL_S3_URL_PREFIX,
+    ...LOCAL_SOURCE_ENV,
     POLL_MIN_WAIT_SECONDS: String(options.minWaitSeconds ?? 1),
     POLL_MAX_WAIT_SECONDS: String(options.maxWaitSeconds ?? 2),
     RUN_DEADLINE_SECONDS: String(options.deadlineSeconds ?? 120),
@@ -377,14 +437,58 @@ export async function runLocal(options: LocalRunOptions = {}): Promise<LocalRunR
     // summed up in the report's metrics row.
     POWERTOOLS_METRICS_DISABLED: options.logLevel === undefined ? 'true' : 'false',
   };
-  // Handlers read configuration from process.env at load: set it for this run, put it back after.
+  // Handlers read configuration from process.env at load: set it for this session, put it back after.
   const saved = Object.fromEntries(Object.keys(env).map((key) => [key, process.env[key]]));
   Object.assign(process.env, env);
+  const restore = () => {
+    for (const [key, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
+  };
 
   try {
+    if (options.source === 'dynamodb' && !services.external) {
+      // A table that has had point-in-time recovery (and its items) for an hour, as a real one would.
+      const { createSeededTable, enablePointInTimeRecovery } = await import('../emulator/dynamodb.ts');
+      const table = tableNameOf(options.table ?? LOCAL_TABLE);
+      services.setClockShift(-LOCAL_TABLE_AGE_MS);
+      await createSeededTable(services.pinpointUrl, table, LOCAL_TABLE_ITEMS);
+      await enablePointInTimeRecovery(services.pinpointUrl, table);
+      services.setClockShift(0);
+    }
     const handlers = await loadHandlers();
-    const applicationId = options.applicationId ?? DEFAULT_APPLICATION_ID;
-    const input = buildInput(options, applicationId);
+    return {
+      url: services.pinpointUrl,
+      setClockShift: (ms) => services.setClockShift(ms),
+      run: (overrides = {}) =>
+        runExecution({ ...options, ...overrides }, services, handlers, env, DEFAULT_APPLICATION_ID, dataDir),
+      close: async () => {
+        restore();
+        await services.close();
+      },
+    };
+  } catch (error) {
+    restore();
+    await services.close();
+    throw error;
+  }
+}
+
+/** One execution in an open session. */
+async function runExecution(
+  options: LocalRunOptions,
+  services: LocalServices,
+  handlers: Awaited<ReturnType<typeof loadHandlers>>,
+  env: Record<string, string>,
+  defaultApplicationId: string,
+  dataDir: string,
+): Promise<LocalRunResult> {
+  const started = Date.now();
+  const progress = options.onProgress ?? (() => undefined);
+  {
+    const applicationId = options.applicationId ?? defaultApplicationId;
+    const input = await buildInput(options, applicationId);
     const executionName =
       options.executionName ?? `local-${new Date().toISOString().replace(/[-:.]/g, '').slice(0, 15)}Z`;
     progress({ type: 'started', executionName, input });
@@ -392,6 +496,7 @@ export async function runLocal(options: LocalRunOptions = {}): Promise<LocalRunR
     // The engine's StateRetried/StateCaught events do not repeat the error: remember it from StateFailed.
     let lastError = { error: 'Error', cause: '' };
     let published: PublishSummaryResult | null = null;
+    let verified: VerificationResult | null = null;
     let publishEvent: PublishSummaryEvent | null = null;
 
     const execution = startExecution(input, {
@@ -410,6 +515,7 @@ export async function runLocal(options: LocalRunOptions = {}): Promise<LocalRunR
         } else if (state === 'VerifyExport') {
           // The state with the verification at $.verification, as the next task sees it.
           const run = { ...(taskInput as RunState), verification: result as VerificationResult };
+          verified = run.verification;
           progress({ type: 'status', state: run, changed: true });
         } else {
           // The workflow's own result: what PublishSummary returned, and what it was given.
@@ -465,7 +571,9 @@ export async function runLocal(options: LocalRunOptions = {}): Promise<LocalRunR
       ? await services.readBack(executionName, execution.executionArn, env.SUMMARY_TOPIC_ARN ?? '')
       : { note: null };
     const { summary, emailText } = parseSummary(readBack.message);
-    const exportFiles = services.exportFiles();
+    // Pinpoint: the emulator's job files; other sources: the files under the location the verification read.
+    const pinpoint = options.source === undefined || options.source === 'pinpoint';
+    const exportFiles = pinpoint ? services.exportFiles() : filesUnder(dataDir, verified, services.external);
     return {
       executionName,
       executionArn: execution.executionArn,
@@ -480,7 +588,11 @@ export async function runLocal(options: LocalRunOptions = {}): Promise<LocalRunR
       messageFile: readBack.message?.file ?? null,
       jobsCreated: services.jobsCreated(),
       exportFiles,
-      recordsExported: services.external ? null : countRecords(exportFiles),
+      recordsExported: services.external
+        ? null
+        : pinpoint
+          ? countRecords(exportFiles)
+          : ((verified as VerificationResult | null)?.records ?? null),
       dataDir: services.external ? null : dataDir,
       events: result.events,
       invocations: {
@@ -491,11 +603,5 @@ export async function runLocal(options: LocalRunOptions = {}): Promise<LocalRunR
       },
       durationMs: Date.now() - started,
     };
-  } finally {
-    for (const [key, value] of Object.entries(saved)) {
-      if (value === undefined) delete process.env[key];
-      else process.env[key] = value;
-    }
-    await services.close();
   }
 }

@@ -9,14 +9,18 @@ import { sourceOf } from '../functions/shared/types.ts';
 import { CUSTOMER_PROFILES } from './customer-profiles/describe.ts';
 import { DYNAMODB } from './dynamodb/describe.ts';
 import { PINPOINT } from './pinpoint/describe.ts';
-import type { RegisteredSource, SourceRuntime } from './types.ts';
+import type { RegisteredSource } from './types.ts';
 
 /*
- * The runtime registry: every export source the functions know (docs/SOURCES.md).
- * Adding a source is adding its folder and one line here (and its stack and emulator
- * parts in stack/sources.ts and emulator/index.ts). Each runtime is a dynamic import:
- * esbuild puts each source's SDK client in its own chunk, and a cold start loads only
- * the client of the source its run uses.
+ * Every export source the functions know (docs/SOURCES.md), by the pure half of each
+ * (describe.ts, no SDK client): every function imports this. The SDK halves are
+ * registered apart, so a function's bundle holds only the clients it can call:
+ *
+ *   sources/runtimes.ts     create and status reads (create-export-job, get-export-job-status)
+ *   sources/final-reads.ts  the summary's re-read of a finished job (publish-summary)
+ *
+ * Adding a source is adding its folder and a line in each registry (and its stack and
+ * emulator parts in stack/sources.ts and emulator/index.ts); a contract test checks that.
  */
 interface SourceTable {
   readonly pinpoint: RegisteredSource<PinpointRequest>;
@@ -25,12 +29,9 @@ interface SourceTable {
 }
 
 export const SOURCES: SourceTable = {
-  pinpoint: { describe: PINPOINT, runtime: async () => (await import('./pinpoint/runtime.ts')).default },
-  'customer-profiles': {
-    describe: CUSTOMER_PROFILES,
-    runtime: async () => (await import('./customer-profiles/runtime.ts')).default,
-  },
-  dynamodb: { describe: DYNAMODB, runtime: async () => (await import('./dynamodb/runtime.ts')).default },
+  pinpoint: { describe: PINPOINT },
+  'customer-profiles': { describe: CUSTOMER_PROFILES },
+  dynamodb: { describe: DYNAMODB },
 };
 
 /** The registered source `id`, or undefined. */
@@ -47,9 +48,4 @@ export function sourceFor(request: ResolvedExportRequest): RegisteredSource {
   const source = registeredSource(id);
   if (!source) throw new TypeError(`No export source is registered as ${id}`);
   return source;
-}
-
-/** The runtime of a request's source (loaded on first use). */
-export function runtimeFor(request: ResolvedExportRequest): Promise<SourceRuntime> {
-  return sourceFor(request).runtime();
 }

@@ -41,8 +41,6 @@ export interface SummaryWords {
   unit: string;
   /** Where the files go: an s3:// URL. */
   where: string;
-  /** The source as people name it: "Pinpoint", "Customer Profiles", "DynamoDB". */
-  service: string;
   /** A command an operator can run to look at the job, or undefined. */
   checkCommand?: (jobId: string) => string;
 }
@@ -50,6 +48,8 @@ export interface SummaryWords {
 /** The pure half of a source. `R` is its resolved request. */
 export interface SourceDescription<R extends ResolvedExportRequest = ResolvedExportRequest> {
   id: SourceId;
+  /** The source as people name it: "Pinpoint", "Customer Profiles", "DynamoDB". */
+  service: string;
   /** Top-level input fields this source accepts besides Source, ScheduledTime and Target. */
   inputFields: readonly string[];
   /** The placeholders its destination template may use (time placeholders included). */
@@ -119,15 +119,20 @@ export interface SourceRuntime<R extends ResolvedExportRequest = ResolvedExportR
    * when there is none. Sources whose create is idempotent (a client token) need none.
    */
   recover?(request: R, since: number, ctx: SourceContext): Promise<JobSnapshot | undefined>;
-  /**
-   * The job's final record for the summary, when the snapshot leaves something out
-   * (Pinpoint: its Failures, which can exceed the state's 256 KB). Never throws.
-   */
-  finalJob?(request: R, jobId: string, ctx: SourceContext, signal: AbortSignal): Promise<unknown>;
 }
 
-/** One registered source: its description, and its runtime on demand. */
+/**
+ * The job's final record for the summary, when the snapshot leaves something out
+ * (Pinpoint: its Failures, which can exceed the state's 256 KB); sources/final-reads.ts.
+ */
+export type FinalRead<R extends ResolvedExportRequest = ResolvedExportRequest> = (
+  request: R,
+  jobId: string,
+  ctx: SourceContext,
+  signal: AbortSignal,
+) => Promise<unknown>;
+
+/** One registered source (sources/registry.ts): its description. */
 export interface RegisteredSource<R extends ResolvedExportRequest = ResolvedExportRequest> {
   describe: SourceDescription<R>;
-  runtime: () => Promise<SourceRuntime<R>>;
 }

@@ -1,6 +1,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { PinpointClient } from '@aws-sdk/client-pinpoint';
 import { sourceFor } from '../../sources/registry.ts';
+import { runtimeFor } from '../../sources/runtimes.ts';
 import type { CreateContext, SourceContext, SourceRuntime } from '../../sources/types.ts';
 import { LEDGER_SOURCE, toWorkflowError } from '../shared/aws-errors.ts';
 import type { CreateExportJobConfig, SdkClientConfig } from '../shared/config.ts';
@@ -111,7 +112,7 @@ export async function createExportJob(
   const run = runIdentityOf(request, source.describe.destinationTemplate(raw, defaults));
   logger.appendKeys({ target: run.targetName });
   const previous = await previousRun(run, deps);
-  const runtime = await source.runtime();
+  const runtime = await runtimeFor(request);
   const { job: snapshot, attempt } = await jobOfRun(run, request, execution.Name, runtime, previous, deps);
   logger.appendKeys({ jobId: snapshot.Id });
   const prior = priorOf(previous);

@@ -1,6 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { PinpointClient } from '@aws-sdk/client-pinpoint';
-import { runtimeFor } from '../../sources/registry.ts';
+import { runtimeFor } from '../../sources/runtimes.ts';
 import type { GetExportJobStatusConfig, SdkClientConfig } from '../shared/config.ts';
 import { nextPollState } from '../shared/poll-schedule.ts';
 import type { GetExportJobStatusEvent, RunState } from '../shared/types.ts';

@@ -2,7 +2,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { ExportJobResponse, PinpointClient } from '@aws-sdk/client-pinpoint';
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
-import { runtimeFor } from '../../sources/registry.ts';
+import { finalReadFor } from '../../sources/final-reads.ts';
 import { SNS_SOURCE, toWorkflowError } from '../shared/aws-errors.ts';
 import type { PublishSummaryConfig, SdkClientConfig } from '../shared/config.ts';
 import { recordedTiming } from '../shared/poll-estimates.ts';
@@ -56,8 +56,9 @@ async function readFinalJob(
   const jobId = event.Run.job?.Id;
   if (!request || !jobId) return undefined;
   try {
-    const runtime = await runtimeFor(request);
-    if (!runtime.finalJob) return undefined;
+    const read = finalReadFor(request);
+    if (!read) return undefined;
+    const finalRead = await read;
     deps.clients ??= {};
     if (deps.pinpoint) deps.clients.pinpoint = deps.pinpoint;
     const ctx = {
@@ -68,7 +69,7 @@ async function readFinalJob(
       clients: deps.clients,
     };
     // Bounded well inside the function's timeout: a hung source must not cost the summary.
-    return (await runtime.finalJob(request, jobId, ctx, AbortSignal.timeout(FINAL_READ_BUDGET_MS))) as
+    return (await finalRead(request, jobId, ctx, AbortSignal.timeout(FINAL_READ_BUDGET_MS))) as
       | ExportJobResponse
       | undefined;
   } catch (error) {

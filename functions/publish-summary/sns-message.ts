@@ -87,13 +87,20 @@ function causeOf(error: NonNullable<ExportSummary['error']>): string {
   return typeof error.reason === 'string' && error.reason.trim() !== '' ? error.reason : error.name;
 }
 
+/** Pinpoint's summaries name the application and segment; other sources say what they exported. */
+const isPinpoint = (s: ExportSummary) =>
+  s.source === undefined || s.source === null || s.source === 'pinpoint';
+
 export function subjectOf(s: ExportSummary): string {
-  const target = `app ${shortId(s.applicationId)}${s.segmentId ? ` segment ${s.segmentId}` : ''}`;
+  const service = s.service ?? 'Pinpoint';
+  const target = isPinpoint(s)
+    ? `app ${shortId(s.applicationId)}${s.segmentId ? ` segment ${s.segmentId}` : ''}`
+    : (s.what ?? 'unknown target');
   const v = s.verification;
   if (s.status === 'COMPLETED' && v?.verdict === 'MISMATCH') {
     // What a person must see first: the files do not hold what the job reported.
     return toSnsSubject(
-      `[${s.stage}] Pinpoint export MISMATCH ${target}: ${v.records ?? '?'} of ${v.expected ?? '?'} records in S3`,
+      `[${s.stage}] ${service} export MISMATCH ${target}: ${v.records ?? '?'} of ${v.expected ?? '?'} records in S3`,
     );
   }
   const detail =
@@ -102,16 +109,18 @@ export function subjectOf(s: ExportSummary): string {
       : s.status === 'ERROR'
         ? `: ${s.error ? causeOf(s.error) : 'error'}`
         : '';
-  return toSnsSubject(`[${s.stage}] Pinpoint export ${s.status} ${target}${detail}`);
+  return toSnsSubject(`[${s.stage}] ${service} export ${s.status} ${target}${detail}`);
 }
 
 /**
  * The attributes subscriptions filter on, on every message: `status`, `stage`,
  * `trigger`, `hasFailures` (also for a MISMATCH), `recordsDrop` (the stage's drop warning),
  * `verification` (`VERIFIED`, `MISMATCH`, `NOT_COUNTED`, `UNVERIFIED`; `none` for a summary
- * that is not COMPLETED), `applicationId` (`unknown` when the input had none,
- * `invalid` when it was not an application id) and `segmentId` (`all-endpoints`
- * without a segment, `invalid` when malformed) — never raw input.
+ * that is not COMPLETED), `source` (`pinpoint`, `customer-profiles`, `dynamodb`; `unknown`
+ * when the input was too broken to say), `applicationId` (`unknown` when the input had none,
+ * `invalid` when it was not an application id, `none` for another source) and `segmentId`
+ * (`all-endpoints` without a segment, `invalid` when malformed, `none` for another source)
+ * — never raw input. With the `summary` attribute that is SQS raw delivery's limit of 10.
  */
 export function attributesOf(s: ExportSummary): Record<string, MessageAttributeValue> {
   const verdict = s.verification?.verdict ?? 'none';
@@ -122,14 +131,17 @@ export function attributesOf(s: ExportSummary): Record<string, MessageAttributeV
     hasFailures: String((s.TotalFailures ?? 0) > 0 || s.status !== 'COMPLETED' || verdict === 'MISMATCH'),
     verification: verdict,
     recordsDrop: String(s.recordsDrop === true),
-    applicationId:
-      s.applicationId === null
+    source: s.source === undefined ? 'pinpoint' : (s.source ?? 'unknown'),
+    applicationId: !isPinpoint(s)
+      ? 'none'
+      : s.applicationId === null
         ? 'unknown'
         : APPLICATION_ID_ATTRIBUTE.test(s.applicationId)
           ? s.applicationId
           : 'invalid',
-    segmentId:
-      s.segmentId === null
+    segmentId: !isPinpoint(s)
+      ? 'none'
+      : s.segmentId === null
         ? 'all-endpoints'
         : SEGMENT_ID_ATTRIBUTE.test(s.segmentId)
           ? s.segmentId
@@ -162,16 +174,23 @@ function line(label: string, value: unknown): string | null {
 
 /** The text an email reader reads at a glance (Failures masked unless `rawFailures`). */
 export function emailTextOf(s: ExportSummary, options: { rawFailures?: boolean } = {}): string {
+  const pinpoint = isPinpoint(s);
   const lines = [
-    `Pinpoint export ${s.status}`,
+    `${s.service ?? 'Pinpoint'} export ${s.status}`,
     '',
     s.headline,
     '',
-    line('Application', s.applicationId),
+    line('Application', pinpoint ? s.applicationId : null),
     line(
       'Segment',
-      s.segmentId ? `${s.segmentId}${s.segmentVersion ? ` v${s.segmentVersion}` : ''}` : 'all endpoints',
+      !pinpoint
+        ? null
+        : s.segmentId
+          ? `${s.segmentId}${s.segmentVersion ? ` v${s.segmentVersion}` : ''}`
+          : 'all endpoints',
     ),
+    line('Exported', pinpoint ? null : s.what),
+    ...Object.entries(s.details ?? {}).map(([name, value]) => line(name, value)),
     line('Export job', s.jobId ? `${s.jobId} (${s.jobStatus}${s.jobReused ? ', reused' : ''})` : null),
     line('S3 location', s.s3UrlPrefix),
     line('Processed', s.TotalProcessed?.toLocaleString('en-US')),

@@ -1,5 +1,5 @@
 import type { ExportJobResponse } from '@aws-sdk/client-pinpoint';
-import { sourceFor } from '../../sources/registry.ts';
+import { registeredSource, sourceFor } from '../../sources/registry.ts';
 import type { SummaryWords } from '../../sources/types.ts';
 import { PINPOINT_END_OF_SUPPORT, PINPOINT_END_OF_SUPPORT_ADVICE } from '../shared/aws-errors.ts';
 import { parseExplainedMessage, type RawInputFacts, splitInputFacts, toReason } from '../shared/errors.ts';
@@ -187,8 +187,11 @@ export function changePercent(before: number | null, now: number | null): number
   return Math.round(((now - before) / before) * 1000) / 10;
 }
 
+/** A source's words for the summary, with its name. */
+type Words = SummaryWords & { service: string };
+
 /** The source's words for each summary being built (headline, advice), kept off the published object. */
-const wordsOf = new WeakMap<ExportSummary, SummaryWords>();
+const wordsOf = new WeakMap<ExportSummary, Words>();
 
 /**
  * Builds the summary. `finalJob` is the job as re-read from its source when the snapshot
@@ -215,7 +218,9 @@ export function buildSummary(
   // Without a validated request, only what create-export-job's error saw of the raw input (capped, sanitized).
   const raw = caught?.input;
   const pinpoint = request === undefined || request.Source === undefined ? request : undefined;
-  const words = request ? sourceFor(request).describe.words(request) : undefined;
+  const described = request ? sourceFor(request).describe : undefined;
+  const words =
+    request && described ? { ...described.words(request), service: described.service } : undefined;
   const applicationId = pinpoint?.ApplicationId ?? (request ? null : (raw?.ApplicationId ?? null));
   const segmentId = pinpoint?.ExportJobRequest.SegmentId ?? (request ? null : (raw?.SegmentId ?? null));
   const creationDate = finalJob?.CreationDate ?? snapshot?.CreationDate ?? null;
@@ -231,7 +236,11 @@ export function buildSummary(
     status,
     headline: '',
     stage,
-    source: request ? sourceOf(request) : null,
+    source: request
+      ? sourceOf(request)
+      : ((raw?.Source as ExportSummary['source']) ?? (raw ? 'pinpoint' : null)),
+    service: words?.service ?? registeredSource(raw?.Source ?? 'pinpoint')?.describe.service ?? 'Pinpoint',
+    what: words?.what ?? raw?.What ?? null,
     target: run.run?.targetName ?? null,
     previousRun: previous
       ? {
@@ -334,7 +343,11 @@ function verifiedOf(s: ExportSummary): string {
 }
 
 function headlineOf(s: ExportSummary): string {
-  const words = wordsOf.get(s);
+  const words =
+    wordsOf.get(s) ??
+    (s.source && s.source !== 'pinpoint'
+      ? { what: s.what ?? 'an unknown target', unit: 'records', where: '', service: s.service ?? s.source }
+      : undefined);
   if (words && s.source !== 'pinpoint') return sourceHeadlineOf(s, words);
   const what = s.segmentId ? `segment ${s.segmentId}` : 'all endpoints';
   const app = s.applicationId ?? 'unknown application';
@@ -358,7 +371,7 @@ function headlineOf(s: ExportSummary): string {
 }
 
 /** The headline of a source other than Pinpoint, in its own words (no pieces; its own record unit). */
-function sourceHeadlineOf(s: ExportSummary, w: SummaryWords): string {
+function sourceHeadlineOf(s: ExportSummary, w: Words): string {
   const job = `The ${w.service} export ${s.jobId}`;
   switch (s.status) {
     case 'COMPLETED':

@@ -72,6 +72,10 @@ const INPUT_LINE = '\ninput: ';
 
 /** What an ERROR summary shows of the raw (possibly invalid) execution input: sanitized and capped strings. */
 export interface RawInputFacts {
+  /** The input's Source, when it named a registered one (absent: Pinpoint). */
+  Source?: string;
+  /** What the input asked to export, in its source's words (sources other than Pinpoint). */
+  What?: string;
   ApplicationId?: string;
   SegmentId?: string;
   ScheduledTime?: string;
@@ -96,6 +100,10 @@ export function splitInputFacts(message: string): { message: string; input?: Raw
     const app = text(p.ApplicationId);
     const segment = text(p.SegmentId);
     const time = text(p.ScheduledTime);
+    const source = text(p.Source);
+    const what = text(p.What);
+    if (source) facts.Source = source.value;
+    if (what) facts.What = what.value;
     if (app) facts.ApplicationId = app.value;
     if (segment) facts.SegmentId = segment.value;
     if (time) facts.ScheduledTime = time.value;

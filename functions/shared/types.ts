@@ -325,6 +325,10 @@ export interface ExportSummary {
   stage: string;
   /** The export source (docs/SOURCES.md); null when the input was too broken to say. Optional only for summaries published before sources existed. */
   source?: SourceId | null;
+  /** The source as people name it ("Pinpoint", "Customer Profiles", "DynamoDB"). Optional only for older summaries. */
+  service?: string;
+  /** What was exported, in the source's words ("segment vip of domain crm"); null when the input was too broken to say. */
+  what?: string | null;
   /** The target's name in the run ledger (`npm run export -- history --target NAME`); null when the run never got that far. */
   target: string | null;
   /**

@@ -37,6 +37,18 @@ export interface VerificationTarget {
    * (DynamoDB: each export's `AWSDynamoDB/<export id>/data/`, not its manifests); default `[prefix]`.
    */
   dataPrefixes?: string[];
+  /**
+   * Keys of JSON-lines manifests that name the job's data files (`dataFileS3Key`): only the
+   * files they name count, and a named file that is missing is a MISMATCH. DynamoDB's
+   * incremental exports share one `AWSDynamoDB/data/` folder, so listing alone cannot tell
+   * which files are this run's; each export's `manifest-files.json` can.
+   */
+  fileManifests?: string[];
+  /**
+   * Only files written at or after this time (ISO) are the job's: a source that writes
+   * straight into a destination other runs share (Customer Profiles) leaves older files there.
+   */
+  modifiedSince?: string;
   /** The format of files whose extension does not say (Pinpoint writes JSON lines). */
   defaultFormat: RecordFormat;
   /** Records the source reported; null when it does not report a count. */
@@ -122,6 +134,25 @@ export async function listExport(
     token = page.IsTruncated ? page.NextContinuationToken : undefined;
   } while (token);
   return objects;
+}
+
+/** The data files the manifests name (JSON lines with `dataFileS3Key`). */
+async function filesNamedIn(s3: S3Client, bucket: string, manifests: string[]): Promise<Set<string>> {
+  const keys = new Set<string>();
+  for (const manifest of manifests) {
+    const response = await s3
+      .send(new GetObjectCommand({ Bucket: bucket, Key: manifest }))
+      .catch((error: unknown) => {
+        throw s3Error('GetObject', error);
+      });
+    const text = (await response.Body?.transformToString()) ?? '';
+    for (const line of text.split('\n')) {
+      if (line.trim() === '') continue;
+      const key = (JSON.parse(line) as { dataFileS3Key?: unknown }).dataFileS3Key;
+      if (typeof key === 'string') keys.add(key);
+    }
+  }
+  return keys;
 }
 
 function count(n: number): string {
@@ -236,9 +267,22 @@ export async function verifyExport(
   const started = deps.now();
   const budgetSeconds = Math.max(0, Math.round((deps.deadline - started) / 1000));
   const location = `s3://${target.bucket}/${target.prefix}`;
-  const listed = [];
+  let listed = [];
   for (const prefix of target.dataPrefixes ?? [target.prefix]) {
     listed.push(...(await listExport(deps.s3, target.bucket, prefix)));
+  }
+  if (target.modifiedSince) {
+    const since = Date.parse(target.modifiedSince);
+    listed = listed.filter(
+      (object) => object.lastModified === null || Date.parse(object.lastModified) >= since,
+    );
+  }
+  let unlisted: string[] = [];
+  if (target.fileManifests) {
+    const named = await filesNamedIn(deps.s3, target.bucket, target.fileManifests);
+    listed = listed.filter((object) => named.has(object.key));
+    const found = new Set(listed.map((object) => object.key));
+    unlisted = [...named].filter((key) => !found.has(key));
   }
   const files: ManifestFile[] = [];
   let outOfTime = false;
@@ -285,7 +329,15 @@ export async function verifyExport(
       throw s3Error('GetObject', error);
     }
   }
-  const { verdict, records, note } = judge(target, files, budgetSeconds);
+  const judged = judge(target, files, budgetSeconds);
+  const { verdict, records, note } =
+    unlisted.length === 0
+      ? judged
+      : {
+          verdict: 'MISMATCH' as const,
+          records: judged.records,
+          note: `${unlisted.length} file(s) the export's manifest names are missing (${unlisted[0]}${unlisted.length > 1 ? ', …' : ''}); ${judged.note}`,
+        };
   const bytes = files.reduce((sum, f) => sum + f.size, 0);
   const countedFiles = files.filter((f) => f.records !== null).length;
   const manifest: Manifest = {

@@ -37,6 +37,7 @@ const sha12 = (text: string) => createHash('sha256').update(text).digest('hex').
 
 export const CUSTOMER_PROFILES: SourceDescription<ProfilesRequest> = {
   id: 'customer-profiles',
+  service: 'Customer Profiles',
   inputFields: [
     'DomainName',
     'SegmentDefinitionName',
@@ -86,6 +87,8 @@ export const CUSTOMER_PROFILES: SourceDescription<ProfilesRequest> = {
     });
     checkS3Url(destination, 'DestinationUri', PLACEHOLDERS, MAX_DESTINATION_CHARS);
     const key = optionalString(raw, 'EncryptionKey', 'EncryptionKey');
+    if (key !== undefined && key.length > 255)
+      fail('EncryptionKey', `is ${key.length} characters long; at most 255 (the API's limit)`);
     if (key !== undefined && !KMS_KEY_ARN.test(key))
       fail(
         'EncryptionKey',
@@ -124,8 +127,9 @@ export const CUSTOMER_PROFILES: SourceDescription<ProfilesRequest> = {
    * A snapshot writes its files under the DestinationUri (the emulator: part files
    * directly under it; AWS does not document the layout). The API reports no count: the
    * verification counts the records and the summary's TotalProcessed is that count
-   * (verdict COUNTED). The default destination has the run's {date}, so another night
-   * never shares it; a redo of the same run does, which the manifest's file list shows.
+   * (verdict COUNTED). Another run of the same day shares the default destination
+   * ({date}), so only files written since the snapshot started (less a minute of clock
+   * skew) are counted.
    */
   verification(state) {
     const location = parseS3Url(state.request.DestinationUri);
@@ -142,6 +146,7 @@ export const CUSTOMER_PROFILES: SourceDescription<ProfilesRequest> = {
       defaultFormat: format === 'CSV' ? 'csv' : format === 'ORC' ? 'binary' : 'ndjson',
       expected: null,
       expectedFrom: 'GetSegmentSnapshot reports no count',
+      modifiedSince: new Date(Date.parse(state.job.CreationDate) - 60_000).toISOString(),
       run: {
         executionId: state.execution.Id,
         executionName: state.execution.Name,
@@ -164,13 +169,17 @@ export const CUSTOMER_PROFILES: SourceDescription<ProfilesRequest> = {
       what: `segment ${request.SegmentDefinitionName} of domain ${request.DomainName}`,
       unit: 'profiles',
       where: request.DestinationUri,
-      service: 'Customer Profiles',
       checkCommand: (jobId) =>
         `aws customer-profiles get-segment-snapshot --domain-name ${request.DomainName} --segment-definition-name ${request.SegmentDefinitionName} --snapshot-id ${jobId}`,
     };
   },
 
-  rawFacts() {
-    return {};
+  rawFacts(raw) {
+    const name = (value: unknown) =>
+      typeof value === 'string' && PROFILES_NAME.test(value) ? value : 'an invalid name';
+    return {
+      Source: 'customer-profiles',
+      What: `segment ${name(raw.SegmentDefinitionName)} of domain ${name(raw.DomainName)}`,
+    };
   },
 };

@@ -122,6 +122,7 @@ export const PROFILES_RUNTIME: SourceRuntime<ProfilesRequest> = {
             reason: 'snapshot start unconfirmed',
             advice: `Customer Profiles cannot list snapshots, so the workflow does not retry a create whose answer was lost (a retry could write a second snapshot into ${request.DestinationUri}). Look there in a few minutes: if files appeared, the snapshot ran; otherwise start the run again with \`npm run export\` and the same --scheduled-time.`,
           },
+          { cause },
         );
       });
     if (!response.SnapshotId) {

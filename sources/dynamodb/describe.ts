@@ -46,6 +46,7 @@ function normalisedPrefix(prefix: string): string {
 
 export const DYNAMODB: SourceDescription<DynamoDbRequest> = {
   id: 'dynamodb',
+  service: 'DynamoDB',
   inputFields: [
     'TableArn',
     'ExportType',
@@ -132,10 +133,12 @@ export const DYNAMODB: SourceDescription<DynamoDbRequest> = {
   },
 
   /**
-   * DynamoDB writes each export under `<S3Prefix>AWSDynamoDB/<export id>/`: its records in
-   * `data/*.json.gz` (DynamoDB JSON, one item a line) and the manifests beside them. The
-   * records are counted in `data/` only; ION files are not counted. ItemCount is the
-   * expected count (summed over a caught-up gap's exports).
+   * DynamoDB writes each export's manifests under `<S3Prefix>AWSDynamoDB/<export id>/` and its
+   * records (DynamoDB JSON, one item a line, gzipped) in that folder's `data/` for a full
+   * export, or in the `AWSDynamoDB/data/` folder all incremental exports of the prefix share
+   * (Developer Guide, "DynamoDB table export output format"). So the files counted are the
+   * ones each export's `manifest-files.json` names; ION files are not counted. ItemCount is
+   * the expected count (summed over a caught-up gap's exports).
    */
   verification(state) {
     const { request, job } = state;
@@ -146,7 +149,10 @@ export const DYNAMODB: SourceDescription<DynamoDbRequest> = {
       sourceName: 'DynamoDB',
       bucket: request.S3Bucket,
       prefix: `${request.S3Prefix}AWSDynamoDB/${exportIdOf(exports[0] ?? job.Id)}/`,
-      dataPrefixes: exports.map((arn) => `${request.S3Prefix}AWSDynamoDB/${exportIdOf(arn)}/data/`),
+      dataPrefixes: [`${request.S3Prefix}AWSDynamoDB/`],
+      fileManifests: exports.map(
+        (arn) => `${request.S3Prefix}AWSDynamoDB/${exportIdOf(arn)}/manifest-files.json`,
+      ),
       defaultFormat: request.ExportFormat === 'ION' ? 'binary' : 'ndjson',
       expected: job.TotalProcessed ?? null,
       expectedFrom: exports.length > 1 ? `ItemCount of ${exports.length} exports` : 'ItemCount',
@@ -172,12 +178,14 @@ export const DYNAMODB: SourceDescription<DynamoDbRequest> = {
       what: `table ${tableNameOf(request.TableArn)} (${mode})`,
       unit: 'items',
       where: `s3://${request.S3Bucket}/${request.S3Prefix}`,
-      service: 'DynamoDB',
       checkCommand: (jobId) => `aws dynamodb describe-export --export-arn ${exportArnsOf(jobId)[0] ?? jobId}`,
     };
   },
 
-  rawFacts() {
-    return {};
+  rawFacts(raw) {
+    const table =
+      typeof raw.TableArn === 'string' && TABLE_ARN.test(raw.TableArn) ? tableNameOf(raw.TableArn) : null;
+    const mode = raw.ExportType === 'INCREMENTAL_EXPORT' ? 'incremental' : 'full';
+    return { Source: 'dynamodb', What: table ? `table ${table} (${mode})` : 'a table (invalid TableArn)' };
   },
 };

@@ -258,16 +258,19 @@ async function start(
           ExportType: 'INCREMENTAL_EXPORT' as const,
           IncrementalExportSpecification: {
             ExportFromTime: new Date(window.from),
-            ExportToTime: new Date(window.to),
+            ...(window.open ? {} : { ExportToTime: new Date(window.to) }),
             ExportViewType: 'NEW_AND_OLD_IMAGES' as const,
           },
-          ClientToken: clientTokenOf(ctx, `${window.from}/${window.to}`),
+          ClientToken: clientTokenOf(ctx, `${window.from}/${window.open ? 'latest' : window.to}`),
         }
       : {
           ...common,
           ExportType: 'FULL_EXPORT' as const,
-          ExportTime: new Date(plan.kind === 'full' ? plan.exportTime : ctx.run.scheduledTime),
-          ClientToken: clientTokenOf(ctx, `full/${plan.kind === 'full' ? plan.exportTime : ''}`),
+          ...(plan.kind === 'full' && !plan.open ? { ExportTime: new Date(plan.exportTime) } : {}),
+          ClientToken: clientTokenOf(
+            ctx,
+            `full/${plan.kind === 'full' && !plan.open ? plan.exportTime : 'latest'}`,
+          ),
         };
     const response = await clientOf(ctx)
       .send(new ExportTableToPointInTimeCommand(input))

@@ -16,11 +16,22 @@ export interface Window {
   from: string;
   /** ISO, exclusive. */
   to: string;
+  /**
+   * The last window of a run that starts before point-in-time recovery has reached its
+   * scheduled time (the latest restorable time trails the clock by a few minutes): its
+   * ExportToTime is left out, so DynamoDB ends it at the latest time it has, and a retry
+   * sends the very same request (the same ClientToken gets the same export back).
+   */
+  open?: boolean;
 }
 
 export type ExportPlan =
-  /** One full export of the table as of `exportTime`; `reason` says why when the target is incremental. */
-  | { kind: 'full'; exportTime: string; reason?: string }
+  /**
+   * One full export of the table as of `exportTime`, or — `open` — as of the latest restorable
+   * time (ExportTime left out, for the reason {@link Window.open} gives); `reason` says why when
+   * the target is incremental.
+   */
+  | { kind: 'full'; exportTime: string; open?: boolean; reason?: string }
   /** Consecutive incremental exports, together covering previous coverage → the scheduled time. */
   | { kind: 'incremental'; windows: Window[] }
   /** Nothing to export yet: the window is shorter than DynamoDB allows; the next run covers it. */
@@ -59,8 +70,18 @@ export function splitWindow(from: number, to: number): Window[] {
 
 export function planExport(input: PlanInput): ExportPlan {
   const earliest = Date.parse(input.earliestRestorable);
-  // An export cannot be of a time DynamoDB has not reached yet: the scheduled time, or the latest restorable time.
-  const until = Math.min(Date.parse(input.scheduledTime), Date.parse(input.latestRestorable));
+  // Every time sent is derived from the scheduled time, never from the moving latest restorable
+  // time: the ClientToken is derived from them, so a retry must compute the same ones.
+  const scheduled = Date.parse(input.scheduledTime);
+  const open = scheduled > Date.parse(input.latestRestorable);
+  // What DynamoDB can export now: up to the scheduled time, or the latest restorable time before it.
+  const until = Math.min(scheduled, Date.parse(input.latestRestorable));
+  const full = (reason?: string): ExportPlan => ({
+    kind: 'full',
+    exportTime: iso(scheduled),
+    ...(open ? { open } : {}),
+    ...(reason ? { reason } : {}),
+  });
   if (until < earliest) {
     return {
       kind: 'refuse',
@@ -68,13 +89,9 @@ export function planExport(input: PlanInput): ExportPlan {
       advice: `The run's ScheduledTime (${input.scheduledTime}) is before the table's earliest restorable time (${input.earliestRestorable}): point-in-time recovery no longer holds that moment. Start the run with a later --scheduled-time, or without one.`,
     };
   }
-  if (input.exportType === 'FULL_EXPORT') return { kind: 'full', exportTime: iso(until) };
+  if (input.exportType === 'FULL_EXPORT') return full();
   if (input.previousCoveredUntil === undefined) {
-    return {
-      kind: 'full',
-      exportTime: iso(until),
-      reason: 'first run of an incremental target: a full export, the base the next runs add to',
-    };
+    return full('first run of an incremental target: a full export, the base the next runs add to');
   }
   const from = Date.parse(input.previousCoveredUntil);
   if (from < earliest) {
@@ -99,7 +116,10 @@ export function planExport(input: PlanInput): ExportPlan {
     };
   }
   // More than 24 hours (a missed night, an outage of a few days): consecutive exports in this run.
-  return { kind: 'incremental', windows: splitWindow(from, until) };
+  const windows = splitWindow(from, scheduled);
+  const last = windows[windows.length - 1];
+  if (open && last) last.open = true;
+  return { kind: 'incremental', windows };
 }
 
 /** "72 h in 3 exports" and its kin, for the summary. */

@@ -116,6 +116,7 @@ const sha12 = (text: string) => createHash('sha256').update(text).digest('hex').
 
 export const PINPOINT: SourceDescription<PinpointRequest> = {
   id: 'pinpoint',
+  service: 'Pinpoint',
   inputFields: ['ApplicationId', 'ExportJobRequest'],
   placeholders: PLACEHOLDERS,
   resolve,
@@ -184,7 +185,6 @@ export const PINPOINT: SourceDescription<PinpointRequest> = {
       what: `${segment ? `segment ${segment}` : 'all endpoints'} of ${request.ApplicationId}`,
       unit: 'endpoints',
       where: request.ExportJobRequest.S3UrlPrefix,
-      service: 'Pinpoint',
       checkCommand: (jobId) =>
         `aws pinpoint get-export-job --application-id ${request.ApplicationId} --job-id ${jobId}`,
     };

@@ -188,15 +188,6 @@ export const PINPOINT_RUNTIME: SourceRuntime<PinpointRequest> = {
     const found = await findJobOfThisRun(pinpoint, request, since, ctx.caller);
     return found?.Id ? toJobSnapshot(found, true) : undefined;
   },
-
-  async finalJob(request, jobId, ctx, signal) {
-    const { pinpoint } = clientsOf(ctx);
-    const response = await pinpoint.send(
-      new GetExportJobCommand({ ApplicationId: request.ApplicationId, JobId: jobId }),
-      { abortSignal: signal },
-    );
-    return response.ExportJobResponse;
-  },
 };
 
 export default PINPOINT_RUNTIME;

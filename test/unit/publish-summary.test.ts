@@ -222,6 +222,8 @@ describe('buildSummary', () => {
       headline: `Exported 48,210 endpoints (segment vip-customers) of ${APPLICATION_ID} to ${PREFIX}; verified: 48,210 records in 8 files.`,
       stage: 'prod',
       source: 'pinpoint',
+      service: 'Pinpoint',
+      what: `segment vip-customers of ${APPLICATION_ID}`,
       details: null,
       target: 'nightly-vip',
       previousRun: null,

@@ -219,7 +219,7 @@ describe('buildSnsMessage', () => {
     expect(message.summary.error?.advice).toBe('Fix it.');
   });
 
-  it("sends only String attributes: the eight filter attributes and the summary, within raw SQS delivery's 10", () => {
+  it("sends only String attributes: the nine filter attributes and the summary, within raw SQS delivery's 10", () => {
     const message = buildSnsMessage(failedSummary());
 
     const { [SUMMARY_ATTRIBUTE]: summary, ...filter } = message.MessageAttributes;
@@ -230,6 +230,7 @@ describe('buildSnsMessage', () => {
       hasFailures: { DataType: 'String', StringValue: 'true' },
       recordsDrop: { DataType: 'String', StringValue: 'false' },
       verification: { DataType: 'String', StringValue: 'none' },
+      source: { DataType: 'String', StringValue: 'pinpoint' },
       applicationId: { DataType: 'String', StringValue: APPLICATION_ID },
       segmentId: { DataType: 'String', StringValue: 'vip-customers' },
     });

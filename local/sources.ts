@@ -1,0 +1,67 @@
+import type { SourceId } from '../functions/shared/types.ts';
+
+/*
+ * What a local run of each source needs beyond the workflow: its input on the
+ * emulator's seeded data, the stage defaults a deployed stack would give, and (for
+ * DynamoDB) a table with point-in-time recovery to export.
+ */
+
+/** The seeded DynamoDB table a local DynamoDB run exports. */
+export const LOCAL_TABLE = 'local-orders';
+/** Items seeded into it. */
+export const LOCAL_TABLE_ITEMS = 1_200;
+/** The emulator's account and region, as in every ARN it makes. */
+export const LOCAL_TABLE_ARN_PREFIX = 'arn:aws:dynamodb:us-east-1:000000000000:table/';
+
+/** The stage defaults a deployed stack sets per source (stack/sources.ts), for the local bucket. */
+export const LOCAL_SOURCE_ENV = {
+  PROFILES_ROLE_ARN: 'arn:aws:iam::000000000000:role/profiles-export-local',
+  PROFILES_DESTINATION: 's3://local-exports/customer-profiles/{DomainName}/{SegmentDefinitionName}/{date}/',
+  DYNAMODB_EXPORT_BUCKET: 'local-exports',
+  DYNAMODB_EXPORT_PREFIX: 'dynamodb/{TableName}/{timestamp}/',
+} as const;
+
+/** The options a local run of a source other than Pinpoint takes. */
+export interface LocalSourceOptions {
+  source?: SourceId | undefined;
+  /** Customer Profiles: domain and segment definition (default the emulator's seeded ones). */
+  domain?: string | undefined;
+  segmentDefinition?: string | undefined;
+  /** Customer Profiles DataFormat (JSONL, CSV, ORC) or DynamoDB ExportFormat (DYNAMODB_JSON, ION). */
+  format?: string | undefined;
+  /** DynamoDB: table name or ARN (default the seeded {@link LOCAL_TABLE}). */
+  table?: string | undefined;
+  /** DynamoDB: an incremental target. */
+  incremental?: boolean | undefined;
+}
+
+/** A table ARN for a name (the emulator's account and region), or the ARN as given. */
+export const tableArnOf = (table: string): string =>
+  table.startsWith('arn:') ? table : `${LOCAL_TABLE_ARN_PREFIX}${table}`;
+
+/** The execution input of a local run of `options.source` (never Pinpoint: that input is built in run.ts). */
+export async function sourceInput(
+  options: LocalSourceOptions,
+  scheduledTime: string,
+): Promise<Record<string, unknown>> {
+  if (options.source === 'customer-profiles') {
+    const { DEFAULT_PROFILES_DOMAIN, DEFAULT_SEGMENT_DEFINITION } = await import('../emulator/index.ts');
+    return {
+      Source: 'customer-profiles',
+      DomainName: options.domain ?? DEFAULT_PROFILES_DOMAIN,
+      SegmentDefinitionName: options.segmentDefinition ?? DEFAULT_SEGMENT_DEFINITION,
+      ...(options.format ? { DataFormat: options.format } : {}),
+      ScheduledTime: scheduledTime,
+    };
+  }
+  return {
+    Source: 'dynamodb',
+    TableArn: tableArnOf(options.table ?? LOCAL_TABLE),
+    ExportType: options.incremental ? 'INCREMENTAL_EXPORT' : 'FULL_EXPORT',
+    ...(options.format ? { ExportFormat: options.format } : {}),
+    ScheduledTime: scheduledTime,
+  };
+}
+
+/** The table name in a table ARN or name. */
+export const tableNameOf = (table: string): string => table.slice(table.lastIndexOf('/') + 1);
