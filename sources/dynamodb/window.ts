@@ -96,13 +96,8 @@ export function planExport(input: PlanInput): ExportPlan {
   const from = Date.parse(input.previousCoveredUntil);
   if (from < earliest) {
     const gap = `the previous export covered up to ${input.previousCoveredUntil}, before the table's earliest restorable time ${input.earliestRestorable}`;
-    if (input.outsideRecoveryWindow === 'FULL_EXPORT') {
-      return {
-        kind: 'full',
-        exportTime: iso(until),
-        reason: `${gap}: a full export instead (outsideRecoveryWindow)`,
-      };
-    }
+    if (input.outsideRecoveryWindow === 'FULL_EXPORT')
+      return full(`${gap}: a full export instead (outsideRecoveryWindow)`);
     return {
       kind: 'refuse',
       reason: 'incremental window outside recovery window',
