@@ -354,10 +354,7 @@ describe('the Customer Profiles runtime classifies what the service answers', ()
     expect(profilesMock.commandCalls(CreateSegmentSnapshotCommand)).toHaveLength(1);
   });
 
-  // KNOWN BUG (reported, not fixed here): sources/customer-profiles/runtime.ts builds the
-  // 'snapshot start unconfirmed' error without `{ cause }`, and its detail names only the reason,
-  // so the service's exception (name, message, request id) is lost to the log and the summary.
-  it.fails("keeps the service's error as the cause of an unconfirmed start", async () => {
+  it("keeps the service's error in the cause chain of an unconfirmed start (for the log)", async () => {
     const serverError = new InternalServerException({
       message: 'Internal server error',
       $metadata: metadata(500),
@@ -366,7 +363,8 @@ describe('the Customer Profiles runtime classifies what the service answers', ()
 
     const error = await rejectionOf(runtime.create(REQUEST, createContext()));
 
-    expect(error.cause).toBe(serverError);
+    expect(error.cause).toBeInstanceOf(SourceUnavailableError);
+    expect((error.cause as Error).cause).toBe(serverError);
   });
 
   it('does not retry a create whose answer never came (a timeout) either', async () => {

@@ -116,6 +116,20 @@ function givenPitr(
   });
 }
 
+/** DescribeContinuousBackups as DynamoDB answers it at `now`: restorable up to 5 minutes ago. */
+function trailingPitr(now: Date) {
+  return {
+    ContinuousBackupsDescription: {
+      ContinuousBackupsStatus: 'ENABLED' as const,
+      PointInTimeRecoveryDescription: {
+        PointInTimeRecoveryStatus: 'ENABLED' as const,
+        EarliestRestorableDateTime: new Date(at(SCHEDULED) - 35 * DAY),
+        LatestRestorableDateTime: new Date(now.getTime() - 5 * 60_000),
+      },
+    },
+  };
+}
+
 /** Every start answers an IN_PROGRESS export echoing its input, with a fresh ARN. */
 function givenExportsStart() {
   dynamoMock
@@ -276,32 +290,56 @@ describe('the DynamoDB runtime starts a full export', () => {
     expect(new Set(tokens).size).toBe(4);
   });
 
-  // KNOWN BUG (reported, not fixed here): LatestRestorableDateTime "is typically 5 minutes before
-  // the current time" (botocore's dynamodb model), so right after the scheduled time the plan's
-  // ExportTime (or last ExportToTime) is the latest restorable time, which moves between a start
-  // and its retry; the ClientToken is derived from it (sources/dynamodb/runtime.ts start():
-  // clientTokenOf(ctx, `full/${plan.exportTime}`) and `${window.from}/${window.to}`), so a retry
-  // after a lost answer starts a second export instead of getting the first one back.
-  it.fails('sends the same ClientToken on a retry even when the latest restorable time moved meanwhile', async () => {
+  // LatestRestorableDateTime "is typically 5 minutes before the current time" (botocore's dynamodb
+  // model): right after the scheduled time it trails it, and moves on before a retry.
+  it('sends the very same request on a retry even when the latest restorable time moved meanwhile', async () => {
     givenExportsStart();
     const retryAt = new Date(NOW.getTime() + 30_000);
-    const pitr = (now: Date) => ({
-      ContinuousBackupsDescription: {
-        ContinuousBackupsStatus: 'ENABLED' as const,
-        PointInTimeRecoveryDescription: {
-          PointInTimeRecoveryStatus: 'ENABLED' as const,
-          EarliestRestorableDateTime: new Date(at(SCHEDULED) - 35 * DAY),
-          LatestRestorableDateTime: new Date(now.getTime() - 5 * 60_000),
-        },
-      },
-    });
-    dynamoMock.on(DescribeContinuousBackupsCommand).resolvesOnce(pitr(NOW)).resolvesOnce(pitr(retryAt));
+    dynamoMock
+      .on(DescribeContinuousBackupsCommand)
+      .resolvesOnce(trailingPitr(NOW))
+      .resolvesOnce(trailingPitr(retryAt));
 
     await runtime.create(REQUEST, createContext());
     await runtime.create(REQUEST, { ...createContext(), now: () => retryAt });
 
     const [first, retry] = startInputs();
-    expect(retry?.ClientToken).toBe(first?.ClientToken);
+    expect(retry).toStrictEqual(first);
+    // No ExportTime: DynamoDB exports as of the latest time it has, which it cannot refuse.
+    expect(first).not.toHaveProperty('ExportTime');
+  });
+
+  it('leaves the last window open while PITR trails the scheduled time, and sends it the same way on a retry', async () => {
+    givenExportsStart();
+    const previous = iso(at(SCHEDULED) - 2 * DAY);
+    const retryAt = new Date(NOW.getTime() + 45_000);
+    dynamoMock
+      .on(DescribeContinuousBackupsCommand)
+      .resolvesOnce(trailingPitr(NOW))
+      .resolvesOnce(trailingPitr(retryAt));
+
+    await runtime.create(INCREMENTAL, createContext({ previousCoveredUntil: previous }));
+    await runtime.create(INCREMENTAL, {
+      ...createContext({ previousCoveredUntil: previous }),
+      now: () => retryAt,
+    });
+
+    const inputs = startInputs();
+    expect(inputs.map((input) => input.IncrementalExportSpecification)).toEqual([
+      {
+        ExportFromTime: new Date(previous),
+        ExportToTime: new Date(at(SCHEDULED) - DAY),
+        ExportViewType: 'NEW_AND_OLD_IMAGES',
+      },
+      { ExportFromTime: new Date(at(SCHEDULED) - DAY), ExportViewType: 'NEW_AND_OLD_IMAGES' },
+      {
+        ExportFromTime: new Date(previous),
+        ExportToTime: new Date(at(SCHEDULED) - DAY),
+        ExportViewType: 'NEW_AND_OLD_IMAGES',
+      },
+      { ExportFromTime: new Date(at(SCHEDULED) - DAY), ExportViewType: 'NEW_AND_OLD_IMAGES' },
+    ]);
+    expect(inputs.slice(2)).toStrictEqual(inputs.slice(0, 2));
   });
 
   it('starts an incremental target with a full export, saying why in the details', async () => {

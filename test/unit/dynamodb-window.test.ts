@@ -172,22 +172,78 @@ describe('planExport for an incremental target', () => {
     }
   });
 
-  it('ends the last window at the latest restorable time when DynamoDB has not reached the scheduled time', () => {
-    // LatestRestorableDateTime "is typically 5 minutes before the current time" (botocore's dynamodb model).
+  /*
+   * LatestRestorableDateTime "is typically 5 minutes before the current time" (botocore's
+   * dynamodb model), so a run right after its scheduled time finds PITR short of it. Every
+   * time the plan sends is still derived from the scheduled time (the ClientToken is derived
+   * from them, and a retry, later, must send the same); the export's end is left open.
+   */
+  describe('when point-in-time recovery has not reached the scheduled time yet', () => {
     const latest = at(SCHEDULED) - 5 * MINUTE;
 
-    const windows = windowsOf(plan({ latestRestorable: iso(latest) }));
+    it('leaves the last window open, its times still those of the scheduled time', () => {
+      const windows = windowsOf(plan({ latestRestorable: iso(latest) }));
 
-    expect(windows).toEqual([{ from: '2026-11-27T02:00:00.000Z', to: iso(latest) }]);
+      expect(windows).toEqual([{ from: '2026-11-27T02:00:00.000Z', to: SCHEDULED, open: true }]);
+    });
+
+    it('leaves only the last of several windows open', () => {
+      const windows = windowsOf(
+        plan({ latestRestorable: iso(latest), previousCoveredUntil: iso(at(SCHEDULED) - 3 * DAY) }),
+      );
+
+      expect(windows.map((w) => w.open)).toEqual([undefined, undefined, true]);
+      expectContiguous(windows, at(SCHEDULED) - 3 * DAY, at(SCHEDULED));
+    });
+
+    it('makes a full export an open one of the scheduled time', () => {
+      expect(plan({ exportType: 'FULL_EXPORT', latestRestorable: iso(latest) })).toEqual({
+        kind: 'full',
+        exportTime: SCHEDULED,
+        open: true,
+      });
+    });
+
+    it('makes the full export that replaces a gap past the recovery window an open one too', () => {
+      const result = plan({
+        latestRestorable: iso(latest),
+        previousCoveredUntil: iso(at(SCHEDULED) - 40 * DAY),
+        outsideRecoveryWindow: 'FULL_EXPORT',
+      });
+
+      expect(result).toMatchObject({ kind: 'full', exportTime: SCHEDULED, open: true });
+    });
+
+    it('skips a window that is under 15 minutes of what PITR holds', () => {
+      expect(
+        plan({ latestRestorable: iso(latest), previousCoveredUntil: iso(latest - 14 * MINUTE) }).kind,
+      ).toBe('skip');
+    });
   });
 
-  it('takes the latest restorable time as the export time of a full export too', () => {
-    const latest = iso(at(SCHEDULED) - 5 * MINUTE);
-
-    expect(plan({ exportType: 'FULL_EXPORT', latestRestorable: latest })).toEqual({
-      kind: 'full',
-      exportTime: latest,
+  it('sends the same plan however far PITR trails the scheduled time (a retry later sends the same request)', () => {
+    const inputs = fc.record({
+      exportType: fc.constantFrom('FULL_EXPORT' as const, 'INCREMENTAL_EXPORT' as const),
+      outsideRecoveryWindow: fc.constantFrom('ERROR' as const, 'FULL_EXPORT' as const),
+      // Previous coverage from 40 days (past the 35-day window) to 1 hour before the scheduled time, or none.
+      previousAgo: fc.option(fc.integer({ min: HOUR, max: 40 * DAY }), { nil: undefined }),
+      // Two latest restorable times, as a start and its retry see them: up to 15 minutes short of the scheduled time.
+      trail: fc.tuple(fc.integer({ min: 1, max: 15 * MINUTE }), fc.integer({ min: 1, max: 15 * MINUTE })),
     });
+    fc.assert(
+      fc.property(inputs, ({ exportType, outsideRecoveryWindow, previousAgo, trail }) => {
+        const planWith = (trailing: number) =>
+          plan({
+            exportType,
+            outsideRecoveryWindow,
+            previousCoveredUntil: previousAgo === undefined ? undefined : iso(at(SCHEDULED) - previousAgo),
+            latestRestorable: iso(at(SCHEDULED) - trailing),
+          });
+
+        expect(planWith(trail[0])).toEqual(planWith(trail[1]));
+      }),
+      { numRuns: 300 },
+    );
   });
 });
 

@@ -629,16 +629,15 @@ describe('the validation against the API models', () => {
     expect(request.EncryptionKey?.length).toBeLessThanOrEqual(MODEL.maxEncryptionKey);
   });
 
-  // KNOWN BUG (reported, not fixed here): sources/customer-profiles/describe.ts checks EncryptionKey
-  // against KMS_KEY_ARN only, whose {1,240} allows ARNs of up to 279 characters, so CreateSegmentSnapshot
-  // gets a key the model refuses (BadRequestException at run time instead of InvalidExportInputError).
-  // `it.fails` keeps the suite green until the fix; then this fails and becomes a plain `it`.
-  it.fails('refuses an EncryptionKey longer than the model allows (encryptionKey: at most 255)', () => {
+  it('refuses an EncryptionKey longer than the model allows (encryptionKey: at most 255)', () => {
     // A KMS alias ARN can be longer than 255 characters (alias names are up to 256).
     const key = `arn:aws:kms:eu-west-1:123456789012:alias/${'a'.repeat(220)}`;
     expect(key.length).toBeGreaterThan(MODEL.maxEncryptionKey);
 
-    expect(rejectionOf(profilesInput({ EncryptionKey: key })).field).toBe('EncryptionKey');
+    const error = rejectionOf(profilesInput({ EncryptionKey: key }));
+
+    expect(error.field).toBe('EncryptionKey');
+    expect(error.message).toContain('is 261 characters long; at most 255');
   });
 
   it('sends ExportTableToPointInTime only values within the model limits', () => {
