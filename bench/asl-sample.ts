@@ -9,8 +9,8 @@ import { ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/clien
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { install } from '@sinonjs/fake-timers';
 import { mockClient } from 'aws-sdk-client-mock';
-import { jobProgressAt } from '../emulator/job-model.ts';
 import { type EventLog, loadHandlers, startExecution } from '../local/workflow.ts';
+import { jobProgressAt } from '../sources/pinpoint/emulator-job-model.ts';
 import { RUN_START_MS } from './asl-walk.ts';
 import type { SimJob } from './population.ts';
 
@@ -29,6 +29,8 @@ export interface EngineRun {
   transitions: number;
   delaySeconds: number | null;
   status: 'SUCCEEDED' | 'FAILED';
+  /** Why a FAILED run failed (the execution's error and cause). */
+  error?: string;
 }
 
 export const SAMPLE_ENV: Record<string, string> = {
@@ -135,6 +137,7 @@ export async function runEngineSample(jobs: readonly SimJob[]): Promise<EngineRu
               ? null
               : ((seenEndAtMs as number) - (createdMs + job.durationSeconds * 1000)) / 1000,
           status: result.status,
+          ...(result.error ? { error: `${result.error}: ${String(result.cause).slice(0, 500)}` } : {}),
         });
       } finally {
         clock.uninstall();

@@ -1,5 +1,4 @@
 import type { StateMachineDefinition } from 'aws-local-stepfunctions';
-import { jobProgressAt } from '../emulator/job-model.ts';
 import type { PollConfig } from '../functions/shared/config.ts';
 import { type RecordedTiming, recordedTiming } from '../functions/shared/poll-estimates.ts';
 import { initialPollState, nextPollState } from '../functions/shared/poll-schedule.ts';
@@ -11,6 +10,7 @@ import {
   TASK_FUNCTIONS,
   type TaskState,
 } from '../local/workflow.ts';
+import { jobProgressAt } from '../sources/pinpoint/emulator-job-model.ts';
 import type { SimJob } from './population.ts';
 import { endSeconds, pointAt, type Trace } from './traces.ts';
 

@@ -1,4 +1,10 @@
-import { buildJobPlan, type JobPlan, jobProgressAt, mulberry32, type Stall } from '../emulator/job-model.ts';
+import {
+  buildJobPlan,
+  type JobPlan,
+  jobProgressAt,
+  mulberry32,
+  type Stall,
+} from '../sources/pinpoint/emulator-job-model.ts';
 
 /*
  * The simulated export jobs: durations log-uniform from 10 seconds to 12 hours,

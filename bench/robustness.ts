@@ -1,5 +1,5 @@
-import { mulberry32 } from '../emulator/job-model.ts';
 import type { PollPrior } from '../functions/shared/types.ts';
+import { mulberry32 } from '../sources/pinpoint/emulator-job-model.ts';
 import { type JobRun, modelJob, type Poller, traceJob, type WalkableJob, walkJob } from './asl-walk.ts';
 import { makeJob } from './population.ts';
 import { JOB_SHAPES, shapeTraces } from './shapes.ts';

@@ -1,10 +1,10 @@
-import { mulberry32 } from '../emulator/job-model.ts';
 import type { JobStatus } from '../functions/shared/types.ts';
+import { mulberry32 } from '../sources/pinpoint/emulator-job-model.ts';
 import type { Trace, TracePoint } from './traces.ts';
 
 /*
  * Job shapes the poller was not built from: each is written here as a timeline of its
- * own (bench/traces.ts), not drawn from emulator/job-model.ts, and several contradict
+ * own (bench/traces.ts), not drawn from sources/pinpoint/emulator-job-model.ts, and several contradict
  * the estimator's priors on purpose (COMPLETING = 0.4 × setup, the setup's phase shares,
  * a steady pace, pieces at all). docs/PERFORMANCE.md lists them with their proportions.
  */

@@ -13,9 +13,9 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { constants, gzipSync } from 'node:zlib';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { generateEndpoint } from '../emulator/dataset.ts';
 import { DEFAULT_BUCKET, startEmulator } from '../emulator/index.ts';
 import { verifyExport } from '../functions/verify-export/verify-export.ts';
+import { generateEndpoint } from '../sources/pinpoint/emulator-dataset.ts';
 
 const { values } = parseArgs({ options: { gb: { type: 'string', default: '1' } } });
 const gigabytes = Number(values.gb);

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { SOURCE_IDS, type SourceId } from '../functions/shared/types.ts';
 import { FAULT_NAMES } from '../local/scenarios.ts';
 import { usageError } from './errors.ts';
 import type { RequestOptions } from './input.ts';
@@ -67,6 +68,12 @@ const COMMON = {
 
 const START = {
   ...COMMON,
+  source: { type: 'string' },
+  domain: { type: 'string' },
+  'segment-definition': { type: 'string' },
+  format: { type: 'string' },
+  table: { type: 'string' },
+  incremental: { type: 'boolean' },
   'application-id': { type: 'string' },
   'segment-id': { type: 'string' },
   'segment-version': { type: 'string' },
@@ -177,6 +184,39 @@ function refuseAwsOptions(values: { stage?: string; region?: string; 'state-mach
   }
 }
 
+/** The options that belong to one source only: given with another source, they are refused by name. */
+const SOURCE_OPTIONS = {
+  pinpoint: ['application-id', 'segment-id', 'segment-version', 's3-url-prefix'],
+  'customer-profiles': ['domain', 'segment-definition'],
+  dynamodb: ['table', 'incremental'],
+} as const satisfies Record<SourceId, readonly string[]>;
+
+/** --source (default pinpoint), and no option of another source. */
+function sourceOptionOf(values: Record<string, unknown>): SourceId {
+  const source = (values.source as string | undefined) ?? 'pinpoint';
+  if (!(SOURCE_IDS as readonly string[]).includes(source)) {
+    throw usageError(`--source must be one of ${SOURCE_IDS.join(', ')}, got "${source}"`, '--source');
+  }
+  for (const [other, options] of Object.entries(SOURCE_OPTIONS)) {
+    if (other === source) continue;
+    for (const option of options) {
+      if (values[option] !== undefined && values[option] !== false) {
+        throw usageError(`--${option} only applies with --source ${other}`, `--${option}`);
+      }
+    }
+  }
+  if (source === 'dynamodb' && values['role-arn'] !== undefined) {
+    throw usageError(
+      "--role-arn does not apply with --source dynamodb: DynamoDB writes the export with the caller's own permissions",
+      '--role-arn',
+    );
+  }
+  if (source === 'pinpoint' && values.format !== undefined) {
+    throw usageError('--format only applies with --source customer-profiles or dynamodb', '--format');
+  }
+  return source as SourceId;
+}
+
 function parseStart(args: string[]): Command {
   let parsed: ReturnType<typeof parseArgs<{ options: typeof START; allowPositionals: false }>>;
   try {
@@ -193,6 +233,7 @@ function parseStart(args: string[]): Command {
   } else {
     refuseAwsOptions(v);
   }
+  const source = sourceOptionOf(v);
   const faults = (v.fault ?? []).map((fault) => {
     if (!FAULT_NAMES.includes(fault)) {
       throw usageError(`--fault must be one of ${FAULT_NAMES.join(', ')}, got "${fault}"`, '--fault');
@@ -203,6 +244,12 @@ function parseStart(args: string[]): Command {
     name: 'start',
     common: common(v),
     request: {
+      source,
+      domain: v.domain,
+      segmentDefinition: v['segment-definition'],
+      format: v.format,
+      table: v.table,
+      incremental: v.incremental === true,
       applicationId: v['application-id'],
       segmentId: v['segment-id'],
       segmentVersion: v['segment-version'],

@@ -38,21 +38,33 @@ export function formatDateTime(iso: string | null): string {
 }
 
 export function formatPieces(job: JobProgress): string {
+  // Only Pinpoint reports pieces; another source says its own status instead.
+  if (job.unit !== undefined) return job.sourceStatus ?? job.status;
   if (job.totalPieces === null || job.totalPieces === 0) return 'pieces not known yet';
   return `${job.completedPieces ?? 0}/${job.totalPieces} pieces`;
 }
 
 /** "2,000 of 2,000 records in 8 files" (VERIFIED, MISMATCH), or the verification's note otherwise. */
 export function verificationText(v: VerificationView): string {
-  if ((v.verdict === 'VERIFIED' || v.verdict === 'MISMATCH') && v.records !== null && v.files !== null) {
+  if (
+    (v.verdict === 'VERIFIED' || v.verdict === 'MISMATCH' || v.verdict === 'COUNTED') &&
+    v.records !== null &&
+    v.files !== null
+  ) {
     const of = v.expected === null ? '' : ` of ${v.expected.toLocaleString('en-US')} reported`;
     return `${v.records.toLocaleString('en-US')} records${of} in ${v.files.toLocaleString('en-US')} files`;
   }
   return v.note;
 }
 
+/** "2,000 endpoints", or for a source that reports its count only at the end, "items counted at the end". */
+function processedText(job: JobProgress): string {
+  if (job.unit !== undefined && job.totalProcessed === null) return `${job.unit} counted at the end`;
+  return `${formatNumber(job.totalProcessed ?? 0)} ${job.unit ?? 'endpoints'}`;
+}
+
 export function formatProgress(job: JobProgress): string {
-  const parts = [formatPieces(job), `${formatNumber(job.totalProcessed ?? 0)} endpoints`];
+  const parts = [formatPieces(job), processedText(job)];
   if (job.totalFailures) parts.push(`${formatNumber(job.totalFailures)} failures`);
   return parts.join(', ');
 }
@@ -80,7 +92,7 @@ export function progressBar(
       : nextCheckSeconds > 0
         ? ` · next check in ${formatDuration(nextCheckSeconds)}`
         : ' · checking';
-  return `${bar} ${percent}  ${formatPieces(job)} · ${formatNumber(job.totalProcessed ?? 0)} endpoints · ${job.status} · ${formatDuration(elapsedSeconds)}${next}`;
+  return `${bar} ${percent}  ${formatPieces(job)} · ${processedText(job)} · ${job.status} · ${formatDuration(elapsedSeconds)}${next}`;
 }
 
 /** What the progress line needs to keep its clock running between updates. */

@@ -1,5 +1,5 @@
-import { segmentIdFor } from '../emulator/dataset.ts';
 import { faultHelp } from '../local/scenarios.ts';
+import { segmentIdFor } from '../sources/pinpoint/emulator-dataset.ts';
 import type { CommandName } from './args.ts';
 import { NUMERIC_OPTIONS } from './options.ts';
 

@@ -4,6 +4,7 @@ import type {
   ExecutionInput,
   ExportJobRequestInput,
   ResolvedExportRequest,
+  SourceId,
 } from '../functions/shared/types.ts';
 import { CliError } from './errors.ts';
 
@@ -15,6 +16,15 @@ import { CliError } from './errors.ts';
 
 /** The options that make up the execution input, as typed on the command line. */
 export interface RequestOptions {
+  /** --source; default pinpoint. */
+  source?: SourceId | undefined;
+  /** Customer Profiles: --domain, --segment-definition; --format (DataFormat, or DynamoDB's ExportFormat). */
+  domain?: string | undefined;
+  segmentDefinition?: string | undefined;
+  format?: string | undefined;
+  /** DynamoDB: --table (a name or an ARN) and --incremental. */
+  table?: string | undefined;
+  incremental?: boolean | undefined;
   applicationId?: string | undefined;
   segmentId?: string | undefined;
   segmentVersion?: string | undefined;
@@ -25,6 +35,11 @@ export interface RequestOptions {
 
 /** Input field → the option that sets it, for error messages. Longest paths first. */
 export const FIELD_OPTIONS: ReadonlyArray<readonly [string, string]> = [
+  ['SegmentDefinitionName', '--segment-definition'],
+  ['DomainName', '--domain'],
+  ['DataFormat', '--format'],
+  ['ExportFormat', '--format'],
+  ['TableArn', '--table'],
   ['ExportJobRequest.SegmentVersion', '--segment-version'],
   ['ExportJobRequest.S3UrlPrefix', '--s3-url-prefix'],
   ['ExportJobRequest.SegmentId', '--segment-id'],
@@ -51,8 +66,46 @@ function segmentVersionValue(text: string): number | string {
   return /^-?\d+(?:\.\d+)?$/.test(text.trim()) ? Number(text) : text;
 }
 
+/**
+ * A DynamoDB table ARN for --table: an ARN as given, or a name in `where`'s account and
+ * region (the stack's, from its state machine ARN; the emulator's locally).
+ */
+export function tableArnFor(table: string, where: { region: string; account: string }): string {
+  return table.startsWith('arn:')
+    ? table
+    : `arn:aws:dynamodb:${where.region}:${where.account}:table/${table}`;
+}
+
+/** Stand-in account for validating --table before the stack (and so its account) is known. */
+const PLACEHOLDER_ACCOUNT = { region: 'us-east-1', account: '000000000000' };
+
 /** The execution input for the options given (only what was given: the stage fills the rest). */
-export function buildExecutionInput(options: RequestOptions): ExecutionInput {
+export function buildExecutionInput(
+  options: RequestOptions,
+  where: { region: string; account: string } = PLACEHOLDER_ACCOUNT,
+): ExecutionInput {
+  const time = options.scheduledTime === undefined ? {} : { ScheduledTime: options.scheduledTime };
+  if (options.source === 'customer-profiles') {
+    return {
+      Source: 'customer-profiles',
+      ...(options.domain === undefined ? {} : { DomainName: options.domain }),
+      ...(options.segmentDefinition === undefined
+        ? {}
+        : { SegmentDefinitionName: options.segmentDefinition }),
+      ...(options.format === undefined ? {} : { DataFormat: options.format }),
+      ...(options.roleArn === undefined ? {} : { RoleArn: options.roleArn }),
+      ...time,
+    } as unknown as ExecutionInput;
+  }
+  if (options.source === 'dynamodb') {
+    return {
+      Source: 'dynamodb',
+      ...(options.table === undefined ? {} : { TableArn: tableArnFor(options.table, where) }),
+      ExportType: options.incremental ? 'INCREMENTAL_EXPORT' : 'FULL_EXPORT',
+      ...(options.format === undefined ? {} : { ExportFormat: options.format }),
+      ...time,
+    } as unknown as ExecutionInput;
+  }
   const request: Record<string, unknown> = {};
   if (options.roleArn !== undefined) request.RoleArn = options.roleArn;
   if (options.s3UrlPrefix !== undefined) request.S3UrlPrefix = options.s3UrlPrefix;

@@ -66,7 +66,7 @@ export async function startLocal(
               ? event.url === event.snsUrl
                 ? `Local run against external endpoints: Pinpoint and SNS at ${event.url}\n`
                 : `Local run against external endpoints: Pinpoint at ${event.url}, SNS at ${event.snsUrl}\n`
-              : `Local run: Pinpoint + SNS emulator at ${event.url}\n`,
+              : `Local run: emulator (Pinpoint, Customer Profiles, DynamoDB, SNS, S3) at ${event.url}\n`,
           );
         }
         break;
@@ -123,6 +123,7 @@ export async function startLocal(
       deps.runLocal({
         input,
         executionName: name,
+        ...sourceOptionsOf(command.request),
         dataDir: local.dataDir,
         ...(local.endpoints === undefined ? {} : { endpoints: local.endpoints }),
         ...(local.malformedEvery === undefined ? {} : { malformedEvery: local.malformedEvery }),
@@ -204,10 +205,44 @@ export async function startLocal(
     metrics: result.published?.metrics ?? null,
   };
   await deps.runStore(local.dataDir).record({ ...report, local: localFiles });
+  const earlier = result.earlier
+    ? {
+        executionName: result.earlier.run.executionName,
+        status: result.earlier.run.status,
+        headline: result.earlier.run.summary?.headline ?? null,
+        changes: result.earlier.changes,
+      }
+    : undefined;
+  if (!json && earlier) {
+    deps.stdout.write(
+      `\nFirst run ${earlier.executionName}: ${earlier.headline ?? earlier.status}\nThen changed in the table: ${earlier.changes.added} items added, ${earlier.changes.updated} updated, ${earlier.changes.deleted} deleted; the incremental run exports exactly those.\n`,
+    );
+  }
   if (!json) deps.stdout.write(`\n${formatReport(report, localRows(localFiles))}\n`);
+  // The demo's first run must have ended well too, or the second proves nothing.
+  const exitCode =
+    earlier && earlier.status !== 'SUCCEEDED' ? ExitCode.ExportFailed : exitCodeOf(report.outcome);
   return {
-    exitCode: exitCodeOf(report.outcome),
-    json: { command: 'start', mode: 'local', input, run: report, following: 'finished', local: localFiles },
+    exitCode,
+    json: {
+      command: 'start',
+      mode: 'local',
+      input,
+      run: report,
+      following: 'finished',
+      local: localFiles,
+      ...(earlier ? { earlier } : {}),
+    },
+  };
+}
+
+/** What a local run of a source other than Pinpoint needs beyond its input (the DynamoDB table to seed, the demo). */
+function sourceOptionsOf(request: Extract<Command, { name: 'start' }>['request']) {
+  return {
+    ...(request.source ? { source: request.source } : {}),
+    ...(request.table ? { table: request.table } : {}),
+    ...(request.format ? { format: request.format } : {}),
+    ...(request.incremental ? { incremental: true } : {}),
   };
 }
 
@@ -231,7 +266,7 @@ function localRows(local: LocalFiles): Array<[string, string]> {
   if (local.exportFiles.length > 0) {
     rows.push([
       'files',
-      `${local.exportFiles.length} gzipped NDJSON files${
+      `${local.exportFiles.length} ${local.exportFiles.length === 1 ? 'file' : 'files'}${
         local.recordsExported === null ? '' : `, ${formatNumber(local.recordsExported)} records`
       }`,
     ]);

@@ -21,7 +21,7 @@ import {
 } from './format.ts';
 import { helpText } from './help.ts';
 import { formatHistory, type HistoryRow, historyRowsOf, openLedger } from './history.ts';
-import { buildExecutionInput, validateExecutionInput } from './input.ts';
+import { buildExecutionInput, type RequestOptions, validateExecutionInput } from './input.ts';
 import { type LocalRunRecord, listLocal, startLocal, statusLocal } from './local.ts';
 import { consoleUrl, executionArnFor, manualExecutionName, randomSuffix, regionOfArn } from './naming.ts';
 import { exitCodeOf, type RunReport, secondsBetween } from './report.ts';
@@ -140,6 +140,30 @@ async function watch(
   return { exitCode: exitCodeOf(report.outcome), report, following: wait ? 'finished' : 'not-requested' };
 }
 
+/** The emulator's account and region, for a --table name in a local run. */
+const LOCAL_ACCOUNT = { region: 'us-east-1', account: '000000000000' };
+
+/** A table's name from --table (a name or an ARN). */
+const tableNameOfOption = (table: string) => table.slice(table.lastIndexOf('/') + 1);
+
+/** A local run exports the emulator's seeded data unless told otherwise. */
+async function withLocalDefaults(request: RequestOptions): Promise<RequestOptions> {
+  if (request.source === 'customer-profiles') {
+    const { DEFAULT_PROFILES_DOMAIN, DEFAULT_SEGMENT_DEFINITION } = await import('../emulator/index.ts');
+    return {
+      ...request,
+      domain: request.domain ?? DEFAULT_PROFILES_DOMAIN,
+      segmentDefinition: request.segmentDefinition ?? DEFAULT_SEGMENT_DEFINITION,
+    };
+  }
+  if (request.source === 'dynamodb') {
+    const { LOCAL_TABLE } = await import('../local/sources.ts');
+    return { ...request, table: request.table ?? LOCAL_TABLE };
+  }
+  if (request.applicationId !== undefined) return request;
+  return { ...request, applicationId: (await import('../emulator/index.ts')).DEFAULT_APPLICATION_ID };
+}
+
 function sfnFor(common: CommonOptions, stateMachineArn: string, deps: CliDeps): SFNClient {
   return deps.sfn(common.region ?? regionOfArn(stateMachineArn));
 }
@@ -147,23 +171,31 @@ function sfnFor(common: CommonOptions, stateMachineArn: string, deps: CliDeps): 
 async function start(command: Extract<Command, { name: 'start' }>, deps: CliDeps): Promise<Outcome> {
   const { common } = command;
   const startedAt = deps.now();
-  const request =
-    command.local && command.request.applicationId === undefined
-      ? // A local run exports the emulator's seeded application unless told otherwise.
-        { ...command.request, applicationId: (await import('../emulator/index.ts')).DEFAULT_APPLICATION_ID }
-      : command.request;
-  const input = buildExecutionInput(request);
+  const request = command.local ? await withLocalDefaults(command.request) : command.request;
   // Same rules as create-export-job, before any AWS call.
-  validateExecutionInput(input, startedAt);
+  validateExecutionInput(buildExecutionInput(request), startedAt);
+  const pinpoint = request.source === undefined || request.source === 'pinpoint';
+  const segment = buildExecutionInput(request).ExportJobRequest;
   const name = manualExecutionName(
     startedAt,
-    { segmentId: input.ExportJobRequest?.SegmentId, segmentVersion: input.ExportJobRequest?.SegmentVersion },
+    pinpoint
+      ? { segmentId: segment?.SegmentId, segmentVersion: segment?.SegmentVersion }
+      : {
+          segmentId:
+            request.segmentDefinition ?? (request.table ? tableNameOfOption(request.table) : request.source),
+        },
     deps.randomSuffix(),
   );
-  if (command.local) return startLocal(command, command.local, input, name, deps);
+  if (command.local) {
+    const local = buildExecutionInput(request, LOCAL_ACCOUNT);
+    return startLocal(command, command.local, local, name, deps);
+  }
 
   const stateMachineArn = await resolveStateMachineArn(common, deps.cloudFormation);
   const sfn = sfnFor(common, stateMachineArn, deps);
+  // A --table name is a table of the stack's own account and region.
+  const [, , , region = '', account = ''] = stateMachineArn.split(':');
+  const input = buildExecutionInput(request, { region, account });
   let executionArn: string;
   let startDate: Date;
   try {

@@ -40,6 +40,10 @@ export interface JobProgress {
   waitSeconds: number | null;
   /** What VerifyExport found in S3, once it ran (a COMPLETED job). */
   verification?: VerificationView;
+  /** What one record is for the run's source ("endpoints", "profiles", "items"); absent: endpoints. */
+  unit?: string;
+  /** Sources other than Pinpoint: the status in the source's own words (IN_PROGRESS). */
+  sourceStatus?: string;
 }
 
 /** The verification as the CLI shows it. */
@@ -106,6 +110,7 @@ export function jobProgressOf(value: unknown): JobProgress | null {
   const run = value as Partial<RunState>;
   const num = (n: unknown) => (typeof n === 'number' ? n : null);
   const found = isObject(run.verification) ? (run.verification as Partial<VerificationResult>) : null;
+  const words = run.request ? sourceFor(run.request).describe.words(run.request) : undefined;
   const verification: VerificationView | undefined =
     found && typeof found.verdict === 'string'
       ? {
@@ -127,7 +132,9 @@ export function jobProgressOf(value: unknown): JobProgress | null {
     totalProcessed: num(job.TotalProcessed),
     totalFailures: num(job.TotalFailures),
     reused: job.Reused === true,
-    s3UrlPrefix: run.request ? sourceFor(run.request).describe.words(run.request).where : null,
+    s3UrlPrefix: words?.where ?? null,
+    ...(words && words.unit !== 'endpoints' ? { unit: words.unit } : {}),
+    ...(typeof job.SourceStatus === 'string' ? { sourceStatus: job.SourceStatus } : {}),
     statusChecks: num(run.poll?.checks) ?? 0,
     waitSeconds:
       job.JobStatus === 'COMPLETED' || job.JobStatus === 'FAILED' || run.poll?.deadlinePassed

@@ -26,6 +26,14 @@ import {
   type ProfilesOptions,
 } from '../sources/customer-profiles/emulator.ts';
 import {
+  handlePinpoint,
+  newApplication,
+  PINPOINT_MAX_BODY_BYTES,
+  type PinpointContext,
+  routePinpoint,
+  settle,
+} from '../sources/pinpoint/emulator.ts';
+import {
   createLedgerTable,
   createLocalDynamoDb,
   DEFAULT_LEDGER_TABLE,
@@ -33,14 +41,6 @@ import {
   isDynamoDbRequest,
 } from './dynamodb.ts';
 import { type FaultContext, FaultController, type FaultKind, type FaultRule } from './faults.ts';
-import {
-  handlePinpoint,
-  newApplication,
-  PINPOINT_MAX_BODY_BYTES,
-  type PinpointContext,
-  routePinpoint,
-  settle,
-} from './pinpoint.ts';
 import {
   type HttpResult,
   newRequestId,
@@ -63,12 +63,12 @@ export {
   profileIdFor,
   segmentMembers,
 } from '../sources/customer-profiles/emulator-data.ts';
-export { segmentIdFor } from './dataset.ts';
+export { endOfSupportMessage } from '../sources/pinpoint/emulator.ts';
+export { segmentIdFor } from '../sources/pinpoint/emulator-dataset.ts';
+export { type ExportJobView, jobView } from '../sources/pinpoint/emulator-jobs.ts';
 export { DEFAULT_LEDGER_TABLE } from './dynamodb.ts';
-export { type ExportJobView, jobView } from './export-jobs.ts';
 export type { ActiveFault, FaultKind, FaultRule, ServiceName } from './faults.ts';
 export { FaultController } from './faults.ts';
-export { endOfSupportMessage } from './pinpoint.ts';
 export type { PublishedMessage, RequestLogEntry } from './state.ts';
 export { EmulatorState };
 
@@ -170,7 +170,7 @@ export const DEFAULT_TOPIC_ARN = `arn:aws:sns:us-east-1:000000000000:${DEFAULT_T
 
 /**
  * The emulator's part of the source seam (docs/SOURCES.md): the export sources whose
- * API it serves. Pinpoint is emulator/pinpoint.ts; DynamoDB's exports are
+ * API it serves. Pinpoint is sources/pinpoint/emulator.ts; DynamoDB's exports are
  * `sources/dynamodb/emulator.ts` beside dynalite (emulator/dynamodb.ts, routed by
  * X-Amz-Target); every other source is its `sources/<id>/emulator.ts`, a SourceService
  * (emulator/protocol.ts) routed by its SigV4 signing name.

@@ -20,7 +20,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ACCOUNT_ID } from './pinpoint.ts';
+import { ACCOUNT_ID } from '../sources/pinpoint/emulator.ts';
 import { type HttpResult, snsErrors, snsResult, xmlEscape } from './protocol.ts';
 import { decide, filterPolicyProblem, scopeOf } from './sns-filter.ts';
 import type {

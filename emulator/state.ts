@@ -11,8 +11,8 @@ import {
   type SegmentSnapshotRecord,
   snapshotView,
 } from '../sources/customer-profiles/emulator.ts';
-import type { SegmentDefinition } from './dataset.ts';
-import { type ExportJobRecord, type ExportJobView, jobView } from './export-jobs.ts';
+import type { SegmentDefinition } from '../sources/pinpoint/emulator-dataset.ts';
+import { type ExportJobRecord, type ExportJobView, jobView } from '../sources/pinpoint/emulator-jobs.ts';
 import type { FaultKind } from './faults.ts';
 
 /** A Pinpoint application (project). */

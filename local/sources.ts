@@ -65,3 +65,53 @@ export async function sourceInput(
 
 /** The table name in a table ARN or name. */
 export const tableNameOf = (table: string): string => table.slice(table.lastIndexOf('/') + 1);
+
+/** What {@link changeItems} did to the table. */
+export interface ItemChanges {
+  added: number;
+  updated: number;
+  deleted: number;
+}
+
+/**
+ * Changes a few items of a seeded table through the real SDK, as an application would
+ * between two nightly exports: the incremental export that follows holds exactly these.
+ */
+export async function changeItems(endpoint: string, table: string): Promise<ItemChanges> {
+  const { DeleteItemCommand, DynamoDBClient, PutItemCommand, UpdateItemCommand } = await import(
+    '@aws-sdk/client-dynamodb'
+  );
+  const { SEEDED_TABLE_KEY, seededItem } = await import('../emulator/dynamodb.ts');
+  const client = new DynamoDBClient({
+    endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  const changes = { added: 5, updated: 3, deleted: 2 };
+  try {
+    for (let i = 0; i < changes.added; i++) {
+      await client.send(new PutItemCommand({ TableName: table, Item: seededItem(LOCAL_TABLE_ITEMS + i) }));
+    }
+    for (let i = 0; i < changes.updated; i++) {
+      await client.send(
+        new UpdateItemCommand({
+          TableName: table,
+          Key: { [SEEDED_TABLE_KEY]: seededItem(10 + i)[SEEDED_TABLE_KEY] as { S: string } },
+          UpdateExpression: 'SET label = :label',
+          ExpressionAttributeValues: { ':label': { S: `Changed item ${10 + i}` } },
+        }),
+      );
+    }
+    for (let i = 0; i < changes.deleted; i++) {
+      await client.send(
+        new DeleteItemCommand({
+          TableName: table,
+          Key: { [SEEDED_TABLE_KEY]: seededItem(100 + i)[SEEDED_TABLE_KEY] as { S: string } },
+        }),
+      );
+    }
+  } finally {
+    client.destroy();
+  }
+  return changes;
+}

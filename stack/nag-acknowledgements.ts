@@ -100,9 +100,9 @@ export const NAG_ACKNOWLEDGEMENTS: NagAcknowledgement[] = [
     rule: 'AwsSolutions-IAM5',
     finding:
       'Resource::arn:<AWS::Partition>:dynamodb:<AWS::Region>:<AWS::AccountId>:table/{TableName}/export/*',
-    logicalIds: ['GetExportJobStatusRole'],
+    logicalIds: ['GetExportJobStatusRole', 'CreateExportJobRole'],
     reason:
-      'Export ids are created by DynamoDB at run time: <table ARN>/export/* is the narrowest resource for dynamodb:DescribeExport on the exports of one configured table.',
+      'Export ids are created by DynamoDB at run time: <table ARN>/export/* is the narrowest resource for dynamodb:DescribeExport on the exports of one configured table (the poller reads them; the create function reads the ones the run ledger recorded before reusing them).',
   },
   {
     rule: 'AwsSolutions-SQS3',

@@ -51,6 +51,6 @@ export function bucketNameProblem(bucket: string): string | undefined {
 export function keyPrefixBytesProblem(keyPrefix: string): string | undefined {
   const bytes = new TextEncoder().encode(keyPrefix).length;
   return bytes > MAX_S3_PREFIX_BYTES
-    ? `key prefix is ${bytes} bytes of UTF-8; at most ${MAX_S3_PREFIX_BYTES}, so that Pinpoint's object names still fit S3's ${MAX_S3_KEY_BYTES}-byte keys`
+    ? `key prefix is ${bytes} bytes of UTF-8; at most ${MAX_S3_PREFIX_BYTES}, so that the export's own object names still fit S3's ${MAX_S3_KEY_BYTES}-byte keys`
     : undefined;
 }

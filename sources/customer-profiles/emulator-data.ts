@@ -7,8 +7,8 @@
  */
 
 import { createHash } from 'node:crypto';
-import { hash32 } from '../../emulator/dataset.ts';
-import { mulberry32 } from '../../emulator/job-model.ts';
+import { hash32 } from '../pinpoint/emulator-dataset.ts';
+import { mulberry32 } from '../pinpoint/emulator-job-model.ts';
 
 /** The segment definitions every seeded domain starts with. */
 export const SEEDED_SEGMENT_DEFINITIONS = ['vip-customers', 'all-profiles'] as const;

@@ -18,7 +18,6 @@
 import { createHash } from 'node:crypto';
 import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseS3Url } from '../../emulator/export-jobs.ts';
 import type { FaultKind } from '../../emulator/faults.ts';
 import type {
   HttpResult,
@@ -26,6 +25,7 @@ import type {
   SourceService,
   SourceServiceContext,
 } from '../../emulator/protocol.ts';
+import { parseS3Url } from '../pinpoint/emulator-jobs.ts';
 import {
   type DataFormat,
   EXTENSIONS,

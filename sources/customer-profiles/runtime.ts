@@ -39,19 +39,19 @@ export const PROFILES_ERRORS: AwsErrorSource = {
   rows: [
     {
       names: ['ResourceNotFoundException'],
-      message: /segment/i,
-      kind: 'rejected',
-      reason: 'segment definition not found',
-      advice:
-        'The domain has no such segment definition: check SegmentDefinitionName (segmentDefinition of the target in config/stages/<stage>.yml) against `aws customer-profiles list-segment-definitions`, redeploy, then start the run again with `npm run export`.',
-    },
-    {
-      names: ['ResourceNotFoundException'],
       message: /snapshot/i,
       kind: 'rejected',
       reason: 'snapshot not found',
       advice:
         'Customer Profiles no longer knows the snapshot (the domain or segment definition was deleted while it ran): check the domain in the Amazon Connect console.',
+    },
+    {
+      names: ['ResourceNotFoundException'],
+      message: /segment/i,
+      kind: 'rejected',
+      reason: 'segment definition not found',
+      advice:
+        'The domain has no such segment definition: check SegmentDefinitionName (segmentDefinition of the target in config/stages/<stage>.yml) against `aws customer-profiles list-segment-definitions`, redeploy, then start the run again with `npm run export`.',
     },
     {
       names: ['ResourceNotFoundException'],

@@ -205,7 +205,8 @@ export const customerProfilesStack: StackSource<CustomerProfilesTarget> = {
         {
           Sid: 'CreateSegmentSnapshots',
           Effect: 'Allow',
-          Action: 'profile:CreateSegmentSnapshot',
+          // GetSegmentSnapshot: a duplicate delivery or a retry reads the snapshot the run ledger recorded before reusing it.
+          Action: ['profile:CreateSegmentSnapshot', 'profile:GetSegmentSnapshot'],
           Resource: resources,
         },
         {

@@ -274,7 +274,21 @@ async function start(
         };
     const response = await clientOf(ctx)
       .send(new ExportTableToPointInTimeCommand(input))
-      .catch(call('ExportTableToPointInTime', ctx));
+      .catch((error: unknown) => {
+        // Recovery turned off since the check above: say how to turn it on for this very table.
+        if ((error as { name?: string }).name === 'PointInTimeRecoveryUnavailableException') {
+          const table = tableNameOf(request.TableArn);
+          throw new SourceRequestRejectedError(
+            `Point-in-time recovery is not enabled on DynamoDB table ${table}`,
+            {
+              reason: 'point-in-time recovery not enabled',
+              advice: enablePitr(table),
+            },
+            { cause: error },
+          );
+        }
+        return call('ExportTableToPointInTime', ctx)(error);
+      });
     if (!response.ExportDescription?.ExportArn) {
       // Retried: the same client token returns this export if DynamoDB did start it.
       throw new SourceUnavailableError('DynamoDB ExportTableToPointInTime answered without an export', {

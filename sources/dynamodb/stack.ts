@@ -234,6 +234,13 @@ export const dynamoDbStack: StackSource<DynamoDbTarget> = {
           Resource: distinct(targets.map(tableArnOf)),
         },
         {
+          // A duplicate delivery or a retry reads the export(s) the run ledger recorded before reusing them.
+          Sid: 'ReadRecordedTableExports',
+          Effect: 'Allow',
+          Action: 'dynamodb:DescribeExport',
+          Resource: distinct(targets.map(exportsArnOf)),
+        },
+        {
           Sid: 'WriteTableExports',
           Effect: 'Allow',
           Action: ['s3:AbortMultipartUpload', 's3:PutObject', 's3:PutObjectAcl'],

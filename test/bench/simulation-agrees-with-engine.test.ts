@@ -12,7 +12,7 @@ describe('bench: the pure ASL walk and the real engine', () => {
     const simulated = jobs.map((job) => walkJob(job, adaptivePoller(config)));
     for (const [i, sim] of simulated.entries()) {
       const run = engine[i]!;
-      expect(run.status).toBe('SUCCEEDED');
+      expect(run.status, run.error).toBe('SUCCEEDED');
       expect(run.checks).toBe(sim.checks);
       expect(run.transitions).toBe(sim.transitions);
       expect(

@@ -66,7 +66,7 @@ describe('npm start exit status, with the built-in emulator', () => {
     expect(run.code).toBe(0);
     expect(run.out).toMatch(/manual-\d{8}T\d{6}Z-all-\w{4} {2}COMPLETED/);
     // The records in the files, not only Pinpoint's TotalProcessed.
-    expect(run.out).toMatch(/files +1 gzipped NDJSON files, 120 records/);
+    expect(run.out).toMatch(/files +1 file, 120 records/);
     // What the run's metrics would put in CloudWatch, in one line; the EMF lines themselves only with --logs.
     expect(run.out).toMatch(
       /metrics +StatusChecks \d+ · RecordsExported 120 · Failures 0 · JobDurationSeconds \d+/,

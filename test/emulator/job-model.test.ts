@@ -5,7 +5,7 @@ import {
   jobProgressAt,
   pieceFinishTimes,
   processingTimeForWork,
-} from '../../emulator/job-model.ts';
+} from '../../sources/pinpoint/emulator-job-model.ts';
 
 const evenPlan = (overrides: Partial<JobPlan> = {}): JobPlan => ({
   createdMs: 100,

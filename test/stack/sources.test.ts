@@ -239,7 +239,7 @@ describe('Customer Profiles IAM', () => {
     expect(create.CreateSegmentSnapshots).toEqual({
       Sid: 'CreateSegmentSnapshots',
       Effect: 'Allow',
-      Action: 'profile:CreateSegmentSnapshot',
+      Action: ['profile:CreateSegmentSnapshot', 'profile:GetSegmentSnapshot'],
       Resource: expected,
     });
     expect(create.PassProfilesExportRole).toEqual({
@@ -259,7 +259,10 @@ describe('Customer Profiles IAM', () => {
       statementsOf(Resources[role])
         .flatMap(actionsOf)
         .filter((a) => a.startsWith('profile:'));
-    expect(profileActions('CreateExportJobRole')).toEqual(['profile:CreateSegmentSnapshot']);
+    expect(profileActions('CreateExportJobRole')).toEqual([
+      'profile:CreateSegmentSnapshot',
+      'profile:GetSegmentSnapshot',
+    ]);
     expect(profileActions('GetExportJobStatusRole')).toEqual(['profile:GetSegmentSnapshot']);
     expect(profileActions('VerifyExportRole')).toEqual([]);
     expect(profileActions('PublishSummaryRole')).toEqual([]);

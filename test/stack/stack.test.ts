@@ -639,7 +639,11 @@ describe('IAM', () => {
     expect(ledger.Resource).toEqual({ 'Fn::GetAtt': ['RunLedgerTable', 'Arn'] });
     // The ledger is the only table it writes; prod's DynamoDB target only adds exporting a table (sources.test.ts).
     const dynamoDb = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('dynamodb:')));
-    expect(dynamoDb.map((s) => s.Sid)).toEqual(['ExportTables', 'ClaimRunsInLedger']);
+    expect(dynamoDb.map((s) => s.Sid)).toEqual([
+      'ExportTables',
+      'ReadRecordedTableExports',
+      'ClaimRunsInLedger',
+    ]);
     expect(resourcesOf(pinpoint)).toEqual([appArn, jobsArn]);
     const passRole = statements.find((s) => actionsOf(s).includes('iam:PassRole'))!;
     expect(passRole.Resource).toEqual({ 'Fn::GetAtt': ['PinpointExportRole', 'Arn'] });

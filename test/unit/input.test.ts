@@ -234,7 +234,7 @@ describe('resolveExecutionInput rejects malformed input, naming the field', () =
       what: 'a template that becomes too long once {ApplicationId} is resolved',
       input: scheduleInput({ S3UrlPrefix: `s3://exports-bucket/${'p'.repeat(870)}/{ApplicationId}/` }),
       field: 'ExportJobRequest.S3UrlPrefix',
-      says: "key prefix is 904 bytes of UTF-8; at most 896, so that Pinpoint's object names still fit S3's 1024-byte keys",
+      says: "key prefix is 904 bytes of UTF-8; at most 896, so that the export's own object names still fit S3's 1024-byte keys",
     },
     {
       what: 'a SegmentVersion past 32 bits',

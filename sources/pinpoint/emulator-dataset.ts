@@ -6,7 +6,7 @@
  */
 
 import { createHash } from 'node:crypto';
-import { mulberry32 } from './job-model.ts';
+import { mulberry32 } from './emulator-job-model.ts';
 
 /** A segment seeded into every emulated application. */
 export interface SegmentDefinition {

@@ -13,7 +13,10 @@
  */
 
 import { randomBytes } from 'node:crypto';
-import { seededSegments } from './dataset.ts';
+import type { FaultController } from '../../emulator/faults.ts';
+import { type HttpResult, pinpointErrors, pinpointJson } from '../../emulator/protocol.ts';
+import type { ApplicationRecord, EmulatorState } from '../../emulator/state.ts';
+import { seededSegments } from './emulator-dataset.ts';
 import {
   createJobRecord,
   type ExportDefinition,
@@ -21,10 +24,7 @@ import {
   isTerminal,
   parseS3Url,
   writeJobFiles,
-} from './export-jobs.ts';
-import type { FaultController } from './faults.ts';
-import { type HttpResult, pinpointErrors, pinpointJson } from './protocol.ts';
-import type { ApplicationRecord, EmulatorState } from './state.ts';
+} from './emulator-jobs.ts';
 
 /** Largest Pinpoint request body accepted; larger ones get 413. Our choice: Pinpoint does not publish one figure. */
 export const PINPOINT_MAX_BODY_BYTES = 1024 * 1024;
