@@ -52,7 +52,7 @@ export function verificationText(v: VerificationView): string {
     v.files !== null
   ) {
     const of = v.expected === null ? '' : ` of ${v.expected.toLocaleString('en-US')} reported`;
-    return `${v.records.toLocaleString('en-US')} records${of} in ${v.files.toLocaleString('en-US')} files`;
+    return `${v.records.toLocaleString('en-US')} records${of} in ${v.files.toLocaleString('en-US')} ${v.files === 1 ? 'file' : 'files'}`;
   }
   return v.note;
 }

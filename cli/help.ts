@@ -51,15 +51,35 @@ const COMMON = `Where the workflow is:
   --json                      print one machine-readable JSON document instead of text
   -h, --help                  this help`;
 
+const SOURCES = `Which export (--source; default pinpoint; docs/SOURCES.md):
+  --source <name>             pinpoint            Amazon Pinpoint endpoints (end of support 2026-10-30)
+                              customer-profiles   Amazon Connect Customer Profiles segment snapshot
+                              dynamodb            DynamoDB table export to S3, full or incremental
+  Customer Profiles:
+  --domain <name>             the Customer Profiles domain (required; locally: local-domain)
+  --segment-definition <name> the segment definition to snapshot (required; locally:
+                              vip-customers, or all-profiles)
+  --format <JSONL|CSV|ORC>    DataFormat (default JSONL); --role-arn: the role the service
+                              assumes (default: the stage's ProfilesExportRole)
+  DynamoDB:
+  --table <name|arn>          the table, with point-in-time recovery on (required; a name is a
+                              table of the stack's account and region; locally: local-orders)
+  --incremental               export what changed since the target's previous COMPLETED run
+                              (its first run exports the whole table)
+  --format <DYNAMODB_JSON|ION>  ExportFormat (default DYNAMODB_JSON)`;
+
 const START = `npm run export -- [start] --application-id <id> [options]
+npm run export -- [start] --source customer-profiles --domain <name> --segment-definition <name> [options]
+npm run export -- [start] --source dynamodb --table <name> [--incremental] [options]
 
-Starts an export of Pinpoint endpoint definitions to S3 by hand: a segment
-needed today, a failed night to redo. The input is checked with the same rules
-the workflow uses before anything is sent to AWS. The execution is named
-manual-<UTC time>-<segment or all>-<random>, so summaries and \`list\` show it
-as a manual run.
+Starts an export by hand: a segment needed today, a failed night to redo. The
+input is checked with the same rules the workflow uses before anything is sent
+to AWS. The execution is named manual-<UTC time>-<segment, table or all>-<random>,
+so summaries and \`list\` show it as a manual run.
 
-What to export:
+${SOURCES}
+
+What to export from Pinpoint:
   --application-id <id>       Pinpoint project id (32 hex characters); required
   --segment-id <id>           export one segment only, by its id (32 hex characters, as Pinpoint
                               generates them; default: all endpoints)
@@ -79,10 +99,13 @@ Following:
 
 ${COMMON}
 
-Local run (no AWS account: the same workflow against the local Pinpoint + SNS emulator;
-npm start is the shortcut for start --local --wait):
-  --local                     run here; always follows the run; --application-id defaults to
-                              the emulator's seeded application
+Local run (no AWS account: the same workflow against the local emulator of every source,
+SNS and S3; npm start is the shortcut for start --local --wait):
+  --local                     run here; always follows the run; what to export defaults to the
+                              emulator's seeded data (application; domain local-domain and segment
+                              vip-customers; table local-orders, 1,200 items with point-in-time
+                              recovery). A local --incremental run is two: the table's first run
+                              (a full export), then 10 changed items, then the incremental export
 ${LOCAL_OPTIONS}
 
 ${EXTERNAL}
@@ -92,6 +115,9 @@ Examples:
   npm run export -- --application-id 7f3c0a9e5b2d4c1e8f6a0b3d5c7e9f11 --segment-id ${SEGMENT_EXAMPLE} \\
       --segment-version 3 --scheduled-time 2026-11-27T02:00:00Z --stage prod
   npm run export -- --local --wait --application-id a1b2c3d4e5f60718293a4b5c6d7e8f90
+  npm run export -- --source customer-profiles --domain crm --segment-definition vip-customers \\
+      --format CSV --stage prod --wait
+  npm run export -- --source dynamodb --table orders --incremental --stage prod --wait
 
 ${EXIT}
 `;
@@ -180,8 +206,8 @@ const NPM_START = `Usage: npm start -- [options]
 Runs the whole export workflow locally, without an AWS account: the deployed
 ASL file (statemachine/export-workflow.asl.json) in a local Step Functions
 engine, the four real Lambda handlers in-process, and their real AWS SDK
-clients talking HTTP to a local emulator (Pinpoint, SNS, S3, and DynamoDB for
-the run ledger). Waits are compressed
+clients talking HTTP to a local emulator (Pinpoint, Customer Profiles, DynamoDB
+with its table exports and the run ledger, SNS, S3). Waits are compressed
 (1-2 s between status checks) so a run takes seconds. Prints the job's status
 changes and progress, then the run's report: the summary subscribers receive,
 and for a run that did not complete, why and what to do.
@@ -190,7 +216,9 @@ npm start is the shortcut for: npm run export -- start --local --wait [options]
 (one parser, one output, one exit status). The run is recorded: see it again with
 npm run export -- status --local <name>, or list them with list --local.
 
-What to export (default: every endpoint of the emulator's seeded application):
+${SOURCES}
+
+What to export from Pinpoint (default: every endpoint of the emulator's seeded application):
   --application-id <id>       Pinpoint application (32 hex characters)
   --segment-id <id>           one segment, by id; the emulator seeds "active-users" of the default
                               application as ${LOCAL_SEGMENT} (versions 1-3)
@@ -215,6 +243,10 @@ Examples:
   npm start -- --segment-id ${LOCAL_SEGMENT} --segment-version 2
   npm start -- --fault throttle-create --fault fail-job
   npm start -- --fault end-of-support
+  npm start -- --source customer-profiles            segment vip-customers of local-domain
+  npm start -- --source customer-profiles --format CSV --segment-definition all-profiles
+  npm start -- --source dynamodb                     a full export of local-orders
+  npm start -- --source dynamodb --incremental       a full, then an incremental export
 `;
 
 export function helpText(topic: CommandName | 'general' | 'npm-start'): string {

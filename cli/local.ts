@@ -35,6 +35,8 @@ export interface LocalFiles {
   summaryNote: string | null;
   /** The metric values publish-summary emitted (EMF), by name; null when none was published. */
   metrics?: Record<string, number> | null;
+  /** What the source reported beyond the common fields (the summary's `details`: DynamoDB's window, size, manifest). */
+  details?: Record<string, string | number | boolean | null> | null;
 }
 
 /** What the local run store keeps per run: the report `status --local` prints, and the files. */
@@ -203,6 +205,7 @@ export async function startLocal(
     emailText: result.emailText,
     summaryNote: result.summaryNote,
     metrics: result.published?.metrics ?? null,
+    details: result.summary?.details ?? null,
   };
   await deps.runStore(local.dataDir).record({ ...report, local: localFiles });
   const earlier = result.earlier
@@ -275,6 +278,9 @@ function localRows(local: LocalFiles): Array<[string, string]> {
   if (local.messageFile) rows.push(['sns message', shownPath(local.messageFile)]);
   if (local.summaryNote) rows.push(['note', local.summaryNote]);
   if (local.metrics) rows.push(['metrics', formatMetricsDigest(local.metrics)]);
+  const details = Object.entries(local.details ?? {}).filter(([, value]) => value !== null);
+  if (details.length > 0)
+    rows.push(['details', details.map(([name, value]) => `${name} ${value}`).join(' · ')]);
   return rows;
 }
 

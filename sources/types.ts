@@ -73,6 +73,8 @@ export interface SourceDescription<R extends ResolvedExportRequest = ResolvedExp
   /** Where a COMPLETED job's files are and how many records it reported; undefined when it wrote none (a skipped run). */
   verification(state: RunState & { request: R }): VerificationTarget | undefined;
   words(request: R): SummaryWords;
+  /** What the summary's headline adds about this job, in a few words (DynamoDB: its window); optional. */
+  jobNote?(job: JobSnapshot): string | undefined;
   /** What an ERROR summary may show of a raw input that failed validation. */
   rawFacts(raw: Record<string, unknown>): Partial<RawInputFacts>;
 }

@@ -8,6 +8,7 @@ import { triggerFrom } from '../shared/trigger.ts';
 import {
   type CaughtError,
   type ExportSummary,
+  type JobSnapshot,
   type JobStatus,
   type PublishSummaryEvent,
   type SummaryStatus,
@@ -169,6 +170,11 @@ function secondsBetween(from: string | null | undefined, to: string | null | und
   return Number.isNaN(ms) ? null : Math.max(0, Math.round(ms / 1000));
 }
 
+/** "1 file", "8 files". */
+function filesText(n: number | null): string {
+  return `${formatCount(n)} ${n === 1 ? 'file' : 'files'}`;
+}
+
 function formatCount(n: number | null): string {
   return n === null ? '?' : n.toLocaleString('en-US');
 }
@@ -188,7 +194,7 @@ export function changePercent(before: number | null, now: number | null): number
 }
 
 /** A source's words for the summary, with its name. */
-type Words = SummaryWords & { service: string };
+type Words = SummaryWords & { service: string; note?: string };
 
 /** The source's words for each summary being built (headline, advice), kept off the published object. */
 const wordsOf = new WeakMap<ExportSummary, Words>();
@@ -219,8 +225,11 @@ export function buildSummary(
   const raw = caught?.input;
   const pinpoint = request === undefined || request.Source === undefined ? request : undefined;
   const described = request ? sourceFor(request).describe : undefined;
+  const note = snapshot && described?.jobNote ? described.jobNote(snapshot as JobSnapshot) : undefined;
   const words =
-    request && described ? { ...described.words(request), service: described.service } : undefined;
+    request && described
+      ? { ...described.words(request), service: described.service, ...(note ? { note } : {}) }
+      : undefined;
   const applicationId = pinpoint?.ApplicationId ?? (request ? null : (raw?.ApplicationId ?? null));
   const segmentId = pinpoint?.ExportJobRequest.SegmentId ?? (request ? null : (raw?.SegmentId ?? null));
   const creationDate = finalJob?.CreationDate ?? snapshot?.CreationDate ?? null;
@@ -330,11 +339,11 @@ function verifiedOf(s: ExportSummary): string {
   if (!v) return '';
   switch (v.verdict) {
     case 'VERIFIED':
-      return `; verified: ${formatCount(v.records)} records in ${formatCount(v.files)} files`;
+      return `; verified: ${formatCount(v.records)} records in ${filesText(v.files)}`;
     case 'NOT_COUNTED':
       return `; ${formatCount(v.files)} files in S3, records not counted`;
     case 'COUNTED':
-      return `; counted in ${formatCount(v.files)} files`;
+      return `; counted in ${filesText(v.files)}`;
     case 'UNVERIFIED':
       return '; the files in S3 were not verified';
     case 'MISMATCH':
@@ -378,7 +387,7 @@ function sourceHeadlineOf(s: ExportSummary, w: Words): string {
       if (s.verification?.verdict === 'MISMATCH')
         return `MISMATCH: ${job} of ${w.what} COMPLETED, but what it wrote to ${w.where} differs from what it reported: ${s.verification.note}.`;
       if (s.details?.Skipped) return `Nothing exported for ${w.what}: ${s.details.Skipped}.`;
-      return `${s.recordsDrop ? 'WARNING, fewer records than last time: ' : ''}Exported ${formatCount(s.TotalProcessed)} ${w.unit} (${w.what}) to ${w.where}${comparisonOf(s)}${verifiedOf(s)}.`;
+      return `${s.recordsDrop ? 'WARNING, fewer records than last time: ' : ''}Exported ${formatCount(s.TotalProcessed)} ${w.unit} (${w.what}) to ${w.where}${w.note ? `, ${w.note}` : ''}${comparisonOf(s)}${verifiedOf(s)}.`;
     case 'FAILED':
       return `${job} of ${w.what} FAILED: ${s.Failures[0] ?? 'no reason given'}.`;
     case 'TIMED_OUT':

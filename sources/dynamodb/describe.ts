@@ -182,6 +182,16 @@ export const DYNAMODB: SourceDescription<DynamoDbRequest> = {
     };
   },
 
+  jobNote(job) {
+    const details = job.Details ?? {};
+    if (details.FullExportBecause) return `a full export: ${details.FullExportBecause}`;
+    if (details.ExportFromTime) {
+      const parts = Number(details.Exports ?? 1);
+      return `changes from ${details.ExportFromTime} to ${details.ExportToTime ?? 'the latest restorable time'}${parts > 1 ? ` in ${parts} exports of at most 24 h` : ''}`;
+    }
+    return undefined;
+  },
+
   rawFacts(raw) {
     const table =
       typeof raw.TableArn === 'string' && TABLE_ARN.test(raw.TableArn) ? tableNameOf(raw.TableArn) : null;

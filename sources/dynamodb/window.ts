@@ -91,7 +91,7 @@ export function planExport(input: PlanInput): ExportPlan {
   }
   if (input.exportType === 'FULL_EXPORT') return full();
   if (input.previousCoveredUntil === undefined) {
-    return full('first run of an incremental target: a full export, the base the next runs add to');
+    return full('the first run of an incremental target, the base the next runs add to');
   }
   const from = Date.parse(input.previousCoveredUntil);
   if (from < earliest) {

@@ -56,7 +56,9 @@ describe('--local', () => {
     // Assert
     const out = cli.stdout();
     expect(code).toBe(0);
-    expect(out).toMatch(/Local run: emulator \(Pinpoint, Customer Profiles, DynamoDB, SNS, S3\) at http:\/\/127\.0\.0\.1:\d+/);
+    expect(out).toMatch(
+      /Local run: emulator \(Pinpoint, Customer Profiles, DynamoDB, SNS, S3\) at http:\/\/127\.0\.0\.1:\d+/,
+    );
     expect(out).toMatch(/job CREATED +export job \w+ created/);
     expect(out).toMatch(/job COMPLETED +\d+\/\d+ pieces, 500 endpoints/);
     expect(out).toMatch(/summary COMPLETED/);

@@ -77,8 +77,8 @@ describe('npm start exit status, with the built-in emulator', () => {
   it("prints the verification (VERIFIED, counts equal to the files' lines) and the manifest's location", async () => {
     const run = await npmStart(...FAST);
 
-    expect(run.out).toMatch(/verify VERIFIED +120 records of 120 reported in 1 files/);
-    expect(run.out).toMatch(/verified +VERIFIED, 120 records of 120 reported in 1 files/);
+    expect(run.out).toMatch(/verify VERIFIED +120 records of 120 reported in 1 file/);
+    expect(run.out).toMatch(/verified +VERIFIED, 120 records of 120 reported in 1 file/);
     const manifestUri = /^ {2}manifest +(s3:\/\/\S+)$/m.exec(run.out)?.[1] ?? '';
     expect(manifestUri).toMatch(/^s3:\/\/local-exports\/pinpoint\/.+\/[0-9a-f]{32}\/_manifest\.json$/);
     const file = join(dataDir, 's3', manifestUri.slice('s3://'.length));

@@ -35,7 +35,7 @@ const SDK_CLIENT: Readonly<Record<string, string>> = {
   dynamodb: '@aws-sdk/client-dynamodb',
 };
 
-type MemberKind = 'string' | 'strings' | 'function';
+type MemberKind = 'string' | 'strings' | 'function' | 'optional function';
 
 /**
  * Every member of SourceDescription and what it must be. `satisfies Record<keyof …>`
@@ -52,6 +52,7 @@ const DESCRIPTION_MEMBERS = {
   verification: 'function',
   words: 'function',
   rawFacts: 'function',
+  jobNote: 'optional function',
 } as const satisfies Record<keyof SourceDescription, MemberKind>;
 
 /** The fields every input has, whatever its source (functions/shared/input.ts). */
@@ -153,6 +154,7 @@ describe.each(ids)('source %s', (id) => {
     it.each(Object.entries(DESCRIPTION_MEMBERS))('has %s as a %s', (member, kind) => {
       const value = (description as unknown as Record<string, unknown>)[member];
       if (kind === 'function') expect(typeof value).toBe('function');
+      if (kind === 'optional function') expect(['function', 'undefined']).toContain(typeof value);
       if (kind === 'string') expect(typeof value === 'string' && value !== '').toBe(true);
       if (kind === 'strings') {
         expect(Array.isArray(value)).toBe(true);
