@@ -1,9 +1,12 @@
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, posix, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { inflateRawSync } from 'node:zlib';
+import { type BundleLoads, bundleLoadsOf } from '../../bench/bundle-loads.ts';
+
+export type { BundleLoads };
 
 /**
  * Packages the stack offline with osls (serverless-esbuild bundles the
@@ -196,53 +199,14 @@ export const actionsOf = (s: Statement): string[] => [s.Action].flat();
 export const resourcesOf = (s: Statement): Json[] => (s.Resource === undefined ? [] : [s.Resource].flat());
 
 /**
- * What a function's code loads (serverless.yml bundles with esbuild `splitting`): the
- * handler and the chunks it imports statically, and for each chunk it may import()
- * dynamically (a source's SDK client) what that chunk adds.
+ * What a function's zip loads (serverless.yml bundles with esbuild `splitting`): the
+ * closure is bench/bundle-loads.ts's, shared with the bench so both count alike.
  */
-export interface BundleLoads {
-  /** Every .mjs file in the zip, bytes. */
-  totalBytes: number;
-  /** What the handler loads at a cold start before any dynamic import, bytes. */
-  staticBytes: number;
-  /** Each dynamically imported chunk: its file, its text, and what it adds to the static part, bytes. */
-  dynamic: { file: string; text: string; addedBytes: number }[];
-}
-
-const STATIC_IMPORT =
-  /(?:^|[;}\s])(?:import|export)\s*(?:[\w$*{}\s,]*?from\s*)?["'](\.\.?\/[^"']+\.mjs)["']/g;
-const DYNAMIC_IMPORT = /import\(["'](\.\.?\/[^"']+\.mjs)["']\)/g;
-
 export function bundleLoads(zipFile: string, handler: string): BundleLoads {
   const files = new Map(
     zipEntries(zipFile)
       .filter((e) => e.name.endsWith('.mjs'))
       .map((e) => [e.name, zipText(zipFile, e.name)] as const),
   );
-  const resolveFrom = (from: string, spec: string) => posix.normalize(posix.join(posix.dirname(from), spec));
-  const closure = (entry: string, seen = new Set<string>()): Set<string> => {
-    if (seen.has(entry)) return seen;
-    seen.add(entry);
-    for (const match of (files.get(entry) ?? '').matchAll(STATIC_IMPORT)) {
-      closure(resolveFrom(entry, match[1] ?? ''), seen);
-    }
-    return seen;
-  };
-  const bytes = (names: Iterable<string>) =>
-    [...names].reduce((sum, n) => sum + Buffer.byteLength(files.get(n) ?? ''), 0);
-  const base = closure(handler);
-  const dynamic = new Set<string>();
-  for (const name of base) {
-    for (const match of (files.get(name) ?? '').matchAll(DYNAMIC_IMPORT))
-      dynamic.add(resolveFrom(name, match[1] ?? ''));
-  }
-  return {
-    totalBytes: bytes(files.keys()),
-    staticBytes: bytes(base),
-    dynamic: [...dynamic].map((file) => ({
-      file,
-      text: files.get(file) ?? '',
-      addedBytes: bytes([...closure(file)].filter((n) => !base.has(n))),
-    })),
-  };
+  return bundleLoadsOf(files, handler);
 }
