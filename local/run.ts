@@ -429,7 +429,8 @@ export async function runLocal(options: LocalRunOptions = {}): Promise<LocalRunR
       input: await sourceInput(options, new Date(earlier).toISOString().replace(/\.\d+Z$/, 'Z')),
     });
     const changes = await changeItems(session.url, tableNameOf(options.table ?? LOCAL_TABLE));
-    const second = await session.run();
+    // Just after the last change (the window's end is exclusive); cut to the whole second it ended before them.
+    const second = await session.run({ scheduledTime: new Date(Date.now() + 1).toISOString() });
     return { ...second, earlier: { run: first, changes } };
   } finally {
     await session.close();
