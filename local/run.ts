@@ -265,6 +265,9 @@ async function startLocalServices(options: LocalRunOptions, dataDir: string): Pr
         // The run ledger: one-port emulators (ours, LocalStack) serve DynamoDB beside Pinpoint; never real AWS.
         AWS_ENDPOINT_URL_DYNAMODB: process.env.AWS_ENDPOINT_URL_DYNAMODB || external.pinpoint,
         RUN_LEDGER_TABLE: process.env.RUN_LEDGER_TABLE || DEFAULT_LEDGER_TABLE,
+        // Customer Profiles likewise: a local run never reaches real AWS, whatever the source.
+        AWS_ENDPOINT_URL_CUSTOMER_PROFILES:
+          process.env.AWS_ENDPOINT_URL_CUSTOMER_PROFILES || external.pinpoint,
         // The verification's S3: likewise beside Pinpoint on one-port emulators, path-style.
         AWS_ENDPOINT_URL_S3: process.env.AWS_ENDPOINT_URL_S3 || external.pinpoint,
         S3_FORCE_PATH_STYLE: 'true',

@@ -18,6 +18,8 @@ export interface DashboardInput {
   namespace: string;
   /** The targets' names, in config order: one row each. */
   targets: string[];
+  /** Each target's export source (the metrics' Source dimension); a target not named here is `pinpoint`. */
+  sources?: Record<string, string>;
   /** Logical ids of the state machine and the dead-letter queues in the template. */
   stateMachineId: string;
   queueIds: string[];
@@ -30,27 +32,40 @@ export const DASHBOARD_ID = 'ExportDashboard';
 const DAY = 86_400;
 /** An Fn::Sub placeholder in the dashboard body. */
 const sub = (name: string) => `\${${name}}`;
-const SOURCE = 'pinpoint';
+/** A target's export source: the Source dimension publish-summary gives its metrics. */
+const sourceOf = (input: DashboardInput, target: string): string => input.sources?.[target] ?? 'pinpoint';
+
+/** The sources of the stage's targets, in config order (at least pinpoint). */
+function sourcesOf(input: DashboardInput): string[] {
+  const sources = [...new Set(input.targets.map((t) => sourceOf(input, t)))];
+  return sources.length > 0 ? sources : ['pinpoint'];
+}
 
 /** A metric of one target, in the widget metrics array form: namespace, name, dimension pairs. */
 function targetMetric(input: DashboardInput, name: string, target: string): string[] {
   const values: Record<(typeof RUN_DIMENSIONS.target)[number], string> = {
     service: SERVICE,
     Stage: input.stage,
-    Source: SOURCE,
+    Source: sourceOf(input, target),
     Target: target,
   };
   return [input.namespace, name, ...RUN_DIMENSIONS.target.flatMap((d) => [d, values[d]])];
 }
 
-function outcomeMetric(input: DashboardInput, outcome: string): string[] {
+function outcomeMetric(
+  input: DashboardInput,
+  outcome: string,
+  source: string,
+): (string | { label: string })[] {
   const values: Record<(typeof RUN_DIMENSIONS.outcome)[number], string> = {
     service: SERVICE,
     Stage: input.stage,
-    Source: SOURCE,
+    Source: source,
     Outcome: outcome,
   };
-  return [input.namespace, 'Runs', ...RUN_DIMENSIONS.outcome.flatMap((d) => [d, values[d]])];
+  const metric = [input.namespace, 'Runs', ...RUN_DIMENSIONS.outcome.flatMap((d) => [d, values[d]])];
+  // With one source the outcome names the line as before; with several, each line says whose it is.
+  return sourcesOf(input).length > 1 ? [...metric, { label: `${outcome} (${source})` }] : metric;
 }
 
 /** A dashboard widget as the body holds it (CloudWatch's 24-column grid). */
@@ -159,7 +174,9 @@ export function dashboardBody(input: DashboardInput): { template: string; variab
     12,
     12,
     'Runs by summary outcome',
-    ['COMPLETED', 'FAILED', 'TIMED_OUT', 'ERROR'].map((o) => outcomeMetric(input, o)),
+    sourcesOf(input).flatMap((source) =>
+      ['COMPLETED', 'FAILED', 'TIMED_OUT', 'ERROR'].map((o) => outcomeMetric(input, o, source)),
+    ),
     { stat: 'Sum', period: DAY },
   );
   y += 6;
@@ -226,7 +243,7 @@ export function metricAlarms(input: DashboardInput, actions: Cfn[], dropAlarm: b
   input.targets.forEach((target, i) => {
     const dims = (values: string[]) =>
       RUN_DIMENSIONS.target.map((name, j) => ({ Name: name, Value: values[j] }));
-    const dimensions = dims([SERVICE, input.stage, SOURCE, target]);
+    const dimensions = dims([SERVICE, input.stage, sourceOf(input, target), target]);
     const base = {
       Namespace: input.namespace,
       Dimensions: dimensions,

@@ -33,7 +33,12 @@ export function renderDashboardSvg(widgets: Widget[], title: string): string {
     const lines =
       w.type === 'text'
         ? (w.properties.markdown ?? '').split('\n\n').map((l) => l.replace(/\*\*|##\s*/g, ''))
-        : ((w.properties.metrics ?? []) as string[][]).map((m) => `${m[1]} (${m.at(-1)})`);
+        : ((w.properties.metrics ?? []) as (string | { label?: string })[][]).map((m) => {
+            // A line's options (a trailing object) may carry its label; else the last dimension names it.
+            const options = m.at(-1);
+            if (typeof options === 'object' && options?.label) return `${m[1]} (${options.label})`;
+            return `${m[1]} (${String(options)})`;
+          });
     const text = lines
       .slice(0, Math.floor((hPx - 30) / 16))
       .map(

@@ -519,6 +519,7 @@ export function dashboardInputOf(config: StageConfig): DashboardInput {
     stage: config.stage,
     namespace: config.metrics.namespace,
     targets: config.targets.map((t) => t.name),
+    sources: Object.fromEntries(config.targets.map((t) => [t.name, t.source])),
     stateMachineId: FIXED.stateMachine,
     queueIds: [
       IDS.schedulerDlq,

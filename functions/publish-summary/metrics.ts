@@ -68,7 +68,7 @@ export function addRunMetrics(
   summary: ExportSummary,
   document: keyof typeof RUN_DIMENSIONS,
   values: RunMetricValues,
-  source = 'pinpoint',
+  source: string = summary.source ?? 'pinpoint',
 ): void {
   const common = { Stage: summary.stage, Source: source };
   if (document === 'target') {

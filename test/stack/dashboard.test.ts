@@ -127,6 +127,29 @@ describe('the alarms on the per-run metrics', () => {
     });
   });
 
+  it("graphs and alarms each target under its own source's Source dimension, and outcomes per source", () => {
+    const input: DashboardInput = {
+      ...INPUT,
+      targets: ['nightly-all-endpoints', 'nightly-orders'],
+      sources: { 'nightly-orders': 'dynamodb' },
+    };
+    const alarms = metricAlarms(input, [], true);
+    const sourceOf = (id: string) =>
+      alarms[id].Properties.Dimensions.find((d: { Name: string }) => d.Name === 'Source').Value;
+    expect(sourceOf('Target1RecordsDropAlarm')).toBe('pinpoint');
+    expect(sourceOf('Target2RecordsDropAlarm')).toBe('dynamodb');
+    const { widgets } = widgetsOf(input);
+    const metrics = widgets.flatMap((w) => w.properties.metrics ?? []);
+    const ordersLines = metrics.filter((m) => m.includes('nightly-orders'));
+    expect(ordersLines.length).toBeGreaterThan(0);
+    for (const line of ordersLines) expect(line[line.indexOf('Source') + 1]).toBe('dynamodb');
+    const outcomes = metrics.filter((m) => m.includes('Outcome'));
+    expect(new Set(outcomes.map((m) => m[m.indexOf('Source') + 1]))).toEqual(
+      new Set(['pinpoint', 'dynamodb']),
+    );
+    expect(outcomes).toHaveLength(8);
+  });
+
   it('leaves the records-drop alarm out when the stage sets no drop threshold', () => {
     const alarms = metricAlarms(INPUT, [], false);
 

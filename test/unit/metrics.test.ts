@@ -102,6 +102,14 @@ describe('the metrics of one run', () => {
     expect(JSON.stringify(doc.out)).not.toContain('exec-1');
   });
 
+  it("names the run's export source in the Source dimension (a summary without one is Pinpoint's)", () => {
+    expect(emf({ ...summary(), source: 'dynamodb' }, 'target').out.Source).toBe('dynamodb');
+    expect(emf({ ...summary(), source: 'customer-profiles' }, 'outcome').out.Source).toBe(
+      'customer-profiles',
+    );
+    expect(emf({ ...summary(), source: undefined }, 'target').out.Source).toBe('pinpoint');
+  });
+
   it('counts the run under its outcome', () => {
     for (const status of ['COMPLETED', 'FAILED', 'TIMED_OUT', 'ERROR'] as const) {
       const doc = emf(summary({ status }), 'outcome');
