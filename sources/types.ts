@@ -95,8 +95,11 @@ export interface SourceContext {
 
 /** What create gets beyond the context. */
 export interface CreateContext extends SourceContext {
-  /** The run: the ledger's key and the attempt (1, or more after a take-over or redo). */
-  run: { target: string; scheduledTime: string; attempt: number };
+  /**
+   * The run: the ledger's key, the attempt (1, or more after a take-over or redo) and when the
+   * run was first claimed (the same for every retry and duplicate of it).
+   */
+  run: { target: string; scheduledTime: string; attempt: number; firstClaimedAt: string };
   /** What the target's previous COMPLETED run's export covered up to (ISO), from the ledger. */
   previousCoveredUntil?: string | undefined;
 }

@@ -249,7 +249,12 @@ async function jobOfRun(
 
   const createContext: CreateContext = {
     ...ctx,
-    run: { target: run.target, scheduledTime: run.scheduledTime, attempt: item.attempt },
+    run: {
+      target: run.target,
+      scheduledTime: run.scheduledTime,
+      attempt: item.attempt,
+      firstClaimedAt: item.firstClaimedAt,
+    },
     previousCoveredUntil: previous?.outcome?.coveredUntil,
   };
   const job = await runtime.create(request, createContext).catch(async (error: unknown) => {

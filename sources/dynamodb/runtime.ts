@@ -312,6 +312,7 @@ export const DYNAMODB_RUNTIME: SourceRuntime<DynamoDbRequest> = {
       previousCoveredUntil: ctx.previousCoveredUntil,
       earliestRestorable: window.earliest,
       latestRestorable: window.latest,
+      runStartedAt: ctx.run.firstClaimedAt,
       outsideRecoveryWindow: request.OutsideRecoveryWindow,
     });
     if (plan.kind === 'refuse') {

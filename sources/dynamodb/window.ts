@@ -10,6 +10,11 @@
 
 export const MIN_WINDOW_MS = 15 * 60 * 1000;
 export const MAX_WINDOW_MS = 24 * 60 * 60 * 1000;
+/**
+ * How far behind the clock point-in-time recovery may be: DynamoDB's LatestRestorableDateTime
+ * is "typically 5 minutes before the current time" (botocore's model); three times that.
+ */
+export const PITR_LAG_MS = 15 * 60 * 1000;
 
 export interface Window {
   /** ISO, inclusive. */
@@ -17,10 +22,13 @@ export interface Window {
   /** ISO, exclusive. */
   to: string;
   /**
-   * The last window of a run that starts before point-in-time recovery has reached its
-   * scheduled time (the latest restorable time trails the clock by a few minutes): its
-   * ExportToTime is left out, so DynamoDB ends it at the latest time it has, and a retry
-   * sends the very same request (the same ClientToken gets the same export back).
+   * The last window of a run for "now" (scheduled less than {@link PITR_LAG_MS} before the
+   * run was first claimed): point-in-time recovery may not have reached the scheduled time
+   * yet (the latest restorable time trails the clock by about 5 minutes), so ExportToTime is
+   * left out and DynamoDB ends the window at the latest time it has. Decided from the run's
+   * first claim, which every retry and duplicate shares, never from the moving latest
+   * restorable time: a retry sends the very same request (the same ClientToken gets the same
+   * export back).
    */
   open?: boolean;
 }
@@ -49,6 +57,11 @@ export interface PlanInput {
   earliestRestorable: string;
   /** The table's LatestRestorableDateTime (ISO), or now. */
   latestRestorable: string;
+  /**
+   * When the run was first claimed (ISO; the run ledger's firstClaimedAt): the same for every
+   * retry and duplicate of the run, so whether its end is open is decided the same way each time.
+   */
+  runStartedAt: string;
   /** What to do when an incremental window starts before `earliestRestorable`. */
   outsideRecoveryWindow: 'ERROR' | 'FULL_EXPORT';
 }
@@ -73,7 +86,7 @@ export function planExport(input: PlanInput): ExportPlan {
   // Every time sent is derived from the scheduled time, never from the moving latest restorable
   // time: the ClientToken is derived from them, so a retry must compute the same ones.
   const scheduled = Date.parse(input.scheduledTime);
-  const open = scheduled > Date.parse(input.latestRestorable);
+  const open = scheduled > Date.parse(input.runStartedAt) - PITR_LAG_MS;
   // What DynamoDB can export now: up to the scheduled time, or the latest restorable time before it.
   const until = Math.min(scheduled, Date.parse(input.latestRestorable));
   const full = (reason?: string): ExportPlan => ({
@@ -101,7 +114,7 @@ export function planExport(input: PlanInput): ExportPlan {
     return {
       kind: 'refuse',
       reason: 'incremental window outside recovery window',
-      advice: `An incremental export cannot cover the gap: ${gap} (point-in-time recovery keeps at most 35 days). Nothing was exported, so no change is lost silently. Start one full export now (\`npm run export -- --source dynamodb --table <name> --full\`), which the next incremental run continues from, or set outsideRecoveryWindow: full-export on the target to let runs fall back to a full export by themselves.`,
+      advice: `An incremental export cannot cover the gap: ${gap} (point-in-time recovery keeps at most 35 days). Nothing was exported, so no change is lost silently. Set outsideRecoveryWindow: full-export on the target in config/stages/<stage>.yml and redeploy: its next run exports the whole table, and the incremental runs after it continue from there. Or start this run once by hand with OutsideRecoveryWindow FULL_EXPORT in its input (aws stepfunctions start-execution).`,
     };
   }
   if (until - from < MIN_WINDOW_MS) {

@@ -78,6 +78,7 @@ function createContext(): CreateContext {
       target: 'customer-profiles#crm#vip-customers#JSONL#abc',
       scheduledTime: REQUEST.ScheduledTime,
       attempt: 1,
+      firstClaimedAt: NOW.toISOString(),
     },
   };
 }

@@ -93,7 +93,13 @@ function context(caller = 'get-export-job-status', now = NOW): SourceContext {
 function createContext(overrides: Partial<CreateContext> = {}): CreateContext {
   return {
     ...context('create-export-job'),
-    run: { target: 'dynamodb#orders#full', scheduledTime: SCHEDULED, attempt: 1 },
+    // First claimed a day after its scheduled time (a past night re-run): exports end where scheduled.
+    run: {
+      target: 'dynamodb#orders#full',
+      scheduledTime: SCHEDULED,
+      attempt: 1,
+      firstClaimedAt: iso(at(SCHEDULED) + DAY),
+    },
     ...overrides,
   };
 }
@@ -131,6 +137,9 @@ function trailingPitr(now: Date) {
 }
 
 /** Every start answers an IN_PROGRESS export echoing its input, with a fresh ARN. */
+/** Where an open-ended export ends: DynamoDB's latest restorable time at the start. */
+const LATEST = new Date(NOW.getTime() - 5 * 60_000);
+
 function givenExportsStart() {
   dynamoMock
     .on(ExportTableToPointInTimeCommand)
@@ -142,14 +151,18 @@ function givenExportsStart() {
           ExportStatus: 'IN_PROGRESS',
           StartTime: new Date(NOW.getTime() + exportsStarted),
           TableArn: input.TableArn,
-          ExportTime: input.ExportTime,
+          // Left out, DynamoDB exports as of the latest restorable time and says which (here: NOW - 5 min).
+          ExportTime: input.ExportType === 'FULL_EXPORT' ? (input.ExportTime ?? LATEST) : undefined,
           ClientToken: input.ClientToken,
           S3Bucket: input.S3Bucket,
           S3Prefix: input.S3Prefix,
           S3SseAlgorithm: input.S3SseAlgorithm,
           ExportFormat: input.ExportFormat,
           ExportType: input.ExportType,
-          IncrementalExportSpecification: input.IncrementalExportSpecification,
+          IncrementalExportSpecification: input.IncrementalExportSpecification && {
+            ...input.IncrementalExportSpecification,
+            ExportToTime: input.IncrementalExportSpecification.ExportToTime ?? LATEST,
+          },
         } satisfies ExportDescription,
       };
     });
@@ -300,8 +313,9 @@ describe('the DynamoDB runtime starts a full export', () => {
       .resolvesOnce(trailingPitr(NOW))
       .resolvesOnce(trailingPitr(retryAt));
 
-    await runtime.create(REQUEST, createContext());
-    await runtime.create(REQUEST, { ...createContext(), now: () => retryAt });
+    const forNow = createContext({ run: { ...createContext().run, firstClaimedAt: NOW.toISOString() } });
+    await runtime.create(REQUEST, forNow);
+    await runtime.create(REQUEST, { ...forNow, now: () => retryAt });
 
     const [first, retry] = startInputs();
     expect(retry).toStrictEqual(first);
@@ -318,11 +332,12 @@ describe('the DynamoDB runtime starts a full export', () => {
       .resolvesOnce(trailingPitr(NOW))
       .resolvesOnce(trailingPitr(retryAt));
 
-    await runtime.create(INCREMENTAL, createContext({ previousCoveredUntil: previous }));
-    await runtime.create(INCREMENTAL, {
-      ...createContext({ previousCoveredUntil: previous }),
-      now: () => retryAt,
+    const forNow = createContext({
+      previousCoveredUntil: previous,
+      run: { ...createContext().run, firstClaimedAt: NOW.toISOString() },
     });
+    await runtime.create(INCREMENTAL, forNow);
+    await runtime.create(INCREMENTAL, { ...forNow, now: () => retryAt });
 
     const inputs = startInputs();
     expect(inputs.map((input) => input.IncrementalExportSpecification)).toEqual([
@@ -461,7 +476,7 @@ describe('the DynamoDB runtime starts incremental exports', () => {
 
     expect(error).toBeInstanceOf(SourceRequestRejectedError);
     expect(error.reason).toBe('incremental window outside recovery window');
-    expect(error.advice).toContain('full export');
+    expect(error.advice).toContain('full-export');
     expect(startInputs()).toEqual([]);
   });
 });
@@ -771,12 +786,16 @@ describe('createExportJob with a DynamoDB input', () => {
     const state = await createExportJob(event(), deps);
 
     expect(startInputs()).toHaveLength(1);
+    // A run for now (first claimed seconds after its scheduled time): its end is left to DynamoDB.
     expect(startInputs()[0]?.IncrementalExportSpecification).toEqual({
       ExportFromTime: new Date(coveredUntil),
-      ExportToTime: new Date(SCHEDULED),
       ExportViewType: 'NEW_AND_OLD_IMAGES',
     });
-    expect(state.job).toMatchObject({ JobStatus: 'PROCESSING', CoveredUntil: SCHEDULED, Reused: false });
+    expect(state.job).toMatchObject({
+      JobStatus: 'PROCESSING',
+      CoveredUntil: LATEST.toISOString(),
+      Reused: false,
+    });
     const item = await deps.ledger.get({ target: state.run?.target ?? '', scheduledTime: SCHEDULED });
     expect(item?.jobId).toBe(state.job.Id);
   });
@@ -787,7 +806,9 @@ describe('createExportJob with a DynamoDB input', () => {
 
     const state = await createExportJob(event(), deps);
 
-    expect(startInputs()[0]).toMatchObject({ ExportType: 'FULL_EXPORT', ExportTime: new Date(SCHEDULED) });
+    expect(startInputs()[0]).toMatchObject({ ExportType: 'FULL_EXPORT' });
+    expect(startInputs()[0]).not.toHaveProperty('ExportTime');
+    expect(state.job.CoveredUntil).toBe(LATEST.toISOString());
     expect(state.job.Details?.FullExportBecause).toMatch(/first run/);
   });
 

@@ -33,6 +33,8 @@ function plan(overrides: Partial<PlanInput> = {}): ExportPlan {
     previousCoveredUntil: iso(at(SCHEDULED) - DAY),
     earliestRestorable: iso(at(SCHEDULED) - 35 * DAY),
     latestRestorable: iso(at(SCHEDULED) + 9_000),
+    // A run first claimed a day later (a past night re-run): its end is not left open.
+    runStartedAt: iso(at(SCHEDULED) + DAY),
     outsideRecoveryWindow: 'ERROR',
     ...overrides,
   });
@@ -141,7 +143,7 @@ describe('planExport for an incremental target', () => {
     expect(result.kind).toBe('refuse');
     if (result.kind !== 'refuse') return;
     expect(result.reason).toBe('incremental window outside recovery window');
-    expect(result.advice).toContain('--full');
+    expect(result.advice).toContain('outsideRecoveryWindow: full-export');
     expect(result.advice).toContain('outsideRecoveryWindow: full-export');
   });
 
@@ -180,16 +182,18 @@ describe('planExport for an incremental target', () => {
    */
   describe('when point-in-time recovery has not reached the scheduled time yet', () => {
     const latest = at(SCHEDULED) - 5 * MINUTE;
+    /** A run for now: first claimed seconds after its scheduled time. */
+    const now = { runStartedAt: iso(at(SCHEDULED) + 9_000) };
 
     it('leaves the last window open, its times still those of the scheduled time', () => {
-      const windows = windowsOf(plan({ latestRestorable: iso(latest) }));
+      const windows = windowsOf(plan({ ...now, latestRestorable: iso(latest) }));
 
       expect(windows).toEqual([{ from: '2026-11-27T02:00:00.000Z', to: SCHEDULED, open: true }]);
     });
 
     it('leaves only the last of several windows open', () => {
       const windows = windowsOf(
-        plan({ latestRestorable: iso(latest), previousCoveredUntil: iso(at(SCHEDULED) - 3 * DAY) }),
+        plan({ ...now, latestRestorable: iso(latest), previousCoveredUntil: iso(at(SCHEDULED) - 3 * DAY) }),
       );
 
       expect(windows.map((w) => w.open)).toEqual([undefined, undefined, true]);
@@ -197,7 +201,7 @@ describe('planExport for an incremental target', () => {
     });
 
     it('makes a full export an open one of the scheduled time', () => {
-      expect(plan({ exportType: 'FULL_EXPORT', latestRestorable: iso(latest) })).toEqual({
+      expect(plan({ ...now, exportType: 'FULL_EXPORT', latestRestorable: iso(latest) })).toEqual({
         kind: 'full',
         exportTime: SCHEDULED,
         open: true,
@@ -206,6 +210,7 @@ describe('planExport for an incremental target', () => {
 
     it('makes the full export that replaces a gap past the recovery window an open one too', () => {
       const result = plan({
+        ...now,
         latestRestorable: iso(latest),
         previousCoveredUntil: iso(at(SCHEDULED) - 40 * DAY),
         outsideRecoveryWindow: 'FULL_EXPORT',
@@ -216,19 +221,29 @@ describe('planExport for an incremental target', () => {
 
     it('skips a window that is under 15 minutes of what PITR holds', () => {
       expect(
-        plan({ latestRestorable: iso(latest), previousCoveredUntil: iso(latest - 14 * MINUTE) }).kind,
+        plan({ ...now, latestRestorable: iso(latest), previousCoveredUntil: iso(latest - 14 * MINUTE) }).kind,
       ).toBe('skip');
     });
   });
 
-  it('sends the same plan however far PITR trails the scheduled time (a retry later sends the same request)', () => {
+  it('leaves a past night re-run closed even while PITR trails the clock', () => {
+    const windows = windowsOf(plan({ latestRestorable: iso(at(SCHEDULED) + DAY - 5 * MINUTE) }));
+
+    expect(windows).toEqual([{ from: '2026-11-27T02:00:00.000Z', to: SCHEDULED }]);
+  });
+
+  it('sends the same plan wherever PITR stands around the scheduled time (a retry later sends the same request)', () => {
     const inputs = fc.record({
       exportType: fc.constantFrom('FULL_EXPORT' as const, 'INCREMENTAL_EXPORT' as const),
       outsideRecoveryWindow: fc.constantFrom('ERROR' as const, 'FULL_EXPORT' as const),
       // Previous coverage from 40 days (past the 35-day window) to 1 hour before the scheduled time, or none.
       previousAgo: fc.option(fc.integer({ min: HOUR, max: 40 * DAY }), { nil: undefined }),
-      // Two latest restorable times, as a start and its retry see them: up to 15 minutes short of the scheduled time.
-      trail: fc.tuple(fc.integer({ min: 1, max: 15 * MINUTE }), fc.integer({ min: 1, max: 15 * MINUTE })),
+      // Two latest restorable times, as a start and its retry see them: from 15 minutes short of the
+      // scheduled time to 15 minutes past it (PITR caught up between the start and its retry).
+      trail: fc.tuple(
+        fc.integer({ min: -15 * MINUTE, max: 15 * MINUTE }),
+        fc.integer({ min: -15 * MINUTE, max: 15 * MINUTE }),
+      ),
     });
     fc.assert(
       fc.property(inputs, ({ exportType, outsideRecoveryWindow, previousAgo, trail }) => {
@@ -238,6 +253,8 @@ describe('planExport for an incremental target', () => {
             outsideRecoveryWindow,
             previousCoveredUntil: previousAgo === undefined ? undefined : iso(at(SCHEDULED) - previousAgo),
             latestRestorable: iso(at(SCHEDULED) - trailing),
+            // The run's first claim, which the start and its retry share.
+            runStartedAt: iso(at(SCHEDULED) + 9_000),
           });
 
         expect(planWith(trail[0])).toEqual(planWith(trail[1]));
@@ -296,6 +313,7 @@ describe('incremental windows, for any gap DynamoDB can export', () => {
             previousCoveredUntil: iso(from),
             earliestRestorable: iso(from),
             latestRestorable: iso(to),
+            runStartedAt: iso(to + DAY),
             outsideRecoveryWindow: 'ERROR',
           }),
         );
