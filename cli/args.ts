@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { SOURCE_IDS, type SourceId } from '../functions/shared/types.ts';
-import { FAULT_NAMES } from '../local/scenarios.ts';
+import { faultProblem } from '../local/scenarios.ts';
 import { usageError } from './errors.ts';
 import type { RequestOptions } from './input.ts';
 import { isExecutionArn, isStateMachineArn, isValidExecutionName } from './naming.ts';
@@ -235,9 +235,8 @@ function parseStart(args: string[]): Command {
   }
   const source = sourceOptionOf(v);
   const faults = (v.fault ?? []).map((fault) => {
-    if (!FAULT_NAMES.includes(fault)) {
-      throw usageError(`--fault must be one of ${FAULT_NAMES.join(', ')}, got "${fault}"`, '--fault');
-    }
+    const problem = faultProblem(fault, source);
+    if (problem) throw usageError(problem, '--fault');
     return fault;
   });
   return {

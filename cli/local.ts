@@ -131,7 +131,9 @@ export async function startLocal(
         ...(local.malformedEvery === undefined ? {} : { malformedEvery: local.malformedEvery }),
         ...(local.jobDurationSeconds === undefined ? {} : { jobDurationSeconds: local.jobDurationSeconds }),
         ...(local.deadlineSeconds === undefined ? {} : { deadlineSeconds: local.deadlineSeconds }),
-        ...(local.faults.length > 0 ? { faults: faultRules(local.faults) ?? [] } : {}),
+        ...(local.faults.length > 0
+          ? { faults: faultRules(local.faults, command.request.source) ?? [] }
+          : {}),
         ...(local.logs ? { logLevel: 'INFO' } : {}),
         onProgress,
       }),
@@ -246,6 +248,8 @@ function sourceOptionsOf(request: Extract<Command, { name: 'start' }>['request']
     ...(request.table ? { table: request.table } : {}),
     ...(request.format ? { format: request.format } : {}),
     ...(request.incremental ? { incremental: true } : {}),
+    // A given --scheduled-time is one run of that time, never the incremental demo.
+    ...(request.scheduledTime ? { scheduledTime: request.scheduledTime } : {}),
   };
 }
 

@@ -16,7 +16,7 @@ export const LOCAL_TABLE_ARN_PREFIX = 'arn:aws:dynamodb:us-east-1:000000000000:t
 /** The stage defaults a deployed stack sets per source (stack/sources.ts), for the local bucket. */
 export const LOCAL_SOURCE_ENV = {
   PROFILES_ROLE_ARN: 'arn:aws:iam::000000000000:role/profiles-export-local',
-  PROFILES_DESTINATION: 's3://local-exports/customer-profiles/{DomainName}/{SegmentDefinitionName}/{date}/',
+  PROFILES_DESTINATION: 's3://local-exports/customer-profiles/{DomainName}/{SegmentDefinitionName}/{timestamp}/',
   DYNAMODB_EXPORT_BUCKET: 'local-exports',
   DYNAMODB_EXPORT_PREFIX: 'dynamodb/{TableName}/{timestamp}/',
 } as const;

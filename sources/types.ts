@@ -73,6 +73,17 @@ export interface SourceDescription<R extends ResolvedExportRequest = ResolvedExp
   /** Where a COMPLETED job's files are and how many records it reported; undefined when it wrote none (a skipped run). */
   verification(state: RunState & { request: R }): VerificationTarget | undefined;
   words(request: R): SummaryWords;
+  /**
+   * Whether a re-run with the same ScheduledTime finds a job an earlier attempt started but
+   * never heard back from (Pinpoint's look-up, DynamoDB's client token); Customer Profiles
+   * cannot list snapshots. The summary's re-run advice says so.
+   */
+  findsLostJobs: boolean;
+  /**
+   * Whether a run's record count is comparable with the target's previous COMPLETED run's (the
+   * summary's change and records-drop warning). Not for an incremental export: it counts changes.
+   */
+  comparesCounts(request: R): boolean;
   /** What the summary's headline adds about this job, in a few words (DynamoDB: its window); optional. */
   jobNote?(job: JobSnapshot): string | undefined;
   /** What an ERROR summary may show of a raw input that failed validation. */

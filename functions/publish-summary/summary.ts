@@ -157,7 +157,10 @@ function rerunAdvice(s: ExportSummary): string | null {
     return `The export job ${s.jobId} was last seen ${s.jobStatus ?? 'in an unknown status'} and may still finish on its own${check}. A re-run with the same ScheduledTime${sameTime} reuses it rather than starting a second export; a re-run without it starts a new job.`;
   }
   if (!s.scheduledTime) return null;
-  return `No export job of this run is known. A re-run with the same ScheduledTime${sameTime} reuses one if ${wordsOf.get(s)?.service ?? 'Pinpoint'} did create it; without it, it starts a new job.`;
+  const words = wordsOf.get(s);
+  if (words && !words.findsLostJobs)
+    return `No export job of this run is known, and ${words.service} cannot list the jobs it started: a re-run starts a new one, so first check that none started${words.where ? ` (files under ${words.where})` : ''}.`;
+  return `No export job of this run is known. A re-run with the same ScheduledTime${sameTime} reuses one if ${words?.service ?? s.service ?? 'Pinpoint'} did create it; without it, it starts a new job.`;
 }
 
 function num(value: number | undefined): number | null {
@@ -194,7 +197,7 @@ export function changePercent(before: number | null, now: number | null): number
 }
 
 /** A source's words for the summary, with its name. */
-type Words = SummaryWords & { service: string; note?: string };
+type Words = SummaryWords & { service: string; findsLostJobs?: boolean; note?: string };
 
 /** The source's words for each summary being built (headline, advice), kept off the published object. */
 const wordsOf = new WeakMap<ExportSummary, Words>();
@@ -228,7 +231,12 @@ export function buildSummary(
   const note = snapshot && described?.jobNote ? described.jobNote(snapshot as JobSnapshot) : undefined;
   const words =
     request && described
-      ? { ...described.words(request), service: described.service, ...(note ? { note } : {}) }
+      ? {
+          ...described.words(request),
+          service: described.service,
+          findsLostJobs: described.findsLostJobs,
+          ...(note ? { note } : {}),
+        }
       : undefined;
   const applicationId = pinpoint?.ApplicationId ?? (request ? null : (raw?.ApplicationId ?? null));
   const segmentId = pinpoint?.ExportJobRequest.SegmentId ?? (request ? null : (raw?.SegmentId ?? null));
@@ -239,8 +247,12 @@ export function buildSummary(
   const counted = verification?.verdict === 'COUNTED' ? verification.records : null;
   const totalProcessed = num(finalJob?.TotalProcessed ?? snapshot?.TotalProcessed) ?? counted;
   const previous = history.previous;
+  // An incremental export counts changes: no comparison, no drop warning.
+  const comparable = request && described ? described.comparesCounts(request) : true;
   const change =
-    previous && status === 'COMPLETED' ? changePercent(previous.totalProcessed, totalProcessed) : null;
+    previous && status === 'COMPLETED' && comparable
+      ? changePercent(previous.totalProcessed, totalProcessed)
+      : null;
   const summary: ExportSummary = {
     status,
     headline: '',

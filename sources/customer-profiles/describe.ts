@@ -174,6 +174,9 @@ export const CUSTOMER_PROFILES: SourceDescription<ProfilesRequest> = {
     };
   },
 
+  findsLostJobs: false,
+  comparesCounts: () => true,
+
   rawFacts(raw) {
     const name = (value: unknown) =>
       typeof value === 'string' && PROFILES_NAME.test(value) ? value : 'an invalid name';

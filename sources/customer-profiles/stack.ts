@@ -44,7 +44,7 @@ export const PROFILES_PLACEHOLDERS = [
 ];
 
 /** The destination under `exportDestination.keyPrefix` when a target gives no prefix (PROFILES_DESTINATION). */
-export const DEFAULT_PROFILES_PREFIX = 'customer-profiles/{DomainName}/{SegmentDefinitionName}/{date}/';
+export const DEFAULT_PROFILES_PREFIX = 'customer-profiles/{DomainName}/{SegmentDefinitionName}/{timestamp}/';
 
 /** CreateSegmentSnapshot's DestinationUri is at most 255 characters. */
 const MAX_DESTINATION_URI = 255;

@@ -182,6 +182,10 @@ export const DYNAMODB: SourceDescription<DynamoDbRequest> = {
     };
   },
 
+  findsLostJobs: true,
+  /** A full export's ItemCount is the table's size, night to night; an incremental one counts changes. */
+  comparesCounts: (request) => request.ExportType === 'FULL_EXPORT',
+
   jobNote(job) {
     const details = job.Details ?? {};
     if (details.FullExportBecause) return `a full export: ${details.FullExportBecause}`;

@@ -189,6 +189,9 @@ export const PINPOINT: SourceDescription<PinpointRequest> = {
         `aws pinpoint get-export-job --application-id ${request.ApplicationId} --job-id ${jobId}`,
     };
   },
+  findsLostJobs: true,
+  comparesCounts: () => true,
+
   rawFacts(raw) {
     const text = (value: unknown): string | undefined =>
       typeof value === 'string' && value !== '' ? quoteInput(value) : undefined;

@@ -62,6 +62,37 @@ describe('bad input is refused before any AWS call', () => {
     [['--application-id', APP_ID, '--wait=yes'], '--wait does not take a value'],
     [['--application-id', APP_ID, '--endpoints', '10'], '--endpoints only applies with --local'],
     [['--application-id', APP_ID, '--local', '--fault', 'meteor'], '--fault must be one of'],
+    [
+      ['--source', 'dynamodb', '--local', '--fault', 'truncate-export'],
+      '--fault truncate-export applies only with --source pinpoint',
+    ],
+    [
+      ['--source', 'customer-profiles', '--local', '--fault', 'end-of-support'],
+      'applies only with --source pinpoint',
+    ],
+    [
+      ['--source', 'pinpoint2'],
+      '--source must be one of pinpoint, customer-profiles, dynamodb, got "pinpoint2"',
+    ],
+    [['--source', 'dynamodb', '--domain', 'crm'], '--domain only applies with --source customer-profiles'],
+    [
+      ['--source', 'dynamodb', '--table', 'orders', '--role-arn', 'arn:aws:iam::123456789012:role/x'],
+      '--role-arn does not apply with --source dynamodb',
+    ],
+    [
+      ['--application-id', APP_ID, '--format', 'CSV'],
+      '--format only applies with --source customer-profiles or dynamodb',
+    ],
+    [['--source', 'customer-profiles', '--segment-definition', 'vip'], '--domain: is required'],
+    [
+      ['--source', 'customer-profiles', '--domain', 'crm', '--segment-definition', 'vip', '--format', 'XML'],
+      '--format: must be one of JSONL, CSV, ORC',
+    ],
+    [['--source', 'dynamodb'], '--table: is required'],
+    [
+      ['--source', 'dynamodb', '--table', 'orders', '--format', 'CSV'],
+      '--format: must be one of DYNAMODB_JSON, ION',
+    ],
     [['frobnicate'], 'unknown command "frobnicate"'],
     [['status'], 'status needs the execution name or ARN'],
     [['status', 'not a name'], 'is not an execution name'],

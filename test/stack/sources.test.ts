@@ -505,7 +505,7 @@ describe('environment', () => {
       PROFILES_ROLE_ARN: { 'Fn::GetAtt': ['ProfilesExportRole', 'Arn'] },
       PROFILES_DESTINATION: {
         'Fn::Sub': [
-          `s3://\${Bucket}/pinpoint-exports/customer-profiles/{DomainName}/{SegmentDefinitionName}/{date}/`,
+          `s3://\${Bucket}/pinpoint-exports/customer-profiles/{DomainName}/{SegmentDefinitionName}/{timestamp}/`,
           { Bucket: { Ref: 'ExportBucket' } },
         ],
       },
@@ -530,7 +530,7 @@ describe('environment', () => {
     const { env } = build({ exportDestination: { bucketName: 'team-exports' }, targets: [profiles, orders] });
 
     expect(env.createExportJob.PROFILES_DESTINATION).toBe(
-      's3://team-exports/pinpoint-exports/customer-profiles/{DomainName}/{SegmentDefinitionName}/{date}/',
+      's3://team-exports/pinpoint-exports/customer-profiles/{DomainName}/{SegmentDefinitionName}/{timestamp}/',
     );
     expect(env.createExportJob.DYNAMODB_EXPORT_BUCKET).toBe('team-exports');
   });

@@ -35,7 +35,7 @@ const SDK_CLIENT: Readonly<Record<string, string>> = {
   dynamodb: '@aws-sdk/client-dynamodb',
 };
 
-type MemberKind = 'string' | 'strings' | 'function' | 'optional function';
+type MemberKind = 'string' | 'strings' | 'function' | 'optional function' | 'boolean';
 
 /**
  * Every member of SourceDescription and what it must be. `satisfies Record<keyof …>`
@@ -53,6 +53,8 @@ const DESCRIPTION_MEMBERS = {
   words: 'function',
   rawFacts: 'function',
   jobNote: 'optional function',
+  findsLostJobs: 'boolean',
+  comparesCounts: 'function',
 } as const satisfies Record<keyof SourceDescription, MemberKind>;
 
 /** The fields every input has, whatever its source (functions/shared/input.ts). */
@@ -155,6 +157,7 @@ describe.each(ids)('source %s', (id) => {
       const value = (description as unknown as Record<string, unknown>)[member];
       if (kind === 'function') expect(typeof value).toBe('function');
       if (kind === 'optional function') expect(['function', 'undefined']).toContain(typeof value);
+      if (kind === 'boolean') expect(typeof value).toBe('boolean');
       if (kind === 'string') expect(typeof value === 'string' && value !== '').toBe(true);
       if (kind === 'strings') {
         expect(Array.isArray(value)).toBe(true);

@@ -1,0 +1,164 @@
+import { describe, expect, it } from 'vitest';
+import { attributesOf, subjectOf } from '../../functions/publish-summary/sns-message.ts';
+import { buildSummary } from '../../functions/publish-summary/summary.ts';
+import type {
+  DynamoDbRequest,
+  JobSnapshot,
+  ProfilesRequest,
+  PublishSummaryEvent,
+  RunState,
+} from '../../functions/shared/types.ts';
+
+/*
+ * The summary of a Customer Profiles or DynamoDB run, in its source's own words: what
+ * differs from Pinpoint's (no pieces, counted records, change counts not compared, the
+ * re-run advice of a source that cannot find a lost job).
+ */
+
+const EXECUTION = {
+  Id: 'arn:aws:states:eu-west-1:123456789012:execution:export-prod:nightly-1',
+  Name: 'nightly-1',
+  StartTime: '2026-11-28T02:00:04.000Z',
+};
+const SCHEDULED = '2026-11-28T02:00:00.000Z';
+const TABLE_ARN = 'arn:aws:dynamodb:eu-west-1:123456789012:table/orders';
+
+const INCREMENTAL: DynamoDbRequest = {
+  Source: 'dynamodb',
+  TableArn: TABLE_ARN,
+  ExportType: 'INCREMENTAL_EXPORT',
+  ExportFormat: 'DYNAMODB_JSON',
+  S3Bucket: 'exports-bucket',
+  S3Prefix: 'dynamodb/orders/2026-11-28/',
+  S3SseAlgorithm: 'AES256',
+  OutsideRecoveryWindow: 'ERROR',
+  ScheduledTime: SCHEDULED,
+  Target: 'nightly-orders',
+};
+
+const PROFILES: ProfilesRequest = {
+  Source: 'customer-profiles',
+  DomainName: 'crm',
+  SegmentDefinitionName: 'vip-customers',
+  DataFormat: 'JSONL',
+  RoleArn: 'arn:aws:iam::123456789012:role/profiles-export',
+  DestinationUri: 's3://exports-bucket/customer-profiles/crm/vip-customers/20261128T020000Z/',
+  ScheduledTime: SCHEDULED,
+};
+
+function run(request: DynamoDbRequest | ProfilesRequest, job: Partial<JobSnapshot>): Partial<RunState> {
+  return {
+    execution: { ...EXECUTION, Trigger: 'schedule' },
+    request,
+    run: { target: 'dynamodb#orders', targetName: 'nightly-orders', scheduledTime: SCHEDULED, attempt: 1 },
+    job: {
+      Id: `${TABLE_ARN}/export/01764295200000-a1b2c3d4`,
+      JobStatus: 'COMPLETED',
+      CreationDate: '2026-11-28T02:00:05.000Z',
+      CompletionDate: '2026-11-28T02:06:05.000Z',
+      TotalProcessed: 37,
+      TotalFailures: 0,
+      Reused: false,
+      Details: {
+        ExportType: 'INCREMENTAL_EXPORT',
+        ExportFromTime: '2026-11-27T01:55:00.000Z',
+        ExportToTime: '2026-11-28T01:55:00.000Z',
+        Exports: 1,
+      },
+      ...job,
+    },
+    poll: {
+      checks: 3,
+      waitSeconds: 20,
+      deadline: '2026-11-28T14:00:00.000Z',
+      deadlinePassed: false,
+      lastProgressAt: SCHEDULED,
+      lastPiecesDone: 0,
+      lastStatus: 'COMPLETED',
+    },
+  };
+}
+
+const eventOf = (
+  state: Partial<RunState> & { error?: { Error: string; Cause: string } },
+): PublishSummaryEvent => ({
+  Run: state,
+  Execution: EXECUTION,
+});
+
+describe('summaries of the other sources', () => {
+  it("does not compare an incremental export's change count with the previous night, nor warn of a drop", () => {
+    const summary = buildSummary(eventOf(run(INCREMENTAL, {})), 'prod', undefined, {
+      previous: { scheduledTime: '2026-11-27T02:00:00.000Z', totalProcessed: 1_200 },
+      dropWarnPercent: 20,
+    });
+
+    expect(summary.status).toBe('COMPLETED');
+    expect(summary.previousRun).toMatchObject({ TotalProcessed: 1_200, changePercent: null });
+    expect(summary.recordsDrop).toBe(false);
+    expect(summary.headline).toContain('Exported 37 items (table orders (incremental))');
+    expect(summary.headline).toContain('changes from 2026-11-27T01:55:00.000Z to 2026-11-28T01:55:00.000Z');
+    expect(summary.headline).not.toContain('against');
+    expect(attributesOf(summary).source?.StringValue).toBe('dynamodb');
+    expect(attributesOf(summary).applicationId?.StringValue).toBe('none');
+  });
+
+  it("compares a full export's item count with the previous night and warns of a drop", () => {
+    const full = { ...INCREMENTAL, ExportType: 'FULL_EXPORT' as const };
+    const summary = buildSummary(
+      eventOf(run(full, { TotalProcessed: 900, Details: {} })),
+      'prod',
+      undefined,
+      {
+        previous: { scheduledTime: '2026-11-27T02:00:00.000Z', totalProcessed: 1_200 },
+        dropWarnPercent: 20,
+      },
+    );
+
+    expect(summary.previousRun?.changePercent).toBe(-25);
+    expect(summary.recordsDrop).toBe(true);
+    expect(summary.headline).toMatch(/^WARNING, fewer records than last time: Exported 900 items/);
+  });
+
+  it('says a Customer Profiles re-run cannot find a snapshot whose start was not confirmed', () => {
+    const state = {
+      execution: { ...EXECUTION, Trigger: 'schedule' as const },
+      request: PROFILES,
+      error: {
+        Error: 'SourceRequestRejectedError',
+        Cause: JSON.stringify({
+          errorType: 'SourceRequestRejectedError',
+          errorMessage:
+            'Customer Profiles CreateSegmentSnapshot failed without a usable answer\nReason: snapshot start unconfirmed\nAdvice: Look under the destination.',
+        }),
+      },
+    };
+    const summary = buildSummary(eventOf(state), 'prod', undefined);
+
+    expect(summary.status).toBe('ERROR');
+    expect(summary.source).toBe('customer-profiles');
+    expect(summary.error?.advice).toContain('Customer Profiles cannot list the jobs it started');
+    expect(summary.error?.advice).not.toContain('reuses one if');
+    expect(subjectOf(summary)).toMatch(
+      /^\[prod\] Customer Profiles export ERROR segment vip-customers of domain crm/,
+    );
+  });
+
+  it('names a FAILED DynamoDB export by its FailureCode', () => {
+    const summary = buildSummary(
+      eventOf(
+        run(INCREMENTAL, {
+          JobStatus: 'FAILED',
+          TotalProcessed: undefined,
+          Failures: ['S3NoSuchBucket: The specified bucket does not exist'],
+        }),
+      ),
+      'prod',
+      undefined,
+    );
+
+    expect(summary.status).toBe('FAILED');
+    expect(summary.Failures).toEqual(['S3NoSuchBucket: The specified bucket does not exist']);
+    expect(summary.headline).toContain('FAILED: S3NoSuchBucket');
+  });
+});
