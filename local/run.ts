@@ -1,4 +1,4 @@
-import { accessSync, constants, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { ledgerFileOf, loadLedgerFile, saveLedgerFile } from '../emulator/dynamodb.ts';
@@ -350,16 +350,19 @@ async function readBackFromExternalEmulator(
   }
 }
 
-/** The files on disk under the S3 location a verification read (the in-process emulator's S3 folder). */
+/**
+ * The export's files on disk, as the verification's manifest lists them (the in-process
+ * emulator's S3 folder): the files it counted, not the source's own manifests beside them.
+ */
 function filesUnder(dataDir: string, verified: VerificationResult | null, external: boolean): string[] {
-  const location = verified?.location ? /^s3:\/\/([^/]+)\/(.*)$/.exec(verified.location) : null;
-  if (external || !location) return [];
-  const root = resolve(dataDir, 's3', location[1] ?? '', location[2] ?? '');
+  const manifest = verified?.manifestUri ? /^s3:\/\/([^/]+)\/(.*)$/.exec(verified.manifestUri) : null;
+  if (external || !manifest) return [];
+  const bucket = resolve(dataDir, 's3', manifest[1] ?? '');
   try {
-    return readdirSync(root, { recursive: true, withFileTypes: true })
-      .filter((entry) => entry.isFile() && entry.name !== '_manifest.json' && !entry.name.endsWith('.md5'))
-      .map((entry) => resolve(entry.parentPath, entry.name))
-      .sort();
+    const { files } = JSON.parse(readFileSync(resolve(bucket, manifest[2] ?? ''), 'utf8')) as {
+      files?: { key: string }[];
+    };
+    return (files ?? []).map((file) => resolve(bucket, file.key));
   } catch {
     return [];
   }

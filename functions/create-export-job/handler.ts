@@ -10,7 +10,7 @@ const config = loadCreateExportJobConfig();
 const logger = createLogger('create-export-job');
 const sdk = loadSdkClientConfig();
 const ledger = new RunLedger(new DynamoDBClient({ ...sdk }), config.ledger);
-// The export sources' clients, made by each source's runtime on first use (sources/registry.ts).
+// The export sources' clients, made by each source's runtime on first use (sources/runtimes.ts).
 const clients: Record<string, unknown> = {};
 
 export const handler = lambdaHandler<CreateExportJobEvent, RunState>(

@@ -6,7 +6,7 @@ import { getExportJobStatus } from './get-export-job-status.ts';
 const config = loadGetExportJobStatusConfig();
 const logger = createLogger('get-export-job-status');
 const sdk = loadSdkClientConfig();
-// The export sources' clients, made by each source's runtime on first use (sources/registry.ts).
+// The export sources' clients, made by each source's runtime on first use (sources/runtimes.ts).
 const clients: Record<string, unknown> = {};
 
 export const handler = lambdaHandler<GetExportJobStatusEvent, RunState>(

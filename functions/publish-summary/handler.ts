@@ -10,7 +10,7 @@ import { publishSummary } from './publish-summary.ts';
 const config = loadPublishSummaryConfig();
 const logger = createLogger('publish-summary');
 const sdk = loadSdkClientConfig();
-// The export sources' clients (Pinpoint's, for its Failures), made on first use (sources/registry.ts).
+// The export sources' clients (Pinpoint's, for its Failures), made on first use (sources/final-reads.ts).
 const clients: Record<string, unknown> = {};
 // A Publish that outlasts the request timeout may still be delivered: retrying it would send a
 // second summary. Wait for its answer instead (the function's own timeout still bounds the call),
