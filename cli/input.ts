@@ -6,6 +6,7 @@ import type {
   ResolvedExportRequest,
   SourceId,
 } from '../functions/shared/types.ts';
+import { tableArnFor } from '../sources/dynamodb/describe.ts';
 import { CliError } from './errors.ts';
 
 /*
@@ -64,16 +65,6 @@ const PLACEHOLDER_DEFAULTS: Required<InputDefaults> = {
 /** A segment version stays a string unless it is a number, so the shared rules name the mistake. */
 function segmentVersionValue(text: string): number | string {
   return /^-?\d+(?:\.\d+)?$/.test(text.trim()) ? Number(text) : text;
-}
-
-/**
- * A DynamoDB table ARN for --table: an ARN as given, or a name in `where`'s account and
- * region (the stack's, from its state machine ARN; the emulator's locally).
- */
-export function tableArnFor(table: string, where: { region: string; account: string }): string {
-  return table.startsWith('arn:')
-    ? table
-    : `arn:aws:dynamodb:${where.region}:${where.account}:table/${table}`;
 }
 
 /** Stand-in account for validating --table before the stack (and so its account) is known. */

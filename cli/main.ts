@@ -8,6 +8,7 @@ import {
 } from '@aws-sdk/client-sfn';
 import { type LocalRunOptions, type LocalRunResult, LocalRunSetupError } from '../local/run.ts';
 import type { RunStore } from '../local/runs.ts';
+import { tableNameOf } from '../sources/dynamodb/describe.ts';
 import { type Command, type CommonOptions, parseCommand, wantsJson } from './args.ts';
 import { awsFailure, CliError, ExitCode, isAwsError } from './errors.ts';
 import { buildReport, followExecution, HistoryTracker } from './follow.ts';
@@ -140,12 +141,6 @@ async function watch(
   return { exitCode: exitCodeOf(report.outcome), report, following: wait ? 'finished' : 'not-requested' };
 }
 
-/** The emulator's account and region, for a --table name in a local run. */
-const LOCAL_ACCOUNT = { region: 'us-east-1', account: '000000000000' };
-
-/** A table's name from --table (a name or an ARN). */
-const tableNameOfOption = (table: string) => table.slice(table.lastIndexOf('/') + 1);
-
 /** A local run exports the emulator's seeded data unless told otherwise. */
 async function withLocalDefaults(request: RequestOptions): Promise<RequestOptions> {
   if (request.source === 'customer-profiles') {
@@ -182,12 +177,12 @@ async function start(command: Extract<Command, { name: 'start' }>, deps: CliDeps
       ? { segmentId: segment?.SegmentId, segmentVersion: segment?.SegmentVersion }
       : {
           segmentId:
-            request.segmentDefinition ?? (request.table ? tableNameOfOption(request.table) : request.source),
+            request.segmentDefinition ?? (request.table ? tableNameOf(request.table) : request.source),
         },
     deps.randomSuffix(),
   );
   if (command.local) {
-    const local = buildExecutionInput(request, LOCAL_ACCOUNT);
+    const local = buildExecutionInput(request, (await import('../local/sources.ts')).LOCAL_ACCOUNT);
     return startLocal(command, command.local, local, name, deps);
   }
 

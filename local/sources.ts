@@ -1,4 +1,5 @@
 import type { SourceId } from '../functions/shared/types.ts';
+import { tableArnFor } from '../sources/dynamodb/describe.ts';
 
 /*
  * What a local run of each source needs beyond the workflow: its input on the
@@ -11,12 +12,13 @@ export const LOCAL_TABLE = 'local-orders';
 /** Items seeded into it. */
 export const LOCAL_TABLE_ITEMS = 1_200;
 /** The emulator's account and region, as in every ARN it makes. */
-export const LOCAL_TABLE_ARN_PREFIX = 'arn:aws:dynamodb:us-east-1:000000000000:table/';
+export const LOCAL_ACCOUNT = { region: 'us-east-1', account: '000000000000' };
 
 /** The stage defaults a deployed stack sets per source (stack/sources.ts), for the local bucket. */
 export const LOCAL_SOURCE_ENV = {
   PROFILES_ROLE_ARN: 'arn:aws:iam::000000000000:role/profiles-export-local',
-  PROFILES_DESTINATION: 's3://local-exports/customer-profiles/{DomainName}/{SegmentDefinitionName}/{timestamp}/',
+  PROFILES_DESTINATION:
+    's3://local-exports/customer-profiles/{DomainName}/{SegmentDefinitionName}/{timestamp}/',
   DYNAMODB_EXPORT_BUCKET: 'local-exports',
   DYNAMODB_EXPORT_PREFIX: 'dynamodb/{TableName}/{timestamp}/',
 } as const;
@@ -35,10 +37,6 @@ export interface LocalSourceOptions {
   incremental?: boolean | undefined;
 }
 
-/** A table ARN for a name (the emulator's account and region), or the ARN as given. */
-export const tableArnOf = (table: string): string =>
-  table.startsWith('arn:') ? table : `${LOCAL_TABLE_ARN_PREFIX}${table}`;
-
 /** The execution input of a local run of `options.source` (never Pinpoint: that input is built in run.ts). */
 export async function sourceInput(
   options: LocalSourceOptions,
@@ -56,15 +54,14 @@ export async function sourceInput(
   }
   return {
     Source: 'dynamodb',
-    TableArn: tableArnOf(options.table ?? LOCAL_TABLE),
+    TableArn: tableArnFor(options.table ?? LOCAL_TABLE, LOCAL_ACCOUNT),
     ExportType: options.incremental ? 'INCREMENTAL_EXPORT' : 'FULL_EXPORT',
     ...(options.format ? { ExportFormat: options.format } : {}),
     ScheduledTime: scheduledTime,
   };
 }
 
-/** The table name in a table ARN or name. */
-export const tableNameOf = (table: string): string => table.slice(table.lastIndexOf('/') + 1);
+export { tableNameOf } from '../sources/dynamodb/describe.ts';
 
 /** What {@link changeItems} did to the table. */
 export interface ItemChanges {

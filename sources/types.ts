@@ -70,8 +70,11 @@ export interface SourceDescription<R extends ResolvedExportRequest = ResolvedExp
   identity(request: R, destinationTemplate: string): { target: string; name: string };
   /** The destination template the input (or the stage default) gave, before placeholders were resolved. */
   destinationTemplate(raw: Record<string, unknown>, defaults: InputDefaults): string;
-  /** Where a COMPLETED job's files are and how many records it reported; undefined when it wrote none (a skipped run). */
-  verification(state: RunState & { request: R }): VerificationTarget | undefined;
+  /**
+   * Where a COMPLETED job's files are and how many records it reported; undefined when it wrote
+   * none (a skipped run). The run's own facts (`run`) are added by verify-export.
+   */
+  verification(state: RunState & { request: R }): Omit<VerificationTarget, 'run'> | undefined;
   words(request: R): SummaryWords;
   /**
    * Whether a re-run with the same ScheduledTime finds a job an earlier attempt started but

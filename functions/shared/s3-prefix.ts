@@ -5,26 +5,26 @@
  * create-export-job recognise a job it already created for this run.
  */
 
+import {
+  resolveTemplate,
+  TIME_PLACEHOLDERS,
+  timeValues,
+  unknownTemplatePlaceholders,
+} from './input-rules.ts';
+
 /** Placeholders an S3UrlPrefix template may use, and what each becomes. */
 export const S3_PREFIX_PLACEHOLDERS = {
   ApplicationId: 'the application id',
   SegmentId: 'the segment id, or "all-endpoints" without a segment',
   SegmentVersion: 'the segment version, or "latest"',
-  date: 'the scheduled date, YYYY-MM-DD (UTC)',
-  year: 'the scheduled year, YYYY',
-  month: 'the scheduled month, MM',
-  day: 'the scheduled day, DD',
-  hour: 'the scheduled hour, HH (UTC)',
-  timestamp: 'the scheduled time, YYYYMMDDTHHMMSSZ',
+  ...TIME_PLACEHOLDERS,
 } as const;
 
 export type S3PrefixPlaceholder = keyof typeof S3_PREFIX_PLACEHOLDERS;
 
-const PLACEHOLDER = /\{([^{}]*)\}/g;
-
 /** Names of placeholders in `template` that are not known, in order of appearance. */
 export function unknownPlaceholders(template: string): string[] {
-  return [...template.matchAll(PLACEHOLDER)].map((m) => m[1] ?? '').filter((name) => !isPlaceholder(name));
+  return unknownTemplatePlaceholders(template, Object.keys(S3_PREFIX_PLACEHOLDERS));
 }
 
 /**
@@ -44,21 +44,10 @@ export interface PrefixValues {
 
 /** Resolves every placeholder; callers validate with {@link unknownPlaceholders} first. */
 export function resolveS3UrlPrefix(template: string, values: PrefixValues): string {
-  const iso = values.ScheduledTime.toISOString();
-  const [date = '', time = ''] = iso.split('T');
-  const [year = '', month = '', day = ''] = date.split('-');
-  const resolved: Record<S3PrefixPlaceholder, string> = {
+  return resolveTemplate(template, {
     ApplicationId: values.ApplicationId,
     SegmentId: values.SegmentId ?? 'all-endpoints',
     SegmentVersion: values.SegmentVersion === undefined ? 'latest' : String(values.SegmentVersion),
-    date,
-    year,
-    month,
-    day,
-    hour: time.slice(0, 2),
-    timestamp: `${date.replaceAll('-', '')}T${time.slice(0, 8).replaceAll(':', '')}Z`,
-  };
-  return template.replace(PLACEHOLDER, (whole, name: string) =>
-    isPlaceholder(name) ? resolved[name] : whole,
-  );
+    ...timeValues(values.ScheduledTime),
+  });
 }

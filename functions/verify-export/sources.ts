@@ -11,5 +11,15 @@ export { parseS3Url } from '../shared/s3-url.ts';
 
 /** The run's verification target; undefined when its job wrote nothing to verify (a skipped window). */
 export function verificationTargetOf(state: RunState): VerificationTarget | undefined {
-  return sourceFor(state.request).describe.verification(state as never);
+  const target = sourceFor(state.request).describe.verification(state as never);
+  if (!target) return undefined;
+  return {
+    ...target,
+    run: {
+      executionId: state.execution.Id,
+      executionName: state.execution.Name,
+      scheduledTime: state.request.ScheduledTime ?? null,
+      target: state.run?.targetName ?? state.request.Target ?? null,
+    },
+  };
 }

@@ -147,12 +147,6 @@ export const CUSTOMER_PROFILES: SourceDescription<ProfilesRequest> = {
       expected: null,
       expectedFrom: 'GetSegmentSnapshot reports no count',
       modifiedSince: new Date(Date.parse(state.job.CreationDate) - 60_000).toISOString(),
-      run: {
-        executionId: state.execution.Id,
-        executionName: state.execution.Name,
-        scheduledTime: state.request.ScheduledTime ?? null,
-        target: state.run?.targetName ?? state.request.Target ?? null,
-      },
       job: {
         id: state.job.Id,
         status: state.job.JobStatus,

@@ -27,8 +27,18 @@ const PLACEHOLDERS = ['TableName', ...Object.keys(TIME_PLACEHOLDERS)];
 export const EXPORT_TYPES = ['FULL_EXPORT', 'INCREMENTAL_EXPORT'] as const;
 export const EXPORT_FORMATS = ['DYNAMODB_JSON', 'ION'] as const;
 
-/** The table name in a table ARN. */
+/** The table name in a table ARN (a name as given). */
 export const tableNameOf = (tableArn: string): string => TABLE_ARN.exec(tableArn)?.[1] ?? tableArn;
+
+/**
+ * A table ARN for a table named by an operator (the CLI's --table): an ARN as given, or a name
+ * in `where`'s account and region (a stack's, from its state machine ARN; the emulator's locally).
+ */
+export function tableArnFor(table: string, where: { region: string; account: string }): string {
+  return table.startsWith('arn:')
+    ? table
+    : `arn:aws:dynamodb:${where.region}:${where.account}:table/${table}`;
+}
 
 /** The export id at the end of an export ARN (`…/table/t/export/01700000000000-a1b2c3d4`). */
 export const exportIdOf = (exportArn: string): string => exportArn.slice(exportArn.lastIndexOf('/') + 1);
@@ -156,12 +166,6 @@ export const DYNAMODB: SourceDescription<DynamoDbRequest> = {
       defaultFormat: request.ExportFormat === 'ION' ? 'binary' : 'ndjson',
       expected: job.TotalProcessed ?? null,
       expectedFrom: exports.length > 1 ? `ItemCount of ${exports.length} exports` : 'ItemCount',
-      run: {
-        executionId: state.execution.Id,
-        executionName: state.execution.Name,
-        scheduledTime: request.ScheduledTime ?? null,
-        target: state.run?.targetName ?? request.Target ?? null,
-      },
       job: {
         id: job.Id,
         status: job.JobStatus,

@@ -160,12 +160,6 @@ export const PINPOINT: SourceDescription<PinpointRequest> = {
       defaultFormat: 'ndjson',
       expected: processed === undefined ? null : processed - failures,
       expectedFrom: 'TotalProcessed - TotalFailures',
-      run: {
-        executionId: state.execution.Id,
-        executionName: state.execution.Name,
-        scheduledTime: state.request.ScheduledTime ?? null,
-        target: state.run?.targetName ?? state.request.Target ?? null,
-      },
       job: {
         id: job.Id,
         status: job.JobStatus,
