@@ -99,6 +99,8 @@ export interface SourceStackOptions {
    * reach the state machine instead of being absorbed by the SDK's retries.
    */
   sdkMaxAttempts?: number;
+  /** The run's deadline (RUN_DEADLINE_SECONDS); default 120. */
+  deadlineSeconds?: number;
 }
 
 export interface SourceRunOptions {
@@ -164,7 +166,7 @@ export async function startSourceStack(options: SourceStackOptions = {}) {
       SUMMARY_TOPIC_ARN: DEFAULT_TOPIC_ARN,
       POLL_MIN_WAIT_SECONDS: '1',
       POLL_MAX_WAIT_SECONDS: '2',
-      RUN_DEADLINE_SECONDS: '120',
+      RUN_DEADLINE_SECONDS: String(options.deadlineSeconds ?? 120),
       AWS_SDK_REQUEST_TIMEOUT_MS: '2000',
       AWS_SDK_CONNECTION_TIMEOUT_MS: '1000',
       POWERTOOLS_LOG_LEVEL: 'SILENT',
