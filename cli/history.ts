@@ -52,10 +52,17 @@ export function historyRowsOf(items: readonly LedgerItem[]): HistoryRow[] {
     }),
   );
   rows.forEach((row, i) => {
-    if (row.outcome !== 'COMPLETED' || row.records === null) return;
+    // An incremental export counts changes: nothing to compare with another night.
+    if (row.outcome !== 'COMPLETED' || row.records === null || items[i]?.outcome?.countsChanges) return;
     const previous = rows
       .slice(i + 1)
-      .find((r) => r.target === row.target && r.outcome === 'COMPLETED' && r.records !== null);
+      .find(
+        (r, j) =>
+          r.target === row.target &&
+          r.outcome === 'COMPLETED' &&
+          r.records !== null &&
+          !items[i + 1 + j]?.outcome?.countsChanges,
+      );
     if (previous?.records) {
       row.changePercent = Math.round(((row.records - previous.records) / previous.records) * 1000) / 10;
     }

@@ -132,6 +132,7 @@ async function recordOutcome(
       ...(summary.verification ? { verdict: summary.verification.verdict } : {}),
       // The job's timing as the checks saw it: the next run's prior (create-export-job).
       ...recordedTiming(event.Run.poll),
+      ...(summary.countsChanges ? { countsChanges: true } : {}),
       // Only a COMPLETED export moves the target's coverage on (the next incremental run starts here).
       ...(summary.status === 'COMPLETED' && event.Run.job?.CoveredUntil
         ? { coveredUntil: event.Run.job.CoveredUntil }

@@ -158,8 +158,11 @@ function rerunAdvice(s: ExportSummary): string | null {
   }
   if (!s.scheduledTime) return null;
   const words = wordsOf.get(s);
-  if (words && !words.findsLostJobs)
-    return `No export job of this run is known, and ${words.service} cannot list the jobs it started: a re-run starts a new one, so first check that none started${words.where ? ` (files under ${words.where})` : ''}.`;
+  // Without a validated request (a create that failed), the source the input named still says.
+  const findsLostJobs =
+    words?.findsLostJobs ?? registeredSource(s.source ?? 'pinpoint')?.describe.findsLostJobs ?? true;
+  if (!findsLostJobs)
+    return `No export job of this run is known, and ${words?.service ?? s.service} cannot list the jobs it started: a re-run starts a new one, so first check that none started${words?.where ? ` (files under ${words.where})` : ''}.`;
   return `No export job of this run is known. A re-run with the same ScheduledTime${sameTime} reuses one if ${words?.service ?? s.service ?? 'Pinpoint'} did create it; without it, it starts a new job.`;
 }
 
@@ -272,6 +275,7 @@ export function buildSummary(
       : null,
     recordsDrop:
       change !== null && history.dropWarnPercent !== undefined && change < -history.dropWarnPercent,
+    ...(comparable ? {} : { countsChanges: true }),
     applicationId,
     segmentId,
     segmentVersion: pinpoint?.ExportJobRequest.SegmentVersion ?? finalJob?.Definition?.SegmentVersion ?? null,
@@ -401,7 +405,7 @@ function sourceHeadlineOf(s: ExportSummary, w: Words): string {
       if (s.details?.Skipped) return `Nothing exported for ${w.what}: ${s.details.Skipped}.`;
       return `${s.recordsDrop ? 'WARNING, fewer records than last time: ' : ''}Exported ${formatCount(s.TotalProcessed)} ${w.unit} (${w.what}) to ${w.where}${w.note ? `, ${w.note}` : ''}${comparisonOf(s)}${verifiedOf(s)}.`;
     case 'FAILED':
-      return `${job} of ${w.what} FAILED: ${s.Failures[0] ?? 'no reason given'}.`;
+      return `${job} of ${w.what} FAILED: ${(s.Failures[0] ?? 'no reason given').replace(/\.$/, '')}.`;
     case 'TIMED_OUT':
       return `${job} of ${w.what} did not finish in time: last seen ${s.jobStatus}, after ${s.statusChecks} checks.`;
     case 'ERROR':

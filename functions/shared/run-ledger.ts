@@ -63,6 +63,11 @@ export interface RunOutcome {
    * ExportToTime): the next incremental run of the target starts here.
    */
   coveredUntil?: string;
+  /**
+   * True when totalProcessed counts changes, not the target's records (an incremental
+   * export): nothing to compare night to night (`history` shows no change for it).
+   */
+  countsChanges?: boolean;
 }
 
 /** One run as the ledger holds it. */

@@ -338,6 +338,11 @@ export interface ExportSummary {
   previousRun: { scheduledTime: string; TotalProcessed: number | null; changePercent: number | null } | null;
   /** True when TotalProcessed dropped by more than the stage's RECORDS_DROP_WARN_PERCENT against the previous run. */
   recordsDrop: boolean;
+  /**
+   * True when TotalProcessed counts changes, not the target's records (an incremental DynamoDB
+   * export): never compared with another run. Absent otherwise.
+   */
+  countsChanges?: boolean;
   applicationId: string | null;
   segmentId: string | null;
   segmentVersion: number | null;

@@ -148,6 +148,37 @@ describe('history rows and their text', () => {
     expect(rows.map((r) => r.changePercent)).toEqual([-25, null, null, null]);
   });
 
+  it("does not compare an incremental target's change counts, night to night", () => {
+    const items = [
+      {
+        targetName: 'orders',
+        scheduledTime: '3',
+        claimedBy: 'e3',
+        outcome: { status: 'COMPLETED', totalProcessed: 12, countsChanges: true },
+      },
+      {
+        targetName: 'orders',
+        scheduledTime: '2',
+        claimedBy: 'e2',
+        outcome: { status: 'COMPLETED', totalProcessed: 10, countsChanges: true },
+      },
+      {
+        targetName: 'full',
+        scheduledTime: '2',
+        claimedBy: 'e4',
+        outcome: { status: 'COMPLETED', totalProcessed: 90 },
+      },
+      {
+        targetName: 'full',
+        scheduledTime: '1',
+        claimedBy: 'e5',
+        outcome: { status: 'COMPLETED', totalProcessed: 100 },
+      },
+    ] as unknown as LedgerItem[];
+
+    expect(historyRowsOf(items).map((r) => r.changePercent)).toEqual([null, null, -10, null]);
+  });
+
   it('draws the trend oldest to newest between its min and max', () => {
     expect(sparkline([10, 20, null, 30])).toBe('▁▅ █');
     expect(sparkline([7, 7])).toBe('██');

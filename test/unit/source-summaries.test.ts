@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { attributesOf, subjectOf } from '../../functions/publish-summary/sns-message.ts';
 import { buildSummary } from '../../functions/publish-summary/summary.ts';
+import { appendInputFacts } from '../../functions/shared/errors.ts';
 import type {
   DynamoDbRequest,
   JobSnapshot,
@@ -96,6 +97,7 @@ describe('summaries of the other sources', () => {
     expect(summary.status).toBe('COMPLETED');
     expect(summary.previousRun).toMatchObject({ TotalProcessed: 1_200, changePercent: null });
     expect(summary.recordsDrop).toBe(false);
+    expect(summary.countsChanges).toBe(true);
     expect(summary.headline).toContain('Exported 37 items (table orders (incremental))');
     expect(summary.headline).toContain('changes from 2026-11-27T01:55:00.000Z to 2026-11-28T01:55:00.000Z');
     expect(summary.headline).not.toContain('against');
@@ -144,13 +146,40 @@ describe('summaries of the other sources', () => {
     );
   });
 
+  it('says so too when the create failed before the request was validated (only the raw input known)', () => {
+    const state = {
+      execution: { ...EXECUTION, Trigger: 'schedule' as const },
+      error: {
+        Error: 'SourceRequestRejectedError',
+        Cause: JSON.stringify({
+          errorType: 'SourceRequestRejectedError',
+          // What create-export-job's handler appends of the raw input (functions/shared/lambda.ts).
+          errorMessage: appendInputFacts(
+            'Customer Profiles CreateSegmentSnapshot failed without a usable answer\nReason: snapshot start unconfirmed\nAdvice: Look under the destination.',
+            {
+              hasScheduledTime: true,
+              Source: 'customer-profiles',
+              What: 'segment vip-customers of domain crm',
+              ScheduledTime: SCHEDULED,
+            },
+          ),
+        }),
+      },
+    };
+    const summary = buildSummary(eventOf(state), 'prod', undefined);
+
+    expect(summary.source).toBe('customer-profiles');
+    expect(summary.error?.advice).toContain('Customer Profiles cannot list the jobs it started');
+    expect(summary.error?.advice).not.toContain('reuses one if');
+  });
+
   it('names a FAILED DynamoDB export by its FailureCode', () => {
     const summary = buildSummary(
       eventOf(
         run(INCREMENTAL, {
           JobStatus: 'FAILED',
           TotalProcessed: undefined,
-          Failures: ['S3NoSuchBucket: The specified bucket does not exist'],
+          Failures: ['S3NoSuchBucket: The specified bucket does not exist.'],
         }),
       ),
       'prod',
@@ -158,7 +187,8 @@ describe('summaries of the other sources', () => {
     );
 
     expect(summary.status).toBe('FAILED');
-    expect(summary.Failures).toEqual(['S3NoSuchBucket: The specified bucket does not exist']);
+    expect(summary.Failures).toEqual(['S3NoSuchBucket: The specified bucket does not exist.']);
     expect(summary.headline).toContain('FAILED: S3NoSuchBucket');
+    expect(summary.headline).not.toMatch(/\.\.$/);
   });
 });
