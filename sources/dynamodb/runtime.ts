@@ -218,11 +218,14 @@ async function describeAll(jobId: string, ctx: SourceContext): Promise<ExportDes
   return descriptions;
 }
 
+/** The job id of a run that started no export: `skipped:` and the coverage it carries on. */
+export const SKIPPED = 'skipped:';
+
 /** A run that starts no export (its window is too short yet): COMPLETED at once, with the reason. */
 function skipped(reason: string, ctx: CreateContext): JobSnapshot {
   const now = ctx.now().toISOString();
   return {
-    Id: 'none',
+    Id: `${SKIPPED}${ctx.previousCoveredUntil ?? ''}`,
     JobStatus: 'COMPLETED',
     CreationDate: now,
     CompletionDate: now,
@@ -341,13 +344,24 @@ export const DYNAMODB_RUNTIME: SourceRuntime<DynamoDbRequest> = {
   },
 
   async read(request, job, ctx) {
-    if (job.Id === 'none') {
-      // A skipped run: nothing to read. Its reason travels in the job's Details.
+    if (job.Id.startsWith(SKIPPED)) {
+      // A skipped run: nothing to read. Its id keeps the coverage it carries on, so a duplicate
+      // that finds only the id in the run ledger still records it (and the next run starts there).
+      const coveredUntil = job.Id.slice(SKIPPED.length);
+      const now = ctx.now().toISOString();
       return {
-        ...job,
+        Id: job.Id,
         JobStatus: 'COMPLETED',
-        CreationDate: job.CreationDate ?? ctx.now().toISOString(),
-      } as JobSnapshot;
+        CreationDate: job.CreationDate ?? now,
+        CompletionDate: job.CompletionDate ?? job.CreationDate ?? now,
+        TotalProcessed: 0,
+        TotalFailures: 0,
+        Reused: job.Reused,
+        Details: job.Details ?? {
+          Skipped: 'an earlier attempt of this run found its window too short to export',
+        },
+        ...(coveredUntil ? { CoveredUntil: coveredUntil } : {}),
+      };
     }
     const descriptions = await describeAll(job.Id, ctx);
     if (!descriptions) return undefined;

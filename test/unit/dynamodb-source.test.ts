@@ -443,7 +443,7 @@ describe('the DynamoDB runtime starts incremental exports', () => {
 
     expect(startInputs()).toEqual([]);
     expect(job).toMatchObject({
-      Id: 'none',
+      Id: `skipped:${previous}`,
       JobStatus: 'COMPLETED',
       TotalProcessed: 0,
       TotalFailures: 0,
@@ -454,7 +454,7 @@ describe('the DynamoDB runtime starts incremental exports', () => {
 
   it('reads a skipped run back without asking DynamoDB', async () => {
     const skipped: JobSnapshot = {
-      Id: 'none',
+      Id: 'skipped:2026-11-28T01:50:00.000Z',
       JobStatus: 'COMPLETED',
       CreationDate: NOW.toISOString(),
       Reused: false,
@@ -463,8 +463,29 @@ describe('the DynamoDB runtime starts incremental exports', () => {
 
     const job = await runtime.read(INCREMENTAL, skipped, context());
 
-    expect(job).toMatchObject({ Id: 'none', JobStatus: 'COMPLETED', Details: { Skipped: 'too short' } });
+    expect(job).toMatchObject({
+      Id: 'skipped:2026-11-28T01:50:00.000Z',
+      JobStatus: 'COMPLETED',
+      Details: { Skipped: 'too short' },
+      CoveredUntil: '2026-11-28T01:50:00.000Z',
+    });
     expect(dynamoMock.commandCalls(DescribeExportCommand)).toEqual([]);
+  });
+
+  it('reads a skipped run back from its id alone (a duplicate finds only the id in the ledger), coverage kept', async () => {
+    const job = await runtime.read(
+      INCREMENTAL,
+      { Id: 'skipped:2026-11-28T01:50:00.000Z', Reused: true },
+      context('create-export-job'),
+    );
+
+    expect(job).toMatchObject({
+      JobStatus: 'COMPLETED',
+      TotalProcessed: 0,
+      CoveredUntil: '2026-11-28T01:50:00.000Z',
+      Reused: true,
+    });
+    expect(job?.Details?.Skipped).toMatch(/too short/);
   });
 
   it('refuses a gap past the recovery window with the advice, starting nothing', async () => {
