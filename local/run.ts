@@ -395,7 +395,7 @@ function causeMessage(cause: unknown): string {
 }
 
 /** How long before the run a local DynamoDB table's point-in-time recovery and items date from. */
-export const LOCAL_TABLE_AGE_MS = 60 * 60 * 1000;
+export const LOCAL_TABLE_AGE_MS = 2 * 60 * 60 * 1000;
 
 /**
  * Local services, handlers and environment opened once for one or more executions (the
@@ -412,7 +412,12 @@ export interface LocalSession {
 }
 
 /** How long before now the DynamoDB incremental demo's full export is scheduled: the incremental window after it. */
-export const DEMO_WINDOW_MS = 30 * 60 * 1000;
+export const DEMO_WINDOW_MS = 60 * 60 * 1000;
+/**
+ * When (before now) the demo's items change: inside the incremental window, which ends 15
+ * minutes before the second run's scheduled time (sources/dynamodb/window.ts EXPORT_LAG_MS).
+ */
+export const DEMO_CHANGES_AGO_MS = 30 * 60 * 1000;
 
 /** True for the DynamoDB incremental demo: a local incremental target on the seeded table. */
 const isIncrementalDemo = (options: LocalRunOptions) =>
@@ -422,7 +427,8 @@ const isIncrementalDemo = (options: LocalRunOptions) =>
  * Runs one export end to end locally and returns what happened. A local incremental
  * DynamoDB run is two: the emulator's table is new each time, so the first run of the
  * target (a full export, scheduled {@link DEMO_WINDOW_MS} ago) comes first, then a few
- * items change, then the incremental export of exactly those.
+ * items change (on the emulator's clock, {@link DEMO_CHANGES_AGO_MS} ago), then the
+ * incremental export of exactly those.
  */
 export async function runLocal(options: LocalRunOptions = {}): Promise<LocalRunResult> {
   const session = await openLocalSession(options);
@@ -434,9 +440,12 @@ export async function runLocal(options: LocalRunOptions = {}): Promise<LocalRunR
       ...(options.executionName ? { executionName: `${options.executionName.slice(0, 70)}-full` } : {}),
       input: await sourceInput(options, new Date(earlier).toISOString().replace(/\.\d+Z$/, 'Z')),
     });
-    const changes = await changeItems(session.url, tableNameOf(options.table ?? LOCAL_TABLE));
-    // Just after the last change (the window's end is exclusive); cut to the whole second it ended before them.
-    const second = await session.run({ scheduledTime: new Date(Date.now() + 1).toISOString() });
+    // The emulator's clock half an hour back: the changes fall between the two runs' ends.
+    session.setClockShift(-DEMO_CHANGES_AGO_MS);
+    const changes = await changeItems(session.url, tableNameOf(options.table ?? LOCAL_TABLE)).finally(() =>
+      session.setClockShift(0),
+    );
+    const second = await session.run({ scheduledTime: new Date().toISOString() });
     return { ...second, earlier: { run: first, changes } };
   } finally {
     await session.close();

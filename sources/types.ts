@@ -113,7 +113,17 @@ export interface CreateContext extends SourceContext {
    * The run: the ledger's key, the attempt (1, or more after a take-over or redo) and when the
    * run was first claimed (the same for every retry and duplicate of it).
    */
-  run: { target: string; scheduledTime: string; attempt: number; firstClaimedAt: string };
+  run: {
+    target: string;
+    scheduledTime: string;
+    attempt: number;
+    firstClaimedAt: string;
+    /**
+     * How many of the run's jobs FAILED and were redone: unlike `attempt`, it does not change
+     * when another execution takes over the claim, so an idempotency token built on it does not either.
+     */
+    redo: number;
+  };
   /** What the target's previous COMPLETED run's export covered up to (ISO), from the ledger. */
   previousCoveredUntil?: string | undefined;
 }
@@ -122,6 +132,12 @@ export interface CreateContext extends SourceContext {
 export interface SourceRuntime<R extends ResolvedExportRequest = ResolvedExportRequest> {
   /** Its rows for the one error classifier (functions/shared/aws-errors.ts). */
   errors: AwsErrorSource;
+  /**
+   * True when starting the same run's job again returns the job already started (DynamoDB's
+   * ClientToken). A source with neither this nor {@link recover} never starts again after an
+   * attempt that may have started a job (create-export-job marks the start in the run ledger).
+   */
+  idempotentCreate?: boolean;
   /**
    * Starts the export job. Must not retry a create itself: a lost answer is recovered by
    * the state machine's retry, through {@link recover} or an idempotency token.

@@ -254,17 +254,66 @@ async function jobOfRun(
       scheduledTime: run.scheduledTime,
       attempt: item.attempt,
       firstClaimedAt: item.firstClaimedAt,
+      redo: item.previousJobIds?.length ?? 0,
     },
     previousCoveredUntil: previous?.outcome?.coveredUntil,
   };
+  if (!runtime.recover && !runtime.idempotentCreate) {
+    // Nothing could find a job this run started but never heard back from: never start twice.
+    await guardUnconfirmedStart(run, item, executionName, runtime, deps);
+  }
   const job = await runtime.create(request, createContext).catch(async (error: unknown) => {
     const workflowError = error as ExplainedError;
+    // Throttled: the source answered, and started nothing; the retry may start (the mark would stop it).
+    if (
+      workflowError?.name === runtime.errors.errors.throttled.name &&
+      !runtime.recover &&
+      !runtime.idempotentCreate
+    ) {
+      await deps.ledger.clearStarting(run, executionName).catch(() => undefined);
+    }
     await releaseIfRefused(run, workflowError, deps);
     throw workflowError;
   });
   logger.info('Created export job', { jobId: job.Id, reused: job.Reused });
   await recordJob(run, executionName, job, deps);
   return { job, attempt: item.attempt };
+}
+
+/**
+ * For a source that can neither find a lost start nor repeat one safely (Customer Profiles):
+ * refuses when an earlier attempt of this run began starting a job and never recorded one,
+ * else marks this start in the ledger before it is made.
+ */
+async function guardUnconfirmedStart(
+  run: RunIdentity,
+  item: LedgerItem,
+  executionName: string,
+  runtime: SourceRuntime,
+  deps: CreateExportJobDeps,
+): Promise<void> {
+  if (item.startingAt) {
+    const service = runtime.errors.service;
+    const error = new runtime.errors.errors.rejected(
+      `${service} may have started a job for run ${run.targetName} scheduled at ${run.scheduledTime}: an earlier attempt began starting one at ${item.startingAt} and never recorded it`,
+      {
+        reason: 'job start unconfirmed',
+        advice: `${service} cannot list the jobs it started, so the workflow does not start a second one. Check the destination for this run's files (or the ${service} console) a few minutes from now: if none appeared, start the run again with \`npm run export\` and the same --scheduled-time.`,
+      },
+    );
+    await releaseIfRefused(run, error, deps);
+    throw error;
+  }
+  const marked = await ledgerCall('UpdateItem', () => deps.ledger.markStarting(run, executionName));
+  if (!marked) {
+    throw new RunInProgressError(
+      `Run ${run.targetName} scheduled at ${run.scheduledTime} is no longer held by ${executionName}`,
+      {
+        reason: 'run started by another execution',
+        advice: 'Another execution took the run over: the retry follows it.',
+      },
+    );
+  }
 }
 
 async function recordJob(

@@ -88,6 +88,12 @@ export interface LedgerItem extends RunIdentity {
   jobCreatedAt?: string;
   /** Jobs of earlier attempts that FAILED (the run was redone). */
   previousJobIds?: string[];
+  /**
+   * When the claim's holder began starting a job of a source that cannot find a job whose
+   * start it never heard back from (Customer Profiles): a later attempt that finds it set and
+   * no job recorded does not start a second one. Cleared when a refused run is released.
+   */
+  startingAt?: string;
   outcome?: RunOutcome;
   /** Epoch seconds: DynamoDB's TTL deletes the item after this. */
   expiresAt: number;
@@ -249,6 +255,42 @@ export class RunLedger {
   }
 
   /**
+   * Marks that this execution is about to start a job (see {@link LedgerItem.startingAt}).
+   * Conditional on it holding the claim without a job; false when it does not.
+   */
+  async markStarting(
+    run: Pick<RunIdentity, 'target' | 'scheduledTime'>,
+    executionName: string,
+  ): Promise<boolean> {
+    const updated = await this.updateIf(
+      new UpdateItemCommand({
+        TableName: this.options.tableName,
+        Key: this.key(run),
+        UpdateExpression: 'SET startingAt = :now',
+        ConditionExpression: 'claimedBy = :me AND attribute_not_exists(jobId)',
+        ExpressionAttributeValues: marshall({ ':now': this.now().toISOString(), ':me': executionName }),
+      }),
+    );
+    return updated !== undefined;
+  }
+
+  /** Clears this execution's start mark: the source refused the start, so no job began. */
+  async clearStarting(
+    run: Pick<RunIdentity, 'target' | 'scheduledTime'>,
+    executionName: string,
+  ): Promise<void> {
+    await this.updateIf(
+      new UpdateItemCommand({
+        TableName: this.options.tableName,
+        Key: this.key(run),
+        UpdateExpression: 'REMOVE startingAt',
+        ConditionExpression: 'claimedBy = :me',
+        ExpressionAttributeValues: marshall({ ':me': executionName }),
+      }),
+    );
+  }
+
+  /**
    * Records the export job as soon as the create answered. Conditional on this
    * execution still holding the claim without a job; false when it does not
    * (its claim expired and was taken over), which the caller logs.
@@ -263,7 +305,8 @@ export class RunLedger {
       new UpdateItemCommand({
         TableName: this.options.tableName,
         Key: this.key(run),
-        UpdateExpression: 'SET jobId = :job, jobCreatedAt = :created',
+        // The start is confirmed: a later redo of a FAILED job may start a new one.
+        UpdateExpression: 'SET jobId = :job, jobCreatedAt = :created REMOVE startingAt',
         ConditionExpression: 'claimedBy = :me AND (attribute_not_exists(jobId) OR jobId = :job)',
         ExpressionAttributeValues: marshall({
           ':job': jobId,
@@ -290,7 +333,7 @@ export class RunLedger {
         Key: this.key(run),
         UpdateExpression:
           outcome.jobId === null
-            ? 'SET outcome = :outcome, claimExpiresAt = :zero'
+            ? 'SET outcome = :outcome, claimExpiresAt = :zero REMOVE startingAt'
             : 'SET outcome = :outcome',
         ConditionExpression: 'attribute_exists(#t)',
         ExpressionAttributeNames: { '#t': LEDGER_KEYS.partition },

@@ -195,7 +195,8 @@ export const DYNAMODB: SourceDescription<DynamoDbRequest> = {
     if (details.FullExportBecause) return `a full export: ${details.FullExportBecause}`;
     if (details.ExportFromTime) {
       const parts = Number(details.Exports ?? 1);
-      return `changes from ${details.ExportFromTime} to ${details.ExportToTime ?? 'the latest restorable time'}${parts > 1 ? ` in ${parts} exports of at most 24 h` : ''}`;
+      const window = `changes from ${details.ExportFromTime} to ${details.ExportToTime ?? 'the latest restorable time'}${parts > 1 ? ` in ${parts} exports of at most 24 h` : ''}`;
+      return details.Stopped ? `${window} (${details.Stopped}; the next run continues from there)` : window;
     }
     return undefined;
   },

@@ -7,6 +7,7 @@ import {
   ExportTableToPointInTimeCommand,
 } from '@aws-sdk/client-dynamodb';
 import { type AwsErrorSource, toWorkflowError } from '../../functions/shared/aws-errors.ts';
+import type { ExplainedError } from '../../functions/shared/errors.ts';
 import {
   SourceRequestRejectedError,
   SourceThrottledError,
@@ -15,7 +16,7 @@ import {
 import type { DynamoDbRequest, JobSnapshot, JobStatus } from '../../functions/shared/types.ts';
 import type { CreateContext, SourceContext, SourceRuntime } from '../types.ts';
 import { exportArnsOf, tableNameOf } from './describe.ts';
-import { describeWindows, type ExportPlan, planExport, type Window } from './window.ts';
+import { describeWindows, type ExportPlan, exportEndOf, planExport, type Window } from './window.ts';
 
 /*
  * DynamoDB's SDK calls: DescribeContinuousBackups (is point-in-time recovery on, and
@@ -104,12 +105,13 @@ const call = (operation: string, ctx: SourceContext) => (error: unknown) => {
 };
 
 /**
- * The start's idempotency token: the run (target and scheduled time), its attempt (a redo
- * after a FAILED export must start a new one) and the window. 64 hex characters.
+ * The start's idempotency token: the run (target and scheduled time), how many of its exports
+ * FAILED and were redone (a redo must start a new one; a take-over of the claim must not) and
+ * the window. 64 hex characters.
  */
 export function clientTokenOf(ctx: CreateContext, part: string): string {
   return createHash('sha256')
-    .update([ctx.run.target, ctx.run.scheduledTime, ctx.run.attempt, part].join('\n'))
+    .update([ctx.run.target, ctx.run.scheduledTime, ctx.run.redo, part].join('\n'))
     .digest('hex');
 }
 
@@ -242,7 +244,7 @@ async function start(
   request: DynamoDbRequest,
   plan: Extract<ExportPlan, { kind: 'full' | 'incremental' }>,
   ctx: CreateContext,
-): Promise<ExportDescription[]> {
+): Promise<{ started: ExportDescription[]; stopped?: string }> {
   const common = {
     TableArn: request.TableArn,
     S3Bucket: request.S3Bucket,
@@ -254,44 +256,45 @@ async function start(
   };
   const windows: (Window | undefined)[] = plan.kind === 'full' ? [undefined] : plan.windows;
   const started: ExportDescription[] = [];
-  for (const window of windows) {
+  let stopped: string | undefined;
+  for (const [index, window] of windows.entries()) {
     const input = window
       ? {
           ...common,
           ExportType: 'INCREMENTAL_EXPORT' as const,
           IncrementalExportSpecification: {
             ExportFromTime: new Date(window.from),
-            ...(window.open ? {} : { ExportToTime: new Date(window.to) }),
+            ExportToTime: new Date(window.to),
             ExportViewType: 'NEW_AND_OLD_IMAGES' as const,
           },
-          ClientToken: clientTokenOf(ctx, `${window.from}/${window.open ? 'latest' : window.to}`),
+          ClientToken: clientTokenOf(ctx, `${window.from}/${window.to}`),
         }
       : {
           ...common,
           ExportType: 'FULL_EXPORT' as const,
-          ...(plan.kind === 'full' && !plan.open ? { ExportTime: new Date(plan.exportTime) } : {}),
-          ClientToken: clientTokenOf(
-            ctx,
-            `full/${plan.kind === 'full' && !plan.open ? plan.exportTime : 'latest'}`,
-          ),
+          ExportTime: new Date(plan.kind === 'full' ? plan.exportTime : ctx.run.scheduledTime),
+          ClientToken: clientTokenOf(ctx, `full/${plan.kind === 'full' ? plan.exportTime : ''}`),
         };
     const response = await clientOf(ctx)
       .send(new ExportTableToPointInTimeCommand(input))
-      .catch((error: unknown) => {
-        // Recovery turned off since the check above: say how to turn it on for this very table.
-        if ((error as { name?: string }).name === 'PointInTimeRecoveryUnavailableException') {
-          const table = tableNameOf(request.TableArn);
-          throw new SourceRequestRejectedError(
-            `Point-in-time recovery is not enabled on DynamoDB table ${table}`,
-            {
-              reason: 'point-in-time recovery not enabled',
-              advice: enablePitr(table),
-            },
-            { cause: error },
-          );
-        }
-        return call('ExportTableToPointInTime', ctx)(error);
-      });
+      .then(
+        (answer) => answer,
+        (error: unknown) => {
+          const refused = refusalOf(error, request, ctx);
+          // A later window refused for good: the exports already started stay the run's job (no
+          // orphan), covering a prefix of the gap; the next run continues from where they end.
+          if (index > 0 && refused.name === 'SourceRequestRejectedError') {
+            stopped = `window ${index + 1} of ${windows.length} refused: ${refused.reason}`;
+            ctx.logger.warn('DynamoDB refused a later window; keeping the exports already started', {
+              started: index,
+              reason: refused.reason,
+            });
+            return undefined;
+          }
+          throw refused;
+        },
+      );
+    if (response === undefined) break;
     if (!response.ExportDescription?.ExportArn) {
       // Retried: the same client token returns this export if DynamoDB did start it.
       throw new SourceUnavailableError('DynamoDB ExportTableToPointInTime answered without an export', {
@@ -301,11 +304,29 @@ async function start(
     }
     started.push(response.ExportDescription);
   }
-  return started;
+  return { started, ...(stopped ? { stopped } : {}) };
+}
+
+/** An ExportTableToPointInTime error as the workflow's error. */
+function refusalOf(error: unknown, request: DynamoDbRequest, ctx: SourceContext): ExplainedError {
+  // Recovery turned off since the check above: say how to turn it on for this very table.
+  if ((error as { name?: string }).name === 'PointInTimeRecoveryUnavailableException') {
+    const table = tableNameOf(request.TableArn);
+    return new SourceRequestRejectedError(
+      `Point-in-time recovery is not enabled on DynamoDB table ${table}`,
+      { reason: 'point-in-time recovery not enabled', advice: enablePitr(table) },
+      { cause: error },
+    );
+  }
+  return toWorkflowError(error, DYNAMODB_ERRORS, {
+    operation: 'ExportTableToPointInTime',
+    caller: ctx.caller,
+  });
 }
 
 export const DYNAMODB_RUNTIME: SourceRuntime<DynamoDbRequest> = {
   errors: DYNAMODB_ERRORS,
+  idempotentCreate: true,
 
   async create(request, ctx) {
     const window = await recoveryWindow(request, ctx);
@@ -314,10 +335,21 @@ export const DYNAMODB_RUNTIME: SourceRuntime<DynamoDbRequest> = {
       scheduledTime: request.ScheduledTime,
       previousCoveredUntil: ctx.previousCoveredUntil,
       earliestRestorable: window.earliest,
-      latestRestorable: window.latest,
-      runStartedAt: ctx.run.firstClaimedAt,
       outsideRecoveryWindow: request.OutsideRecoveryWindow,
     });
+    const end = exportEndOf(request.ScheduledTime);
+    if (plan.kind !== 'refuse' && plan.kind !== 'skip' && Date.parse(window.latest) < end) {
+      // Point-in-time recovery has not reached the run's end yet (it trails the clock by more
+      // than usual): retried, with the same request, by the state machine.
+      throw new SourceUnavailableError(
+        `DynamoDB point-in-time recovery of ${tableNameOf(request.TableArn)} reaches ${window.latest}, not yet ${new Date(end).toISOString()}`,
+        {
+          reason: 'point-in-time recovery behind',
+          advice:
+            "The table's point-in-time recovery stayed behind the run's end through every retry: start the run again later with `npm run export` and the same --scheduled-time.",
+        },
+      );
+    }
     if (plan.kind === 'refuse') {
       throw new SourceRequestRejectedError(
         `DynamoDB export of ${tableNameOf(request.TableArn)} not started: ${plan.reason}`,
@@ -328,9 +360,10 @@ export const DYNAMODB_RUNTIME: SourceRuntime<DynamoDbRequest> = {
       );
     }
     if (plan.kind === 'skip') return skipped(plan.reason, ctx);
-    const started = await start(request, plan, ctx);
+    const { started, stopped } = await start(request, plan, ctx);
     ctx.logger.info('Started DynamoDB export(s)', {
       exports: started.length,
+      ...(stopped ? { stopped } : {}),
       plan: plan.kind,
       ...(plan.kind === 'incremental'
         ? { window: describeWindows(plan.windows) }
@@ -340,10 +373,11 @@ export const DYNAMODB_RUNTIME: SourceRuntime<DynamoDbRequest> = {
     const snapshot = snapshotOf(started, false, ctx.now());
     if (plan.kind === 'full' && plan.reason && snapshot.Details)
       snapshot.Details.FullExportBecause = plan.reason;
+    if (stopped && snapshot.Details) snapshot.Details.Stopped = stopped;
     return snapshot;
   },
 
-  async read(request, job, ctx) {
+  async read(_request, job, ctx) {
     if (job.Id.startsWith(SKIPPED)) {
       // A skipped run: nothing to read. Its id keeps the coverage it carries on, so a duplicate
       // that finds only the id in the run ledger still records it (and the next run starts there).
@@ -366,9 +400,11 @@ export const DYNAMODB_RUNTIME: SourceRuntime<DynamoDbRequest> = {
     const descriptions = await describeAll(job.Id, ctx);
     if (!descriptions) return undefined;
     const snapshot = snapshotOf(descriptions, job.Reused, ctx.now());
-    const because = job.Details?.FullExportBecause;
-    if (because !== undefined && snapshot.Details) snapshot.Details.FullExportBecause = because;
-    void request;
+    // What the create learned and DescribeExport does not say travels on with the job.
+    for (const key of ['FullExportBecause', 'Stopped'] as const) {
+      const value = job.Details?.[key];
+      if (value !== undefined && snapshot.Details) snapshot.Details[key] = value;
+    }
     return snapshot;
   },
 };

@@ -2,9 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { DescribeContinuousBackupsCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import { runLocal } from '../../local/run.ts';
-import { LOCAL_TABLE, LOCAL_TABLE_ITEMS } from '../../local/sources.ts';
+import { afterEach, describe, expect, it } from 'vitest';
+import { changeItems, LOCAL_TABLE, LOCAL_TABLE_ITEMS } from '../../local/sources.ts';
 import { exportIdOf } from '../../sources/dynamodb/describe.ts';
 import { type Outcome, retriesOf } from './harness.ts';
 import { record } from './matrix.ts';
@@ -261,25 +260,27 @@ describe('the same DynamoDB run delivered twice', () => {
 });
 
 describe('incremental DynamoDB exports', () => {
-  it('npm start --incremental: the full run, then exactly the 10 changed items; coverage moves forward in the ledger', async ({
+  it('an incremental target: the full first run, then exactly the 10 items changed in between; coverage moves forward in the ledger', async ({
     task,
   }) => {
-    // The local run against endpoints it does not own (this stack's emulator), so the run
-    // ledger it writes is still there to read when runLocal has returned.
     stack = await startSourceStack({ tables: [{ name: LOCAL_TABLE, items: LOCAL_TABLE_ITEMS }] });
-    vi.stubEnv('AWS_ENDPOINT_URL_PINPOINT', stack.emulator.url);
-    vi.stubEnv('AWS_ENDPOINT_URL_SNS', stack.emulator.url);
     const seeded = await itemsIn(stack, LOCAL_TABLE);
+    const incrementalInput = (scheduledTime: string) =>
+      dynamoInput(LOCAL_TABLE, { ExportType: 'INCREMENTAL_EXPORT', ScheduledTime: scheduledTime });
 
-    const result = await runLocal({
-      source: 'dynamodb',
-      incremental: true,
-      dataDir: stack.dataDir,
-      executionName: 'incremental-demo',
+    // The first run of the target, scheduled an hour ago: a full export as of 15 minutes before that.
+    const firstRun = await stack.run(incrementalInput(new Date(Date.now() - 3_600_000).toISOString()), {
+      name: 'incremental-1',
     });
+    // Changes half an hour ago on the emulator's clock: between the two runs' ends.
+    stack.setClockShift(-1_800_000);
+    const changes = await changeItems(stack.emulator.url, LOCAL_TABLE);
+    stack.setClockShift(0);
+    const secondRun = await stack.run(incrementalInput(new Date().toISOString()), { name: 'incremental-2' });
+    const [firstSummary, secondSummary] = stack.published().map((p) => p.summary);
+    const result = { status: secondRun.status, summary: secondSummary };
+    const first = { status: firstRun.status, summary: firstSummary };
 
-    const first = result.earlier?.run;
-    const changes = result.earlier?.changes;
     const exports = (await stack.exportsOf(LOCAL_TABLE)).sort(
       (a, b) => (a.StartTime?.getTime() ?? 0) - (b.StartTime?.getTime() ?? 0),
     );

@@ -113,7 +113,7 @@ export interface SourceRunOptions {
 const CREATE_RETRY = [0, 0, 0, 150, 0];
 
 /** How long before the runs the seeded tables and their point-in-time recovery date from. */
-export const TABLE_AGE_MS = 60 * 60 * 1000;
+export const TABLE_AGE_MS = 2 * 60 * 60 * 1000;
 
 export type SourceStack = Awaited<ReturnType<typeof startSourceStack>>;
 

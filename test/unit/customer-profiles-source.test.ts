@@ -79,6 +79,7 @@ function createContext(): CreateContext {
       scheduledTime: REQUEST.ScheduledTime,
       attempt: 1,
       firstClaimedAt: NOW.toISOString(),
+      redo: 0,
     },
   };
 }
@@ -513,6 +514,34 @@ describe('createExportJob with a Customer Profiles input', () => {
       jobCreatedAt: NOW.toISOString(),
     });
     expect(state.run?.target).toMatch(/^customer-profiles#crm#vip-customers#JSONL#/);
+  });
+
+  it('never starts a second snapshot after an attempt that began one and recorded nothing (a lost Lambda answer, a ledger error)', async () => {
+    profilesMock.on(CreateSegmentSnapshotCommand).resolves({ SnapshotId: SNAPSHOT_ID });
+    // The first attempt starts the snapshot, then cannot record it: the ledger write fails.
+    const recordJob = deps.ledger.recordJob.bind(deps.ledger);
+    deps.ledger.recordJob = async () => {
+      throw Object.assign(new Error('Rate of requests exceeds the allowed throughput'), {
+        name: 'ThrottlingException',
+        $metadata: { httpStatusCode: 400 },
+      });
+    };
+    await expect(createExportJob(event(), deps)).rejects.toMatchObject({ name: 'RunLedgerThrottledError' });
+    deps.ledger.recordJob = recordJob;
+
+    // The state machine's retry: the same execution, its own claim.
+    const error = await createExportJob(event(), deps).then(
+      () => undefined,
+      (e: unknown) => e as { name: string; reason: string; advice: string },
+    );
+
+    expect(profilesMock.commandCalls(CreateSegmentSnapshotCommand)).toHaveLength(1);
+    expect(error).toMatchObject({ name: 'SourceRequestRejectedError', reason: 'job start unconfirmed' });
+    expect(error?.advice).toContain('cannot list the jobs it started');
+    // Refused, the claim is released and the marker cleared: the operator's re-run may start one.
+    const state = await createExportJob(event(DUPLICATE), deps);
+    expect(profilesMock.commandCalls(CreateSegmentSnapshotCommand)).toHaveLength(2);
+    expect(state.job).toMatchObject({ Id: SNAPSHOT_ID, Reused: false });
   });
 
   it('reuses the recorded snapshot on a second call for the same run, without a second CreateSegmentSnapshot', async () => {

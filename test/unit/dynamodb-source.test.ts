@@ -99,6 +99,7 @@ function createContext(overrides: Partial<CreateContext> = {}): CreateContext {
       scheduledTime: SCHEDULED,
       attempt: 1,
       firstClaimedAt: iso(at(SCHEDULED) + DAY),
+      redo: 0,
     },
     ...overrides,
   };
@@ -139,6 +140,8 @@ function trailingPitr(now: Date) {
 /** Every start answers an IN_PROGRESS export echoing its input, with a fresh ARN. */
 /** Where an open-ended export ends: DynamoDB's latest restorable time at the start. */
 const LATEST = new Date(NOW.getTime() - 5 * 60_000);
+/** Where a run scheduled at SCHEDULED exports up to: 15 minutes before it. */
+const END = new Date(Date.parse('2026-11-28T02:00:00.000Z') - 15 * 60_000);
 
 function givenExportsStart() {
   dynamoMock
@@ -231,7 +234,7 @@ describe('the DynamoDB runtime checks point-in-time recovery first', () => {
 });
 
 describe('the DynamoDB runtime starts a full export', () => {
-  it('sends the resolved request with ExportTime = the scheduled time and a 64-hex ClientToken', async () => {
+  it('sends the resolved request with ExportTime 15 minutes before the scheduled time and a 64-hex ClientToken', async () => {
     givenPitr();
     givenExportsStart();
 
@@ -246,7 +249,7 @@ describe('the DynamoDB runtime starts a full export', () => {
       S3SseAlgorithm: 'AES256',
       ExportFormat: 'DYNAMODB_JSON',
       ExportType: 'FULL_EXPORT',
-      ExportTime: new Date(SCHEDULED),
+      ExportTime: END,
       ClientToken: expect.stringMatching(/^[0-9a-f]{64}$/),
     });
   });
@@ -286,13 +289,25 @@ describe('the DynamoDB runtime starts a full export', () => {
     expect(retry?.ClientToken).toBe(first?.ClientToken);
   });
 
-  it('sends another ClientToken for attempt 2 (a redo after a FAILED export must start a new one), another run or another target', async () => {
+  it('sends the same ClientToken when another execution took the claim over (attempt 2, no redo)', async () => {
     givenPitr();
     givenExportsStart();
     const run = createContext().run;
 
     await runtime.create(REQUEST, createContext());
     await runtime.create(REQUEST, createContext({ run: { ...run, attempt: 2 } }));
+
+    const [first, takenOver] = startInputs();
+    expect(takenOver).toStrictEqual(first);
+  });
+
+  it('sends another ClientToken after a redo (a FAILED export must be started anew), for another run or another target', async () => {
+    givenPitr();
+    givenExportsStart();
+    const run = createContext().run;
+
+    await runtime.create(REQUEST, createContext());
+    await runtime.create(REQUEST, createContext({ run: { ...run, attempt: 2, redo: 1 } }));
     await runtime.create(REQUEST, createContext({ run: { ...run, target: 'dynamodb#orders#other' } }));
     await runtime.create(
       { ...REQUEST, ScheduledTime: iso(at(SCHEDULED) - DAY) },
@@ -304,57 +319,41 @@ describe('the DynamoDB runtime starts a full export', () => {
   });
 
   // LatestRestorableDateTime "is typically 5 minutes before the current time" (botocore's dynamodb
-  // model): right after the scheduled time it trails it, and moves on before a retry.
+  // model) and moves on before a retry: no time the run sends depends on it.
   it('sends the very same request on a retry even when the latest restorable time moved meanwhile', async () => {
     givenExportsStart();
     const retryAt = new Date(NOW.getTime() + 30_000);
+    const previous = iso(at(SCHEDULED) - 2 * DAY);
     dynamoMock
       .on(DescribeContinuousBackupsCommand)
       .resolvesOnce(trailingPitr(NOW))
+      .resolvesOnce(trailingPitr(retryAt))
+      .resolvesOnce(trailingPitr(NOW))
       .resolvesOnce(trailingPitr(retryAt));
 
-    const forNow = createContext({ run: { ...createContext().run, firstClaimedAt: NOW.toISOString() } });
-    await runtime.create(REQUEST, forNow);
-    await runtime.create(REQUEST, { ...forNow, now: () => retryAt });
+    await runtime.create(REQUEST, createContext());
+    await runtime.create(REQUEST, { ...createContext(), now: () => retryAt });
+    await runtime.create(INCREMENTAL, createContext({ previousCoveredUntil: previous }));
+    await runtime.create(INCREMENTAL, {
+      ...createContext({ previousCoveredUntil: previous }),
+      now: () => retryAt,
+    });
 
-    const [first, retry] = startInputs();
-    expect(retry).toStrictEqual(first);
-    // No ExportTime: DynamoDB exports as of the latest time it has, which it cannot refuse.
-    expect(first).not.toHaveProperty('ExportTime');
+    const [full, fullRetry, ...incremental] = startInputs();
+    expect(fullRetry).toStrictEqual(full);
+    expect(full?.ExportTime).toEqual(END);
+    expect(incremental.slice(2)).toStrictEqual(incremental.slice(0, 2));
+    expect(incremental.at(-1)?.IncrementalExportSpecification?.ExportToTime).toEqual(END);
   });
 
-  it('leaves the last window open while PITR trails the scheduled time, and sends it the same way on a retry', async () => {
+  it("waits (a retried error) while point-in-time recovery has not reached the run's end", async () => {
     givenExportsStart();
-    const previous = iso(at(SCHEDULED) - 2 * DAY);
-    const retryAt = new Date(NOW.getTime() + 45_000);
-    dynamoMock
-      .on(DescribeContinuousBackupsCommand)
-      .resolvesOnce(trailingPitr(NOW))
-      .resolvesOnce(trailingPitr(retryAt));
+    givenPitr({ LatestRestorableDateTime: new Date(END.getTime() - 60_000) });
 
-    const forNow = createContext({
-      previousCoveredUntil: previous,
-      run: { ...createContext().run, firstClaimedAt: NOW.toISOString() },
-    });
-    await runtime.create(INCREMENTAL, forNow);
-    await runtime.create(INCREMENTAL, { ...forNow, now: () => retryAt });
+    const error = await rejectionOf(runtime.create(REQUEST, createContext()));
 
-    const inputs = startInputs();
-    expect(inputs.map((input) => input.IncrementalExportSpecification)).toEqual([
-      {
-        ExportFromTime: new Date(previous),
-        ExportToTime: new Date(at(SCHEDULED) - DAY),
-        ExportViewType: 'NEW_AND_OLD_IMAGES',
-      },
-      { ExportFromTime: new Date(at(SCHEDULED) - DAY), ExportViewType: 'NEW_AND_OLD_IMAGES' },
-      {
-        ExportFromTime: new Date(previous),
-        ExportToTime: new Date(at(SCHEDULED) - DAY),
-        ExportViewType: 'NEW_AND_OLD_IMAGES',
-      },
-      { ExportFromTime: new Date(at(SCHEDULED) - DAY), ExportViewType: 'NEW_AND_OLD_IMAGES' },
-    ]);
-    expect(inputs.slice(2)).toStrictEqual(inputs.slice(0, 2));
+    expect(error).toMatchObject({ name: 'SourceUnavailableError', reason: 'point-in-time recovery behind' });
+    expect(startInputs()).toEqual([]);
   });
 
   it('starts an incremental target with a full export, saying why in the details', async () => {
@@ -363,7 +362,7 @@ describe('the DynamoDB runtime starts a full export', () => {
 
     const job = await runtime.create(INCREMENTAL, createContext());
 
-    expect(startInputs()[0]).toMatchObject({ ExportType: 'FULL_EXPORT', ExportTime: new Date(SCHEDULED) });
+    expect(startInputs()[0]).toMatchObject({ ExportType: 'FULL_EXPORT', ExportTime: END });
     expect(job.Details?.FullExportBecause).toMatch(/first run of an incremental target/);
   });
 
@@ -378,11 +377,11 @@ describe('the DynamoDB runtime starts a full export', () => {
       JobStatus: 'PROCESSING',
       SourceStatus: 'IN_PROGRESS',
       Reused: false,
-      CoveredUntil: SCHEDULED,
+      CoveredUntil: END.toISOString(),
       Details: {
         ExportType: 'FULL_EXPORT',
         ExportFormat: 'DYNAMODB_JSON',
-        ExportTime: SCHEDULED,
+        ExportTime: END.toISOString(),
         Exports: 1,
       },
     });
@@ -390,10 +389,10 @@ describe('the DynamoDB runtime starts a full export', () => {
 });
 
 describe('the DynamoDB runtime starts incremental exports', () => {
-  it("exports the window from the previous run's coverage to the scheduled time", async () => {
+  it("exports the window from the previous run's coverage to 15 minutes before the scheduled time", async () => {
     givenPitr();
     givenExportsStart();
-    const previous = iso(at(SCHEDULED) - DAY);
+    const previous = iso(END.getTime() - DAY);
 
     const job = await runtime.create(INCREMENTAL, createContext({ previousCoveredUntil: previous }));
 
@@ -407,19 +406,23 @@ describe('the DynamoDB runtime starts incremental exports', () => {
         ExportType: 'INCREMENTAL_EXPORT',
         IncrementalExportSpecification: {
           ExportFromTime: new Date(previous),
-          ExportToTime: new Date(SCHEDULED),
+          ExportToTime: END,
           ExportViewType: 'NEW_AND_OLD_IMAGES',
         },
         ClientToken: expect.stringMatching(/^[0-9a-f]{64}$/),
       },
     ]);
-    expect(job.Details).toMatchObject({ ExportFromTime: previous, ExportToTime: SCHEDULED, Exports: 1 });
+    expect(job.Details).toMatchObject({
+      ExportFromTime: previous,
+      ExportToTime: END.toISOString(),
+      Exports: 1,
+    });
   });
 
   it('catches up a 3-day gap with 3 consecutive exports, the job id being their ARNs joined by spaces', async () => {
     givenPitr();
     givenExportsStart();
-    const previous = at(SCHEDULED) - 3 * DAY;
+    const previous = END.getTime() - 3 * DAY;
 
     const job = await runtime.create(INCREMENTAL, createContext({ previousCoveredUntil: iso(previous) }));
 
@@ -427,12 +430,16 @@ describe('the DynamoDB runtime starts incremental exports', () => {
     expect(windows.map((w) => [w?.ExportFromTime?.toISOString(), w?.ExportToTime?.toISOString()])).toEqual([
       [iso(previous), iso(previous + DAY)],
       [iso(previous + DAY), iso(previous + 2 * DAY)],
-      [iso(previous + 2 * DAY), SCHEDULED],
+      [iso(previous + 2 * DAY), END.toISOString()],
     ]);
     expect(new Set(startInputs().map((input) => input.ClientToken)).size).toBe(3);
     expect(job.Id).toBe([1, 2, 3].map((n) => `${TABLE_ARN}/export/0176429520000${n}-a1b2c3d${n}`).join(' '));
-    expect(job.Details).toMatchObject({ ExportFromTime: iso(previous), ExportToTime: SCHEDULED, Exports: 3 });
-    expect(job.CoveredUntil).toBe(SCHEDULED);
+    expect(job.Details).toMatchObject({
+      ExportFromTime: iso(previous),
+      ExportToTime: END.toISOString(),
+      Exports: 3,
+    });
+    expect(job.CoveredUntil).toBe(END.toISOString());
   });
 
   it('skips a window under 15 minutes: no export, COMPLETED at once, the coverage unchanged', async () => {
@@ -807,14 +814,14 @@ describe('createExportJob with a DynamoDB input', () => {
     const state = await createExportJob(event(), deps);
 
     expect(startInputs()).toHaveLength(1);
-    // A run for now (first claimed seconds after its scheduled time): its end is left to DynamoDB.
     expect(startInputs()[0]?.IncrementalExportSpecification).toEqual({
       ExportFromTime: new Date(coveredUntil),
+      ExportToTime: END,
       ExportViewType: 'NEW_AND_OLD_IMAGES',
     });
     expect(state.job).toMatchObject({
       JobStatus: 'PROCESSING',
-      CoveredUntil: LATEST.toISOString(),
+      CoveredUntil: END.toISOString(),
       Reused: false,
     });
     const item = await deps.ledger.get({ target: state.run?.target ?? '', scheduledTime: SCHEDULED });
@@ -827,9 +834,8 @@ describe('createExportJob with a DynamoDB input', () => {
 
     const state = await createExportJob(event(), deps);
 
-    expect(startInputs()[0]).toMatchObject({ ExportType: 'FULL_EXPORT' });
-    expect(startInputs()[0]).not.toHaveProperty('ExportTime');
-    expect(state.job.CoveredUntil).toBe(LATEST.toISOString());
+    expect(startInputs()[0]).toMatchObject({ ExportType: 'FULL_EXPORT', ExportTime: END });
+    expect(state.job.CoveredUntil).toBe(END.toISOString());
     expect(state.job.Details?.FullExportBecause).toMatch(/first run/);
   });
 
