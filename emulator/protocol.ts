@@ -1,5 +1,5 @@
 /**
- * Wire-format helpers: how Pinpoint (restJson1) and SNS (awsQuery, XML) shape
+ * Wire-format helpers: how the restJson1 services (Pinpoint, Customer Profiles) and SNS (awsQuery, XML) shape
  * answers and errors, so the unmodified AWS SDK and CLI parse them the way they
  * parse the real services' answers.
  */
@@ -17,19 +17,22 @@ export interface HttpResult {
 }
 
 /**
- * A Pinpoint error. restJson1 clients take the error name from the
- * `x-amzn-ErrorType` header and the message from the body's `Message`, which is
- * where Pinpoint puts them (its error shapes are `{ Message, RequestID }`).
+ * An error of a restJson1 service (Pinpoint, Customer Profiles): clients take the error
+ * name from the `x-amzn-ErrorType` header and the message from the body's `Message`.
  */
-export class PinpointError extends Error {
+export class RestJsonError extends Error {
   constructor(
     readonly status: number,
     readonly type: string,
     message: string,
   ) {
     super(message);
-    this.name = 'PinpointError';
   }
+}
+
+/** A Pinpoint error (its error shapes are `{ Message, RequestID }`). */
+export class PinpointError extends RestJsonError {
+  override readonly name = 'PinpointError';
 }
 
 /** Pinpoint's error names by HTTP status, as in the API reference. */
@@ -45,6 +48,11 @@ export const pinpointErrors = {
 
 /** A JSON answer from Pinpoint. */
 export function pinpointJson(status: number, body: unknown, requestId: string): HttpResult {
+  return restJson(status, body, requestId);
+}
+
+/** A restJson1 answer. */
+export function restJson(status: number, body: unknown, requestId: string): HttpResult {
   return {
     status,
     headers: { 'content-type': 'application/json', 'x-amzn-requestid': requestId },
@@ -52,8 +60,12 @@ export function pinpointJson(status: number, body: unknown, requestId: string): 
   };
 }
 
-/** A Pinpoint error answer. */
-export function pinpointErrorResult(error: PinpointError, requestId: string): HttpResult {
+/** A restJson1 error answer; `body` is the service's error shape (default `{ Message }`). */
+export function restJsonErrorResult(
+  error: RestJsonError,
+  requestId: string,
+  body: Record<string, unknown> = { Message: error.message },
+): HttpResult {
   return {
     status: error.status,
     headers: {
@@ -61,9 +73,14 @@ export function pinpointErrorResult(error: PinpointError, requestId: string): Ht
       'x-amzn-requestid': requestId,
       'x-amzn-errortype': error.type,
     },
-    body: JSON.stringify({ Message: error.message, RequestID: requestId }),
+    body: JSON.stringify(body),
     errorType: error.type,
   };
+}
+
+/** A Pinpoint error answer. */
+export function pinpointErrorResult(error: PinpointError, requestId: string): HttpResult {
+  return restJsonErrorResult(error, requestId, { Message: error.message, RequestID: requestId });
 }
 
 /**

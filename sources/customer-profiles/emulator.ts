@@ -19,11 +19,14 @@ import { createHash } from 'node:crypto';
 import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FaultKind } from '../../emulator/faults.ts';
-import type {
-  HttpResult,
-  SourceRequest,
-  SourceService,
-  SourceServiceContext,
+import {
+  type HttpResult,
+  RestJsonError,
+  restJson,
+  restJsonErrorResult,
+  type SourceRequest,
+  type SourceService,
+  type SourceServiceContext,
 } from '../../emulator/protocol.ts';
 import { parseS3Url } from '../pinpoint/emulator-jobs.ts';
 import {
@@ -145,16 +148,9 @@ export function snapshotView(record: SegmentSnapshotRecord): SegmentSnapshotView
   };
 }
 
-/** A Customer Profiles error: restJson1 clients read the name from `x-amzn-ErrorType` and the text from `Message`. */
-export class ProfilesError extends Error {
-  constructor(
-    readonly status: number,
-    readonly type: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'ProfilesError';
-  }
+/** A Customer Profiles error (its error shapes are `{ Message }`). */
+export class ProfilesError extends RestJsonError {
+  override readonly name = 'ProfilesError';
 }
 
 /** The model's error shapes (each `{ Message }`), by HTTP status. */
@@ -168,26 +164,9 @@ export const profilesErrors = {
   unknownOperation: (message: string) => new ProfilesError(400, 'UnknownOperationException', message),
 };
 
-function errorResult(error: ProfilesError, requestId: string): HttpResult {
-  return {
-    status: error.status,
-    headers: {
-      'content-type': 'application/json',
-      'x-amzn-requestid': requestId,
-      'x-amzn-errortype': error.type,
-    },
-    body: JSON.stringify({ Message: error.message }),
-    errorType: error.type,
-  };
-}
-
-function json(body: unknown, requestId: string): HttpResult {
-  return {
-    status: 200,
-    headers: { 'content-type': 'application/json', 'x-amzn-requestid': requestId },
-    body: JSON.stringify(body),
-  };
-}
+const errorResult = (error: ProfilesError, requestId: string): HttpResult =>
+  restJsonErrorResult(error, requestId);
+const json = (body: unknown, requestId: string): HttpResult => restJson(200, body, requestId);
 
 /** restJson1 timestamps in a body are epoch seconds (the model sets no timestampFormat). */
 const epochSeconds = (ms: number) => ms / 1000;
