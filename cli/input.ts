@@ -4,8 +4,8 @@ import type {
   ExecutionInput,
   ExportJobRequestInput,
   ResolvedExportRequest,
-  SourceId,
 } from '../functions/shared/types.ts';
+import type { LocalSourceOptions } from '../local/sources.ts';
 import { tableArnFor } from '../sources/dynamodb/describe.ts';
 import { CliError } from './errors.ts';
 
@@ -16,16 +16,7 @@ import { CliError } from './errors.ts';
  */
 
 /** The options that make up the execution input, as typed on the command line. */
-export interface RequestOptions {
-  /** --source; default pinpoint. */
-  source?: SourceId | undefined;
-  /** Customer Profiles: --domain, --segment-definition; --format (DataFormat, or DynamoDB's ExportFormat). */
-  domain?: string | undefined;
-  segmentDefinition?: string | undefined;
-  format?: string | undefined;
-  /** DynamoDB: --table (a name or an ARN) and --incremental. */
-  table?: string | undefined;
-  incremental?: boolean | undefined;
+export interface RequestOptions extends LocalSourceOptions {
   applicationId?: string | undefined;
   segmentId?: string | undefined;
   segmentVersion?: string | undefined;

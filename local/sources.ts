@@ -23,8 +23,12 @@ export const LOCAL_SOURCE_ENV = {
   DYNAMODB_EXPORT_PREFIX: 'dynamodb/{TableName}/{timestamp}/',
 } as const;
 
-/** The options a local run of a source other than Pinpoint takes. */
+/**
+ * The options that choose a source other than Pinpoint and what of it to export: a local
+ * run's, and the CLI's (--source, --domain, --segment-definition, --format, --table, --incremental).
+ */
 export interface LocalSourceOptions {
+  /** Default pinpoint. */
   source?: SourceId | undefined;
   /** Customer Profiles: domain and segment definition (default the emulator's seeded ones). */
   domain?: string | undefined;
