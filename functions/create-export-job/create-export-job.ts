@@ -1,10 +1,10 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import type { PinpointClient } from '@aws-sdk/client-pinpoint';
+import { type SourceDeps, sourceContextOf } from '../../sources/context.ts';
 import { sourceFor } from '../../sources/registry.ts';
 import { runtimeFor } from '../../sources/runtimes.ts';
-import type { CreateContext, SourceContext, SourceRuntime } from '../../sources/types.ts';
+import type { CreateContext, SourceRuntime } from '../../sources/types.ts';
 import { LEDGER_SOURCE, toWorkflowError } from '../shared/aws-errors.ts';
-import type { CreateExportJobConfig, SdkClientConfig } from '../shared/config.ts';
+import type { CreateExportJobConfig } from '../shared/config.ts';
 import { CREATE_REFUSED_ERRORS, type ExplainedError, RunInProgressError } from '../shared/errors.ts';
 import { resolveExecutionInput } from '../shared/input.ts';
 import { isPlainObject } from '../shared/input-rules.ts';
@@ -21,18 +21,11 @@ import type {
 } from '../shared/types.ts';
 import { sourceOf } from '../shared/types.ts';
 
-export interface CreateExportJobDeps {
-  /**
-   * Pinpoint clients, when the caller makes them (tests with a mocked client): `pinpoint`
-   * for the look-up, `pinpointCreate` for CreateExportJob with SDK retries off. Left out,
-   * the Pinpoint source makes its own on first use (sources/pinpoint/runtime.ts).
-   */
-  pinpoint?: PinpointClient;
-  pinpointCreate?: PinpointClient;
-  /** SDK clients of any source, by the name its runtime gives them (see SourceContext.clients). */
-  clients?: Record<string, unknown>;
-  /** Timeouts for the clients a source makes (the handler's loadSdkClientConfig()). */
-  sdk?: SdkClientConfig;
+/**
+ * `pinpoint` (the look-up) and `pinpointCreate` (CreateExportJob with SDK retries off), when the
+ * caller makes them; left out, the Pinpoint source makes its own (sources/pinpoint/runtime.ts).
+ */
+export interface CreateExportJobDeps extends SourceDeps {
   /** The run ledger: claims the run before anything is created. */
   ledger: RunLedger;
   config: CreateExportJobConfig;
@@ -79,14 +72,6 @@ const ledgerCall = <T>(operation: string, call: () => Promise<T>): Promise<T> =>
   call().catch((error: unknown) => {
     throw toWorkflowError(error, LEDGER_SOURCE, { operation, caller: CALLER });
   });
-
-/** What the source runtime calls get, with the Pinpoint clients the deps may carry. */
-function sourceContextOf(deps: CreateExportJobDeps): SourceContext {
-  deps.clients ??= {};
-  if (deps.pinpoint) deps.clients.pinpoint = deps.pinpoint;
-  if (deps.pinpointCreate) deps.clients.pinpointCreate = deps.pinpointCreate;
-  return { logger: deps.logger, now: deps.now, sdk: deps.sdk ?? {}, caller: CALLER, clients: deps.clients };
-}
 
 /**
  * Validates and completes the execution input, then reuses the export job
@@ -189,7 +174,7 @@ async function jobOfRun(
   deps: CreateExportJobDeps,
 ): Promise<{ job: JobSnapshot; attempt: number }> {
   const { logger } = deps;
-  const ctx = sourceContextOf(deps);
+  const ctx = sourceContextOf(deps, CALLER, deps.now);
   const service = runtime.errors.service;
   let claim: ClaimResult = await ledgerCall('PutItem', () => deps.ledger.claim(run, executionName));
   if (claim.kind === 'job') {

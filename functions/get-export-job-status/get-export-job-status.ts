@@ -1,18 +1,12 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import type { PinpointClient } from '@aws-sdk/client-pinpoint';
+import { type SourceDeps, sourceContextOf } from '../../sources/context.ts';
 import { runtimeFor } from '../../sources/runtimes.ts';
-import type { GetExportJobStatusConfig, SdkClientConfig } from '../shared/config.ts';
+import type { GetExportJobStatusConfig } from '../shared/config.ts';
 import { nextPollState } from '../shared/poll-schedule.ts';
 import type { GetExportJobStatusEvent, RunState } from '../shared/types.ts';
 import { sourceOf } from '../shared/types.ts';
 
-export interface GetExportJobStatusDeps {
-  /** A Pinpoint client the caller made (tests with a mocked client); left out, the source makes its own. */
-  pinpoint?: PinpointClient;
-  /** SDK clients of any source, by the name its runtime gives them. */
-  clients?: Record<string, unknown>;
-  /** Timeouts for the clients a source makes. */
-  sdk?: SdkClientConfig;
+export interface GetExportJobStatusDeps extends SourceDeps {
   config: GetExportJobStatusConfig;
   logger: Logger;
   now: () => Date;
@@ -34,16 +28,8 @@ export async function getExportJobStatus(
     ...(request.Source === undefined ? { applicationId: request.ApplicationId } : {}),
     jobId: event.job.Id,
   });
-  deps.clients ??= {};
-  if (deps.pinpoint) deps.clients.pinpoint = deps.pinpoint;
   const runtime = await runtimeFor(request);
-  const ctx = {
-    logger,
-    now: deps.now,
-    sdk: deps.sdk ?? {},
-    caller: 'get-export-job-status',
-    clients: deps.clients,
-  };
+  const ctx = sourceContextOf(deps, 'get-export-job-status', deps.now);
   const read = await runtime.read(request, event.job, ctx);
   if (!read) {
     // Only the create's check of a recorded job may find a job gone; here the source said so in an error.

@@ -1,10 +1,11 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
-import type { ExportJobResponse, PinpointClient } from '@aws-sdk/client-pinpoint';
+import type { ExportJobResponse } from '@aws-sdk/client-pinpoint';
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import { type SourceDeps, sourceContextOf } from '../../sources/context.ts';
 import { finalReadFor } from '../../sources/final-reads.ts';
 import { SNS_SOURCE, toWorkflowError } from '../shared/aws-errors.ts';
-import type { PublishSummaryConfig, SdkClientConfig } from '../shared/config.ts';
+import type { PublishSummaryConfig } from '../shared/config.ts';
 import { recordedTiming } from '../shared/poll-estimates.ts';
 import type { RunLedger } from '../shared/run-ledger.ts';
 import type {
@@ -17,13 +18,7 @@ import { emitRunMetrics, type RunMetricValues } from './metrics.ts';
 import { buildSnsMessage } from './sns-message.ts';
 import { buildSummary, type RunHistory } from './summary.ts';
 
-export interface PublishSummaryDeps {
-  /** A Pinpoint client the caller made (tests with a mocked client); left out, the source makes its own. */
-  pinpoint?: PinpointClient;
-  /** SDK clients of any source, by the name its runtime gives them. */
-  clients?: Record<string, unknown>;
-  /** Timeouts for the clients a source makes. */
-  sdk?: SdkClientConfig;
+export interface PublishSummaryDeps extends SourceDeps {
   sns: SNSClient;
   /** Where the run's metrics go (EMF log lines); tests and local runs may leave it out. */
   metrics?: Metrics;
@@ -59,15 +54,7 @@ async function readFinalJob(
     const read = finalReadFor(request);
     if (!read) return undefined;
     const finalRead = await read;
-    deps.clients ??= {};
-    if (deps.pinpoint) deps.clients.pinpoint = deps.pinpoint;
-    const ctx = {
-      logger: deps.logger,
-      now: () => new Date(),
-      sdk: deps.sdk ?? {},
-      caller: 'publish-summary',
-      clients: deps.clients,
-    };
+    const ctx = sourceContextOf(deps, 'publish-summary', () => new Date());
     // Bounded well inside the function's timeout: a hung source must not cost the summary.
     return (await finalRead(request, jobId, ctx, AbortSignal.timeout(FINAL_READ_BUDGET_MS))) as
       | ExportJobResponse
