@@ -6,8 +6,9 @@ import {
   type SFNClient,
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
-import { type LocalRunOptions, type LocalRunResult, LocalRunSetupError } from '../local/run.ts';
+import type { LocalRunOptions, LocalRunResult } from '../local/run.ts';
 import type { RunStore } from '../local/runs.ts';
+import { LocalRunSetupError } from '../local/services.ts';
 import { tableNameOf } from '../sources/dynamodb/describe.ts';
 import { type Command, type CommonOptions, parseCommand, wantsJson } from './args.ts';
 import { awsFailure, CliError, ExitCode, isAwsError } from './errors.ts';
