@@ -4,10 +4,12 @@ import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   type AttributeValue,
   BatchWriteItemCommand,
   CreateTableCommand,
+  DescribeTableCommand,
   DynamoDBClient,
   PutItemCommand,
   ResourceInUseException,
@@ -239,6 +241,22 @@ function callInProcess(
 const localClient = (endpoint: string, region = 'us-east-1') =>
   new DynamoDBClient({ endpoint, region, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
 
+/**
+ * Waits until a table just created is ACTIVE, as a DynamoDB client must: until then item
+ * calls answer ResourceNotFoundException (dynalite flips CREATING to ACTIVE on a timer, which
+ * a busy machine may not have run yet when the next request arrives).
+ */
+async function waitUntilActive(client: DynamoDBClient, tableName: string, timeoutMs = 10_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    if (Table?.TableStatus === 'ACTIVE') return;
+    if (Date.now() > until)
+      throw new Error(`table ${tableName} is still ${Table?.TableStatus} after ${timeoutMs} ms`);
+    await sleep(10);
+  }
+}
+
 /** Creates the run ledger table at `endpoint` (any DynamoDB: the emulator's, or another); an existing table is fine. */
 export async function createLedgerTable(endpoint: string, tableName: string, region = 'us-east-1') {
   const client = localClient(endpoint, region);
@@ -259,6 +277,9 @@ export async function createLedgerTable(endpoint: string, tableName: string, reg
     );
   } catch (error) {
     if (!(error instanceof ResourceInUseException)) throw error;
+  }
+  try {
+    await waitUntilActive(client, tableName);
   } finally {
     client.destroy();
   }
@@ -312,6 +333,7 @@ export async function createSeededTable(
         KeySchema: [{ AttributeName: SEEDED_TABLE_KEY, KeyType: 'HASH' }],
       }),
     );
+    await waitUntilActive(client, tableName);
     for (let start = 0; start < items; start += 25) {
       let writes: WriteRequest[] = Array.from({ length: Math.min(25, items - start) }, (_, j) => ({
         PutRequest: { Item: seededItem(start + j) },
