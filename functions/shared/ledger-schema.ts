@@ -13,6 +13,12 @@ export const LEDGER_KEYS = {
   recentIndex: 'recent',
   /** Index of one target's runs by its readable name. */
   byNameIndex: 'by-target-name',
+  /**
+   * Sparse index of the runs whose outcome is a success: `goodTarget` (the target, set only
+   * then) and scheduledTime. The previous good run is its newest item before a time.
+   */
+  goodIndex: 'good',
+  goodPartition: 'goodTarget',
 } as const;
 
 /** The table's keys and indexes, in the shape CreateTable and `AWS::DynamoDB::Table` share. */
@@ -25,6 +31,7 @@ export function ledgerTableSchema() {
       { AttributeName: 'kind', AttributeType: 'S' },
       { AttributeName: 'startedAt', AttributeType: 'S' },
       { AttributeName: 'targetName', AttributeType: 'S' },
+      { AttributeName: 'goodTarget', AttributeType: 'S' },
     ],
     KeySchema: [
       { AttributeName: 'target', KeyType: 'HASH' },
@@ -43,6 +50,14 @@ export function ledgerTableSchema() {
         IndexName: LEDGER_KEYS.byNameIndex,
         KeySchema: [
           { AttributeName: 'targetName', KeyType: 'HASH' },
+          { AttributeName: 'scheduledTime', KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      },
+      {
+        IndexName: LEDGER_KEYS.goodIndex,
+        KeySchema: [
+          { AttributeName: 'goodTarget', KeyType: 'HASH' },
           { AttributeName: 'scheduledTime', KeyType: 'RANGE' },
         ],
         Projection: { ProjectionType: 'ALL' },

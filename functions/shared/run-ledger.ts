@@ -9,6 +9,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { LEDGER_DEFAULTS, LEDGER_KEYS } from './ledger-schema.ts';
+import { isOutcome, isSuccess } from './outcome.ts';
 
 /*
  * The run ledger: one DynamoDB item per run, keyed by the export target and the
@@ -42,11 +43,22 @@ export interface RunIdentity {
 
 /** The outcome publish-summary records. */
 export interface RunOutcome {
+  /** The run's outcome (functions/shared/outcome.ts), as every other channel tells it. */
   status: string;
   jobId: string | null;
   jobStatus: string | null;
   totalProcessed: number | null;
   totalFailures: number | null;
+  /** Records exported (processed minus failed): what `history` shows and the next run compares with. */
+  exported?: number | null;
+  /**
+   * How the exported records compare with the target's previous good run, decided when the
+   * summary was built (percent; absent when there was nothing to compare): `history` shows it
+   * as is, whatever rows it fetched.
+   */
+  changePercent?: number;
+  /** The previous good run that comparison was made against. */
+  previousScheduledTime?: string;
   durationSeconds: number | null;
   statusChecks: number;
   summaryMessageId: string | null;
@@ -95,6 +107,11 @@ export interface LedgerItem extends RunIdentity {
    */
   startingAt?: string;
   outcome?: RunOutcome;
+  /**
+   * The target again, set only while the outcome is a success: the sparse `good` index's key,
+   * so the previous good run is one Query away however many bad runs came since.
+   */
+  goodTarget?: string;
   /** Epoch seconds: DynamoDB's TTL deletes the item after this. */
   expiresAt: number;
 }
@@ -220,7 +237,7 @@ export class RunLedger {
         Key: this.key(item),
         UpdateExpression: `SET claimedBy = :me, claimedAt = :at, claimExpiresAt = :exp, attempt = attempt + :one${
           previous ? ', previousJobIds = :prev' : ''
-        } REMOVE jobId, jobCreatedAt, outcome`,
+        } REMOVE jobId, jobCreatedAt, outcome, ${LEDGER_KEYS.goodPartition}`,
         ConditionExpression: `attempt = :attempt AND ${condition}`,
         ExpressionAttributeValues: marshall(
           {
@@ -320,25 +337,36 @@ export class RunLedger {
 
   /**
    * Writes the run's outcome. A run that ended without a job releases its claim,
-   * so a re-run does not wait for the claim to expire. Missing item: false (the
-   * run failed before it could be claimed, for example on bad input).
+   * so a re-run does not wait for the claim to expire. A successful outcome puts the run
+   * in the `good` index (any other takes it out: a re-run of the same night may end
+   * worse). Missing item: false (the run failed before it could be claimed,
+   * for example on bad input).
    */
   async recordOutcome(
     run: Pick<RunIdentity, 'target' | 'scheduledTime'>,
     outcome: RunOutcome,
   ): Promise<boolean> {
+    const good = isOutcome(outcome.status) && isSuccess(outcome.status);
+    const released = outcome.jobId === null;
+    const set = [
+      'outcome = :outcome',
+      ...(released ? ['claimExpiresAt = :zero'] : []),
+      ...(good ? ['#g = :t'] : []),
+    ];
+    const remove = [...(released ? ['startingAt'] : []), ...(good ? [] : ['#g'])];
     const updated = await this.updateIf(
       new UpdateItemCommand({
         TableName: this.options.tableName,
         Key: this.key(run),
-        UpdateExpression:
-          outcome.jobId === null
-            ? 'SET outcome = :outcome, claimExpiresAt = :zero REMOVE startingAt'
-            : 'SET outcome = :outcome',
+        UpdateExpression: `SET ${set.join(', ')}${remove.length ? ` REMOVE ${remove.join(', ')}` : ''}`,
         ConditionExpression: 'attribute_exists(#t)',
-        ExpressionAttributeNames: { '#t': LEDGER_KEYS.partition },
+        ExpressionAttributeNames: { '#t': LEDGER_KEYS.partition, '#g': LEDGER_KEYS.goodPartition },
         ExpressionAttributeValues: marshall(
-          { ':outcome': outcome, ...(outcome.jobId === null ? { ':zero': 0 } : {}) },
+          {
+            ':outcome': outcome,
+            ...(released ? { ':zero': 0 } : {}),
+            ...(good ? { ':t': run.target } : {}),
+          },
           { removeUndefinedValues: true },
         ),
       }),
@@ -346,35 +374,27 @@ export class RunLedger {
     return updated !== undefined;
   }
 
-  /** The newest run of `target` before `scheduledTime` that COMPLETED, for "against last night". */
+  /**
+   * The newest good (COMPLETED) run of `target` before `scheduledTime`: "against last night",
+   * the poll prior, and where an incremental target's next window starts. One Query on the
+   * sparse `good` index, however many runs that were not a success came since.
+   */
   async previousCompleted(
     run: Pick<RunIdentity, 'target' | 'scheduledTime'>,
-    maxPages = 5,
   ): Promise<LedgerItem | undefined> {
-    let start: Record<string, unknown> | undefined;
-    for (let page = 0; page < maxPages; page++) {
-      const response = await this.ddb.send(
-        new QueryCommand({
-          TableName: this.options.tableName,
-          KeyConditionExpression: '#t = :t AND scheduledTime < :s',
-          FilterExpression: 'outcome.#st = :completed',
-          ExpressionAttributeNames: { '#t': LEDGER_KEYS.partition, '#st': 'status' },
-          ExpressionAttributeValues: marshall({
-            ':t': run.target,
-            ':s': run.scheduledTime,
-            ':completed': 'COMPLETED',
-          }),
-          ScanIndexForward: false,
-          Limit: 25,
-          ...(start ? { ExclusiveStartKey: marshall(start) } : {}),
-        }),
-      );
-      const found = response.Items?.[0];
-      if (found) return unmarshall(found) as LedgerItem;
-      if (!response.LastEvaluatedKey) return undefined;
-      start = unmarshall(response.LastEvaluatedKey);
-    }
-    return undefined;
+    const response = await this.ddb.send(
+      new QueryCommand({
+        TableName: this.options.tableName,
+        IndexName: LEDGER_KEYS.goodIndex,
+        KeyConditionExpression: '#g = :t AND #s < :s',
+        ExpressionAttributeNames: { '#g': LEDGER_KEYS.goodPartition, '#s': LEDGER_KEYS.sort },
+        ExpressionAttributeValues: marshall({ ':t': run.target, ':s': run.scheduledTime }),
+        ScanIndexForward: false,
+        Limit: 1,
+      }),
+    );
+    const found = response.Items?.[0];
+    return found ? (unmarshall(found) as LedgerItem) : undefined;
   }
 
   /** The newest runs of every target (by start), at most `limit`. */

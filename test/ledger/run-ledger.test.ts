@@ -195,6 +195,60 @@ describe('run ledger history', () => {
     expect(previous?.outcome?.totalProcessed).toBe(51_000);
   });
 
+  it('finds the previous good run however many runs that were not a success came since (150 on a 15-minute schedule)', async () => {
+    const ledger = await freshLedger();
+    const quarter = (i: number) =>
+      new Date(Date.parse('2026-11-20T00:00:00.000Z') + i * 900_000).toISOString();
+    const at = (i: number) => ({ ...run, scheduledTime: quarter(i) });
+    const record = async (i: number, status: string) => {
+      clock = new Date(Date.parse(quarter(i)) + 5_000);
+      await ledger.claim(at(i), `exec-${i}`);
+      await ledger.recordOutcome(at(i), {
+        status,
+        jobId: null,
+        jobStatus: null,
+        totalProcessed: i,
+        totalFailures: 0,
+        durationSeconds: 60,
+        statusChecks: 2,
+        summaryMessageId: null,
+        finishedAt: clock.toISOString(),
+        headline: status,
+        ...(status === 'COMPLETED' ? { coveredUntil: quarter(i) } : {}),
+      });
+    };
+    await record(0, 'COMPLETED');
+    for (let i = 1; i <= 150; i++) await record(i, i % 2 ? 'MISMATCH' : 'UNVERIFIED');
+
+    const previous = await ledger.previousCompleted(at(151));
+
+    expect(previous?.scheduledTime).toBe(quarter(0));
+    expect(previous?.outcome?.coveredUntil).toBe(quarter(0));
+  }, 60_000);
+
+  it('takes a run out of the good index when a later outcome of the same night is not a success', async () => {
+    const ledger = await freshLedger();
+    await night(ledger, 25, 'COMPLETED', 50_000);
+    const redone = await night(ledger, 26, 'COMPLETED', 51_000);
+    await ledger.recordOutcome(redone, {
+      status: 'MISMATCH',
+      jobId: 'job-26',
+      jobStatus: 'COMPLETED',
+      totalProcessed: 51_000,
+      totalFailures: 0,
+      durationSeconds: 600,
+      statusChecks: 9,
+      summaryMessageId: 'm-26b',
+      finishedAt: '2026-11-26T03:00:00Z',
+      headline: 'MISMATCH',
+    });
+
+    const previous = await ledger.previousCompleted({ ...run, scheduledTime: '2026-11-27T02:00:00.000Z' });
+
+    expect(previous?.scheduledTime).toBe('2026-11-25T02:00:00.000Z');
+    expect((await ledger.get(redone))?.goodTarget).toBeUndefined();
+  });
+
   it('lists runs newest first, across targets and for one target by name', async () => {
     const ledger = await freshLedger();
     await night(ledger, 26, 'COMPLETED', 1);
