@@ -1,8 +1,10 @@
 import { randomInt } from 'node:crypto';
 import { MANUAL_EXECUTION_PREFIX } from '../functions/shared/trigger.ts';
 
+export { consoleUrl, regionOfArn } from '../functions/shared/console-links.ts';
+
 /*
- * Execution names, ARNs and console links. Step Functions names are 1–80
+ * Execution names and ARNs (console links: functions/shared/console-links.ts). Step Functions names are 1–80
  * characters of 0-9A-Za-z-_ and unique per state machine for 90 days.
  */
 
@@ -63,11 +65,6 @@ export function isExecutionArn(value: string): boolean {
   return EXECUTION_ARN.test(value);
 }
 
-/** The region an ARN lives in (`arn:aws:states:eu-west-1:…` → `eu-west-1`). */
-export function regionOfArn(arn: string): string | undefined {
-  return arn.split(':')[3] || undefined;
-}
-
 /** The ARN of execution `name` of a state machine. */
 export function executionArnFor(stateMachineArn: string, name: string): string {
   return `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
@@ -83,10 +80,4 @@ export function stateMachineArnOf(executionArn: string): string | undefined {
 /** The execution name at the end of an execution ARN. */
 export function executionNameOf(executionArn: string): string {
   return executionArn.split(':').at(-1) ?? executionArn;
-}
-
-/** The Step Functions console page of an execution. */
-export function consoleUrl(executionArn: string): string {
-  const region = regionOfArn(executionArn) ?? 'us-east-1';
-  return `https://${region}.console.aws.amazon.com/states/home?region=${region}#/v2/executions/details/${executionArn}`;
 }

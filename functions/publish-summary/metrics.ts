@@ -1,5 +1,6 @@
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { RUN_DIMENSIONS } from '../shared/metric-dimensions.ts';
+import { OUTCOME_RULES } from '../shared/outcome.ts';
 import type { ExportSummary } from '../shared/types.ts';
 
 export { RUN_DIMENSIONS };
@@ -19,7 +20,7 @@ export { RUN_DIMENSIONS };
 
 /** The metrics a run emits, with their units. */
 export const RUN_METRICS = {
-  /** TotalProcessed of a COMPLETED run (records exported). */
+  /** Records exported (processed minus failed) by a job that completed, whatever the run's outcome. */
   RecordsExported: MetricUnit.Count,
   /** TotalFailures. */
   Failures: MetricUnit.Count,
@@ -33,7 +34,7 @@ export const RUN_METRICS = {
   RecordsDrop: MetricUnit.Count,
   /** 1 when the files in S3 did not hold what the source reported (only when verified). */
   VerificationMismatch: MetricUnit.Count,
-  /** 1 per run: per target, and per outcome. */
+  /** 1 per run: per target, and per outcome (the run's outcome: functions/shared/outcome.ts). */
   Runs: MetricUnit.Count,
 } as const;
 
@@ -45,7 +46,7 @@ export type RunMetricValues = Partial<Record<RunMetricName, number>>;
 /** The per-target values of one run. */
 export function runMetricValues(summary: ExportSummary, now: Date): RunMetricValues {
   const values: RunMetricValues = { Runs: 1, StatusChecks: summary.statusChecks };
-  if (summary.status === 'COMPLETED') values.RecordsExported = summary.TotalProcessed ?? 0;
+  if (OUTCOME_RULES[summary.status]?.jobCompleted) values.RecordsExported = summary.exported ?? 0;
   if (summary.TotalFailures !== null) values.Failures = summary.TotalFailures;
   if (summary.durationSeconds !== null) values.JobDurationSeconds = summary.durationSeconds;
   const completed = summary.completionDate ? Date.parse(summary.completionDate) : Number.NaN;

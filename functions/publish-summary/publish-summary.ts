@@ -6,14 +6,10 @@ import { type SourceDeps, sourceContextOf } from '../../sources/context.ts';
 import { finalReadFor } from '../../sources/final-reads.ts';
 import { SNS_SOURCE, toWorkflowError } from '../shared/aws-errors.ts';
 import type { PublishSummaryConfig } from '../shared/config.ts';
+import { isSuccess, OUTCOME_RULES } from '../shared/outcome.ts';
 import { recordedTiming } from '../shared/poll-estimates.ts';
 import type { RunLedger } from '../shared/run-ledger.ts';
-import type {
-  ExportSummary,
-  PublishSummaryEvent,
-  PublishSummaryResult,
-  SummaryStatus,
-} from '../shared/types.ts';
+import type { ExportSummary, PublishSummaryEvent, PublishSummaryResult } from '../shared/types.ts';
 import { emitRunMetrics, type RunMetricValues } from './metrics.ts';
 import { buildSnsMessage } from './sns-message.ts';
 import { buildSummary, type RunHistory } from './summary.ts';
@@ -31,12 +27,11 @@ export interface PublishSummaryDeps extends SourceDeps {
 /** Longest the re-read of the final job may take, retries included (the function times out at 30 s). */
 export const FINAL_READ_BUDGET_MS = 8_000;
 
-/** The Fail state's error name for each outcome other than COMPLETED (alarms and `list` show it). */
-export const FAILURE_ERRORS: Record<Exclude<SummaryStatus, 'COMPLETED'>, string> = {
-  FAILED: 'ExportJobFailed',
-  TIMED_OUT: 'ExportJobTimedOut',
-  ERROR: 'ExportWorkflowError',
-};
+/** The Fail state's error for an outcome that is not a success (`list` and `status` read it back). */
+function failureOf(summary: ExportSummary): PublishSummaryResult['failure'] {
+  const error = OUTCOME_RULES[summary.status].failError;
+  return error === null ? null : { error, cause: summary.headline };
+}
 
 /** Maps an error thrown by SNS Publish to a workflow error (the shared classifier with SNS's rows). */
 export function toSnsWorkflowError(error: unknown): Error {
@@ -74,14 +69,27 @@ async function readFinalJob(
  */
 async function readHistory(event: PublishSummaryEvent, deps: PublishSummaryDeps): Promise<RunHistory> {
   const run = event.Run.run;
-  const history: RunHistory = { dropWarnPercent: deps.config.recordsDropWarnPercent };
+  const { recordsDropWarnPercent, maxFailurePercent, dashboardUrl, runbookUrl } = deps.config;
+  const history: RunHistory = {
+    dropWarnPercent: recordsDropWarnPercent,
+    maxFailurePercent,
+    dashboardUrl,
+    runbookUrl,
+  };
   if (!run) return history;
   try {
     const previous = await deps.ledger.previousCompleted(run);
     if (previous?.outcome) {
+      const { exported, totalProcessed, totalFailures } = previous.outcome;
       history.previous = {
         scheduledTime: previous.scheduledTime,
-        totalProcessed: previous.outcome.totalProcessed,
+        // A run recorded before `exported` existed: its processed minus failed.
+        exported:
+          exported !== undefined
+            ? exported
+            : totalProcessed === null
+              ? null
+              : totalProcessed - (totalFailures ?? 0),
       };
     }
   } catch (error) {
@@ -104,6 +112,7 @@ async function recordOutcome(
 ): Promise<void> {
   const run = event.Run.run;
   if (!run) return;
+  const change = summary.previousRun;
   try {
     await deps.ledger.recordOutcome(run, {
       status: summary.status,
@@ -111,6 +120,10 @@ async function recordOutcome(
       jobStatus: summary.jobStatus,
       totalProcessed: summary.TotalProcessed,
       totalFailures: summary.TotalFailures,
+      exported: summary.exported ?? null,
+      ...(change && change.changePercent !== null
+        ? { changePercent: change.changePercent, previousScheduledTime: change.scheduledTime }
+        : {}),
       durationSeconds: summary.durationSeconds,
       statusChecks: summary.statusChecks,
       summaryMessageId: messageId,
@@ -120,8 +133,10 @@ async function recordOutcome(
       // The job's timing as the checks saw it: the next run's prior (create-export-job).
       ...recordedTiming(event.Run.poll),
       ...(summary.countsChanges ? { countsChanges: true } : {}),
-      // Only a COMPLETED export moves the target's coverage on (the next incremental run starts here).
-      ...(summary.status === 'COMPLETED' && event.Run.job?.CoveredUntil
+      // Only a success (files verified) moves the target's coverage on: the next incremental run
+      // starts at the last good run's coverage (the ledger's `good` index), so a window whose
+      // files were not verified is exported again.
+      ...(isSuccess(summary.status) && event.Run.job?.CoveredUntil
         ? { coveredUntil: event.Run.job.CoveredUntil }
         : {}),
     });
@@ -183,10 +198,10 @@ export async function publishSummary(
     status: summary.status,
     messageId: response.MessageId ?? '',
     subject: message.Subject,
+    headline: summary.headline,
+    advice: summary.advice ?? null,
+    verdict: summary.verification?.verdict ?? null,
     ...(metrics ? { metrics } : {}),
-    failure:
-      summary.status === 'COMPLETED'
-        ? null
-        : { error: FAILURE_ERRORS[summary.status], cause: summary.headline },
+    failure: failureOf(summary),
   };
 }

@@ -1,4 +1,5 @@
 import type { MessageAttributeValue } from '@aws-sdk/client-sns';
+import { isSuccess } from '../shared/outcome.ts';
 import type { ExportSummary } from '../shared/types.ts';
 
 /*
@@ -67,15 +68,44 @@ export interface SnsMessage {
   summary: ExportSummary;
 }
 
-/** ASCII only, no line breaks, under 100 characters. */
-export function toSnsSubject(text: string): string {
-  const ascii = text
+/** ASCII only, no line breaks, whitespace collapsed. */
+function asciiLine(text: string): string {
+  return text
     .normalize('NFKD')
     .replace(/[\r\n\t\u0085\u2028\u2029]+/g, ' ')
     .replace(/[^\x20-\x7e]/g, '')
     .replace(/\s+/g, ' ')
     .trim();
-  return ascii.length > SNS_MAX_SUBJECT_CHARS ? `${ascii.slice(0, SNS_MAX_SUBJECT_CHARS - 3)}...` : ascii;
+}
+
+/** At most `max` characters, cut at a word where one is near, ending "...". */
+function cutAtWord(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const cut = text.slice(0, Math.max(0, max - 3));
+  const space = cut.lastIndexOf(' ');
+  return `${space > max / 2 ? cut.slice(0, space) : cut}...`;
+}
+
+/** ASCII only, no line breaks, under 100 characters. */
+export function toSnsSubject(text: string): string {
+  return cutAtWord(asciiLine(text), SNS_MAX_SUBJECT_CHARS);
+}
+
+/** Shortest description kept before it is dropped from a Subject that is too long. */
+const MIN_SUBJECT_DESCRIPTION = 12;
+
+/**
+ * `head description: detail` under SNS's limit. What is cut first is the description (what
+ * was exported), then the detail at a word: the head (stage, service, outcome) always stays.
+ */
+export function fitSubject(head: string, description: string, detail: string): string {
+  const [h, d, r] = [asciiLine(head), asciiLine(description), asciiLine(detail)];
+  const tail = r ? `: ${r}` : '';
+  const whole = `${h}${d ? ` ${d}` : ''}${tail}`;
+  if (whole.length <= SNS_MAX_SUBJECT_CHARS) return whole;
+  const room = SNS_MAX_SUBJECT_CHARS - h.length - tail.length - 1;
+  if (d && room >= MIN_SUBJECT_DESCRIPTION) return `${h} ${cutAtWord(d, room)}${tail}`;
+  return cutAtWord(`${h}${tail}`, SNS_MAX_SUBJECT_CHARS);
 }
 
 function shortId(id: string | null): string {
@@ -91,25 +121,45 @@ function causeOf(error: NonNullable<ExportSummary['error']>): string {
 const isPinpoint = (s: ExportSummary) =>
   s.source === undefined || s.source === null || s.source === 'pinpoint';
 
+/** "2,000"; the words for a count a source did not report are left out by the callers. */
+const n = (value: number) => value.toLocaleString('en-US');
+
+/** What the Subject says after the outcome, in a few words; never a placeholder for an unknown count. */
+function subjectDetailOf(s: ExportSummary): string {
+  const v = s.verification;
+  const exported = s.exported ?? null;
+  const failures = s.TotalFailures;
+  switch (s.status) {
+    case 'COMPLETED':
+      if (exported === null) return '';
+      return `${n(exported)} exported${failures ? `, ${n(failures)} failed` : ''}`;
+    case 'MISMATCH':
+      return v && v.records !== null && v.expected !== null
+        ? `${n(v.records)} of ${n(v.expected)} records in S3`
+        : "files differ from the job's report";
+    case 'UNVERIFIED':
+      return 'files not verified';
+    case 'TOO_MANY_FAILURES':
+      return failures !== null && s.TotalProcessed !== null
+        ? `${n(failures)} of ${n(s.TotalProcessed)} failed`
+        : 'too many failures';
+    case 'FAILED':
+      if (failures !== null && s.TotalProcessed !== null)
+        return `${n(s.TotalProcessed)} processed, ${n(failures)} failed`;
+      return s.Failures[0]?.replace(/\.$/, '') ?? 'the job failed';
+    case 'TIMED_OUT':
+      return s.jobStatus ? `last seen ${s.jobStatus}` : '';
+    case 'ERROR':
+      return s.error ? causeOf(s.error) : 'error';
+  }
+}
+
 export function subjectOf(s: ExportSummary): string {
   const service = s.service ?? 'Pinpoint';
   const target = isPinpoint(s)
     ? `app ${shortId(s.applicationId)}${s.segmentId ? ` segment ${s.segmentId}` : ''}`
     : (s.what ?? 'unknown target');
-  const v = s.verification;
-  if (s.status === 'COMPLETED' && v?.verdict === 'MISMATCH') {
-    // What a person must see first: the files do not hold what the job reported.
-    return toSnsSubject(
-      `[${s.stage}] ${service} export MISMATCH ${target}: ${v.records ?? '?'} of ${v.expected ?? '?'} records in S3`,
-    );
-  }
-  const detail =
-    s.status === 'COMPLETED' || s.status === 'FAILED'
-      ? `: ${s.TotalProcessed ?? '?'} processed, ${s.TotalFailures ?? '?'} failed`
-      : s.status === 'ERROR'
-        ? `: ${s.error ? causeOf(s.error) : 'error'}`
-        : '';
-  return toSnsSubject(`[${s.stage}] ${service} export ${s.status} ${target}${detail}`);
+  return fitSubject(`[${s.stage}] ${service} export ${s.status}`, target, subjectDetailOf(s));
 }
 
 /**
@@ -128,7 +178,7 @@ export function attributesOf(s: ExportSummary): Record<string, MessageAttributeV
     status: s.status,
     stage: s.stage,
     trigger: s.execution.trigger,
-    hasFailures: String((s.TotalFailures ?? 0) > 0 || s.status !== 'COMPLETED' || verdict === 'MISMATCH'),
+    hasFailures: String((s.TotalFailures ?? 0) > 0 || !isSuccess(s.status)),
     verification: verdict,
     recordsDrop: String(s.recordsDrop === true),
     source: s.source === undefined ? 'pinpoint' : (s.source ?? 'unknown'),
@@ -179,6 +229,7 @@ export function emailTextOf(s: ExportSummary, options: { rawFailures?: boolean }
     `${s.service ?? 'Pinpoint'} export ${s.status}`,
     '',
     s.headline,
+    ...(s.advice ? ['', `What to do: ${s.advice}`] : []),
     '',
     line('Application', pinpoint ? s.applicationId : null),
     line(
@@ -193,8 +244,18 @@ export function emailTextOf(s: ExportSummary, options: { rawFailures?: boolean }
     ...Object.entries(s.details ?? {}).map(([name, value]) => line(name, value)),
     line('Export job', s.jobId ? `${s.jobId} (${s.jobStatus}${s.jobReused ? ', reused' : ''})` : null),
     line('S3 location', s.s3UrlPrefix),
+    line('Records', s.exported?.toLocaleString('en-US')),
     line('Processed', s.TotalProcessed?.toLocaleString('en-US')),
-    line('Failed', s.TotalFailures?.toLocaleString('en-US')),
+    line(
+      'Failed',
+      s.TotalFailures === null
+        ? null
+        : `${s.TotalFailures.toLocaleString('en-US')}${
+            s.failurePercent === null || s.failurePercent === undefined
+              ? ''
+              : ` (${s.failurePercent} %, limit ${s.maxFailurePercent} %)`
+          }`,
+    ),
     line('Verification', s.verification ? `${s.verification.verdict}: ${s.verification.note}` : null),
     line('Manifest', s.verification?.manifestUri),
     line(
@@ -211,28 +272,31 @@ export function emailTextOf(s: ExportSummary, options: { rawFailures?: boolean }
     line('Execution', `${s.execution.name} (${s.execution.trigger})`),
     line('Stage', s.stage),
   ];
-  if (s.error) {
-    lines.push(
-      '',
-      `Error: ${causeOf(s.error)} (${s.error.name})`,
-      s.error.message,
-      '',
-      `What to do: ${s.error.advice}`,
-    );
-  }
+  if (s.error) lines.push('', `Error: ${causeOf(s.error)} (${s.error.name})`, s.error.message);
   if (s.Failures.length > 0) {
     const shown = Math.min(EMAIL_FAILURES_SHOWN, s.Failures.length);
+    // A source that reports no failure count (DynamoDB, Customer Profiles) lists its reason alone.
+    const of = s.TotalFailures === null ? `${shown}` : `${shown} of ${n(s.TotalFailures)}`;
+    const label = s.TotalFailures === null ? 'Failure reported' : 'First failures';
     lines.push(
       '',
-      options.rawFailures
-        ? `First failures (${shown} of ${s.TotalFailures ?? '?'}):`
-        : `First failures (${shown} of ${s.TotalFailures ?? '?'}; addresses, numbers and ids masked):`,
+      options.rawFailures ? `${label} (${of}):` : `${label} (${of}; addresses, numbers and ids masked):`,
     );
     for (const failure of s.Failures.slice(0, EMAIL_FAILURES_SHOWN))
       lines.push(`  - ${options.rawFailures ? failure : redactFailure(failure)}`);
   }
   if (s.failuresOmitted > 0)
     lines.push(`  (${s.failuresOmitted} more failure entries left out to fit SNS's size limit)`);
+  const links = s.links;
+  if (links && !isSuccess(s.status)) {
+    const rows = [
+      line('  Execution', links.execution),
+      line('  Files in S3', links.s3),
+      line('  Dashboard', links.dashboard),
+      line('  Runbook', links.runbook),
+    ].filter((l): l is string => l !== null);
+    if (rows.length > 0) lines.push('', 'Links:', ...rows);
+  }
   lines.push('', `Execution ARN: ${s.execution.id}`);
   return lines.filter((l): l is string => l !== null).join('\n');
 }

@@ -4,6 +4,7 @@ import type { SummaryWords } from '../../sources/types.ts';
 import { PINPOINT_END_OF_SUPPORT, PINPOINT_END_OF_SUPPORT_ADVICE } from '../shared/aws-errors.ts';
 import { parseExplainedMessage, type RawInputFacts, splitInputFacts, toReason } from '../shared/errors.ts';
 import { quoteInput } from '../shared/input.ts';
+import { DEFAULT_MAX_FAILURE_PERCENT, decideOutcome, isSuccess } from '../shared/outcome.ts';
 import { triggerFrom } from '../shared/trigger.ts';
 import {
   type CaughtError,
@@ -11,9 +12,9 @@ import {
   type JobSnapshot,
   type JobStatus,
   type PublishSummaryEvent,
-  type SummaryStatus,
   sourceOf,
 } from '../shared/types.ts';
+import { type AdviceWords, adviceOf, linksOf, rerunAdvice } from './advice.ts';
 
 type SummaryVerification = NonNullable<ExportSummary['verification']>;
 
@@ -142,30 +143,6 @@ export function adviceForError(name: string, message: string): string {
   }
 }
 
-/**
- * What a re-run does, said truthfully: only a re-run with the same ScheduledTime looks
- * for this run's job (it resolves to the same S3 prefix), and a FAILED job is redone.
- */
-function rerunAdvice(s: ExportSummary): string | null {
-  if (s.error?.name === 'InvalidExportInputError') return null;
-  const sameTime = s.scheduledTime ? ` (\`--scheduled-time ${s.scheduledTime}\`)` : '';
-  if (s.jobId) {
-    const command = wordsOf.get(s)?.checkCommand?.(s.jobId);
-    const check = command ? `: check it with \`${command}\`` : '';
-    if (s.jobStatus === 'FAILED')
-      return `The export job ${s.jobId} FAILED${check}; a re-run with the same ScheduledTime${sameTime} creates a new job.`;
-    return `The export job ${s.jobId} was last seen ${s.jobStatus ?? 'in an unknown status'} and may still finish on its own${check}. A re-run with the same ScheduledTime${sameTime} reuses it rather than starting a second export; a re-run without it starts a new job.`;
-  }
-  if (!s.scheduledTime) return null;
-  const words = wordsOf.get(s);
-  // Without a validated request (a create that failed), the source the input named still says.
-  const findsLostJobs =
-    words?.findsLostJobs ?? registeredSource(s.source ?? 'pinpoint')?.describe.findsLostJobs ?? true;
-  if (!findsLostJobs)
-    return `No export job of this run is known, and ${words?.service ?? s.service} cannot list the jobs it started: a re-run starts a new one, so first check that none started${words?.where ? ` (files under ${words.where})` : ''}.`;
-  return `No export job of this run is known. A re-run with the same ScheduledTime${sameTime} reuses one if ${words?.service ?? s.service ?? 'Pinpoint'} did create it; without it, it starts a new job.`;
-}
-
 function num(value: number | undefined): number | null {
   return value === undefined ? null : value;
 }
@@ -185,12 +162,17 @@ function formatCount(n: number | null): string {
   return n === null ? '?' : n.toLocaleString('en-US');
 }
 
-/** What the run ledger knows of the target's earlier runs. */
+/** What the run ledger knows of the target's earlier runs, and the stage's settings the summary needs. */
 export interface RunHistory {
-  /** The target's previous COMPLETED run. */
-  previous?: { scheduledTime: string; totalProcessed: number | null };
-  /** Warn when TotalProcessed drops by more than this many percent against it. */
+  /** The target's previous good (COMPLETED) run and what it exported. */
+  previous?: { scheduledTime: string; exported: number | null };
+  /** Warn when the exported records drop by more than this many percent against it. */
   dropWarnPercent?: number | undefined;
+  /** The stage's failure limit, for a request that sets none (MAX_FAILURE_PERCENT). */
+  maxFailurePercent?: number | undefined;
+  /** The stage's dashboard and runbook, linked from the summary. */
+  dashboardUrl?: string | undefined;
+  runbookUrl?: string | undefined;
 }
 
 /** Percent change from `before` to `now`, one decimal; null when it cannot be said. */
@@ -220,12 +202,6 @@ export function buildSummary(
   const snapshot = run.job;
   const jobStatus = (finalJob?.JobStatus ?? snapshot?.JobStatus ?? null) as JobStatus | null;
 
-  let status: SummaryStatus;
-  if (run.error) status = 'ERROR';
-  else if (jobStatus === 'COMPLETED') status = 'COMPLETED';
-  else if (jobStatus === 'FAILED') status = 'FAILED';
-  else status = 'TIMED_OUT';
-
   const caught = run.error ? describeCaughtError(run.error) : null;
   // Without a validated request, only what create-export-job's error saw of the raw input (capped, sanitized).
   const raw = caught?.input;
@@ -245,17 +221,31 @@ export function buildSummary(
   const segmentId = pinpoint?.ExportJobRequest.SegmentId ?? (request ? null : (raw?.SegmentId ?? null));
   const creationDate = finalJob?.CreationDate ?? snapshot?.CreationDate ?? null;
   const completionDate = finalJob?.CompletionDate ?? snapshot?.CompletionDate ?? null;
-  const verification = status === 'COMPLETED' ? verificationOf(run) : null;
+  const verification = !caught && jobStatus === 'COMPLETED' ? verificationOf(run) : null;
   // A source that reports no count (Customer Profiles): what the verification counted in the files.
   const counted = verification?.verdict === 'COUNTED' ? verification.records : null;
   const totalProcessed = num(finalJob?.TotalProcessed ?? snapshot?.TotalProcessed) ?? counted;
+  const totalFailures = num(finalJob?.TotalFailures ?? snapshot?.TotalFailures);
+  const maxFailurePercent =
+    request?.MaxFailurePercent ?? history.maxFailurePercent ?? DEFAULT_MAX_FAILURE_PERCENT;
+  // The one decision every channel tells (functions/shared/outcome.ts).
+  const {
+    outcome: status,
+    exported,
+    failurePercent,
+  } = decideOutcome({
+    error: caught !== null,
+    jobStatus,
+    verdict: verification?.verdict ?? null,
+    processed: totalProcessed,
+    failures: totalFailures,
+    maxFailurePercent,
+  });
   const previous = history.previous;
   // An incremental export counts changes: no comparison, no drop warning.
   const comparable = request && described ? described.comparesCounts(request) : true;
   const change =
-    previous && status === 'COMPLETED' && comparable
-      ? changePercent(previous.totalProcessed, totalProcessed)
-      : null;
+    previous && isSuccess(status) && comparable ? changePercent(previous.exported, exported) : null;
   const summary: ExportSummary = {
     status,
     headline: '',
@@ -269,7 +259,7 @@ export function buildSummary(
     previousRun: previous
       ? {
           scheduledTime: previous.scheduledTime,
-          TotalProcessed: previous.totalProcessed,
+          TotalProcessed: previous.exported,
           changePercent: change,
         }
       : null,
@@ -284,7 +274,10 @@ export function buildSummary(
     jobReused: snapshot?.Reused ?? false,
     s3UrlPrefix: words?.where ?? finalJob?.Definition?.S3UrlPrefix ?? null,
     TotalProcessed: totalProcessed,
-    TotalFailures: num(finalJob?.TotalFailures ?? snapshot?.TotalFailures),
+    TotalFailures: totalFailures,
+    exported,
+    failurePercent,
+    maxFailurePercent,
     Failures: finalJob?.Failures ?? snapshot?.Failures ?? [],
     failuresOmitted: 0,
     TotalPieces: num(finalJob?.TotalPieces ?? snapshot?.TotalPieces),
@@ -309,11 +302,26 @@ export function buildSummary(
   };
   if (words) wordsOf.set(summary, words);
   summary.headline = headlineOf(summary);
+  const adviceWords = adviceWordsOf(summary);
   if (summary.error) {
-    const rerun = rerunAdvice(summary);
+    const rerun = rerunAdvice(summary, adviceWords);
     if (rerun) summary.error.advice = `${summary.error.advice} ${rerun}`;
   }
+  summary.advice = adviceOf(summary, adviceWords);
+  summary.links = linksOf(summary, history);
   return summary;
+}
+
+/** The source's words the advice uses; without a validated request, the source the input named. */
+function adviceWordsOf(s: ExportSummary): AdviceWords {
+  const words = wordsOf.get(s);
+  return {
+    service: words?.service ?? s.service ?? 'Pinpoint',
+    where: words?.where ?? s.s3UrlPrefix ?? undefined,
+    checkCommand: words?.checkCommand,
+    findsLostJobs:
+      words?.findsLostJobs ?? registeredSource(s.source ?? 'pinpoint')?.describe.findsLostJobs ?? true,
+  };
 }
 
 /**
@@ -356,14 +364,41 @@ function verifiedOf(s: ExportSummary): string {
   switch (v.verdict) {
     case 'VERIFIED':
       return `; verified: ${formatCount(v.records)} records in ${filesText(v.files)}`;
-    case 'NOT_COUNTED':
-      return `; ${formatCount(v.files)} files in S3, records not counted`;
     case 'COUNTED':
       return `; counted in ${filesText(v.files)}`;
-    case 'UNVERIFIED':
-      return '; the files in S3 were not verified';
-    case 'MISMATCH':
+    default:
+      // Any other verdict is an outcome of its own (MISMATCH, UNVERIFIED), with its own headline.
       return '';
+  }
+}
+
+/** "; 3 failed (0.2 %)" when records failed. */
+function failedOf(s: ExportSummary): string {
+  if (!s.TotalFailures) return '';
+  const percent =
+    s.failurePercent === null || s.failurePercent === undefined ? '' : ` (${s.failurePercent} %)`;
+  return `; ${formatCount(s.TotalFailures)} failed${percent}`;
+}
+
+/**
+ * The headline of a job that completed but whose run is not a success (MISMATCH, UNVERIFIED,
+ * TOO_MANY_FAILURES), the same for every source: `job` names the job and what it exported.
+ */
+function completedButOf(
+  s: ExportSummary,
+  job: string,
+  unit: string,
+  where: string | null,
+): string | undefined {
+  switch (s.status) {
+    case 'MISMATCH':
+      return `MISMATCH: ${job} COMPLETED, but what it wrote to ${where} differs from what it reported: ${s.verification?.note}.`;
+    case 'UNVERIFIED':
+      return `UNVERIFIED: ${job} COMPLETED, exporting ${formatCount(s.exported ?? null)} ${unit} to ${where}, but its files were not verified: ${(s.verification?.note ?? '').replace(/^the files were not verified: /, '').replace(/\.$/, '')}.`;
+    case 'TOO_MANY_FAILURES':
+      return `TOO MANY FAILURES: ${job} exported ${formatCount(s.exported ?? null)} of ${formatCount(s.TotalProcessed)} ${unit} to ${where}: ${formatCount(s.TotalFailures)} failed (${s.failurePercent ?? '?'} %), above the target's limit of ${s.maxFailurePercent} %.`;
+    default:
+      return undefined;
   }
 }
 
@@ -376,13 +411,14 @@ function headlineOf(s: ExportSummary): string {
   if (words && s.source !== 'pinpoint') return sourceHeadlineOf(s, words);
   const what = s.segmentId ? `segment ${s.segmentId}` : 'all endpoints';
   const app = s.applicationId ?? 'unknown application';
+  const job = `the export job ${s.jobId} of ${app} (${what})`;
   switch (s.status) {
     case 'COMPLETED':
-      if (s.verification?.verdict === 'MISMATCH')
-        return `MISMATCH: the export job ${s.jobId} of ${app} (${what}) COMPLETED, but what it wrote to ${s.s3UrlPrefix} differs from what it reported: ${s.verification.note}.`;
-      return `${s.recordsDrop ? 'WARNING, fewer records than last time: ' : ''}Exported ${formatCount(s.TotalProcessed)} endpoints (${what}) of ${app} to ${s.s3UrlPrefix}${
-        s.TotalFailures ? `; ${formatCount(s.TotalFailures)} failed` : ''
-      }${comparisonOf(s)}${verifiedOf(s)}.`;
+      return `${s.recordsDrop ? 'WARNING, fewer records than last time: ' : ''}Exported ${formatCount(s.exported ?? null)} endpoints (${what}) of ${app} to ${s.s3UrlPrefix}${failedOf(s)}${comparisonOf(s)}${verifiedOf(s)}.`;
+    case 'MISMATCH':
+    case 'UNVERIFIED':
+    case 'TOO_MANY_FAILURES':
+      return completedButOf(s, job, 'endpoints', s.s3UrlPrefix) ?? '';
     case 'FAILED':
       return `The export job ${s.jobId} of ${app} (${what}) FAILED: ${formatCount(s.TotalFailures)} endpoints failed, ${formatCount(s.TotalProcessed)} processed.`;
     case 'TIMED_OUT':
@@ -400,10 +436,12 @@ function sourceHeadlineOf(s: ExportSummary, w: Words): string {
   const job = `The ${w.service} export ${s.jobId}`;
   switch (s.status) {
     case 'COMPLETED':
-      if (s.verification?.verdict === 'MISMATCH')
-        return `MISMATCH: ${job} of ${w.what} COMPLETED, but what it wrote to ${w.where} differs from what it reported: ${s.verification.note}.`;
       if (s.details?.Skipped) return `Nothing exported for ${w.what}: ${s.details.Skipped}.`;
-      return `${s.recordsDrop ? 'WARNING, fewer records than last time: ' : ''}Exported ${formatCount(s.TotalProcessed)} ${w.unit} (${w.what}) to ${w.where}${w.note ? `, ${w.note}` : ''}${comparisonOf(s)}${verifiedOf(s)}.`;
+      return `${s.recordsDrop ? 'WARNING, fewer records than last time: ' : ''}Exported ${formatCount(s.exported ?? null)} ${w.unit} (${w.what}) to ${w.where}${w.note ? `, ${w.note}` : ''}${failedOf(s)}${comparisonOf(s)}${verifiedOf(s)}.`;
+    case 'MISMATCH':
+    case 'UNVERIFIED':
+    case 'TOO_MANY_FAILURES':
+      return completedButOf(s, `${job} of ${w.what}`, w.unit, w.where) ?? '';
     case 'FAILED':
       return `${job} of ${w.what} FAILED: ${(s.Failures[0] ?? 'no reason given').replace(/\.$/, '')}.`;
     case 'TIMED_OUT':

@@ -1,5 +1,6 @@
 import { ConfigurationError } from './errors.ts';
 import { LEDGER_DEFAULTS } from './ledger-schema.ts';
+import { DEFAULT_MAX_FAILURE_PERCENT } from './outcome.ts';
 
 /**
  * Every setting the functions read, in one place. Handlers call the loader for
@@ -80,6 +81,16 @@ export interface PublishSummaryConfig {
   recordsDropWarnPercent?: number;
   /** RAW_FAILURES_IN_EMAIL=true: the email text lists Pinpoint's Failures entries unmasked (default: masked). */
   rawFailuresInEmail?: boolean;
+  /**
+   * MAX_FAILURE_PERCENT: the stage's failure limit (percent of the records processed) for a
+   * target whose input sets no MaxFailurePercent; above it the run is TOO_MANY_FAILURES.
+   * Optional so hand-built configs keep working; the loader always sets it.
+   */
+  maxFailurePercent?: number;
+  /** DASHBOARD_URL: the stage's CloudWatch dashboard, linked from every summary that is not a success. */
+  dashboardUrl?: string;
+  /** RUNBOOK_URL: the stage's runbook (notifications.runbookUrl), linked the same way. */
+  runbookUrl?: string;
 }
 
 export interface VerifyExportConfig {
@@ -112,6 +123,8 @@ export const CONFIG_DEFAULTS = {
   POLL_FINISHING_SHARE: 0.4,
   /** Writing a manifest of 100,000 files takes a few seconds; 20 s leaves room for a slow PutObject too. */
   VERIFY_RESERVE_SECONDS: 20,
+  /** Why 1 %: functions/shared/outcome.ts. */
+  MAX_FAILURE_PERCENT: DEFAULT_MAX_FAILURE_PERCENT,
 } as const;
 
 function str(env: Env, name: string): string | undefined {
@@ -174,6 +187,17 @@ function positiveNumber(env: Env, name: string, fallback: number, max: number): 
     throw new ConfigurationError(
       `Environment variable ${name} must be a number in (0, ${max}], got "${raw}"`,
     );
+  }
+  return value;
+}
+
+/** A percentage from 0 to 100 (0 allowed: no failure at all is tolerated). */
+function percent(env: Env, name: string, fallback: number): number {
+  const raw = str(env, name);
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < 0 || value > 100) {
+    throw new ConfigurationError(`Environment variable ${name} must be a number from 0 to 100, got "${raw}"`);
   }
   return value;
 }
@@ -268,6 +292,8 @@ export function loadPublishSummaryConfig(env: Env = process.env): Readonly<Publi
     }),
     ...(flag(env, 'RAW_FAILURES_IN_EMAIL') && { rawFailuresInEmail: true }),
     metricsNamespace: str(env, 'METRICS_NAMESPACE') ?? CONFIG_DEFAULTS.METRICS_NAMESPACE,
+    maxFailurePercent: percent(env, 'MAX_FAILURE_PERCENT', CONFIG_DEFAULTS.MAX_FAILURE_PERCENT),
+    ...optional({ dashboardUrl: str(env, 'DASHBOARD_URL'), runbookUrl: str(env, 'RUNBOOK_URL') }),
   });
 }
 

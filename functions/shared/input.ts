@@ -17,11 +17,11 @@ export { MAX_QUOTED_INPUT_CHARS, quoteInput } from './input-rules.ts';
 /*
  * Validation of the execution input, shared by create-export-job and the operators'
  * CLI so both reject the same mistakes with the same words. This module checks what
- * every source shares (Source, ScheduledTime, Target, unknown fields); the rest is the
+ * every source shares (Source, ScheduledTime, Target, MaxFailurePercent, unknown fields); the rest is the
  * source's own (sources/<id>/describe.ts).
  */
 
-const COMMON_FIELDS = ['ScheduledTime', 'Target', 'Source'] as const;
+const COMMON_FIELDS = ['ScheduledTime', 'Target', 'Source', 'MaxFailurePercent'] as const;
 
 /**
  * How far after the execution's start a ScheduledTime may lie (clock skew between
@@ -94,10 +94,22 @@ export function resolveExecutionInput(
     fail('Target', `must be a target name (1-64 of letters, digits, - _ .), got ${describe(target)}`);
   }
 
+  const maxFailurePercent = raw.MaxFailurePercent;
+  if (
+    maxFailurePercent !== undefined &&
+    (typeof maxFailurePercent !== 'number' ||
+      !Number.isFinite(maxFailurePercent) ||
+      maxFailurePercent < 0 ||
+      maxFailurePercent > 100)
+  ) {
+    fail('MaxFailurePercent', `must be a number from 0 to 100 (percent), got ${describe(maxFailurePercent)}`);
+  }
+
   return {
     ...source.resolve(raw, defaults, scheduledTime),
     ScheduledTime: scheduledTime.toISOString(),
     ...(target === undefined ? {} : { Target: target }),
+    ...(maxFailurePercent === undefined ? {} : { MaxFailurePercent: maxFailurePercent }),
   } as ResolvedExportRequest;
 }
 

@@ -1,3 +1,5 @@
+import type { Outcome } from './outcome.ts';
+
 /**
  * The data that flows through the export workflow. These shapes are the contract
  * between `statemachine/export-workflow.asl.json` and the three functions: the
@@ -45,6 +47,11 @@ interface CommonRequest {
   ScheduledTime: string;
   /** The target's name, when the input names it (schedules do: the stage config's target name). */
   Target?: string;
+  /**
+   * The target's failure limit, percent of the records processed (0-100): above it the run is
+   * TOO_MANY_FAILURES, not COMPLETED. Absent: the stage's default (MAX_FAILURE_PERCENT).
+   */
+  MaxFailurePercent?: number;
 }
 
 /**
@@ -315,10 +322,12 @@ export interface PublishSummaryEvent {
   Execution: ExecutionRef;
 }
 
-export type SummaryStatus = 'COMPLETED' | 'FAILED' | 'TIMED_OUT' | 'ERROR';
+/** How a run ended: the outcome (functions/shared/outcome.ts), decided once by publish-summary. */
+export type SummaryStatus = Outcome;
 
 /** The summary subscribers receive (the structured form). */
 export interface ExportSummary {
+  /** The run's outcome (functions/shared/outcome.ts): every channel tells this one. */
   status: SummaryStatus;
   /** One line a person reads at a glance. */
   headline: string;
@@ -332,11 +341,12 @@ export interface ExportSummary {
   /** The target's name in the run ledger (`npm run export -- history --target NAME`); null when the run never got that far. */
   target: string | null;
   /**
-   * The target's previous COMPLETED run, from the run ledger, and how this run's
-   * TotalProcessed compares (percent, negative = fewer); null without one.
+   * The target's previous good (COMPLETED) run, from the run ledger, and how this run's
+   * exported records compare (percent, negative = fewer; only for a COMPLETED run); null without one.
+   * `TotalProcessed` is that run's exported count (kept under its old name for subscribers).
    */
   previousRun: { scheduledTime: string; TotalProcessed: number | null; changePercent: number | null } | null;
-  /** True when TotalProcessed dropped by more than the stage's RECORDS_DROP_WARN_PERCENT against the previous run. */
+  /** True when the exported records dropped by more than the stage's RECORDS_DROP_WARN_PERCENT against the previous run. */
   recordsDrop: boolean;
   /**
    * True when TotalProcessed counts changes, not the target's records (an incremental DynamoDB
@@ -350,8 +360,15 @@ export interface ExportSummary {
   jobStatus: JobStatus | null;
   jobReused: boolean;
   s3UrlPrefix: string | null;
+  /** Records the source processed, as it reports them (Pinpoint's count its failures too). */
   TotalProcessed: number | null;
   TotalFailures: number | null;
+  /** Records exported: TotalProcessed minus TotalFailures; null when the source did not say. */
+  exported?: number | null;
+  /** TotalFailures in percent of TotalProcessed, one decimal; null when it cannot be said. */
+  failurePercent?: number | null;
+  /** The target's failure limit the outcome was decided with (percent of TotalProcessed). */
+  maxFailurePercent?: number;
   Failures: string[];
   /** How many Failures entries were left out to fit SNS's message limit (Pinpoint keeps at most 100). */
   failuresOmitted: number;
@@ -388,13 +405,34 @@ export interface ExportSummary {
    * found", "end of support", "orchestrator bug") and what an operator should do.
    */
   error: { name: string; message: string; reason: string; advice: string } | null;
+  /** What to do, for every outcome that is not a success (null for COMPLETED): the one advice table. */
+  advice?: string | null;
+  /** Where to look: consoles and the stage's runbook; each null when it cannot be said. */
+  links?: SummaryLinks;
+}
+
+/** The links a summary carries. */
+export interface SummaryLinks {
+  /** The execution in the Step Functions console. */
+  execution: string | null;
+  /** The export's S3 location in the S3 console. */
+  s3: string | null;
+  /** The stage's CloudWatch dashboard. */
+  dashboard: string | null;
+  /** The stage's runbook (notifications.runbookUrl), when one is configured. */
+  runbook: string | null;
 }
 
 /** What publish-summary returns to the state machine. */
 export interface PublishSummaryResult {
+  /** The run's outcome: the ASL's last Choice succeeds the execution only for COMPLETED. */
   status: SummaryStatus;
   messageId: string;
   subject: string;
+  /** The summary's headline, what to do and the verification's verdict: what a caller that cannot read the topic shows. */
+  headline?: string;
+  advice?: string | null;
+  verdict?: SummaryVerdict | null;
   /** For the ExportFailed Fail state's ErrorPath/CausePath. */
   failure: { error: string; cause: string } | null;
   /** The per-target metric values the run emitted (EMF), by metric name; the local run prints them. */

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import aslValidator from 'asl-validator';
 import { describe, expect, it } from 'vitest';
 import { WORKFLOW_ERROR_NAMES } from '../../functions/shared/errors.ts';
+import { OUTCOME_RULES, OUTCOMES } from '../../functions/shared/outcome.ts';
 import { ASL_PATH, FUNCTION_PLACEHOLDERS, loadDefinition, localSubstitutions } from '../../local/workflow.ts';
 
 /** Step Functions' execution history limit, and events per poll iteration (Wait 2 + Task 5 + Choice 2). */
@@ -204,20 +205,23 @@ describe('statemachine/export-workflow.asl.json', () => {
     expect(verify.TimeoutSeconds).toBeGreaterThan(300);
   });
 
-  it('fails the execution (ExportVerificationMismatch) for a MISMATCH, after publishing its summary', () => {
+  it("succeeds only when publish-summary's outcome is COMPLETED, and fails with the outcome's own error otherwise", () => {
     const was = asl.States.WasExportCompleted as State;
-    expect(was.Choices?.[0]).toEqual({
-      Variable: '$.verification',
-      IsPresent: true,
-      Next: 'WasExportVerified',
+    // One rule: the outcome was decided once, by publish-summary; the workflow only follows it.
+    expect(was.Choices).toEqual([
+      { Variable: '$.summary.status', StringEquals: 'COMPLETED', Next: 'ExportSucceeded' },
+    ]);
+    expect(was.Default).toBe('ExportFailed');
+    expect(asl.States.ExportFailed).toMatchObject({
+      Type: 'Fail',
+      ErrorPath: '$.summary.failure.error',
+      CausePath: '$.summary.failure.cause',
     });
-    const verified = asl.States.WasExportVerified as State;
-    expect(verified.Choices?.[0]).toEqual({
-      Variable: '$.verification.verdict',
-      StringEquals: 'MISMATCH',
-      Next: 'ExportMismatched',
-    });
-    expect(asl.States.ExportMismatched).toMatchObject({ Type: 'Fail', Error: 'ExportVerificationMismatch' });
+    // Every outcome that is not a success has a Fail error of its own, and COMPLETED has none.
+    for (const outcome of OUTCOMES) {
+      expect(OUTCOME_RULES[outcome].failError === null, outcome).toBe(outcome === 'COMPLETED');
+    }
+    expect(new Set(OUTCOMES.map((o) => OUTCOME_RULES[o].failError)).size).toBe(OUTCOMES.length);
   });
 
   it('bounds the poll loop by the deadline and an iteration cap far below the history limit', () => {

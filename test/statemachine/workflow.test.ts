@@ -193,7 +193,8 @@ describe('the export workflow on the local engine', () => {
     expect(result.cause).toContain('100 missing');
     const [message, ...more] = published();
     expect(more).toHaveLength(0);
-    expect(message?.summary.status).toBe('COMPLETED');
+    expect(message?.summary.status).toBe('MISMATCH');
+    expect(message?.attributes.status).toEqual({ DataType: 'String', StringValue: 'MISMATCH' });
     expect(message?.summary.verification).toMatchObject({
       verdict: 'MISMATCH',
       records: 1100,
@@ -203,7 +204,7 @@ describe('the export workflow on the local engine', () => {
     expect(message?.attributes.verification).toEqual({ DataType: 'String', StringValue: 'MISMATCH' });
   });
 
-  it('still publishes the summary, saying the verification could not run, when S3 refuses it (caught)', async () => {
+  it('publishes an UNVERIFIED summary and fails the execution, saying the verification could not run, when S3 refuses it (caught)', async () => {
     pinpoint.on(GetExportJobCommand).resolves({
       ExportJobResponse: job({ JobStatus: 'COMPLETED', TotalProcessed: 10, TotalFailures: 0 }),
     });
@@ -218,11 +219,12 @@ describe('the export workflow on the local engine', () => {
 
     const result = await run();
 
-    expect(result.status).toBe('SUCCEEDED');
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toBe('ExportUnverified');
     expect(s3.commandCalls(ListObjectsV2Command)).toHaveLength(1);
     const [message, ...more] = published();
     expect(more).toHaveLength(0);
-    expect(message?.summary).toMatchObject({ status: 'COMPLETED', error: null });
+    expect(message?.summary).toMatchObject({ status: 'UNVERIFIED', jobStatus: 'COMPLETED', error: null });
     expect(message?.summary.verification?.verdict).toBe('UNVERIFIED');
     expect(message?.summary.verification?.note).toMatch(
       /^the verification could not run: access denied \(S3RequestRejectedError\)/,

@@ -199,8 +199,30 @@ describe('loadPublishSummaryConfig', () => {
       topicArn: TOPIC_ARN,
       ledgerTableName: LEDGER.RUN_LEDGER_TABLE,
       metricsNamespace: 'ExportOrchestrator',
+      maxFailurePercent: 1,
     });
     expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('reads the failure limit, the dashboard and the runbook, and refuses a limit outside 0-100 by name', () => {
+    const config = loadPublishSummaryConfig({
+      ...LEDGER,
+      SUMMARY_TOPIC_ARN: TOPIC_ARN,
+      MAX_FAILURE_PERCENT: '0',
+      DASHBOARD_URL: 'https://eu-west-1.console.aws.amazon.com/cloudwatch/home#dashboards/dashboard/x',
+      RUNBOOK_URL: 'https://wiki.example.com/exports',
+    });
+    expect(config).toMatchObject({
+      maxFailurePercent: 0,
+      dashboardUrl: 'https://eu-west-1.console.aws.amazon.com/cloudwatch/home#dashboards/dashboard/x',
+      runbookUrl: 'https://wiki.example.com/exports',
+    });
+    for (const bad of ['-1', '101', 'ten']) {
+      const error = configErrorOf(() =>
+        loadPublishSummaryConfig({ ...LEDGER, SUMMARY_TOPIC_ARN: TOPIC_ARN, MAX_FAILURE_PERCENT: bad }),
+      );
+      expect(error.message).toContain('MAX_FAILURE_PERCENT');
+    }
   });
 
   it.each([

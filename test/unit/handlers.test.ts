@@ -296,8 +296,24 @@ describe('publish-summary handler', () => {
     });
     snsMock.on(PublishCommand).resolves({ MessageId: '5f1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d' });
     const { handler } = await import('../../functions/publish-summary/handler.ts');
+    const state = runState();
     const event: PublishSummaryEvent = {
-      Run: runState(),
+      // A job that completed and whose files VerifyExport counted: the run's outcome is COMPLETED.
+      Run: {
+        ...state,
+        job: { ...state.job, JobStatus: 'COMPLETED', TotalProcessed: 48_210, TotalFailures: 0 },
+        verification: {
+          verdict: 'VERIFIED',
+          location: `s3://exports-bucket/staging/${APPLICATION_ID}/2026-11-28/${JOB_ID}/`,
+          files: 8,
+          bytes: 9_000_000,
+          records: 48_210,
+          countedFiles: 8,
+          expected: 48_210,
+          manifestUri: `s3://exports-bucket/staging/${APPLICATION_ID}/2026-11-28/${JOB_ID}/_manifest.json`,
+          note: '8 files, 48,210 records: as Pinpoint reported',
+        },
+      },
       Execution: EXECUTION,
     };
 

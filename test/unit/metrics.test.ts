@@ -1,6 +1,7 @@
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { describe, expect, it } from 'vitest';
 import { addRunMetrics, RUN_DIMENSIONS, runMetricValues } from '../../functions/publish-summary/metrics.ts';
+import { OUTCOMES } from '../../functions/shared/outcome.ts';
 import type { ExportSummary } from '../../functions/shared/types.ts';
 
 /*
@@ -28,6 +29,7 @@ function summary(overrides: Partial<ExportSummary> = {}): ExportSummary {
     s3UrlPrefix: 's3://exports/pinpoint/',
     TotalProcessed: 48_210,
     TotalFailures: 3,
+    exported: 48_207,
     Failures: [],
     failuresOmitted: 0,
     TotalPieces: 8,
@@ -72,7 +74,7 @@ function emf(s: ExportSummary, document: 'target' | 'outcome') {
 }
 
 describe('the metrics of one run', () => {
-  it('writes what a COMPLETED night exported and cost, per target, never a job id or execution', () => {
+  it('writes what a COMPLETED night exported (processed minus failed) and cost, per target, never a job id or execution', () => {
     const doc = emf(summary(), 'target');
 
     expect(doc.namespace).toBe('ExportOrchestrator');
@@ -86,7 +88,7 @@ describe('the metrics of one run', () => {
     expect(doc.values).toEqual({
       Runs: 1,
       StatusChecks: 9,
-      RecordsExported: 48_210,
+      RecordsExported: 48_207,
       Failures: 3,
       JobDurationSeconds: 872,
       SummaryDelaySeconds: 30,
@@ -111,7 +113,7 @@ describe('the metrics of one run', () => {
   });
 
   it('counts the run under its outcome', () => {
-    for (const status of ['COMPLETED', 'FAILED', 'TIMED_OUT', 'ERROR'] as const) {
+    for (const status of OUTCOMES) {
       const doc = emf(summary({ status }), 'outcome');
 
       expect([...(doc.dimensions ?? [])].sort()).toEqual([...RUN_DIMENSIONS.outcome].sort());
@@ -121,7 +123,10 @@ describe('the metrics of one run', () => {
   });
 
   it('reports no records exported for a FAILED night, and its failures and duration', () => {
-    const doc = emf(summary({ status: 'FAILED', TotalProcessed: 100, TotalFailures: 2_431 }), 'target');
+    const doc = emf(
+      summary({ status: 'FAILED', jobStatus: 'FAILED', TotalProcessed: 100, TotalFailures: 2_431 }),
+      'target',
+    );
 
     expect(doc.values.RecordsExported).toBeUndefined();
     expect(doc.values).toMatchObject({ Failures: 2_431, JobDurationSeconds: 872, Runs: 1 });
@@ -132,6 +137,7 @@ describe('the metrics of one run', () => {
     const doc = emf(
       summary({
         status: 'ERROR',
+        jobStatus: null,
         target: null,
         TotalProcessed: null,
         TotalFailures: null,
@@ -144,6 +150,15 @@ describe('the metrics of one run', () => {
 
     expect(doc.out.Target).toBe('unknown');
     expect(doc.values).toEqual({ Runs: 1, StatusChecks: 0 });
+  });
+
+  it('counts what a job that completed exported whatever the outcome, and nothing for a job that did not complete', () => {
+    for (const status of ['MISMATCH', 'UNVERIFIED', 'TOO_MANY_FAILURES'] as const) {
+      expect(emf(summary({ status, exported: 0 }), 'target').values.RecordsExported, status).toBe(0);
+    }
+    for (const status of ['FAILED', 'TIMED_OUT', 'ERROR'] as const) {
+      expect(emf(summary({ status }), 'target').values.RecordsExported, status).toBeUndefined();
+    }
   });
 
   it('flags a records drop and a verification mismatch as 1', () => {

@@ -237,6 +237,9 @@ describe('buildSummary', () => {
       s3UrlPrefix: PREFIX,
       TotalProcessed: 48_210,
       TotalFailures: 0,
+      exported: 48_210,
+      failurePercent: 0,
+      maxFailurePercent: 1,
       Failures: [],
       failuresOmitted: 0,
       TotalPieces: 8,
@@ -258,6 +261,13 @@ describe('buildSummary', () => {
         note: VERIFIED.note,
       },
       error: null,
+      advice: null,
+      links: {
+        execution: `https://us-east-1.console.aws.amazon.com/states/home?region=us-east-1#/v2/executions/details/${EXECUTION_ID}`,
+        s3: expect.stringMatching(/^https:\/\/s3\.console\.aws\.amazon\.com\/s3\/buckets\//),
+        dashboard: null,
+        runbook: null,
+      },
     });
   });
 
@@ -311,12 +321,15 @@ describe('buildSummary', () => {
     expect(summary).toMatchObject({ status: 'TIMED_OUT', jobStatus: 'COMPLETING', statusChecks: 1000 });
   });
 
-  it('summarises COMPLETED when the job completed between the last check and the summary', () => {
+  it('is UNVERIFIED, not COMPLETED, when the job completed between the last check and the summary (its files were never checked)', () => {
     const run = finishedRun({ JobStatus: 'COMPLETING', CompletionDate: undefined }, { deadlinePassed: true });
 
     const summary = buildSummary(eventFor(run), 'prod', pinpointJob());
 
-    expect(summary.status).toBe('COMPLETED');
+    expect(summary.status).toBe('UNVERIFIED');
+    expect(summary.jobStatus).toBe('COMPLETED');
+    expect(summary.verification?.note).toMatch(/seen COMPLETED only when the summary re-read it/);
+    expect(summary.advice).toMatch(/its files were not verified/);
   });
 
   it('says MISMATCH plainly in the headline when the files hold fewer records than Pinpoint reported', () => {
@@ -329,14 +342,16 @@ describe('buildSummary', () => {
 
     const summary = buildSummary(eventFor(run), 'prod', pinpointJob());
 
-    expect(summary.status).toBe('COMPLETED');
+    expect(summary.status).toBe('MISMATCH');
+    expect(summary.jobStatus).toBe('COMPLETED');
     expect(summary.verification).toMatchObject({ verdict: 'MISMATCH', records: 48_000, expected: 48_210 });
+    expect(summary.advice).toMatch(/^Do not use these files as a complete copy/);
     expect(summary.headline).toBe(
       `MISMATCH: the export job ${JOB_ID} of ${APPLICATION_ID} (segment vip-customers) COMPLETED, but what it wrote to ${PREFIX} differs from what it reported: ${note}.`,
     );
   });
 
-  it('says the records were not counted (NOT_COUNTED) beside the files and bytes', () => {
+  it('is UNVERIFIED when the records were not counted (NOT_COUNTED), naming the files and bytes', () => {
     const run = {
       ...finishedRun({}),
       verification: {
@@ -356,10 +371,13 @@ describe('buildSummary', () => {
       bytes: 9_876_543,
       records: null,
     });
-    expect(summary.headline).toMatch(/; 8 files in S3, records not counted\.$/);
+    expect(summary.status).toBe('UNVERIFIED');
+    expect(summary.headline).toMatch(
+      /^UNVERIFIED: the export job .* COMPLETED, exporting 48,210 endpoints to .*, but its files were not verified: 8 files, 9\.4 MB; records not counted: 5 not reached in the 280 s counting budget\.$/,
+    );
   });
 
-  it('still summarises a COMPLETED export whose verification failed through every retry, saying why (UNVERIFIED)', () => {
+  it('summarises a completed job whose verification failed through every retry as UNVERIFIED, saying why', () => {
     const { verification: _, ...completed } = finishedRun({});
     const run = {
       ...completed,
@@ -377,7 +395,7 @@ describe('buildSummary', () => {
 
     const summary = buildSummary(eventFor(run), 'prod', pinpointJob());
 
-    expect(summary.status).toBe('COMPLETED');
+    expect(summary.status).toBe('UNVERIFIED');
     expect(summary.error).toBeNull();
     expect(summary.verification).toEqual({
       verdict: 'UNVERIFIED',
@@ -388,7 +406,9 @@ describe('buildSummary', () => {
       manifestUri: null,
       note: 'the verification could not run: access denied (S3RequestRejectedError). Grant s3:ListBucket.',
     });
-    expect(summary.headline).toMatch(/; the files in S3 were not verified\.$/);
+    expect(summary.headline).toMatch(
+      /but its files were not verified: the verification could not run: access denied \(S3RequestRejectedError\)\. Grant s3:ListBucket\.\.?$/,
+    );
   });
 
   it('carries no verification for a summary that is not COMPLETED', () => {
@@ -712,6 +732,9 @@ describe('publishSummary', () => {
       status: 'COMPLETED',
       messageId: '5f1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d',
       subject: input.Subject,
+      headline: summary.headline,
+      advice: null,
+      verdict: 'VERIFIED',
       failure: null,
     });
   });
@@ -801,12 +824,14 @@ describe('publishSummary', () => {
     const subject = publishedInput().Subject!;
     expect(subject).toMatch(/^[\x20-\x7e]+$/);
     expect(subject.length).toBeLessThan(100);
-    expect(subject).toContain('[prod] Pinpoint export ERROR');
-    expect(subject).toContain('Kunden Munchen VIP');
+    // The outcome and the reason stay whole; what was exported is what is shortened.
+    expect(subject).toMatch(
+      /^\[prod\] Pinpoint export ERROR app 7f3c9a1b\.\.\. segment.*\.\.\.: invalid input: ExportJobRequest\.RoleArn$/,
+    );
     expect(result.subject).toBe(subject);
   });
 
-  it('truncates a Subject that would be 100 characters or more', async () => {
+  it('shortens what was exported, never the outcome or the counts, in a Subject that would be 100 characters or more', async () => {
     const run = finishedRun({});
     (run.request as PinpointRequest).ExportJobRequest.SegmentId = 's'.repeat(64);
     pinpointMock.on(GetExportJobCommand).resolves({ ExportJobResponse: pinpointJob() });
@@ -815,7 +840,9 @@ describe('publishSummary', () => {
 
     const subject = publishedInput().Subject!;
     expect(subject).toHaveLength(99);
-    expect(subject.endsWith('...')).toBe(true);
+    expect(subject).toMatch(
+      /^\[prod\] Pinpoint export COMPLETED app 7f3c9a1b\.\.\. segment s+\.\.\.: 48,210 exported$/,
+    );
   });
 
   it('stays within the SNS size limit when the execution input carries huge values', async () => {

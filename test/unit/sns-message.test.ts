@@ -361,11 +361,13 @@ describe('the verification in the message', () => {
   };
 
   it('puts MISMATCH in the Subject with the counts, and flags hasFailures and the verification attribute', () => {
-    const message = buildSnsMessage(completed(mismatch));
+    const message = buildSnsMessage({ ...completed(mismatch), status: 'MISMATCH' });
 
     expect(message.Subject).toBe(
-      `[prod] Pinpoint export MISMATCH app ${APPLICATION_ID.slice(0, 8)}... segment vip-customers: 48000 of 48198 records in S3`,
+      // 101 characters in full: the segment is what gives way, never the outcome or the counts.
+      `[prod] Pinpoint export MISMATCH app ${APPLICATION_ID.slice(0, 8)}... segment...: 48,000 of 48,198 records in S3`,
     );
+    expect(message.MessageAttributes.status).toEqual({ DataType: 'String', StringValue: 'MISMATCH' });
     expect(message.MessageAttributes.verification).toEqual({ DataType: 'String', StringValue: 'MISMATCH' });
     expect(message.MessageAttributes.hasFailures).toEqual({ DataType: 'String', StringValue: 'true' });
   });
@@ -390,7 +392,7 @@ describe('the verification in the message', () => {
 describe('subjectOf', () => {
   it('names the stage, status, application and counts', () => {
     expect(subjectOf(failedSummary())).toBe(
-      '[prod] Pinpoint export FAILED app 7f3c9a1b... segment vip-customers: 48198 processed, 2431 failed',
+      '[prod] Pinpoint export FAILED app 7f3c9a1b... segment vip-customers: 48,198 processed, 2,431 failed',
     );
   });
 
@@ -403,11 +405,11 @@ describe('subjectOf', () => {
     expect(subjectOf(errorSummary(reason))).toBe(`[prod] Pinpoint export ERROR app 7f3c9a1b...: ${reason}`);
   });
 
-  it('keeps a long or non-ASCII reason within SNS Subject rules', () => {
+  it('keeps a long or non-ASCII reason within SNS Subject rules, dropping what was exported before the reason', () => {
     const subject = subjectOf(errorSummary(`invalid input: ${'Ségment\n'.repeat(40)}`));
 
     expect(subject).toMatch(
-      /^\[prod\] Pinpoint export ERROR app 7f3c9a1b\.\.\.: invalid input: Segment Segment/,
+      /^\[prod\] Pinpoint export ERROR: invalid input: Segment Segment .*Segment\.\.\.$/,
     );
     expect(subject).toMatch(/^[\x20-\x7e]+$/);
     expect(subject.length).toBeLessThan(100);

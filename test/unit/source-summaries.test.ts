@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { attributesOf, subjectOf } from '../../functions/publish-summary/sns-message.ts';
+import { attributesOf, emailTextOf, subjectOf } from '../../functions/publish-summary/sns-message.ts';
 import { buildSummary } from '../../functions/publish-summary/summary.ts';
 import { appendInputFacts } from '../../functions/shared/errors.ts';
 import type {
@@ -77,6 +77,22 @@ function run(request: DynamoDbRequest | ProfilesRequest, job: Partial<JobSnapsho
       lastPiecesDone: 0,
       lastStatus: 'COMPLETED',
     },
+    // A completed job's files, counted as reported: the outcome is the job's and its failures'.
+    ...((job.JobStatus ?? 'COMPLETED') === 'COMPLETED'
+      ? {
+          verification: {
+            verdict: 'VERIFIED' as const,
+            location: 's3://exports-bucket/dynamodb/orders/2026-11-28/',
+            files: 1,
+            bytes: 1_000,
+            records: job.TotalProcessed ?? 37,
+            countedFiles: 1,
+            expected: job.TotalProcessed ?? 37,
+            manifestUri: 's3://exports-bucket/dynamodb/orders/2026-11-28/_manifest.json',
+            note: 'as DynamoDB reported',
+          },
+        }
+      : {}),
   };
 }
 
@@ -90,7 +106,7 @@ const eventOf = (
 describe('summaries of the other sources', () => {
   it("does not compare an incremental export's change count with the previous night, nor warn of a drop", () => {
     const summary = buildSummary(eventOf(run(INCREMENTAL, {})), 'prod', undefined, {
-      previous: { scheduledTime: '2026-11-27T02:00:00.000Z', totalProcessed: 1_200 },
+      previous: { scheduledTime: '2026-11-27T02:00:00.000Z', exported: 1_200 },
       dropWarnPercent: 20,
     });
 
@@ -112,7 +128,7 @@ describe('summaries of the other sources', () => {
       'prod',
       undefined,
       {
-        previous: { scheduledTime: '2026-11-27T02:00:00.000Z', totalProcessed: 1_200 },
+        previous: { scheduledTime: '2026-11-27T02:00:00.000Z', exported: 1_200 },
         dropWarnPercent: 20,
       },
     );
@@ -190,5 +206,46 @@ describe('summaries of the other sources', () => {
     expect(summary.Failures).toEqual(['S3NoSuchBucket: The specified bucket does not exist.']);
     expect(summary.headline).toContain('FAILED: S3NoSuchBucket');
     expect(summary.headline).not.toMatch(/\.\.$/);
+  });
+
+  it('gives a FAILED DynamoDB export a Subject and email with its reason, never a "?" for the counts it does not report', () => {
+    const summary = buildSummary(
+      eventOf(
+        run(INCREMENTAL, {
+          JobStatus: 'FAILED',
+          TotalProcessed: undefined,
+          TotalFailures: undefined,
+          Failures: ['S3NoSuchBucket: The specified bucket does not exist.'],
+        }),
+      ),
+      'prod',
+      undefined,
+      {
+        dashboardUrl: 'https://eu-west-1.console.aws.amazon.com/cloudwatch/home#dashboards/dashboard/x-prod',
+        runbookUrl: 'https://wiki.example.com/exports',
+      },
+    );
+
+    const subject = subjectOf(summary);
+    const email = emailTextOf(summary);
+
+    expect(subject).toBe(
+      // Too long whole: what was exported gives way, the reason stays.
+      '[prod] DynamoDB export FAILED table orders...: S3NoSuchBucket: The specified bucket does not exist',
+    );
+    // Links are the only place a "?" may stand (their query strings).
+    expect(`${subject}\n${email}`.replace(/https:\/\/\S+/g, '')).not.toContain('?');
+    expect(email).toContain('Failure reported (1; addresses, numbers and ids masked):');
+    expect(email).toMatch(/^What to do: DynamoDB ran the export job and it failed: "S3NoSuchBucket/m);
+    expect(email).toContain("The target's coverage did not move: its next run exports this window again");
+    expect(email).toContain(
+      '  Dashboard     https://eu-west-1.console.aws.amazon.com/cloudwatch/home#dashboards/dashboard/x-prod',
+    );
+    expect(email).toContain('  Runbook       https://wiki.example.com/exports');
+    expect(summary.links).toMatchObject({
+      execution: expect.stringMatching(/^https:\/\/[a-z0-9-]+\.console\.aws\.amazon\.com\/states\//),
+      s3: 'https://s3.console.aws.amazon.com/s3/buckets/exports-bucket?region=eu-west-1&prefix=dynamodb%2Forders%2F2026-11-28%2F',
+      runbook: 'https://wiki.example.com/exports',
+    });
   });
 });
