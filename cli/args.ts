@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { SOURCE_IDS, type SourceId } from '../functions/shared/types.ts';
 import { faultProblem } from '../local/scenarios.ts';
@@ -80,6 +81,7 @@ const START = {
   's3-url-prefix': { type: 'string' },
   'role-arn': { type: 'string' },
   'scheduled-time': { type: 'string' },
+  'max-failure-percent': { type: 'string' },
   wait: { type: 'boolean' },
   local: { type: 'boolean' },
   endpoints: { type: 'string' },
@@ -169,7 +171,12 @@ function localHistory(values: {
     return {};
   }
   refuseAwsOptions(values);
-  return { localDataDir: dataDirOf(values['data-dir']) };
+  const given = values['data-dir'];
+  // A folder named on purpose that is not there is a typo, not "no runs yet" (the default folder
+  // is absent until the first local run, and then there are indeed no runs).
+  if (given !== undefined && given.trim() !== '' && !existsSync(given))
+    throw usageError(`--data-dir ${given} does not exist: no local run has written there`, '--data-dir');
+  return { localDataDir: dataDirOf(given) };
 }
 
 /** Options that choose where in AWS to look mean nothing for a local run: say so rather than ignore them. */
@@ -255,6 +262,7 @@ function parseStart(args: string[]): Command {
       s3UrlPrefix: v['s3-url-prefix'],
       roleArn: v['role-arn'],
       scheduledTime: v['scheduled-time'],
+      maxFailurePercent: v['max-failure-percent'],
     },
     wait: v.wait === true,
     ...(local

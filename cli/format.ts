@@ -229,7 +229,9 @@ export function formatReport(report: RunReport, extraRows: ReadonlyArray<[string
   if (why?.noSummary) rows.push(['summary', why.noSummary]);
   else if (report.summary?.subject) rows.push(['summary', report.summary.subject]);
   else if (!why && report.error?.cause) rows.push(['summary', report.error.cause]);
-  if (why?.headline) rows.push(['headline', why.headline]);
+  // The headline of every run, a success's too: from the explanation, else PublishSummary's own result.
+  const headline = why?.headline ?? report.summary?.headline;
+  if (headline) rows.push(['headline', headline]);
   if (why?.reason) rows.push(['reason', why.reason]);
   if (why?.advice) rows.push(['what to do', why.advice]);
   rows.push([
@@ -246,6 +248,8 @@ export function formatReport(report: RunReport, extraRows: ReadonlyArray<[string
     if (verified) {
       rows.push(['verified', `${verified.verdict}, ${verificationText(verified)}`]);
       if (verified.manifestUri) rows.push(['manifest', verified.manifestUri]);
+    } else if (report.summary?.verdict) {
+      rows.push(['verified', report.summary.verdict]);
     }
   }
   rows.push(...extraRows);

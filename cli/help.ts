@@ -1,3 +1,4 @@
+import { FAILURE_OUTCOMES, OUTCOMES } from '../functions/shared/outcome.ts';
 import { faultHelp } from '../local/scenarios.ts';
 import { segmentIdFor } from '../sources/pinpoint/emulator-dataset.ts';
 import type { CommandName } from './args.ts';
@@ -16,10 +17,13 @@ const range = (name: keyof typeof NUMERIC_OPTIONS) =>
 
 /* --help text of each command: what it does, its options, an example. */
 
+/** The outcomes that are not a success, as a sentence's list. */
+const FAILURES = `${FAILURE_OUTCOMES.slice(0, -1).join(', ')} or ${FAILURE_OUTCOMES.at(-1)}`;
+
 const EXIT = `Exit status:
-  0    the export COMPLETED (or: started without --wait, listed, shown while still running)
-  1    the export FAILED, TIMED_OUT, hit an ERROR, its files did not hold what the job
-       reported (verification MISMATCH), or the execution was aborted
+  0    the run's outcome is COMPLETED (or: started without --wait, listed, shown while still running)
+  1    any other outcome: ${FAILURES} (docs/OUTCOMES.md),
+       or the execution was aborted
   2    bad usage or input (nothing was sent to AWS)
   3    AWS could not be reached or refused access (the reason is printed)
   4    no such execution (status) or local run (status --local)
@@ -91,6 +95,9 @@ What to export from Pinpoint:
                               a deployed stack may pass only its own export role to Pinpoint)
   --scheduled-time <iso>      the night to redo, e.g. 2026-11-27T02:00:00Z: {date} in the prefix
                               follows it (default: now)
+  --max-failure-percent <n>   the run's failure limit, percent of the records processed (0-100;
+                              default: the stage's maxFailurePercent, 1): above it the outcome
+                              is TOO_MANY_FAILURES
 
 Following:
   --wait                      follow the run until it ends: status changes, a progress bar
@@ -145,7 +152,7 @@ ${EXIT}
 const LIST = `npm run export -- list [--max <n>] [options]
 
 Lists the latest runs, newest first: name, trigger (schedule, manual, other),
-start, duration and outcome (COMPLETED, FAILED, TIMED_OUT, ERROR, ABORTED, or
+start, duration and outcome (${OUTCOMES.join(', ')}, ABORTED, or
 RUNNING). Reads each run's details, so keep --max modest.
 
   --max <n>                   how many runs (${range('max')}, default 20)
@@ -165,8 +172,8 @@ not be reached or refused access.
 const HISTORY = `npm run export -- history [--target <name>] [--max <n>] [options]
 
 Reads the run ledger: one row per run (a target and its scheduled time), newest
-first, with the outcome, the records exported, how they compare with the
-target's previous COMPLETED run, failures, duration and the execution that
+first, with the outcome, the records exported, how they compared with the
+target's previous good (COMPLETED) run when it ran, failures, duration and the execution that
 claimed the run. With --target, one target's nights, headed by the records'
 trend (oldest to newest), their min and max. Runs that were rejected before they
 could be claimed (bad input) are not in the ledger: list shows every execution.
@@ -226,6 +233,7 @@ What to export from Pinpoint (default: every endpoint of the emulator's seeded a
   --s3-url-prefix <s3://…>    S3 prefix template (default
                               s3://local-exports/pinpoint/{ApplicationId}/{SegmentId}/{date}/)
   --scheduled-time <iso>      the night the run stands for ({date} in the prefix)
+  --max-failure-percent <n>   the failure limit, percent (default 1): above it TOO_MANY_FAILURES
 
 Scenario:
 ${LOCAL_OPTIONS}
@@ -234,8 +242,8 @@ ${LOCAL_OPTIONS}
 
 ${EXTERNAL}
 
-Exit status: 0 when the export COMPLETED; 1 when it FAILED, TIMED_OUT, hit an ERROR or no
-summary was published; 2 for bad options (nothing runs); 130 Ctrl-C.
+Exit status: 0 when the run's outcome is COMPLETED; 1 for any other outcome (${FAILURES};
+docs/OUTCOMES.md) or when no summary was published; 2 for bad options (nothing runs); 130 Ctrl-C.
 
 Examples:
   npm start

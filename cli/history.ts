@@ -8,8 +8,9 @@ import { stackOutput } from './state-machine.ts';
 
 /*
  * `npm run export -- history`: the run ledger read back. One row per run
- * (target × scheduled time), newest first: outcome, records, failures, how the
- * records compare with the target's previous COMPLETED run, and how long it took.
+ * (target × scheduled time), newest first: outcome, records exported, failures, how
+ * the records compared with the target's previous good run (as publish-summary
+ * decided and recorded it, whatever rows are fetched), and how long it took.
  * On AWS the ledger is the stack's DynamoDB table; `--local` reads the ledger
  * that local runs keep in their data folder.
  */
@@ -20,11 +21,12 @@ export const LEDGER_OUTPUT = 'RunLedgerTableName';
 export interface HistoryRow {
   target: string;
   scheduledTime: string;
-  /** COMPLETED, FAILED, TIMED_OUT, ERROR; RUNNING while no outcome is recorded. */
+  /** The run's outcome (functions/shared/outcome.ts); RUNNING while none is recorded. */
   outcome: string;
+  /** Records exported: processed minus failed. */
   records: number | null;
   failures: number | null;
-  /** Percent against the target's previous COMPLETED run in these rows; null without one. */
+  /** Percent against the target's previous good run, as recorded with the outcome; null without one. */
   changePercent: number | null;
   durationSeconds: number | null;
   jobId: string | null;
@@ -34,16 +36,23 @@ export interface HistoryRow {
   verdict: string | null;
 }
 
-/** Rows from ledger items (newest first), each COMPLETED one compared with the next older COMPLETED of its target. */
+/** Records exported as the outcome recorded them (processed minus failed for a run recorded before `exported`). */
+function exportedOf(outcome: LedgerItem['outcome']): number | null {
+  if (!outcome) return null;
+  if (outcome.exported !== undefined) return outcome.exported;
+  return outcome.totalProcessed === null ? null : outcome.totalProcessed - (outcome.totalFailures ?? 0);
+}
+
+/** Rows from ledger items (newest first), each with the change its run recorded. */
 export function historyRowsOf(items: readonly LedgerItem[]): HistoryRow[] {
-  const rows = items.map(
+  return items.map(
     (item): HistoryRow => ({
       target: item.targetName,
       scheduledTime: item.scheduledTime,
       outcome: item.outcome?.status ?? 'RUNNING',
-      records: item.outcome?.totalProcessed ?? null,
+      records: exportedOf(item.outcome),
       failures: item.outcome?.totalFailures ?? null,
-      changePercent: null,
+      changePercent: item.outcome?.changePercent ?? null,
       durationSeconds: item.outcome?.durationSeconds ?? null,
       jobId: item.jobId ?? item.outcome?.jobId ?? null,
       execution: item.claimedBy,
@@ -51,23 +60,6 @@ export function historyRowsOf(items: readonly LedgerItem[]): HistoryRow[] {
       verdict: item.outcome?.verdict ?? null,
     }),
   );
-  rows.forEach((row, i) => {
-    // An incremental export counts changes: nothing to compare with another night.
-    if (row.outcome !== 'COMPLETED' || row.records === null || items[i]?.outcome?.countsChanges) return;
-    const previous = rows
-      .slice(i + 1)
-      .find(
-        (r, j) =>
-          r.target === row.target &&
-          r.outcome === 'COMPLETED' &&
-          r.records !== null &&
-          !items[i + 1 + j]?.outcome?.countsChanges,
-      );
-    if (previous?.records) {
-      row.changePercent = Math.round(((row.records - previous.records) / previous.records) * 1000) / 10;
-    }
-  });
-  return rows;
 }
 
 const BARS = '▁▂▃▄▅▆▇█';

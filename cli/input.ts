@@ -23,6 +23,8 @@ export interface RequestOptions extends LocalSourceOptions {
   s3UrlPrefix?: string | undefined;
   roleArn?: string | undefined;
   scheduledTime?: string | undefined;
+  /** The run's failure limit, percent (MaxFailurePercent); default: the stage's. */
+  maxFailurePercent?: string | undefined;
 }
 
 /** Input field → the option that sets it, for error messages. Longest paths first. */
@@ -37,6 +39,7 @@ export const FIELD_OPTIONS: ReadonlyArray<readonly [string, string]> = [
   ['ExportJobRequest.SegmentId', '--segment-id'],
   ['ExportJobRequest.RoleArn', '--role-arn'],
   ['ScheduledTime', '--scheduled-time'],
+  ['MaxFailurePercent', '--max-failure-percent'],
   ['ApplicationId', '--application-id'],
 ];
 
@@ -53,8 +56,8 @@ const PLACEHOLDER_DEFAULTS: Required<InputDefaults> = {
   DynamoDbPrefix: '',
 };
 
-/** A segment version stays a string unless it is a number, so the shared rules name the mistake. */
-function segmentVersionValue(text: string): number | string {
+/** A number stays a string unless it is one, so the shared rules name the mistake. */
+function numberValue(text: string): number | string {
   return /^-?\d+(?:\.\d+)?$/.test(text.trim()) ? Number(text) : text;
 }
 
@@ -66,7 +69,13 @@ export function buildExecutionInput(
   options: RequestOptions,
   where: { region: string; account: string } = PLACEHOLDER_ACCOUNT,
 ): ExecutionInput {
-  const time = options.scheduledTime === undefined ? {} : { ScheduledTime: options.scheduledTime };
+  // The fields every source shares.
+  const time = {
+    ...(options.scheduledTime === undefined ? {} : { ScheduledTime: options.scheduledTime }),
+    ...(options.maxFailurePercent === undefined
+      ? {}
+      : { MaxFailurePercent: numberValue(options.maxFailurePercent) }),
+  };
   if (options.source === 'customer-profiles') {
     return {
       Source: 'customer-profiles',
@@ -92,12 +101,11 @@ export function buildExecutionInput(
   if (options.roleArn !== undefined) request.RoleArn = options.roleArn;
   if (options.s3UrlPrefix !== undefined) request.S3UrlPrefix = options.s3UrlPrefix;
   if (options.segmentId !== undefined) request.SegmentId = options.segmentId;
-  if (options.segmentVersion !== undefined)
-    request.SegmentVersion = segmentVersionValue(options.segmentVersion);
+  if (options.segmentVersion !== undefined) request.SegmentVersion = numberValue(options.segmentVersion);
   return {
     ...(options.applicationId === undefined ? {} : { ApplicationId: options.applicationId }),
     ...(Object.keys(request).length > 0 ? { ExportJobRequest: request as ExportJobRequestInput } : {}),
-    ...(options.scheduledTime === undefined ? {} : { ScheduledTime: options.scheduledTime }),
+    ...time,
   } as ExecutionInput;
 }
 

@@ -17,6 +17,7 @@ import {
   type RunReport,
   type RunSummary,
   secondsBetween,
+  summaryOf,
 } from './report.ts';
 
 /*
@@ -156,13 +157,7 @@ export async function startLocal(
   }
   const full = result.summary;
   // The outcome is the workflow's own result: what PublishSummary returned, never what was read back.
-  const published: RunSummary | null = result.published
-    ? {
-        status: result.published.status,
-        subject: result.published.subject,
-        messageId: result.published.messageId,
-      }
-    : null;
+  const published: RunSummary | null = result.published ? summaryOf({ summary: result.published }) : null;
   // The summary re-reads the job at the end: its numbers are the final ones.
   const finalJob: JobProgress | null = seen.job && {
     ...seen.job,

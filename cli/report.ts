@@ -1,5 +1,6 @@
 import type { ExecutionStatus } from '@aws-sdk/client-sfn';
 import { buildSummary } from '../functions/publish-summary/summary.ts';
+import { isSuccess, outcomeOfFailError } from '../functions/shared/outcome.ts';
 import type {
   ExportSummary,
   JobStatus,
@@ -19,10 +20,10 @@ import { ExitCode } from './errors.ts';
  */
 
 /**
- * The export's outcome: the summary's status, MISMATCH when the job COMPLETED but its files
- * do not hold what it reported (the execution fails), or ABORTED when someone stopped the execution.
+ * The export's outcome: the run's (functions/shared/outcome.ts, the summary's status), or
+ * ABORTED when someone stopped the execution before it had one.
  */
-export type Outcome = SummaryStatus | 'MISMATCH' | 'ABORTED';
+export type Outcome = SummaryStatus | 'ABORTED';
 
 /** The export job's progress, read from a RunState. */
 export interface JobProgress {
@@ -56,11 +57,15 @@ export interface VerificationView {
   note: string;
 }
 
-/** The summary as the execution reports it. */
+/** The summary as the execution reports it (PublishSummary's result). */
 export interface RunSummary {
   status: SummaryStatus;
   subject: string;
   messageId: string | null;
+  /** The headline, what to do and the verdict, as PublishSummary returned them (absent from older runs). */
+  headline?: string | null;
+  advice?: string | null;
+  verdict?: string | null;
 }
 
 export interface RunReport {
@@ -148,7 +153,14 @@ export function summaryOf(value: unknown): RunSummary | null {
   if (!isObject(value) || !isObject(value.summary)) return null;
   const s = value.summary as Partial<PublishSummaryResult>;
   if (typeof s.status !== 'string') return null;
-  return { status: s.status, subject: s.subject ?? '', messageId: s.messageId ?? null };
+  return {
+    status: s.status,
+    subject: s.subject ?? '',
+    messageId: s.messageId ?? null,
+    ...(typeof s.headline === 'string' ? { headline: s.headline } : {}),
+    ...(typeof s.advice === 'string' ? { advice: s.advice } : {}),
+    ...(typeof s.verdict === 'string' ? { verdict: s.verdict } : {}),
+  };
 }
 
 /** A Lambda error's Cause is JSON `{errorType, errorMessage}`; anything else is the message itself. */
@@ -191,6 +203,8 @@ export function explanationOf(run: {
   const rebuilt = run.summary ?? (run.publishEvent ? summaryFor(run.publishEvent) : null);
   const error = rebuilt?.error as (ExportSummary['error'] & { reason?: unknown }) | null | undefined;
   const reason = typeof error?.reason === 'string' && error.reason ? error.reason : null;
+  // The one advice table's words: the summary's, else what PublishSummary returned.
+  const advice = rebuilt?.advice ?? run.published?.advice ?? error?.advice ?? null;
   if (run.published === null) {
     const failure = run.error
       ? `${run.error.error}${run.error.cause ? `: ${causeMessage(run.error.cause).split('\n')[0]}` : ''}`
@@ -198,25 +212,18 @@ export function explanationOf(run: {
     return {
       headline: rebuilt?.headline ?? null,
       reason,
-      advice: error?.advice ?? null,
+      advice,
       noSummary: `no summary was published (${failure}); subscribers were not told. Check the SNS topic (SUMMARY_TOPIC_ARN) and its KMS key, then start the run again.`,
     };
   }
   return {
-    headline: run.summary?.headline ?? run.error?.cause ?? rebuilt?.headline ?? null,
+    headline:
+      run.summary?.headline ?? run.published.headline ?? run.error?.cause ?? rebuilt?.headline ?? null,
     reason,
-    advice: error?.advice ?? null,
+    advice,
     noSummary: null,
   };
 }
-
-/** Fail-state error names (publish-summary's FAILURE_ERRORS, and the ASL's ExportMismatched) → outcome. */
-const OUTCOME_OF_ERROR: Record<string, Outcome> = {
-  ExportJobFailed: 'FAILED',
-  ExportJobTimedOut: 'TIMED_OUT',
-  ExportWorkflowError: 'ERROR',
-  ExportVerificationMismatch: 'MISMATCH',
-};
 
 /** The export's outcome from the execution's status, its error and its summary. */
 export function outcomeOf(
@@ -228,8 +235,8 @@ export function outcomeOf(
     case 'SUCCEEDED':
       return summary?.status ?? 'COMPLETED';
     case 'FAILED':
-      if (error && OUTCOME_OF_ERROR[error]) return OUTCOME_OF_ERROR[error];
-      return summary && summary.status !== 'COMPLETED' ? summary.status : 'ERROR';
+      // The Fail state's error names the outcome (OUTCOME_RULES' failError); the summary says it too.
+      return outcomeOfFailError(error) ?? (summary && !isSuccess(summary.status) ? summary.status : 'ERROR');
     case 'TIMED_OUT':
       // The execution itself ran out of time (the state machine's TimeoutSeconds).
       return 'TIMED_OUT';
@@ -242,9 +249,9 @@ export function outcomeOf(
   }
 }
 
-/** 0 for COMPLETED (and for a run that is still going and was not followed), 1 for any other outcome. */
+/** 0 for a success (and for a run that is still going and was not followed), 1 for any other outcome. */
 export function exitCodeOf(outcome: Outcome | null): ExitCode {
-  if (outcome === null || outcome === 'COMPLETED') return ExitCode.Ok;
+  if (outcome === null || (outcome !== 'ABORTED' && isSuccess(outcome))) return ExitCode.Ok;
   return ExitCode.ExportFailed;
 }
 

@@ -31,15 +31,19 @@ const run = (day: string, target = TARGET): RunIdentity => ({
   source: 'pinpoint',
 });
 
-/** Four nights of one target and one of another, as publish-summary records them. */
+/**
+ * Four nights of one target and one of another, as publish-summary records them: the outcome,
+ * what was exported, and the change against the previous good night decided when the summary was built.
+ */
 async function recordNights(ledger: RunLedger) {
-  const nights: [string, string, number | null][] = [
-    ['24', 'COMPLETED', 50_000],
-    ['25', 'COMPLETED', 52_000],
-    ['26', 'FAILED', 0],
-    ['27', 'COMPLETED', 41_600],
-  ];
-  for (const [day, status, records] of nights) {
+  const nights: [string, string, number | null, { changePercent: number; previousScheduledTime: string }?][] =
+    [
+      ['24', 'COMPLETED', 50_000],
+      ['25', 'COMPLETED', 52_000, { changePercent: 4, previousScheduledTime: '2026-11-24T02:00:00.000Z' }],
+      ['26', 'FAILED', 0],
+      ['27', 'COMPLETED', 41_600, { changePercent: -20, previousScheduledTime: '2026-11-25T02:00:00.000Z' }],
+    ];
+  for (const [day, status, records, change] of nights) {
     await ledger.claim(run(day), `exec-${day}`);
     await ledger.recordJob(run(day), `exec-${day}`, `job-${day}`, `2026-11-${day}T02:00:05.000Z`);
     await ledger.recordOutcome(run(day), {
@@ -48,12 +52,14 @@ async function recordNights(ledger: RunLedger) {
       jobStatus: status,
       totalProcessed: records,
       totalFailures: status === 'FAILED' ? 12 : 0,
+      exported: records,
+      ...change,
       durationSeconds: 900,
       statusChecks: 10,
       summaryMessageId: `m-${day}`,
       finishedAt: `2026-11-${day}T02:15:05.000Z`,
       headline: status,
-      ...(status === 'COMPLETED' ? { verdict: day === '27' ? 'MISMATCH' : 'VERIFIED' } : {}),
+      ...(status === 'COMPLETED' ? { verdict: 'VERIFIED' } : {}),
     });
   }
   await ledger.claim(run('27', 'weekly-vip'), 'exec-vip');
@@ -115,68 +121,46 @@ function awsHarness() {
 }
 
 describe('history rows and their text', () => {
-  it('compares each COMPLETED night with the previous COMPLETED night of the same target, skipping failures', () => {
+  it('shows the change each run recorded against its previous good run, not one computed from the rows fetched', () => {
     const items = [
       {
         targetName: 'a',
         scheduledTime: '3',
         claimedBy: 'e3',
-        outcome: { status: 'COMPLETED', totalProcessed: 90 },
-      },
-      {
-        targetName: 'b',
-        scheduledTime: '3',
-        claimedBy: 'x',
-        outcome: { status: 'COMPLETED', totalProcessed: 5 },
+        outcome: { status: 'COMPLETED', totalProcessed: 90, exported: 90, changePercent: -25 },
       },
       {
         targetName: 'a',
         scheduledTime: '2',
         claimedBy: 'e2',
-        outcome: { status: 'FAILED', totalProcessed: 0 },
+        outcome: { status: 'MISMATCH', totalProcessed: 100, exported: 100 },
+      },
+    ] as unknown as LedgerItem[];
+
+    // The good run the first was compared with is not among these rows: the change still shows.
+    expect(historyRowsOf(items).map((r) => r.changePercent)).toEqual([-25, null]);
+  });
+
+  it('shows what was exported (processed minus failed), also for a run recorded before `exported` existed', () => {
+    const items = [
+      {
+        targetName: 'a',
+        scheduledTime: '2',
+        claimedBy: 'e2',
+        outcome: { status: 'TOO_MANY_FAILURES', totalProcessed: 2_000, totalFailures: 2_000, exported: 0 },
       },
       {
         targetName: 'a',
         scheduledTime: '1',
         claimedBy: 'e1',
-        outcome: { status: 'COMPLETED', totalProcessed: 120 },
+        outcome: { status: 'COMPLETED', totalProcessed: 2_000, totalFailures: 3 },
       },
     ] as unknown as LedgerItem[];
 
-    const rows = historyRowsOf(items);
-
-    expect(rows.map((r) => r.changePercent)).toEqual([-25, null, null, null]);
-  });
-
-  it("does not compare an incremental target's change counts, night to night", () => {
-    const items = [
-      {
-        targetName: 'orders',
-        scheduledTime: '3',
-        claimedBy: 'e3',
-        outcome: { status: 'COMPLETED', totalProcessed: 12, countsChanges: true },
-      },
-      {
-        targetName: 'orders',
-        scheduledTime: '2',
-        claimedBy: 'e2',
-        outcome: { status: 'COMPLETED', totalProcessed: 10, countsChanges: true },
-      },
-      {
-        targetName: 'full',
-        scheduledTime: '2',
-        claimedBy: 'e4',
-        outcome: { status: 'COMPLETED', totalProcessed: 90 },
-      },
-      {
-        targetName: 'full',
-        scheduledTime: '1',
-        claimedBy: 'e5',
-        outcome: { status: 'COMPLETED', totalProcessed: 100 },
-      },
-    ] as unknown as LedgerItem[];
-
-    expect(historyRowsOf(items).map((r) => r.changePercent)).toEqual([null, null, -10, null]);
+    expect(historyRowsOf(items).map((r) => [r.outcome, r.records])).toEqual([
+      ['TOO_MANY_FAILURES', 0],
+      ['COMPLETED', 1_997],
+    ]);
   });
 
   it('draws the trend oldest to newest between its min and max', () => {
@@ -207,10 +191,21 @@ describe('history on a deployed stage', () => {
       /^SCHEDULED\s+OUTCOME\s+RECORDS\s+CHANGE\s+FAILURES\s+DURATION\s+VERIFIED\s+EXECUTION$/,
     );
     expect(lines[3]).toMatch(
-      /^2026-11-27 02:00:00Z\s+COMPLETED\s+41,600\s+-20\.0 %\s+0\s+15m 00s\s+MISMATCH\s+exec-27$/,
+      /^2026-11-27 02:00:00Z\s+COMPLETED\s+41,600\s+-20\.0 %\s+0\s+15m 00s\s+VERIFIED\s+exec-27$/,
     );
     expect(lines[4]).toMatch(/^2026-11-26 02:00:00Z\s+FAILED\s+0\s+12\s+15m 00s\s+exec-26$/);
     expect(lines).toHaveLength(7);
+  });
+
+  it('shows the same CHANGE whatever --max fetches (the good night it was compared with need not be a row)', async () => {
+    const h = awsHarness();
+
+    const code = await h.run(['history', '--target', TARGET, '--max', '1', '--stage', 'prod', '--json']);
+
+    expect(code).toBe(0);
+    const doc = JSON.parse(h.stdout());
+    expect(doc.runs).toHaveLength(1);
+    expect(doc.runs[0]).toMatchObject({ scheduledTime: '2026-11-27T02:00:00.000Z', changePercent: -20 });
   });
 
   it('lists the newest runs of every target, a run still going included, as JSON too', async () => {
@@ -276,6 +271,15 @@ describe('history --local', () => {
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
     }
+  });
+
+  it('refuses a --data-dir that does not exist, naming it (exit 2), rather than show an empty history', async () => {
+    const h = harness();
+
+    const code = await h.run(['history', '--local', '--data-dir', '/typo/no-such-folder']);
+
+    expect(code).toBe(2);
+    expect(h.stderr()).toContain('--data-dir /typo/no-such-folder does not exist');
   });
 
   it('shows an empty history for a folder no local run has used', async () => {

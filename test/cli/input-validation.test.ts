@@ -63,8 +63,8 @@ describe('bad input is refused before any AWS call', () => {
     [['--application-id', APP_ID, '--endpoints', '10'], '--endpoints only applies with --local'],
     [['--application-id', APP_ID, '--local', '--fault', 'meteor'], '--fault must be one of'],
     [
-      ['--source', 'dynamodb', '--local', '--fault', 'truncate-export'],
-      '--fault truncate-export applies only with --source pinpoint',
+      ['--source', 'customer-profiles', '--local', '--fault', 'truncate-export'],
+      '--fault truncate-export applies only with --source pinpoint or dynamodb',
     ],
     [
       ['--source', 'customer-profiles', '--local', '--fault', 'end-of-support'],
