@@ -1,4 +1,5 @@
 import { RUN_DIMENSIONS } from '../functions/shared/metric-dimensions.ts';
+import { OUTCOMES } from '../functions/shared/outcome.ts';
 import { FUNCTION_KEYS, type FunctionKey, namesOf, SERVICE } from './names.ts';
 
 /*
@@ -173,10 +174,8 @@ export function dashboardBody(input: DashboardInput): { template: string; variab
     y,
     12,
     12,
-    'Runs by summary outcome',
-    sourcesOf(input).flatMap((source) =>
-      ['COMPLETED', 'FAILED', 'TIMED_OUT', 'ERROR'].map((o) => outcomeMetric(input, o, source)),
-    ),
+    'Runs by outcome',
+    sourcesOf(input).flatMap((source) => OUTCOMES.map((o) => outcomeMetric(input, o, source))),
     { stat: 'Sum', period: DAY },
   );
   y += 6;

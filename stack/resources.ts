@@ -11,6 +11,7 @@ import {
   FIXED,
   type FunctionKey,
   IDS,
+  jsonSub,
   type Resources,
   ref,
   sub,
@@ -38,7 +39,7 @@ import {
   sourceResources,
   sourceStatements,
 } from './sources.ts';
-import { applicationIdsOf, logicalIdOf, type StageConfig } from './stage-config.ts';
+import { applicationIdsOf, type ExportTarget, logicalIdOf, type StageConfig } from './stage-config.ts';
 
 export type { Cfn, FunctionKey, Resources };
 // Kept importable from here: the tests and the nag acknowledgements name them through this module.
@@ -295,7 +296,7 @@ function scheduleResources(ctx: SourceContext): Resources {
         Target: {
           Arn: ref(FIXED.stateMachine),
           RoleArn: arnOf(IDS.schedulerRole),
-          Input: source.scheduleInput(target, ctx),
+          Input: scheduleInputOf(target, ctx),
           RetryPolicy: {
             MaximumRetryAttempts: config.scheduler.retryAttempts,
             MaximumEventAgeInSeconds: config.scheduler.maxEventAgeSeconds,
@@ -306,6 +307,17 @@ function scheduleResources(ctx: SourceContext): Resources {
     };
   }
   return resources;
+}
+
+/** A target's execution input: its source's fields and the ones every source shares. */
+export function scheduleInputOf(target: ExportTarget, ctx: SourceContext): Cfn {
+  return jsonSub({
+    ...sourceOfTarget(target).scheduleInput(target, ctx),
+    ScheduledTime: '<aws.scheduler.scheduled-time>',
+    // The run ledger's name for the target: `npm run export -- history --target <name>`.
+    Target: target.name,
+    ...(target.maxFailurePercent !== undefined && { MaxFailurePercent: target.maxFailurePercent }),
+  });
 }
 
 /** A Lambda execution role: its own log group, X-Ray, and the statements given. */
@@ -388,7 +400,8 @@ function functionRoles(ctx: SourceContext, topicArn: Cfn, topicKeyArn: Cfn | und
 }
 
 /** What every source builds its part from. */
-function contextOf(config: StageConfig): SourceContext {
+/** What every source's stack part works with. */
+export function contextOf(config: StageConfig): SourceContext {
   return { config, destination: destinationOf(config) };
 }
 
@@ -446,6 +459,10 @@ export function environmentOf(
         RECORDS_DROP_WARN_PERCENT: String(config.ledger.recordsDropWarnPercent),
       }),
       ...(config.notifications.rawFailuresInEmail && { RAW_FAILURES_IN_EMAIL: 'true' }),
+      MAX_FAILURE_PERCENT: String(config.maxFailurePercent),
+      // Linked from every summary that is not a success (functions/publish-summary/advice.ts).
+      DASHBOARD_URL: dashboardUrl(config.stage),
+      ...(config.metrics.runbookUrl && { RUNBOOK_URL: config.metrics.runbookUrl }),
     },
   };
 }

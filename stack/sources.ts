@@ -54,8 +54,12 @@ export interface StackSource<T extends TargetBase = ExportTarget> {
   readTarget(reader: TargetReader): Omit<T, keyof TargetBase> | undefined;
   /** The schedule's Description: what the target exports. */
   describe(target: T, config: StageConfig): string;
-  /** The execution input the target's schedule sends (a JSON string, or `Fn::Sub` over one). */
-  scheduleInput(target: T, ctx: SourceContext): Cfn;
+  /**
+   * The source's part of the execution input the target's schedule sends (values may be
+   * intrinsics); stack/resources.ts adds the fields every source shares (ScheduledTime, Target,
+   * MaxFailurePercent) and turns it into the schedule's JSON.
+   */
+  scheduleInput(target: T, ctx: SourceContext): Record<string, Cfn>;
   /** The statements the source adds to each function role; none when `targets` is empty. */
   statements(targets: T[], ctx: SourceContext): RoleStatements;
   /** Service roles and other resources; none when `targets` is empty. */

@@ -1,5 +1,6 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { sharedLedgerTargets } from './ledger-targets.ts';
 import { buildResources, environmentOf } from './resources.ts';
 import { parseStageConfig, type StageConfig, StageConfigError } from './stage-config.ts';
 
@@ -47,6 +48,10 @@ export async function resolveStack(
   if (!existsSync(join(dir, `${stage}.yml`))) throw missingStageFileError(stage, dir);
   const raw = await resolveConfigurationProperty(['custom', 'stageConfig']);
   const config = parseStageConfig(raw, stage);
+  const shared = sharedLedgerTargets(config);
+  if (shared.length > 0) {
+    throw new StageConfigError(`config/stages/${stage}.yml is invalid:\n  - ${shared.join('\n  - ')}`);
+  }
   return { config, resources: buildResources(config), environment: environmentOf(config) };
 }
 

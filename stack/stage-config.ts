@@ -5,6 +5,7 @@ import {
   ROLE_ARN,
 } from '../functions/shared/aws-names.ts';
 import { CONFIG_DEFAULTS, pollCapProblem } from '../functions/shared/config.ts';
+import { DEFAULT_MAX_FAILURE_PERCENT } from '../functions/shared/outcome.ts';
 import type { CustomerProfilesTarget } from '../sources/customer-profiles/stack.ts';
 import type { DynamoDbTarget } from '../sources/dynamodb/stack.ts';
 import { type PinpointTarget, pinpointApplicationsOf } from '../sources/pinpoint/stack.ts';
@@ -57,6 +58,8 @@ export interface TargetBase {
   enabled: boolean;
   /** Overrides `scheduler.flexibleWindowMinutes` for this target. */
   flexibleWindowMinutes?: number;
+  /** Overrides the stage's `maxFailurePercent` for this target (its schedule input's MaxFailurePercent). */
+  maxFailurePercent?: number;
 }
 
 /** One scheduled export: the common fields and its source's settings (sources/<id>/stack.ts). */
@@ -164,6 +167,11 @@ export interface StageConfig {
   alarms: Alarms;
   ledger: LedgerSettings;
   metrics: MetricsSettings;
+  /**
+   * The failure limit of a target that sets none (percent of the records processed); above it a
+   * run is TOO_MANY_FAILURES (functions/shared/outcome.ts, where the default's reason is).
+   */
+  maxFailurePercent: number;
   targets: ExportTarget[];
   /** Applications operators may export by hand besides the targets' ones. */
   additionalApplicationIds: string[];
@@ -238,11 +246,13 @@ export function parseStageConfig(
       'alarms',
       'ledger',
       'metrics',
+      'maxFailurePercent',
       'targets',
       'additionalApplicationIds',
     ],
     '',
   );
+  const maxFailurePercent = r.percent(raw, 'maxFailurePercent', 'maxFailurePercent');
 
   const region = r.string(raw, 'region', 'region', REGION, 'such as eu-west-1');
   const logRetentionInDays = r.integer(raw, 'logRetentionInDays', 'logRetentionInDays', 1, 3653);
@@ -575,6 +585,7 @@ export function parseStageConfig(
     alarms,
     ledger,
     metrics,
+    maxFailurePercent: maxFailurePercent ?? DEFAULT_MAX_FAILURE_PERCENT,
     targets,
     additionalApplicationIds,
   };

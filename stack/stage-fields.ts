@@ -1,3 +1,4 @@
+import { FAILURE_OUTCOMES, OUTCOMES } from '../functions/shared/outcome.ts';
 import { unknownPlaceholders } from '../functions/shared/s3-prefix.ts';
 import { parseCron, type SkippedRun, skippedRuns } from './cron.ts';
 import { type Destination, placeholdersOutside } from './destination.ts';
@@ -15,8 +16,10 @@ export { longestResolution } from '../sources/pinpoint/stack.ts';
  * either order.
  */
 
-/** Summary statuses publish-summary sets on the `status` message attribute. */
-export const SUMMARY_STATUSES = ['COMPLETED', 'FAILED', 'TIMED_OUT', 'ERROR'] as const;
+/** The outcomes publish-summary sets on the `status` message attribute (functions/shared/outcome.ts). */
+export const SUMMARY_STATUSES = OUTCOMES;
+/** `statuses: failures`: every outcome that is not a success. */
+export const FAILURES_KEYWORD = 'failures';
 
 const SCHEDULE_NAME = /^[0-9A-Za-z_.-]{1,64}$/;
 /** Lowercase (the stage is part of bucket and stack names); its length is checked against every derived name. */
@@ -98,6 +101,17 @@ export class Reader {
     return value;
   }
 
+  /** A percentage, 0 to 100 (0 allowed). */
+  percent(raw: Raw, key: string, path: string): number | undefined {
+    const value = raw[key];
+    if (value === undefined || value === null) return undefined;
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > 100) {
+      this.problem(path, `must be a percentage from 0 to 100, got ${JSON.stringify(value)}`);
+      return undefined;
+    }
+    return value;
+  }
+
   boolean(raw: Raw, key: string, path: string): boolean | undefined {
     const value = raw[key];
     if (value === undefined || value === null) return undefined;
@@ -165,7 +179,15 @@ function daylightSavingProblem(skipped: SkippedRun[], cron: string, timezone: st
 }
 
 /** The settings every target has, whatever its source. */
-const COMMON_TARGET_FIELDS = ['name', 'source', 'cron', 'timezone', 'enabled', 'flexibleWindowMinutes'];
+const COMMON_TARGET_FIELDS = [
+  'name',
+  'source',
+  'cron',
+  'timezone',
+  'enabled',
+  'flexibleWindowMinutes',
+  'maxFailurePercent',
+];
 
 /**
  * A target's keys that neither the common fields nor its source know: a setting of another source
@@ -218,6 +240,7 @@ export function readTarget(
     0,
     1440,
   );
+  const maxFailurePercent = r.percent(raw, 'maxFailurePercent', `${path}.maxFailurePercent`);
 
   if (raw.name === undefined) r.problem(`${path}.name`, 'is required');
   if (raw.cron === undefined) r.problem(`${path}.cron`, 'is required');
@@ -252,6 +275,7 @@ export function readTarget(
     timezone,
     enabled,
     ...(flexibleWindowMinutes !== undefined && { flexibleWindowMinutes }),
+    ...(maxFailurePercent !== undefined && { maxFailurePercent }),
   } as ExportTarget;
 }
 
@@ -282,11 +306,20 @@ export function readSubscription(r: Reader, raw: unknown, path: string): Subscri
   }
   let statuses: string[] | undefined;
   if (raw.statuses !== undefined) {
-    const list = raw.statuses;
-    if (!Array.isArray(list) || list.length === 0 || !list.every((s) => SUMMARY_STATUSES.includes(s))) {
-      r.problem(`${path}.statuses`, `must be a non-empty list of ${SUMMARY_STATUSES.join(', ')}`);
+    const list = raw.statuses === FAILURES_KEYWORD ? FAILURE_OUTCOMES : raw.statuses;
+    const choices = `"${FAILURES_KEYWORD}" (every outcome that is not COMPLETED) or a non-empty list of ${SUMMARY_STATUSES.join(', ')}`;
+    if (!Array.isArray(list) || list.length === 0) {
+      r.problem(`${path}.statuses`, `must be ${choices}`);
     } else {
-      statuses = [...new Set(list as string[])];
+      const unknown = list.filter((s) => !(SUMMARY_STATUSES as readonly unknown[]).includes(s));
+      if (unknown.length > 0) {
+        r.problem(
+          `${path}.statuses`,
+          `${unknown.map((s) => JSON.stringify(s)).join(', ')} ${unknown.length === 1 ? 'is not an outcome' : 'are not outcomes'}; use ${choices}`,
+        );
+      } else {
+        statuses = [...new Set(list as string[])];
+      }
     }
   }
   let filterPolicy: Record<string, unknown> | undefined;

@@ -1,4 +1,4 @@
-import { arnOf, type Cfn, distinct, IDS, jsonSub, ref, sub } from '../../stack/cfn.ts';
+import { arnOf, type Cfn, distinct, IDS, ref, sub } from '../../stack/cfn.ts';
 import { keyPattern, longestOf, TIME_PLACEHOLDERS } from '../../stack/destination.ts';
 import type { SourceContext, StackSource } from '../../stack/sources.ts';
 import type { StageConfig, TargetBase } from '../../stack/stage-config.ts';
@@ -184,7 +184,7 @@ export const customerProfilesStack: StackSource<CustomerProfilesTarget> = {
 
   /** The input of docs/SOURCES.md: the fields the target sets; RoleArn and the default destination come from the stage. */
   scheduleInput(target, { destination }) {
-    return jsonSub({
+    return {
       Source: 'customer-profiles',
       DomainName: target.domain,
       SegmentDefinitionName: target.segmentDefinition,
@@ -192,9 +192,7 @@ export const customerProfilesStack: StackSource<CustomerProfilesTarget> = {
       ...(target.prefix !== undefined && { DestinationUri: destination.s3Uri(target.prefix) }),
       // The configured bucket's SSE-KMS key encrypts the snapshot too.
       ...(destination.kmsKeyArn && { EncryptionKey: destination.kmsKeyArn }),
-      ScheduledTime: '<aws.scheduler.scheduled-time>',
-      Target: target.name,
-    });
+    };
   },
 
   statements(targets, { config }) {

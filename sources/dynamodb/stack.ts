@@ -1,5 +1,5 @@
 import { bucketNameProblem } from '../../functions/shared/aws-names.ts';
-import { type Cfn, distinct, jsonSub, sub } from '../../stack/cfn.ts';
+import { type Cfn, distinct, sub } from '../../stack/cfn.ts';
 import {
   bucketArnOf,
   keyPattern,
@@ -201,7 +201,7 @@ export const dynamoDbStack: StackSource<DynamoDbTarget> = {
   scheduleInput(target, ctx) {
     const { destination } = ctx;
     const stageKey = writesToStageBucket(target, ctx) ? destination.kmsKeyArn : undefined;
-    return jsonSub({
+    return {
       Source: 'dynamodb',
       TableArn: tableArnOf(target),
       ...(target.mode !== undefined && { ExportType: EXPORT_TYPES[target.mode] }),
@@ -214,9 +214,7 @@ export const dynamoDbStack: StackSource<DynamoDbTarget> = {
       ...(target.outsideRecoveryWindow !== undefined && {
         OutsideRecoveryWindow: OUTSIDE_WINDOW[target.outsideRecoveryWindow],
       }),
-      ScheduledTime: '<aws.scheduler.scheduled-time>',
-      Target: target.name,
-    });
+    };
   },
 
   statements(targets, ctx) {

@@ -4,7 +4,7 @@ import {
   PINPOINT_SEGMENT_ID,
 } from '../../functions/shared/aws-names.ts';
 import { resolveS3UrlPrefix } from '../../functions/shared/s3-prefix.ts';
-import { arnOf, type Cfn, IDS, jsonSub, ref, sub } from '../../stack/cfn.ts';
+import { arnOf, type Cfn, IDS, ref, sub } from '../../stack/cfn.ts';
 import type { Destination } from '../../stack/destination.ts';
 import type { SourceContext, StackSource } from '../../stack/sources.ts';
 import type { StageConfig, TargetBase } from '../../stack/stage-config.ts';
@@ -186,13 +186,10 @@ export const pinpointStack: StackSource<PinpointTarget> = {
     if (target.prefix !== undefined) request.S3UrlPrefix = destination.s3Uri(target.prefix);
     if (target.SegmentId !== undefined) request.SegmentId = target.SegmentId;
     if (target.SegmentVersion !== undefined) request.SegmentVersion = target.SegmentVersion;
-    return jsonSub({
+    return {
       ApplicationId: target.ApplicationId,
       ...(Object.keys(request).length > 0 && { ExportJobRequest: request }),
-      ScheduledTime: '<aws.scheduler.scheduled-time>',
-      // The run ledger's name for the target: `npm run export -- history --target <name>`.
-      Target: target.name,
-    });
+    };
   },
 
   statements(targets, { config }) {

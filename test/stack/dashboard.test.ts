@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RUN_DIMENSIONS, RUN_METRICS } from '../../functions/publish-summary/metrics.ts';
+import { OUTCOMES } from '../../functions/shared/outcome.ts';
 import { type DashboardInput, dashboardBody, metricAlarms } from '../../stack/dashboard.ts';
 import { FUNCTION_KEYS, namesOf, SERVICE } from '../../stack/names.ts';
 
@@ -47,7 +48,7 @@ describe('the stage dashboard', () => {
       'weekly-vip-segment: job duration (s)',
       'weekly-vip-segment: status checks and failures',
       'Executions (AWS/States)',
-      'Runs by summary outcome',
+      'Runs by outcome',
       'Function errors and throttles (AWS/Lambda)',
       'Dead-letter queues (AWS/SQS)',
     ]);
@@ -147,7 +148,9 @@ describe('the alarms on the per-run metrics', () => {
     expect(new Set(outcomes.map((m) => m[m.indexOf('Source') + 1]))).toEqual(
       new Set(['pinpoint', 'dynamodb']),
     );
-    expect(outcomes).toHaveLength(8);
+    // Every outcome of functions/shared/outcome.ts, per source.
+    expect(outcomes).toHaveLength(2 * OUTCOMES.length);
+    expect(new Set(outcomes.map((m) => m[m.indexOf('Outcome') + 1]))).toEqual(new Set(OUTCOMES));
   });
 
   it('leaves the records-drop alarm out when the stage sets no drop threshold', () => {

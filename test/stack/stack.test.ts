@@ -2,6 +2,7 @@ import { copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
+import { FAILURE_OUTCOMES } from '../../functions/shared/outcome.ts';
 import { checkTemplate, type NagResult } from '../../stack/nag.ts';
 import { NAG_ACKNOWLEDGEMENTS } from '../../stack/nag-acknowledgements.ts';
 import { limitedNamesOf, MAX_STAGE_LENGTH, namesOf } from '../../stack/names.ts';
@@ -264,6 +265,7 @@ describe('functions', () => {
     expect(table.Properties.GlobalSecondaryIndexes.map((i: { IndexName: string }) => i.IndexName)).toEqual([
       'recent',
       'by-target-name',
+      'good',
     ]);
     // dev can be torn down: no protection there.
     const devTable = resource(dev.template, 'RunLedgerTable');
@@ -886,7 +888,8 @@ describe('notifications', () => {
     expect(byEndpoint['oncall@example.com']).toMatchObject({
       Protocol: 'email',
       FilterPolicyScope: 'MessageAttributes',
-      FilterPolicy: { status: ['FAILED', 'TIMED_OUT', 'ERROR'] },
+      // statuses: failures — every outcome that is not a success, MISMATCH included.
+      FilterPolicy: { status: [...FAILURE_OUTCOMES] },
     });
     expect(byEndpoint['arn:aws:sqs:eu-west-1:123456789012:crm-export-summaries']).toMatchObject({
       Protocol: 'sqs',

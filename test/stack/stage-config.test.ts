@@ -2,6 +2,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
+import { FAILURE_OUTCOMES, OUTCOMES } from '../../functions/shared/outcome.ts';
+import { dashboardUrl } from '../../stack/dashboard.ts';
+import { sharedLedgerTargets } from '../../stack/ledger-targets.ts';
 import { covers } from '../../stack/nag.ts';
 import { NAG_ACKNOWLEDGEMENTS } from '../../stack/nag-acknowledgements.ts';
 import { limitedNamesOf, MAX_STAGE_LENGTH } from '../../stack/names.ts';
@@ -204,6 +207,84 @@ describe('parseStageConfig', () => {
 
   it('turns target names into logical ids', () => {
     expect(logicalIdOf('nightly-all_endpoints.v2')).toBe('NightlyAllEndpointsV2');
+  });
+});
+
+describe('outcome settings: statuses, failure limits, shared ledger targets', () => {
+  const subscribed = (statuses: unknown) =>
+    parseStageConfig(
+      {
+        notifications: { subscriptions: [{ protocol: 'email', endpoint: 'a@example.com', statuses }] },
+        targets: [target],
+      },
+      'qa',
+    ).notifications.subscriptions[0]?.statuses;
+
+  it('accepts every outcome in statuses, and "failures" for every outcome that is not COMPLETED', () => {
+    for (const outcome of OUTCOMES) expect(subscribed([outcome])).toEqual([outcome]);
+    expect(subscribed('failures')).toEqual([...FAILURE_OUTCOMES]);
+    expect(subscribed('failures')).toContain('MISMATCH');
+  });
+
+  it('names the value in statuses that is not an outcome', () => {
+    expect(() => subscribed(['FAILED', 'FAIL'])).toThrow(
+      /notifications\.subscriptions\[0\]\.statuses: "FAIL" is not an outcome; use "failures"/,
+    );
+  });
+
+  it('reads the stage and target failure limits, puts the target one in its schedule input, and refuses one outside 0-100', () => {
+    const config = parseStageConfig(
+      { maxFailurePercent: 0.5, targets: [{ ...target, maxFailurePercent: 5 }] },
+      'qa',
+    );
+    expect(config.maxFailurePercent).toBe(0.5);
+    expect(environmentOf(config).publishSummary.MAX_FAILURE_PERCENT).toBe('0.5');
+    const schedule = buildResources(config).Resources.ScheduleNightly;
+    expect(JSON.parse(schedule.Properties.Target.Input)).toMatchObject({
+      Target: 'nightly',
+      MaxFailurePercent: 5,
+    });
+    expect(parseStageConfig({ targets: [target] }, 'qa').maxFailurePercent).toBe(1);
+    expect(() => parseStageConfig({ targets: [{ ...target, maxFailurePercent: 101 }] }, 'qa')).toThrow(
+      /targets\[0\]\.maxFailurePercent: must be a percentage from 0 to 100, got 101/,
+    );
+  });
+
+  it('refuses two targets that would be one run in the run ledger, naming both', () => {
+    const orders = {
+      source: 'dynamodb',
+      table: 'orders',
+      mode: 'incremental',
+      cron: '30 3 * * ? *',
+      timezone: 'UTC',
+      enabled: true,
+    };
+    const config = parseStageConfig(
+      {
+        targets: [
+          { ...orders, name: 'orders-a' },
+          { ...orders, name: 'orders-b' },
+        ],
+      },
+      'qa',
+    );
+
+    expect(sharedLedgerTargets(config)).toEqual([
+      expect.stringMatching(
+        /^targets\[1\] \(orders-b\): exports the same data to the same place as target orders-a/,
+      ),
+    ]);
+    // Another prefix is another ledger target: each keeps its own gap-free coverage.
+    const apart = parseStageConfig(
+      {
+        targets: [
+          { ...orders, name: 'orders-a' },
+          { ...orders, name: 'orders-b', prefix: 'dynamodb/orders-b/{date}/' },
+        ],
+      },
+      'qa',
+    );
+    expect(sharedLedgerTargets(apart)).toEqual([]);
   });
 });
 
@@ -417,6 +498,8 @@ describe('buildResources', () => {
       SUMMARY_TOPIC_ARN: topicArn,
       METRICS_NAMESPACE: 'ExportOrchestrator',
       RUN_LEDGER_TABLE: { Ref: 'RunLedgerTable' },
+      MAX_FAILURE_PERCENT: '1',
+      DASHBOARD_URL: dashboardUrl('qa'),
     });
   });
 
