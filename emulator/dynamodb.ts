@@ -357,7 +357,13 @@ export async function createSeededTable(
  */
 
 /** Loads the items saved in `file` (none when it does not exist) into the table. */
-export async function loadLedgerFile(endpoint: string, tableName: string, file: string): Promise<number> {
+export async function loadLedgerFile(
+  endpoint: string,
+  tableName: string,
+  file: string,
+  /** Which saved items to load (default all). */
+  keep: (item: Record<string, AttributeValue>) => boolean = () => true,
+): Promise<number> {
   let items: Record<string, AttributeValue>[];
   try {
     items = JSON.parse(await readFile(file, 'utf8')) as Record<string, AttributeValue>[];
@@ -367,13 +373,14 @@ export async function loadLedgerFile(endpoint: string, tableName: string, file: 
       `${file} is not a saved run ledger (delete it to start afresh): ${(error as Error).message}`,
     );
   }
+  const kept = items.filter(keep);
   const client = localClient(endpoint);
   try {
-    for (const item of items) await client.send(new PutItemCommand({ TableName: tableName, Item: item }));
+    for (const item of kept) await client.send(new PutItemCommand({ TableName: tableName, Item: item }));
   } finally {
     client.destroy();
   }
-  return items.length;
+  return kept.length;
 }
 
 /** Writes every item of the table to `file` (whole, then renamed). */

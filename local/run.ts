@@ -2,6 +2,9 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import type { FaultRule } from '../emulator/faults.ts';
+import { loadCreateExportJobConfig } from '../functions/shared/config.ts';
+import { resolveExecutionInput } from '../functions/shared/input.ts';
+import { inputDefaultsOf, runIdentityOf } from '../functions/shared/run-identity.ts';
 import type {
   ExportSummary,
   PublishSummaryEvent,
@@ -10,6 +13,7 @@ import type {
   SummaryStatus,
   VerificationResult,
 } from '../functions/shared/types.ts';
+import { sourceFor } from '../sources/registry.ts';
 import { type LocalServices, parseSummary, prepareDataDir, startLocalServices } from './services.ts';
 import {
   changeItems,
@@ -243,13 +247,29 @@ export async function runLocal(options: LocalRunOptions = {}): Promise<LocalRunR
   }
 }
 
+/** The incremental demo's target in the run ledger, as create-export-job will compute it. */
+async function demoTargetOf(options: LocalRunOptions): Promise<string> {
+  const now = new Date().toISOString();
+  const raw = await sourceInput(options, now);
+  const defaults = inputDefaultsOf(
+    loadCreateExportJobConfig({ ...LOCAL_SOURCE_ENV, RUN_LEDGER_TABLE: 'runs' }),
+  );
+  const request = resolveExecutionInput(raw, defaults, now);
+  return runIdentityOf(request, sourceFor(request).describe.destinationTemplate(raw, defaults)).target;
+}
+
 /** Starts the services, sets the handlers' environment and loads them; {@link LocalSession.close} puts it all back. */
 export async function openLocalSession(options: LocalRunOptions = {}): Promise<LocalSession> {
   const progress = options.onProgress ?? (() => undefined);
   const dataDir = prepareDataDir(options.dataDir ?? '.local/emulator');
-  // Not the incremental demo's ledger: its target's coverage must start from its own full export,
-  // not from an earlier demo's, whose table the new emulator no longer has.
-  const services = await startLocalServices(options, dataDir, !isIncrementalDemo(options));
+  // The ledger is kept (history --local shows every run), but not an earlier incremental demo's
+  // runs of its target: its coverage must start from its own full export, not from a table the
+  // new emulator no longer has. Its runs replace the earlier demo's.
+  const services = await startLocalServices(
+    options,
+    dataDir,
+    isIncrementalDemo(options) ? await demoTargetOf(options) : undefined,
+  );
   const { DEFAULT_APPLICATION_ID, DEFAULT_TOPIC_ARN } = await import('../emulator/index.ts');
   progress({
     type: 'emulator',

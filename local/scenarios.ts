@@ -71,9 +71,9 @@ export const FAULT_SCENARIOS: Record<string, Scenario> = {
     says: 'SNS Publish throttled twice',
   },
   'truncate-export': {
-    rules: () => [{ kind: 'truncate-export', count: 1 }],
-    says: 'the job reports every record but its files hold fewer (MISMATCH summary; Pinpoint)',
-    only: ['pinpoint'],
+    rules: (o) => [{ kind: 'truncate-export', service: o.service, count: 1 }],
+    says: 'the job reports every record but its files hold fewer (MISMATCH summary; Pinpoint, DynamoDB)',
+    only: ['pinpoint', 'dynamodb'],
   },
   'end-of-support': {
     rules: () => [{ kind: 'end-of-support', count: null }],

@@ -128,7 +128,8 @@ export interface LocalServices {
 export async function startLocalServices(
   options: LocalServiceOptions,
   dataDir: string,
-  keepLedger: boolean,
+  /** A ledger target whose saved runs are left out (the incremental demo's: their table is gone). */
+  forgetTarget?: string,
 ): Promise<LocalServices> {
   const external = externalEndpoints();
   const { clientEnvOf, startEmulator, DEFAULT_LEDGER_TABLE } = await import('../emulator/index.ts');
@@ -167,10 +168,14 @@ export async function startLocalServices(
   };
   const emulator: Emulator = await startEmulator(emulatorOptions);
   for (const fault of options.faults ?? []) emulator.faults.add(fault);
-  // The run ledger outlives the run in the data folder (history --local, "against last night"),
-  // unless the caller says otherwise.
-  const ledgerFile = keepLedger ? ledgerFileOf(dataDir) : undefined;
-  if (ledgerFile) await loadLedgerFile(emulator.url, emulator.ledgerTable, ledgerFile);
+  // The run ledger outlives the run in the data folder (history --local, "against last night").
+  const ledgerFile = ledgerFileOf(dataDir);
+  await loadLedgerFile(
+    emulator.url,
+    emulator.ledgerTable,
+    ledgerFile,
+    (item) => item.target?.S !== forgetTarget,
+  );
   return {
     pinpointUrl: emulator.url,
     snsUrl: emulator.url,
@@ -188,7 +193,7 @@ export async function startLocalServices(
       emulator.state.jobs.flatMap((job) => (job as unknown as { files?: string[] }).files ?? []),
     close: async () => {
       try {
-        if (ledgerFile) await saveLedgerFile(emulator.url, emulator.ledgerTable, ledgerFile);
+        await saveLedgerFile(emulator.url, emulator.ledgerTable, ledgerFile);
       } finally {
         await emulator.close();
       }

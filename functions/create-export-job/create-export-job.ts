@@ -9,6 +9,7 @@ import { CREATE_REFUSED_ERRORS, type ExplainedError, RunInProgressError } from '
 import { resolveExecutionInput } from '../shared/input.ts';
 import { isPlainObject } from '../shared/input-rules.ts';
 import { initialPollState } from '../shared/poll-schedule.ts';
+import { inputDefaultsOf, runIdentityOf } from '../shared/run-identity.ts';
 import type { ClaimResult, LedgerItem, RunIdentity, RunLedger } from '../shared/run-ledger.ts';
 import { triggerOf } from '../shared/trigger.ts';
 import type {
@@ -41,32 +42,7 @@ export const LOOKUP_SKEW_MS = 60_000;
 
 const isFailed = (job: JobSnapshot) => job.JobStatus === 'FAILED' || job.JobStatus === 'FAILING';
 
-/** The stage's defaults for every source's input (the function's environment). */
-export function inputDefaultsOf(config: CreateExportJobConfig) {
-  return {
-    RoleArn: config.defaultRoleArn,
-    S3UrlPrefix: config.defaultS3UrlPrefix,
-    ProfilesRoleArn: config.profilesRoleArn,
-    ProfilesDestination: config.profilesDestination,
-    DynamoDbBucket: config.dynamoDbBucket,
-    DynamoDbPrefix: config.dynamoDbPrefix,
-  };
-}
-
-/**
- * The run's identity in the ledger: the source's target key (what is exported and
- * where, the destination *template* included), the readable name, and the run's
- * ScheduledTime (the ledger's sort key).
- */
-export function runIdentityOf(request: ResolvedExportRequest, destinationTemplate: string): RunIdentity {
-  const { target, name } = sourceFor(request).describe.identity(request, destinationTemplate);
-  return {
-    source: sourceOf(request),
-    target,
-    targetName: request.Target ?? name,
-    scheduledTime: request.ScheduledTime,
-  };
-}
+export { inputDefaultsOf, runIdentityOf } from '../shared/run-identity.ts';
 
 const ledgerCall = <T>(operation: string, call: () => Promise<T>): Promise<T> =>
   call().catch((error: unknown) => {

@@ -163,6 +163,11 @@ export interface DynamoDbExportService {
 
 type ExportStatus = 'IN_PROGRESS' | 'COMPLETED' | 'FAILED';
 
+/** How many of `total` items a truncated export leaves out: the given number, or half (at least one). */
+function dropped(drop: number | 'half', total: number): number {
+  return Math.min(total, drop === 'half' ? Math.max(1, Math.floor(total / 2)) : drop);
+}
+
 interface ExportRecord {
   arn: string;
   id: string;
@@ -186,6 +191,8 @@ interface ExportRecord {
   sseKmsKeyId?: string;
   /** Decided at the start (missing bucket, job-fail fault), reported at the end. */
   plannedFailure?: { code: string; message: string };
+  /** The `truncate-export` fault: the files leave out this many items that ItemCount still reports. */
+  dropItems?: number | 'half';
   status: ExportStatus;
   endMs?: number;
   itemCount?: number;
@@ -447,6 +454,12 @@ export function createDynamoDbExportService(options: DynamoDbExportOptions): Dyn
       ['job-fail', 'job-stuck'],
       true,
     )[0];
+    const truncate = faults.take(
+      { service: 'dynamodb', operation: 'ExportTableToPointInTime' },
+      ['truncate-export'],
+      true,
+    )[0];
+    if (truncate) record.dropItems = truncate.droppedRecords ?? 'half';
     if (outcome?.kind === 'job-stuck') record.dueMs = undefined;
     if (outcome?.kind === 'job-fail') {
       record.plannedFailure = {
@@ -638,12 +651,16 @@ export function createDynamoDbExportService(options: DynamoDbExportOptions): Dyn
         sseKmsKeyId: record.sseKmsKeyId,
         ...(record.exportTimeMs !== undefined ? { exportTimeMs: record.exportTimeMs } : {}),
         ...(record.incremental ? { incremental: record.incremental } : {}),
-        lines,
+        // An export cut short (the truncate-export fault): fewer items in the files than ItemCount says.
+        lines:
+          record.dropItems === undefined
+            ? lines
+            : lines.slice(0, lines.length - dropped(record.dropItems, lines.length)),
         itemsPerFile: options.itemsPerFile,
       });
       record.status = 'COMPLETED';
       record.endMs = endMs;
-      record.itemCount = written.itemCount;
+      record.itemCount = record.dropItems === undefined ? written.itemCount : lines.length;
       record.billedSizeBytes = written.billedSizeBytes;
       record.manifestKey = written.manifestKey;
       record.dataFileKeys = written.dataFileKeys;

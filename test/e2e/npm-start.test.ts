@@ -216,6 +216,9 @@ describe('npm start exit status, against endpoints that are not our emulator', (
     expect(run.out).toMatch(
       /note +the summary cannot be read back from .* the outcome above is the workflow's own/,
     );
+    // PublishSummary's own result carries the headline and the verdict: shown although the message is not.
+    expect(run.out).toMatch(/^ {2}headline +Exported 120 endpoints .*; verified: 120 records in 1 file\.$/m);
+    expect(run.out).toMatch(/^ {2}verified +VERIFIED/m);
   });
 
   it('exits 1 for a FAILED job, with the headline from the workflow itself', async () => {

@@ -173,7 +173,27 @@ describe('npm start -- --source, in a child process', () => {
     );
     expect(run.out).toMatch(/^manual-\S+-local-orders-\w+ {2}COMPLETED$/m);
     expect(field(run.out, 'progress')).toBe(`COMPLETED, ${shown(lines.length)} items`);
-    expect(field(run.out, 'summary')).toContain(`(incremental): ${lines.length} processed`);
+    expect(field(run.out, 'summary')).toContain(`(incremental): ${lines.length} exported`);
+
+    // Both of the demo's runs are in the data folder's run ledger: `history --local` shows them,
+    // and a second demo replaces the first one's runs of its target (their table is gone).
+    const history = async () => {
+      const { main } = await import('../../cli/main.ts');
+      const { realDeps } = await import('../../cli/deps.ts');
+      const out: string[] = [];
+      const writer = { write: (text: string) => out.push(text) };
+      await main(['history', '--local', '--data-dir', dir, '--json'], {
+        ...realDeps(),
+        stdout: writer,
+        stderr: writer,
+      });
+      return (JSON.parse(out.join('')) as { runs: { outcome: string; execution: string }[] }).runs;
+    };
+    const runs = await history();
+    expect(runs.map((r) => r.outcome)).toEqual(['COMPLETED', 'COMPLETED']);
+    expect(runs.map((r) => r.execution).sort()).toEqual(
+      [first?.[1], /^(manual-\S+) {2}COMPLETED$/m.exec(run.out)?.[1]].sort(),
+    );
   }, 60_000);
 
   it('exits 2 for options that do not fit the source, naming the option, before anything runs', async () => {

@@ -334,6 +334,54 @@ describe('incremental DynamoDB exports', () => {
     );
   });
 
+  it('a MISMATCH night does not move the coverage: the next run exports that window again, so the covered timeline has no gap', async ({
+    task,
+  }) => {
+    stack = await startSourceStack({ tables: [{ name: LOCAL_TABLE, items: LOCAL_TABLE_ITEMS }] });
+    const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000).toISOString();
+    const incrementalInput = (scheduledTime: string) =>
+      dynamoInput(LOCAL_TABLE, { ExportType: 'INCREMENTAL_EXPORT', ScheduledTime: scheduledTime });
+
+    // Night 1: the target's first run, a full export (covers up to 75 minutes ago).
+    await stack.run(incrementalInput(minutesAgo(60)), { name: 'night-1' });
+    // Changes 60 minutes ago: inside night 2's window.
+    stack.setClockShift(-60 * 60_000);
+    await changeItems(stack.emulator.url, LOCAL_TABLE);
+    stack.setClockShift(0);
+    // Night 2: its export is cut short (the files hold fewer items than ItemCount): MISMATCH.
+    stack.emulator.faults.add({ kind: 'truncate-export', service: 'dynamodb', count: 1 });
+    const night2 = await stack.run(incrementalInput(minutesAgo(35)), { name: 'night-2' });
+    // Night 3, a normal run.
+    const night3 = await stack.run(incrementalInput(minutesAgo(10)), { name: 'night-3' });
+
+    const [, second, third] = stack.published().map((p) => p.summary);
+    const runs = (await stack.ledger()).sort((a, b) => a.scheduledTime.localeCompare(b.scheduledTime));
+    const [one, two, three] = runs;
+    record(
+      task,
+      'dynamodb: a MISMATCH night, then the next (coverage)',
+      'SUCCEEDED,FAILED,SUCCEEDED | MISMATCH,COMPLETED | from night 1',
+      `SUCCEEDED,${night2.status},${night3.status} | ${second?.status},${third?.status} | from ${
+        third?.details?.ExportFromTime === one?.outcome?.coveredUntil
+          ? 'night 1'
+          : third?.details?.ExportFromTime
+      }`,
+    );
+    expect([night2.status, night3.status]).toEqual(['FAILED', 'SUCCEEDED']);
+    expect([second?.status, third?.status]).toEqual(['MISMATCH', 'COMPLETED']);
+    expect(two?.outcome).toMatchObject({ status: 'MISMATCH' });
+    // The MISMATCH night recorded no coverage and is not a good night in the ledger's index.
+    expect(two?.outcome?.coveredUntil).toBeUndefined();
+    expect(two?.goodTarget).toBeUndefined();
+    expect(one?.goodTarget).toBe(one?.target);
+    // Night 3 starts where the last verified window (night 1's) ended: night 2's window is exported again.
+    expect(third?.details?.ExportFromTime).toBe(one?.outcome?.coveredUntil);
+    expect(three?.outcome?.coveredUntil).toBe(third?.details?.ExportToTime);
+    // And it holds the items changed in night 2's window: 5 added, 3 updated, 2 deleted.
+    expect(third?.TotalProcessed).toBe(10);
+    expect(third?.verification).toMatchObject({ verdict: 'VERIFIED', records: 10 });
+  });
+
   it('ends COMPLETED with "Nothing exported" when the window since the last run is under 15 minutes', async ({
     task,
   }) => {
