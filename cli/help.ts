@@ -41,7 +41,10 @@ its own emulator; set SUMMARY_TOPIC_ARN to a topic that exists there (the
 built-in emulator's topic is the default). The run ledger's DynamoDB is at
 AWS_ENDPOINT_URL_DYNAMODB (default: the Pinpoint URL), table RUN_LEDGER_TABLE.
 Setting only one of the Pinpoint and SNS variables is an error. The outcome and exit status come from the workflow's own result; the
-summary's text is shown only when it can be read back (our emulator).`;
+summary's text is shown only when it can be read back (our emulator). There, a --table name
+is resolved with DescribeTable (the endpoint's own account and Region), and the DynamoDB
+incremental demo (--incremental without --scheduled-time, which changes items between its
+two runs) is refused: the table is yours, and an export tool never writes to what it exports.`;
 
 const COMMON = `Where the workflow is:
   --stage <name>              stage whose stack (pinpoint-export-orchestrator-<stage>) names the
