@@ -29,7 +29,8 @@ import { describeWindows, type ExportPlan, exportEndOf, planExport, type Window 
 const RETRY_LATER =
   'DynamoDB stayed unavailable through every retry: check the AWS Health Dashboard, then start the run again later with `npm run export`.';
 
-const enablePitr = (table: string) =>
+/** The fix for point-in-time recovery off: the command, and when to run again (the doctor says it too). */
+export const enablePitr = (table: string) =>
   `Turn on point-in-time recovery for table ${table}: \`aws dynamodb update-continuous-backups --table-name ${table} --point-in-time-recovery-specification PointInTimeRecoveryEnabled=true\` (or PointInTimeRecoverySpecification in its CloudFormation), then start the run again with \`npm run export\` at least 15 minutes after switching it on: a run exports the table as of 15 minutes before its scheduled time, and recovery holds the table only from the moment it was switched on (\`npm run export -- doctor\` shows that moment). A first incremental run then exports the whole table.`;
 
 const SAME_TOKEN_OTHER_PARAMETERS =
