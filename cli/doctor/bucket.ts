@@ -114,14 +114,27 @@ async function checkOne(b: BucketToCheck, ctx: DoctorContext): Promise<CheckResu
         });
       else facts.push(`encrypted with ${algorithm}${key ? ` (${key})` : ''} as the stage says`);
     } catch (error) {
-      results.push(
-        couldNotCheck(
-          'bucket',
-          `the encryption of bucket ${b.bucket}`,
-          error,
-          's3:GetEncryptionConfiguration',
-        ),
-      );
+      // A bucket without a default encryption configuration (S3 API reference, GetBucketEncryption).
+      // S3 has encrypted every new object with SSE-S3 since January 2023 anyway; only a stage that
+      // names a KMS key expects more.
+      if (failureOf(error).name === 'ServerSideEncryptionConfigurationNotFoundError') {
+        if (ctx.config.exportDestination.kmsKeyArn)
+          results.push({
+            check: 'bucket',
+            status: 'WARN',
+            detail: `bucket ${b.bucket} has no default encryption, not the stage's kmsKeyArn`,
+            fix: "make exportDestination.kmsKeyArn the bucket's default key, or correct it",
+          });
+        else facts.push('no default encryption configuration (S3 encrypts new objects with SSE-S3)');
+      } else
+        results.push(
+          couldNotCheck(
+            'bucket',
+            `the encryption of bucket ${b.bucket}`,
+            error,
+            's3:GetEncryptionConfiguration',
+          ),
+        );
     }
   }
   return [
