@@ -1,4 +1,4 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 // Run every test in a zone far from UTC (UTC+14, no daylight saving time): a date computed in
 // local time instead of UTC ({date} in an S3 prefix, a printed time) shows up as a failure
@@ -9,6 +9,8 @@ process.env.TZ = 'Pacific/Kiritimati';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // The moto conformance run is `npm run test:moto` (vitest.moto.config.ts): it needs moto.
+    exclude: [...configDefaults.exclude, 'test/moto/**'],
     testTimeout: 30_000,
     hookTimeout: 180_000,
     // Handlers read their configuration from process.env at module load: give each file its own modules.

@@ -12,7 +12,7 @@ import { integerOption, NUMERIC_OPTIONS, parseFailure } from './options.ts';
  * Every mistake becomes a usage error naming the option (exit status 2).
  */
 
-export const COMMANDS = ['start', 'status', 'list', 'history'] as const;
+export const COMMANDS = ['start', 'status', 'list', 'history', 'doctor'] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
 export const DEFAULT_STAGE = 'dev';
@@ -57,7 +57,8 @@ export type Command =
       max: number;
       localDataDir?: string;
       ledgerTable?: string | undefined;
-    };
+    }
+  | { name: 'doctor'; common: CommonOptions };
 
 const COMMON = {
   stage: { type: 'string' },
@@ -113,6 +114,12 @@ const HISTORY = {
   max: { type: 'string' },
   target: { type: 'string' },
   'ledger-table': { type: 'string' },
+} as const;
+const DOCTOR = {
+  stage: COMMON.stage,
+  region: COMMON.region,
+  json: COMMON.json,
+  help: COMMON.help,
 } as const;
 /** A target name as the stage config and the execution input's Target allow it. */
 const TARGET = /^[0-9A-Za-z._-]{1,64}$/;
@@ -360,6 +367,16 @@ function parseHistory(args: string[]): Command {
   };
 }
 
+function parseDoctor(args: string[]): Command {
+  let parsed: ReturnType<typeof parseArgs<{ options: typeof DOCTOR; allowPositionals: false }>>;
+  try {
+    parsed = parseArgs({ args, options: DOCTOR, allowPositionals: false, strict: true });
+  } catch (error) {
+    parseFailure(error, 'doctor', COMMANDS);
+  }
+  return { name: 'doctor', common: common(parsed.values) };
+}
+
 /** True when the arguments ask for JSON, even if they are otherwise wrong (errors are then JSON too). */
 export function wantsJson(argv: readonly string[]): boolean {
   return argv.includes('--json');
@@ -390,5 +407,6 @@ export function parseCommand(argv: readonly string[]): Command {
   if (name === 'status') return parseStatus(args);
   if (name === 'list') return parseList(args);
   if (name === 'history') return parseHistory(args);
+  if (name === 'doctor') return parseDoctor(args);
   return parseStart(args);
 }

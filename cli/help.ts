@@ -45,7 +45,10 @@ its own emulator; set SUMMARY_TOPIC_ARN to a topic that exists there (the
 built-in emulator's topic is the default). The run ledger's DynamoDB is at
 AWS_ENDPOINT_URL_DYNAMODB (default: the Pinpoint URL), table RUN_LEDGER_TABLE.
 Setting only one of the Pinpoint and SNS variables is an error. The outcome and exit status come from the workflow's own result; the
-summary's text is shown only when it can be read back (our emulator).`;
+summary's text is shown only when it can be read back (our emulator). There, a --table name
+is resolved with DescribeTable (the endpoint's own account and Region), and the DynamoDB
+incremental demo (--incremental without --scheduled-time, which changes items between its
+two runs) is refused: the table is yours, and an export tool never writes to what it exports.`;
 
 const COMMON = `Where the workflow is:
   --stage <name>              stage whose stack (pinpoint-export-orchestrator-<stage>) names the
@@ -195,6 +198,46 @@ Examples:
 Exit status: 0 when read, 2 for bad usage, 3 when AWS could not be reached or refused access.
 `;
 
+const DOCTOR = `npm run export -- doctor --stage <stage> [--region <region>] [--json]
+
+Checks everything the stage's first night needs that can be checked without
+starting an export, against the account your credentials reach (or the endpoints
+AWS_ENDPOINT_URL_* name). Run it after npm run deploy and before enabling a
+schedule. It only reads: Describe, Get, List, Head and IAM's policy simulator.
+
+  stack         the stage's CloudFormation stack is deployed and not failed or rolled back
+  ledger        its run ledger table exists
+  topic         the summary topic has a confirmed subscription
+  subscription  each notifications.subscriptions entry is subscribed and confirmed (an email
+                subscription still pending confirmation gets nothing: WARN)
+  bucket        each export bucket exists, is the expected account's, in the stage's Region,
+                encrypted as the stage says (exportDestination.kmsKeyArn)
+  role          the four function roles and the export roles may do what a run needs
+                (iam:SimulatePrincipalPolicy; where the caller may not, or the endpoint does
+                not serve it, the doctor says it could not check)
+  table, pitr   DynamoDB: the table exists, point-in-time recovery is on, and the first
+                scheduled time that can export (EarliestRestorableDateTime + 15 minutes)
+  domain, segment       Customer Profiles: the domain and the segment definition exist
+  application, segment  Pinpoint: the application exists and Pinpoint still answers for it
+                (end of support 2026-10-30); a target's segment exists
+  schedule      each target's schedule exists, ENABLED or DISABLED as the stage file says
+
+Each line is OK, WARN or FAIL; a WARN or FAIL line is followed by its fix.
+
+  --stage <name>              the stage: config/stages/<name>.yml and its stack (default dev)
+  --region <region>           AWS region (default: the stage file's region, else AWS_REGION)
+  --json                      print one JSON document: {stage, region, counts, checks: [{check,
+                              target?, status, detail, fix?}]}
+  -h, --help                  this help
+
+Examples:
+  npm run deploy -- --stage prod && npm run export -- doctor --stage prod
+  npm run export -- doctor --stage prod --json
+
+Exit status: 0 when nothing FAILs (WARN lines allowed), 1 when a check FAILs, 2 for bad usage
+or a stage file that is missing or invalid.
+`;
+
 const GENERAL = `Operators' CLI for the Pinpoint export workflow: start, follow and inspect export runs.
 
 Commands:
@@ -202,6 +245,7 @@ Commands:
   npm run export -- status <name|arn> [--wait]                 show or follow one run
   npm run export -- list [--max <n>]                            recent executions and their outcomes
   npm run export -- history [--target <name>]                   the run ledger: runs, records, trend
+  npm run export -- doctor --stage <stage>                      check a deployed stage before its first night
 
 "npm run export -- <command> --help" explains each command's options. The command comes
 first, then its options.
@@ -269,6 +313,8 @@ export function helpText(topic: CommandName | 'general' | 'npm-start'): string {
       return LIST;
     case 'history':
       return HISTORY;
+    case 'doctor':
+      return DOCTOR;
     default:
       return GENERAL;
   }

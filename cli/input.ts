@@ -6,7 +6,7 @@ import type {
   ResolvedExportRequest,
 } from '../functions/shared/types.ts';
 import type { LocalSourceOptions } from '../local/sources.ts';
-import { tableArnFor } from '../sources/dynamodb/describe.ts';
+import { tableArnFor, tableProblem } from '../sources/dynamodb/describe.ts';
 import { CliError } from './errors.ts';
 
 /*
@@ -89,6 +89,8 @@ export function buildExecutionInput(
     } as unknown as ExecutionInput;
   }
   if (options.source === 'dynamodb') {
+    const problem = options.table === undefined ? undefined : tableProblem(options.table);
+    if (problem) throw new CliError('input', `--table: ${problem}`, '--table');
     return {
       Source: 'dynamodb',
       ...(options.table === undefined ? {} : { TableArn: tableArnFor(options.table, where) }),

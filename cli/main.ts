@@ -370,6 +370,8 @@ async function run(command: Exclude<Command, { name: 'help' }>, deps: CliDeps): 
       return command.localDataDir ? listLocal(command, command.localDataDir, deps) : list(command, deps);
     case 'history':
       return history(command, deps);
+    case 'doctor':
+      return (await import('./doctor.ts')).doctor(command, deps);
   }
 }
 

@@ -7,7 +7,14 @@
  */
 
 /** Services the emulator speaks. */
-export type ServiceName = 'pinpoint' | 'sns' | 's3' | 'customer-profiles' | 'dynamodb';
+export type ServiceName =
+  | 'pinpoint'
+  | 'sns'
+  | 's3'
+  | 'customer-profiles'
+  | 'dynamodb'
+  | 'cloudformation'
+  | 'scheduler';
 
 /** Every {@link ServiceName}, for validating a rule that arrives as JSON. */
 export const SERVICE_NAMES: readonly ServiceName[] = [
@@ -16,6 +23,8 @@ export const SERVICE_NAMES: readonly ServiceName[] = [
   's3',
   'customer-profiles',
   'dynamodb',
+  'cloudformation',
+  'scheduler',
 ];
 
 /**

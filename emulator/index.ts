@@ -26,6 +26,7 @@ import {
   type ProfilesOptions,
 } from '../sources/customer-profiles/emulator.ts';
 import {
+  ACCOUNT_ID,
   handlePinpoint,
   newApplication,
   PINPOINT_MAX_BODY_BYTES,
@@ -33,6 +34,13 @@ import {
   routePinpoint,
   settle,
 } from '../sources/pinpoint/emulator.ts';
+import {
+  createCloudFormationService,
+  createSchedulerService,
+  type DeployedSchedule,
+  type DeployedStack,
+  type Deployments,
+} from './deployments.ts';
 import {
   createLedgerTable,
   createLocalDynamoDb,
@@ -42,11 +50,13 @@ import {
 } from './dynamodb.ts';
 import { type FaultContext, FaultController, type FaultKind, type FaultRule } from './faults.ts';
 import {
+  formatLogLine,
   type HttpResult,
   newRequestId,
   PinpointError,
   pinpointErrorResult,
   pinpointErrors,
+  readBody,
   SnsError,
   type SourceService,
   signingServiceOf,
@@ -70,6 +80,7 @@ export { DEFAULT_LEDGER_TABLE } from './dynamodb.ts';
 export type { ActiveFault, FaultKind, FaultRule, ServiceName } from './faults.ts';
 export { FaultController } from './faults.ts';
 export type { PublishedMessage, RequestLogEntry } from './state.ts';
+export type { DeployedSchedule, DeployedStack };
 export { EmulatorState };
 
 /** Options of {@link startEmulator}. */
@@ -122,6 +133,13 @@ export interface EmulatorOptions {
   };
   /** Called with one line per request (the CLI prints them). */
   log?: (line: string) => void;
+  /** Deployed stacks and schedules CloudFormation and Scheduler describe (emulator/deployments.ts); default none. */
+  deployments?: Partial<Deployments>;
+  /**
+   * Endpoints whose email subscriptions stay PendingConfirmation, as a subscriber who never
+   * clicked the confirmation link (every other subscription is confirmed at once).
+   */
+  unconfirmedEndpoints?: string[];
 }
 
 /** A running emulator. */
@@ -214,7 +232,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     },
     nextSeq: () => ++seq,
   };
-  const sns: SnsContext = { state, now, region, dataDir };
+  const sns: SnsContext = { state, now, region, dataDir, unconfirmed: options.unconfirmedEndpoints ?? [] };
 
   for (const id of options.applications ?? [DEFAULT_APPLICATION_ID]) {
     if (!/^[0-9a-f]{32}$/.test(id))
@@ -228,7 +246,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     state.applications.set(id, app);
   }
   for (const name of options.topics ?? [DEFAULT_TOPIC_NAME]) ensureTopic(sns, name);
-  const s3: S3Context = { root: resolve(dataDir, 's3'), now };
+  const s3: S3Context = { root: resolve(dataDir, 's3'), now, region };
   for (const bucket of options.buckets ?? [DEFAULT_BUCKET]) await ensureBucket(s3, bucket);
 
   const profilesCount = options.profiles?.count ?? 500;
@@ -242,8 +260,15 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     profilesPerFile: options.profiles?.profilesPerFile ?? 200,
   };
   // The sources' services besides Pinpoint (sources/<id>/emulator.ts), routed by their signing name.
+  const deployments: Deployments = {
+    stacks: options.deployments?.stacks ?? [],
+    schedules: options.deployments?.schedules ?? [],
+  };
   const sources: SourceService[] = [
     createCustomerProfilesService({ faults, now, region, s3Root: s3.root }, state.profiles, profilesOptions),
+    // Not sources, but served the same way (by signing name): what the doctor reads of a deployed stage.
+    createCloudFormationService(deployments, { region, account: ACCOUNT_ID, now }),
+    createSchedulerService(deployments, { region, account: ACCOUNT_ID }),
   ];
 
   const dynamo = createLocalDynamoDb({ faults, now, region, s3Root: resolve(dataDir, 's3') });
@@ -586,26 +611,4 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         server.closeAllConnections();
       }).then(() => dynamo.close()),
   };
-}
-
-/**
- * Reads a request body up to `limit` bytes. Beyond it the rest is drained (not
- * kept) so the client gets a clean 413 instead of a broken pipe; `text` is then
- * undefined.
- */
-async function readBody(req: IncomingMessage, limit: number): Promise<{ text?: string; bytes: number }> {
-  const chunks: Buffer[] = [];
-  let bytes = 0;
-  for await (const chunk of req) {
-    const buffer = chunk as Buffer;
-    bytes += buffer.length;
-    if (bytes <= limit) chunks.push(buffer);
-  }
-  return bytes <= limit ? { text: Buffer.concat(chunks).toString('utf8'), bytes } : { bytes };
-}
-
-function formatLogLine(entry: RequestLogEntry): string {
-  const status = entry.status === 0 ? 'RESET' : String(entry.status);
-  const extra = [entry.errorType, entry.fault ? `fault=${entry.fault}` : undefined].filter(Boolean).join(' ');
-  return `${entry.time} ${entry.service} ${entry.operation} ${entry.method} ${entry.path} -> ${status}${extra ? ` ${extra}` : ''} (${entry.durationMs} ms)`;
 }

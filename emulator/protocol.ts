@@ -5,7 +5,9 @@
  */
 
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import type { FaultController, FaultKind, ServiceName } from './faults.ts';
+import type { RequestLogEntry } from './state.ts';
 
 /** One HTTP answer, ready to write. */
 export interface HttpResult {
@@ -202,4 +204,30 @@ export function signingServiceOf(
     /Credential=([^,\s]+)/.exec(authorization ?? '')?.[1] ?? query.get('X-Amz-Credential') ?? undefined;
   const parts = credential?.split('/');
   return parts && parts.length >= 5 && parts.at(-1) === 'aws4_request' ? parts.at(-2) : undefined;
+}
+
+/**
+ * Reads a request body up to `limit` bytes. Beyond it the rest is drained (not
+ * kept) so the client gets a clean 413 instead of a broken pipe; `text` is then
+ * undefined.
+ */
+export async function readBody(
+  req: IncomingMessage,
+  limit: number,
+): Promise<{ text?: string; bytes: number }> {
+  const chunks: Buffer[] = [];
+  let bytes = 0;
+  for await (const chunk of req) {
+    const buffer = chunk as Buffer;
+    bytes += buffer.length;
+    if (bytes <= limit) chunks.push(buffer);
+  }
+  return bytes <= limit ? { text: Buffer.concat(chunks).toString('utf8'), bytes } : { bytes };
+}
+
+/** One request-log line, as `npm run emulator` prints it. */
+export function formatLogLine(entry: RequestLogEntry): string {
+  const status = entry.status === 0 ? 'RESET' : String(entry.status);
+  const extra = [entry.errorType, entry.fault ? `fault=${entry.fault}` : undefined].filter(Boolean).join(' ');
+  return `${entry.time} ${entry.service} ${entry.operation} ${entry.method} ${entry.path} -> ${status}${extra ? ` ${extra}` : ''} (${entry.durationMs} ms)`;
 }

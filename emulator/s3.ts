@@ -35,7 +35,12 @@ export interface S3Context {
   /** `<dataDir>/s3`: one folder per bucket. */
   root: string;
   now: () => number;
+  /** Every bucket's Region (GetBucketLocation, HeadBucket); default us-east-1. */
+  region?: string;
 }
+
+/** The account that owns every local bucket (HeadBucket's ExpectedBucketOwner is checked against it). */
+const LOCAL_OWNER = '000000000000';
 
 /** What one S3 request was, for the request log. */
 export interface S3Outcome {
@@ -78,6 +83,7 @@ export const s3Errors = {
   slowDown: (message = 'Please reduce your request rate.') => new S3Error(503, 'SlowDown', message),
   internal: (message = 'We encountered an internal error. Please try again.') =>
     new S3Error(500, 'InternalError', message),
+  accessDenied: () => new S3Error(403, 'AccessDenied', 'Access Denied'),
 };
 
 /** Whether a request is S3's (path-style): anything the other services do not claim, which the caller checks first. */
@@ -85,6 +91,8 @@ export function s3OperationOf(method: string, path: string, query: URLSearchPara
   const { bucket, key } = splitPath(path);
   if (!bucket) return method === 'GET' ? 'ListBuckets' : 'Unknown';
   if (key === '') {
+    if (method === 'GET' && query.has('location')) return 'GetBucketLocation';
+    if (method === 'GET' && query.has('encryption')) return 'GetBucketEncryption';
     if (method === 'GET')
       return query.has('uploads')
         ? 'ListMultipartUploads'
@@ -287,9 +295,37 @@ async function route(
       send(res, 200, { ...headers, location: `/${bucket}` });
       return 200;
     }
-    case 'HeadBucket':
+    case 'HeadBucket': {
       await bucketDir(ctx, bucket);
-      send(res, 200, { ...headers, 'x-amz-bucket-region': 'us-east-1' });
+      // ExpectedBucketOwner: S3 answers 403 when the bucket is another account's.
+      const owner = req.headers['x-amz-expected-bucket-owner'];
+      if (owner !== undefined && owner !== LOCAL_OWNER) throw s3Errors.accessDenied();
+      send(res, 200, { ...headers, 'x-amz-bucket-region': ctx.region ?? 'us-east-1' });
+      return 200;
+    }
+    case 'GetBucketLocation': {
+      await bucketDir(ctx, bucket);
+      // us-east-1 is the empty LocationConstraint (S3 API reference, GetBucketLocation).
+      const region = ctx.region && ctx.region !== 'us-east-1' ? xmlEscape(ctx.region) : '';
+      send(
+        res,
+        200,
+        { ...headers, 'content-type': 'application/xml' },
+        xml(`<LocationConstraint xmlns="${S3_NS}">${region}</LocationConstraint>`),
+      );
+      return 200;
+    }
+    case 'GetBucketEncryption':
+      await bucketDir(ctx, bucket);
+      // Every bucket is encrypted with SSE-S3 unless configured otherwise (S3 since January 2023).
+      send(
+        res,
+        200,
+        { ...headers, 'content-type': 'application/xml' },
+        xml(
+          `<ServerSideEncryptionConfiguration xmlns="${S3_NS}"><Rule><ApplyServerSideEncryptionByDefault><SSEAlgorithm>AES256</SSEAlgorithm></ApplyServerSideEncryptionByDefault><BucketKeyEnabled>false</BucketKeyEnabled></Rule></ServerSideEncryptionConfiguration>`,
+        ),
+      );
       return 200;
     case 'ListObjectsV2':
       send(

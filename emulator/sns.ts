@@ -43,6 +43,8 @@ export interface SnsContext {
   now: () => number;
   region: string;
   dataDir: string;
+  /** Endpoints whose email subscriptions stay PendingConfirmation (EmulatorOptions.unconfirmedEndpoints). */
+  unconfirmed?: readonly string[];
 }
 
 /** The topic ARN for a name in this emulator's region and account. */
@@ -146,7 +148,7 @@ export async function handleSns(
         .map(
           (s) =>
             `<member><TopicArn>${xmlEscape(topic.arn)}</TopicArn><Protocol>${xmlEscape(s.protocol)}</Protocol>` +
-            `<SubscriptionArn>${xmlEscape(s.arn)}</SubscriptionArn><Owner>${ACCOUNT_ID}</Owner>` +
+            `<SubscriptionArn>${s.pending ? 'PendingConfirmation' : xmlEscape(s.arn)}</SubscriptionArn><Owner>${ACCOUNT_ID}</Owner>` +
             `<Endpoint>${xmlEscape(s.endpoint)}</Endpoint></member>`,
         )
         .join('');
@@ -261,19 +263,22 @@ function subscribe(ctx: SnsContext, params: URLSearchParams, requestId: string):
       );
     return snsResult('Subscribe', `<SubscriptionArn>${xmlEscape(existing.arn)}</SubscriptionArn>`, requestId);
   }
-  // Confirmed at once: there is no mailbox or endpoint to confirm from locally.
+  // Confirmed at once (there is no mailbox to confirm from locally), unless told to stand for a
+  // subscriber who never clicked the link: SNS then lists it as PendingConfirmation and delivers nothing.
+  const pending = protocol.startsWith('email') && (ctx.unconfirmed ?? []).includes(endpoint);
   const subscription: SnsSubscription = {
     arn: `${topic.arn}:${randomUUID()}`,
     protocol,
     endpoint,
     attributes: {},
     deliveries: [],
+    ...(pending ? { pending: true } : {}),
   };
   for (const [name, value] of Object.entries(requested)) setSubscriptionAttribute(subscription, name, value);
   topic.subscriptions.push(subscription);
   return snsResult(
     'Subscribe',
-    `<SubscriptionArn>${xmlEscape(subscription.arn)}</SubscriptionArn>`,
+    `<SubscriptionArn>${pending ? 'pending confirmation' : xmlEscape(subscription.arn)}</SubscriptionArn>`,
     requestId,
   );
 }
@@ -343,6 +348,12 @@ function fanOut(topic: TopicRecord, record: PublishedMessage): DeliveryDecision[
       protocol: subscription.protocol,
       endpoint: subscription.endpoint,
     };
+    if (subscription.pending)
+      return {
+        ...base,
+        delivered: false,
+        reason: 'subscription pending confirmation (nothing is delivered until confirmed)',
+      };
     const decision = decide(subscription, record);
     if (!decision.delivered) return { ...base, ...decision };
     const raw = subscription.attributes.RawMessageDelivery === 'true';

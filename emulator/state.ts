@@ -13,7 +13,7 @@ import {
 } from '../sources/customer-profiles/emulator.ts';
 import type { SegmentDefinition } from '../sources/pinpoint/emulator-dataset.ts';
 import { type ExportJobRecord, type ExportJobView, jobView } from '../sources/pinpoint/emulator-jobs.ts';
-import type { FaultKind } from './faults.ts';
+import type { FaultKind, ServiceName } from './faults.ts';
 
 /** A Pinpoint application (project). */
 export interface ApplicationRecord {
@@ -39,6 +39,8 @@ export interface SubscriptionRecord {
   arn: string;
   protocol: string;
   endpoint: string;
+  /** An email subscription not confirmed yet: listed as PendingConfirmation, delivered nothing. */
+  pending?: boolean;
 }
 
 /** A message attribute as received. */
@@ -67,7 +69,7 @@ export interface PublishedMessage {
 export interface RequestLogEntry {
   /** ISO 8601 on the emulator's clock. */
   time: string;
-  service: 'pinpoint' | 'sns' | 's3' | 'dynamodb' | 'customer-profiles' | 'emulator' | 'unknown';
+  service: ServiceName | 'emulator' | 'unknown';
   /** API operation (`CreateExportJob`, `Publish`…), or `Unknown`. */
   operation: string;
   method: string;

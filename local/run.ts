@@ -13,17 +13,29 @@ import type {
   SummaryStatus,
   VerificationResult,
 } from '../functions/shared/types.ts';
+import { resolveTableArn } from '../sources/dynamodb/table-arn.ts';
 import { sourceFor } from '../sources/registry.ts';
-import { type LocalServices, parseSummary, prepareDataDir, startLocalServices } from './services.ts';
+import {
+  externalEndpoints,
+  LocalRunSetupError,
+  type LocalServices,
+  parseSummary,
+  prepareDataDir,
+  startLocalServices,
+} from './services.ts';
 import {
   changeItems,
+  DEMO_CHANGED_ITEMS,
   type ItemChanges,
+  LOCAL_ACCOUNT,
   LOCAL_SOURCE_ENV,
   LOCAL_TABLE,
   LOCAL_TABLE_ITEMS,
   type LocalSourceOptions,
   sourceInput,
+  tableArnFor,
   tableNameOf,
+  withTableArn,
 } from './sources.ts';
 import { type EventLog, loadHandlers, startExecution, type TaskState } from './workflow.ts';
 
@@ -128,10 +140,18 @@ export const LOCAL_RETRY_TIME_SCALE = 1 / 8;
 export const LOCAL_ROLE_ARN = 'arn:aws:iam::000000000000:role/pinpoint-export-local';
 export const LOCAL_S3_URL_PREFIX = 's3://local-exports/pinpoint/{ApplicationId}/{SegmentId}/{date}/';
 
-async function buildInput(options: LocalRunOptions, applicationId: string): Promise<unknown> {
+async function buildInput(
+  options: LocalRunOptions,
+  applicationId: string,
+  tableArn: string | undefined,
+): Promise<unknown> {
   if (options.input !== undefined) return options.input;
   if (options.source !== undefined && options.source !== 'pinpoint')
-    return sourceInput(options, options.scheduledTime ?? new Date().toISOString().replace(/\.\d+Z$/, 'Z'));
+    return sourceInput(
+      options,
+      options.scheduledTime ?? new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+      tableArn,
+    );
   const request = {
     ...(options.roleArn ? { RoleArn: options.roleArn } : {}),
     ...(options.s3UrlPrefix ? { S3UrlPrefix: options.s3UrlPrefix } : {}),
@@ -199,6 +219,8 @@ export const LOCAL_TABLE_AGE_MS = 2 * 60 * 60 * 1000;
 export interface LocalSession {
   /** The emulator's (or the external endpoints') URL. */
   url: string;
+  /** A DynamoDB run's table, as the session's DynamoDB describes it. */
+  tableArn: string | undefined;
   /** Moves the emulator's clock against real time, ms (negative: the past). */
   setClockShift(ms: number): void;
   /** Runs one execution; `overrides` change this execution's input options. */
@@ -226,6 +248,14 @@ const isIncrementalDemo = (options: LocalRunOptions) =>
  * incremental export of exactly those.
  */
 export async function runLocal(options: LocalRunOptions = {}): Promise<LocalRunResult> {
+  if (isIncrementalDemo(options) && externalEndpoints()) {
+    // The demo changes items between its two runs. With external endpoints the table is the
+    // user's own, and an export tool never writes to the data it exports.
+    throw new LocalRunSetupError(
+      `--incremental without --scheduled-time is the demo that changes ${DEMO_CHANGED_ITEMS} items of the table between its two runs; with external endpoints (AWS_ENDPOINT_URL_*) the table ${tableNameOf(options.table ?? LOCAL_TABLE)} is not the emulator's own, and an export tool never writes to the data it exports. Give --scheduled-time for one incremental run of the table as it is, or unset the endpoint variables to run the demo on the built-in emulator's seeded table`,
+      '--incremental',
+    );
+  }
   const session = await openLocalSession(options);
   try {
     if (!isIncrementalDemo(options)) return await session.run();
@@ -233,7 +263,11 @@ export async function runLocal(options: LocalRunOptions = {}): Promise<LocalRunR
     const first = await session.run({
       scheduledTime: new Date(earlier).toISOString().replace(/\.\d+Z$/, 'Z'),
       ...(options.executionName ? { executionName: `${options.executionName.slice(0, 70)}-full` } : {}),
-      input: await sourceInput(options, new Date(earlier).toISOString().replace(/\.\d+Z$/, 'Z')),
+      input: await sourceInput(
+        options,
+        new Date(earlier).toISOString().replace(/\.\d+Z$/, 'Z'),
+        session.tableArn,
+      ),
     });
     // The emulator's clock half an hour back: the changes fall between the two runs' ends.
     session.setClockShift(-DEMO_CHANGES_AGO_MS);
@@ -316,12 +350,24 @@ export async function openLocalSession(options: LocalRunOptions = {}): Promise<L
       await enablePointInTimeRecovery(services.pinpointUrl, table);
       services.setClockShift(0);
     }
+    const tableArn =
+      options.source === 'dynamodb'
+        ? await localTableArn(options.table ?? LOCAL_TABLE, services, env)
+        : undefined;
     const handlers = await loadHandlers();
     return {
       url: services.pinpointUrl,
+      tableArn,
       setClockShift: (ms) => services.setClockShift(ms),
       run: (overrides = {}) =>
-        runExecution({ ...options, ...overrides }, services, handlers, env, DEFAULT_APPLICATION_ID, dataDir),
+        runExecution(
+          { ...options, ...overrides },
+          services,
+          handlers,
+          env,
+          { applicationId: DEFAULT_APPLICATION_ID, tableArn },
+          dataDir,
+        ),
       close: async () => {
         restore();
         await services.close();
@@ -334,20 +380,60 @@ export async function openLocalSession(options: LocalRunOptions = {}): Promise<L
   }
 }
 
+/**
+ * The ARN of a local DynamoDB run's table. The built-in emulator's is in its own account and
+ * Region; any other endpoint is asked (DescribeTable), since its account is not ours to guess.
+ */
+async function localTableArn(
+  table: string,
+  services: LocalServices,
+  env: Record<string, string>,
+): Promise<string> {
+  if (!services.external) return tableArnFor(table, LOCAL_ACCOUNT);
+  const endpoint = env.AWS_ENDPOINT_URL_DYNAMODB ?? services.pinpointUrl;
+  const { DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
+  const client = new DynamoDBClient({
+    endpoint,
+    region: env.AWS_REGION ?? 'us-east-1',
+    credentials: {
+      accessKeyId: env.AWS_ACCESS_KEY_ID ?? 'local',
+      secretAccessKey: env.AWS_SECRET_ACCESS_KEY ?? 'local',
+    },
+  });
+  try {
+    const arn = await resolveTableArn(client, table);
+    if (arn) return arn;
+  } catch (error) {
+    throw new LocalRunSetupError(
+      `--table ${table}: DynamoDB at ${endpoint} did not describe it (${(error as Error).name}: ${(error as Error).message})`,
+      '--table',
+    );
+  } finally {
+    client.destroy();
+  }
+  throw new LocalRunSetupError(
+    `--table ${table}: DynamoDB at ${endpoint} has no such table (DescribeTable); give the name or ARN of a table there`,
+    '--table',
+  );
+}
+
 /** One execution in an open session. */
 async function runExecution(
   options: LocalRunOptions,
   services: LocalServices,
   handlers: Awaited<ReturnType<typeof loadHandlers>>,
   env: Record<string, string>,
-  defaultApplicationId: string,
+  defaults: { applicationId: string; tableArn: string | undefined },
   dataDir: string,
 ): Promise<LocalRunResult> {
   const started = Date.now();
   const progress = options.onProgress ?? (() => undefined);
   {
-    const applicationId = options.applicationId ?? defaultApplicationId;
-    const input = await buildInput(options, applicationId);
+    const applicationId = options.applicationId ?? defaults.applicationId;
+    const input = withTableArn(
+      await buildInput(options, applicationId, defaults.tableArn),
+      defaults.tableArn,
+    );
     const executionName =
       options.executionName ?? `local-${new Date().toISOString().replace(/[-:.]/g, '').slice(0, 15)}Z`;
     progress({ type: 'started', executionName, input });

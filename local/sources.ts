@@ -1,5 +1,5 @@
 import type { SourceId } from '../functions/shared/types.ts';
-import { tableArnFor } from '../sources/dynamodb/describe.ts';
+import { tableArnFor, tableNameOf } from '../sources/dynamodb/describe.ts';
 
 /*
  * What a local run of each source needs beyond the workflow: its input on the
@@ -41,10 +41,15 @@ export interface LocalSourceOptions {
   incremental?: boolean | undefined;
 }
 
-/** The execution input of a local run of `options.source` (never Pinpoint: that input is built in run.ts). */
+/**
+ * The execution input of a local run of `options.source` (never Pinpoint: that input is built in
+ * run.ts). A DynamoDB run's `tableArn` is its table as the session resolved it (local/run.ts);
+ * without one, a name is a table of the built-in emulator.
+ */
 export async function sourceInput(
   options: LocalSourceOptions,
   scheduledTime: string,
+  tableArn?: string,
 ): Promise<Record<string, unknown>> {
   if (options.source === 'customer-profiles') {
     const { DEFAULT_PROFILES_DOMAIN, DEFAULT_SEGMENT_DEFINITION } = await import('../emulator/index.ts');
@@ -58,14 +63,30 @@ export async function sourceInput(
   }
   return {
     Source: 'dynamodb',
-    TableArn: tableArnFor(options.table ?? LOCAL_TABLE, LOCAL_ACCOUNT),
+    TableArn: tableArn ?? tableArnFor(options.table ?? LOCAL_TABLE, LOCAL_ACCOUNT),
     ExportType: options.incremental ? 'INCREMENTAL_EXPORT' : 'FULL_EXPORT',
     ...(options.format ? { ExportFormat: options.format } : {}),
     ScheduledTime: scheduledTime,
   };
 }
 
-export { tableNameOf } from '../sources/dynamodb/describe.ts';
+export { tableArnFor, tableNameOf } from '../sources/dynamodb/describe.ts';
+
+/**
+ * A DynamoDB input with its TableArn as the session resolved it: the CLI builds the input before
+ * the endpoints are known (a name in the built-in emulator's account), and only the session can
+ * ask the endpoint which account and Region its table is in. Any other input is returned as is.
+ */
+export function withTableArn(input: unknown, tableArn: string | undefined): unknown {
+  if (tableArn === undefined || typeof input !== 'object' || input === null) return input;
+  const raw = input as Record<string, unknown>;
+  if (raw.Source !== 'dynamodb' || typeof raw.TableArn !== 'string') return input;
+  if (tableNameOf(raw.TableArn) !== tableNameOf(tableArn)) return input;
+  return { ...raw, TableArn: tableArn };
+}
+
+/** How many items the DynamoDB incremental demo changes ({@link changeItems}). */
+export const DEMO_CHANGED_ITEMS = 10;
 
 /** What {@link changeItems} did to the table. */
 export interface ItemChanges {

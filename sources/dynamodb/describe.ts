@@ -30,9 +30,22 @@ export const EXPORT_FORMATS = ['DYNAMODB_JSON', 'ION'] as const;
 /** The table name in a table ARN (a name as given). */
 export const tableNameOf = (tableArn: string): string => TABLE_ARN.exec(tableArn)?.[1] ?? tableArn;
 
+/** A table name (botocore `TableName`: 3-255 of a-z A-Z 0-9 _ - .). */
+export const TABLE_NAME = /^[a-zA-Z0-9_.-]{3,255}$/;
+
+/**
+ * Why an operator's table (the CLI's --table) is neither a table name nor a table ARN, or
+ * undefined when it is one: said of what was typed, never of an ARN built from it.
+ */
+export function tableProblem(table: string): string | undefined {
+  if (table.startsWith('arn:') ? TABLE_ARN.test(table) : TABLE_NAME.test(table)) return undefined;
+  return `${JSON.stringify(table.slice(0, 64))} is not a table name (3-255 of letters, digits, _ . -) nor a table ARN (arn:aws:dynamodb:<region>:<12-digit account>:table/<name>)`;
+}
+
 /**
  * A table ARN for a table named by an operator (the CLI's --table): an ARN as given, or a name
  * in `where`'s account and region (a stack's, from its state machine ARN; the emulator's locally).
+ * Against any other endpoint, ask DynamoDB instead (sources/dynamodb/table-arn.ts).
  */
 export function tableArnFor(table: string, where: { region: string; account: string }): string {
   return table.startsWith('arn:')

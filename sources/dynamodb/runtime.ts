@@ -29,8 +29,23 @@ import { describeWindows, type ExportPlan, exportEndOf, planExport, type Window 
 const RETRY_LATER =
   'DynamoDB stayed unavailable through every retry: check the AWS Health Dashboard, then start the run again later with `npm run export`.';
 
-const enablePitr = (table: string) =>
-  `Turn on point-in-time recovery for table ${table}: \`aws dynamodb update-continuous-backups --table-name ${table} --point-in-time-recovery-specification PointInTimeRecoveryEnabled=true\` (or PointInTimeRecoverySpecification in its CloudFormation), then start the run again with \`npm run export\`. A first incremental run then exports the whole table.`;
+/** The fix for point-in-time recovery off: the command, and when to run again (the doctor says it too). */
+export const enablePitr = (table: string) =>
+  `Turn on point-in-time recovery for table ${table}: \`aws dynamodb update-continuous-backups --table-name ${table} --point-in-time-recovery-specification PointInTimeRecoveryEnabled=true\` (or PointInTimeRecoverySpecification in its CloudFormation), then start the run again with \`npm run export\` at least 15 minutes after switching it on: a run exports the table as of 15 minutes before its scheduled time, and recovery holds the table only from the moment it was switched on (\`npm run export -- doctor\` shows that moment). A first incremental run then exports the whole table.`;
+
+const SAME_TOKEN_OTHER_PARAMETERS =
+  "DynamoDB already has an export with this run's client token but other parameters (the target's settings changed within 8 hours of its last start): start the run again after 8 hours, or with another --scheduled-time.";
+
+/**
+ * ExportConflictException has two documented meanings (DynamoDB API reference,
+ * ExportTableToPointInTime: "There was a conflict when writing to the specified S3 bucket", and
+ * under ClientToken: the same token with other parameters within 8 hours), and the answer does not
+ * say which: the advice covers both, naming the destination when it is known.
+ */
+export function exportConflictAdvice(destination?: string): string {
+  const where = destination ?? 'the export destination';
+  return `DynamoDB answered ExportConflictException, which means one of two things. (1) A conflict writing to the S3 bucket: another export or writer was writing to ${where} at the same time, or the bucket refused the write as it was configured then (Object Lock, ownership controls, a bucket policy changing): check that nothing else writes there and that the bucket accepts DynamoDB's writes, then start the run again with \`npm run export\`. (2) An export with this run's client token but other parameters started within the last 8 hours (the target's settings changed since this run first started): start the run again after 8 hours, or with another --scheduled-time.`;
+}
 
 export const DYNAMODB_ERRORS: AwsErrorSource = {
   service: 'DynamoDB',
@@ -83,11 +98,16 @@ export const DYNAMODB_ERRORS: AwsErrorSource = {
         "DynamoDB refused the export time: it lies outside the table's point-in-time-recovery window. Start the run again with a later --scheduled-time (or none).",
     },
     {
-      names: ['ExportConflictException', 'IdempotentParameterMismatchException'],
+      names: ['ExportConflictException'],
       kind: 'rejected',
       reason: 'conflicting export',
-      advice:
-        "DynamoDB already has an export with this run's client token but other parameters (the target's settings changed within 8 hours of its last start): start the run again after 8 hours, or with another --scheduled-time.",
+      advice: () => exportConflictAdvice(),
+    },
+    {
+      names: ['IdempotentParameterMismatchException'],
+      kind: 'rejected',
+      reason: 'conflicting export',
+      advice: SAME_TOKEN_OTHER_PARAMETERS,
     },
     { names: ['InternalServerError'], kind: 'unavailable', reason: 'service error', advice: RETRY_LATER },
   ],
@@ -315,6 +335,16 @@ function refusalOf(error: unknown, request: DynamoDbRequest, ctx: SourceContext)
     return new SourceRequestRejectedError(
       `Point-in-time recovery is not enabled on DynamoDB table ${table}`,
       { reason: 'point-in-time recovery not enabled', advice: enablePitr(table) },
+      { cause: error },
+    );
+  }
+  if ((error as { name?: string }).name === 'ExportConflictException') {
+    return new SourceRequestRejectedError(
+      `DynamoDB refused the export of ${tableNameOf(request.TableArn)}: ${(error as Error).message}`,
+      {
+        reason: 'conflicting export',
+        advice: exportConflictAdvice(`s3://${request.S3Bucket}/${request.S3Prefix}`),
+      },
       { cause: error },
     );
   }

@@ -81,10 +81,15 @@ export function planExport(input: PlanInput): ExportPlan {
     ...(reason ? { reason } : {}),
   });
   if (end < earliest) {
+    // Most often point-in-time recovery was just switched on (the PITR-off advice says to): the
+    // table is restorable only from that moment, and the run's export time lies before it. The
+    // truth to tell is when the first export becomes possible, not a remedy for a --scheduled-time
+    // the run may never have had.
+    const firstPossible = iso(earliest + EXPORT_LAG_MS);
     return {
       kind: 'refuse',
-      reason: 'scheduled time outside recovery window',
-      advice: `The run exports the table as of ${iso(end)} (15 minutes before its ScheduledTime ${input.scheduledTime}), before the table's earliest restorable time (${input.earliestRestorable}): point-in-time recovery no longer holds that moment. Start the run with a later --scheduled-time, or without one.`,
+      reason: 'export time before earliest restorable time',
+      advice: `The run exports the table as of ${iso(end)} (15 minutes before its scheduled time ${input.scheduledTime}), but point-in-time recovery holds the table only from ${input.earliestRestorable} on (EarliestRestorableDateTime: when recovery was switched on, or at most its recovery period back). The first run that can export is one scheduled at or after ${firstPossible}: from then on the schedule's next run exports by itself, or start one by hand with \`npm run export\`. A run scheduled before ${firstPossible} cannot be exported any more.`,
     };
   }
   if (input.exportType === 'FULL_EXPORT') return full();

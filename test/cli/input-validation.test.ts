@@ -89,6 +89,9 @@ describe('bad input is refused before any AWS call', () => {
       '--format: must be one of JSONL, CSV, ORC',
     ],
     [['--source', 'dynamodb'], '--table: is required'],
+    // Said of what was typed, not of the ARN a name would have become.
+    [['--source', 'dynamodb', '--table', 'bad name!'], '--table: "bad name!" is not a table name'],
+    [['--source', 'dynamodb', '--table', 'arn:aws:dynamodb:eu-west-1:1:table/x'], 'nor a table ARN'],
     [
       ['--source', 'dynamodb', '--table', 'orders', '--format', 'CSV'],
       '--format: must be one of DYNAMODB_JSON, ION',

@@ -5,6 +5,7 @@ import {
   DescribeContinuousBackupsCommand,
   DescribeExportCommand,
   DynamoDBClient,
+  ExportConflictException,
   type ExportDescription,
   ExportNotFoundException,
   ExportTableToPointInTimeCommand,
@@ -213,6 +214,8 @@ describe('the DynamoDB runtime checks point-in-time recovery first', () => {
     expect(error.advice).toContain(
       'aws dynamodb update-continuous-backups --table-name orders --point-in-time-recovery-specification PointInTimeRecoveryEnabled=true',
     );
+    // Started again at once, the run would export a moment before recovery was on: say when it can.
+    expect(error.advice).toContain('at least 15 minutes after switching it on');
     expect(startInputs()).toEqual([]);
   });
 
@@ -704,6 +707,25 @@ describe('the DynamoDB runtime classifies what DynamoDB answers', () => {
 
     expect(error).toBeInstanceOf(SourceRequestRejectedError);
     expect(error.reason).toBe('table not found');
+    expect(retriedBy('CreateExportJob')).not.toContain(error.name);
+  });
+
+  it('explains ExportConflictException by both documented meanings (a conflict writing to the bucket, the same client token with other parameters), naming the destination', async () => {
+    givenPitr();
+    dynamoMock.on(ExportTableToPointInTimeCommand).rejects(
+      new ExportConflictException({
+        message: 'There was a conflict when writing to the specified S3 bucket.',
+        $metadata: metadata(400),
+      }),
+    );
+
+    const error = await rejectionOf(runtime.create(REQUEST, createContext()));
+
+    expect(error).toBeInstanceOf(SourceRequestRejectedError);
+    expect(error.reason).toBe('conflicting export');
+    expect(error.advice).toContain('conflict writing to the S3 bucket');
+    expect(error.advice).toContain('s3://exports-bucket/dynamodb/orders/2026-11-28/');
+    expect(error.advice).toContain('client token but other parameters');
     expect(retriedBy('CreateExportJob')).not.toContain(error.name);
   });
 

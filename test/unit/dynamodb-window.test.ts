@@ -155,7 +155,7 @@ describe('planExport for an incremental target', () => {
     expect(result.kind === 'full' ? result.reason : '').toContain('outsideRecoveryWindow');
   });
 
-  it('refuses a scheduled time before the earliest restorable time, whatever the fallback', () => {
+  it('refuses an export time before the earliest restorable time, whatever the fallback', () => {
     for (const outsideRecoveryWindow of ['ERROR', 'FULL_EXPORT'] as const) {
       for (const exportType of ['FULL_EXPORT', 'INCREMENTAL_EXPORT'] as const) {
         const result = plan({
@@ -165,10 +165,29 @@ describe('planExport for an incremental target', () => {
         });
 
         expect(result.kind, `${exportType} ${outsideRecoveryWindow}`).toBe('refuse');
-        expect(result.kind === 'refuse' ? result.reason : '').toBe('scheduled time outside recovery window');
-        expect(result.kind === 'refuse' ? result.advice : '').toContain('--scheduled-time');
+        expect(result.kind === 'refuse' ? result.reason : '').toBe(
+          'export time before earliest restorable time',
+        );
       }
     }
+  });
+
+  it('says when the first export is possible right after point-in-time recovery was switched on, never blaming a --scheduled-time the run did not have', () => {
+    // PITR switched on 10 seconds before a run that names no scheduled time (it is the start time).
+    const switchedOn = iso(at(SCHEDULED) - 10_000);
+
+    const result = plan({
+      exportType: 'FULL_EXPORT',
+      previousCoveredUntil: undefined,
+      earliestRestorable: switchedOn,
+    });
+
+    expect(result.kind).toBe('refuse');
+    const advice = result.kind === 'refuse' ? result.advice : '';
+    // The first run whose export time (15 minutes before it) is not before the earliest restorable time.
+    expect(advice).toContain(`scheduled at or after ${iso(at(switchedOn) + 15 * MINUTE)}`);
+    expect(advice).toContain(switchedOn);
+    expect(advice).not.toContain('--scheduled-time');
   });
 
   it('ends every run 15 minutes before its scheduled time, so consecutive nights are exactly 24 h apart', () => {
