@@ -1,7 +1,7 @@
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DEFAULT_LEDGER_TABLE, ledgerFileOf, startLocalLedgerServer } from '../emulator/dynamodb.ts';
-import { type LedgerItem, RunLedger } from '../functions/shared/run-ledger.ts';
+import { exportedOf, type LedgerItem, RunLedger } from '../functions/shared/run-ledger.ts';
 import type { CommonOptions } from './args.ts';
 import { formatDateTime, formatDuration, formatNumber } from './format.ts';
 import { stackOutput } from './state-machine.ts';
@@ -34,13 +34,6 @@ export interface HistoryRow {
   headline: string | null;
   /** The verification's verdict, for a run whose files were checked. */
   verdict: string | null;
-}
-
-/** Records exported as the outcome recorded them (processed minus failed for a run recorded before `exported`). */
-function exportedOf(outcome: LedgerItem['outcome']): number | null {
-  if (!outcome) return null;
-  if (outcome.exported !== undefined) return outcome.exported;
-  return outcome.totalProcessed === null ? null : outcome.totalProcessed - (outcome.totalFailures ?? 0);
 }
 
 /** Rows from ledger items (newest first), each with the change its run recorded. */

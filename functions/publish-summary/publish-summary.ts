@@ -8,7 +8,7 @@ import { SNS_SOURCE, toWorkflowError } from '../shared/aws-errors.ts';
 import type { PublishSummaryConfig } from '../shared/config.ts';
 import { isSuccess, OUTCOME_RULES } from '../shared/outcome.ts';
 import { recordedTiming } from '../shared/poll-estimates.ts';
-import type { RunLedger } from '../shared/run-ledger.ts';
+import { exportedOf, type RunLedger } from '../shared/run-ledger.ts';
 import type { ExportSummary, PublishSummaryEvent, PublishSummaryResult } from '../shared/types.ts';
 import { emitRunMetrics, type RunMetricValues } from './metrics.ts';
 import { buildSnsMessage } from './sns-message.ts';
@@ -80,17 +80,7 @@ async function readHistory(event: PublishSummaryEvent, deps: PublishSummaryDeps)
   try {
     const previous = await deps.ledger.previousCompleted(run);
     if (previous?.outcome) {
-      const { exported, totalProcessed, totalFailures } = previous.outcome;
-      history.previous = {
-        scheduledTime: previous.scheduledTime,
-        // A run recorded before `exported` existed: its processed minus failed.
-        exported:
-          exported !== undefined
-            ? exported
-            : totalProcessed === null
-              ? null
-              : totalProcessed - (totalFailures ?? 0),
-      };
+      history.previous = { scheduledTime: previous.scheduledTime, exported: exportedOf(previous.outcome) };
     }
   } catch (error) {
     deps.logger.warn("Could not read the target's earlier runs from the run ledger", {

@@ -82,6 +82,13 @@ export interface RunOutcome {
   countsChanges?: boolean;
 }
 
+/** Records a recorded outcome exported: processed minus failed for a run recorded before `exported` existed. */
+export function exportedOf(outcome: RunOutcome | undefined): number | null {
+  if (!outcome) return null;
+  if (outcome.exported !== undefined) return outcome.exported;
+  return outcome.totalProcessed === null ? null : outcome.totalProcessed - (outcome.totalFailures ?? 0);
+}
+
 /** One run as the ledger holds it. */
 export interface LedgerItem extends RunIdentity {
   kind: 'run';
