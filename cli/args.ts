@@ -36,6 +36,8 @@ export interface LocalOptions {
   endpoints?: number | undefined;
   malformedEvery?: number | undefined;
   jobDurationSeconds?: number | undefined;
+  /** DynamoDB: create the local --table, with point-in-time recovery on or off. */
+  seed?: 'pitr' | 'no-pitr' | undefined;
   deadlineSeconds?: number | undefined;
   /** Fault scenario names (local/scenarios.ts). */
   faults: string[];
@@ -88,6 +90,7 @@ const START = {
   endpoints: { type: 'string' },
   'malformed-every': { type: 'string' },
   'job-duration': { type: 'string' },
+  seed: { type: 'string' },
   deadline: { type: 'string' },
   fault: { type: 'string', multiple: true },
   'data-dir': { type: 'string' },
@@ -99,6 +102,7 @@ const LOCAL_ONLY = [
   'endpoints',
   'malformed-every',
   'job-duration',
+  'seed',
   'deadline',
   'fault',
   'data-dir',
@@ -205,17 +209,32 @@ const SOURCE_OPTIONS = {
   dynamodb: ['table', 'incremental'],
 } as const satisfies Record<SourceId, readonly string[]>;
 
+/**
+ * Local scenario options that shape one source's emulated service: given with another source
+ * they would be silently ignored, so they are refused by name like the source options.
+ */
+const SCENARIO_OPTIONS = {
+  pinpoint: ['endpoints', 'malformed-every', 'job-duration'],
+  'customer-profiles': [],
+  dynamodb: ['seed'],
+} as const satisfies Record<SourceId, readonly string[]>;
+
+/** `--seed`: the local --table created with point-in-time recovery on or off. */
+const SEEDS = ['pitr', 'no-pitr'] as const;
+
 /** --source (default pinpoint), and no option of another source. */
 function sourceOptionOf(values: Record<string, unknown>): SourceId {
   const source = (values.source as string | undefined) ?? 'pinpoint';
   if (!(SOURCE_IDS as readonly string[]).includes(source)) {
     throw usageError(`--source must be one of ${SOURCE_IDS.join(', ')}, got "${source}"`, '--source');
   }
-  for (const [other, options] of Object.entries(SOURCE_OPTIONS)) {
-    if (other === source) continue;
-    for (const option of options) {
-      if (values[option] !== undefined && values[option] !== false) {
-        throw usageError(`--${option} only applies with --source ${other}`, `--${option}`);
+  for (const table of [SOURCE_OPTIONS, SCENARIO_OPTIONS]) {
+    for (const [other, options] of Object.entries(table)) {
+      if (other === source) continue;
+      for (const option of options as readonly string[]) {
+        if (values[option] !== undefined && values[option] !== false) {
+          throw usageError(`--${option} only applies with --source ${other}`, `--${option}`);
+        }
       }
     }
   }
@@ -229,6 +248,16 @@ function sourceOptionOf(values: Record<string, unknown>): SourceId {
     throw usageError('--format only applies with --source customer-profiles or dynamodb', '--format');
   }
   return source as SourceId;
+}
+
+function seedOf(value: string | undefined): (typeof SEEDS)[number] | undefined {
+  if (value === undefined) return undefined;
+  if (!(SEEDS as readonly string[]).includes(value))
+    throw usageError(
+      `--seed must be ${SEEDS.join(' or ')} (point-in-time recovery on or off), got "${value}"`,
+      '--seed',
+    );
+  return value as (typeof SEEDS)[number];
 }
 
 function parseStart(args: string[]): Command {
@@ -278,6 +307,7 @@ function parseStart(args: string[]): Command {
             endpoints: integerOption('endpoints', v.endpoints),
             malformedEvery: integerOption('malformed-every', v['malformed-every']),
             jobDurationSeconds: integerOption('job-duration', v['job-duration']),
+            seed: seedOf(v.seed),
             deadlineSeconds: integerOption('deadline', v.deadline),
             faults,
             dataDir: dataDirOf(v['data-dir']),

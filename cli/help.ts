@@ -29,9 +29,12 @@ const EXIT = `Exit status:
   4    no such execution (status) or local run (status --local)
   130  Ctrl-C stopped following; the execution goes on`;
 
-const LOCAL_OPTIONS = `  --endpoints <n>             endpoints in the emulated application (${range('endpoints')}, default 2000)
-  --malformed-every <n>       every Nth endpoint is malformed and counted as a failure (${range('malformed-every')}, default 0: none)
-  --job-duration <seconds>    how long the emulated export job runs (${range('job-duration')}, default 6)
+const LOCAL_OPTIONS = `  --endpoints <n>             Pinpoint only: endpoints in the emulated application (${range('endpoints')}, default 2000)
+  --malformed-every <n>       Pinpoint only: every Nth endpoint is malformed and counted as a failure (${range('malformed-every')}, default 0: none)
+  --job-duration <seconds>    Pinpoint only: how long the emulated export job runs (${range('job-duration')}, default 6)
+  --seed <pitr|no-pitr>       DynamoDB only: create --table in the emulator with 1,200 items and
+                              point-in-time recovery on or off (without it, only local-orders
+                              exists: any other table is DynamoDB's own "table not found")
   --deadline <seconds>        stop waiting after this long and report TIMED_OUT (${range('deadline')}, default 120)
   --fault <name>              inject a fault (repeatable):
 ${faultHelp('                                ')}

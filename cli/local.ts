@@ -131,6 +131,7 @@ export async function startLocal(
         ...(local.endpoints === undefined ? {} : { endpoints: local.endpoints }),
         ...(local.malformedEvery === undefined ? {} : { malformedEvery: local.malformedEvery }),
         ...(local.jobDurationSeconds === undefined ? {} : { jobDurationSeconds: local.jobDurationSeconds }),
+        ...(local.seed === undefined ? {} : { seed: local.seed }),
         ...(local.deadlineSeconds === undefined ? {} : { deadlineSeconds: local.deadlineSeconds }),
         ...(local.faults.length > 0
           ? { faults: faultRules(local.faults, command.request.source) ?? [] }

@@ -63,6 +63,12 @@ export interface LocalRunOptions extends LocalSourceOptions {
   malformedEvery?: number;
   /** How long the emulated export job runs, seconds. */
   jobDurationSeconds?: number;
+  /**
+   * DynamoDB: create `table` in the emulator, seeded with items, with point-in-time recovery on
+   * (`pitr`) or off (`no-pitr`). The default table is always there; any other is not, unless
+   * asked for: the run then gets DynamoDB's own "table not found", as against AWS.
+   */
+  seed?: 'pitr' | 'no-pitr';
   /** Faults the emulator injects. */
   faults?: FaultRule[];
   /** Stop waiting after this many seconds and report TIMED_OUT. */
@@ -341,13 +347,13 @@ export async function openLocalSession(options: LocalRunOptions = {}): Promise<L
   };
 
   try {
-    if (options.source === 'dynamodb' && !services.external) {
-      // A table that has had point-in-time recovery (and its items) for an hour, as a real one would.
+    const table = tableNameOf(options.table ?? LOCAL_TABLE);
+    if (options.source === 'dynamodb' && !services.external && (table === LOCAL_TABLE || options.seed)) {
+      // A table that has had point-in-time recovery (and its items) for a while, as a real one would.
       const { createSeededTable, enablePointInTimeRecovery } = await import('../emulator/dynamodb.ts');
-      const table = tableNameOf(options.table ?? LOCAL_TABLE);
       services.setClockShift(-LOCAL_TABLE_AGE_MS);
       await createSeededTable(services.pinpointUrl, table, LOCAL_TABLE_ITEMS);
-      await enablePointInTimeRecovery(services.pinpointUrl, table);
+      if (options.seed !== 'no-pitr') await enablePointInTimeRecovery(services.pinpointUrl, table);
       services.setClockShift(0);
     }
     const tableArn =

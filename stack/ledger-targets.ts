@@ -49,7 +49,7 @@ export function sharedLedgerTargets(config: StageConfig): string[] {
     const other = seen.get(key);
     if (other !== undefined) {
       problems.push(
-        `targets[${i}] (${target.name}): exports the same data to the same place as target ${other}, so both would be one run in the run ledger each night (one export, two summaries; an incremental target's windows would interleave). Give one of them another prefix, or remove one`,
+        `target ${target.name}: targets[${i}]: exports the same data to the same place as target ${other}, so both would be one run in the run ledger each night (one export, two summaries; an incremental target's windows would interleave). Give one of them another prefix, or remove one`,
       );
     } else {
       seen.set(key, target.name);

@@ -549,7 +549,9 @@ export function parseStageConfig(
     );
 
   if (r.problems.length > 0) {
-    throw new StageConfigError(`${file} is invalid:\n  - ${r.problems.join('\n  - ')}`);
+    throw new StageConfigError(
+      `${file} is invalid:\n  - ${namedProblems(r.problems, raw.targets).join('\n  - ')}`,
+    );
   }
   return {
     stage,
@@ -589,6 +591,21 @@ export function parseStageConfig(
     targets,
     additionalApplicationIds,
   };
+}
+
+/**
+ * Problems of a target start with its name as well as its place (`target nightly-orders:
+ * targets[3].cron: …`): a stage file is read by its targets' names, not by counting entries.
+ */
+export function namedProblems(problems: readonly string[], rawTargets: unknown): string[] {
+  const names = Array.isArray(rawTargets)
+    ? rawTargets.map((t) => (isObject(t) && typeof t.name === 'string' ? t.name : undefined))
+    : [];
+  return problems.map((problem) => {
+    const index = /^targets\[(\d+)\]/.exec(problem)?.[1];
+    const name = index === undefined ? undefined : names[Number(index)];
+    return name ? `target ${name}: ${problem}` : problem;
+  });
 }
 
 /** Every Pinpoint application the functions may act on: the Pinpoint targets' and the additional ones, deduplicated, in order. */

@@ -70,6 +70,14 @@ export class Reader {
   string(raw: Raw, key: string, path: string, pattern?: RegExp, hint?: string): string | undefined {
     const value = raw[key];
     if (value === undefined || value === null) return undefined;
+    if (typeof value === 'number' || typeof value === 'boolean') {
+      // YAML reads unquoted digits (an id of digits only) or yes/no as a number or a boolean.
+      this.problem(
+        path,
+        `is a ${typeof value} in the stage file, not a string: quote it (${key}: "…"), as YAML reads unquoted digits as a number`,
+      );
+      return undefined;
+    }
     if (typeof value !== 'string' || value.trim() === '') {
       this.problem(path, 'must be a non-empty string');
       return undefined;
@@ -149,11 +157,16 @@ export class Reader {
 
 function isTimeZone(zone: string): boolean {
   try {
-    new Intl.DateTimeFormat('en-US', { timeZone: zone });
-    return zone.includes('/') || zone === 'UTC';
+    const canonical = canonicalTimeZone(zone);
+    return canonical.includes('/') || canonical === 'UTC';
   } catch {
     return false;
   }
+}
+
+/** The zone as IANA writes it (`europe/berlin` → `Europe/Berlin`); throws for an unknown zone. */
+export function canonicalTimeZone(zone: string): string {
+  return new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone;
 }
 
 /**
@@ -250,6 +263,8 @@ export function readTarget(
   const parsed = cron === undefined ? undefined : parseCron(cron);
   if (typeof parsed === 'string') r.problem(`${path}.cron`, `"${cron}" ${parsed}`);
   const zoneValid = timezone !== undefined && isTimeZone(timezone);
+  // Intl accepts any case (europe/berlin); Scheduler wants the IANA name as written there.
+  const zone = zoneValid ? canonicalTimeZone(timezone) : timezone;
   if (timezone !== undefined && !zoneValid) {
     r.problem(`${path}.timezone`, `"${timezone}" is not an IANA time zone`);
   }
@@ -272,7 +287,7 @@ export function readTarget(
     source: source.id,
     ...settings,
     cron: cron.trim().split(/\s+/).join(' '),
-    timezone,
+    timezone: zone,
     enabled,
     ...(flexibleWindowMinutes !== undefined && { flexibleWindowMinutes }),
     ...(maxFailurePercent !== undefined && { maxFailurePercent }),

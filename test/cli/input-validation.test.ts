@@ -62,6 +62,19 @@ describe('bad input is refused before any AWS call', () => {
     [['--application-id', APP_ID, '--wait=yes'], '--wait does not take a value'],
     [['--application-id', APP_ID, '--endpoints', '10'], '--endpoints only applies with --local'],
     [['--application-id', APP_ID, '--local', '--fault', 'meteor'], '--fault must be one of'],
+    // The emulated Pinpoint application's size and speed mean nothing for another source: refused, not ignored.
+    [
+      ['--source', 'dynamodb', '--local', '--endpoints', '50'],
+      '--endpoints only applies with --source pinpoint',
+    ],
+    [
+      ['--source', 'customer-profiles', '--local', '--job-duration', '3'],
+      '--job-duration only applies with --source pinpoint',
+    ],
+    [
+      ['--source', 'dynamodb', '--local', '--malformed-every', '7'],
+      '--malformed-every only applies with --source pinpoint',
+    ],
     [
       ['--source', 'customer-profiles', '--local', '--fault', 'truncate-export'],
       '--fault truncate-export applies only with --source pinpoint or dynamodb',

@@ -5,6 +5,7 @@ import { gunzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { startEmulator } from '../../emulator/index.ts';
 import { runLocal } from '../../local/run.ts';
+import { LOCAL_TABLE_ITEMS } from '../../local/sources.ts';
 import { main } from '../../local/start.ts';
 
 /*
@@ -47,6 +48,16 @@ describe('the local run through the HTTP emulator', () => {
     expect(result.summary?.Failures).toHaveLength(2);
     expect(result.emailText).toContain('First failures');
   });
+
+  it("gives a --table the emulator does not have DynamoDB's own 'table not found', and seeds it only when asked, PITR on or off", async () => {
+    const missing = await runLocal({ dataDir, source: 'dynamodb', table: 'nopitr' });
+    const seededOff = await runLocal({ dataDir, source: 'dynamodb', table: 'nopitr', seed: 'no-pitr' });
+    const seededOn = await runLocal({ dataDir, source: 'dynamodb', table: 'seeded', seed: 'pitr' });
+
+    expect(missing.summary?.error?.reason).toBe('table not found');
+    expect(seededOff.summary?.error?.reason).toBe('point-in-time recovery not enabled');
+    expect(seededOn.summary).toMatchObject({ status: 'COMPLETED', TotalProcessed: LOCAL_TABLE_ITEMS });
+  }, 60_000);
 
   it('recovers from a lost CreateExportJob answer without creating a second job', async () => {
     const result = await runLocal({

@@ -8,6 +8,7 @@ import { sharedLedgerTargets } from '../../stack/ledger-targets.ts';
 import { covers } from '../../stack/nag.ts';
 import { NAG_ACKNOWLEDGEMENTS } from '../../stack/nag-acknowledgements.ts';
 import { limitedNamesOf, MAX_STAGE_LENGTH } from '../../stack/names.ts';
+import { stageOf, stageProblems } from '../../stack/osls.ts';
 import { buildResources, environmentOf } from '../../stack/resources.ts';
 import {
   type ResolvedStack,
@@ -271,7 +272,7 @@ describe('outcome settings: statuses, failure limits, shared ledger targets', ()
 
     expect(sharedLedgerTargets(config)).toEqual([
       expect.stringMatching(
-        /^targets\[1\] \(orders-b\): exports the same data to the same place as target orders-a/,
+        /^target orders-b: targets\[1\]: exports the same data to the same place as target orders-a/,
       ),
     ]);
     // Another prefix is another ledger target: each keeps its own gap-free coverage.
@@ -285,6 +286,45 @@ describe('outcome settings: statuses, failure limits, shared ledger targets', ()
       'qa',
     );
     expect(sharedLedgerTargets(apart)).toEqual([]);
+  });
+});
+
+describe('stage-file mistakes a person makes', () => {
+  it('asks to quote an id YAML read as a number, naming the target by its name', () => {
+    // `ApplicationId: 01234567890123456789012345678901` unquoted: YAML reads digits as a number.
+    const raw = { targets: [{ ...target, ApplicationId: 1.2345678901234568e30 }] };
+
+    expect(() => parseStageConfig(raw, 'qa')).toThrow(
+      'target nightly: targets[0].ApplicationId: is a number in the stage file, not a string: quote it',
+    );
+  });
+
+  it('writes a time zone as IANA does, whatever its case', () => {
+    const config = parseStageConfig({ targets: [{ ...target, timezone: 'europe/berlin' }] }, 'qa');
+
+    expect(config.targets[0]?.timezone).toBe('Europe/Berlin');
+    expect(buildResources(config).Resources.ScheduleNightly.Properties.ScheduleExpressionTimezone).toBe(
+      'Europe/Berlin',
+    );
+  });
+
+  it('checks the stage file before osls runs, printing its problems alone (npm run package/deploy)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'stages-'));
+    writeFileSync(join(dir, 'qa.yml'), 'logLevel: LOUD\ntargets: []\n');
+    writeFileSync(
+      join(dir, 'ok.yml'),
+      `targets:\n  - name: nightly\n    ApplicationId: "${APP}"\n    cron: "0 3 * * ? *"\n    timezone: UTC\n    enabled: true\n`,
+    );
+
+    expect(stageProblems('qa', dir)).toEqual([
+      'config/stages/qa.yml is invalid:',
+      '  - logLevel: "LOUD" is not valid (DEBUG, INFO, WARN or ERROR)',
+    ]);
+    expect(stageProblems('ok', dir)).toEqual([]);
+    expect(stageProblems('nope', dir)[0]).toContain('config/stages/nope.yml does not exist');
+    expect(stageOf(['package', '--stage', 'prod'])).toBe('prod');
+    expect(stageOf(['deploy', '--stage=qa', '--verbose'])).toBe('qa');
+    expect(stageOf(['package'])).toBe('dev');
   });
 });
 
