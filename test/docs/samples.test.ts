@@ -1,0 +1,38 @@
+import { relative } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { normaliseSample, ROOT, runSample, sampleDocuments, samplesIn } from './samples.ts';
+
+/*
+ * Every sample of output in the docs is what its command prints today (test/docs/samples.ts).
+ * `npm run docs:samples` rewrites them after a change of output.
+ */
+
+const samples = sampleDocuments().flatMap(samplesIn);
+
+describe('the samples in the docs are what their commands print', () => {
+  it('has samples to check', () => {
+    expect(samples.length).toBeGreaterThan(0);
+  });
+
+  it.each(samples.map((s) => [`${relative(ROOT, s.file)}: ${s.command}`, s] as const))(
+    '%s',
+    async (_, sample) => {
+      const output = await runSample(sample.command);
+
+      expect(normaliseSample(sample.text), 'run `npm run docs:samples` to write what it prints now').toBe(
+        normaliseSample(output),
+      );
+    },
+    60_000,
+  );
+
+  it('notices a sample edited to differ from the output', () => {
+    const sample =
+      'manual-20261129T101135Z-all-feox  COMPLETED\n  summary      [local] Pinpoint export COMPLETED app a1b2c3d4...: 2,000 exported';
+
+    expect(normaliseSample(sample)).not.toBe(normaliseSample(sample.replace('2,000', '2,001')));
+    expect(normaliseSample(sample)).toBe(
+      normaliseSample(sample.replace('20261129T101135Z', '20261206T055554Z').replace('feox', 'k3f9')),
+    );
+  });
+});
