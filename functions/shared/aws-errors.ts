@@ -54,6 +54,8 @@ export interface CallContext {
   operation: string;
   /** The function making the call (the function key in serverless.yml), for example `create-export-job`. */
   caller: string;
+  /** What the call was about, when one thing (an S3 key): the message names it. */
+  resource?: string;
 }
 
 /** Everything a row's advice may use. */
@@ -282,31 +284,32 @@ export function toWorkflowError(error: unknown, source: AwsErrorSource, call: Ca
   const c = classifyAwsError(error, source, call);
   const { name, status } = c.facts;
   const what = `${name}${status === undefined ? '' : `, HTTP ${status}`}`;
+  const operation = call.resource === undefined ? call.operation : `${call.operation} of ${call.resource}`;
   const message = quote(c.facts.message);
   const explanation = { reason: c.reason, advice: c.advice };
   const options = { cause: error };
   switch (c.kind) {
     case 'bug':
       return new OrchestratorBugError(
-        `Orchestrator bug in ${call.caller} while calling ${source.service} ${call.operation} (${what}): ${message}`,
+        `Orchestrator bug in ${call.caller} while calling ${source.service} ${operation} (${what}): ${message}`,
         explanation,
         options,
       );
     case 'throttled':
       return new source.errors.throttled(
-        `${source.service} throttled ${call.operation} (${what}): ${message}`,
+        `${source.service} throttled ${operation} (${what}): ${message}`,
         explanation,
         options,
       );
     case 'unavailable':
       return new source.errors.unavailable(
-        `${source.service} ${call.operation} failed or could not be reached (${what}): ${message}`,
+        `${source.service} ${operation} failed or could not be reached (${what}): ${message}`,
         explanation,
         options,
       );
     case 'rejected':
       return new source.errors.rejected(
-        `${source.service} rejected ${call.operation} (${what}): ${message}`,
+        `${source.service} rejected ${operation} (${what}): ${message}`,
         explanation,
         options,
       );
@@ -536,8 +539,8 @@ export const S3_SOURCE: AwsErrorSource = {
       names: ['NoSuchKey', 'NotFound'],
       kind: 'rejected',
       reason: 'export file disappeared',
-      advice:
-        'A file listed under the export location was gone when it was read (deleted or moved by a lifecycle rule or another process while the verification ran): check what else writes to the export prefix, then re-run the export.',
+      advice: ({ resource }) =>
+        `${resource === undefined ? 'A file' : `The object ${resource}`} was listed under the export location but gone when it was read: something deleted or moved it while the verification ran. Check what else writes to or expires objects under the export prefix, then re-run the export.`,
     },
     {
       names: ['KMS.DisabledException', 'KMS.NotFoundException', 'KMS.KMSInvalidStateException'],

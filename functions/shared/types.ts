@@ -82,7 +82,7 @@ export interface DynamoDbRequest extends CommonRequest {
   ExportType: 'FULL_EXPORT' | 'INCREMENTAL_EXPORT';
   ExportFormat: 'DYNAMODB_JSON' | 'ION';
   S3Bucket: string;
-  /** Resolved key prefix (no leading slash; ends with `/` unless empty). */
+  /** Resolved key prefix, as sent to DynamoDB: no leading or trailing slash (DynamoDB adds the `/` before `AWSDynamoDB/`). */
   S3Prefix: string;
   S3BucketOwner?: string;
   S3SseAlgorithm: 'AES256' | 'KMS';

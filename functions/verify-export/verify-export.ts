@@ -6,6 +6,8 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
+import { registeredSource } from '../../sources/registry.ts';
+import type { PublishedFile, PublishedFilesFormat } from '../../sources/types.ts';
 import { S3_SOURCE, toWorkflowError } from '../shared/aws-errors.ts';
 import type { Verdict, VerificationResult } from '../shared/types.ts';
 import { countRecords, formatOfKey, type RecordFormat, STOPPED } from './count.ts';
@@ -33,17 +35,14 @@ export interface VerificationTarget {
   /** Key prefix of the job's own files, ending in `/` (or empty for the whole bucket); the manifest is written here. */
   prefix: string;
   /**
-   * Where the records are, when not everything under `prefix` is the job's records
-   * (DynamoDB: each export's `AWSDynamoDB/<export id>/data/`, not its manifests); default `[prefix]`.
+   * The source's own manifests of the job (DynamoDB: each export's manifest-summary.json, the
+   * keys DescribeExport's `ExportManifest` gives), read as the source's `publishedFiles` says:
+   * only the files they name are the job's, and a named file that is missing is a MISMATCH.
+   * DynamoDB's incremental exports share one `AWSDynamoDB/data/` folder, so listing alone cannot
+   * tell which files are this run's. `expected`: how many the job has (one per export); fewer
+   * keys is a MISMATCH.
    */
-  dataPrefixes?: string[];
-  /**
-   * Keys of JSON-lines manifests that name the job's data files (`dataFileS3Key`): only the
-   * files they name count, and a named file that is missing is a MISMATCH. DynamoDB's
-   * incremental exports share one `AWSDynamoDB/data/` folder, so listing alone cannot tell
-   * which files are this run's; each export's `manifest-files.json` can.
-   */
-  fileManifests?: string[];
+  sourceManifests?: { keys: string[]; expected: number };
   /**
    * Only files written at or after this time (ISO) are the job's: a source that writes
    * straight into a destination other runs share (Customer Profiles) leaves older files there.
@@ -102,8 +101,12 @@ export interface Manifest {
   writtenAt: string;
 }
 
-function s3Error(operation: string, error: unknown): Error {
-  return toWorkflowError(error, S3_SOURCE, { operation, caller: 'verify-export' });
+function s3Error(operation: string, error: unknown, key?: string): Error {
+  return toWorkflowError(error, S3_SOURCE, {
+    operation,
+    caller: 'verify-export',
+    ...(key === undefined ? {} : { resource: key }),
+  });
 }
 
 /** Every object under the prefix, all pages; folder markers and an earlier manifest left out. */
@@ -136,24 +139,76 @@ export async function listExport(
   return objects;
 }
 
-/** The data files the manifests name (JSON lines with `dataFileS3Key`). */
-async function filesNamedIn(s3: S3Client, bucket: string, manifests: string[]): Promise<Set<string>> {
-  const keys = new Set<string>();
-  for (const manifest of manifests) {
-    const response = await s3
-      .send(new GetObjectCommand({ Bucket: bucket, Key: manifest }))
-      .catch((error: unknown) => {
-        throw s3Error('GetObject', error);
-      });
-    const text = (await response.Body?.transformToString()) ?? '';
-    for (const line of text.split('\n')) {
-      if (line.trim() === '') continue;
-      const key = (JSON.parse(line) as { dataFileS3Key?: unknown }).dataFileS3Key;
-      if (typeof key === 'string') keys.add(key);
+const isNoSuchKey = (error: unknown) =>
+  ['NoSuchKey', 'NotFound'].includes((error as { name?: string }).name ?? '');
+
+/** An object's text, or undefined when the bucket has no such key. */
+async function textOf(s3: S3Client, bucket: string, key: string): Promise<string | undefined> {
+  const response = await s3
+    .send(new GetObjectCommand({ Bucket: bucket, Key: key }))
+    .catch((error: unknown) => {
+      if (isNoSuchKey(error)) return undefined;
+      throw s3Error('GetObject', error, key);
+    });
+  return response ? ((await response.Body?.transformToString()) ?? '') : undefined;
+}
+
+/** How a source writes its manifests; an error if it writes none (a target naming manifests of such a source is a bug). */
+function publishedFilesFormatOf(source: string): PublishedFilesFormat {
+  const format = registeredSource(source)?.describe.publishedFiles;
+  if (!format) throw new TypeError(`source ${source} publishes no file manifests`);
+  return format;
+}
+
+/**
+ * The files the source's manifests name, and what is wrong with the manifests themselves (each
+ * problem names its key): a missing manifest means the job's files cannot all be known.
+ */
+export async function readPublishedFiles(
+  s3: S3Client,
+  target: Pick<VerificationTarget, 'bucket' | 'sourceName' | 'source'>,
+  manifests: NonNullable<VerificationTarget['sourceManifests']>,
+): Promise<{ files: PublishedFile[]; problems: string[] }> {
+  const format = publishedFilesFormatOf(target.source);
+  const at = (key: string) => `s3://${target.bucket}/${key}`;
+  const files: PublishedFile[] = [];
+  const problems: string[] = [];
+  if (manifests.keys.length < manifests.expected)
+    problems.push(
+      `${target.sourceName} named no ${format.summaryName} for ${manifests.expected - manifests.keys.length} of the job's ${manifests.expected} exports, so their files cannot be known`,
+    );
+  for (const key of manifests.keys) {
+    const summary = await textOf(s3, target.bucket, key);
+    if (summary === undefined) {
+      problems.push(
+        `${format.summaryName} ${at(key)} is not in the bucket, though ${target.sourceName} names it as the export's manifest: the export's files cannot be known`,
+      );
+      continue;
+    }
+    const named = format.filesManifestOf(summary);
+    if ('problem' in named) {
+      problems.push(`${format.summaryName} ${at(key)} ${named.problem}`);
+      continue;
+    }
+    const listing = await textOf(s3, target.bucket, named.key);
+    if (listing === undefined) {
+      problems.push(
+        `${format.filesName} ${at(named.key)} is not in the bucket, though ${at(key)} names it: the export's files cannot be known`,
+      );
+      continue;
+    }
+    for (const line of listing.split('\n')) {
+      const file = format.fileOf(line);
+      if (file === undefined) continue;
+      if ('problem' in file) problems.push(`${format.filesName} ${at(named.key)} has ${file.problem}`);
+      else files.push(file);
     }
   }
-  return keys;
+  return { files, problems };
 }
+
+/** The folder a key is in, with its `/`. */
+const folderOf = (key: string) => key.slice(0, key.lastIndexOf('/') + 1);
 
 function count(n: number): string {
   return n.toLocaleString('en-US');
@@ -267,22 +322,26 @@ export async function verifyExport(
   const started = deps.now();
   const budgetSeconds = Math.max(0, Math.round((deps.deadline - started) / 1000));
   const location = `s3://${target.bucket}/${target.prefix}`;
-  let listed = [];
-  for (const prefix of target.dataPrefixes ?? [target.prefix]) {
-    listed.push(...(await listExport(deps.s3, target.bucket, prefix)));
+  let listed: Awaited<ReturnType<typeof listExport>> = [];
+  let problems: string[] = [];
+  let unlisted: string[] = [];
+  if (target.sourceManifests) {
+    const published = await readPublishedFiles(deps.s3, target, target.sourceManifests);
+    problems = published.problems;
+    const named = new Set(published.files.map((file) => file.key));
+    for (const folder of new Set(published.files.map((file) => folderOf(file.key)))) {
+      listed.push(...(await listExport(deps.s3, target.bucket, folder)).filter((o) => named.has(o.key)));
+    }
+    const found = new Set(listed.map((object) => object.key));
+    unlisted = [...named].filter((key) => !found.has(key));
+  } else {
+    listed = await listExport(deps.s3, target.bucket, target.prefix);
   }
   if (target.modifiedSince) {
     const since = Date.parse(target.modifiedSince);
     listed = listed.filter(
       (object) => object.lastModified === null || Date.parse(object.lastModified) >= since,
     );
-  }
-  let unlisted: string[] = [];
-  if (target.fileManifests) {
-    const named = await filesNamedIn(deps.s3, target.bucket, target.fileManifests);
-    listed = listed.filter((object) => named.has(object.key));
-    const found = new Set(listed.map((object) => object.key));
-    unlisted = [...named].filter((key) => !found.has(key));
   }
   const files: ManifestFile[] = [];
   let outOfTime = false;
@@ -303,7 +362,7 @@ export async function verifyExport(
     const response = await deps.s3
       .send(new GetObjectCommand({ Bucket: target.bucket, Key: object.key }), { abortSignal: abort.signal })
       .catch((error: unknown) => {
-        throw s3Error('GetObject', error);
+        throw s3Error('GetObject', error, object.key);
       });
     const body = response.Body as AsyncIterable<Uint8Array> | undefined;
     try {
@@ -326,17 +385,25 @@ export async function verifyExport(
         file.notCounted = 'unreadable';
         continue;
       }
-      throw s3Error('GetObject', error);
+      throw s3Error('GetObject', error, object.key);
     }
   }
   const judged = judge(target, files, budgetSeconds);
+  const findings = [
+    ...problems,
+    ...(unlisted.length === 0
+      ? []
+      : [
+          `${unlisted.length} file(s) the export's manifest names are missing (${unlisted[0]}${unlisted.length > 1 ? ', …' : ''})`,
+        ]),
+  ];
   const { verdict, records, note } =
-    unlisted.length === 0
+    findings.length === 0
       ? judged
       : {
           verdict: 'MISMATCH' as const,
           records: judged.records,
-          note: `${unlisted.length} file(s) the export's manifest names are missing (${unlisted[0]}${unlisted.length > 1 ? ', …' : ''}); ${judged.note}`,
+          note: `${findings.join('; ')}; ${judged.note}`,
         };
   const bytes = files.reduce((sum, f) => sum + f.size, 0);
   const countedFiles = files.filter((f) => f.records !== null).length;

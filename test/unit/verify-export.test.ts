@@ -321,6 +321,15 @@ describe('S3_SOURCE in the shared classifier', () => {
     expect(classifyAwsError(s3Error('InternalError', 500), S3_SOURCE, call).kind).toBe('unavailable');
     expect(toWorkflowError(s3Error('InternalError', 500), S3_SOURCE, call).name).toBe('S3UnavailableError');
   });
+
+  it('names the key of a file that disappeared, in the message and the advice', () => {
+    const key = 'pinpoint/app/2026-11-28/job1/part-00002.json.gz';
+
+    const error = toWorkflowError(s3Error('NoSuchKey', 404), S3_SOURCE, { ...call, resource: key });
+
+    expect(error.message).toContain(`GetObject of ${key}`);
+    expect((error as unknown as { advice: string }).advice).toContain(`The object ${key} was listed`);
+  });
 });
 
 describe('the verify-export handler', () => {
