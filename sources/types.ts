@@ -3,7 +3,7 @@ import type { AwsErrorSource } from '../functions/shared/aws-errors.ts';
 import type { SdkClientConfig } from '../functions/shared/config.ts';
 import type { RawInputFacts } from '../functions/shared/errors.ts';
 import type { JobSnapshot, ResolvedExportRequest, RunState, SourceId } from '../functions/shared/types.ts';
-import type { VerificationTarget } from '../functions/verify-export/verify-export.ts';
+import type { VerificationTarget } from '../functions/shared/verification/target.ts';
 
 /*
  * The source seam (docs/SOURCES.md). A source is two modules in its folder:

@@ -26,6 +26,7 @@ import {
   SUMMARY_STATUSES,
   TOPIC_ARN,
 } from './stage-fields.ts';
+import { readVerificationSettings, type VerificationSettings } from './verification-settings.ts';
 
 export { DST_CHECK_YEARS, logicalIdOf, SUMMARY_STATUSES };
 
@@ -164,6 +165,8 @@ export interface StageConfig {
   alarms: Alarms;
   ledger: LedgerSettings;
   metrics: MetricsSettings;
+  /** How an export's records are counted (stack/verification-settings.ts). */
+  verification: VerificationSettings;
   targets: ExportTarget[];
   /** Applications operators may export by hand besides the targets' ones. */
   additionalApplicationIds: string[];
@@ -238,6 +241,7 @@ export function parseStageConfig(
       'alarms',
       'ledger',
       'metrics',
+      'verification',
       'targets',
       'additionalApplicationIds',
     ],
@@ -486,6 +490,8 @@ export function parseStageConfig(
     ...(runbookUrl && { runbookUrl }),
   };
 
+  const verification = readVerificationSettings(r, raw);
+
   const targets: ExportTarget[] = [];
   const rawTargets = raw.targets ?? [];
   if (!Array.isArray(rawTargets)) {
@@ -575,6 +581,7 @@ export function parseStageConfig(
     alarms,
     ledger,
     metrics,
+    verification,
     targets,
     additionalApplicationIds,
   };

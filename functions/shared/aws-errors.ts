@@ -113,6 +113,8 @@ export const FUNCTION_ROLES: Readonly<Record<string, string>> = {
   'get-export-job-status': 'GetExportJobStatusRole',
   'publish-summary': 'PublishSummaryRole',
   'verify-export': 'VerifyExportRole',
+  'count-export-batch': 'CountExportBatchRole',
+  'finish-verification': 'FinishVerificationRole',
 };
 
 /** Names and codes of failures where no answer came back (what @smithy's retry strategy also treats as transient). */
@@ -521,7 +523,7 @@ export const S3_SOURCE: AwsErrorSource = {
     ListObjectsV2: ['s3:ListBucket on the export bucket (condition s3:prefix under the export prefix)'],
     GetObject: ['s3:GetObject on the export prefix', "kms:Decrypt on the bucket's KMS key, if it uses one"],
     PutObject: [
-      's3:PutObject on the export prefix',
+      "s3:PutObject on the export prefix's _manifest.json keys",
       "kms:GenerateDataKey on the bucket's KMS key, if it uses one",
     ],
   },
@@ -547,7 +549,7 @@ export const S3_SOURCE: AwsErrorSource = {
       kind: 'rejected',
       reason: "export bucket's kms key unusable",
       advice:
-        "S3 could not use the export bucket's KMS key for VerifyExportRole: enable the key, or set exportDestination's KMS key in the stage configuration so the role gets kms:Decrypt and kms:GenerateDataKey, and redeploy.",
+        "S3 could not use the export bucket's KMS key for the verification's roles (VerifyExportRole, CountExportBatchRole, FinishVerificationRole): enable the key, or set exportDestination's KMS key in the stage configuration so the roles get kms:Decrypt (and FinishVerificationRole kms:GenerateDataKey), and redeploy.",
     },
   ],
   rejectedAdvice:

@@ -273,6 +273,14 @@ export interface VerificationResult {
   manifestUri: string;
   /** The verdict in words. */
   note: string;
+  /** Files whose records were not counted (a format not counted, the budget, a batch that failed, a missing file). */
+  uncountedFiles?: number;
+  /** Files the source's manifest names that are not in the bucket (or were gone when read). */
+  missingFiles?: number;
+  /** Files with another ETag than the source's manifest recorded, or that changed while they were verified. */
+  changedFiles?: number;
+  /** The counting batches the workflow's Map ran. */
+  batches?: number;
 }
 
 /** Where a run is recorded in the run ledger. */

@@ -1,11 +1,11 @@
-import { rm } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_BUCKET } from '../../emulator/index.ts';
 import type { DynamoDbRequest, RunState, VerificationResult } from '../../functions/shared/types.ts';
-import { verificationTargetOf } from '../../functions/verify-export/sources.ts';
-import { verifyExport } from '../../functions/verify-export/verify-export.ts';
+import { verificationTargetOf } from '../../functions/shared/verification/target.ts';
+import { verifyInProcess } from '../../local/verify.ts';
 import { type ExportLine, writeExportFiles } from '../../sources/dynamodb/emulator-files.ts';
 import { type Harness, startHarness } from '../emulator/helpers.ts';
 
@@ -47,6 +47,7 @@ const items = (n: number): ExportLine[] =>
 async function exportOf(
   itemCount: number,
   itemsPerFile = 4,
+  format: 'DYNAMODB_JSON' | 'ION' = 'DYNAMODB_JSON',
 ): Promise<{ manifestKey: string; dataFileKeys: string[] }> {
   return writeExportFiles({
     s3Root: join(h.dataDir, 's3'),
@@ -58,7 +59,7 @@ async function exportOf(
     tableId: 'table-id',
     startMs: Date.UTC(2026, 10, 28, 1),
     endMs: Date.UTC(2026, 10, 28, 1, 5),
-    format: 'DYNAMODB_JSON',
+    format,
     sseAlgorithm: 'AES256',
     sseKmsKeyId: undefined,
     exportTimeMs: Date.UTC(2026, 10, 28, 1),
@@ -106,7 +107,7 @@ function completed(itemCount: number, exportManifest: string | undefined): RunSt
 async function verify(state: RunState): Promise<VerificationResult> {
   const target = verificationTargetOf(state);
   if (!target) throw new Error('no verification target');
-  return verifyExport(target, { s3, logger: quiet, now: Date.now, deadline: Date.now() + 60_000 });
+  return (await verifyInProcess(target, { s3, logger: quiet })).result;
 }
 
 const objectFile = (key: string) => join(h.dataDir, 's3', DEFAULT_BUCKET, ...key.split('/'));
@@ -177,5 +178,58 @@ describe("a DynamoDB export's verification", () => {
 
     expect(result.verdict).toBe('MISMATCH');
     expect(result.note).toContain(gone);
+  });
+
+  it("says MISMATCH naming a file that holds other than manifest-files.json's itemCount says", async () => {
+    const written = await exportOf(10);
+    const filesKey = `${PREFIX}/AWSDynamoDB/${EXPORT_ID}/manifest-files.json`;
+    const text = await readFile(objectFile(filesKey), 'utf8');
+    // The first file holds 4 items; its line now says 5 (and the job 11, so the manifest still adds up).
+    await writeFile(objectFile(filesKey), text.replace('"itemCount":4', '"itemCount":5'));
+
+    const result = await verify(completed(11, written.manifestKey));
+
+    expect(result.verdict).toBe('MISMATCH');
+    expect(result.note).toContain(`${written.dataFileKeys[0]} (4 records, its manifest says 5)`);
+  });
+
+  it("says MISMATCH when manifest-files.json's item counts do not add up to DescribeExport's ItemCount", async () => {
+    const written = await exportOf(10);
+
+    const result = await verify(completed(12, written.manifestKey));
+
+    expect(result.verdict).toBe('MISMATCH');
+    expect(result.note).toContain(
+      "the source's manifests state 10 records, but DynamoDB reported 12 (ItemCount)",
+    );
+  });
+
+  it('checks an ION export against its manifest without counting it: NOT_COUNTED, every file present as recorded', async () => {
+    const written = await exportOf(10, 4, 'ION');
+
+    const result = await verify({
+      ...completed(10, written.manifestKey),
+      request: { ...REQUEST, ExportFormat: 'ION' as const },
+    });
+
+    expect(result).toMatchObject({ verdict: 'NOT_COUNTED', files: 3, records: null, countedFiles: 0 });
+    expect(result.note).toContain('3 in a format whose records are not counted (ion)');
+    expect(result.note).toContain("every file is present with the ETag the source's manifest recorded");
+  });
+
+  it('says MISMATCH naming an ION file replaced after the export, though its records are never counted', async () => {
+    const written = await exportOf(10, 4, 'ION');
+    const replaced = written.dataFileKeys[2] as string;
+    await writeFile(objectFile(replaced), 'not what DynamoDB wrote');
+
+    const result = await verify({
+      ...completed(10, written.manifestKey),
+      request: { ...REQUEST, ExportFormat: 'ION' as const },
+    });
+
+    expect(result.verdict).toBe('MISMATCH');
+    expect(result.note).toContain(
+      `another ETag than the source's manifest recorded (replaced after the export wrote it): ${replaced}`,
+    );
   });
 });
