@@ -478,6 +478,8 @@ export function environmentOf(
       // One stream per vCPU the memory buys (Lambda: one vCPU at 1,769 MB).
       COUNT_STREAMS: String(countStreamsOf(config.verification.countMemoryMb)),
       COUNT_RESERVE_SECONDS: '10',
+      // Each stream inflates on a libuv thread-pool thread: Node's default pool of 4 would cap 6 streams at 4.
+      UV_THREADPOOL_SIZE: String(Math.max(4, countStreamsOf(config.verification.countMemoryMb))),
     },
     finishVerification: { ...sourceEnvironment('finishVerification', ctx) },
     publishSummary: {

@@ -218,10 +218,10 @@ describe('functions', () => {
     expect(fn.Runtime).toBe('nodejs24.x');
     expect(fn.Architectures).toEqual(['arm64']);
     // count-export-batch gunzips: more memory is more CPU (the stage's verification.countMemoryMb, default
-    // 3,008 MB); the verification's other two list and read manifests, and may take minutes on a large export.
+    // 5,307 MB: three vCPUs); the verification's other two list and read manifests, and may take minutes on a large export.
     const memory: Partial<Record<FunctionName, number>> = {
       'verify-export': 512,
-      'count-export-batch': 3008,
+      'count-export-batch': 5307,
       'finish-verification': 512,
     };
     expect(fn.MemorySize).toBe(memory[name] ?? 256);
@@ -357,7 +357,11 @@ describe('functions', () => {
       VERIFY_BATCH_BYTES: String(2048 * 1024 * 1024),
       VERIFY_CONCURRENCY: '40',
     });
-    expect(env('count-export-batch')).toMatchObject({ COUNT_STREAMS: '2', COUNT_RESERVE_SECONDS: '10' });
+    expect(env('count-export-batch')).toMatchObject({
+      COUNT_STREAMS: '3',
+      COUNT_RESERVE_SECONDS: '10',
+      UV_THREADPOOL_SIZE: '4',
+    });
     // AWS is addressed virtual-hosted style; only local emulators need path-style.
     for (const name of ['verify-export', 'count-export-batch', 'finish-verification'] as const)
       expect(env(name).S3_FORCE_PATH_STYLE).toBeUndefined();

@@ -310,7 +310,7 @@ describe('exportDestination.kmsKeyArn', () => {
     expect(parseStageConfig({ targets: [target] }, 'qa').verification).toEqual({
       batchMegabytes: 2048,
       concurrency: 40,
-      countMemoryMb: 3008,
+      countMemoryMb: 5307,
     });
     expect(
       parseStageConfig(
@@ -324,6 +324,16 @@ describe('exportDestination.kmsKeyArn', () => {
     expect(() => parseStageConfig({ verification: { streams: 2 }, targets: [target] }, 'qa')).toThrow(
       /verification\.streams: unknown setting/,
     );
+  });
+
+  it('gives count-export-batch one stream per vCPU its memory buys, and a thread pool for them', () => {
+    const env = (countMemoryMb: number) =>
+      environmentOf(parseStageConfig({ verification: { countMemoryMb }, targets: [target] }, 'qa'))
+        .countExportBatch;
+
+    expect(env(1769)).toMatchObject({ COUNT_STREAMS: '1', UV_THREADPOOL_SIZE: '4' });
+    expect(env(3008)).toMatchObject({ COUNT_STREAMS: '2', UV_THREADPOOL_SIZE: '4' });
+    expect(env(10240)).toMatchObject({ COUNT_STREAMS: '6', UV_THREADPOOL_SIZE: '6' });
   });
 
   it('is refused without an existing bucket, and when it is not a key ARN', () => {
