@@ -123,14 +123,14 @@ export const CONFIG_DEFAULTS = {
   POLL_IDLE_GROWTH: 1.5,
   POLL_AIM_FRACTION: 0.7,
   POLL_FINISHING_SHARE: 0.4,
-  /** 2 GiB of gzip: about 25 s at the 3,008 MB counting function's two streams (docs/PERFORMANCE.md). */
+  /** 2 GiB of gzip per batch (functions/shared/verification/sizing.ts, docs/PERFORMANCE.md). */
   VERIFY_BATCH_BYTES: 2 * 1024 ** 3,
   /** An inline Map's most. */
   VERIFY_CONCURRENCY: 40,
   /** The count's answer is a few hundred bytes: 10 s is ample. */
   COUNT_RESERVE_SECONDS: 10,
-  /** Two vCPUs at the default 3,008 MB. */
-  COUNT_STREAMS: 2,
+  /** Three vCPUs at the stage's default 5,307 MB (the stack sets it from the memory). */
+  COUNT_STREAMS: 3,
 } as const;
 
 function str(env: Env, name: string): string | undefined {

@@ -307,7 +307,7 @@ describe('the verification functions read their settings', () => {
     expect(loadCountExportBatchConfig({})).toEqual({
       stage: 'dev',
       reserveSeconds: 10,
-      streams: 2,
+      streams: 3,
       s3ForcePathStyle: false,
     });
     expect(

@@ -21,12 +21,17 @@ export const countStreamsOf = (memoryMb: number): number => Math.max(1, Math.cei
 /** The stage's defaults for `verification:` (config/stages/*.yml). */
 export const VERIFICATION_DEFAULTS = {
   /**
-   * Stored (compressed) megabytes per counting batch: about 25 s for a 3,008 MB function
-   * counting two streams at the rate docs/PERFORMANCE.md measures, a tenth of its budget.
+   * Stored (compressed) megabytes per counting batch: well under a minute for the default
+   * function's three streams at the rate docs/PERFORMANCE.md measures, a fraction of its
+   * 290 s budget (a slower Lambda than assumed still fits).
    */
   batchMegabytes: 2048,
   /** Batches counted at once: an inline Map's most. */
   concurrency: 40,
-  /** count-export-batch's memory: 1.7 vCPUs, two streams. */
-  countMemoryMb: 3008,
+  /**
+   * count-export-batch's memory: three whole vCPUs, three streams. Cost per byte counted is the
+   * same at any size (CPU comes with memory); more memory is a shorter wall time, and an inline
+   * Map's 40 invocations at once make the function's rate the lever on it.
+   */
+  countMemoryMb: 5307,
 } as const;
