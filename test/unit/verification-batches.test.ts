@@ -76,6 +76,21 @@ describe('planBatches', () => {
     expect(plan.reduce((sum, b) => sum + b.files, 0)).toBe(1_000);
   });
 
+  it('grows the batches when long keys would make the descriptors too heavy for the state', () => {
+    const long = `${'deep/'.repeat(150)}job/`;
+    const files = Array.from({ length: 400 }, (_, i) => file(long, i, MIB));
+
+    const plan = planBatches(files, countable, {
+      batchBytes: 2 * MIB,
+      maxBatches: 400,
+      maxPlanBytes: 32 * 1024,
+    });
+
+    expect(JSON.stringify(plan).length).toBeLessThanOrEqual(32 * 1024);
+    expect(plan.length).toBeLessThan(400);
+    expect(plan.reduce((sum, b) => sum + b.files, 0)).toBe(400);
+  });
+
   it('plans nothing for files it would not read: a format not counted, or missing', () => {
     const files = [
       file('ion/', 0, MIB, { key: 'ion/a.ion.gz' }),

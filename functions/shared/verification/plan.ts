@@ -30,6 +30,8 @@ export interface PlanSettings {
   batchBytes: number;
   /** At most this many batches: a larger export gets larger batches (the Map's history and state stay bounded). */
   maxBatches: number;
+  /** At most this many bytes of descriptors as JSON; default {@link MAX_PLAN_BYTES}. */
+  maxPlanBytes?: number;
 }
 
 /** Step Functions' inline Map runs at most 40 iterations at once. */
@@ -41,6 +43,13 @@ export const INLINE_MAP_CONCURRENCY = 40;
  * events each leave the 25,000-event history room for the poll loop's 9,000.
  */
 export const MAX_BATCHES = 400;
+
+/**
+ * The most the descriptors may weigh as JSON. 400 of about 150 bytes are 60 KB, but a key may be
+ * 1,024 bytes: with long prefixes the plan grows its batches (fewer descriptors) to stay under
+ * this, leaving the rest of the 256 KB state to the batches' results and the run.
+ */
+export const MAX_PLAN_BYTES = 96 * 1024;
 
 /**
  * The cost of one file beyond its bytes, as the bytes that take as long to count: a
@@ -103,14 +112,31 @@ export function planBatches(
 ): BatchDescriptor[] {
   const weightOf = (file: ExportFile) => (countable(file) ? file.size + FILE_OVERHEAD_BYTES : 0);
   const total = files.reduce((sum, file) => sum + weightOf(file), 0);
+  const maxPlanBytes = settings.maxPlanBytes ?? MAX_PLAN_BYTES;
   let limit = Math.max(settings.batchBytes, Math.ceil(total / settings.maxBatches));
-  let batches = split(files, weightOf, limit);
-  // Files do not divide evenly: grow the batches until there are few enough, or one per group (the
-  // fewest there can be: a batch never spans two manifests or prefixes).
-  while (batches.length > settings.maxBatches && limit < total) {
-    limit = Math.ceil(limit * 1.1);
-    batches = split(files, weightOf, limit);
+  // Each file's predecessor in its own group (a listing batch starts after it).
+  const previous = new Map<ExportFile, ExportFile | undefined>();
+  const lastOf = new Map<string, ExportFile>();
+  for (const file of files) {
+    previous.set(file, lastOf.get(file.group));
+    lastOf.set(file.group, file);
   }
+  let plan = describe(previous, split(files, weightOf, limit));
+  // Files do not divide evenly, and keys may be long: grow the batches until there are few enough and
+  // their descriptors light enough, or one per group (the fewest there can be: a batch never spans
+  // two manifests or prefixes).
+  while ((plan.length > settings.maxBatches || JSON.stringify(plan).length > maxPlanBytes) && limit < total) {
+    limit = Math.ceil(limit * 1.1);
+    plan = describe(previous, split(files, weightOf, limit));
+  }
+  return plan;
+}
+
+/** The descriptors of the batches (`previous`: each file's predecessor in its group). */
+function describe(
+  previous: ReadonlyMap<ExportFile, ExportFile | undefined>,
+  batches: ExportFile[][],
+): BatchDescriptor[] {
   return batches.map((batch, index) => {
     const first = batch[0] as ExportFile;
     const last = batch[batch.length - 1] as ExportFile;
@@ -121,8 +147,8 @@ export function planBatches(
     };
     if (first.published)
       return { ...common, manifest: first.group, from: first.position, to: last.position + 1 };
-    const before = files.find((file) => file.group === first.group && file.position === first.position - 1);
-    return { ...common, prefix: first.group, after: before?.key ?? '' };
+    // The key listed just before the batch's first file under the same prefix ('' for the first).
+    return { ...common, prefix: first.group, after: previous.get(first)?.key ?? '' };
   });
 }
 
