@@ -144,6 +144,8 @@ type Json = unknown;
 type Obj = Record<string, Json>;
 interface Context {
   Execution: { Id: string; Name: string; StartTime: string; Input: Json };
+  /** Inside a Map's iteration: the item and its place. */
+  Map?: { Item: { Index: number; Value: Json } };
 }
 
 function isObj(value: Json): value is Obj {
@@ -154,6 +156,7 @@ function readPath(path: string, data: Json, context: Context): Json {
   const [root, rest] = path.startsWith('$$') ? [context as Json, path.slice(2)] : [data, path.slice(1)];
   if (rest === '') return root;
   if (!/^(\.[A-Za-z0-9_]+)+$/.test(rest)) throw new Error(`ASL walk: unsupported path ${path}`);
+  // A Map iteration's context: `$$.Map.Item.Value` (the walk's context carries it only there).
   let value = root;
   for (const key of rest.slice(1).split('.')) value = isObj(value) ? value[key] : undefined;
   return value;
@@ -203,7 +206,16 @@ function evaluateRule(rule: Obj, data: Json, context: Context, liftCap = false):
   throw new Error(`ASL walk: unsupported Choice rule ${JSON.stringify(rule)}`);
 }
 
-const UNSUPPORTED_FIELDS = ['InputPath', 'OutputPath', 'ResultSelector', 'ItemsPath', 'Iterator', 'Branches'];
+const UNSUPPORTED_FIELDS = [
+  'InputPath',
+  'OutputPath',
+  'ResultSelector',
+  'Iterator',
+  'Branches',
+  'ItemReader',
+  'ItemBatcher',
+  'ResultWriter',
+];
 
 export const RUN_START_MS = Date.parse('2026-11-28T02:00:00.000Z');
 
@@ -227,7 +239,6 @@ export function walkJob(
 ): JobRun {
   const job = walkable(simJob);
   const runStartMs = RUN_START_MS;
-  const states = definition().States as unknown as Record<string, Obj>;
   const resourceToTask = new Map<string, TaskState>(
     (Object.keys(TASK_FUNCTIONS) as TaskState[]).map((s) => [localFunctionArn(TASK_FUNCTIONS[s]), s]),
   );
@@ -268,8 +279,12 @@ export function walkJob(
       }
       return { ...run, job: snapshot, poll: poller.next(run.poll, snapshot, new Date(nowMs)) };
     },
-    // The export's verification (after COMPLETED, before the summary) takes no virtual time here.
-    VerifyExport: () => ({ verdict: 'VERIFIED' }),
+    // The export's verification (after COMPLETED, before the summary) takes no virtual time here. The
+    // simulated jobs write no files: the plan has no batch (the engine sample's S3 lists none either);
+    // a real export adds one CountExportBatch transition per batch.
+    VerifyExport: () => ({ verdict: 'NOT_COUNTED', plan: [], scope: { concurrency: 1 } }),
+    CountExportBatch: (event) => ({ index: (event as { batch: { index: number } }).batch.index, records: 0 }),
+    FinishVerification: () => ({ verdict: 'VERIFIED' }),
     PublishSummary: (payload) => {
       const run = (payload as { Run: { job?: JobSnapshot; poll?: PollState; error?: unknown } }).Run;
       // What publish-summary records in the run's ledger outcome.
@@ -285,64 +300,89 @@ export function walkJob(
     },
   };
 
-  let data: Json = input;
-  let name: string | undefined = definition().StartAt;
   let transitions = 0;
   let summaryStatus = 'UNKNOWN';
-  for (let steps = 0; name !== undefined; steps++) {
-    if (steps > 100_000) throw new Error('ASL walk: runaway execution');
-    const state: Obj | undefined = states[name];
-    if (!state) throw new Error(`ASL walk: no state ${name}`);
-    for (const field of UNSUPPORTED_FIELDS) {
-      if (field in state) throw new Error(`ASL walk: ${name} uses ${field}, which the walk does not model`);
-    }
-    transitions++;
-    const next: string | undefined = state.End === true ? undefined : (state.Next as string | undefined);
-    switch (state.Type) {
-      case 'Pass': {
-        const result = 'Parameters' in state ? applyParameters(state.Parameters, data, context) : data;
-        data = writePath(state.ResultPath as string | null | undefined, data, result);
-        name = next;
-        break;
+  let steps = 0;
+  /** Runs one state machine (the workflow, or a Map's ItemProcessor) from `input`; its output. */
+  const execute = (
+    machine: { StartAt: string; States: Record<string, Obj> },
+    input: Json,
+    ctx: Context,
+  ): Json => {
+    let data: Json = input;
+    let name: string | undefined = machine.StartAt;
+    while (name !== undefined) {
+      if (++steps > 100_000) throw new Error('ASL walk: runaway execution');
+      const state: Obj | undefined = machine.States[name];
+      if (!state) throw new Error(`ASL walk: no state ${name}`);
+      for (const field of UNSUPPORTED_FIELDS) {
+        if (field in state) throw new Error(`ASL walk: ${name} uses ${field}, which the walk does not model`);
       }
-      case 'Task': {
-        const task = resourceToTask.get(String(state.Resource));
-        if (!task) throw new Error(`ASL walk: unknown resource ${String(state.Resource)}`);
-        const taskInput = 'Parameters' in state ? applyParameters(state.Parameters, data, context) : data;
-        const run = tasks[task];
-        if (!run) throw new Error(`ASL walk: task ${task} is not modelled`);
-        const result = run(taskInput);
-        if (task === 'PublishSummary') summaryStatus = String((result as Obj).status);
-        data = writePath(state.ResultPath as string | null | undefined, data, result);
-        name = next;
-        break;
-      }
-      case 'Wait': {
-        const seconds =
-          'SecondsPath' in state ? readPath(String(state.SecondsPath), data, context) : state.Seconds;
-        if (typeof seconds !== 'number' || !Number.isInteger(seconds) || seconds < 0) {
-          throw new Error(`ASL walk: ${name} got an invalid wait ${String(seconds)}`);
+      transitions++;
+      const next: string | undefined = state.End === true ? undefined : (state.Next as string | undefined);
+      switch (state.Type) {
+        case 'Pass': {
+          const result = 'Parameters' in state ? applyParameters(state.Parameters, data, ctx) : data;
+          data = writePath(state.ResultPath as string | null | undefined, data, result);
+          name = next;
+          break;
         }
-        nowMs += seconds * 1000;
-        name = next;
-        break;
+        case 'Task': {
+          const task = resourceToTask.get(String(state.Resource));
+          if (!task) throw new Error(`ASL walk: unknown resource ${String(state.Resource)}`);
+          const taskInput = 'Parameters' in state ? applyParameters(state.Parameters, data, ctx) : data;
+          const run = tasks[task];
+          if (!run) throw new Error(`ASL walk: task ${task} is not modelled`);
+          const result = run(taskInput);
+          if (task === 'PublishSummary') summaryStatus = String((result as Obj).status);
+          data = writePath(state.ResultPath as string | null | undefined, data, result);
+          name = next;
+          break;
+        }
+        case 'Map': {
+          // Iterations one after another: they take no virtual time, and the count is what matters.
+          const items = readPath(String(state.ItemsPath ?? '$'), data, ctx);
+          if (!Array.isArray(items)) throw new Error(`ASL walk: ${name}'s ItemsPath is not an array`);
+          const processor = state.ItemProcessor as { StartAt: string; States: Record<string, Obj> };
+          const results = items.map((item, index) => {
+            const itemCtx: Context = { ...ctx, Map: { Item: { Index: index, Value: item } } };
+            const itemInput =
+              'ItemSelector' in state ? applyParameters(state.ItemSelector, data, itemCtx) : item;
+            return execute(processor, itemInput, itemCtx);
+          });
+          data = writePath(state.ResultPath as string | null | undefined, data, results);
+          name = next;
+          break;
+        }
+        case 'Wait': {
+          const seconds =
+            'SecondsPath' in state ? readPath(String(state.SecondsPath), data, ctx) : state.Seconds;
+          if (typeof seconds !== 'number' || !Number.isInteger(seconds) || seconds < 0) {
+            throw new Error(`ASL walk: ${name} got an invalid wait ${String(seconds)}`);
+          }
+          nowMs += seconds * 1000;
+          name = next;
+          break;
+        }
+        case 'Choice': {
+          const match = (state.Choices as Obj[]).find((rule) =>
+            evaluateRule(rule, data, ctx, options.liftIterationCap),
+          );
+          name = match ? String(match.Next) : (state.Default as string | undefined);
+          if (name === undefined) throw new Error('ASL walk: States.NoChoiceMatched');
+          break;
+        }
+        case 'Succeed':
+        case 'Fail':
+          name = undefined;
+          break;
+        default:
+          throw new Error(`ASL walk: unsupported state type ${String(state.Type)}`);
       }
-      case 'Choice': {
-        const match = (state.Choices as Obj[]).find((rule) =>
-          evaluateRule(rule, data, context, options.liftIterationCap),
-        );
-        name = match ? String(match.Next) : (state.Default as string | undefined);
-        if (name === undefined) throw new Error('ASL walk: States.NoChoiceMatched');
-        break;
-      }
-      case 'Succeed':
-      case 'Fail':
-        name = undefined;
-        break;
-      default:
-        throw new Error(`ASL walk: unsupported state type ${String(state.Type)}`);
     }
-  }
+    return data;
+  };
+  execute(definition() as unknown as { StartAt: string; States: Record<string, Obj> }, input, context);
   return {
     jobId: job.id,
     durationSeconds: job.durationSeconds,

@@ -22,7 +22,7 @@ import { type BundleLoads, bundleLoadsOf, mjsFilesIn } from './bundle-loads.ts';
  * A run of a source loads the handler, then that source's chunk: both are timed in one
  * fresh Node 24 process (node_modules/.bin/node) per sample, handler config env set, so
  * no module is cached from another source's run; median of N samples. A function that
- * calls no source (verify-export) runs with its handler alone.
+ * calls no source (the verification's three) runs with its handler alone.
  * Bytes are counted by bench/bundle-loads.ts, the closure the stack test applies to the
  * packaged zips, and checked here against esbuild's own metafile.
  */
@@ -32,6 +32,8 @@ export const FUNCTIONS = [
   'create-export-job',
   'get-export-job-status',
   'verify-export',
+  'count-export-batch',
+  'finish-verification',
   'publish-summary',
 ] as const;
 const ROOT = resolve(import.meta.dirname, '..');

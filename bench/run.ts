@@ -26,6 +26,7 @@ import {
 } from './robustness-report.ts';
 import { runScale, SCALE_TIME, type ScaleResult } from './scale.ts';
 import { JOB_SHAPES } from './shapes.ts';
+import { measureVerify, verifyReport } from './verify.ts';
 
 /*
  * `npm run bench`: polling (ours against a fixed 30-second poller, over a
@@ -456,6 +457,26 @@ async function mainBundles() {
   console.log(out.join('\n'));
 }
 
+/** `npm run bench -- --verify`: the verification at any size (bench/verify.ts); writes bench/results/verify.json. */
+async function mainVerify() {
+  const result = await measureVerify({
+    bodyMiB: Number(process.env.BENCH_VERIFY_BODY_MIB ?? 6),
+    copies: Number(process.env.BENCH_VERIFY_COPIES ?? 8),
+  });
+  const { lines, targets } = verifyReport(result);
+  const out = [...lines, '', 'Targets:'];
+  for (const t of targets) out.push(`  ${t.met ? 'MET    ' : 'NOT MET'} ${t.name}: ${t.detail}`);
+  const met = targets.filter((t) => t.met).length;
+  out.push(`TARGETS: ${met}/${targets.length} met${met === targets.length ? ' — all met' : ''}`);
+  mkdirSync(RESULTS, { recursive: true });
+  writeFileSync(
+    join(RESULTS, 'verify.json'),
+    `${JSON.stringify({ generatedAt: new Date().toISOString(), node: process.version, ...result, targets }, null, 2)}
+`,
+  );
+  console.log(out.join('\n'));
+}
+
 /** `npm run bench -- --scale`: the scale section alone. */
 async function mainScale() {
   const scale = await measureScale();
@@ -467,7 +488,7 @@ async function mainScale() {
   console.log(out.join('\n'));
 }
 
-const HELP = `Usage: npm run bench [-- --scale | --bundles | --traces FILE] [-- --help]
+const HELP = `Usage: npm run bench [-- --scale | --bundles | --verify | --traces FILE] [-- --help]
 
 Measures, in one run (about two and a half minutes on 2 cores):
   polling     ${POPULATION} simulated export jobs (10 s to 12 h; uneven pieces, stalls, slow
@@ -495,6 +516,13 @@ Measures, in one run (about two and a half minutes on 2 cores):
   --scale     run the scale section alone (about a minute)
   --bundles   run the bundle and cold-start section alone (under a minute); writes
               bench/results/bundles.json
+  --verify    the verification at any size (about a minute and a half): counting throughput on
+              gzipped NDJSON and DynamoDB JSON written by the bench's own generator and served
+              by the emulator's S3, one worker process against the batches fanned out over one
+              worker per core; the manifest check of a DynamoDB export of 10,000 files; and,
+              labelled as a projection from those figures, 10 GB, 100 GB and 1 TB on Lambda
+              (batches, wall time after the job, GB-seconds, cost) next to today's
+              one-function design; writes bench/results/verify.json
   --traces FILE
               replay recorded job timelines (JSON; format and the Logs Insights query
               that extracts them: docs/PERFORMANCE.md) with the POLL_* settings of the
@@ -505,12 +533,14 @@ Prints the tables and a final TARGETS line; writes bench/results/bench.json and
 bench/results/polling.svg. Exit status 0 whether or not targets are met.
 
 Environment: BENCH_JOBS (population size, default 3000), BENCH_COLD_SAMPLES (default 15),
-BENCH_SCALE_TARGETS (default 300).
+BENCH_SCALE_TARGETS (default 300), BENCH_VERIFY_BODY_MIB (one distinct gzip body, default 6),
+BENCH_VERIFY_COPIES (names per body, default 8; 3 kinds × 2 bodies each).
 `;
 
 if (process.argv.includes('--help') || process.argv.includes('-h')) process.stdout.write(HELP);
 else if (process.argv.includes('--scale')) await mainScale();
 else if (process.argv.includes('--bundles')) await mainBundles();
+else if (process.argv.includes('--verify')) await mainVerify();
 else if (process.argv.includes('--traces')) {
   const file = process.argv[process.argv.indexOf('--traces') + 1];
   if (!file || file.startsWith('--')) {

@@ -131,7 +131,8 @@ export class HistoryTracker {
   private output(output: unknown, at: Date): void {
     const job = jobProgressOf(output);
     if (job) {
-      // The verdict too: VerifyExport's output is the same job with its verification added.
+      // The verdict too: FinishVerification's output is the same job with its verification added
+      // (VerifyExport's holds the counting plan, which jobProgressOf leaves out).
       const key = [
         job.id,
         job.status,

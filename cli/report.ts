@@ -114,7 +114,11 @@ export function jobProgressOf(value: unknown): JobProgress | null {
   if (typeof job.Id !== 'string' || typeof job.JobStatus !== 'string') return null;
   const run = value as Partial<RunState>;
   const num = (n: unknown) => (typeof n === 'number' ? n : null);
-  const found = isObject(run.verification) ? (run.verification as Partial<VerificationResult>) : null;
+  // VerifyExport's output holds the counting plan (`plan`) and a provisional verdict: the verdict is FinishVerification's.
+  const found =
+    isObject(run.verification) && !('plan' in run.verification)
+      ? (run.verification as Partial<VerificationResult>)
+      : null;
   const words = run.request ? sourceFor(run.request).describe.words(run.request) : undefined;
   const verification: VerificationView | undefined =
     found && typeof found.verdict === 'string'

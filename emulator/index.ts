@@ -131,6 +131,11 @@ export interface EmulatorOptions {
     /** About how many profiles a snapshot's part file holds (at most 50 parts); default 200. */
     profilesPerFile?: number;
   };
+  /** DynamoDB table exports. */
+  dynamodb?: {
+    /** Items per data file of an export; default 5,000 (AWS writes one or more files per partition). */
+    exportItemsPerFile?: number;
+  };
   /** Called with one line per request (the CLI prints them). */
   log?: (line: string) => void;
   /** Deployed stacks and schedules CloudFormation and Scheduler describe (emulator/deployments.ts); default none. */
@@ -271,7 +276,15 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     createSchedulerService(deployments, { region, account: ACCOUNT_ID }),
   ];
 
-  const dynamo = createLocalDynamoDb({ faults, now, region, s3Root: resolve(dataDir, 's3') });
+  const dynamo = createLocalDynamoDb({
+    faults,
+    now,
+    region,
+    s3Root: resolve(dataDir, 's3'),
+    ...(options.dynamodb?.exportItemsPerFile
+      ? { exportItemsPerFile: options.dynamodb.exportItemsPerFile }
+      : {}),
+  });
   const server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
       // Only a bug gets here; answer so the client does not hang.

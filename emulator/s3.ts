@@ -7,7 +7,7 @@
  *
  * Served: ListBuckets, CreateBucket, HeadBucket, ListObjectsV2 (prefix,
  * delimiter, continuation-token, max-keys, start-after, fetch-owner ignored,
- * encoding-type=url), GetObject (with a single byte Range), HeadObject,
+ * encoding-type=url), GetObject (with a single byte Range and If-Match), HeadObject,
  * PutObject (plain bodies and the SDK's aws-chunked bodies with trailing
  * checksums). Answers and errors have the XML shapes of the S3 API reference
  * (`ListBucketResult`, `Error` with `Code`, `Message`, `RequestId`); a missing
@@ -72,6 +72,10 @@ export const s3Errors = {
   invalidBucketName: (bucket: string) =>
     new S3Error(400, 'InvalidBucketName', 'The specified bucket is not valid.', { BucketName: bucket }),
   invalidRange: () => new S3Error(416, 'InvalidRange', 'The requested range is not satisfiable'),
+  preconditionFailed: () =>
+    new S3Error(412, 'PreconditionFailed', 'At least one of the pre-conditions you specified did not hold', {
+      Condition: 'If-Match',
+    }),
   entityTooLarge: () =>
     new S3Error(400, 'EntityTooLarge', 'Your proposed upload exceeds the maximum allowed object size.'),
   notImplemented: (what: string) =>
@@ -460,6 +464,10 @@ async function getObject(
     'accept-ranges': 'bytes',
     'content-type': contentTypeOf(key),
   };
+  // If-Match: a reader that knows which version it wants (the verification, from the listing or the
+  // source's manifest) gets 412 rather than a file replaced since.
+  const ifMatch = req.headers['if-match'];
+  if (ifMatch !== undefined && !etagMatches(String(ifMatch), base.etag)) throw s3Errors.preconditionFailed();
   let start = 0;
   let end = info.size - 1;
   let status = 200;
@@ -486,6 +494,12 @@ async function getObject(
   }
   await pipeline(createReadStream(file, { start, end }), res);
   return status;
+}
+
+/** Whether an If-Match header (`*`, or entity tags quoted or not, comma-separated) names the object's ETag. */
+function etagMatches(header: string, etag: string): boolean {
+  const bare = (tag: string) => tag.trim().replace(/^W\//, '').replace(/^"|"$/g, '');
+  return header.split(',').some((tag) => tag.trim() === '*' || bare(tag) === bare(etag));
 }
 
 function contentTypeOf(key: string): string {

@@ -18,8 +18,8 @@ export interface LambdaBindingOptions {
   reservedConcurrency?: number;
   timeoutSeconds?: number;
   memoryMB?: number;
-  /** Called before each invocation; may throw to inject a Lambda service error (its name is the ASL error). */
-  beforeInvoke?: (functionName: string) => void;
+  /** Called before each invocation with its event; may throw to inject a Lambda service error (its name is the ASL error). */
+  beforeInvoke?: (functionName: string, input: unknown) => void;
 }
 
 /** An error as the Lambda service reports it to Step Functions. */
@@ -42,7 +42,7 @@ export function bindLambda(handler: LambdaHandler, options: LambdaBindingOptions
   const stats: InvocationStats = { invocations: 0, errors: 0, throttles: 0 };
   const timeoutMs = (options.timeoutSeconds ?? 30) * 1000;
   const invoke = async (input: unknown): Promise<unknown> => {
-    options.beforeInvoke?.(options.functionName);
+    options.beforeInvoke?.(options.functionName, input);
     if (options.reservedConcurrency !== undefined && running >= options.reservedConcurrency) {
       stats.throttles++;
       throw Object.assign(new Error('Rate Exceeded.'), { name: 'Lambda.TooManyRequestsException' });

@@ -92,7 +92,7 @@ export type ProgressEvent =
   | { type: 'emulator'; url: string; snsUrl: string; external: boolean }
   | { type: 'started'; executionName: string; input: unknown }
   | { type: 'job'; state: RunState; created: boolean }
-  /** Also after VerifyExport: the run state with its `verification`. */
+  /** Also after FinishVerification: the run state with its `verification`. */
   | { type: 'status'; state: RunState; changed: boolean }
   | { type: 'retry'; stateName: string; error: string; attempt: number }
   | { type: 'caught'; stateName: string; error: string; cause: string }
@@ -463,11 +463,13 @@ async function runExecution(
           const run = result as RunState;
           progress({ type: 'status', state: run, changed: run.job.JobStatus !== lastStatus });
           lastStatus = run.job.JobStatus;
-        } else if (state === 'VerifyExport') {
-          // The state with the verification at $.verification, as the next task sees it.
+        } else if (state === 'FinishVerification') {
+          // The state with the verdict at $.verification, as the next task sees it.
           const run = { ...(taskInput as RunState), verification: result as VerificationResult };
           verified = run.verification;
           progress({ type: 'status', state: run, changed: true });
+        } else if (state === 'VerifyExport' || state === 'CountExportBatch') {
+          // The plan and the batches' counts: the verdict comes with FinishVerification.
         } else {
           // The workflow's own result: what PublishSummary returned, and what it was given.
           published = result as PublishSummaryResult;
@@ -546,12 +548,9 @@ async function runExecution(
           : ((verified as VerificationResult | null)?.records ?? null),
       dataDir: services.external ? null : dataDir,
       events: result.events,
-      invocations: {
-        CreateExportJob: execution.stats.CreateExportJob.invocations,
-        GetExportJobStatus: execution.stats.GetExportJobStatus.invocations,
-        VerifyExport: execution.stats.VerifyExport.invocations,
-        PublishSummary: execution.stats.PublishSummary.invocations,
-      },
+      invocations: Object.fromEntries(
+        Object.entries(execution.stats).map(([state, stats]) => [state, stats.invocations]),
+      ) as Record<TaskState, number>,
       durationMs: Date.now() - started,
     };
   }

@@ -19,11 +19,13 @@ export type EventLog = Awaited<ReturnType<ReturnType<StateMachine['run']>['event
 
 export const ASL_PATH = fileURLToPath(new URL('../statemachine/export-workflow.asl.json', import.meta.url));
 
-/** The Task states and the function each runs (the function key in serverless.yml). */
+/** The Task states (CountExportBatch inside the CountExportBatches Map) and the function each runs (the function key in serverless.yml). */
 export const TASK_FUNCTIONS = {
   CreateExportJob: 'create-export-job',
   GetExportJobStatus: 'get-export-job-status',
   VerifyExport: 'verify-export',
+  CountExportBatch: 'count-export-batch',
+  FinishVerification: 'finish-verification',
   PublishSummary: 'publish-summary',
 } as const;
 export type TaskState = keyof typeof TASK_FUNCTIONS;
@@ -33,11 +35,17 @@ export const FUNCTION_PLACEHOLDERS: Record<TaskState, string> = {
   CreateExportJob: 'CreateExportJobFunctionArn',
   GetExportJobStatus: 'GetExportJobStatusFunctionArn',
   VerifyExport: 'VerifyExportFunctionArn',
+  CountExportBatch: 'CountExportBatchFunctionArn',
+  FinishVerification: 'FinishVerificationFunctionArn',
   PublishSummary: 'PublishSummaryFunctionArn',
 };
 
 /** Function timeouts as deployed (serverless.yml), seconds; the others have the binding's 30. */
-export const FUNCTION_TIMEOUTS: Partial<Record<TaskState, number>> = { VerifyExport: 300 };
+export const FUNCTION_TIMEOUTS: Partial<Record<TaskState, number>> = {
+  VerifyExport: 300,
+  CountExportBatch: 300,
+  FinishVerification: 300,
+};
 
 /**
  * Reserved concurrency as deployed (see serverless.yml): none. Duplicate runs
@@ -52,16 +60,25 @@ export const RESERVED_CONCURRENCY: Partial<Record<TaskState, number>> = {};
  * and full jitter stay the ASL's own (a fixed interval override would drop them).
  */
 export function scaleRetries(definition: StateMachineDefinition, scale: number): StateMachineDefinition {
-  const copy = structuredClone(definition) as unknown as {
-    States: Record<string, { Retry?: { IntervalSeconds?: number; MaxDelaySeconds?: number }[] }>;
-  };
-  for (const state of Object.values(copy.States)) {
-    for (const retrier of state.Retry ?? []) {
-      // Step Functions' defaults, made explicit so they are scaled too.
-      retrier.IntervalSeconds = (retrier.IntervalSeconds ?? 1) * scale;
-      if (retrier.MaxDelaySeconds !== undefined) retrier.MaxDelaySeconds *= scale;
-    }
+  interface States {
+    States: Record<
+      string,
+      { Retry?: { IntervalSeconds?: number; MaxDelaySeconds?: number }[]; ItemProcessor?: States }
+    >;
   }
+  const copy = structuredClone(definition) as unknown as States;
+  const scaleAll = (machine: States) => {
+    for (const state of Object.values(machine.States)) {
+      for (const retrier of state.Retry ?? []) {
+        // Step Functions' defaults, made explicit so they are scaled too.
+        retrier.IntervalSeconds = (retrier.IntervalSeconds ?? 1) * scale;
+        if (retrier.MaxDelaySeconds !== undefined) retrier.MaxDelaySeconds *= scale;
+      }
+      // A Map's own states (CountExportBatch) retry on the same compressed clock.
+      if (state.ItemProcessor) scaleAll(state.ItemProcessor);
+    }
+  };
+  scaleAll(copy);
   return copy as unknown as StateMachineDefinition;
 }
 
@@ -91,7 +108,7 @@ export function localSubstitutions(): Record<string, string> {
 let instances = 0;
 
 /**
- * Loads the four real handlers as fresh module instances, so each load reads
+ * Loads the real handlers as fresh module instances, so each load reads
  * process.env anew (config, SDK endpoints), like a cold start. Set process.env first.
  */
 export async function loadHandlers(): Promise<Record<TaskState, LambdaHandler>> {
@@ -101,23 +118,16 @@ export async function loadHandlers(): Promise<Record<TaskState, LambdaHandler>> 
     const module = (await import(`${url.href}?instance=${instances}`)) as { handler: LambdaHandler };
     return module.handler;
   };
-  const [create, status, verify, publish] = await Promise.all([
-    load('CreateExportJob'),
-    load('GetExportJobStatus'),
-    load('VerifyExport'),
-    load('PublishSummary'),
+  const states = Object.keys(TASK_FUNCTIONS) as TaskState[];
+  const [loaded] = await Promise.all([
+    Promise.all(states.map(load)),
     // The sources' SDK halves, which the handlers import() on a run's first call: loaded here, so
     // that first call is not slower than the rest (the binding times every call against the
     // function's timeout, on timers some tests fake; in Lambda the import is part of the call).
     ...Object.values(RUNTIMES).map((runtime) => runtime()),
     ...Object.values(FINAL_READS).map((read) => read?.()),
   ]);
-  return {
-    CreateExportJob: create,
-    GetExportJobStatus: status,
-    VerifyExport: verify,
-    PublishSummary: publish,
-  };
+  return Object.fromEntries(states.map((state, i) => [state, loaded[i]])) as Record<TaskState, LambdaHandler>;
 }
 
 export interface WorkflowOptions {
@@ -130,8 +140,8 @@ export interface WorkflowOptions {
   retryIntervalOverrides?: Record<string, number | number[]>;
   /** Compress every Retry's timing by this factor, keeping its backoff and jitter (see {@link scaleRetries}). */
   retryTimeScale?: number;
-  /** Called before each Lambda invocation; throw to inject a Lambda service fault. */
-  beforeInvoke?: (functionName: string) => void;
+  /** Called before each Lambda invocation with its event; throw to inject a Lambda service fault. */
+  beforeInvoke?: (functionName: string, input: unknown) => void;
   /** Called with each result of a task (for progress output), and the input the task was given. */
   onTaskResult?: (state: TaskState, result: unknown, input: unknown) => void;
   /** Called with each engine event as it happens. */

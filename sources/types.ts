@@ -3,7 +3,7 @@ import type { AwsErrorSource } from '../functions/shared/aws-errors.ts';
 import type { SdkClientConfig } from '../functions/shared/config.ts';
 import type { RawInputFacts } from '../functions/shared/errors.ts';
 import type { JobSnapshot, ResolvedExportRequest, RunState, SourceId } from '../functions/shared/types.ts';
-import type { VerificationTarget } from '../functions/verify-export/verify-export.ts';
+import type { VerificationTarget } from '../functions/shared/verification/target.ts';
 
 /*
  * The source seam (docs/SOURCES.md). A source is two modules in its folder:
@@ -45,6 +45,33 @@ export interface SummaryWords {
   checkCommand?: (jobId: string) => string;
 }
 
+/** One data file as the source's own manifest names it. */
+export interface PublishedFile {
+  key: string;
+  /** The object's S3 ETag as the source recorded it, without quotes. */
+  etag?: string;
+  /** Records in the file, as the source counted them. */
+  records?: number;
+  /** Base64 MD5 of the object's bytes. */
+  md5?: string;
+}
+
+/**
+ * A source that publishes facts about each file it wrote (DynamoDB: manifest-summary.json names
+ * manifest-files.json, one line per data file), so the files can be checked without reading
+ * them: present, the ETag it recorded, its record count. Parsing only.
+ */
+export interface PublishedFilesFormat {
+  /** The first-level manifest's name (the run state names these keys: `manifestKeys`). */
+  summaryName: string;
+  /** The files manifest's name. */
+  filesName: string;
+  /** The files manifest a first-level manifest names, and the records it states; or what is wrong with it. */
+  filesManifestOf(text: string): { key: string; records?: number } | { problem: string };
+  /** The file one line of the files manifest names; undefined for a blank line. */
+  fileOf(line: string): PublishedFile | { problem: string } | undefined;
+}
+
 /** The pure half of a source. `R` is its resolved request. */
 export interface SourceDescription<R extends ResolvedExportRequest = ResolvedExportRequest> {
   id: SourceId;
@@ -76,6 +103,8 @@ export interface SourceDescription<R extends ResolvedExportRequest = ResolvedExp
    */
   verification(state: RunState & { request: R }): Omit<VerificationTarget, 'run'> | undefined;
   words(request: R): SummaryWords;
+  /** How to read the manifests a source writes beside its files, when it writes any (DynamoDB). */
+  publishedFiles?: PublishedFilesFormat;
   /**
    * Whether a re-run with the same ScheduledTime finds a job an earlier attempt started but
    * never heard back from (Pinpoint's look-up, DynamoDB's client token); Customer Profiles

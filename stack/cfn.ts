@@ -15,6 +15,8 @@ export const FIXED = {
     getExportJobStatus: 'GetDashexportDashjobDashstatus',
     publishSummary: 'PublishDashsummary',
     verifyExport: 'VerifyDashexport',
+    countExportBatch: 'CountDashexportDashbatch',
+    finishVerification: 'FinishDashverification',
   },
 } as const;
 
@@ -45,6 +47,8 @@ export const IDS = {
     getExportJobStatus: 'GetExportJobStatusRole',
     publishSummary: 'PublishSummaryRole',
     verifyExport: 'VerifyExportRole',
+    countExportBatch: 'CountExportBatchRole',
+    finishVerification: 'FinishVerificationRole',
   },
 } as const;
 

@@ -22,12 +22,16 @@ const FUNCTION_ROLES = [
   'GetExportJobStatusRole',
   'PublishSummaryRole',
   'VerifyExportRole',
+  'CountExportBatchRole',
+  'FinishVerificationRole',
 ];
 const FUNCTIONS = [
   'CreateDashexportDashjobLambdaFunction',
   'GetDashexportDashjobDashstatusLambdaFunction',
   'PublishDashsummaryLambdaFunction',
   'VerifyDashexportLambdaFunction',
+  'CountDashexportDashbatchLambdaFunction',
+  'FinishDashverificationLambdaFunction',
 ];
 const DEAD_LETTER_QUEUES = ['SchedulerDeadLetterQueue', 'SubscriptionDeadLetterQueue'];
 
@@ -77,9 +81,16 @@ export const NAG_ACKNOWLEDGEMENTS: NagAcknowledgement[] = [
   {
     rule: 'AwsSolutions-IAM5',
     finding: 'Resource::<ExportBucket.Arn>/pinpoint-exports/*',
-    logicalIds: ['VerifyExportRole'],
+    logicalIds: ['VerifyExportRole', 'CountExportBatchRole', 'FinishVerificationRole'],
     reason:
-      'The verification reads the files an export job named at run time and writes their _manifest.json beside them: s3:GetObject and s3:PutObject only, on keys under the configured export prefix of the export bucket (listing is s3:ListBucket conditioned on the same prefix).',
+      'The verification reads the files an export job named at run time: s3:GetObject only, on keys under the configured export prefix of the export bucket (listing is s3:ListBucket conditioned on the same prefix).',
+  },
+  {
+    rule: 'AwsSolutions-IAM5',
+    finding: 'Resource::<ExportBucket.Arn>/pinpoint-exports/*/_manifest.json',
+    logicalIds: ['FinishVerificationRole'],
+    reason:
+      'The verification writes its _manifest.json beside the files of an export named at run time: s3:PutObject only, on keys ending in /_manifest.json under the configured export prefix.',
   },
   {
     rule: 'AwsSolutions-IAM5',

@@ -16,6 +16,8 @@ export const FUNCTION_KEYS = {
   getExportJobStatus: 'get-export-job-status',
   publishSummary: 'publish-summary',
   verifyExport: 'verify-export',
+  countExportBatch: 'count-export-batch',
+  finishVerification: 'finish-verification',
 } as const;
 
 export type FunctionKey = keyof typeof FUNCTION_KEYS;

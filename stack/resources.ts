@@ -1,3 +1,4 @@
+import { countStreamsOf, MANIFEST_NAME } from '../functions/shared/verification/sizing.ts';
 import {
   EXPORT_OBJECT_ACTIONS,
   foldersDownTo,
@@ -74,38 +75,50 @@ export function exportKeyArnOf(config: StageConfig): string | undefined {
   return config.exportDestination.kmsKeyArn;
 }
 
+/** The functions of the verification, each with its own role. */
+export type VerificationFunction = 'verifyExport' | 'countExportBatch' | 'finishVerification';
+
 /**
- * verify-export's S3 permissions, nothing broader: list keys under the export prefix
- * (`s3:ListBucket` is a bucket action, so the prefix is a condition on `s3:prefix`),
- * read the exported objects and write the manifest beside them (objects under the
- * prefix), and use the bucket's KMS key only when it has one (read: Decrypt; the
+ * The verification functions' S3 permissions, nothing broader: list keys under the export
+ * prefix (`s3:ListBucket` is a bucket action, so the prefix is a condition on `s3:prefix`)
+ * and read the exported objects, all three; only finish-verification writes, and only
+ * `_manifest.json` objects. The bucket's KMS key only when it has one (read: Decrypt; the
  * manifest's PutObject: GenerateDataKey).
  */
-export function verifyExportStatements(config: StageConfig): Cfn[] {
+export function verificationStatements(config: StageConfig, fn: VerificationFunction): Cfn[] {
   const destination = destinationOf(config);
-  const { bucketArn } = destination;
-  const objectsArn = destination.objectsArn('*');
   const keyArn = exportKeyArnOf(config);
+  const writes = fn === 'finishVerification';
   return [
     {
       Sid: 'ListExportedFiles',
       Effect: 'Allow',
       Action: 's3:ListBucket',
-      Resource: bucketArn,
+      Resource: destination.bucketArn,
       Condition: { StringLike: { 's3:prefix': [`${config.exportDestination.keyPrefix}*`] } },
     },
     {
-      Sid: 'ReadExportsWriteManifest',
+      Sid: 'ReadExportedFiles',
       Effect: 'Allow',
-      Action: ['s3:GetObject', 's3:PutObject'],
-      Resource: objectsArn,
+      Action: 's3:GetObject',
+      Resource: destination.objectsArn('*'),
     },
+    ...(writes
+      ? [
+          {
+            Sid: 'WriteVerificationManifest',
+            Effect: 'Allow',
+            Action: 's3:PutObject',
+            Resource: destination.objectsArn(`*/${MANIFEST_NAME}`),
+          },
+        ]
+      : []),
     ...(keyArn
       ? [
           {
             Sid: 'UseExportBucketKey',
             Effect: 'Allow',
-            Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+            Action: writes ? ['kms:Decrypt', 'kms:GenerateDataKey'] : 'kms:Decrypt',
             Resource: keyArn,
           },
         ]
@@ -374,8 +387,24 @@ function functionRoles(ctx: SourceContext, topicArn: Cfn, topicKeyArn: Cfn | und
     ),
     [IDS.roles.verifyExport]: functionRole(
       'verifyExport',
-      'verify-export: lists and reads the exported files, writes their manifest',
-      [...verifyExportStatements(ctx.config), ...sourceStatements('verifyExport', ctx)],
+      "verify-export: lists the exported files and reads the source's manifests",
+      [...verificationStatements(ctx.config, 'verifyExport'), ...sourceStatements('verifyExport', ctx)],
+    ),
+    [IDS.roles.countExportBatch]: functionRole(
+      'countExportBatch',
+      'count-export-batch: lists and reads the exported files of one batch',
+      [
+        ...verificationStatements(ctx.config, 'countExportBatch'),
+        ...sourceStatements('countExportBatch', ctx),
+      ],
+    ),
+    [IDS.roles.finishVerification]: functionRole(
+      'finishVerification',
+      'finish-verification: lists and reads the exported files, writes their _manifest.json',
+      [
+        ...verificationStatements(ctx.config, 'finishVerification'),
+        ...sourceStatements('finishVerification', ctx),
+      ],
     ),
     [IDS.roles.publishSummary]: functionRole(
       'publishSummary',
@@ -409,7 +438,13 @@ export function contextOf(config: StageConfig): SourceContext {
 export function environmentOf(
   config: StageConfig,
 ): Record<
-  'shared' | 'createExportJob' | 'getExportJobStatus' | 'verifyExport' | 'publishSummary',
+  | 'shared'
+  | 'createExportJob'
+  | 'getExportJobStatus'
+  | 'verifyExport'
+  | 'countExportBatch'
+  | 'finishVerification'
+  | 'publishSummary',
   Record<string, Cfn>
 > {
   const ctx = contextOf(config);
@@ -447,9 +482,19 @@ export function environmentOf(
     getExportJobStatus: { ...sourceEnvironment('getExportJobStatus', ctx), ...poll },
     verifyExport: {
       ...sourceEnvironment('verifyExport', ctx),
-      // The part of the 300 s timeout kept for the manifest and the answer (functions/shared/config.ts).
-      VERIFY_RESERVE_SECONDS: '20',
+      // The counting plan (functions/shared/config.ts): stored bytes per batch, batches at once.
+      VERIFY_BATCH_BYTES: String(config.verification.batchMegabytes * 1024 * 1024),
+      VERIFY_CONCURRENCY: String(config.verification.concurrency),
     },
+    countExportBatch: {
+      ...sourceEnvironment('countExportBatch', ctx),
+      // One stream per vCPU the memory buys (Lambda: one vCPU at 1,769 MB).
+      COUNT_STREAMS: String(countStreamsOf(config.verification.countMemoryMb)),
+      COUNT_RESERVE_SECONDS: '10',
+      // Each stream inflates on a libuv thread-pool thread: Node's default pool of 4 would cap 6 streams at 4.
+      UV_THREADPOOL_SIZE: String(Math.max(4, countStreamsOf(config.verification.countMemoryMb))),
+    },
+    finishVerification: { ...sourceEnvironment('finishVerification', ctx) },
     publishSummary: {
       ...sourceEnvironment('publishSummary', ctx),
       SUMMARY_TOPIC_ARN: topicArnOf(config),

@@ -27,6 +27,7 @@ import {
   SUMMARY_STATUSES,
   TOPIC_ARN,
 } from './stage-fields.ts';
+import { readVerificationSettings, type VerificationSettings } from './verification-settings.ts';
 
 export { DST_CHECK_YEARS, logicalIdOf, SUMMARY_STATUSES };
 
@@ -172,6 +173,8 @@ export interface StageConfig {
    * run is TOO_MANY_FAILURES (functions/shared/outcome.ts, where the default's reason is).
    */
   maxFailurePercent: number;
+  /** How an export's records are counted (stack/verification-settings.ts). */
+  verification: VerificationSettings;
   targets: ExportTarget[];
   /** Applications operators may export by hand besides the targets' ones. */
   additionalApplicationIds: string[];
@@ -247,6 +250,7 @@ export function parseStageConfig(
       'ledger',
       'metrics',
       'maxFailurePercent',
+      'verification',
       'targets',
       'additionalApplicationIds',
     ],
@@ -496,6 +500,8 @@ export function parseStageConfig(
     ...(runbookUrl && { runbookUrl }),
   };
 
+  const verification = readVerificationSettings(r, raw);
+
   const targets: ExportTarget[] = [];
   const rawTargets = raw.targets ?? [];
   if (!Array.isArray(rawTargets)) {
@@ -588,6 +594,7 @@ export function parseStageConfig(
     ledger,
     metrics,
     maxFailurePercent: maxFailurePercent ?? DEFAULT_MAX_FAILURE_PERCENT,
+    verification,
     targets,
     additionalApplicationIds,
   };

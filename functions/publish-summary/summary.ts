@@ -331,6 +331,9 @@ function adviceWordsOf(s: ExportSummary): AdviceWords {
 export function verificationOf(run: PublishSummaryEvent['Run']): SummaryVerification {
   const found = run.verification;
   if (found) {
+    // VerifyExport's provisional verdict, left in place when a later step (the count, the finish)
+    // failed through its retries: it stands, and the error says why it is not the final one.
+    const cut = run.verificationError ? describeCaughtError(run.verificationError) : undefined;
     return {
       verdict: found.verdict,
       files: found.files,
@@ -338,7 +341,7 @@ export function verificationOf(run: PublishSummaryEvent['Run']): SummaryVerifica
       records: found.records,
       expected: found.expected,
       manifestUri: found.manifestUri,
-      note: found.note,
+      note: cut ? `${found.note}; the verification stopped there: ${cut.reason} (${cut.name})` : found.note,
     };
   }
   const unverified = { files: null, bytes: null, records: null, expected: null, manifestUri: null };

@@ -54,6 +54,8 @@ export interface CallContext {
   operation: string;
   /** The function making the call (the function key in serverless.yml), for example `create-export-job`. */
   caller: string;
+  /** What the call was about, when one thing (an S3 key): the message names it. */
+  resource?: string;
 }
 
 /** Everything a row's advice may use. */
@@ -111,6 +113,8 @@ export const FUNCTION_ROLES: Readonly<Record<string, string>> = {
   'get-export-job-status': 'GetExportJobStatusRole',
   'publish-summary': 'PublishSummaryRole',
   'verify-export': 'VerifyExportRole',
+  'count-export-batch': 'CountExportBatchRole',
+  'finish-verification': 'FinishVerificationRole',
 };
 
 /** Names and codes of failures where no answer came back (what @smithy's retry strategy also treats as transient). */
@@ -282,31 +286,32 @@ export function toWorkflowError(error: unknown, source: AwsErrorSource, call: Ca
   const c = classifyAwsError(error, source, call);
   const { name, status } = c.facts;
   const what = `${name}${status === undefined ? '' : `, HTTP ${status}`}`;
+  const operation = call.resource === undefined ? call.operation : `${call.operation} of ${call.resource}`;
   const message = quote(c.facts.message);
   const explanation = { reason: c.reason, advice: c.advice };
   const options = { cause: error };
   switch (c.kind) {
     case 'bug':
       return new OrchestratorBugError(
-        `Orchestrator bug in ${call.caller} while calling ${source.service} ${call.operation} (${what}): ${message}`,
+        `Orchestrator bug in ${call.caller} while calling ${source.service} ${operation} (${what}): ${message}`,
         explanation,
         options,
       );
     case 'throttled':
       return new source.errors.throttled(
-        `${source.service} throttled ${call.operation} (${what}): ${message}`,
+        `${source.service} throttled ${operation} (${what}): ${message}`,
         explanation,
         options,
       );
     case 'unavailable':
       return new source.errors.unavailable(
-        `${source.service} ${call.operation} failed or could not be reached (${what}): ${message}`,
+        `${source.service} ${operation} failed or could not be reached (${what}): ${message}`,
         explanation,
         options,
       );
     case 'rejected':
       return new source.errors.rejected(
-        `${source.service} rejected ${call.operation} (${what}): ${message}`,
+        `${source.service} rejected ${operation} (${what}): ${message}`,
         explanation,
         options,
       );
@@ -518,7 +523,7 @@ export const S3_SOURCE: AwsErrorSource = {
     ListObjectsV2: ['s3:ListBucket on the export bucket (condition s3:prefix under the export prefix)'],
     GetObject: ['s3:GetObject on the export prefix', "kms:Decrypt on the bucket's KMS key, if it uses one"],
     PutObject: [
-      's3:PutObject on the export prefix',
+      "s3:PutObject on the export prefix's _manifest.json keys",
       "kms:GenerateDataKey on the bucket's KMS key, if it uses one",
     ],
   },
@@ -536,15 +541,15 @@ export const S3_SOURCE: AwsErrorSource = {
       names: ['NoSuchKey', 'NotFound'],
       kind: 'rejected',
       reason: 'export file disappeared',
-      advice:
-        'A file listed under the export location was gone when it was read (deleted or moved by a lifecycle rule or another process while the verification ran): check what else writes to the export prefix, then re-run the export.',
+      advice: ({ resource }) =>
+        `${resource === undefined ? 'A file' : `The object ${resource}`} was listed under the export location but gone when it was read: something deleted or moved it while the verification ran. Check what else writes to or expires objects under the export prefix, then re-run the export.`,
     },
     {
       names: ['KMS.DisabledException', 'KMS.NotFoundException', 'KMS.KMSInvalidStateException'],
       kind: 'rejected',
       reason: "export bucket's kms key unusable",
       advice:
-        "S3 could not use the export bucket's KMS key for VerifyExportRole: enable the key, or set exportDestination's KMS key in the stage configuration so the role gets kms:Decrypt and kms:GenerateDataKey, and redeploy.",
+        "S3 could not use the export bucket's KMS key for the verification's roles (VerifyExportRole, CountExportBatchRole, FinishVerificationRole): enable the key, or set exportDestination's KMS key in the stage configuration so the roles get kms:Decrypt (and FinishVerificationRole kms:GenerateDataKey), and redeploy.",
     },
   ],
   rejectedAdvice:

@@ -95,14 +95,27 @@ export interface PublishSummaryConfig {
 
 export interface VerifyExportConfig {
   stage: string;
-  /**
-   * VERIFY_RESERVE_SECONDS: the part of the function's timeout kept for writing the manifest
-   * and returning; counting stops when only this much time is left.
-   */
-  reserveSeconds: number;
-  /** VERIFY_BUDGET_SECONDS: counting stops after this long even if the function has more time; undefined = timeout minus reserve. */
-  budgetSeconds?: number;
+  /** VERIFY_BATCH_BYTES: stored (compressed) bytes per counting batch; a larger export gets larger batches past 400. */
+  batchBytes: number;
+  /** VERIFY_CONCURRENCY: batches counted at once (the Map's MaxConcurrencyPath; an inline Map runs at most 40). */
+  concurrency: number;
   /** S3_FORCE_PATH_STYLE=true: path-style requests (`/<bucket>/<key>`), for local S3 emulators; AWS uses virtual-hosted style. */
+  s3ForcePathStyle: boolean;
+}
+
+export interface CountExportBatchConfig {
+  stage: string;
+  /** COUNT_RESERVE_SECONDS: counting stops when only this much of the function's time is left (the answer still goes out). */
+  reserveSeconds: number;
+  /** COUNT_BUDGET_SECONDS: counting stops after this long even if the function has more time; undefined = timeout minus reserve. */
+  budgetSeconds?: number;
+  /** COUNT_STREAMS: files counted at once, one per vCPU the function's memory buys (about 1 per 1,769 MB). */
+  streams: number;
+  s3ForcePathStyle: boolean;
+}
+
+export interface FinishVerificationConfig {
+  stage: string;
   s3ForcePathStyle: boolean;
 }
 
@@ -121,8 +134,14 @@ export const CONFIG_DEFAULTS = {
   POLL_IDLE_GROWTH: 1.5,
   POLL_AIM_FRACTION: 0.7,
   POLL_FINISHING_SHARE: 0.4,
-  /** Writing a manifest of 100,000 files takes a few seconds; 20 s leaves room for a slow PutObject too. */
-  VERIFY_RESERVE_SECONDS: 20,
+  /** 2 GiB of gzip per batch (functions/shared/verification/sizing.ts, docs/PERFORMANCE.md). */
+  VERIFY_BATCH_BYTES: 2 * 1024 ** 3,
+  /** An inline Map's most. */
+  VERIFY_CONCURRENCY: 40,
+  /** The count's answer is a few hundred bytes: 10 s is ample. */
+  COUNT_RESERVE_SECONDS: 10,
+  /** Three vCPUs at the stage's default 5,307 MB (the stack sets it from the memory). */
+  COUNT_STREAMS: 3,
   /** Why 1 %: functions/shared/outcome.ts. */
   MAX_FAILURE_PERCENT: DEFAULT_MAX_FAILURE_PERCENT,
 } as const;
@@ -300,15 +319,32 @@ export function loadPublishSummaryConfig(env: Env = process.env): Readonly<Publi
 export function loadVerifyExportConfig(env: Env = process.env): Readonly<VerifyExportConfig> {
   return Object.freeze({
     stage: str(env, 'STAGE') ?? CONFIG_DEFAULTS.STAGE,
+    batchBytes: positiveInt(env, 'VERIFY_BATCH_BYTES', CONFIG_DEFAULTS.VERIFY_BATCH_BYTES, [1, 1024 ** 4]),
+    concurrency: positiveInt(env, 'VERIFY_CONCURRENCY', CONFIG_DEFAULTS.VERIFY_CONCURRENCY, [1, 40]),
+    s3ForcePathStyle: flag(env, 'S3_FORCE_PATH_STYLE'),
+  });
+}
+
+export function loadCountExportBatchConfig(env: Env = process.env): Readonly<CountExportBatchConfig> {
+  return Object.freeze({
+    stage: str(env, 'STAGE') ?? CONFIG_DEFAULTS.STAGE,
     reserveSeconds: positiveInt(
       env,
-      'VERIFY_RESERVE_SECONDS',
-      CONFIG_DEFAULTS.VERIFY_RESERVE_SECONDS,
+      'COUNT_RESERVE_SECONDS',
+      CONFIG_DEFAULTS.COUNT_RESERVE_SECONDS,
       [1, 600],
     ),
-    ...(str(env, 'VERIFY_BUDGET_SECONDS') !== undefined && {
-      budgetSeconds: positiveInt(env, 'VERIFY_BUDGET_SECONDS', 0, [1, 900]),
+    ...(str(env, 'COUNT_BUDGET_SECONDS') !== undefined && {
+      budgetSeconds: positiveInt(env, 'COUNT_BUDGET_SECONDS', 0, [1, 900]),
     }),
+    streams: positiveInt(env, 'COUNT_STREAMS', CONFIG_DEFAULTS.COUNT_STREAMS, [1, 16]),
+    s3ForcePathStyle: flag(env, 'S3_FORCE_PATH_STYLE'),
+  });
+}
+
+export function loadFinishVerificationConfig(env: Env = process.env): Readonly<FinishVerificationConfig> {
+  return Object.freeze({
+    stage: str(env, 'STAGE') ?? CONFIG_DEFAULTS.STAGE,
     s3ForcePathStyle: flag(env, 'S3_FORCE_PATH_STYLE'),
   });
 }

@@ -89,7 +89,7 @@ export interface DynamoDbRequest extends CommonRequest {
   ExportType: 'FULL_EXPORT' | 'INCREMENTAL_EXPORT';
   ExportFormat: 'DYNAMODB_JSON' | 'ION';
   S3Bucket: string;
-  /** Resolved key prefix (no leading slash; ends with `/` unless empty). */
+  /** Resolved key prefix, as sent to DynamoDB: no leading or trailing slash (DynamoDB adds the `/` before `AWSDynamoDB/`). */
   S3Prefix: string;
   S3BucketOwner?: string;
   S3SseAlgorithm: 'AES256' | 'KMS';
@@ -280,6 +280,14 @@ export interface VerificationResult {
   manifestUri: string;
   /** The verdict in words. */
   note: string;
+  /** Files whose records were not counted (a format not counted, the budget, a batch that failed, a missing file). */
+  uncountedFiles?: number;
+  /** Files the source's manifest names that are not in the bucket (or were gone when read). */
+  missingFiles?: number;
+  /** Files with another ETag than the source's manifest recorded, or that changed while they were verified. */
+  changedFiles?: number;
+  /** The counting batches the workflow's Map ran. */
+  batches?: number;
 }
 
 /** Where a run is recorded in the run ledger. */

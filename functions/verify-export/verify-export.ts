@@ -1,395 +1,107 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { RunState } from '../shared/types.ts';
+import type { CountScope, VerificationWork } from '../shared/verification/batch.ts';
+import { exportFilesOf, isCountable, uncountedManifestFiles } from '../shared/verification/files.ts';
+import { bytesText, integrityProblems } from '../shared/verification/judge.ts';
 import {
-  GetObjectCommand,
-  ListObjectsV2Command,
-  type ListObjectsV2CommandOutput,
-  PutObjectCommand,
-  type S3Client,
-} from '@aws-sdk/client-s3';
-import { S3_SOURCE, toWorkflowError } from '../shared/aws-errors.ts';
-import type { Verdict, VerificationResult } from '../shared/types.ts';
-import { countRecords, formatOfKey, type RecordFormat, STOPPED } from './count.ts';
+  DETAIL_FILES,
+  INLINE_MAP_CONCURRENCY,
+  MAX_BATCHES,
+  planBatches,
+} from '../shared/verification/plan.ts';
+import { nothingToVerify, type VerificationTarget } from '../shared/verification/target.ts';
 
 /*
- * The verification, whatever the source: list what the job wrote under its own
- * location (every ListObjectsV2 page), count files and bytes, stream each object
- * counting its records, compare with what the source reported, and write
- * `_manifest.json` last. A source only says where its job wrote, in which format,
- * and how many records it reported (see sources.ts).
+ * The verification's first step (VerifyExport), whatever the source: which files are the
+ * job's and whether they are intact, known without reading them (the listing, and the
+ * source's own per-file facts where it publishes them: DynamoDB's manifest-files.json), then
+ * the counting plan for the workflow's Map. Its result goes to `$.verification`: a
+ * provisional verdict from the integrity check alone (what the summary says if the counting
+ * never finishes), the scope every batch shares and the batch descriptors. The counting is
+ * count-export-batch's, the verdict and `_manifest.json` finish-verification's.
  */
 
-/** The manifest's name under the export location. */
-export const MANIFEST_NAME = '_manifest.json';
-/** The manifest format's version; a consumer checks it before reading further. */
-export const MANIFEST_VERSION = 1;
+export type { VerificationWork };
 
-/** What a source tells the verification about one finished job. */
-export interface VerificationTarget {
-  /** `pinpoint`, `dynamodb`, `customer-profiles`. */
-  source: string;
-  /** As people name the source: `Pinpoint`. */
-  sourceName: string;
-  bucket: string;
-  /** Key prefix of the job's own files, ending in `/` (or empty for the whole bucket); the manifest is written here. */
-  prefix: string;
-  /**
-   * Where the records are, when not everything under `prefix` is the job's records
-   * (DynamoDB: each export's `AWSDynamoDB/<export id>/data/`, not its manifests); default `[prefix]`.
-   */
-  dataPrefixes?: string[];
-  /**
-   * Keys of JSON-lines manifests that name the job's data files (`dataFileS3Key`): only the
-   * files they name count, and a named file that is missing is a MISMATCH. DynamoDB's
-   * incremental exports share one `AWSDynamoDB/data/` folder, so listing alone cannot tell
-   * which files are this run's; each export's `manifest-files.json` can.
-   */
-  fileManifests?: string[];
-  /**
-   * Only files written at or after this time (ISO) are the job's: a source that writes
-   * straight into a destination other runs share (Customer Profiles) leaves older files there.
-   */
-  modifiedSince?: string;
-  /** The format of files whose extension does not say (Pinpoint writes JSON lines). */
-  defaultFormat: RecordFormat;
-  /** Records the source reported; null when it does not report a count. */
-  expected: number | null;
-  /** How the expected count was derived, in the source's own field names. */
-  expectedFrom: string;
-  run: { executionId: string; executionName: string; scheduledTime: string | null; target: string | null };
-  /** The job as the source reported it; `id` and `status` at least. */
-  job: { id: string; status: string } & Record<string, unknown>;
+export interface PlanSettings {
+  /** Stored bytes per batch (VERIFY_BATCH_BYTES). */
+  batchBytes: number;
+  /** Batches counted at once (VERIFY_CONCURRENCY; an inline Map runs at most 40). */
+  concurrency: number;
 }
 
 export interface VerifyExportDeps {
   s3: S3Client;
   logger: Pick<Logger, 'info' | 'warn'>;
   now: () => number;
-  /** Counting stops at this time (ms since the epoch); listing and the manifest still happen. */
-  deadline: number;
+  settings: PlanSettings;
 }
 
-/** One file in the manifest. */
-export interface ManifestFile {
-  key: string;
-  size: number;
-  etag: string;
-  lastModified: string | null;
-  format: RecordFormat;
-  gzip: boolean | null;
-  /** Records in the file; null when it was not counted (format, budget or unreadable). */
-  records: number | null;
-  /** Why `records` is null. */
-  notCounted?: 'format' | 'budget' | 'unreadable';
-}
+const CALLER = 'verify-export';
 
-/** `_manifest.json`: written last, its presence says the verification ran to the end. */
-export interface Manifest {
-  manifestVersion: typeof MANIFEST_VERSION;
-  source: string;
-  run: VerificationTarget['run'];
-  job: VerificationTarget['job'];
-  location: string;
-  files: ManifestFile[];
-  totals: { files: number; bytes: number; records: number | null; countedFiles: number };
-  comparison: {
-    verdict: Verdict;
-    expected: number | null;
-    expectedFrom: string;
-    records: number | null;
-    difference: number | null;
-    note: string;
-  };
-  writtenAt: string;
-}
+/** The scope of a run with nothing to count (an empty plan still needs the Map's concurrency). */
+const idleScope = (settings: PlanSettings): CountScope => ({
+  bucket: '',
+  source: '',
+  defaultFormat: 'ndjson',
+  prefix: '',
+  detail: false,
+  concurrency: Math.max(1, Math.min(settings.concurrency, INLINE_MAP_CONCURRENCY)),
+});
 
-function s3Error(operation: string, error: unknown): Error {
-  return toWorkflowError(error, S3_SOURCE, { operation, caller: 'verify-export' });
-}
-
-/** Every object under the prefix, all pages; folder markers and an earlier manifest left out. */
-export async function listExport(
-  s3: S3Client,
-  bucket: string,
-  prefix: string,
-): Promise<{ key: string; size: number; etag: string; lastModified: string | null }[]> {
-  const objects: { key: string; size: number; etag: string; lastModified: string | null }[] = [];
-  let token: string | undefined;
-  do {
-    const page: ListObjectsV2CommandOutput = await s3
-      .send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }))
-      .catch((error: unknown) => {
-        throw s3Error('ListObjectsV2', error);
-      });
-    for (const object of page.Contents ?? []) {
-      const key = object.Key ?? '';
-      if (key === `${prefix}${MANIFEST_NAME}`) continue;
-      if (key.endsWith('/') && (object.Size ?? 0) === 0) continue;
-      objects.push({
-        key,
-        size: object.Size ?? 0,
-        etag: object.ETag ?? '',
-        lastModified: object.LastModified ? object.LastModified.toISOString() : null,
-      });
-    }
-    token = page.IsTruncated ? page.NextContinuationToken : undefined;
-  } while (token);
-  return objects;
-}
-
-/** The data files the manifests name (JSON lines with `dataFileS3Key`). */
-async function filesNamedIn(s3: S3Client, bucket: string, manifests: string[]): Promise<Set<string>> {
-  const keys = new Set<string>();
-  for (const manifest of manifests) {
-    const response = await s3
-      .send(new GetObjectCommand({ Bucket: bucket, Key: manifest }))
-      .catch((error: unknown) => {
-        throw s3Error('GetObject', error);
-      });
-    const text = (await response.Body?.transformToString()) ?? '';
-    for (const line of text.split('\n')) {
-      if (line.trim() === '') continue;
-      const key = (JSON.parse(line) as { dataFileS3Key?: unknown }).dataFileS3Key;
-      if (typeof key === 'string') keys.add(key);
-    }
-  }
-  return keys;
-}
-
-function count(n: number): string {
-  return n.toLocaleString('en-US');
-}
-
-function bytesText(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ['KB', 'MB', 'GB', 'TB'];
-  let value = n;
-  let unit = -1;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value.toFixed(1)} ${units[unit]}`;
-}
-
-/** The verdict and its note, from the files as counted. */
-export function judge(
-  target: Pick<VerificationTarget, 'sourceName' | 'expected' | 'expectedFrom'>,
-  files: readonly ManifestFile[],
-  budgetSeconds: number,
-): { verdict: Verdict; records: number | null; note: string } {
-  const bytes = files.reduce((sum, f) => sum + f.size, 0);
-  const listed = `${count(files.length)} file${files.length === 1 ? '' : 's'}, ${bytesText(bytes)}`;
-  const reported =
-    target.expected === null
-      ? `${target.sourceName} reported no record count`
-      : `${target.sourceName} reported ${count(target.expected)} (${target.expectedFrom})`;
-  if (files.length === 0) {
-    if (target.expected === null || target.expected === 0) {
-      return { verdict: 'VERIFIED', records: 0, note: `no files and no records: ${reported}` };
-    }
-    return {
-      verdict: 'MISMATCH',
-      records: 0,
-      note: `no files under the export location, but ${reported}`,
-    };
-  }
-  const unreadable = files.filter((f) => f.notCounted === 'unreadable');
-  if (unreadable.length > 0) {
-    return {
-      verdict: 'MISMATCH',
-      records: null,
-      note: `${count(unreadable.length)} of ${listed} could not be read (corrupt or truncated gzip), e.g. ${unreadable[0]?.key}; ${reported}`,
-    };
-  }
-  const counted = files.filter((f) => f.records !== null);
-  const recordsSoFar = counted.reduce((sum, f) => sum + (f.records ?? 0), 0);
-  if (counted.length < files.length) {
-    const binary = files.filter((f) => f.notCounted === 'format');
-    const budget = files.filter((f) => f.notCounted === 'budget');
-    const why = [
-      binary.length > 0
-        ? `${count(binary.length)} in a format whose records are not counted (${[...new Set(binary.map((f) => f.key.slice(f.key.lastIndexOf('.') + 1)))].join(', ')})`
-        : '',
-      budget.length > 0
-        ? `${count(budget.length)} not reached in the ${budgetSeconds} s counting budget (${count(recordsSoFar)} records in the ${count(counted.length)} counted)`
-        : '',
-    ]
-      .filter(Boolean)
-      .join('; ');
-    return {
-      verdict: 'NOT_COUNTED',
-      records: null,
-      note: `${listed}; records not counted: ${why}; ${reported}`,
-    };
-  }
-  if (target.expected === null) {
-    return {
-      verdict: 'COUNTED',
-      records: recordsSoFar,
-      note: `${listed}, ${count(recordsSoFar)} records; ${reported}`,
-    };
-  }
-  if (recordsSoFar === target.expected) {
-    return {
-      verdict: 'VERIFIED',
-      records: recordsSoFar,
-      note: `${listed}, ${count(recordsSoFar)} records: as ${reported}`,
-    };
-  }
-  const difference = recordsSoFar - target.expected;
-  return {
-    verdict: 'MISMATCH',
-    records: recordsSoFar,
-    note: `${listed} hold ${count(recordsSoFar)} records, but ${reported}: ${count(Math.abs(difference))} ${difference < 0 ? 'missing' : 'more than reported'}`,
-  };
-}
-
-/** The result for a job that wrote nothing on purpose (an incremental window too short to export yet). */
-export function nothingToVerify(state: { job: { Details?: Record<string, unknown> } }): VerificationResult {
-  return {
-    verdict: 'VERIFIED',
-    location: '',
-    files: 0,
-    bytes: 0,
-    records: 0,
-    countedFiles: 0,
-    expected: 0,
-    manifestUri: '',
-    note: `nothing was exported: ${String(state.job.Details?.Skipped ?? 'the source started no export')}`,
-  };
-}
-
-/** Lists, counts, compares and writes the manifest; returns the small result the workflow carries. */
-export async function verifyExport(
+/** Checks the job's files without reading them and plans their count. */
+export async function planVerification(
   target: VerificationTarget,
   deps: VerifyExportDeps,
-): Promise<VerificationResult> {
+): Promise<VerificationWork> {
   const started = deps.now();
-  const budgetSeconds = Math.max(0, Math.round((deps.deadline - started) / 1000));
-  const location = `s3://${target.bucket}/${target.prefix}`;
-  let listed = [];
-  for (const prefix of target.dataPrefixes ?? [target.prefix]) {
-    listed.push(...(await listExport(deps.s3, target.bucket, prefix)));
-  }
-  if (target.modifiedSince) {
-    const since = Date.parse(target.modifiedSince);
-    listed = listed.filter(
-      (object) => object.lastModified === null || Date.parse(object.lastModified) >= since,
-    );
-  }
-  let unlisted: string[] = [];
-  if (target.fileManifests) {
-    const named = await filesNamedIn(deps.s3, target.bucket, target.fileManifests);
-    listed = listed.filter((object) => named.has(object.key));
-    const found = new Set(listed.map((object) => object.key));
-    unlisted = [...named].filter((key) => !found.has(key));
-  }
-  const files: ManifestFile[] = [];
-  let outOfTime = false;
-  for (const object of listed) {
-    const format = formatOfKey(object.key) ?? target.defaultFormat;
-    const file: ManifestFile = { ...object, format, gzip: null, records: null };
-    files.push(file);
-    if (format === 'binary') {
-      file.notCounted = 'format';
-      continue;
-    }
-    if (outOfTime || deps.now() >= deps.deadline) {
-      outOfTime = true;
-      file.notCounted = 'budget';
-      continue;
-    }
-    const abort = new AbortController();
-    const response = await deps.s3
-      .send(new GetObjectCommand({ Bucket: target.bucket, Key: object.key }), { abortSignal: abort.signal })
-      .catch((error: unknown) => {
-        throw s3Error('GetObject', error);
-      });
-    const body = response.Body as AsyncIterable<Uint8Array> | undefined;
-    try {
-      const result = body
-        ? await countRecords(body, format, () => deps.now() >= deps.deadline)
-        : { records: 0, gzip: false, decodedBytes: 0 };
-      if (result === STOPPED) {
-        outOfTime = true;
-        file.notCounted = 'budget';
-        abort.abort();
-        continue;
-      }
-      file.records = result.records;
-      file.gzip = result.gzip;
-    } catch (error) {
-      const code = (error as { code?: unknown }).code;
-      if (typeof code === 'string' && code.startsWith('Z_')) {
-        // zlib could not read it: the file is there but not usable, which is what a verification is for.
-        deps.logger.warn('Export file is not readable gzip', { key: object.key, error: error as Error });
-        file.notCounted = 'unreadable';
-        continue;
-      }
-      throw s3Error('GetObject', error);
-    }
-  }
-  const judged = judge(target, files, budgetSeconds);
-  const { verdict, records, note } =
-    unlisted.length === 0
-      ? judged
-      : {
-          verdict: 'MISMATCH' as const,
-          records: judged.records,
-          note: `${unlisted.length} file(s) the export's manifest names are missing (${unlisted[0]}${unlisted.length > 1 ? ', …' : ''}); ${judged.note}`,
-        };
+  const exported = await exportFilesOf(deps.s3, target, CALLER);
+  const plan = planBatches(exported.files, (file) => isCountable(file, target), {
+    batchBytes: deps.settings.batchBytes,
+    maxBatches: MAX_BATCHES,
+  });
+  const files = uncountedManifestFiles(exported.files, target);
+  const problems = integrityProblems(target, files, { ...exported, details: {} });
   const bytes = files.reduce((sum, f) => sum + f.size, 0);
-  const countedFiles = files.filter((f) => f.records !== null).length;
-  const manifest: Manifest = {
-    manifestVersion: MANIFEST_VERSION,
-    source: target.source,
-    run: target.run,
-    job: target.job,
-    location,
-    files,
-    totals: { files: files.length, bytes, records, countedFiles },
-    comparison: {
-      verdict,
-      expected: target.expected,
-      expectedFrom: target.expectedFrom,
-      records,
-      difference: records === null || target.expected === null ? null : records - target.expected,
-      note,
-    },
-    writtenAt: new Date(deps.now()).toISOString(),
-  };
-  const manifestKey = `${target.prefix}${MANIFEST_NAME}`;
-  // Last, after every file was listed and read: its presence means the verification finished.
-  await deps.s3
-    .send(
-      new PutObjectCommand({
-        Bucket: target.bucket,
-        Key: manifestKey,
-        Body: `${JSON.stringify(manifest, null, 2)}\n`,
-        ContentType: 'application/json',
-      }),
-    )
-    .catch((error: unknown) => {
-      throw s3Error('PutObject', error);
-    });
-  deps.logger.info('Verified export', {
-    verdict,
+  const listed = `${files.length.toLocaleString('en-US')} file${files.length === 1 ? '' : 's'}, ${bytesText(bytes)}`;
+  const pending = `records not counted: the count (${plan.length} batch${plan.length === 1 ? '' : 'es'}) and the manifest did not finish`;
+  const result: VerificationWork = {
+    verdict: problems.length > 0 ? 'MISMATCH' : 'NOT_COUNTED',
+    location: `s3://${target.bucket}/${target.prefix}`,
     files: files.length,
     bytes,
-    records,
+    records: null,
+    countedFiles: 0,
     expected: target.expected,
-    countedFiles,
+    manifestUri: '',
+    note: [...problems, `${listed}; ${pending}`].join('; '),
+    uncountedFiles: files.length,
+    missingFiles: files.filter((f) => f.problem === 'missing').length,
+    changedFiles: files.filter((f) => f.problem === 'replaced').length,
+    batches: plan.length,
+    scope: {
+      ...idleScope(deps.settings),
+      bucket: target.bucket,
+      source: target.source,
+      defaultFormat: target.defaultFormat,
+      prefix: target.prefix,
+      ...(target.modifiedSince ? { modifiedSince: target.modifiedSince } : {}),
+      detail: files.length <= DETAIL_FILES,
+    },
+    plan,
+  };
+  deps.logger.info('Planned the verification', {
+    files: files.length,
+    bytes,
+    batches: plan.length,
+    problems: problems.length,
     seconds: Math.round((deps.now() - started) / 100) / 10,
   });
-  return {
-    verdict,
-    location,
-    files: files.length,
-    bytes,
-    records,
-    countedFiles,
-    expected: target.expected,
-    manifestUri: `s3://${target.bucket}/${manifestKey}`,
-    note,
-  };
+  return result;
+}
+
+/** A run whose job wrote nothing on purpose: the final result at once, and nothing to count. */
+export function nothingToPlan(state: RunState, settings: PlanSettings): VerificationWork {
+  return { ...nothingToVerify(state), scope: idleScope(settings), plan: [] };
 }

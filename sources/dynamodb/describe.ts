@@ -12,6 +12,7 @@ import {
 } from '../../functions/shared/input-rules.ts';
 import type { DynamoDbRequest } from '../../functions/shared/types.ts';
 import type { SourceDescription } from '../types.ts';
+import { DYNAMODB_MANIFESTS } from './manifests.ts';
 
 /*
  * DynamoDB table exports to S3 (ExportTableToPointInTime / DescribeExport), full or
@@ -61,11 +62,31 @@ export const exportArnsOf = (jobId: string): string[] => jobId.split(' ').filter
 
 const sha12 = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 12);
 
-/** A key prefix as DynamoDB takes it: no leading slash, ends with `/` unless empty. */
+/**
+ * A key prefix as DynamoDB takes it: no leading or trailing slash. DynamoDB itself puts the
+ * `/` between the prefix and `AWSDynamoDB/` (`prefix/AWSDynamoDB/<export id>/…`, Developer
+ * Guide, "DynamoDB table export output format"); given a trailing slash, another
+ * implementation (moto) writes `prefix//AWSDynamoDB/…`, so none is sent.
+ */
 function normalisedPrefix(prefix: string): string {
-  const trimmed = prefix.replace(/^\/+/, '');
-  return trimmed === '' || trimmed.endsWith('/') ? trimmed : `${trimmed}/`;
+  return prefix.replace(/^\/+/, '').replace(/\/+$/, '');
 }
+
+/**
+ * The keys of a run's manifest-summary.json files, from DescribeExport's `ExportManifest`
+ * as the job's Details carry them (`s3://bucket/key`, space-separated, one per export).
+ */
+export function exportManifestKeysOf(details: Record<string, unknown> | undefined): string[] {
+  const value = details?.ExportManifest;
+  if (typeof value !== 'string') return [];
+  return value
+    .split(' ')
+    .map((url) => /^s3:\/\/[^/]+\/(.+)$/.exec(url)?.[1])
+    .filter((key): key is string => key !== undefined && key !== '');
+}
+
+/** The folder a key is in, with its trailing `/` (empty for a key at the bucket's root). */
+const folderOf = (key: string): string => key.slice(0, key.lastIndexOf('/') + 1);
 
 export const DYNAMODB: SourceDescription<DynamoDbRequest> = {
   id: 'dynamodb',
@@ -105,7 +126,8 @@ export const DYNAMODB: SourceDescription<DynamoDbRequest> = {
     const prefix = normalisedPrefix(
       resolveTemplate(template, { TableName: tableNameOf(tableArn), ...timeValues(scheduledTime) }),
     );
-    const prefixProblem = keyPrefixBytesProblem(prefix);
+    // Measured with the `/` DynamoDB puts after it: the keys it writes start with `<prefix>/AWSDynamoDB/`.
+    const prefixProblem = keyPrefixBytesProblem(prefix === '' ? '' : `${prefix}/`);
     if (prefixProblem) fail('S3Prefix', prefixProblem);
     const owner = optionalString(raw, 'S3BucketOwner', 'S3BucketOwner');
     if (owner !== undefined && !ACCOUNT_ID.test(owner))
@@ -156,26 +178,30 @@ export const DYNAMODB: SourceDescription<DynamoDbRequest> = {
   },
 
   /**
-   * DynamoDB writes each export's manifests under `<S3Prefix>AWSDynamoDB/<export id>/` and its
+   * DynamoDB writes each export's manifests under `<S3Prefix>/AWSDynamoDB/<export id>/` and its
    * records (DynamoDB JSON, one item a line, gzipped) in that folder's `data/` for a full
    * export, or in the `AWSDynamoDB/data/` folder all incremental exports of the prefix share
-   * (Developer Guide, "DynamoDB table export output format"). So the files counted are the
-   * ones each export's `manifest-files.json` names; ION files are not counted. ItemCount is
-   * the expected count (summed over a caught-up gap's exports).
+   * (Developer Guide, "DynamoDB table export output format"). The keys are DynamoDB's own,
+   * never built here: DescribeExport's `ExportManifest` names each export's
+   * manifest-summary.json, whose `manifestFilesS3Key` names its manifest-files.json, whose
+   * lines name the data files; only those are the run's. ION files are not counted. ItemCount
+   * is the expected count (summed over a caught-up gap's exports).
    */
   verification(state) {
     const { request, job } = state;
     if (job.Details?.Skipped) return undefined;
     const exports = exportArnsOf(job.Id);
+    const summaries = exportManifestKeysOf(job.Details);
+    const root = request.S3Prefix === '' ? '' : `${request.S3Prefix}/`;
     return {
       source: 'dynamodb',
       sourceName: 'DynamoDB',
       bucket: request.S3Bucket,
-      prefix: `${request.S3Prefix}AWSDynamoDB/${exportIdOf(exports[0] ?? job.Id)}/`,
-      dataPrefixes: [`${request.S3Prefix}AWSDynamoDB/`],
-      fileManifests: exports.map(
-        (arn) => `${request.S3Prefix}AWSDynamoDB/${exportIdOf(arn)}/manifest-files.json`,
-      ),
+      // The first export's own folder, where its manifests are: the verification's manifest goes beside them.
+      prefix: summaries[0]
+        ? folderOf(summaries[0])
+        : `${root}AWSDynamoDB/${exportIdOf(exports[0] ?? job.Id)}/`,
+      sourceManifests: { keys: summaries, expected: exports.length },
       defaultFormat: request.ExportFormat === 'ION' ? 'binary' : 'ndjson',
       expected: job.TotalProcessed ?? null,
       expectedFrom: exports.length > 1 ? `ItemCount of ${exports.length} exports` : 'ItemCount',
@@ -194,10 +220,12 @@ export const DYNAMODB: SourceDescription<DynamoDbRequest> = {
     return {
       what: `table ${tableNameOf(request.TableArn)} (${mode})`,
       unit: 'items',
-      where: `s3://${request.S3Bucket}/${request.S3Prefix}`,
+      where: `s3://${request.S3Bucket}/${request.S3Prefix === '' ? '' : `${request.S3Prefix}/`}`,
       checkCommand: (jobId) => `aws dynamodb describe-export --export-arn ${exportArnsOf(jobId)[0] ?? jobId}`,
     };
   },
+
+  publishedFiles: DYNAMODB_MANIFESTS,
 
   findsLostJobs: true,
   /** A full export's ItemCount is the table's size, night to night; an incremental one counts changes. */

@@ -197,7 +197,11 @@ function snapshotOf(descriptions: ExportDescription[], reused: boolean, now: Dat
       ...(status === 'COMPLETED'
         ? {
             BilledSizeBytes: sum((d) => d.BilledSizeBytes),
-            ExportManifest: descriptions.map((d) => `s3://${d.S3Bucket}/${d.ExportManifest}`).join(' '),
+            // DynamoDB's own key of each export's manifest-summary.json: the verification starts there.
+            ExportManifest: descriptions
+              .filter((d) => d.ExportManifest)
+              .map((d) => `s3://${d.S3Bucket}/${d.ExportManifest}`)
+              .join(' '),
           }
         : {}),
     },
@@ -268,7 +272,8 @@ async function start(
   const common = {
     TableArn: request.TableArn,
     S3Bucket: request.S3Bucket,
-    S3Prefix: request.S3Prefix,
+    // Without a trailing slash (describe.ts): DynamoDB adds the one before AWSDynamoDB/ itself.
+    ...(request.S3Prefix === '' ? {} : { S3Prefix: request.S3Prefix }),
     ...(request.S3BucketOwner ? { S3BucketOwner: request.S3BucketOwner } : {}),
     S3SseAlgorithm: request.S3SseAlgorithm,
     ...(request.S3SseKmsKeyId ? { S3SseKmsKeyId: request.S3SseKmsKeyId } : {}),

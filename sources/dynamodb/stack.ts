@@ -1,4 +1,5 @@
 import { bucketNameProblem } from '../../functions/shared/aws-names.ts';
+import { MANIFEST_NAME } from '../../functions/shared/verification/sizing.ts';
 import { type Cfn, distinct, sub } from '../../stack/cfn.ts';
 import {
   bucketArnOf,
@@ -107,6 +108,32 @@ function exportObjectArns(target: DynamoDbTarget, ctx: SourceContext): Cfn[] {
       ? destination.objectsArn(pattern)
       : objectsArnOf(target.bucket as string, `${destination.keyPrefix}${pattern}`),
   );
+}
+
+/** Listing and reading the exports of targets whose `bucket` is not the stage's: every verification function's. */
+function readElsewhere(elsewhere: DynamoDbTarget[], ctx: SourceContext): Cfn[] {
+  const { destination } = ctx;
+  return [
+    {
+      Sid: 'ListTableExportsElsewhere',
+      Effect: 'Allow',
+      Action: 's3:ListBucket',
+      Resource: distinct(elsewhere.map((t) => bucketArnOf(t.bucket as string))),
+      Condition: {
+        StringLike: {
+          's3:prefix': [...new Set(elsewhere.flatMap(writePatterns))].map(
+            (p) => `${destination.keyPrefix}${p}`,
+          ),
+        },
+      },
+    },
+    {
+      Sid: 'ReadTableExportsElsewhere',
+      Effect: 'Allow',
+      Action: 's3:GetObject',
+      Resource: distinct(elsewhere.flatMap((t) => exportObjectArns(t, ctx))),
+    },
+  ];
 }
 
 export const dynamoDbStack: StackSource<DynamoDbTarget> = {
@@ -263,27 +290,23 @@ export const dynamoDbStack: StackSource<DynamoDbTarget> = {
           Resource: distinct(targets.map(exportsArnOf)),
         },
       ],
-      // The stage's bucket is verify-export's already (every key under the key prefix); another bucket is not.
+      // The stage's bucket is the verification's already (every key under the key prefix); another bucket is not.
       ...(elsewhere.length > 0 && {
-        verifyExport: [
+        verifyExport: readElsewhere(elsewhere, ctx),
+        countExportBatch: readElsewhere(elsewhere, ctx),
+        finishVerification: [
+          ...readElsewhere(elsewhere, ctx),
           {
-            Sid: 'ListTableExportsElsewhere',
+            Sid: 'WriteVerificationManifestElsewhere',
             Effect: 'Allow',
-            Action: 's3:ListBucket',
-            Resource: distinct(elsewhere.map((t) => bucketArnOf(t.bucket as string))),
-            Condition: {
-              StringLike: {
-                's3:prefix': [...new Set(elsewhere.flatMap(writePatterns))].map(
-                  (p) => `${destination.keyPrefix}${p}`,
+            Action: 's3:PutObject',
+            Resource: distinct(
+              elsewhere.flatMap((t) =>
+                writePatterns(t).map((p) =>
+                  objectsArnOf(t.bucket as string, `${destination.keyPrefix}${p}/${MANIFEST_NAME}`),
                 ),
-              },
-            },
-          },
-          {
-            Sid: 'ReadTableExportsElsewhere',
-            Effect: 'Allow',
-            Action: ['s3:GetObject', 's3:PutObject'],
-            Resource: distinct(elsewhere.flatMap((t) => exportObjectArns(t, ctx))),
+              ),
+            ),
           },
         ],
       }),

@@ -81,10 +81,13 @@ export async function runSample(command: string): Promise<string> {
 const PROGRESS =
   /^<clock> {2}job (?:PREPARING_FOR_INITIALIZATION|INITIALIZING|PROCESSING|PENDING_JOB|COMPLETING|IN_PROGRESS)\b/;
 
+/** Terminal colours (vitest's, a TTY's): ESC [ … m. */
+const ANSI = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g');
+
 /** What may change from run to run, replaced by placeholders; progress lines dropped. */
 export function normaliseSample(text: string): string {
   return text
-    .replace(/\x1b\[[0-9;]*m/g, '')
+    .replace(ANSI, '')
     .replace(/\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/g, '<uuid>')
     .replace(/\b\d{4}-\d\d-\d\dT\d\d[:-]\d\d[:-]\d\d(?:\.\d+)?Z/g, '<time>')
     .replace(/\b\d{8}T\d{6}Z\b/g, '<ts>')

@@ -37,7 +37,8 @@ async function itemsIn(s: SourceStack, table: string): Promise<number> {
 function exportLines(dataDir: string, bucket: string, prefix: string, exportArn: string): unknown[] {
   const s3 = join(dataDir, 's3', bucket);
   const manifest = readFileSync(
-    join(s3, `${prefix}AWSDynamoDB/${exportIdOf(exportArn)}/manifest-files.json`),
+    // DynamoDB puts the `/` after the prefix (which is sent without one).
+    join(s3, `${prefix === '' ? '' : `${prefix}/`}AWSDynamoDB/${exportIdOf(exportArn)}/manifest-files.json`),
     'utf8',
   );
   return manifest

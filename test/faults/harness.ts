@@ -202,6 +202,8 @@ export async function startStack(options: StackOptions = {}) {
           CreateExportJob: retry.CreateExportJob ?? 0,
           GetExportJobStatus: retry.GetExportJobStatus ?? 0,
           VerifyExport: retry.VerifyExport ?? 0,
+          CountExportBatch: retry.CountExportBatch ?? 0,
+          FinishVerification: retry.FinishVerification ?? 0,
           PublishSummary: retry.PublishSummary ?? 0,
         },
       },

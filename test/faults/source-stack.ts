@@ -101,6 +101,12 @@ export interface SourceStackOptions {
   sdkMaxAttempts?: number;
   /** The run's deadline (RUN_DEADLINE_SECONDS); default 120. */
   deadlineSeconds?: number;
+  /** Items per data file of a DynamoDB export (the emulator's default 5,000). */
+  exportItemsPerFile?: number;
+  /** More handler environment (the verification's VERIFY_BATCH_BYTES, VERIFY_CONCURRENCY…). */
+  env?: Record<string, string>;
+  /** Called before each Lambda invocation with its event; throw to inject a fault (local/lambda-binding.ts). */
+  beforeInvoke?: (functionName: string, input: unknown) => void;
 }
 
 export interface SourceRunOptions {
@@ -129,6 +135,7 @@ export async function startSourceStack(options: SourceStackOptions = {}) {
       ...(options.profiles === undefined ? {} : { count: options.profiles }),
       snapshotSeconds: options.snapshotSeconds ?? 0.5,
     },
+    ...(options.exportItemsPerFile ? { dynamodb: { exportItemsPerFile: options.exportItemsPerFile } } : {}),
   });
   const dynamodb = new DynamoDBClient({
     endpoint: emulator.url,
@@ -171,11 +178,13 @@ export async function startSourceStack(options: SourceStackOptions = {}) {
       AWS_SDK_CONNECTION_TIMEOUT_MS: '1000',
       POWERTOOLS_LOG_LEVEL: 'SILENT',
       ...(options.sdkMaxAttempts === undefined ? {} : { AWS_MAX_ATTEMPTS: String(options.sdkMaxAttempts) }),
+      ...options.env,
     };
     for (const [key, value] of Object.entries(env)) vi.stubEnv(key, value);
     const handlers = await loadHandlers();
     shared = bindHandlers({
       handlers,
+      ...(options.beforeInvoke ? { beforeInvoke: options.beforeInvoke } : {}),
       onTaskResult: (state) => {
         if (state !== options.loseAnswer?.state || lose <= 0) return;
         lose--;
@@ -201,6 +210,8 @@ export async function startSourceStack(options: SourceStackOptions = {}) {
           CreateExportJob: CREATE_RETRY,
           GetExportJobStatus: 0,
           VerifyExport: 0,
+          CountExportBatch: 0,
+          FinishVerification: 0,
           PublishSummary: 0,
         },
       },

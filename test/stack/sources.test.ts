@@ -405,7 +405,7 @@ describe('DynamoDB IAM', () => {
     ]);
   });
 
-  it("writes to another account's bucket under the key prefix, and lets verify-export list and read there", () => {
+  it("writes to another account's bucket under the key prefix, and lets the verification list and read there, and write only its manifest", () => {
     const { Resources } = build({
       targets: [{ ...orders, bucket: 'partner-exports', bucketOwner: '210987654321' }],
     });
@@ -414,32 +414,44 @@ describe('DynamoDB IAM', () => {
     expect(bySid(Resources.CreateExportJobRole).WriteTableExports?.Resource).toEqual([
       sub(`${partner}/pinpoint-exports/dynamodb/orders/*`),
     ]);
-    const verify = bySid(Resources.VerifyExportRole);
-    expect(verify.ListTableExportsElsewhere).toEqual({
-      Sid: 'ListTableExportsElsewhere',
-      Effect: 'Allow',
-      Action: 's3:ListBucket',
-      Resource: [sub(partner)],
-      Condition: { StringLike: { 's3:prefix': ['pinpoint-exports/dynamodb/orders/*'] } },
-    });
-    expect(verify.ReadTableExportsElsewhere).toEqual({
-      Sid: 'ReadTableExportsElsewhere',
-      Effect: 'Allow',
-      Action: ['s3:GetObject', 's3:PutObject'],
-      Resource: [sub(`${partner}/pinpoint-exports/dynamodb/orders/*`)],
-    });
+    for (const role of ['VerifyExportRole', 'CountExportBatchRole', 'FinishVerificationRole']) {
+      const verify = bySid(Resources[role]);
+      expect(verify.ListTableExportsElsewhere, role).toEqual({
+        Sid: 'ListTableExportsElsewhere',
+        Effect: 'Allow',
+        Action: 's3:ListBucket',
+        Resource: [sub(partner)],
+        Condition: { StringLike: { 's3:prefix': ['pinpoint-exports/dynamodb/orders/*'] } },
+      });
+      expect(verify.ReadTableExportsElsewhere, role).toEqual({
+        Sid: 'ReadTableExportsElsewhere',
+        Effect: 'Allow',
+        Action: 's3:GetObject',
+        Resource: [sub(`${partner}/pinpoint-exports/dynamodb/orders/*`)],
+      });
+      expect(verify.WriteVerificationManifestElsewhere, role).toEqual(
+        role === 'FinishVerificationRole'
+          ? {
+              Sid: 'WriteVerificationManifestElsewhere',
+              Effect: 'Allow',
+              Action: 's3:PutObject',
+              Resource: [sub(`${partner}/pinpoint-exports/dynamodb/orders/*/_manifest.json`)],
+            }
+          : undefined,
+      );
+    }
     // The stage's own bucket's KMS key is not the other bucket's.
     expect(bySid(Resources.CreateExportJobRole).EncryptTableExports).toBeUndefined();
   });
 });
 
-describe('what verify-export may read', () => {
+describe('what the verification may read', () => {
   it("already covers every new source's destination in the stage bucket: all of it is under the key prefix", () => {
     const { Resources } = build({
       targets: [pinpoint, profiles, { ...profiles, name: 'p2', prefix: 'vip/{date}/' }, orders],
     });
     const verify = bySid(Resources.VerifyExportRole);
-    const readable = verify.ReadExportsWriteManifest?.Resource['Fn::Sub'] as string;
+    const readable = verify.ReadExportedFiles?.Resource['Fn::Sub'] as string;
     const written = [
       ...resourcesOf(bySid(Resources.ProfilesExportRole).WriteSegmentExports as Statement),
       ...resourcesOf(bySid(Resources.CreateExportJobRole).WriteTableExports as Statement),
@@ -454,7 +466,7 @@ describe('what verify-export may read', () => {
     });
     expect(Object.keys(verify).sort()).toEqual([
       'ListExportedFiles',
-      'ReadExportsWriteManifest',
+      'ReadExportedFiles',
       'WriteOwnLogs',
       'XRayTracing',
     ]);
@@ -512,7 +524,13 @@ describe('environment', () => {
       DYNAMODB_EXPORT_BUCKET: { Ref: 'ExportBucket' },
       DYNAMODB_EXPORT_PREFIX: 'pinpoint-exports/dynamodb/{TableName}/{date}/',
     });
-    for (const fn of ['getExportJobStatus', 'verifyExport', 'publishSummary'] as const) {
+    for (const fn of [
+      'getExportJobStatus',
+      'verifyExport',
+      'countExportBatch',
+      'finishVerification',
+      'publishSummary',
+    ] as const) {
       expect(
         Object.keys(env[fn]).filter((k) => /^(PROFILES|DYNAMODB)_/.test(k)),
         fn,

@@ -6,7 +6,7 @@ import { FAILURE_OUTCOMES } from '../../functions/shared/outcome.ts';
 import { checkTemplate, type NagResult } from '../../stack/nag.ts';
 import { NAG_ACKNOWLEDGEMENTS } from '../../stack/nag-acknowledgements.ts';
 import { limitedNamesOf, MAX_STAGE_LENGTH, namesOf } from '../../stack/names.ts';
-import { verifyExportStatements } from '../../stack/resources.ts';
+import { verificationStatements } from '../../stack/resources.ts';
 import { parseStageConfig } from '../../stack/stage-config.ts';
 import {
   actionsOf,
@@ -36,6 +36,8 @@ const FUNCTIONS = {
   'get-export-job-status': { id: 'GetDashexportDashjobDashstatus', role: 'GetExportJobStatusRole' },
   'publish-summary': { id: 'PublishDashsummary', role: 'PublishSummaryRole' },
   'verify-export': { id: 'VerifyDashexport', role: 'VerifyExportRole' },
+  'count-export-batch': { id: 'CountDashexportDashbatch', role: 'CountExportBatchRole' },
+  'finish-verification': { id: 'FinishDashverification', role: 'FinishVerificationRole' },
 } as const;
 type FunctionName = keyof typeof FUNCTIONS;
 const FUNCTION_NAMES = Object.keys(FUNCTIONS) as FunctionName[];
@@ -47,6 +49,8 @@ const BUNDLE_BUDGET: Record<FunctionName, number> = {
   'get-export-job-status': 400 * KB,
   'publish-summary': 400 * KB,
   'verify-export': 400 * KB,
+  'count-export-batch': 400 * KB,
+  'finish-verification': 400 * KB,
 };
 
 /** Credential providers left out of the bundles (serverless.yml `esbuild.exclude`): Lambda never reaches them. */
@@ -214,9 +218,15 @@ describe('functions', () => {
     expect(fn.Handler).toBe(`functions/${name}/handler.handler`);
     expect(fn.Runtime).toBe('nodejs24.x');
     expect(fn.Architectures).toEqual(['arm64']);
-    // verify-export streams and gunzips whole exports: more memory is more CPU, and it may take minutes.
-    expect(fn.MemorySize).toBe(name === 'verify-export' ? 512 : 256);
-    expect(fn.Timeout).toBe(name === 'verify-export' ? 300 : 30);
+    // count-export-batch gunzips: more memory is more CPU (the stage's verification.countMemoryMb, default
+    // 5,307 MB: three vCPUs); the verification's other two list and read manifests, and may take minutes on a large export.
+    const memory: Partial<Record<FunctionName, number>> = {
+      'verify-export': 512,
+      'count-export-batch': 5307,
+      'finish-verification': 512,
+    };
+    expect(fn.MemorySize).toBe(memory[name] ?? 256);
+    expect(fn.Timeout).toBe(name in memory ? 300 : 30);
     expect(fn.TracingConfig).toEqual({ Mode: 'Active' });
     expect(fn.FunctionName).toBe(`pinpoint-export-orchestrator-prod-${name}`);
   });
@@ -344,9 +354,19 @@ describe('functions', () => {
     });
     expect(env('get-export-job-status').DEFAULT_ROLE_ARN).toBeUndefined();
     expect(env('publish-summary').SUMMARY_TOPIC_ARN).toEqual({ Ref: 'SummaryTopic' });
-    expect(env('verify-export')).toMatchObject({ VERIFY_RESERVE_SECONDS: '20' });
+    // The counting plan and the counting function's streams, from the stage's verification settings (defaults).
+    expect(env('verify-export')).toMatchObject({
+      VERIFY_BATCH_BYTES: String(2048 * 1024 * 1024),
+      VERIFY_CONCURRENCY: '40',
+    });
+    expect(env('count-export-batch')).toMatchObject({
+      COUNT_STREAMS: '3',
+      COUNT_RESERVE_SECONDS: '10',
+      UV_THREADPOOL_SIZE: '4',
+    });
     // AWS is addressed virtual-hosted style; only local emulators need path-style.
-    expect(env('verify-export').S3_FORCE_PATH_STYLE).toBeUndefined();
+    for (const name of ['verify-export', 'count-export-batch', 'finish-verification'] as const)
+      expect(env(name).S3_FORCE_PATH_STYLE).toBeUndefined();
     expect(resource(prod.template, 'VerifyDashexportLambdaFunction').Properties.Timeout).toBe(300);
     expect(
       resource(dev.template, 'CreateDashexportDashjobLambdaFunction').Properties.Environment.Variables,
@@ -369,6 +389,8 @@ describe('functions', () => {
     'get-export-job-status': ['pinpoint', 'customer-profiles', 'dynamodb'],
     'publish-summary': ['pinpoint'],
     'verify-export': [],
+    'count-export-batch': [],
+    'finish-verification': [],
   };
 
   it.each(FUNCTION_NAMES)(
@@ -424,6 +446,8 @@ describe('state machine', () => {
         'CreateExportJobFunctionArn',
         'GetExportJobStatusFunctionArn',
         'VerifyExportFunctionArn',
+        'CountExportBatchFunctionArn',
+        'FinishVerificationFunctionArn',
         'PublishSummaryFunctionArn',
       ]),
     );
@@ -431,6 +455,8 @@ describe('state machine', () => {
       CreateExportJobFunctionArn: fnArn('create-export-job'),
       GetExportJobStatusFunctionArn: fnArn('get-export-job-status'),
       VerifyExportFunctionArn: fnArn('verify-export'),
+      CountExportBatchFunctionArn: fnArn('count-export-batch'),
+      FinishVerificationFunctionArn: fnArn('finish-verification'),
       PublishSummaryFunctionArn: fnArn('publish-summary'),
     });
   });
@@ -450,7 +476,7 @@ describe('state machine', () => {
     });
   });
 
-  it('may invoke exactly its four functions', () => {
+  it('may invoke exactly its six functions', () => {
     const invoke = policyStatements(prod.template).filter(
       (s) =>
         s.where.startsWith('ExportWorkflowRole ') && actionsOf(s.statement).includes('lambda:InvokeFunction'),
@@ -690,28 +716,42 @@ describe('IAM', () => {
     ]);
   });
 
-  it('lets verify-export list, read and write only under the export prefix, with no KMS permission for an SSE-S3 bucket', () => {
-    const statements = roleStatements('VerifyExportRole');
-    const bySid = Object.fromEntries(statements.map((s) => [s.Sid, s]));
-    expect(bySid.ListExportedFiles).toEqual({
+  it("lets the verification's functions list and read only under the export prefix, and only finish-verification write, only _manifest.json", () => {
+    const list = {
       Sid: 'ListExportedFiles',
       Effect: 'Allow',
       Action: 's3:ListBucket',
       Resource: { 'Fn::GetAtt': ['ExportBucket', 'Arn'] },
       Condition: { StringLike: { 's3:prefix': ['pinpoint-exports/*'] } },
-    });
-    expect(bySid.ReadExportsWriteManifest).toEqual({
-      Sid: 'ReadExportsWriteManifest',
+    };
+    const read = {
+      Sid: 'ReadExportedFiles',
       Effect: 'Allow',
-      Action: ['s3:GetObject', 's3:PutObject'],
+      Action: 's3:GetObject',
       Resource: sub(`\${ExportBucket.Arn}/pinpoint-exports/*`),
-    });
-    expect(Object.keys(bySid).sort()).toEqual([
-      'ListExportedFiles',
-      'ReadExportsWriteManifest',
-      'WriteOwnLogs',
-      'XRayTracing',
-    ]);
+    };
+    for (const role of ['VerifyExportRole', 'CountExportBatchRole', 'FinishVerificationRole']) {
+      const bySid = Object.fromEntries(roleStatements(role).map((s) => [s.Sid, s]));
+      expect(bySid.ListExportedFiles, role).toEqual(list);
+      expect(bySid.ReadExportedFiles, role).toEqual(read);
+      const writes = role === 'FinishVerificationRole';
+      expect(Object.keys(bySid).sort(), role).toEqual(
+        [
+          'ListExportedFiles',
+          'ReadExportedFiles',
+          ...(writes ? ['WriteVerificationManifest'] : []),
+          'WriteOwnLogs',
+          'XRayTracing',
+        ].sort(),
+      );
+      if (writes)
+        expect(bySid.WriteVerificationManifest).toEqual({
+          Sid: 'WriteVerificationManifest',
+          Effect: 'Allow',
+          Action: 's3:PutObject',
+          Resource: sub(`\${ExportBucket.Arn}/pinpoint-exports/*/_manifest.json`),
+        });
+    }
     // No other role reads the exports or lists the bucket: create-export-job may only write a
     // DynamoDB export (DynamoDB writes with its caller's permissions; sources.test.ts).
     for (const role of ['CreateExportJobRole', 'GetExportJobStatusRole', 'PublishSummaryRole']) {
@@ -726,20 +766,29 @@ describe('IAM', () => {
     }
   });
 
-  it("gives verify-export kms:Decrypt and kms:GenerateDataKey on the export bucket's key only when one is configured", () => {
+  it("gives the verification kms:Decrypt on the export bucket's key only when one is configured, and kms:GenerateDataKey only to the manifest's writer", () => {
     const config = parseStageConfig(
       parseYaml(readFileSync(join(ROOT, 'config/stages/prod.yml'), 'utf8')),
       'prod',
     );
     const key = 'arn:aws:kms:eu-west-1:123456789012:key/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b';
     const withKey = { ...config, exportDestination: { ...config.exportDestination, kmsKeyArn: key } };
+    const keyStatement = (fn: 'verifyExport' | 'countExportBatch' | 'finishVerification') =>
+      verificationStatements(withKey, fn).find((s: Statement) => s.Sid === 'UseExportBucketKey');
 
-    expect(
-      verifyExportStatements(config)
-        .flatMap(actionsOf)
-        .filter((a) => a.startsWith('kms:')),
-    ).toEqual([]);
-    expect(verifyExportStatements(withKey).find((s: Statement) => s.Sid === 'UseExportBucketKey')).toEqual({
+    for (const fn of ['verifyExport', 'countExportBatch', 'finishVerification'] as const)
+      expect(
+        verificationStatements(config, fn)
+          .flatMap(actionsOf)
+          .filter((a: string) => a.startsWith('kms:')),
+      ).toEqual([]);
+    expect(keyStatement('countExportBatch')).toEqual({
+      Sid: 'UseExportBucketKey',
+      Effect: 'Allow',
+      Action: 'kms:Decrypt',
+      Resource: key,
+    });
+    expect(keyStatement('finishVerification')).toEqual({
       Sid: 'UseExportBucketKey',
       Effect: 'Allow',
       Action: ['kms:Decrypt', 'kms:GenerateDataKey'],

@@ -410,19 +410,51 @@ describe('schedules and daylight saving time', () => {
 describe('exportDestination.kmsKeyArn', () => {
   const key = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
 
-  it("lets verify-export use an existing bucket's KMS key, and nothing else", () => {
+  it("lets the verification's functions use an existing bucket's KMS key, and nothing else", () => {
     const config = parseStageConfig(
       { exportDestination: { bucketName: 'team-exports', kmsKeyArn: key }, targets: [target] },
       'qa',
     );
 
-    const kms = buildResources(
-      config,
-    ).Resources.VerifyExportRole.Properties.Policies[0].PolicyDocument.Statement.filter(
-      (s: { Action: unknown }) => JSON.stringify(s.Action).includes('kms:'),
+    for (const role of ['VerifyExportRole', 'CountExportBatchRole', 'FinishVerificationRole']) {
+      const kms = buildResources(config).Resources[
+        role
+      ].Properties.Policies[0].PolicyDocument.Statement.filter((s: { Action: unknown }) =>
+        JSON.stringify(s.Action).includes('kms:'),
+      );
+      expect(kms, role).toHaveLength(1);
+      expect(kms[0].Resource, role).toBe(key);
+    }
+  });
+
+  it('reads verification: batch size, concurrency (at most 40) and the counting memory, with defaults', () => {
+    expect(parseStageConfig({ targets: [target] }, 'qa').verification).toEqual({
+      batchMegabytes: 2048,
+      concurrency: 40,
+      countMemoryMb: 5307,
+    });
+    expect(
+      parseStageConfig(
+        { verification: { batchMegabytes: 512, concurrency: 10, countMemoryMb: 10240 }, targets: [target] },
+        'qa',
+      ).verification,
+    ).toEqual({ batchMegabytes: 512, concurrency: 10, countMemoryMb: 10240 });
+    expect(() => parseStageConfig({ verification: { concurrency: 100 }, targets: [target] }, 'qa')).toThrow(
+      /verification\.concurrency/,
     );
-    expect(kms).toHaveLength(1);
-    expect(kms[0].Resource).toBe(key);
+    expect(() => parseStageConfig({ verification: { streams: 2 }, targets: [target] }, 'qa')).toThrow(
+      /verification\.streams: unknown setting/,
+    );
+  });
+
+  it('gives count-export-batch one stream per vCPU its memory buys, and a thread pool for them', () => {
+    const env = (countMemoryMb: number) =>
+      environmentOf(parseStageConfig({ verification: { countMemoryMb }, targets: [target] }, 'qa'))
+        .countExportBatch;
+
+    expect(env(1769)).toMatchObject({ COUNT_STREAMS: '1', UV_THREADPOOL_SIZE: '4' });
+    expect(env(3008)).toMatchObject({ COUNT_STREAMS: '2', UV_THREADPOOL_SIZE: '4' });
+    expect(env(10240)).toMatchObject({ COUNT_STREAMS: '6', UV_THREADPOOL_SIZE: '6' });
   });
 
   it('is refused without an existing bucket, and when it is not a key ARN', () => {

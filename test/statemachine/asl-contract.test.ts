@@ -3,6 +3,7 @@ import aslValidator from 'asl-validator';
 import { describe, expect, it } from 'vitest';
 import { WORKFLOW_ERROR_NAMES } from '../../functions/shared/errors.ts';
 import { OUTCOME_RULES, OUTCOMES } from '../../functions/shared/outcome.ts';
+import { MAX_BATCHES } from '../../functions/shared/verification/plan.ts';
 import { ASL_PATH, FUNCTION_PLACEHOLDERS, loadDefinition, localSubstitutions } from '../../local/workflow.ts';
 
 /** Step Functions' execution history limit, and events per poll iteration (Wait 2 + Task 5 + Choice 2). */
@@ -22,12 +23,17 @@ interface State {
   Catch?: { ErrorEquals: string[]; Next: string; ResultPath?: string }[];
   Choices?: Record<string, unknown>[];
   Parameters?: Record<string, unknown>;
+  ItemProcessor?: { ProcessorConfig?: { Mode?: string }; StartAt: string; States: Record<string, State> };
+  [field: string]: unknown;
 }
 
 const text = readFileSync(ASL_PATH, 'utf8');
 const asl = JSON.parse(text) as { StartAt: string; States: Record<string, State> };
 const states = Object.entries(asl.States);
-const tasks = states.filter(([, s]) => s.Type === 'Task');
+/** Every task, a Map's own (CountExportBatch) included. */
+const tasks = [...states, ...states.flatMap(([, s]) => Object.entries(s.ItemProcessor?.States ?? {}))].filter(
+  ([, s]) => s.Type === 'Task',
+);
 
 function targets(state: State): string[] {
   const choiceTargets = (state.Choices ?? []).map((c) => c.Next as string);
@@ -172,7 +178,16 @@ describe('statemachine/export-workflow.asl.json', () => {
   });
 
   it('catches every error of every task but PublishSummary into PublishSummary with ResultPath $.error', () => {
-    const polling = tasks.filter(([n]) => !['PublishSummary', 'CreateExportJob', 'VerifyExport'].includes(n));
+    const polling = tasks.filter(
+      ([n]) =>
+        ![
+          'PublishSummary',
+          'CreateExportJob',
+          'VerifyExport',
+          'CountExportBatch',
+          'FinishVerification',
+        ].includes(n),
+    );
     expect(polling.map(([n]) => n)).toEqual(['GetExportJobStatus']);
     for (const [name, state] of polling) {
       const last = state.Catch?.at(-1);
@@ -192,17 +207,58 @@ describe('statemachine/export-workflow.asl.json', () => {
     ]);
     // First: the COMPLETED rule must win over the Or that ends the loop for the other reasons.
     expect(choice.Choices?.[0]?.Next).toBe('VerifyExport');
-    const verify = asl.States.VerifyExport as State;
-    expect(verify.Next).toBe('PublishSummary');
-    // Its own ResultPath: $.error would make the summary an ERROR; the job did COMPLETE.
-    expect(verify.Catch).toEqual([
-      { ErrorEquals: ['States.ALL'], ResultPath: '$.verificationError', Next: 'PublishSummary' },
+    // Plan, count, finish, then the summary; each step caught with its own ResultPath: $.error would
+    // make the summary an ERROR, and the job did COMPLETE.
+    expect(asl.States.VerifyExport?.Next).toBe('CountExportBatches');
+    expect(asl.States.CountExportBatches?.Next).toBe('FinishVerification');
+    expect(asl.States.FinishVerification?.Next).toBe('PublishSummary');
+    for (const name of ['VerifyExport', 'CountExportBatches', 'FinishVerification']) {
+      const step = asl.States[name] as State;
+      expect(step.Catch, name).toEqual([
+        { ErrorEquals: ['States.ALL'], ResultPath: '$.verificationError', Next: 'PublishSummary' },
+      ]);
+    }
+    for (const name of ['VerifyExport', 'FinishVerification']) {
+      const step = asl.States[name] as State;
+      // Its result is $.verification: the plan (with a provisional verdict), then the verdict itself.
+      expect(step.ResultPath, name).toBe('$.verification');
+      const s3Retrier = step.Retry?.find((r) => r.ErrorEquals.includes('S3ThrottledError'));
+      expect(s3Retrier?.ErrorEquals, name).toContain('S3UnavailableError');
+      expect(s3Retrier?.JitterStrategy, name).toBe('FULL');
+      // The Task's timeout is above the function's (300 s), so Lambda's own timeout is what ends a run-away call.
+      expect(step.TimeoutSeconds, name).toBeGreaterThan(300);
+    }
+  });
+
+  it('counts the batches in an inline Map that runs the same on the local engine, and never fails on one batch', () => {
+    const map = asl.States.CountExportBatches as State;
+    expect(map.Type).toBe('Map');
+    // INLINE: aws-local-stepfunctions runs it as Step Functions does; DISTRIBUTED's ItemReader, ItemBatcher
+    // and ResultWriter are not run locally (docs/TOOLCHAIN.md), so none is used.
+    expect(map.ItemProcessor?.ProcessorConfig).toEqual({ Mode: 'INLINE' });
+    for (const field of ['ItemReader', 'ItemBatcher', 'ResultWriter', 'ToleratedFailurePercentage'])
+      expect(map[field], field).toBeUndefined();
+    // Batch descriptors from the plan, the scope beside each, concurrency from the stage, results in the work area.
+    expect(map.ItemsPath).toBe('$.verification.plan');
+    expect(map.ItemSelector).toEqual({ 'batch.$': '$$.Map.Item.Value', 'scope.$': '$.verification.scope' });
+    expect(map.MaxConcurrencyPath).toBe('$.verification.scope.concurrency');
+    expect(map.ResultPath).toBe('$.verification.counts');
+    const inner = map.ItemProcessor?.States ?? {};
+    const count = inner.CountExportBatch as State;
+    expect(map.ItemProcessor?.StartAt).toBe('CountExportBatch');
+    expect(count.TimeoutSeconds).toBeGreaterThan(300);
+    expect(count.Retry?.find((r) => r.ErrorEquals.includes('S3ThrottledError'))?.ErrorEquals).toContain(
+      'S3UnavailableError',
+    );
+    // A batch that fails through its retries becomes a record (a few bytes), not the Map's failure.
+    expect(count.Catch).toEqual([
+      { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'RecordUncountedBatch' },
     ]);
-    const s3Retrier = verify.Retry?.find((r) => r.ErrorEquals.includes('S3ThrottledError'));
-    expect(s3Retrier?.ErrorEquals).toContain('S3UnavailableError');
-    expect(s3Retrier?.JitterStrategy).toBe('FULL');
-    // The Task's timeout is above the function's (300 s), so Lambda's own timeout is what ends a run-away count.
-    expect(verify.TimeoutSeconds).toBeGreaterThan(300);
+    expect(inner.RecordUncountedBatch).toMatchObject({
+      Type: 'Pass',
+      Parameters: { 'index.$': '$.batch.index', 'failed.$': '$.error.Error' },
+      End: true,
+    });
   });
 
   it("succeeds only when publish-summary's outcome is COMPLETED, and fails with the outcome's own error otherwise", () => {
@@ -233,6 +289,8 @@ describe('statemachine/export-workflow.asl.json', () => {
     // cap × 9 events plus the fixed states, within half the limit: the other half leaves room for retries.
     const worstCase = cap * EVENTS_PER_POLL + 200;
     expect(worstCase).toBeLessThan(HISTORY_LIMIT * 0.5);
+    // The counting Map's inline iterations count too: about 8 events per batch (start, task 5, end, success).
+    expect(worstCase + MAX_BATCHES * 8).toBeLessThan(HISTORY_LIMIT * 0.65);
     // The cap's exit must lead to the summary, and the loop's way back through the Wait state.
     const capRule = (choice.Choices ?? []).find((c) => rules(c).some((r) => r.Variable === '$.poll.checks'));
     expect(capRule?.Next).toBe('PublishSummary');

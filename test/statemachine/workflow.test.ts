@@ -37,7 +37,14 @@ const APP = '7f3c0a1b2c3d4e5f60718293a4b5c6d7';
 const TOPIC = 'arn:aws:sns:us-east-1:123456789012:pinpoint-export-summaries';
 const INPUT = { ApplicationId: APP, ScheduledTime: '2026-11-28T02:00:00Z' };
 const NO_WAIT = { WaitForExportJob: 5 };
-const NO_RETRY_WAIT = { CreateExportJob: 0, GetExportJobStatus: 0, VerifyExport: 0, PublishSummary: 0 };
+const NO_RETRY_WAIT = {
+  CreateExportJob: 0,
+  GetExportJobStatus: 0,
+  VerifyExport: 0,
+  CountExportBatch: 0,
+  FinishVerification: 0,
+  PublishSummary: 0,
+};
 
 const pinpoint = mockClient(PinpointClient);
 const sns = mockClient(SNSClient);
@@ -247,7 +254,8 @@ describe('the export workflow on the local engine', () => {
     const result = await run();
 
     expect(result.status).toBe('SUCCEEDED');
-    expect(s3.commandCalls(ListObjectsV2Command)).toHaveLength(2);
+    // VerifyExport's throttled listing and its retry, then FinishVerification's (no files: no batch to count).
+    expect(s3.commandCalls(ListObjectsV2Command)).toHaveLength(3);
     expect(published()[0]?.summary.verification?.verdict).toBe('VERIFIED');
   });
 

@@ -65,7 +65,7 @@ const REQUEST: DynamoDbRequest = {
   ExportType: 'FULL_EXPORT',
   ExportFormat: 'DYNAMODB_JSON',
   S3Bucket: 'exports-bucket',
-  S3Prefix: 'dynamodb/orders/2026-11-28/',
+  S3Prefix: 'dynamodb/orders/2026-11-28',
   S3SseAlgorithm: 'AES256',
   OutsideRecoveryWindow: 'ERROR',
   ScheduledTime: SCHEDULED,
@@ -248,13 +248,22 @@ describe('the DynamoDB runtime starts a full export', () => {
     expect(inputs[0]).toStrictEqual({
       TableArn: TABLE_ARN,
       S3Bucket: 'exports-bucket',
-      S3Prefix: 'dynamodb/orders/2026-11-28/',
+      S3Prefix: 'dynamodb/orders/2026-11-28',
       S3SseAlgorithm: 'AES256',
       ExportFormat: 'DYNAMODB_JSON',
       ExportType: 'FULL_EXPORT',
       ExportTime: END,
       ClientToken: expect.stringMatching(/^[0-9a-f]{64}$/),
     });
+  });
+
+  it('sends no S3Prefix for an export to the bucket root (DynamoDB then writes AWSDynamoDB/… at the root)', async () => {
+    givenPitr();
+    givenExportsStart();
+
+    await runtime.create({ ...REQUEST, S3Prefix: '' }, createContext());
+
+    expect(startInputs()[0]).not.toHaveProperty('S3Prefix');
   });
 
   it('passes the bucket owner and the KMS key when the request has them', async () => {
@@ -403,7 +412,7 @@ describe('the DynamoDB runtime starts incremental exports', () => {
       {
         TableArn: TABLE_ARN,
         S3Bucket: 'exports-bucket',
-        S3Prefix: 'dynamodb/orders/2026-11-28/',
+        S3Prefix: 'dynamodb/orders/2026-11-28',
         S3SseAlgorithm: 'AES256',
         ExportFormat: 'DYNAMODB_JSON',
         ExportType: 'INCREMENTAL_EXPORT',
@@ -524,7 +533,7 @@ describe('the DynamoDB runtime reads its exports', () => {
       ExportFormat: 'DYNAMODB_JSON',
       TableArn: TABLE_ARN,
       S3Bucket: 'exports-bucket',
-      S3Prefix: 'dynamodb/orders/2026-11-28/',
+      S3Prefix: 'dynamodb/orders/2026-11-28',
       StartTime: new Date(at(SCHEDULED) + 9_000 + n),
       EndTime: new Date(at(SCHEDULED) + (10 + n) * 60_000),
       IncrementalExportSpecification: {

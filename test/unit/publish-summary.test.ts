@@ -411,6 +411,27 @@ describe('buildSummary', () => {
     );
   });
 
+  it('keeps the provisional verdict when a later verification step failed, saying where it stopped (UNVERIFIED)', () => {
+    const run = {
+      ...finishedRun({}),
+      verification: {
+        ...VERIFIED,
+        verdict: 'NOT_COUNTED' as const,
+        records: null,
+        countedFiles: 0,
+        note: '8 files, 9.4 MB checked; the count did not finish',
+      },
+      verificationError: { Error: 'States.Timeout', Cause: 'the Map timed out' },
+    };
+
+    const summary = buildSummary(eventFor(run), 'prod', pinpointJob());
+
+    expect(summary.status).toBe('UNVERIFIED');
+    expect(summary.verification?.note).toBe(
+      '8 files, 9.4 MB checked; the count did not finish; the verification stopped there: function timed out (States.Timeout)',
+    );
+  });
+
   it('carries no verification for a summary that is not COMPLETED', () => {
     const summary = buildSummary(
       eventFor(finishedRun({ JobStatus: 'FAILED' })),

@@ -35,7 +35,7 @@ const SDK_CLIENT: Readonly<Record<string, string>> = {
   dynamodb: '@aws-sdk/client-dynamodb',
 };
 
-type MemberKind = 'string' | 'strings' | 'function' | 'optional function' | 'boolean';
+type MemberKind = 'string' | 'strings' | 'function' | 'optional function' | 'optional format' | 'boolean';
 
 /**
  * Every member of SourceDescription and what it must be. `satisfies Record<keyof …>`
@@ -53,6 +53,7 @@ const DESCRIPTION_MEMBERS = {
   words: 'function',
   rawFacts: 'function',
   jobNote: 'optional function',
+  publishedFiles: 'optional format',
   findsLostJobs: 'boolean',
   comparesCounts: 'function',
 } as const satisfies Record<keyof SourceDescription, MemberKind>;
@@ -157,6 +158,13 @@ describe.each(ids)('source %s', (id) => {
       const value = (description as unknown as Record<string, unknown>)[member];
       if (kind === 'function') expect(typeof value).toBe('function');
       if (kind === 'optional function') expect(['function', 'undefined']).toContain(typeof value);
+      if (kind === 'optional format' && value !== undefined) {
+        const format = value as Record<string, unknown>;
+        expect(typeof format.summaryName).toBe('string');
+        expect(typeof format.filesName).toBe('string');
+        expect(typeof format.filesManifestOf).toBe('function');
+        expect(typeof format.fileOf).toBe('function');
+      }
       if (kind === 'boolean') expect(typeof value).toBe('boolean');
       if (kind === 'string') expect(typeof value === 'string' && value !== '').toBe(true);
       if (kind === 'strings') {

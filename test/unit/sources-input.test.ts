@@ -337,7 +337,7 @@ describe('resolveExecutionInput for Source dynamodb', () => {
       ExportType: 'FULL_EXPORT',
       ExportFormat: 'DYNAMODB_JSON',
       S3Bucket: 'exports-bucket',
-      S3Prefix: 'dynamodb/orders/2026-11-28/',
+      S3Prefix: 'dynamodb/orders/2026-11-28',
       S3SseAlgorithm: 'AES256',
       OutsideRecoveryWindow: 'ERROR',
       ScheduledTime: '2026-11-28T11:00:00.000Z',
@@ -365,7 +365,7 @@ describe('resolveExecutionInput for Source dynamodb', () => {
       ExportType: 'INCREMENTAL_EXPORT',
       ExportFormat: 'ION',
       S3Bucket: 'cross-account-bucket',
-      S3Prefix: 'tables/orders/2026/11/28/11/20261128T110000Z/',
+      S3Prefix: 'tables/orders/2026/11/28/11/20261128T110000Z',
       S3BucketOwner: '210987654321',
       S3SseAlgorithm: 'KMS',
       S3SseKmsKeyId: KMS_KEY,
@@ -375,8 +375,9 @@ describe('resolveExecutionInput for Source dynamodb', () => {
     });
   });
 
-  it('writes the prefix as DynamoDB takes it: no leading slash, a trailing one', () => {
-    expect(resolveDynamo(dynamoInput({ S3Prefix: '/exports/{TableName}' })).S3Prefix).toBe('exports/orders/');
+  it('writes the prefix as DynamoDB takes it: no leading or trailing slash (DynamoDB adds the one before AWSDynamoDB/)', () => {
+    expect(resolveDynamo(dynamoInput({ S3Prefix: '/exports/{TableName}' })).S3Prefix).toBe('exports/orders');
+    expect(resolveDynamo(dynamoInput({ S3Prefix: 'exports/{TableName}/' })).S3Prefix).toBe('exports/orders');
   });
 
   it('exports to the bucket root when neither the input nor the stage gives a prefix', () => {
@@ -390,7 +391,7 @@ describe('resolveExecutionInput for Source dynamodb', () => {
 
     const request = resolveDynamo(dynamoInput({ TableArn: arn }));
 
-    expect(request.S3Prefix).toBe('dynamodb/orders.v2_archive-2026/2026-11-28/');
+    expect(request.S3Prefix).toBe('dynamodb/orders.v2_archive-2026/2026-11-28');
   });
 
   expectRejections([

@@ -5,19 +5,21 @@ import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DEFAULT_BUCKET } from '../../emulator/index.ts';
 import { classifyAwsError, S3_SOURCE, toWorkflowError } from '../../functions/shared/aws-errors.ts';
-import { loadVerifyExportConfig } from '../../functions/shared/config.ts';
+import { loadCountExportBatchConfig, loadVerifyExportConfig } from '../../functions/shared/config.ts';
 import type { RunState } from '../../functions/shared/types.ts';
-import { verificationTargetOf as pinpointTarget } from '../../functions/verify-export/sources.ts';
+import { MANIFEST_NAME } from '../../functions/shared/verification/files.ts';
+import type { Manifest } from '../../functions/shared/verification/manifest.ts';
+import type { BatchDescriptor } from '../../functions/shared/verification/plan.ts';
 import {
-  MANIFEST_NAME,
-  type Manifest,
+  verificationTargetOf as pinpointTarget,
   type VerificationTarget,
-  verifyExport,
-} from '../../functions/verify-export/verify-export.ts';
+} from '../../functions/shared/verification/target.ts';
+import { verifyInProcess } from '../../local/verify.ts';
 import { type Harness, startHarness } from '../emulator/helpers.ts';
 
 /*
- * The verification core against the emulator's S3 through the real @aws-sdk/client-s3:
+ * The verification's three cores (plan, count each batch, finish; local/verify.ts runs them
+ * in the workflow's order) against the emulator's S3 through the real @aws-sdk/client-s3:
  * what it counts, what it concludes, and the manifest it writes last.
  */
 
@@ -72,8 +74,9 @@ function target(expected: number | null, overrides: Partial<VerificationTarget> 
   };
 }
 
-function deps(now: () => number = Date.now, budgetMs = 60_000) {
-  return { s3, logger: quiet, now, deadline: now() + budgetMs };
+/** The whole verification in this process; its result. */
+async function verifyExport(t: VerificationTarget, options: { now?: () => number; budgetMs?: number } = {}) {
+  return (await verifyInProcess(t, { s3, logger: quiet, ...options })).result;
 }
 
 async function manifest(): Promise<Manifest> {
@@ -89,7 +92,7 @@ describe('verifyExport', () => {
     await putFile(`${PREFIX}part-00002-of-00002.json.gz`, gzipSync(ndjson(300, 700)));
     await putFile('pinpoint/app/2026-11-28/other-job/part-00001-of-00001.json.gz', gzipSync(ndjson(5)));
 
-    const result = await verifyExport(target(1000), deps());
+    const result = await verifyExport(target(1000));
 
     expect(result).toMatchObject({
       verdict: 'VERIFIED',
@@ -104,7 +107,15 @@ describe('verifyExport', () => {
     const s3Calls = h.emu.state.requests
       .filter((r) => (r.service as string) === 's3')
       .map((r) => r.operation);
-    expect(s3Calls).toEqual(['ListObjectsV2', 'GetObject', 'GetObject', 'PutObject']);
+    // Plan (list), count (its batch's listing, each file), finish (list again), the manifest last.
+    expect(s3Calls).toEqual([
+      'ListObjectsV2',
+      'ListObjectsV2',
+      'GetObject',
+      'GetObject',
+      'ListObjectsV2',
+      'PutObject',
+    ]);
     const written = await manifest();
     expect(written).toMatchObject({
       manifestVersion: 1,
@@ -126,9 +137,9 @@ describe('verifyExport', () => {
 
   it('leaves an earlier manifest out of the files and replaces it (a retried verification)', async () => {
     await putFile(`${PREFIX}part-1.json.gz`, gzipSync(ndjson(3)));
-    await verifyExport(target(3), deps());
+    await verifyExport(target(3));
 
-    const again = await verifyExport(target(3), deps());
+    const again = await verifyExport(target(3));
 
     expect(again).toMatchObject({ verdict: 'VERIFIED', files: 1, records: 3 });
     expect((await manifest()).files.map((f) => f.key)).toEqual([`${PREFIX}part-1.json.gz`]);
@@ -141,11 +152,12 @@ describe('verifyExport', () => {
       ),
     );
 
-    const result = await verifyExport(target(2_002), deps());
+    const result = await verifyExport(target(2_002));
 
     expect(result).toMatchObject({ verdict: 'VERIFIED', files: 1_001, records: 2_002 });
+    // Two pages each for the plan, the batch and the finish.
     const lists = h.emu.state.requests.filter((r) => r.operation === 'ListObjectsV2');
-    expect(lists).toHaveLength(2);
+    expect(lists).toHaveLength(6);
   });
 
   it('counts CSV rows without the header, JSONL lines and an empty object as no records', async () => {
@@ -153,7 +165,7 @@ describe('verifyExport', () => {
     await putFile(`${PREFIX}b.jsonl`, '{"x":1}\n{"x":2}\n{"x":3}');
     await putFile(`${PREFIX}c.json.gz`, Buffer.alloc(0));
 
-    const result = await verifyExport(target(5), deps());
+    const result = await verifyExport(target(5));
 
     expect(result).toMatchObject({ verdict: 'VERIFIED', files: 3, records: 5 });
     expect((await manifest()).files.map((f) => [f.format, f.records])).toEqual([
@@ -166,7 +178,7 @@ describe('verifyExport', () => {
   it('says MISMATCH when the files hold fewer records than the source reported', async () => {
     await putFile(`${PREFIX}part-1.json.gz`, gzipSync(ndjson(750)));
 
-    const result = await verifyExport(target(1000), deps());
+    const result = await verifyExport(target(1000));
 
     expect(result).toMatchObject({ verdict: 'MISMATCH', records: 750, expected: 1000 });
     expect(result.note).toContain('250 missing');
@@ -174,12 +186,12 @@ describe('verifyExport', () => {
   });
 
   it('says MISMATCH when a job reporting records wrote no files, and VERIFIED when it reported none', async () => {
-    expect(await verifyExport(target(10), deps())).toMatchObject({
+    expect(await verifyExport(target(10))).toMatchObject({
       verdict: 'MISMATCH',
       files: 0,
       records: 0,
     });
-    expect(await verifyExport(target(0), deps())).toMatchObject({
+    expect(await verifyExport(target(0))).toMatchObject({
       verdict: 'VERIFIED',
       files: 0,
       records: 0,
@@ -192,7 +204,7 @@ describe('verifyExport', () => {
       Buffer.concat([gzipSync(ndjson(100)).subarray(0, 30), Buffer.alloc(50, 7)]),
     );
 
-    const result = await verifyExport(target(100), deps());
+    const result = await verifyExport(target(100));
 
     expect(result.verdict).toBe('MISMATCH');
     expect(result.note).toContain('could not be read');
@@ -205,14 +217,14 @@ describe('verifyExport', () => {
     let t = Date.UTC(2026, 10, 28, 3);
     const clock = () => (t += 1_000);
 
-    const result = await verifyExport(target(200), deps(clock, 5_000));
+    const result = await verifyExport(target(200), { now: clock, budgetMs: 5_000 });
 
     expect(result.verdict).toBe('NOT_COUNTED');
     expect(result.files).toBe(4);
     expect(result.bytes).toBeGreaterThan(0);
     expect(result.records).toBeNull();
     expect(result.countedFiles).toBeLessThan(4);
-    expect(result.note).toMatch(/not reached in the \d+ s counting budget/);
+    expect(result.note).toMatch(/not reached in the \d+ s counting budget of their batch/);
     const written = await manifest();
     expect(written.files.filter((f) => f.notCounted === 'budget').length).toBe(4 - result.countedFiles);
     expect(written.totals.records).toBeNull();
@@ -222,23 +234,23 @@ describe('verifyExport', () => {
     await putFile(`${PREFIX}part-1.orc`, Buffer.from('ORC binary'));
     await putFile(`${PREFIX}part-2.json`, ndjson(2));
 
-    const result = await verifyExport(target(2), deps());
+    const result = await verifyExport(target(2));
 
     expect(result).toMatchObject({ verdict: 'NOT_COUNTED', files: 2, countedFiles: 1, records: null });
     expect(result.note).toContain('format whose records are not counted (orc)');
   });
 
   it('turns S3 errors into the workflow errors of the shared classifier', async () => {
-    await expect(verifyExport(target(1, { bucket: 'no-such-bucket' }), deps())).rejects.toMatchObject({
+    await expect(verifyExport(target(1, { bucket: 'no-such-bucket' }))).rejects.toMatchObject({
       name: 'S3RequestRejectedError',
       reason: 'export bucket not found',
     });
     h.emu.faults.add({ kind: 'throttle', service: 's3', operation: 'ListObjectsV2', count: 1 });
-    await expect(verifyExport(target(1), deps())).rejects.toMatchObject({ name: 'S3UnavailableError' });
+    await expect(verifyExport(target(1))).rejects.toMatchObject({ name: 'S3UnavailableError' });
     h.emu.faults.add({ kind: 'error500', service: 's3', operation: 'PutObject', count: 1 });
-    await expect(verifyExport(target(0), deps())).rejects.toMatchObject({
+    await expect(verifyExport(target(0))).rejects.toMatchObject({
       name: 'S3UnavailableError',
-      message: expect.stringContaining('S3 PutObject failed'),
+      message: expect.stringContaining(`S3 PutObject of ${PREFIX}_manifest.json failed`),
     });
   });
 });
@@ -272,18 +284,41 @@ describe('pinpointTarget', () => {
   });
 });
 
-describe('loadVerifyExportConfig', () => {
-  it('reads the reserve, the optional budget and path-style addressing, naming a bad variable', () => {
-    expect(loadVerifyExportConfig({})).toEqual({ stage: 'dev', reserveSeconds: 20, s3ForcePathStyle: false });
+describe('the verification functions read their settings', () => {
+  it('verify-export: the batch size and the concurrency (at most 40, an inline Map), naming a bad variable', () => {
+    expect(loadVerifyExportConfig({})).toEqual({
+      stage: 'dev',
+      batchBytes: 2 * 1024 ** 3,
+      concurrency: 40,
+      s3ForcePathStyle: false,
+    });
     expect(
       loadVerifyExportConfig({
-        VERIFY_RESERVE_SECONDS: '5',
-        VERIFY_BUDGET_SECONDS: '60',
+        VERIFY_BATCH_BYTES: '1048576',
+        VERIFY_CONCURRENCY: '4',
         S3_FORCE_PATH_STYLE: 'true',
       }),
-    ).toMatchObject({ reserveSeconds: 5, budgetSeconds: 60, s3ForcePathStyle: true });
-    expect(() => loadVerifyExportConfig({ VERIFY_BUDGET_SECONDS: '0' })).toThrow(/VERIFY_BUDGET_SECONDS/);
+    ).toMatchObject({ batchBytes: 1_048_576, concurrency: 4, s3ForcePathStyle: true });
+    expect(() => loadVerifyExportConfig({ VERIFY_CONCURRENCY: '41' })).toThrow(/VERIFY_CONCURRENCY/);
     expect(() => loadVerifyExportConfig({ S3_FORCE_PATH_STYLE: 'yes' })).toThrow(/S3_FORCE_PATH_STYLE/);
+  });
+
+  it('count-export-batch: the reserve, the optional budget and the streams, naming a bad variable', () => {
+    expect(loadCountExportBatchConfig({})).toEqual({
+      stage: 'dev',
+      reserveSeconds: 10,
+      streams: 3,
+      s3ForcePathStyle: false,
+    });
+    expect(
+      loadCountExportBatchConfig({
+        COUNT_RESERVE_SECONDS: '5',
+        COUNT_BUDGET_SECONDS: '60',
+        COUNT_STREAMS: '6',
+      }),
+    ).toMatchObject({ reserveSeconds: 5, budgetSeconds: 60, streams: 6 });
+    expect(() => loadCountExportBatchConfig({ COUNT_BUDGET_SECONDS: '0' })).toThrow(/COUNT_BUDGET_SECONDS/);
+    expect(() => loadCountExportBatchConfig({ COUNT_STREAMS: '0' })).toThrow(/COUNT_STREAMS/);
   });
 });
 
@@ -321,49 +356,37 @@ describe('S3_SOURCE in the shared classifier', () => {
     expect(classifyAwsError(s3Error('InternalError', 500), S3_SOURCE, call).kind).toBe('unavailable');
     expect(toWorkflowError(s3Error('InternalError', 500), S3_SOURCE, call).name).toBe('S3UnavailableError');
   });
+
+  it('names the key of a file that disappeared, in the message and the advice', () => {
+    const key = 'pinpoint/app/2026-11-28/job1/part-00002.json.gz';
+
+    const error = toWorkflowError(s3Error('NoSuchKey', 404), S3_SOURCE, { ...call, resource: key });
+
+    expect(error.message).toContain(`GetObject of ${key}`);
+    expect((error as unknown as { advice: string }).advice).toContain(`The object ${key} was listed`);
+  });
 });
 
-describe('the verify-export handler', () => {
-  function state(): RunState {
-    return {
-      execution: { Id: 'arn:x', Name: 'x', StartTime: '2026-11-28T02:00:01Z', Trigger: 'schedule' },
-      request: {
-        ApplicationId: 'a1b2c3d4e5f60718293a4b5c6d7e8f90',
-        ExportJobRequest: {
-          RoleArn: 'arn:aws:iam::1:role/r',
-          S3UrlPrefix: `s3://${DEFAULT_BUCKET}/pinpoint/app/2026-11-28/`,
-        },
-        ScheduledTime: '2026-11-28T02:00:00Z',
-      },
-      job: {
-        Id: 'job1',
-        JobStatus: 'COMPLETED',
-        CreationDate: 'x',
-        TotalProcessed: 4,
-        TotalFailures: 0,
-        Reused: false,
-      },
-      poll: {} as RunState['poll'],
-    };
-  }
+describe('the count-export-batch handler', () => {
   const context = (remainingMs: number) => ({ getRemainingTimeInMillis: () => remainingMs }) as never;
 
   it("counts within the function's time less the reserve, against AWS_ENDPOINT_URL_S3", async () => {
     await putFile(`${PREFIX}part-1.json.gz`, gzipSync(ndjson(4)));
+    const { work } = await verifyInProcess(target(4), { s3 });
+    const event = { batch: work.plan[0] as BatchDescriptor, scope: work.scope };
     vi.stubEnv('AWS_ENDPOINT_URL_S3', h.emu.url);
     vi.stubEnv('S3_FORCE_PATH_STYLE', 'true');
-    vi.stubEnv('VERIFY_RESERVE_SECONDS', '20');
+    vi.stubEnv('COUNT_RESERVE_SECONDS', '10');
     vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'SILENT');
     try {
-      const { handler } = await import('../../functions/verify-export/handler.ts');
+      const { handler } = await import('../../functions/count-export-batch/handler.ts');
 
-      const plenty = await handler(state(), context(300_000));
-      // Only the reserve left: nothing is counted, the files are still listed and the manifest written.
-      const none = await handler(state(), context(20_000));
+      const plenty = await handler(event, context(300_000));
+      // Only the reserve left: nothing is counted, the file is `budget` (-2) and the answer still goes out.
+      const none = await handler(event, context(10_000));
 
-      expect(plenty).toMatchObject({ verdict: 'VERIFIED', files: 1, records: 4 });
-      expect(none).toMatchObject({ verdict: 'NOT_COUNTED', files: 1, countedFiles: 0, records: null });
-      expect((await manifest()).comparison.verdict).toBe('NOT_COUNTED');
+      expect(plenty).toMatchObject({ index: 0, files: 1, countedFiles: 1, records: 4, counts: [4] });
+      expect(none).toMatchObject({ index: 0, files: 1, countedFiles: 0, records: 0, counts: [-2] });
     } finally {
       vi.unstubAllEnvs();
     }

@@ -6,7 +6,7 @@ import {
   formatOfKey,
   LineCounter,
   STOPPED,
-} from '../../functions/verify-export/count.ts';
+} from '../../functions/shared/verification/count.ts';
 
 /** A body that arrives in chunks of `size` bytes, as S3 streams it. */
 async function* chunks(data: Buffer, size: number): AsyncGenerator<Uint8Array> {

@@ -1,4 +1,4 @@
-import { Readable } from 'node:stream';
+import { once } from 'node:events';
 import { createGunzip } from 'node:zlib';
 
 /*
@@ -123,14 +123,12 @@ export interface CountResult {
   decodedBytes: number;
 }
 
-async function* withFirst(first: Uint8Array, rest: AsyncIterator<Uint8Array>): AsyncGenerator<Uint8Array> {
-  yield first;
-  for (;;) {
-    const next = await rest.next();
-    if (next.done) return;
-    yield next.value;
-  }
-}
+/**
+ * How much inflated output one step of gunzip produces. zlib's default (16 KiB) costs a
+ * thread-pool round trip per 16 KiB and made counting three to four times slower than
+ * inflating (measured: 25-40 against 80-130 MB/s of gzip on one core); 256 KiB amortises it.
+ */
+export const INFLATE_CHUNK_BYTES = 256 * 1024;
 
 /**
  * Counts the records of one object's body. `shouldStop` is asked before each
@@ -150,28 +148,46 @@ export async function countRecords(
     return { records: counter.end(), gzip: false, decodedBytes: 0 };
   }
   const gzip = first.value.length >= 2 && first.value[0] === 0x1f && first.value[1] === 0x8b;
-  const source = withFirst(first.value, iterator);
-  let decoded: AsyncIterable<Uint8Array> = source;
-  let gunzip: ReturnType<typeof createGunzip> | undefined;
-  if (gzip) {
-    gunzip = createGunzip();
-    // Concatenated gzip members (several appended files) are read as one stream, as gunzip does.
-    const compressed = Readable.from(source);
-    const target = gunzip;
-    compressed.on('error', (error) => target.destroy(error));
-    compressed.pipe(gunzip);
-    decoded = gunzip;
-  }
   let decodedBytes = 0;
+  const take = (chunk: Uint8Array) => {
+    decodedBytes += chunk.length;
+    counter.push(chunk);
+  };
+  if (!gzip) {
+    try {
+      for (let next: IteratorResult<Uint8Array> = first; !next.done; next = await iterator.next()) {
+        if (shouldStop()) return STOPPED;
+        take(next.value);
+      }
+    } finally {
+      await iterator.return?.();
+    }
+    return { records: counter.end(), gzip, decodedBytes };
+  }
+  // Concatenated gzip members (several appended files) are read as one stream, as gunzip does.
+  const gunzip = createGunzip({ chunkSize: INFLATE_CHUNK_BYTES });
+  const done = new AbortController();
+  // The body is written into gunzip as it arrives (with its backpressure) while its output is counted:
+  // Readable.from and pipe cost more than the inflating here (measured: 40 against 55-120 MB/s of gzip).
+  const feeding = (async () => {
+    for (let next: IteratorResult<Uint8Array> = first; !next.done; next = await iterator.next()) {
+      if (!gunzip.write(next.value)) await once(gunzip, 'drain', { signal: done.signal });
+    }
+    gunzip.end();
+  })().catch((error: unknown) => {
+    if (!done.signal.aborted) gunzip.destroy(error as Error);
+  });
   try {
-    for await (const chunk of decoded) {
+    for await (const chunk of gunzip) {
       if (shouldStop()) return STOPPED;
-      decodedBytes += chunk.length;
-      counter.push(chunk);
+      take(chunk);
     }
   } finally {
-    gunzip?.destroy();
+    done.abort();
+    gunzip.destroy();
     await iterator.return?.();
+    // Not awaited on the way out of a stop: the caller aborts the body, which ends the feeding.
+    void feeding;
   }
   return { records: counter.end(), gzip, decodedBytes };
 }
