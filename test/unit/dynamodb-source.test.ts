@@ -733,7 +733,7 @@ describe('the DynamoDB runtime classifies what DynamoDB answers', () => {
     expect(error).toBeInstanceOf(SourceRequestRejectedError);
     expect(error.reason).toBe('conflicting export');
     expect(error.advice).toContain('conflict writing to the S3 bucket');
-    expect(error.advice).toContain('s3://exports-bucket/dynamodb/orders/2026-11-28/');
+    expect(error.advice).toContain('s3://exports-bucket/dynamodb/orders/2026-11-28');
     expect(error.advice).toContain('client token but other parameters');
     expect(retriedBy('CreateExportJob')).not.toContain(error.name);
   });

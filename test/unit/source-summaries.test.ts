@@ -30,7 +30,7 @@ const INCREMENTAL: DynamoDbRequest = {
   ExportType: 'INCREMENTAL_EXPORT',
   ExportFormat: 'DYNAMODB_JSON',
   S3Bucket: 'exports-bucket',
-  S3Prefix: 'dynamodb/orders/2026-11-28/',
+  S3Prefix: 'dynamodb/orders/2026-11-28',
   S3SseAlgorithm: 'AES256',
   OutsideRecoveryWindow: 'ERROR',
   ScheduledTime: SCHEDULED,
