@@ -39,7 +39,9 @@ export const SERVICE_NAMES: readonly ServiceName[] = [
  * - `job-pending`: the next created job(s) wait `pendingSeconds` in PENDING_JOB.
  * - `end-of-support`: the application answers like an engagement feature after Pinpoint's end of support.
  * - `truncate-export`: the next created job(s) report every record but leave fewer in S3: the last
- *   file loses `droppedRecords` lines (default: half of them), as an export cut short would.
+ *   file loses `droppedRecords` lines (default: half of them), as an export cut short would
+ *   (DynamoDB: its files leave out items its ItemCount counts; Customer Profiles, which reports
+ *   no count: the snapshot's last part never lands).
  *
  * For S3, `throttle` answers 503 SlowDown and `error500` 500 InternalError.
  *

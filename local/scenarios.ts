@@ -72,8 +72,7 @@ export const FAULT_SCENARIOS: Record<string, Scenario> = {
   },
   'truncate-export': {
     rules: (o) => [{ kind: 'truncate-export', service: o.service, count: 1 }],
-    says: 'the job reports every record but its files hold fewer (MISMATCH summary; Pinpoint, DynamoDB)',
-    only: ['pinpoint', 'dynamodb'],
+    says: "the job's files hold fewer records than it reported (Customer Profiles: its last part never lands): MISMATCH",
   },
   'end-of-support': {
     rules: () => [{ kind: 'end-of-support', count: null }],

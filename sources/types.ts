@@ -106,6 +106,12 @@ export interface SourceDescription<R extends ResolvedExportRequest = ResolvedExp
   /** How to read the manifests a source writes beside its files, when it writes any (DynamoDB). */
   publishedFiles?: PublishedFilesFormat;
   /**
+   * For a source that writes no manifest: the files its own file names say belong to the job
+   * and that the listing lacks (Customer Profiles: `<snapshot>_part-00003-of-00004.jsonl` names
+   * four parts), each as the key it would have. Empty when the names say nothing.
+   */
+  missingFiles?(keys: readonly string[]): string[];
+  /**
    * Whether a re-run with the same ScheduledTime finds a job an earlier attempt started but
    * never heard back from (Pinpoint's look-up, DynamoDB's client token); Customer Profiles
    * cannot list snapshots. The summary's re-run advice says so.

@@ -22,6 +22,34 @@ import type { SourceDescription } from '../types.ts';
  */
 
 /** DomainName and SegmentDefinitionName in the API model: 1-64 of letters, digits, _ and -. */
+/**
+ * A snapshot's file names number its parts, `…_part-00003-of-00004.jsonl`: the parts a listing
+ * lacks, named as they would be. Customer Profiles does not document its layout; this reads the
+ * names the emulator writes (our assumption) and says nothing of files named otherwise.
+ */
+export function missingParts(keys: readonly string[]): string[] {
+  const part = /^(.*_part-)(\d+)-of-(\d+)(\.[^/]*)$/;
+  const groups = new Map<string, { width: number; total: number; suffix: string; seen: Set<number> }>();
+  for (const key of keys) {
+    const m = part.exec(key);
+    if (!m) continue;
+    const [, stem, index, total, suffix] = m as unknown as [string, string, string, string, string];
+    const id = `${stem}|${total}|${suffix}`;
+    const group = groups.get(id) ?? { width: index.length, total: Number(total), suffix, seen: new Set() };
+    group.seen.add(Number(index));
+    groups.set(id, group);
+  }
+  const missing: string[] = [];
+  for (const [id, g] of groups) {
+    const stem = id.slice(0, id.indexOf('|'));
+    const of = String(g.total).padStart(g.width, '0');
+    for (let i = 1; i <= g.total; i++) {
+      if (!g.seen.has(i)) missing.push(`${stem}${String(i).padStart(g.width, '0')}-of-${of}${g.suffix}`);
+    }
+  }
+  return missing;
+}
+
 export const PROFILES_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
 /** The model's RoleArn pattern (`arn:aws:iam:.*:[0-9]+:.*`, at most 512), tightened to a role. */
 const PROFILES_ROLE_ARN = /^arn:aws(?:-[a-z]+)*:iam::\d{12}:role\/[\w+=,.@/-]{1,448}$/;
@@ -131,6 +159,8 @@ export const CUSTOMER_PROFILES: SourceDescription<ProfilesRequest> = {
    * ({date}), so only files written since the snapshot started (less a minute of clock
    * skew) are counted.
    */
+  missingFiles: missingParts,
+
   verification(state) {
     const location = parseS3Url(state.request.DestinationUri);
     if (!location)

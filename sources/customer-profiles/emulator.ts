@@ -93,6 +93,8 @@ export interface SegmentSnapshotRecord {
   profileCount: number;
   /** Set by a `job-fail` fault: the snapshot ends FAILED with this StatusMessage. */
   failWith?: string;
+  /** The `truncate-export` fault: the snapshot's last part never lands (it has two parts at least). */
+  dropLastPart?: boolean;
   /** Set by a `job-stuck` fault: the snapshot never ends. */
   stuck?: boolean;
   /** How it ended, once seen past {@link dueAtMs}. */
@@ -477,7 +479,7 @@ export function createCustomerProfilesService(
       .digest('hex')
       .slice(0, 32);
     const context = { service: 'customer-profiles' as const, operation: 'CreateSegmentSnapshot' };
-    const outcomeRules = faults.take(context, ['job-fail', 'job-stuck', 'job-pending']);
+    const outcomeRules = faults.take(context, ['job-fail', 'job-stuck', 'job-pending', 'truncate-export']);
     const failRule = outcomeRules.find((rule) => rule.kind === 'job-fail');
     const pendingSeconds = outcomeRules.find((rule) => rule.kind === 'job-pending')?.pendingSeconds ?? 0;
     const record: SegmentSnapshotRecord = {
@@ -501,6 +503,7 @@ export function createCustomerProfilesService(
           }
         : {}),
       ...(outcomeRules.some((rule) => rule.kind === 'job-stuck') ? { stuck: true } : {}),
+      ...(outcomeRules.some((rule) => rule.kind === 'truncate-export') ? { dropLastPart: true } : {}),
       files: [],
     };
     store.snapshots.push(record);
@@ -544,11 +547,16 @@ export function createCustomerProfilesService(
         return;
       }
       const members = segmentMembers(record.segmentDefinitionName, record.profileCount);
-      const parts = planParts(members, options.profilesPerFile);
+      const perFile = record.dropLastPart
+        ? Math.min(options.profilesPerFile, Math.max(1, Math.ceil(members.length / 2)))
+        : options.profilesPerFile;
+      const planned = planParts(members, perFile);
+      // An export cut short: every part is named "of N", but the last one never lands.
+      const parts = record.dropLastPart && planned.length > 1 ? planned.slice(0, -1) : planned;
       const dir = join(bucketDir, ...record.keyPrefix.split('/').filter(Boolean));
       await mkdir(dir, { recursive: true });
       for (const [p, indexes] of parts.entries()) {
-        const name = `${record.snapshotId}_part-${String(p + 1).padStart(5, '0')}-of-${String(parts.length).padStart(5, '0')}.${EXTENSIONS[record.dataFormat]}`;
+        const name = `${record.snapshotId}_part-${String(p + 1).padStart(5, '0')}-of-${String(planned.length).padStart(5, '0')}.${EXTENSIONS[record.dataFormat]}`;
         const file = join(dir, name);
         await writeFile(file, renderPart(record.domainName, indexes, record.dataFormat));
         record.files.push(file);

@@ -76,10 +76,6 @@ describe('bad input is refused before any AWS call', () => {
       '--malformed-every only applies with --source pinpoint',
     ],
     [
-      ['--source', 'customer-profiles', '--local', '--fault', 'truncate-export'],
-      '--fault truncate-export applies only with --source pinpoint or dynamodb',
-    ],
-    [
       ['--source', 'customer-profiles', '--local', '--fault', 'end-of-support'],
       'applies only with --source pinpoint',
     ],

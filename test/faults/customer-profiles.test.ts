@@ -102,6 +102,34 @@ describe('a Customer Profiles run through the whole workflow', () => {
     expect(summary?.verification ?? null).toBeNull();
   });
 
+  it("publishes MISMATCH naming the part that never landed when a snapshot's files are cut short", async ({
+    task,
+  }) => {
+    stack = await startSourceStack({
+      faults: [{ kind: 'truncate-export', service: 'customer-profiles', count: 1 }],
+    });
+
+    const result = await stack.run(profilesInput());
+
+    const snapshots = snapshotsOf(stack);
+    const expected: Outcome = {
+      execution: 'FAILED',
+      summary: 'MISMATCH',
+      createCalls: 1,
+      jobs: 1,
+      messages: 1,
+    };
+    const observed = stack.outcome([result], CREATE, snapshots.length);
+    record(task, 'customer-profiles: last part missing (truncate-export)', expected, observed);
+    expect(observed).toEqual(expected);
+    expect(result.error).toBe('ExportVerificationMismatch');
+    const summary = stack.published()[0]?.summary;
+    expect(summary?.verification?.verdict).toBe('MISMATCH');
+    expect(summary?.verification?.note).toMatch(
+      /_part-00002-of-00002\.jsonl is missing: the job's other files name it as one of its parts/,
+    );
+  });
+
   it('retries a throttled CreateSegmentSnapshot in the ASL and COMPLETES with one snapshot', async ({
     task,
   }) => {

@@ -24,6 +24,7 @@ import {
   SourceUnavailableError,
 } from '../../functions/shared/errors.ts';
 import type { CreateExportJobEvent, JobSnapshot, ProfilesRequest } from '../../functions/shared/types.ts';
+import { missingParts } from '../../sources/customer-profiles/describe.ts';
 import runtime from '../../sources/customer-profiles/runtime.ts';
 import type { CreateContext, SourceContext } from '../../sources/types.ts';
 import { type LocalLedgerServer, startLocalLedgerServer } from '../ledger/local-ledger.ts';
@@ -601,5 +602,18 @@ describe('createExportJob with a Customer Profiles input', () => {
       claimExpiresAt: 0,
       outcome: { status: 'ERROR', jobId: null, headline: 'snapshot start unconfirmed' },
     });
+  });
+});
+
+describe("a snapshot's parts", () => {
+  it('names the parts the file names promise and the listing lacks, and nothing for files named otherwise', () => {
+    const key = (i: number, of = 4) =>
+      `exports/crm/vip/abc_part-${String(i).padStart(5, '0')}-of-${String(of).padStart(5, '0')}.jsonl`;
+
+    expect(missingParts([key(1), key(2), key(4)])).toEqual([key(3)]);
+    expect(missingParts([key(1), key(2), key(3), key(4)])).toEqual([]);
+    expect(missingParts(['exports/crm/vip/profiles.jsonl', 'exports/crm/vip/other.csv'])).toEqual([]);
+    // Two snapshots' parts under one prefix are judged each by its own count.
+    expect(missingParts([key(1, 2), 'exports/crm/vip/def_part-00001-of-00001.jsonl'])).toEqual([key(2, 2)]);
   });
 });

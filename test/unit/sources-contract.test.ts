@@ -54,12 +54,13 @@ const DESCRIPTION_MEMBERS = {
   rawFacts: 'function',
   jobNote: 'optional function',
   publishedFiles: 'optional format',
+  missingFiles: 'optional function',
   findsLostJobs: 'boolean',
   comparesCounts: 'function',
 } as const satisfies Record<keyof SourceDescription, MemberKind>;
 
 /** The fields every input has, whatever its source (functions/shared/input.ts). */
-const COMMON_FIELDS = ['Source', 'ScheduledTime', 'Target'];
+const COMMON_FIELDS = ['Source', 'ScheduledTime', 'Target', 'MaxFailurePercent'];
 
 /** The custom errors the state machine retries on a task (statemachine/export-workflow.asl.json). */
 function retriedBy(state: 'CreateExportJob' | 'GetExportJobStatus'): string[] {

@@ -208,9 +208,13 @@ export async function exportFilesOf(
     const listed = await listObjects(s3, target.bucket, target.prefix, caller, {
       keep: (object) => isJobFile(object, target.prefix, target.modifiedSince),
     });
+    // A source without manifests may still name its parts: the ones the listing lacks are missing.
+    const missing = registeredSource(target.source)?.describe.missingFiles?.(listed.map((o) => o.key)) ?? [];
     return {
       files: listed.map((object, position) => ({ ...object, group: target.prefix, position })),
-      problems: [],
+      problems: missing.map(
+        (key) => `${at(target.bucket, key)} is missing: the job's other files name it as one of its parts`,
+      ),
       publishedRecords: null,
     };
   }
