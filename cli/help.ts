@@ -54,7 +54,7 @@ incremental demo (--incremental without --scheduled-time, which changes items be
 two runs) is refused: the table is yours, and an export tool never writes to what it exports.`;
 
 const COMMON = `Where the workflow is:
-  --stage <name>              stage whose stack (pinpoint-export-orchestrator-<stage>) names the
+  --stage <name>              stage whose stack (scheduled-exports-<stage>) names the
                               state machine; default dev
   --state-machine-arn <arn>   use this state machine instead of reading the stack's outputs
   --region <region>           AWS region (default: AWS_REGION / your AWS profile)
@@ -149,7 +149,7 @@ ${COMMON}
 
 Examples:
   npm run export -- status manual-20261128T153000Z-all-k3f9 --stage prod
-  npm run export -- status arn:aws:states:eu-west-1:123456789012:execution:pinpoint-export-orchestrator-prod:manual-20261128T153000Z-all-k3f9 --wait
+  npm run export -- status arn:aws:states:eu-west-1:123456789012:execution:scheduled-exports-prod:manual-20261128T153000Z-all-k3f9 --wait
   npm run export -- status --local manual-20261128T153000Z-all-k3f9
 
 ${EXIT}
@@ -241,7 +241,7 @@ Exit status: 0 when nothing FAILs (WARN lines allowed), 1 when a check FAILs, 2 
 or a stage file that is missing or invalid.
 `;
 
-const GENERAL = `Operators' CLI for the Pinpoint export workflow: start, follow and inspect export runs.
+const GENERAL = `Operators' CLI for scheduled exports (Pinpoint, Customer Profiles, DynamoDB): start, follow and inspect export runs.
 
 Commands:
   npm run export -- [start] --application-id <id> [--wait] …   start an export (the default command)

@@ -6,7 +6,7 @@ import { awsFailure, CliError, isAwsError } from './errors.ts';
 /*
  * Which state machine to talk to: --state-machine-arn, or the StateMachineArn
  * output of the stage's stack (serverless.yml names it
- * pinpoint-export-orchestrator-<stage>).
+ * scheduled-exports-<stage>).
  */
 
 export const STATE_MACHINE_OUTPUT = 'StateMachineArn';

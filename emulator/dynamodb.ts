@@ -52,7 +52,7 @@ const dynalite = () => require('dynalite') as (options: Record<string, unknown>)
 const MAX_BODY_BYTES = 16 * 1024 * 1024;
 
 /** Name of the run ledger table the emulator creates unless told otherwise. */
-export const DEFAULT_LEDGER_TABLE = 'pinpoint-export-orchestrator-local-runs';
+export const DEFAULT_LEDGER_TABLE = 'scheduled-exports-local-runs';
 
 /** True for a request meant for DynamoDB (awsJson1_0: `X-Amz-Target: DynamoDB_20120810.<Operation>`). */
 export function isDynamoDbRequest(req: IncomingMessage): boolean {

@@ -93,7 +93,7 @@ export interface EmulatorOptions {
   applications?: string[];
   /** Applications that answer as after Pinpoint's end of support (must also be in `applications`). */
   endOfSupportApplications?: string[];
-  /** Seeded SNS topic names; default `['pinpoint-export-summaries']`. */
+  /** Seeded SNS topic names; default `['export-summaries']`. */
   topics?: string[];
   /** Seeded S3 buckets (empty folders under `<dataDir>/s3/`); default `['local-exports']`. */
   buckets?: string[];
@@ -183,7 +183,7 @@ export function clientEnvOf(emulator: Pick<Emulator, 'url' | 'ledgerTable'>) {
 export const DEFAULT_APPLICATION_ID = 'a1b2c3d4e5f60718293a4b5c6d7e8f90';
 
 /** Name of the seeded topic. */
-export const DEFAULT_TOPIC_NAME = 'pinpoint-export-summaries';
+export const DEFAULT_TOPIC_NAME = 'export-summaries';
 
 /** Name of the seeded bucket (the local runs' S3UrlPrefix writes there). */
 export const DEFAULT_BUCKET = 'local-exports';

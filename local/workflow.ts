@@ -93,7 +93,7 @@ export function loadDefinition(substitutions: Record<string, string>): StateMach
 }
 
 export function localFunctionArn(functionName: string): string {
-  return `arn:aws:lambda:us-east-1:000000000000:function:pinpoint-export-orchestrator-local-${functionName}`;
+  return `arn:aws:lambda:us-east-1:000000000000:function:scheduled-exports-local-${functionName}`;
 }
 
 export function localSubstitutions(): Record<string, string> {
@@ -165,7 +165,7 @@ export interface WorkflowResult {
 }
 
 export const LOCAL_STATE_MACHINE_ARN =
-  'arn:aws:states:us-east-1:000000000000:stateMachine:pinpoint-export-orchestrator-local';
+  'arn:aws:states:us-east-1:000000000000:stateMachine:scheduled-exports-local';
 
 /**
  * Bindings with their per-function state (reserved concurrency) shared by
@@ -183,7 +183,7 @@ export function bindHandlers(
     const concurrency = reserved[state];
     const timeoutSeconds = FUNCTION_TIMEOUTS[state];
     bindings[state] = bindLambda(options.handlers[state], {
-      functionName: `pinpoint-export-orchestrator-local-${TASK_FUNCTIONS[state]}`,
+      functionName: `scheduled-exports-local-${TASK_FUNCTIONS[state]}`,
       ...(timeoutSeconds === undefined ? {} : { timeoutSeconds }),
       ...(concurrency === undefined ? {} : { reservedConcurrency: concurrency }),
       ...(options.beforeInvoke ? { beforeInvoke: options.beforeInvoke } : {}),
@@ -237,9 +237,9 @@ export function startExecution(
         Name: name,
         StartTime: startTime,
         Input: input,
-        RoleArn: 'arn:aws:iam::000000000000:role/pinpoint-export-orchestrator-local-states',
+        RoleArn: 'arn:aws:iam::000000000000:role/scheduled-exports-local-states',
       },
-      StateMachine: { Id: LOCAL_STATE_MACHINE_ARN, Name: 'pinpoint-export-orchestrator-local' },
+      StateMachine: { Id: LOCAL_STATE_MACHINE_ARN, Name: 'scheduled-exports-local' },
     } as never,
   });
   const events: EventLog[] = [];

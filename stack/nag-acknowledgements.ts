@@ -73,36 +73,35 @@ export const NAG_ACKNOWLEDGEMENTS: NagAcknowledgement[] = [
   },
   {
     rule: 'AwsSolutions-IAM5',
-    finding: 'Resource::<ExportBucket.Arn>/pinpoint-exports/*',
+    finding: 'Resource::<ExportBucket.Arn>/exports/*',
     logicalIds: ['PinpointExportRole'],
     reason:
       'Pinpoint names the exported objects at run time: writing and reading them back (s3:PutObject, the multipart actions, s3:GetObject) is limited to keys under the configured export prefix of the export bucket.',
   },
   {
     rule: 'AwsSolutions-IAM5',
-    finding: 'Resource::<ExportBucket.Arn>/pinpoint-exports/*',
+    finding: 'Resource::<ExportBucket.Arn>/exports/*',
     logicalIds: ['VerifyExportRole', 'CountExportBatchRole', 'FinishVerificationRole'],
     reason:
       'The verification reads the files an export job named at run time: s3:GetObject only, on keys under the configured export prefix of the export bucket (listing is s3:ListBucket conditioned on the same prefix).',
   },
   {
     rule: 'AwsSolutions-IAM5',
-    finding: 'Resource::<ExportBucket.Arn>/pinpoint-exports/*/_manifest.json',
+    finding: 'Resource::<ExportBucket.Arn>/exports/*/_manifest.json',
     logicalIds: ['FinishVerificationRole'],
     reason:
       'The verification writes its _manifest.json beside the files of an export named at run time: s3:PutObject only, on keys ending in /_manifest.json under the configured export prefix.',
   },
   {
     rule: 'AwsSolutions-IAM5',
-    finding:
-      'Resource::<ExportBucket.Arn>/pinpoint-exports/customer-profiles/{DomainName}/{SegmentDefinitionName}/*',
+    finding: 'Resource::<ExportBucket.Arn>/exports/customer-profiles/{DomainName}/{SegmentDefinitionName}/*',
     logicalIds: ['ProfilesExportRole'],
     reason:
       'Customer Profiles names the snapshot files at run time (under the run date): the role may only s3:PutObject below the destination of the configured domain and segment definition, under the export prefix of the export bucket.',
   },
   {
     rule: 'AwsSolutions-IAM5',
-    finding: 'Resource::<ExportBucket.Arn>/pinpoint-exports/dynamodb/{TableName}/*',
+    finding: 'Resource::<ExportBucket.Arn>/exports/dynamodb/{TableName}/*',
     logicalIds: ['CreateExportJobRole'],
     reason:
       "DynamoDB writes a table export with its caller's permissions and names the files at run time (AWSDynamoDB/<export id>/...): the DynamoDB guide's s3:AbortMultipartUpload, s3:PutObject and s3:PutObjectAcl, only below the configured table's destination under the export prefix.",

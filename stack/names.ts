@@ -8,7 +8,7 @@
  * Loaded by osls through stack/stage-config.ts: erasable TypeScript only, no imports.
  */
 
-export const SERVICE = 'pinpoint-export-orchestrator';
+export const SERVICE = 'scheduled-exports';
 
 /** The function keys in serverless.yml; osls names each function `<service>-<stage>-<key>`. */
 export const FUNCTION_KEYS = {

@@ -63,10 +63,7 @@ function main(): void {
   const body = template.replace(/\$\{([^}]+)\}/g, (_, name: string) => `<${name}>`);
   const widgets = (JSON.parse(body) as { widgets: Widget[] }).widgets;
   const out = resolve(values.out ?? `docs/dashboard-${stage}.svg`);
-  writeFileSync(
-    out,
-    renderDashboardSvg(widgets, `CloudWatch dashboard pinpoint-export-orchestrator-${stage} (layout)`),
-  );
+  writeFileSync(out, renderDashboardSvg(widgets, `CloudWatch dashboard scheduled-exports-${stage} (layout)`));
   console.log(`wrote ${out}`);
 }
 

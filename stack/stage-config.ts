@@ -193,7 +193,7 @@ export const LOG_RETENTION_DAYS = [
 export const STAGE_DEFAULTS = {
   logRetentionInDays: 30,
   logLevel: 'INFO',
-  keyPrefix: 'pinpoint-exports/',
+  keyPrefix: 'exports/',
   prefixTemplate: '{ApplicationId}/{SegmentId}/{date}/',
   expirationDays: 30,
   accessLogExpirationDays: 365,

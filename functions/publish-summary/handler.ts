@@ -28,7 +28,7 @@ const ledger = new RunLedger(new DynamoDBClient({ ...sdk }), { tableName: config
 // Embedded Metric Format: CloudWatch extracts the metrics from the function's log lines.
 const metrics = new Metrics({
   namespace: config.metricsNamespace,
-  serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'pinpoint-export-orchestrator',
+  serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'scheduled-exports',
 });
 
 export const handler = lambdaHandler<PublishSummaryEvent, PublishSummaryResult>(

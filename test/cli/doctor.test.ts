@@ -77,7 +77,7 @@ async function deployedStage(pending: string[] = []): Promise<Emulator> {
             SummaryTopicArn: DEFAULT_TOPIC_ARN,
             ExportBucketName: DEFAULT_BUCKET,
             ScheduleGroupName: names.scheduleGroup,
-            RunLedgerTableName: 'pinpoint-export-orchestrator-local-runs',
+            RunLedgerTableName: 'scheduled-exports-local-runs',
           },
           resources: roles,
         },

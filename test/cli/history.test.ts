@@ -101,7 +101,7 @@ function awsHarness() {
   cloudFormation.on(DescribeStacksCommand).resolves({
     Stacks: [
       {
-        StackName: 'pinpoint-export-orchestrator-prod',
+        StackName: 'scheduled-exports-prod',
         CreationTime: new Date(),
         StackStatus: 'UPDATE_COMPLETE',
         Outputs: [{ OutputKey: 'RunLedgerTableName', OutputValue: tableName }],

@@ -33,7 +33,7 @@ beforeEach(() => {
   cloudFormation.on(DescribeStacksCommand).resolves({
     Stacks: [
       {
-        StackName: 'pinpoint-export-orchestrator-prod',
+        StackName: 'scheduled-exports-prod',
         StackStatus: 'UPDATE_COMPLETE',
         CreationTime: START,
         Outputs: [
@@ -127,7 +127,7 @@ describe('start', () => {
     // Assert
     expect(code).toBe(0);
     expect(cloudFormation.commandCalls(DescribeStacksCommand)[0]?.args[0].input).toEqual({
-      StackName: 'pinpoint-export-orchestrator-prod',
+      StackName: 'scheduled-exports-prod',
     });
     const start = sfn.commandCalls(StartExecutionCommand)[0]?.args[0].input;
     expect(start?.stateMachineArn).toBe(STATE_MACHINE_ARN);
@@ -519,7 +519,7 @@ describe('AWS errors exit 3 with a readable reason', () => {
     // Arrange
     cloudFormation
       .on(DescribeStacksCommand)
-      .rejects(awsError('ValidationError', 'Stack with id pinpoint-export-orchestrator-prod does not exist'));
+      .rejects(awsError('ValidationError', 'Stack with id scheduled-exports-prod does not exist'));
     const cli = harness();
 
     // Act
@@ -528,7 +528,7 @@ describe('AWS errors exit 3 with a readable reason', () => {
     // Assert
     expect(code).toBe(3);
     expect(cli.stderr()).toBe(
-      'error: stack pinpoint-export-orchestrator-prod was not found in eu-west-1: deploy it first (npm run deploy -- --stage prod) or pass --state-machine-arn\n',
+      'error: stack scheduled-exports-prod was not found in eu-west-1: deploy it first (npm run deploy -- --stage prod) or pass --state-machine-arn\n',
     );
     expect(sfn.calls()).toHaveLength(0);
   });

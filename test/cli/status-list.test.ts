@@ -31,7 +31,7 @@ beforeEach(() => {
   cloudFormation.on(DescribeStacksCommand).resolves({
     Stacks: [
       {
-        StackName: 'pinpoint-export-orchestrator-prod',
+        StackName: 'scheduled-exports-prod',
         StackStatus: 'CREATE_COMPLETE',
         CreationTime: START,
         Outputs: [{ OutputKey: 'StateMachineArn', OutputValue: STATE_MACHINE_ARN }],

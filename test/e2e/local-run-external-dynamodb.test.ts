@@ -76,7 +76,7 @@ describe('a local DynamoDB run against external endpoints', () => {
     // dynalite names its tables' ARNs after AWS_REGION when it starts: the external DynamoDB is in eu-west-1.
     vi.stubEnv('AWS_REGION', 'eu-west-1');
     external = await externalWithOrders(40, 'eu-west-1');
-    vi.stubEnv('SUMMARY_TOPIC_ARN', 'arn:aws:sns:eu-west-1:000000000000:pinpoint-export-summaries');
+    vi.stubEnv('SUMMARY_TOPIC_ARN', 'arn:aws:sns:eu-west-1:000000000000:export-summaries');
     const out = sink();
     const scheduled = new Date().toISOString();
 

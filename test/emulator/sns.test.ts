@@ -50,9 +50,7 @@ describe('SNS over the real SDK (awsQuery)', () => {
       },
       timestamp: '2026-11-28T02:00:00.000Z',
     });
-    expect(published.file).toContain(
-      `/sns/pinpoint-export-summaries/2026-11-28T02-00-00.000Z-${out.MessageId}.json`,
-    );
+    expect(published.file).toContain(`/sns/export-summaries/2026-11-28T02-00-00.000Z-${out.MessageId}.json`);
     const file = JSON.parse(await readFile(published.file, 'utf8'));
     expect(file).toMatchObject({
       Type: 'Notification',

@@ -169,6 +169,6 @@ describe('the dashboard picture', () => {
 
     expect(svg.match(/<rect x=/g)).toHaveLength(widgets.length);
     expect(svg).toContain('weekly-vip-segment: job duration (s)');
-    expect(svg).toContain('Errors (pinpoint-export-orchestrator-prod-create-export-job)');
+    expect(svg).toContain('Errors (scheduled-exports-prod-create-export-job)');
   });
 });

@@ -60,7 +60,7 @@ function summary(status: SummaryStatus): ExportSummary {
     jobId: status === 'ERROR' ? null : '9a8b7c6d5e4f30211f2e3d4c5b6a7980',
     jobStatus: status === 'ERROR' ? null : status === 'TIMED_OUT' ? 'PROCESSING' : status,
     jobReused: false,
-    s3UrlPrefix: 's3://bucket/pinpoint-exports/0123456789abcdef0123456789abcdef/all-endpoints/2026-11-28/',
+    s3UrlPrefix: 's3://bucket/exports/0123456789abcdef0123456789abcdef/all-endpoints/2026-11-28/',
     TotalProcessed: 10,
     TotalFailures: status === 'FAILED' ? 1 : 0,
     Failures:
@@ -94,7 +94,7 @@ function summary(status: SummaryStatus): ExportSummary {
 
 /** A CloudWatch alarm notification: JSON body, no message attributes. */
 const ALARM = JSON.stringify({
-  AlarmName: 'pinpoint-export-orchestrator-prod-MissedRunAlarm',
+  AlarmName: 'scheduled-exports-prod-MissedRunAlarm',
   NewStateValue: 'ALARM',
   NewStateReason: 'Threshold Crossed: 25 datapoints were less than the threshold (1.0).',
   Trigger: { MetricName: 'ExecutionsStarted', Namespace: 'AWS/States' },
@@ -109,14 +109,12 @@ describe('alarm routing in the packaged prod stack', () => {
 
   it('encrypts the alarm topic with the notification key, which lets SNS use it for both topics', () => {
     expect(resource(template(), 'AlarmTopic').Properties).toMatchObject({
-      TopicName: 'pinpoint-export-orchestrator-prod-alarms',
+      TopicName: 'scheduled-exports-prod-alarms',
       KmsMasterKeyId: { Ref: 'NotificationKey' },
     });
     const key = resource(template(), 'NotificationKey').Properties.KeyPolicy.Statement;
     const sns = key.find((s: { Sid: string }) => s.Sid === 'AllowSnsToUseKeyForThisTopic');
-    expect(JSON.stringify(sns.Condition.ArnLike['aws:SourceArn'])).toContain(
-      'pinpoint-export-orchestrator-prod-alarms',
-    );
+    expect(JSON.stringify(sns.Condition.ArnLike['aws:SourceArn'])).toContain('scheduled-exports-prod-alarms');
     expect(template().Outputs.AlarmTopicArn?.Value).toEqual({ Ref: 'AlarmTopic' });
   });
 

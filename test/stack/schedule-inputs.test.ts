@@ -87,7 +87,7 @@ describe('the prod schedules send input the create function accepts', () => {
       // Every destination is the stage's bucket, under its key prefix.
       const where = JSON.stringify(request);
       expect(where, name).toContain(BUCKET);
-      expect(where, name).toMatch(/pinpoint-exports\//);
+      expect(where, name).toMatch(/exports\//);
       expect(sourceOf(request), name).toBe((JSON.parse(text) as { Source?: string }).Source ?? 'pinpoint');
     }
   });

@@ -157,7 +157,7 @@ describe('Customer Profiles target settings', () => {
     });
 
     expect(message).toMatch(
-      /targets\[0\]\.prefix: the destination s3:\/\/<bucket>\/pinpoint-exports\/p+\/\{DomainName\}.* resolves to up to \d+ characters .*at most 255/,
+      /targets\[0\]\.prefix: the destination s3:\/\/<bucket>\/exports\/p+\/\{DomainName\}.* resolves to up to \d+ characters .*at most 255/,
     );
   });
 
@@ -286,9 +286,9 @@ describe('Customer Profiles IAM', () => {
 
   it("lets the export role locate the bucket, list and write only below each target's destination, with no KMS for an SSE-S3 bucket", () => {
     const prefixes = [
-      'pinpoint-exports/customer-profiles/crm/vip-customers/*',
-      'pinpoint-exports/churn/*',
-      'pinpoint-exports/customer-profiles/crm/churn-risk/*',
+      'exports/customer-profiles/crm/vip-customers/*',
+      'exports/churn/*',
+      'exports/customer-profiles/crm/churn-risk/*',
     ];
 
     expect(statementsOf(Resources.ProfilesExportRole)).toEqual([
@@ -364,9 +364,9 @@ describe('DynamoDB IAM', () => {
       Effect: 'Allow',
       Action: ['s3:AbortMultipartUpload', 's3:PutObject', 's3:PutObjectAcl'],
       Resource: [
-        sub(`\${ExportBucket.Arn}/pinpoint-exports/dynamodb/orders/*`),
-        sub(`\${ExportBucket.Arn}/pinpoint-exports/ledger/payments/*`),
-        sub(`\${ExportBucket.Arn}/pinpoint-exports/dynamodb/payments/*`),
+        sub(`\${ExportBucket.Arn}/exports/dynamodb/orders/*`),
+        sub(`\${ExportBucket.Arn}/exports/ledger/payments/*`),
+        sub(`\${ExportBucket.Arn}/exports/dynamodb/payments/*`),
       ],
     });
     expect(create.EncryptTableExports).toBeUndefined();
@@ -401,7 +401,7 @@ describe('DynamoDB IAM', () => {
       Resource: KEY,
     });
     expect(bySid(Resources.CreateExportJobRole).WriteTableExports?.Resource).toEqual([
-      sub(`arn:\${AWS::Partition}:s3:::team-exports/pinpoint-exports/dynamodb/orders/*`),
+      sub(`arn:\${AWS::Partition}:s3:::team-exports/exports/dynamodb/orders/*`),
     ]);
   });
 
@@ -412,7 +412,7 @@ describe('DynamoDB IAM', () => {
     const partner = `arn:\${AWS::Partition}:s3:::partner-exports`;
 
     expect(bySid(Resources.CreateExportJobRole).WriteTableExports?.Resource).toEqual([
-      sub(`${partner}/pinpoint-exports/dynamodb/orders/*`),
+      sub(`${partner}/exports/dynamodb/orders/*`),
     ]);
     for (const role of ['VerifyExportRole', 'CountExportBatchRole', 'FinishVerificationRole']) {
       const verify = bySid(Resources[role]);
@@ -421,13 +421,13 @@ describe('DynamoDB IAM', () => {
         Effect: 'Allow',
         Action: 's3:ListBucket',
         Resource: [sub(partner)],
-        Condition: { StringLike: { 's3:prefix': ['pinpoint-exports/dynamodb/orders/*'] } },
+        Condition: { StringLike: { 's3:prefix': ['exports/dynamodb/orders/*'] } },
       });
       expect(verify.ReadTableExportsElsewhere, role).toEqual({
         Sid: 'ReadTableExportsElsewhere',
         Effect: 'Allow',
         Action: 's3:GetObject',
-        Resource: [sub(`${partner}/pinpoint-exports/dynamodb/orders/*`)],
+        Resource: [sub(`${partner}/exports/dynamodb/orders/*`)],
       });
       expect(verify.WriteVerificationManifestElsewhere, role).toEqual(
         role === 'FinishVerificationRole'
@@ -435,7 +435,7 @@ describe('DynamoDB IAM', () => {
               Sid: 'WriteVerificationManifestElsewhere',
               Effect: 'Allow',
               Action: 's3:PutObject',
-              Resource: [sub(`${partner}/pinpoint-exports/dynamodb/orders/*/_manifest.json`)],
+              Resource: [sub(`${partner}/exports/dynamodb/orders/*/_manifest.json`)],
             }
           : undefined,
       );
@@ -457,12 +457,12 @@ describe('what the verification may read', () => {
       ...resourcesOf(bySid(Resources.CreateExportJobRole).WriteTableExports as Statement),
     ].map((r: Json) => r['Fn::Sub'] as string);
 
-    expect(readable).toBe(`\${ExportBucket.Arn}/pinpoint-exports/*`);
+    expect(readable).toBe(`\${ExportBucket.Arn}/exports/*`);
     // vip-customers' default destination, p2's vip/, orders' default destination.
     expect(written.length).toBe(3);
     for (const key of written) expect(key.startsWith(readable.slice(0, -1)), key).toBe(true);
     expect(verify.ListExportedFiles?.Condition).toEqual({
-      StringLike: { 's3:prefix': ['pinpoint-exports/*'] },
+      StringLike: { 's3:prefix': ['exports/*'] },
     });
     expect(Object.keys(verify).sort()).toEqual([
       'ListExportedFiles',
@@ -517,12 +517,12 @@ describe('environment', () => {
       PROFILES_ROLE_ARN: { 'Fn::GetAtt': ['ProfilesExportRole', 'Arn'] },
       PROFILES_DESTINATION: {
         'Fn::Sub': [
-          `s3://\${Bucket}/pinpoint-exports/customer-profiles/{DomainName}/{SegmentDefinitionName}/{timestamp}/`,
+          `s3://\${Bucket}/exports/customer-profiles/{DomainName}/{SegmentDefinitionName}/{timestamp}/`,
           { Bucket: { Ref: 'ExportBucket' } },
         ],
       },
       DYNAMODB_EXPORT_BUCKET: { Ref: 'ExportBucket' },
-      DYNAMODB_EXPORT_PREFIX: 'pinpoint-exports/dynamodb/{TableName}/{date}/',
+      DYNAMODB_EXPORT_PREFIX: 'exports/dynamodb/{TableName}/{date}/',
     });
     for (const fn of [
       'getExportJobStatus',
@@ -548,7 +548,7 @@ describe('environment', () => {
     const { env } = build({ exportDestination: { bucketName: 'team-exports' }, targets: [profiles, orders] });
 
     expect(env.createExportJob.PROFILES_DESTINATION).toBe(
-      's3://team-exports/pinpoint-exports/customer-profiles/{DomainName}/{SegmentDefinitionName}/{timestamp}/',
+      's3://team-exports/exports/customer-profiles/{DomainName}/{SegmentDefinitionName}/{timestamp}/',
     );
     expect(env.createExportJob.DYNAMODB_EXPORT_BUCKET).toBe('team-exports');
   });
@@ -576,7 +576,7 @@ describe('schedule inputs', () => {
       DomainName: 'crm',
       SegmentDefinitionName: 'vip-customers',
       DataFormat: 'CSV',
-      DestinationUri: `s3://\${Bucket}/pinpoint-exports/vip/{year}/{month}/`,
+      DestinationUri: `s3://\${Bucket}/exports/vip/{year}/{month}/`,
       ScheduledTime: '<aws.scheduler.scheduled-time>',
       Target: 'weekly-csv',
     });
@@ -592,7 +592,7 @@ describe('schedule inputs', () => {
     });
 
     expect(JSON.parse(inputOf(Resources, 'ScheduleNightlyVip'))).toMatchObject({
-      DestinationUri: 's3://team-exports/pinpoint-exports/vip/{date}/',
+      DestinationUri: 's3://team-exports/exports/vip/{date}/',
       EncryptionKey: KEY,
     });
   });
@@ -624,7 +624,7 @@ describe('schedule inputs', () => {
       TableArn: `arn:\${AWS::Partition}:dynamodb:\${AWS::Region}:\${AWS::AccountId}:table/orders`,
       ExportType: 'INCREMENTAL_EXPORT',
       ExportFormat: 'ION',
-      S3Prefix: 'pinpoint-exports/tables/{TableName}/{date}/',
+      S3Prefix: 'exports/tables/{TableName}/{date}/',
       OutsideRecoveryWindow: 'FULL_EXPORT',
       ScheduledTime: '<aws.scheduler.scheduled-time>',
       Target: 'nightly-orders',

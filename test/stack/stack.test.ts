@@ -118,23 +118,23 @@ afterAll(() => {
 });
 
 describe('packaged stack', () => {
-  it('is named pinpoint-export-orchestrator-<stage>, the name the operators CLI looks up', () => {
-    expect(prod.state.service.service).toBe('pinpoint-export-orchestrator');
-    expect(prod.state.service.provider.stackName).toBe('pinpoint-export-orchestrator-prod');
-    expect(dev.state.service.provider.stackName).toBe('pinpoint-export-orchestrator-dev');
+  it('is named scheduled-exports-<stage>, the name the operators CLI looks up', () => {
+    expect(prod.state.service.service).toBe('scheduled-exports');
+    expect(prod.state.service.provider.stackName).toBe('scheduled-exports-prod');
+    expect(dev.state.service.provider.stackName).toBe('scheduled-exports-dev');
     expect(prod.state.service.provider.region).toBe('eu-west-1');
   });
 
   it('outputs the state machine, topic, bucket and role', () => {
     const outputs = prod.template.Outputs;
     expect(outputs.StateMachineArn?.Value).toEqual({ Ref: 'ExportWorkflowStateMachine' });
-    expect(outputs.StateMachineArn?.Export?.Name).toBe('pinpoint-export-orchestrator-prod-StateMachineArn');
+    expect(outputs.StateMachineArn?.Export?.Name).toBe('scheduled-exports-prod-StateMachineArn');
     expect(outputs.SummaryTopicArn?.Value).toEqual({ Ref: 'SummaryTopic' });
     expect(outputs.ExportBucketName?.Value).toEqual({ Ref: 'ExportBucket' });
     expect(outputs.ExportRoleArn?.Value).toEqual({ 'Fn::GetAtt': ['PinpointExportRole', 'Arn'] });
     expect(outputs.DefaultS3UrlPrefix?.Value).toEqual({
       'Fn::Sub': [
-        `s3://\${Bucket}/pinpoint-exports/{ApplicationId}/{SegmentId}/{date}/`,
+        `s3://\${Bucket}/exports/{ApplicationId}/{SegmentId}/{date}/`,
         { Bucket: { Ref: 'ExportBucket' } },
       ],
     });
@@ -191,7 +191,9 @@ describe('resource names', () => {
 
   it('packages the longest stage name the configuration accepts, every name within its limit', () => {
     expect(LONGEST_STAGE).toHaveLength(MAX_STAGE_LENGTH);
-    expect(longest.state.service.provider.stackName).toHaveLength(MAX_STAGE_LENGTH + 29);
+    expect(longest.state.service.provider.stackName).toHaveLength(
+      MAX_STAGE_LENGTH + 'scheduled-exports-'.length,
+    );
     const named = namedResources(longest.template);
     expect(named.filter((n) => n.name.length > n.limit)).toEqual([]);
     // The tightest limit is met exactly: one character more would break it (the stage config rejects that).
@@ -228,7 +230,7 @@ describe('functions', () => {
     expect(fn.MemorySize).toBe(memory[name] ?? 256);
     expect(fn.Timeout).toBe(name in memory ? 300 : 30);
     expect(fn.TracingConfig).toEqual({ Mode: 'Active' });
-    expect(fn.FunctionName).toBe(`pinpoint-export-orchestrator-prod-${name}`);
+    expect(fn.FunctionName).toBe(`scheduled-exports-prod-${name}`);
   });
 
   it.each(FUNCTION_NAMES)('%s has its own role and a log group with the stage retention', (name) => {
@@ -261,7 +263,7 @@ describe('functions', () => {
     const table = resource(prod.template, 'RunLedgerTable');
     expect(table.DeletionPolicy).toBe('Retain');
     expect(table.Properties).toMatchObject({
-      TableName: 'pinpoint-export-orchestrator-prod-runs',
+      TableName: 'scheduled-exports-prod-runs',
       BillingMode: 'PAY_PER_REQUEST',
       PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
       SSESpecification: { SSEEnabled: true },
@@ -285,7 +287,7 @@ describe('functions', () => {
 
   it('has a dashboard with a row per target and the per-run metric alarms, routed to the alarm topic', () => {
     const dashboard = resource(prod.template, 'ExportDashboard').Properties;
-    expect(dashboard.DashboardName).toBe('pinpoint-export-orchestrator-prod');
+    expect(dashboard.DashboardName).toBe('scheduled-exports-prod');
     const [body, variables] = dashboard.DashboardBody['Fn::Sub'];
     const titles = (JSON.parse(body) as { widgets: { properties: { title?: string } }[] }).widgets.map(
       (w) => w.properties.title,
@@ -305,7 +307,7 @@ describe('functions', () => {
       expect(resource(prod.template, id).Properties.AlarmActions).toEqual([{ Ref: 'AlarmTopic' }]);
     }
     expect(prod.template.Outputs.DashboardUrl?.Value['Fn::Sub']).toContain(
-      '#dashboards/dashboard/pinpoint-export-orchestrator-prod',
+      '#dashboards/dashboard/scheduled-exports-prod',
     );
     const env = resource(prod.template, `${FUNCTIONS['publish-summary'].id}LambdaFunction`).Properties
       .Environment.Variables;
@@ -332,7 +334,7 @@ describe('functions', () => {
     for (const name of FUNCTION_NAMES) {
       expect(env(name)).toMatchObject({
         STAGE: 'prod',
-        POWERTOOLS_SERVICE_NAME: 'pinpoint-export-orchestrator',
+        POWERTOOLS_SERVICE_NAME: 'scheduled-exports',
         POWERTOOLS_LOG_LEVEL: 'INFO',
       });
     }
@@ -340,7 +342,7 @@ describe('functions', () => {
       DEFAULT_ROLE_ARN: { 'Fn::GetAtt': ['PinpointExportRole', 'Arn'] },
       DEFAULT_S3_URL_PREFIX: {
         'Fn::Sub': [
-          `s3://\${Bucket}/pinpoint-exports/{ApplicationId}/{SegmentId}/{date}/`,
+          `s3://\${Bucket}/exports/{ApplicationId}/{SegmentId}/{date}/`,
           { Bucket: { Ref: 'ExportBucket' } },
         ],
       },
@@ -434,7 +436,7 @@ describe('state machine', () => {
 
   it('is a STANDARD workflow named after the stack, defined by the ASL file', () => {
     expect(props().StateMachineType).toBe('STANDARD');
-    expect(props().StateMachineName).toBe('pinpoint-export-orchestrator-prod');
+    expect(props().StateMachineName).toBe('scheduled-exports-prod');
     expect(props().Definition).toEqual(JSON.parse(readFileSync(ASL_FILE, 'utf8')));
     expect(props().DefinitionString).toBeUndefined();
   });
@@ -471,7 +473,7 @@ describe('state machine', () => {
     });
     expect(props().TracingConfiguration).toEqual({ Enabled: true });
     expect(resource(prod.template, 'ExportWorkflowLogGroup').Properties).toEqual({
-      LogGroupName: '/aws/vendedlogs/states/pinpoint-export-orchestrator-prod',
+      LogGroupName: '/aws/vendedlogs/states/scheduled-exports-prod',
       RetentionInDays: 90,
     });
   });
@@ -510,9 +512,7 @@ describe('schedules', () => {
       'ScheduleNightlyAllEndpoints',
     ]);
     for (const [, s] of schedules()) expect(s.Properties.GroupName).toEqual({ Ref: 'ScheduleGroup' });
-    expect(resource(prod.template, 'ScheduleGroup').Properties.Name).toBe(
-      'pinpoint-export-orchestrator-prod',
-    );
+    expect(resource(prod.template, 'ScheduleGroup').Properties.Name).toBe('scheduled-exports-prod');
   });
 
   it('evaluates the cron expression in the target time zone', () => {
@@ -557,7 +557,7 @@ describe('schedules', () => {
     expect(JSON.parse(template)).toEqual({
       ApplicationId: APP_ID,
       ExportJobRequest: {
-        S3UrlPrefix: `s3://\${Bucket}/pinpoint-exports/vip/{SegmentId}/v{SegmentVersion}/{year}/{month}/{day}/`,
+        S3UrlPrefix: `s3://\${Bucket}/exports/vip/{SegmentId}/v{SegmentVersion}/{year}/{month}/{day}/`,
         SegmentId: 'fedcba9876543210fedcba9876543210',
         SegmentVersion: 3,
       },
@@ -722,13 +722,13 @@ describe('IAM', () => {
       Effect: 'Allow',
       Action: 's3:ListBucket',
       Resource: { 'Fn::GetAtt': ['ExportBucket', 'Arn'] },
-      Condition: { StringLike: { 's3:prefix': ['pinpoint-exports/*'] } },
+      Condition: { StringLike: { 's3:prefix': ['exports/*'] } },
     };
     const read = {
       Sid: 'ReadExportedFiles',
       Effect: 'Allow',
       Action: 's3:GetObject',
-      Resource: sub(`\${ExportBucket.Arn}/pinpoint-exports/*`),
+      Resource: sub(`\${ExportBucket.Arn}/exports/*`),
     };
     for (const role of ['VerifyExportRole', 'CountExportBatchRole', 'FinishVerificationRole']) {
       const bySid = Object.fromEntries(roleStatements(role).map((s) => [s.Sid, s]));
@@ -749,7 +749,7 @@ describe('IAM', () => {
           Sid: 'WriteVerificationManifest',
           Effect: 'Allow',
           Action: 's3:PutObject',
-          Resource: sub(`\${ExportBucket.Arn}/pinpoint-exports/*/_manifest.json`),
+          Resource: sub(`\${ExportBucket.Arn}/exports/*/_manifest.json`),
         });
     }
     // No other role reads the exports or lists the bucket: create-export-job may only write a
@@ -838,7 +838,7 @@ describe('export destination', () => {
         Effect: 'Allow',
         Action: 's3:ListBucket',
         Resource: bucket,
-        Condition: { StringEquals: { 's3:prefix': ['', 'pinpoint-exports/'], 's3:delimiter': ['/'] } },
+        Condition: { StringEquals: { 's3:prefix': ['', 'exports/'], 's3:delimiter': ['/'] } },
       },
       // AllowListingOfUserFolder.
       {
@@ -846,14 +846,14 @@ describe('export destination', () => {
         Effect: 'Allow',
         Action: 's3:ListBucket',
         Resource: bucket,
-        Condition: { StringLike: { 's3:prefix': ['pinpoint-exports/*'] } },
+        Condition: { StringLike: { 's3:prefix': ['exports/*'] } },
       },
       // AllowAllS3ActionsInUserFolder (s3:* in the guide): write, multipart, read back; no delete, ACL or tags.
       {
         Sid: 'ReadWriteExportObjects',
         Effect: 'Allow',
         Action: ['s3:PutObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts', 's3:GetObject'],
-        Resource: sub(`\${ExportBucket.Arn}/pinpoint-exports/*`),
+        Resource: sub(`\${ExportBucket.Arn}/exports/*`),
       },
     ]);
   });
@@ -875,7 +875,7 @@ describe('export destination', () => {
     expect(bucket.Properties.LifecycleConfiguration.Rules).toContainEqual({
       Id: 'ExpireExportedPersonalData',
       Status: 'Enabled',
-      Prefix: 'pinpoint-exports/',
+      Prefix: 'exports/',
       ExpirationInDays: 30,
     });
     expect(
@@ -900,7 +900,7 @@ describe('export destination', () => {
 describe('notifications', () => {
   it('encrypts the summary topic with a rotating customer managed key that SNS and CloudWatch may use', () => {
     expect(resource(prod.template, 'SummaryTopic').Properties).toMatchObject({
-      TopicName: 'pinpoint-export-orchestrator-prod-summary',
+      TopicName: 'scheduled-exports-prod-summary',
       KmsMasterKeyId: { Ref: 'NotificationKey' },
     });
     const key = resource(prod.template, 'NotificationKey').Properties;

@@ -41,7 +41,7 @@ describe('parseStageConfig', () => {
       logRetentionInDays: 30,
       logLevel: 'INFO',
       exportDestination: {
-        keyPrefix: 'pinpoint-exports/',
+        keyPrefix: 'exports/',
         prefixTemplate: '{ApplicationId}/{SegmentId}/{date}/',
         expirationDays: 30,
       },
@@ -124,7 +124,7 @@ describe('parseStageConfig', () => {
     };
 
     expect(() => parseStageConfig(raw, 'qa')).toThrow(
-      /exportDestination\.prefixTemplate: with exportDestination\.keyPrefix and its placeholders at their longest, the key prefix is 914 bytes of UTF-8; at most 896/,
+      /exportDestination\.prefixTemplate: with exportDestination\.keyPrefix and its placeholders at their longest, the key prefix is 905 bytes of UTF-8; at most 896/,
     );
   });
 
@@ -188,15 +188,17 @@ describe('parseStageConfig', () => {
     expect(parseStageConfig({ targets: [target] }, longest).stage).toBe(longest);
     expect(limitedNamesOf(longest).filter((n) => n.name.length > n.limit)).toEqual([]);
     // Today the binding limit is Lambda's 64-character FunctionName with the longest function key.
-    expect(MAX_STAGE_LENGTH).toBe(64 - 'pinpoint-export-orchestrator--get-export-job-status'.length);
+    expect(MAX_STAGE_LENGTH).toBe(64 - 'scheduled-exports--get-export-job-status'.length);
 
     expect(() => parseStageConfig({ targets: [target] }, `${longest}s`)).toThrow(
       `stage: "${longest}s" is ${MAX_STAGE_LENGTH + 1} characters; at most ${MAX_STAGE_LENGTH}: ` +
-        `the Lambda FunctionName "pinpoint-export-orchestrator-${longest}s-get-export-job-status" ` +
+        `the Lambda FunctionName "scheduled-exports-${longest}s-get-export-job-status" ` +
         'would be 65 characters, over its limit of 64',
     );
-    // The review's example: 16 characters used to pass and made cfn-lint fail (E3033).
-    expect(() => parseStageConfig({ targets: [target] }, 'production-eu-01')).toThrow(/over its limit of 64/);
+    // One character past the limit fails however it is made up (cfn-lint's E3033 on function names).
+    expect(() => parseStageConfig({ targets: [target] }, 'production-eu-central-001')).toThrow(
+      /over its limit of 64/,
+    );
     expect(() => parseStageConfig({ targets: [target] }, 'Prod')).toThrow(
       'stage: "Prod" must be a-z 0-9 -, starting with a letter',
     );
@@ -494,13 +496,13 @@ describe('buildResources', () => {
     });
     expect(environmentOf(config).createExportJob).toEqual({
       DEFAULT_ROLE_ARN: 'arn:aws:iam::123456789012:role/pinpoint-export',
-      DEFAULT_S3_URL_PREFIX: 's3://team-exports/pinpoint-exports/{ApplicationId}/{SegmentId}/{date}/',
+      DEFAULT_S3_URL_PREFIX: 's3://team-exports/exports/{ApplicationId}/{SegmentId}/{date}/',
       RUN_LEDGER_TABLE: { Ref: 'RunLedgerTable' },
       LEDGER_RETENTION_DAYS: '400',
     });
     expect(JSON.parse(Resources.ScheduleNightly.Properties.Target.Input)).toEqual({
       ApplicationId: APP,
-      ExportJobRequest: { S3UrlPrefix: 's3://team-exports/pinpoint-exports/adhoc/{date}/' },
+      ExportJobRequest: { S3UrlPrefix: 's3://team-exports/exports/adhoc/{date}/' },
       ScheduledTime: '<aws.scheduler.scheduled-time>',
       Target: 'nightly',
     });

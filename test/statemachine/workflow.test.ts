@@ -34,7 +34,7 @@ import { type LocalLedgerServer, startLocalLedgerServer } from '../ledger/local-
  */
 
 const APP = '7f3c0a1b2c3d4e5f60718293a4b5c6d7';
-const TOPIC = 'arn:aws:sns:us-east-1:123456789012:pinpoint-export-summaries';
+const TOPIC = 'arn:aws:sns:us-east-1:123456789012:export-summaries';
 const INPUT = { ApplicationId: APP, ScheduledTime: '2026-11-28T02:00:00Z' };
 const NO_WAIT = { WaitForExportJob: 5 };
 const NO_RETRY_WAIT = {

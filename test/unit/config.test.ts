@@ -9,7 +9,7 @@ import {
 import { ConfigurationError } from '../../functions/shared/errors.ts';
 
 /** The run ledger's table: required by create-export-job and publish-summary. */
-const LEDGER = { RUN_LEDGER_TABLE: 'pinpoint-export-orchestrator-prod-runs' };
+const LEDGER = { RUN_LEDGER_TABLE: 'scheduled-exports-prod-runs' };
 const TOPIC_ARN = 'arn:aws:sns:us-east-1:123456789012:pinpoint-export-summary-prod';
 
 /** The documented defaults (the poll-schedule owner tunes the numbers; the loader must apply them). */

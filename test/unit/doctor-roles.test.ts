@@ -40,7 +40,7 @@ function context(): DoctorContext {
     clients: { iam } as unknown as DoctorClients,
     now: new Date('2026-12-01T00:00:00Z'),
     stack: {
-      name: 'pinpoint-export-orchestrator-qa',
+      name: 'scheduled-exports-qa',
       status: 'CREATE_COMPLETE',
       account: ACCOUNT,
       outputs: {

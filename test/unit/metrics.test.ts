@@ -55,7 +55,7 @@ function summary(overrides: Partial<ExportSummary> = {}): ExportSummary {
 function emf(s: ExportSummary, document: 'target' | 'outcome') {
   const metrics = new Metrics({
     namespace: 'ExportOrchestrator',
-    serviceName: 'pinpoint-export-orchestrator',
+    serviceName: 'scheduled-exports',
   });
   addRunMetrics(metrics, s, document, runMetricValues(s, NOW));
   const out = metrics.serializeMetrics() as unknown as {
@@ -80,7 +80,7 @@ describe('the metrics of one run', () => {
     expect(doc.namespace).toBe('ExportOrchestrator');
     expect([...(doc.dimensions ?? [])].sort()).toEqual([...RUN_DIMENSIONS.target].sort());
     expect(doc.out).toMatchObject({
-      service: 'pinpoint-export-orchestrator',
+      service: 'scheduled-exports',
       Stage: 'prod',
       Source: 'pinpoint',
       Target: 'nightly-all-endpoints',
