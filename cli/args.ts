@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { SOURCE_IDS, type SourceId } from '../functions/shared/types.ts';
-import { faultProblem } from '../local/scenarios.ts';
+import { SOURCE_IDS, type SourceId } from '../core/types.ts';
+import { faultProblem } from '../dev/local/scenarios.ts';
 import { usageError } from './errors.ts';
 import type { RequestOptions } from './input.ts';
 import { isExecutionArn, isStateMachineArn, isValidExecutionName } from './naming.ts';
@@ -39,7 +39,7 @@ export interface LocalOptions {
   /** DynamoDB: create the local --table, with point-in-time recovery on or off. */
   seed?: 'pitr' | 'no-pitr' | undefined;
   deadlineSeconds?: number | undefined;
-  /** Fault scenario names (local/scenarios.ts). */
+  /** Fault scenario names (dev/local/scenarios.ts). */
   faults: string[];
   /** Folder standing for S3 and SNS, and holding the local runs' records. */
   dataDir: string;

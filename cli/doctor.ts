@@ -9,17 +9,17 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { parse } from 'yaml';
-import type { SourceId } from '../functions/shared/types.ts';
-import { customerProfilesDoctor } from '../sources/customer-profiles/doctor.ts';
-import { dynamoDbDoctor } from '../sources/dynamodb/doctor.ts';
-import { pinpointDoctor } from '../sources/pinpoint/doctor.ts';
-import { missingStageFileError, STAGES_DIR } from '../stack/stack.ts';
+import type { SourceId } from '../core/types.ts';
+import { missingStageFileError, STAGES_DIR } from '../deploy/stack.ts';
 import {
   type ExportTarget,
   parseStageConfig,
   type StageConfig,
   StageConfigError,
-} from '../stack/stage-config.ts';
+} from '../deploy/stage-config.ts';
+import { customerProfilesDoctor } from '../sources/customer-profiles/doctor.ts';
+import { dynamoDbDoctor } from '../sources/dynamodb/doctor.ts';
+import { pinpointDoctor } from '../sources/pinpoint/doctor.ts';
 import type { Command } from './args.ts';
 import { checkBuckets } from './doctor/bucket.ts';
 import { checkSubscriptions } from './doctor/notifications.ts';
@@ -45,7 +45,7 @@ const SOURCE_DOCTORS = {
 
 const doctorOf = (target: ExportTarget) => SOURCE_DOCTORS[target.source] as SourceDoctor<ExportTarget>;
 
-/** Reads and validates `config/stages/<stage>.yml` (stack/stage-config.ts); a problem is a usage error. */
+/** Reads and validates `config/stages/<stage>.yml` (deploy/stage-config.ts); a problem is a usage error. */
 export function readStageFile(stage: string, dir: string = STAGES_DIR): StageConfig {
   const file = join(dir, `${stage}.yml`);
   try {

@@ -6,8 +6,8 @@ import {
   type HistoryEvent,
   type SFNClient,
 } from '@aws-sdk/client-sfn';
-import { triggerOf } from '../functions/shared/trigger.ts';
-import type { PublishSummaryEvent } from '../functions/shared/types.ts';
+import { triggerOf } from '../core/trigger.ts';
+import type { PublishSummaryEvent } from '../core/types.ts';
 import { awsFailure, isAwsError } from './errors.ts';
 import { consoleUrl, executionNameOf, stateMachineArnOf } from './naming.ts';
 import {

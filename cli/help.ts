@@ -1,5 +1,5 @@
-import { FAILURE_OUTCOMES, OUTCOMES } from '../functions/shared/outcome.ts';
-import { faultHelp } from '../local/scenarios.ts';
+import { FAILURE_OUTCOMES, OUTCOMES } from '../core/outcome.ts';
+import { faultHelp } from '../dev/local/scenarios.ts';
 import { segmentIdFor } from '../sources/pinpoint/emulator-dataset.ts';
 import type { CommandName } from './args.ts';
 import { NUMERIC_OPTIONS } from './options.ts';
@@ -7,9 +7,9 @@ import { NUMERIC_OPTIONS } from './options.ts';
 /** An example segment id: Pinpoint's segment ids are generated 32-hex-character ids, not names. */
 const SEGMENT_EXAMPLE = 'cc3bff0cbbb85f128fa2c4596f7aa312';
 
-/** The emulator's seeded application (emulator/index.ts DEFAULT_APPLICATION_ID; a test holds them equal). */
+/** The emulator's seeded application (dev/emulator/index.ts DEFAULT_APPLICATION_ID; a test holds them equal). */
 export const LOCAL_APPLICATION = 'a1b2c3d4e5f60718293a4b5c6d7e8f90';
-/** The emulator's seeded "active-users" segment (emulator/index.ts DEFAULT_SEGMENT_ID). */
+/** The emulator's seeded "active-users" segment (dev/emulator/index.ts DEFAULT_SEGMENT_ID). */
 export const LOCAL_SEGMENT = segmentIdFor(LOCAL_APPLICATION, 'active-users');
 
 const range = (name: keyof typeof NUMERIC_OPTIONS) =>

@@ -1,6 +1,6 @@
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DEFAULT_LEDGER_TABLE, ledgerFileOf, startLocalLedgerServer } from '../emulator/dynamodb.ts';
+import { DEFAULT_LEDGER_TABLE, ledgerFileOf, startLocalLedgerServer } from '../dev/emulator/dynamodb.ts';
 import { exportedOf, type LedgerItem, RunLedger } from '../functions/shared/run-ledger.ts';
 import type { CommonOptions } from './args.ts';
 import { formatDateTime, formatDuration, formatNumber } from './format.ts';
@@ -15,13 +15,13 @@ import { stackOutput } from './state-machine.ts';
  * that local runs keep in their data folder.
  */
 
-/** The stack output naming the ledger table (stack/resources.ts). */
+/** The stack output naming the ledger table (deploy/resources.ts). */
 export const LEDGER_OUTPUT = 'RunLedgerTableName';
 
 export interface HistoryRow {
   target: string;
   scheduledTime: string;
-  /** The run's outcome (functions/shared/outcome.ts); RUNNING while none is recorded. */
+  /** The run's outcome (core/outcome.ts); RUNNING while none is recorded. */
   outcome: string;
   /** Records exported: processed minus failed. */
   records: number | null;

@@ -1,17 +1,13 @@
-import { InvalidExportInputError } from '../functions/shared/errors.ts';
-import { type InputDefaults, resolveExecutionInput } from '../functions/shared/input.ts';
-import type {
-  ExecutionInput,
-  ExportJobRequestInput,
-  ResolvedExportRequest,
-} from '../functions/shared/types.ts';
-import type { LocalSourceOptions } from '../local/sources.ts';
+import { InvalidExportInputError } from '../core/errors.ts';
+import type { ExecutionInput, ExportJobRequestInput, ResolvedExportRequest } from '../core/types.ts';
+import type { LocalSourceOptions } from '../dev/local/sources.ts';
 import { tableArnFor, tableProblem } from '../sources/dynamodb/describe.ts';
+import { type InputDefaults, resolveExecutionInput } from '../sources/input.ts';
 import { CliError } from './errors.ts';
 
 /*
  * The execution input an operator's options describe, validated by the very
- * code create-export-job runs (functions/shared/input.ts), before anything is
+ * code create-export-job runs (sources/input.ts), before anything is
  * sent to AWS.
  */
 

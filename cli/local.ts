@@ -1,7 +1,7 @@
 import { isAbsolute, relative } from 'node:path';
-import { triggerOf } from '../functions/shared/trigger.ts';
-import type { LocalRunResult, ProgressEvent } from '../local/run.ts';
-import { faultRules } from '../local/scenarios.ts';
+import { triggerOf } from '../core/trigger.ts';
+import type { LocalRunResult, ProgressEvent } from '../dev/local/run.ts';
+import { faultRules } from '../dev/local/scenarios.ts';
 import type { Command, LocalOptions } from './args.ts';
 import { CliError, ExitCode } from './errors.ts';
 import type { FollowUpdate } from './follow.ts';

@@ -6,9 +6,9 @@ import {
   type SFNClient,
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
-import type { LocalRunOptions, LocalRunResult } from '../local/run.ts';
-import type { RunStore } from '../local/runs.ts';
-import { LocalRunSetupError } from '../local/services.ts';
+import type { LocalRunOptions, LocalRunResult } from '../dev/local/run.ts';
+import type { RunStore } from '../dev/local/runs.ts';
+import { LocalRunSetupError } from '../dev/local/services.ts';
 import { tableNameOf } from '../sources/dynamodb/describe.ts';
 import { type Command, type CommonOptions, parseCommand, wantsJson } from './args.ts';
 import { awsFailure, CliError, ExitCode, isAwsError } from './errors.ts';
@@ -43,7 +43,7 @@ export interface CliDeps {
   cloudFormation: (region: string | undefined) => CloudFormationClient;
   /** A DynamoDB client for a region, or for a local endpoint (the run ledger: `history`). */
   dynamodb: (region: string | undefined, endpoint?: string) => DynamoDBClient;
-  /** The embedded local run (local/run.ts). */
+  /** The embedded local run (dev/local/run.ts). */
   runLocal: (options: LocalRunOptions) => Promise<LocalRunResult>;
   stdout: Writer;
   stderr: Writer;
@@ -57,7 +57,7 @@ export interface CliDeps {
   onInterrupt: (handler: () => void) => () => void;
   pollIntervalMs: number;
   maxPolls: number;
-  /** The local runs' history in a data folder (local/runs.ts). */
+  /** The local runs' history in a data folder (dev/local/runs.ts). */
   runStore: (dataDir: string) => RunStore<LocalRunRecord>;
   /** Calls `fn` every `ms` until the returned function is called (the progress line's clock). */
   every: (ms: number, fn: () => void) => () => void;
@@ -145,7 +145,7 @@ async function watch(
 /** A local run exports the emulator's seeded data unless told otherwise. */
 async function withLocalDefaults(request: RequestOptions): Promise<RequestOptions> {
   if (request.source === 'customer-profiles') {
-    const { DEFAULT_PROFILES_DOMAIN, DEFAULT_SEGMENT_DEFINITION } = await import('../emulator/index.ts');
+    const { DEFAULT_PROFILES_DOMAIN, DEFAULT_SEGMENT_DEFINITION } = await import('../dev/emulator/index.ts');
     return {
       ...request,
       domain: request.domain ?? DEFAULT_PROFILES_DOMAIN,
@@ -153,11 +153,11 @@ async function withLocalDefaults(request: RequestOptions): Promise<RequestOption
     };
   }
   if (request.source === 'dynamodb') {
-    const { LOCAL_TABLE } = await import('../local/sources.ts');
+    const { LOCAL_TABLE } = await import('../dev/local/sources.ts');
     return { ...request, table: request.table ?? LOCAL_TABLE };
   }
   if (request.applicationId !== undefined) return request;
-  return { ...request, applicationId: (await import('../emulator/index.ts')).DEFAULT_APPLICATION_ID };
+  return { ...request, applicationId: (await import('../dev/emulator/index.ts')).DEFAULT_APPLICATION_ID };
 }
 
 function sfnFor(common: CommonOptions, stateMachineArn: string, deps: CliDeps): SFNClient {
@@ -183,7 +183,7 @@ async function start(command: Extract<Command, { name: 'start' }>, deps: CliDeps
     deps.randomSuffix(),
   );
   if (command.local) {
-    const local = buildExecutionInput(request, (await import('../local/sources.ts')).LOCAL_ACCOUNT);
+    const local = buildExecutionInput(request, (await import('../dev/local/sources.ts')).LOCAL_ACCOUNT);
     return startLocal(command, command.local, local, name, deps);
   }
 

@@ -1,10 +1,10 @@
 import { randomInt } from 'node:crypto';
-import { MANUAL_EXECUTION_PREFIX } from '../functions/shared/trigger.ts';
+import { MANUAL_EXECUTION_PREFIX } from '../core/trigger.ts';
 
-export { consoleUrl, regionOfArn } from '../functions/shared/console-links.ts';
+export { consoleUrl, regionOfArn } from '../core/console-links.ts';
 
 /*
- * Execution names and ARNs (console links: functions/shared/console-links.ts). Step Functions names are 1–80
+ * Execution names and ARNs (console links: core/console-links.ts). Step Functions names are 1–80
  * characters of 0-9A-Za-z-_ and unique per state machine for 90 days.
  */
 

@@ -1,6 +1,6 @@
 import type { ExecutionStatus } from '@aws-sdk/client-sfn';
-import { buildSummary } from '../functions/publish-summary/summary.ts';
-import { isSuccess, outcomeOfFailError } from '../functions/shared/outcome.ts';
+import { isSuccess, outcomeOfFailError } from '../core/outcome.ts';
+import { buildSummary } from '../core/summary.ts';
 import type {
   ExportSummary,
   JobStatus,
@@ -10,7 +10,7 @@ import type {
   SummaryStatus,
   Trigger,
   VerificationResult,
-} from '../functions/shared/types.ts';
+} from '../core/types.ts';
 import { sourceFor } from '../sources/registry.ts';
 import { ExitCode } from './errors.ts';
 
@@ -20,7 +20,7 @@ import { ExitCode } from './errors.ts';
  */
 
 /**
- * The export's outcome: the run's (functions/shared/outcome.ts, the summary's status), or
+ * The export's outcome: the run's (core/outcome.ts, the summary's status), or
  * ABORTED when someone stopped the execution before it had one.
  */
 export type Outcome = SummaryStatus | 'ABORTED';

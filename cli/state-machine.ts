@@ -1,5 +1,5 @@
 import { type CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import { namesOf } from '../stack/names.ts';
+import { namesOf } from '../deploy/names.ts';
 import type { CommonOptions } from './args.ts';
 import { awsFailure, CliError, isAwsError } from './errors.ts';
 
@@ -11,7 +11,7 @@ import { awsFailure, CliError, isAwsError } from './errors.ts';
 
 export const STATE_MACHINE_OUTPUT = 'StateMachineArn';
 
-/** The stage's CloudFormation stack, as the stack itself names it (stack/names.ts). */
+/** The stage's CloudFormation stack, as the stack itself names it (deploy/names.ts). */
 export function stackNameFor(stage: string): string {
   return namesOf(stage).stack;
 }

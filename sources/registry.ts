@@ -4,8 +4,8 @@ import type {
   ProfilesRequest,
   ResolvedExportRequest,
   SourceId,
-} from '../functions/shared/types.ts';
-import { sourceOf } from '../functions/shared/types.ts';
+} from '../core/types.ts';
+import { sourceOf } from '../core/types.ts';
 import { CUSTOMER_PROFILES } from './customer-profiles/describe.ts';
 import { DYNAMODB } from './dynamodb/describe.ts';
 import { PINPOINT } from './pinpoint/describe.ts';
@@ -20,7 +20,7 @@ import type { RegisteredSource } from './types.ts';
  *   sources/final-reads.ts  the summary's re-read of a finished job (publish-summary)
  *
  * Adding a source is adding its folder and a line in each registry (and its stack and
- * emulator parts in stack/sources.ts and emulator/index.ts); a contract test checks that.
+ * emulator parts in deploy/sources.ts and dev/emulator/index.ts); a contract test checks that.
  */
 interface SourceTable {
   readonly pinpoint: RegisteredSource<PinpointRequest>;

@@ -1,5 +1,5 @@
-import type { ResolvedExportRequest, SourceId } from '../functions/shared/types.ts';
-import { sourceOf } from '../functions/shared/types.ts';
+import type { ResolvedExportRequest, SourceId } from '../core/types.ts';
+import { sourceOf } from '../core/types.ts';
 import type { SourceRuntime } from './types.ts';
 
 /*

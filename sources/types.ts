@@ -1,8 +1,8 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import type { AwsErrorSource } from '../functions/shared/aws-errors.ts';
+import type { AwsErrorSource } from '../core/aws-errors.ts';
+import type { RawInputFacts } from '../core/errors.ts';
+import type { JobSnapshot, ResolvedExportRequest, RunState, SourceId } from '../core/types.ts';
 import type { SdkClientConfig } from '../functions/shared/config.ts';
-import type { RawInputFacts } from '../functions/shared/errors.ts';
-import type { JobSnapshot, ResolvedExportRequest, RunState, SourceId } from '../functions/shared/types.ts';
 import type { VerificationTarget } from '../functions/shared/verification/target.ts';
 
 /*
@@ -165,7 +165,7 @@ export interface CreateContext extends SourceContext {
 
 /** The half of a source that calls AWS. */
 export interface SourceRuntime<R extends ResolvedExportRequest = ResolvedExportRequest> {
-  /** Its rows for the one error classifier (functions/shared/aws-errors.ts). */
+  /** Its rows for the one error classifier (core/aws-errors.ts). */
   errors: AwsErrorSource;
   /**
    * True when starting the same run's job again returns the job already started (DynamoDB's

@@ -1,5 +1,5 @@
 import { GetBucketEncryptionCommand, GetBucketLocationCommand, HeadBucketCommand } from '@aws-sdk/client-s3';
-import { targetsOf } from '../../stack/sources.ts';
+import { targetsOf } from '../../deploy/sources.ts';
 import { type CheckResult, couldNotCheck, type DoctorContext, failureOf } from './types.ts';
 
 /*

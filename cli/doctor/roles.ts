@@ -1,6 +1,6 @@
 import { type ContextEntry, SimulatePrincipalPolicyCommand } from '@aws-sdk/client-iam';
-import { IDS } from '../../stack/cfn.ts';
-import { targetsOf } from '../../stack/sources.ts';
+import { IDS } from '../../deploy/cfn.ts';
+import { targetsOf } from '../../deploy/sources.ts';
 import type { CheckResult, DoctorContext, RoleKey, RoleNeed } from './types.ts';
 import { couldNotCheck } from './types.ts';
 

@@ -4,8 +4,8 @@ import {
   ListStackResourcesCommand,
 } from '@aws-sdk/client-cloudformation';
 import { GetScheduleCommand } from '@aws-sdk/client-scheduler';
+import { namesOf } from '../../deploy/names.ts';
 import { describeTable } from '../../sources/dynamodb/table-arn.ts';
-import { namesOf } from '../../stack/names.ts';
 import {
   type CheckResult,
   couldNotCheck,

@@ -1,17 +1,9 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { type SourceDeps, sourceContextOf } from '../../sources/context.ts';
-import { sourceFor } from '../../sources/registry.ts';
-import { runtimeFor } from '../../sources/runtimes.ts';
-import type { CreateContext, SourceRuntime } from '../../sources/types.ts';
-import { LEDGER_SOURCE, toWorkflowError } from '../shared/aws-errors.ts';
-import type { CreateExportJobConfig } from '../shared/config.ts';
-import { CREATE_REFUSED_ERRORS, type ExplainedError, RunInProgressError } from '../shared/errors.ts';
-import { resolveExecutionInput } from '../shared/input.ts';
-import { isPlainObject } from '../shared/input-rules.ts';
-import { initialPollState } from '../shared/poll-schedule.ts';
-import { inputDefaultsOf, runIdentityOf } from '../shared/run-identity.ts';
-import type { ClaimResult, LedgerItem, RunIdentity, RunLedger } from '../shared/run-ledger.ts';
-import { triggerOf } from '../shared/trigger.ts';
+import { LEDGER_SOURCE, toWorkflowError } from '../../core/aws-errors.ts';
+import { CREATE_REFUSED_ERRORS, type ExplainedError, RunInProgressError } from '../../core/errors.ts';
+import { isPlainObject } from '../../core/input-rules.ts';
+import { initialPollState } from '../../core/poll-schedule.ts';
+import { triggerOf } from '../../core/trigger.ts';
 import type {
   CreateExportJobEvent,
   JobSnapshot,
@@ -19,8 +11,16 @@ import type {
   PollPrior,
   ResolvedExportRequest,
   RunState,
-} from '../shared/types.ts';
-import { sourceOf } from '../shared/types.ts';
+} from '../../core/types.ts';
+import { sourceOf } from '../../core/types.ts';
+import { type SourceDeps, sourceContextOf } from '../../sources/context.ts';
+import { resolveExecutionInput } from '../../sources/input.ts';
+import { sourceFor } from '../../sources/registry.ts';
+import { inputDefaultsOf, runIdentityOf } from '../../sources/run-identity.ts';
+import { runtimeFor } from '../../sources/runtimes.ts';
+import type { CreateContext, SourceRuntime } from '../../sources/types.ts';
+import type { CreateExportJobConfig } from '../shared/config.ts';
+import type { ClaimResult, LedgerItem, RunIdentity, RunLedger } from '../shared/run-ledger.ts';
 
 /**
  * `pinpoint` (the look-up) and `pinpointCreate` (CreateExportJob with SDK retries off), when the
@@ -42,7 +42,7 @@ export const LOOKUP_SKEW_MS = 60_000;
 
 const isFailed = (job: JobSnapshot) => job.JobStatus === 'FAILED' || job.JobStatus === 'FAILING';
 
-export { inputDefaultsOf, runIdentityOf } from '../shared/run-identity.ts';
+export { inputDefaultsOf, runIdentityOf } from '../../sources/run-identity.ts';
 
 const ledgerCall = <T>(operation: string, call: () => Promise<T>): Promise<T> =>
   call().catch((error: unknown) => {

@@ -1,9 +1,9 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { CreateExportJobEvent, RunState } from '../../core/types.ts';
+import { rawInputFacts } from '../../sources/input.ts';
 import { loadCreateExportJobConfig, loadSdkClientConfig } from '../shared/config.ts';
-import { rawInputFacts } from '../shared/input.ts';
 import { createLogger, lambdaHandler } from '../shared/lambda.ts';
 import { RunLedger } from '../shared/run-ledger.ts';
-import type { CreateExportJobEvent, RunState } from '../shared/types.ts';
 import { createExportJob } from './create-export-job.ts';
 
 const config = loadCreateExportJobConfig();

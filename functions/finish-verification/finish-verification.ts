@@ -1,6 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { RunState, VerificationResult } from '../shared/types.ts';
+import type { RunState, VerificationResult } from '../../core/types.ts';
 import {
   type BatchCount,
   digestOf,

@@ -1,7 +1,7 @@
 import { S3Client } from '@aws-sdk/client-s3';
+import { sourceOf, type VerificationResult } from '../../core/types.ts';
 import { loadFinishVerificationConfig, loadSdkClientConfig } from '../shared/config.ts';
 import { createLogger, lambdaHandler } from '../shared/lambda.ts';
-import { sourceOf, type VerificationResult } from '../shared/types.ts';
 import { nothingToVerify, verificationTargetOf } from '../shared/verification/target.ts';
 import { type FinishVerificationEvent, finishVerification } from './finish-verification.ts';
 

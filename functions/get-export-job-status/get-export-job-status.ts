@@ -1,10 +1,10 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
+import { nextPollState } from '../../core/poll-schedule.ts';
+import type { GetExportJobStatusEvent, RunState } from '../../core/types.ts';
+import { sourceOf } from '../../core/types.ts';
 import { type SourceDeps, sourceContextOf } from '../../sources/context.ts';
 import { runtimeFor } from '../../sources/runtimes.ts';
 import type { GetExportJobStatusConfig } from '../shared/config.ts';
-import { nextPollState } from '../shared/poll-schedule.ts';
-import type { GetExportJobStatusEvent, RunState } from '../shared/types.ts';
-import { sourceOf } from '../shared/types.ts';
 
 export interface GetExportJobStatusDeps extends SourceDeps {
   config: GetExportJobStatusConfig;

@@ -1,6 +1,6 @@
+import type { GetExportJobStatusEvent, RunState } from '../../core/types.ts';
 import { loadGetExportJobStatusConfig, loadSdkClientConfig } from '../shared/config.ts';
 import { createLogger, lambdaHandler } from '../shared/lambda.ts';
-import type { GetExportJobStatusEvent, RunState } from '../shared/types.ts';
 import { getExportJobStatus } from './get-export-job-status.ts';
 
 const config = loadGetExportJobStatusConfig();

@@ -1,10 +1,10 @@
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
+import type { PublishSummaryEvent, PublishSummaryResult } from '../../core/types.ts';
 import { loadPublishSummaryConfig, loadSdkClientConfig } from '../shared/config.ts';
 import { createLogger, lambdaHandler } from '../shared/lambda.ts';
 import { RunLedger } from '../shared/run-ledger.ts';
-import type { PublishSummaryEvent, PublishSummaryResult } from '../shared/types.ts';
 import { publishSummary } from './publish-summary.ts';
 
 const config = loadPublishSummaryConfig();

@@ -1,7 +1,7 @@
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { RUN_DIMENSIONS } from '../shared/metric-dimensions.ts';
-import { OUTCOME_RULES } from '../shared/outcome.ts';
-import type { ExportSummary } from '../shared/types.ts';
+import { RUN_DIMENSIONS } from '../../core/metric-dimensions.ts';
+import { OUTCOME_RULES } from '../../core/outcome.ts';
+import type { ExportSummary } from '../../core/types.ts';
 
 export { RUN_DIMENSIONS };
 
@@ -14,8 +14,8 @@ export { RUN_DIMENSIONS };
  *   per target  (service, Stage, Source, Target): what the night exported and cost
  *   per outcome (service, Stage, Source, Outcome): how many runs ended how
  *
- * stack/dashboard.ts graphs exactly these names and dimensions (a test holds
- * them equal), and stack/metric-alarms.ts alarms on them.
+ * deploy/dashboard.ts graphs exactly these names and dimensions (a test holds
+ * them equal), and deploy/metric-alarms.ts alarms on them.
  */
 
 /** The metrics a run emits, with their units. */
@@ -34,7 +34,7 @@ export const RUN_METRICS = {
   RecordsDrop: MetricUnit.Count,
   /** 1 when the files in S3 did not hold what the source reported (only when verified). */
   VerificationMismatch: MetricUnit.Count,
-  /** 1 per run: per target, and per outcome (the run's outcome: functions/shared/outcome.ts). */
+  /** 1 per run: per target, and per outcome (the run's outcome: core/outcome.ts). */
   Runs: MetricUnit.Count,
 } as const;
 

@@ -2,17 +2,17 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { ExportJobResponse } from '@aws-sdk/client-pinpoint';
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import { SNS_SOURCE, toWorkflowError } from '../../core/aws-errors.ts';
+import { isSuccess, OUTCOME_RULES } from '../../core/outcome.ts';
+import { recordedTiming } from '../../core/poll-estimates.ts';
+import { buildSnsMessage } from '../../core/sns-message.ts';
+import { buildSummary, type RunHistory } from '../../core/summary.ts';
+import type { ExportSummary, PublishSummaryEvent, PublishSummaryResult } from '../../core/types.ts';
 import { type SourceDeps, sourceContextOf } from '../../sources/context.ts';
 import { finalReadFor } from '../../sources/final-reads.ts';
-import { SNS_SOURCE, toWorkflowError } from '../shared/aws-errors.ts';
 import type { PublishSummaryConfig } from '../shared/config.ts';
-import { isSuccess, OUTCOME_RULES } from '../shared/outcome.ts';
-import { recordedTiming } from '../shared/poll-estimates.ts';
 import { exportedOf, type RunLedger } from '../shared/run-ledger.ts';
-import type { ExportSummary, PublishSummaryEvent, PublishSummaryResult } from '../shared/types.ts';
 import { emitRunMetrics, type RunMetricValues } from './metrics.ts';
-import { buildSnsMessage } from './sns-message.ts';
-import { buildSummary, type RunHistory } from './summary.ts';
 
 export interface PublishSummaryDeps extends SourceDeps {
   sns: SNSClient;

@@ -1,6 +1,6 @@
-import { ConfigurationError } from './errors.ts';
-import { LEDGER_DEFAULTS } from './ledger-schema.ts';
-import { DEFAULT_MAX_FAILURE_PERCENT } from './outcome.ts';
+import { ConfigurationError } from '../../core/errors.ts';
+import { LEDGER_DEFAULTS } from '../../core/ledger-schema.ts';
+import { DEFAULT_MAX_FAILURE_PERCENT } from '../../core/outcome.ts';
 
 /**
  * Every setting the functions read, in one place. Handlers call the loader for
@@ -142,7 +142,7 @@ export const CONFIG_DEFAULTS = {
   COUNT_RESERVE_SECONDS: 10,
   /** Three vCPUs at the stage's default 5,307 MB (the stack sets it from the memory). */
   COUNT_STREAMS: 3,
-  /** Why 1 %: functions/shared/outcome.ts. */
+  /** Why 1 %: core/outcome.ts. */
   MAX_FAILURE_PERCENT: DEFAULT_MAX_FAILURE_PERCENT,
 } as const;
 
@@ -171,7 +171,7 @@ function flag(env: Env, name: string): boolean {
 
 /**
  * Ranges of the integer settings. The upper bounds are the stage config's
- * (stack/stage-config.ts): a deadline of a week, or a wait of an hour, is
+ * (deploy/stage-config.ts): a deadline of a week, or a wait of an hour, is
  * already far past any export. The lower bounds stay at 1 second, below the
  * stage config's, because local runs and tests compress time.
  */

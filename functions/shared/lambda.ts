@@ -7,7 +7,7 @@ import {
   OrchestratorBugError,
   type RawInputFacts,
   WORKFLOW_ERROR_NAMES,
-} from './errors.ts';
+} from '../../core/errors.ts';
 
 /**
  * The one middleware stack every function uses: Powertools logger with the

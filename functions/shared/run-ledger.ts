@@ -8,8 +8,8 @@ import {
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
-import { LEDGER_DEFAULTS, LEDGER_KEYS } from './ledger-schema.ts';
-import { isOutcome, isSuccess } from './outcome.ts';
+import { LEDGER_DEFAULTS, LEDGER_KEYS } from '../../core/ledger-schema.ts';
+import { isOutcome, isSuccess } from '../../core/outcome.ts';
 
 /*
  * The run ledger: one DynamoDB item per run, keyed by the export target and the
@@ -43,7 +43,7 @@ export interface RunIdentity {
 
 /** The outcome publish-summary records. */
 export interface RunOutcome {
-  /** The run's outcome (functions/shared/outcome.ts), as every other channel tells it. */
+  /** The run's outcome (core/outcome.ts), as every other channel tells it. */
   status: string;
   jobId: string | null;
   jobStatus: string | null;

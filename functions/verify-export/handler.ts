@@ -1,7 +1,7 @@
 import { S3Client } from '@aws-sdk/client-s3';
+import { type RunState, sourceOf } from '../../core/types.ts';
 import { loadSdkClientConfig, loadVerifyExportConfig } from '../shared/config.ts';
 import { createLogger, lambdaHandler } from '../shared/lambda.ts';
-import { type RunState, sourceOf } from '../shared/types.ts';
 import { verificationTargetOf } from '../shared/verification/target.ts';
 import { nothingToPlan, planVerification, type VerificationWork } from './verify-export.ts';
 

@@ -9,9 +9,9 @@ import {
   resolveTemplate,
   TIME_PLACEHOLDERS,
   timeValues,
-} from '../../functions/shared/input-rules.ts';
-import { parseS3Url } from '../../functions/shared/s3-url.ts';
-import type { ProfilesRequest } from '../../functions/shared/types.ts';
+} from '../../core/input-rules.ts';
+import { parseS3Url } from '../../core/s3-url.ts';
+import type { ProfilesRequest } from '../../core/types.ts';
 import type { SourceDescription } from '../types.ts';
 
 /*

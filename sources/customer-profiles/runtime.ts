@@ -3,13 +3,13 @@ import {
   CustomerProfilesClient,
   GetSegmentSnapshotCommand,
 } from '@aws-sdk/client-customer-profiles';
-import { type AwsErrorSource, classifyAwsError, toWorkflowError } from '../../functions/shared/aws-errors.ts';
+import { type AwsErrorSource, classifyAwsError, toWorkflowError } from '../../core/aws-errors.ts';
 import {
   SourceRequestRejectedError,
   SourceThrottledError,
   SourceUnavailableError,
-} from '../../functions/shared/errors.ts';
-import type { JobSnapshot, JobStatus, ProfilesRequest } from '../../functions/shared/types.ts';
+} from '../../core/errors.ts';
+import type { JobSnapshot, JobStatus, ProfilesRequest } from '../../core/types.ts';
 import type { SourceContext, SourceRuntime } from '../types.ts';
 
 /*

@@ -1,7 +1,7 @@
-import { arnOf, type Cfn, distinct, IDS, ref, sub } from '../../stack/cfn.ts';
-import { keyPattern, longestOf, TIME_PLACEHOLDERS } from '../../stack/destination.ts';
-import type { SourceContext, StackSource } from '../../stack/sources.ts';
-import type { StageConfig, TargetBase } from '../../stack/stage-config.ts';
+import { arnOf, type Cfn, distinct, IDS, ref, sub } from '../../deploy/cfn.ts';
+import { keyPattern, longestOf, TIME_PLACEHOLDERS } from '../../deploy/destination.ts';
+import type { SourceContext, StackSource } from '../../deploy/sources.ts';
+import type { StageConfig, TargetBase } from '../../deploy/stage-config.ts';
 
 /*
  * Amazon Connect Customer Profiles' part of the stack (docs/SOURCES.md): a target names a
@@ -17,7 +17,7 @@ import type { StageConfig, TargetBase } from '../../stack/stage-config.ts';
  * (…:domains/${DomainName}/segment-definitions/${SegmentDefinitionName}); CreateSegmentSnapshot's
  * dependent action is iam:PassRole with iam:PassedToService = profile.amazonaws.com.
  *
- * Loaded by osls through type stripping (stack/sources.ts): erasable TypeScript only.
+ * Loaded by osls through type stripping (deploy/sources.ts): erasable TypeScript only.
  */
 
 export interface CustomerProfilesTarget extends TargetBase {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { bucketNameProblem, keyPrefixBytesProblem } from '../../functions/shared/aws-names.ts';
+import { bucketNameProblem, keyPrefixBytesProblem } from '../../core/aws-names.ts';
 import {
   checkPlaceholders,
   describe,
@@ -9,8 +9,8 @@ import {
   resolveTemplate,
   TIME_PLACEHOLDERS,
   timeValues,
-} from '../../functions/shared/input-rules.ts';
-import type { DynamoDbRequest } from '../../functions/shared/types.ts';
+} from '../../core/input-rules.ts';
+import type { DynamoDbRequest } from '../../core/types.ts';
 import type { SourceDescription } from '../types.ts';
 import { DYNAMODB_MANIFESTS } from './manifests.ts';
 

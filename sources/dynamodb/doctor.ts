@@ -7,7 +7,7 @@ import {
   type RoleNeed,
   type SourceDoctor,
 } from '../../cli/doctor/types.ts';
-import { keyPattern } from '../../stack/destination.ts';
+import { keyPattern } from '../../deploy/destination.ts';
 import { TABLE_ARN } from './describe.ts';
 import { enablePitr } from './runtime.ts';
 import { DEFAULT_DYNAMODB_PREFIX, type DynamoDbTarget, tableNameOf } from './stack.ts';

@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ActiveFault, FaultContext, FaultController, FaultKind } from '../../emulator/faults.ts';
-import type { HttpResult } from '../../emulator/protocol.ts';
+import type { ActiveFault, FaultContext, FaultController, FaultKind } from '../../dev/emulator/faults.ts';
+import type { HttpResult } from '../../dev/emulator/protocol.ts';
 import {
   type AttributeMap,
   ChangeLog,
@@ -41,7 +41,7 @@ import { DynamoDbError, dynamoErrorResult, dynamoErrors, dynamoJson, epochSecond
  * local emulator, which dynalite does not implement: ExportTableToPointInTime,
  * DescribeExport, ListExports, DescribeContinuousBackups and UpdateContinuousBackups,
  * with the shapes, enums and error names of botocore's dynamodb service-2.json. Every
- * other DynamoDB operation stays dynalite's (emulator/dynamodb.ts routes them); this
+ * other DynamoDB operation stays dynalite's (dev/emulator/dynamodb.ts routes them); this
  * module reads tables through dynalite too, in-process.
  *
  * Behaviour checked against AWS where the API reference is silent (ScyllaDB's

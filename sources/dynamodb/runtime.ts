@@ -6,14 +6,14 @@ import {
   type ExportDescription,
   ExportTableToPointInTimeCommand,
 } from '@aws-sdk/client-dynamodb';
-import { type AwsErrorSource, toWorkflowError } from '../../functions/shared/aws-errors.ts';
-import type { ExplainedError } from '../../functions/shared/errors.ts';
+import { type AwsErrorSource, toWorkflowError } from '../../core/aws-errors.ts';
+import type { ExplainedError } from '../../core/errors.ts';
 import {
   SourceRequestRejectedError,
   SourceThrottledError,
   SourceUnavailableError,
-} from '../../functions/shared/errors.ts';
-import type { DynamoDbRequest, JobSnapshot, JobStatus } from '../../functions/shared/types.ts';
+} from '../../core/errors.ts';
+import type { DynamoDbRequest, JobSnapshot, JobStatus } from '../../core/types.ts';
 import type { CreateContext, SourceContext, SourceRuntime } from '../types.ts';
 import { exportArnsOf, tableNameOf } from './describe.ts';
 import { describeWindows, type ExportPlan, exportEndOf, planExport, type Window } from './window.ts';

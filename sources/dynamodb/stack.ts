@@ -1,15 +1,15 @@
-import { bucketNameProblem } from '../../functions/shared/aws-names.ts';
-import { MANIFEST_NAME } from '../../functions/shared/verification/sizing.ts';
-import { type Cfn, distinct, sub } from '../../stack/cfn.ts';
+import { bucketNameProblem } from '../../core/aws-names.ts';
+import { type Cfn, distinct, sub } from '../../deploy/cfn.ts';
 import {
   bucketArnOf,
   keyPattern,
   longestOf,
   objectsArnOf,
   TIME_PLACEHOLDERS,
-} from '../../stack/destination.ts';
-import type { SourceContext, StackSource } from '../../stack/sources.ts';
-import type { TargetBase } from '../../stack/stage-config.ts';
+} from '../../deploy/destination.ts';
+import type { SourceContext, StackSource } from '../../deploy/sources.ts';
+import type { TargetBase } from '../../deploy/stage-config.ts';
+import { MANIFEST_NAME } from '../../functions/shared/verification/sizing.ts';
 
 /*
  * DynamoDB's part of the stack (docs/SOURCES.md): a target names a table (by name in this
@@ -22,7 +22,7 @@ import type { TargetBase } from '../../stack/stage-config.ts';
  * bucket of another account must also allow them in its bucket policy. Here they are scoped to
  * the keys the target's exports can have, not the whole bucket.
  *
- * Loaded by osls through type stripping (stack/sources.ts): erasable TypeScript only.
+ * Loaded by osls through type stripping (deploy/sources.ts): erasable TypeScript only.
  */
 
 export interface DynamoDbTarget extends TargetBase {

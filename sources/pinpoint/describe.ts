@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { APPLICATION_ID, ROLE_ARN, SEGMENT_ID } from '../../functions/shared/aws-names.ts';
+import { APPLICATION_ID, ROLE_ARN, SEGMENT_ID } from '../../core/aws-names.ts';
 import {
   checkS3Url,
   describe,
@@ -8,10 +8,10 @@ import {
   optionalString,
   quoteInput,
   rejectUnknownFields,
-} from '../../functions/shared/input-rules.ts';
-import { resolveS3UrlPrefix, S3_PREFIX_PLACEHOLDERS } from '../../functions/shared/s3-prefix.ts';
-import { parseS3Url } from '../../functions/shared/s3-url.ts';
-import type { PinpointRequest } from '../../functions/shared/types.ts';
+} from '../../core/input-rules.ts';
+import { resolveS3UrlPrefix, S3_PREFIX_PLACEHOLDERS } from '../../core/s3-prefix.ts';
+import { parseS3Url } from '../../core/s3-url.ts';
+import type { PinpointRequest } from '../../core/types.ts';
 import type { SourceDescription } from '../types.ts';
 
 /*

@@ -12,7 +12,7 @@
  * PROCESSING forever, which is how "never finishes" is modelled.
  */
 
-import type { JobStatus } from '../../functions/shared/types.ts';
+import type { JobStatus } from '../../core/types.ts';
 
 /** A pause in processing: no piece finishes while it lasts. */
 export interface Stall {

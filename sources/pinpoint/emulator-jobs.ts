@@ -9,7 +9,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
-import type { JobStatus } from '../../functions/shared/types.ts';
+import type { JobStatus } from '../../core/types.ts';
 import { generateEndpoint, inSegment, isMalformed } from './emulator-dataset.ts';
 import { buildJobPlan, type JobPlan, jobProgressAt } from './emulator-job-model.ts';
 

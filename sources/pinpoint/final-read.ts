@@ -1,5 +1,5 @@
 import { GetExportJobCommand, PinpointClient } from '@aws-sdk/client-pinpoint';
-import type { PinpointRequest } from '../../functions/shared/types.ts';
+import type { PinpointRequest } from '../../core/types.ts';
 import type { FinalRead } from '../types.ts';
 
 /** The finished job with its Failures (GetExportJob), for the summary; the caller bounds it with `signal`. */

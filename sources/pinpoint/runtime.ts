@@ -5,9 +5,9 @@ import {
   GetExportJobsCommand,
   PinpointClient,
 } from '@aws-sdk/client-pinpoint';
-import { PINPOINT_SOURCE, toWorkflowError } from '../../functions/shared/aws-errors.ts';
-import { PinpointUnavailableError } from '../../functions/shared/errors.ts';
-import type { JobSnapshot, JobStatus, PinpointRequest } from '../../functions/shared/types.ts';
+import { PINPOINT_SOURCE, toWorkflowError } from '../../core/aws-errors.ts';
+import { PinpointUnavailableError } from '../../core/errors.ts';
+import type { JobSnapshot, JobStatus, PinpointRequest } from '../../core/types.ts';
 import type { SourceContext, SourceRuntime } from '../types.ts';
 
 /*

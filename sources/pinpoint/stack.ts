@@ -1,13 +1,9 @@
-import {
-  APPLICATION_ID,
-  keyPrefixBytesProblem,
-  PINPOINT_SEGMENT_ID,
-} from '../../functions/shared/aws-names.ts';
-import { resolveS3UrlPrefix } from '../../functions/shared/s3-prefix.ts';
-import { arnOf, type Cfn, IDS, ref, sub } from '../../stack/cfn.ts';
-import type { Destination } from '../../stack/destination.ts';
-import type { SourceContext, StackSource } from '../../stack/sources.ts';
-import type { StageConfig, TargetBase } from '../../stack/stage-config.ts';
+import { APPLICATION_ID, keyPrefixBytesProblem, PINPOINT_SEGMENT_ID } from '../../core/aws-names.ts';
+import { resolveS3UrlPrefix } from '../../core/s3-prefix.ts';
+import { arnOf, type Cfn, IDS, ref, sub } from '../../deploy/cfn.ts';
+import type { Destination } from '../../deploy/destination.ts';
+import type { SourceContext, StackSource } from '../../deploy/sources.ts';
+import type { StageConfig, TargetBase } from '../../deploy/stage-config.ts';
 
 /*
  * Amazon Pinpoint's part of the stack: a target's application, segment and prefix, the
@@ -16,7 +12,7 @@ import type { StageConfig, TargetBase } from '../../stack/stage-config.ts';
  * a target without `source:` is a Pinpoint target, and every stage file written before
  * other sources existed packages exactly as it did.
  *
- * Loaded by osls through type stripping (stack/sources.ts): erasable TypeScript only.
+ * Loaded by osls through type stripping (deploy/sources.ts): erasable TypeScript only.
  */
 
 export interface PinpointTarget extends TargetBase {
@@ -27,7 +23,7 @@ export interface PinpointTarget extends TargetBase {
   SegmentVersion?: number;
   /**
    * S3 key template relative to `exportDestination.keyPrefix`; the stage's
-   * `prefixTemplate` when absent. Placeholders as in `functions/shared/s3-prefix.ts`.
+   * `prefixTemplate` when absent. Placeholders as in `core/s3-prefix.ts`.
    */
   prefix?: string;
 }

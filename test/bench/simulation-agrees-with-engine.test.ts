@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { runEngineSample, SAMPLE_ENV } from '../../bench/asl-sample.ts';
-import { adaptivePoller, type JobRun, walkJob } from '../../bench/asl-walk.ts';
-import { makeJob } from '../../bench/population.ts';
+import { runEngineSample, SAMPLE_ENV } from '../../dev/bench/asl-sample.ts';
+import { adaptivePoller, type JobRun, walkJob } from '../../dev/bench/asl-walk.ts';
+import { makeJob } from '../../dev/bench/population.ts';
 import { loadGetExportJobStatusConfig } from '../../functions/shared/config.ts';
 
 describe('bench: the pure ASL walk and the real engine', () => {

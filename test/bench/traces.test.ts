@@ -2,10 +2,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { adaptivePoller, fixedPoller, traceJob, walkJob } from '../../bench/asl-walk.ts';
-import { replayTraces } from '../../bench/robustness.ts';
-import { JOB_SHAPES, shapeTraces } from '../../bench/shapes.ts';
-import { endSeconds, parseTraces, pointAt, readTraces, TraceFormatError } from '../../bench/traces.ts';
+import { adaptivePoller, fixedPoller, traceJob, walkJob } from '../../dev/bench/asl-walk.ts';
+import { replayTraces } from '../../dev/bench/robustness.ts';
+import { JOB_SHAPES, shapeTraces } from '../../dev/bench/shapes.ts';
+import { endSeconds, parseTraces, pointAt, readTraces, TraceFormatError } from '../../dev/bench/traces.ts';
 import type { PollConfig } from '../../functions/shared/config.ts';
 
 const config: PollConfig = { minWaitSeconds: 5, maxWaitSeconds: 900, runDeadlineSeconds: 12 * 3600 };

@@ -6,11 +6,11 @@ import {
   type Measured,
   projectFanOut,
   projectToday,
-} from '../../bench/verify-projection.ts';
+} from '../../dev/bench/verify-projection.ts';
 import { MAX_BATCHES } from '../../functions/shared/verification/plan.ts';
 
 /*
- * The verify bench's projection (bench/verify-projection.ts): the arithmetic that turns the
+ * The verify bench's projection (dev/bench/verify-projection.ts): the arithmetic that turns the
  * measured counting rate into batches, wall time and cost on Lambda, checked on figures
  * worked out by hand.
  */

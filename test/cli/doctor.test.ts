@@ -5,7 +5,10 @@ import { SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { CheckResult } from '../../cli/doctor/types.ts';
 import { diagnose, doctorClients, formatDoctor } from '../../cli/doctor.ts';
-import { createSeededTable, enablePointInTimeRecovery } from '../../emulator/dynamodb.ts';
+import { IDS } from '../../deploy/cfn.ts';
+import { namesOf } from '../../deploy/names.ts';
+import { parseStageConfig, type StageConfig } from '../../deploy/stage-config.ts';
+import { createSeededTable, enablePointInTimeRecovery } from '../../dev/emulator/dynamodb.ts';
 import {
   DEFAULT_APPLICATION_ID,
   DEFAULT_BUCKET,
@@ -14,10 +17,7 @@ import {
   DEFAULT_TOPIC_ARN,
   type Emulator,
   startEmulator,
-} from '../../emulator/index.ts';
-import { IDS } from '../../stack/cfn.ts';
-import { namesOf } from '../../stack/names.ts';
-import { parseStageConfig, type StageConfig } from '../../stack/stage-config.ts';
+} from '../../dev/emulator/index.ts';
 import { harness } from './harness.ts';
 
 /*

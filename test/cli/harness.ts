@@ -13,8 +13,8 @@ import {
 import type { AwsStub } from 'aws-sdk-client-mock';
 import { vi } from 'vitest';
 import { type CliDeps, type LocalRunRecord, main } from '../../cli/main.ts';
-import type { RunState } from '../../functions/shared/types.ts';
-import type { RunStore } from '../../local/runs.ts';
+import type { RunState } from '../../core/types.ts';
+import type { RunStore } from '../../dev/local/runs.ts';
 
 /*
  * Drives cli/main.ts with mocked AWS clients, captured output, a virtual clock

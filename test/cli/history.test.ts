@@ -12,7 +12,7 @@ import {
   ledgerFileOf,
   saveLedgerFile,
   startLocalLedgerServer,
-} from '../../emulator/dynamodb.ts';
+} from '../../dev/emulator/dynamodb.ts';
 import type { LedgerItem, RunIdentity } from '../../functions/shared/run-ledger.ts';
 import { RunLedger } from '../../functions/shared/run-ledger.ts';
 import { harness } from './harness.ts';

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { DEFAULT_APPLICATION_ID } from '../../emulator/index.ts';
-import { runLocal } from '../../local/run.ts';
+import { DEFAULT_APPLICATION_ID } from '../../dev/emulator/index.ts';
+import { runLocal } from '../../dev/local/run.ts';
 import { harness } from './harness.ts';
 
 /*

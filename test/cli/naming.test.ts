@@ -8,7 +8,7 @@ import {
   randomSuffix,
   stateMachineArnOf,
 } from '../../cli/naming.ts';
-import { triggerOf } from '../../functions/shared/trigger.ts';
+import { triggerOf } from '../../core/trigger.ts';
 
 const AT = new Date('2026-11-28T15:30:00.123Z');
 

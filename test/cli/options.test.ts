@@ -7,7 +7,7 @@ import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { parseCommand } from '../../cli/args.ts';
 import { CliError } from '../../cli/errors.ts';
 import { integerOption, NUMERIC_OPTIONS } from '../../cli/options.ts';
-import { runLocal } from '../../local/run.ts';
+import { runLocal } from '../../dev/local/run.ts';
 import { APP_ID, harness, STATE_MACHINE_ARN } from './harness.ts';
 
 /*

@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { fileRunStore } from '../../local/runs.ts';
+import { fileRunStore } from '../../dev/local/runs.ts';
 
 /* The local runs' history: one JSON file per run under <data-dir>/runs. */
 

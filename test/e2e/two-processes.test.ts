@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Emulator, startEmulator } from '../../emulator/index.ts';
+import { type Emulator, startEmulator } from '../../dev/emulator/index.ts';
 
 /*
  * One scheduled run started by two separate processes against one running
@@ -35,7 +35,7 @@ function npmStart(args: string[]): Promise<{ code: number | null; out: string }>
   return new Promise((done) => {
     const child = spawn(
       join(ROOT, 'node_modules', '.bin', 'tsx'),
-      [join(ROOT, 'local', 'start.ts'), ...args],
+      [join(ROOT, 'dev', 'local', 'start.ts'), ...args],
       {
         cwd: ROOT,
         env: {

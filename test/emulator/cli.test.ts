@@ -3,11 +3,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DEFAULT_APPLICATION_ID, DEFAULT_TOPIC_ARN } from '../../emulator/index.ts';
+import { DEFAULT_APPLICATION_ID, DEFAULT_TOPIC_ARN } from '../../dev/emulator/index.ts';
 
 const root = resolve(import.meta.dirname, '../..');
 const tsx = join(root, 'node_modules/.bin/tsx');
-const cli = join(root, 'emulator/cli.ts');
+const cli = join(root, 'dev/emulator/cli.ts');
 
 let child: ChildProcess | undefined;
 let dataDir: string | undefined;

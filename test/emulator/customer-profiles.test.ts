@@ -30,7 +30,7 @@ import {
   FaultController,
   generateProfile,
   segmentMembers,
-} from '../../emulator/index.ts';
+} from '../../dev/emulator/index.ts';
 import { CSV_COLUMNS } from '../../sources/customer-profiles/emulator-data.ts';
 import { type Harness, listFiles, parseCsv, rejectionOf, startHarness } from './helpers.ts';
 
@@ -517,7 +517,7 @@ describe('routing Customer Profiles beside S3', () => {
 describe('npm run emulator with Customer Profiles', () => {
   const root = resolve(import.meta.dirname, '../..');
   const tsx = join(root, 'node_modules/.bin/tsx');
-  const cli = join(root, 'emulator/cli.ts');
+  const cli = join(root, 'dev/emulator/cli.ts');
   let child: ChildProcess | undefined;
   let dataDir: string | undefined;
   afterEach(async () => {

@@ -28,8 +28,8 @@ import {
   enablePointInTimeRecovery,
   type LocalDynamoDb,
   seededItem,
-} from '../../emulator/dynamodb.ts';
-import { FaultController } from '../../emulator/faults.ts';
+} from '../../dev/emulator/dynamodb.ts';
+import { FaultController } from '../../dev/emulator/faults.ts';
 import { gunzipLines, listFiles, rejectionOf, type VirtualClock, virtualClock } from './helpers.ts';
 
 /*

@@ -1,7 +1,7 @@
 import { CreateExportJobCommand, GetExportJobCommand, GetExportJobsCommand } from '@aws-sdk/client-pinpoint';
 import { PublishCommand } from '@aws-sdk/client-sns';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DEFAULT_APPLICATION_ID, DEFAULT_TOPIC_ARN } from '../../emulator/index.ts';
+import { DEFAULT_APPLICATION_ID, DEFAULT_TOPIC_ARN } from '../../dev/emulator/index.ts';
 import { type Harness, ROLE_ARN, rejectionOf, startHarness } from './helpers.ts';
 
 let h: Harness | undefined;

@@ -5,7 +5,7 @@ import { gunzipSync } from 'node:zlib';
 import { CustomerProfilesClient } from '@aws-sdk/client-customer-profiles';
 import { PinpointClient } from '@aws-sdk/client-pinpoint';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { type Emulator, type EmulatorOptions, startEmulator } from '../../emulator/index.ts';
+import { type Emulator, type EmulatorOptions, startEmulator } from '../../dev/emulator/index.ts';
 
 /** A clock tests move by hand, so jobs progress without waiting. */
 export interface VirtualClock {

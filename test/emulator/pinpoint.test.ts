@@ -12,7 +12,7 @@ import {
   GetSegmentVersionCommand,
 } from '@aws-sdk/client-pinpoint';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DEFAULT_APPLICATION_ID, DEFAULT_SEGMENT_ID, segmentIdFor } from '../../emulator/index.ts';
+import { DEFAULT_APPLICATION_ID, DEFAULT_SEGMENT_ID, segmentIdFor } from '../../dev/emulator/index.ts';
 import { gunzipLines, type Harness, listFiles, ROLE_ARN, rejectionOf, startHarness } from './helpers.ts';
 
 let h: Harness | undefined;

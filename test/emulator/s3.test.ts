@@ -11,7 +11,7 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DEFAULT_BUCKET } from '../../emulator/index.ts';
+import { DEFAULT_BUCKET } from '../../dev/emulator/index.ts';
 import { type Harness, rejectionOf, startHarness } from './helpers.ts';
 
 /*

@@ -12,8 +12,8 @@ import {
   UnsubscribeCommand,
 } from '@aws-sdk/client-sns';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DEFAULT_TOPIC_ARN } from '../../emulator/index.ts';
-import { deliveriesOf } from '../../emulator/sns.ts';
+import { DEFAULT_TOPIC_ARN } from '../../dev/emulator/index.ts';
+import { deliveriesOf } from '../../dev/emulator/sns.ts';
 import { type Harness, rejectionOf, startHarness } from './helpers.ts';
 
 let h: Harness | undefined;

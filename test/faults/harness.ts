@@ -1,16 +1,16 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { FaultRule } from '../../emulator/faults.ts';
+import { readSummaryMessage } from '../../core/sns-message.ts';
+import type { ExportSummary, RunState, SummaryStatus } from '../../core/types.ts';
+import type { FaultRule } from '../../dev/emulator/faults.ts';
 import {
   clientEnvOf,
   DEFAULT_APPLICATION_ID,
   DEFAULT_TOPIC_ARN,
   type Emulator,
   startEmulator,
-} from '../../emulator/index.ts';
-import { readSummaryMessage } from '../../functions/publish-summary/sns-message.ts';
-import type { ExportSummary, RunState, SummaryStatus } from '../../functions/shared/types.ts';
+} from '../../dev/emulator/index.ts';
 import {
   bindHandlers,
   type EventLog,
@@ -19,7 +19,7 @@ import {
   type TaskState,
   type WorkflowExecution,
   type WorkflowResult,
-} from '../../local/workflow.ts';
+} from '../../dev/local/workflow.ts';
 
 /*
  * One "stack" for the failure-proof suite: a local Pinpoint + SNS emulator on

@@ -1,4 +1,4 @@
-import type { EventLog } from '../../local/workflow.ts';
+import type { EventLog } from '../../dev/local/workflow.ts';
 
 /*
  * How many events an execution adds to its Step Functions history (capped at

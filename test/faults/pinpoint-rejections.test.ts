@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { endOfSupportMessage } from '../../emulator/index.ts';
+import { endOfSupportMessage } from '../../dev/emulator/index.ts';
 import { APP, defaultInput, type Outcome, retriesOf, type Stack, startStack } from './harness.ts';
 import { record } from './matrix.ts';
 

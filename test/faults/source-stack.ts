@@ -10,8 +10,9 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { vi } from 'vitest';
-import { createSeededTable, enablePointInTimeRecovery } from '../../emulator/dynamodb.ts';
-import type { FaultRule } from '../../emulator/faults.ts';
+import { readSummaryMessage } from '../../core/sns-message.ts';
+import { createSeededTable, enablePointInTimeRecovery } from '../../dev/emulator/dynamodb.ts';
+import type { FaultRule } from '../../dev/emulator/faults.ts';
 import {
   clientEnvOf,
   DEFAULT_PROFILES_DOMAIN,
@@ -19,9 +20,7 @@ import {
   DEFAULT_TOPIC_ARN,
   type Emulator,
   startEmulator,
-} from '../../emulator/index.ts';
-import { readSummaryMessage } from '../../functions/publish-summary/sns-message.ts';
-import type { LedgerItem } from '../../functions/shared/run-ledger.ts';
+} from '../../dev/emulator/index.ts';
 import {
   bindHandlers,
   loadHandlers,
@@ -29,7 +28,8 @@ import {
   type TaskState,
   type WorkflowExecution,
   type WorkflowResult,
-} from '../../local/workflow.ts';
+} from '../../dev/local/workflow.ts';
+import type { LedgerItem } from '../../functions/shared/run-ledger.ts';
 import { type Outcome, type Published, scheduledNow } from './harness.ts';
 
 /** A message SNS accepted, parsed as subscribers read it (as harness.ts does). */
@@ -63,7 +63,7 @@ function readPublished(message: Emulator['state']['published'][number]): Publish
  * for the run ledger and the table exports. harness.ts serves Pinpoint and is left as it is.
  */
 
-/** The stage defaults of these stacks (what stack/sources.ts would give the create function). */
+/** The stage defaults of these stacks (what deploy/sources.ts would give the create function). */
 export const SOURCE_ENV = {
   PROFILES_ROLE_ARN: 'arn:aws:iam::000000000000:role/profiles-export-faults',
   PROFILES_DESTINATION: 's3://local-exports/profiles/{DomainName}/{SegmentDefinitionName}/{timestamp}/',
@@ -105,7 +105,7 @@ export interface SourceStackOptions {
   exportItemsPerFile?: number;
   /** More handler environment (the verification's VERIFY_BATCH_BYTES, VERIFY_CONCURRENCY…). */
   env?: Record<string, string>;
-  /** Called before each Lambda invocation with its event; throw to inject a fault (local/lambda-binding.ts). */
+  /** Called before each Lambda invocation with its event; throw to inject a fault (dev/local/lambda-binding.ts). */
   beforeInvoke?: (functionName: string, input: unknown) => void;
 }
 

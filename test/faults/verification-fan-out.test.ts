@@ -1,7 +1,7 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { RunState } from '../../functions/shared/types.ts';
+import type { RunState } from '../../core/types.ts';
 import type { Manifest } from '../../functions/shared/verification/manifest.ts';
 import { dynamoInput, type SourceStack, startSourceStack } from './source-stack.ts';
 

@@ -1,5 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { createLedgerTable, startLocalLedgerServer as startServer } from '../../emulator/dynamodb.ts';
+import { createLedgerTable, startLocalLedgerServer as startServer } from '../../dev/emulator/dynamodb.ts';
 import { type LedgerOptions, RunLedger } from '../../functions/shared/run-ledger.ts';
 
 /*

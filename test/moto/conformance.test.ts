@@ -25,13 +25,17 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import type { CheckResult } from '../../cli/doctor/types.ts';
 import { diagnose, doctorClients } from '../../cli/doctor.ts';
-import { createLedgerTable, createSeededTable, enablePointInTimeRecovery } from '../../emulator/dynamodb.ts';
-import { readSummaryMessage } from '../../functions/publish-summary/sns-message.ts';
-import type { ExportSummary } from '../../functions/shared/types.ts';
-import { type LocalRunResult, runLocal } from '../../local/run.ts';
-import { IDS } from '../../stack/cfn.ts';
-import { namesOf } from '../../stack/names.ts';
-import { parseStageConfig } from '../../stack/stage-config.ts';
+import { readSummaryMessage } from '../../core/sns-message.ts';
+import type { ExportSummary } from '../../core/types.ts';
+import { IDS } from '../../deploy/cfn.ts';
+import { namesOf } from '../../deploy/names.ts';
+import { parseStageConfig } from '../../deploy/stage-config.ts';
+import {
+  createLedgerTable,
+  createSeededTable,
+  enablePointInTimeRecovery,
+} from '../../dev/emulator/dynamodb.ts';
+import { type LocalRunResult, runLocal } from '../../dev/local/run.ts';
 
 /*
  * Conformance against moto (an AWS implementation we did not write), server mode on 127.0.0.1:

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { OUTCOMES } from '../../core/outcome.ts';
+import { type DashboardInput, dashboardBody, metricAlarms } from '../../deploy/dashboard.ts';
+import { FUNCTION_KEYS, namesOf, SERVICE } from '../../deploy/names.ts';
 import { RUN_DIMENSIONS, RUN_METRICS } from '../../functions/publish-summary/metrics.ts';
-import { OUTCOMES } from '../../functions/shared/outcome.ts';
-import { type DashboardInput, dashboardBody, metricAlarms } from '../../stack/dashboard.ts';
-import { FUNCTION_KEYS, namesOf, SERVICE } from '../../stack/names.ts';
 
 /*
  * The dashboard body and the metric alarms, from a stage's targets: valid JSON,
@@ -148,7 +148,7 @@ describe('the alarms on the per-run metrics', () => {
     expect(new Set(outcomes.map((m) => m[m.indexOf('Source') + 1]))).toEqual(
       new Set(['pinpoint', 'dynamodb']),
     );
-    // Every outcome of functions/shared/outcome.ts, per source.
+    // Every outcome of core/outcome.ts, per source.
     expect(outcomes).toHaveLength(2 * OUTCOMES.length);
     expect(new Set(outcomes.map((m) => m[m.indexOf('Outcome') + 1]))).toEqual(new Set(OUTCOMES));
   });
@@ -162,7 +162,7 @@ describe('the alarms on the per-run metrics', () => {
 
 describe('the dashboard picture', () => {
   it('draws every widget of the deployed body, titled, at its grid position', async () => {
-    const { renderDashboardSvg } = await import('../../stack/render-dashboard.ts');
+    const { renderDashboardSvg } = await import('../../deploy/render-dashboard.ts');
     const { widgets } = widgetsOf(INPUT);
 
     const svg = renderDashboardSvg(widgets as never, 'layout');

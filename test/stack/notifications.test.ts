@@ -3,12 +3,12 @@ import { join } from 'node:path';
 import { PublishCommand, SubscribeCommand } from '@aws-sdk/client-sns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { deliveriesOf } from '../../emulator/sns.ts';
-import { buildSnsMessage, readSummaryMessage } from '../../functions/publish-summary/sns-message.ts';
-import { FAILURE_OUTCOMES, OUTCOMES } from '../../functions/shared/outcome.ts';
-import type { ExportSummary, SummaryStatus } from '../../functions/shared/types.ts';
-import { alarmRoutingOf, buildResources } from '../../stack/resources.ts';
-import { parseStageConfig } from '../../stack/stage-config.ts';
+import { FAILURE_OUTCOMES, OUTCOMES } from '../../core/outcome.ts';
+import { buildSnsMessage, readSummaryMessage } from '../../core/sns-message.ts';
+import type { ExportSummary, SummaryStatus } from '../../core/types.ts';
+import { alarmRoutingOf, buildResources } from '../../deploy/resources.ts';
+import { parseStageConfig } from '../../deploy/stage-config.ts';
+import { deliveriesOf } from '../../dev/emulator/sns.ts';
 import { type Harness, startHarness } from '../emulator/helpers.ts';
 import {
   cleanUp,

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { inflateRawSync } from 'node:zlib';
-import { type BundleLoads, bundleLoadsOf } from '../../bench/bundle-loads.ts';
+import { type BundleLoads, bundleLoadsOf } from '../../dev/bench/bundle-loads.ts';
 
 export type { BundleLoads };
 
@@ -200,7 +200,7 @@ export const resourcesOf = (s: Statement): Json[] => (s.Resource === undefined ?
 
 /**
  * What a function's zip loads (serverless.yml bundles with esbuild `splitting`): the
- * closure is bench/bundle-loads.ts's, shared with the bench so both count alike.
+ * closure is dev/bench/bundle-loads.ts's, shared with the bench so both count alike.
  */
 export function bundleLoads(zipFile: string, handler: string): BundleLoads {
   const files = new Map(

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sourceOf } from '../../core/types.ts';
 import { inputDefaultsOf } from '../../functions/create-export-job/create-export-job.ts';
 import { loadCreateExportJobConfig } from '../../functions/shared/config.ts';
-import { resolveExecutionInput } from '../../functions/shared/input.ts';
-import { sourceOf } from '../../functions/shared/types.ts';
+import { resolveExecutionInput } from '../../sources/input.ts';
 import { cleanUp, type Packaged, packageStage } from './packaged.ts';
 
 /*

@@ -2,12 +2,12 @@ import { copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { FAILURE_OUTCOMES } from '../../functions/shared/outcome.ts';
-import { checkTemplate, type NagResult } from '../../stack/nag.ts';
-import { NAG_ACKNOWLEDGEMENTS } from '../../stack/nag-acknowledgements.ts';
-import { limitedNamesOf, MAX_STAGE_LENGTH, namesOf } from '../../stack/names.ts';
-import { verificationStatements } from '../../stack/resources.ts';
-import { parseStageConfig } from '../../stack/stage-config.ts';
+import { FAILURE_OUTCOMES } from '../../core/outcome.ts';
+import { checkTemplate, type NagResult } from '../../deploy/nag.ts';
+import { NAG_ACKNOWLEDGEMENTS } from '../../deploy/nag-acknowledgements.ts';
+import { limitedNamesOf, MAX_STAGE_LENGTH, namesOf } from '../../deploy/names.ts';
+import { verificationStatements } from '../../deploy/resources.ts';
+import { parseStageConfig } from '../../deploy/stage-config.ts';
 import {
   actionsOf,
   bundleLoads,
@@ -168,7 +168,7 @@ describe('stage configuration errors', () => {
 });
 
 describe('resource names', () => {
-  /** The names a template may set and AWS's length limit for each (CloudFormation resource schemas), independent of stack/names.ts. */
+  /** The names a template may set and AWS's length limit for each (CloudFormation resource schemas), independent of deploy/names.ts. */
   const NAME_LIMITS: Record<string, [property: string, limit: number][]> = {
     'AWS::Lambda::Function': [['FunctionName', 64]],
     'AWS::Logs::LogGroup': [['LogGroupName', 512]],
@@ -203,7 +203,7 @@ describe('resource names', () => {
   it.each([
     ['dev', () => dev],
     ['prod', () => prod],
-  ])('derives every stage-dependent name in the %s template from stack/names.ts', (stage, packaged) => {
+  ])('derives every stage-dependent name in the %s template from deploy/names.ts', (stage, packaged) => {
     const { template, state } = packaged();
     const known = new Set(limitedNamesOf(stage).map((n) => n.name));
     const named = namedResources(template).filter((n) => n.type !== 'AWS::Scheduler::Schedule');

@@ -2,21 +2,21 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { FAILURE_OUTCOMES, OUTCOMES } from '../../functions/shared/outcome.ts';
-import { dashboardUrl } from '../../stack/dashboard.ts';
-import { sharedLedgerTargets } from '../../stack/ledger-targets.ts';
-import { covers } from '../../stack/nag.ts';
-import { NAG_ACKNOWLEDGEMENTS } from '../../stack/nag-acknowledgements.ts';
-import { limitedNamesOf, MAX_STAGE_LENGTH } from '../../stack/names.ts';
-import { stageOf, stageProblems } from '../../stack/osls.ts';
-import { buildResources, environmentOf } from '../../stack/resources.ts';
+import { FAILURE_OUTCOMES, OUTCOMES } from '../../core/outcome.ts';
+import { dashboardUrl } from '../../deploy/dashboard.ts';
+import { sharedLedgerTargets } from '../../deploy/ledger-targets.ts';
+import { covers } from '../../deploy/nag.ts';
+import { NAG_ACKNOWLEDGEMENTS } from '../../deploy/nag-acknowledgements.ts';
+import { limitedNamesOf, MAX_STAGE_LENGTH } from '../../deploy/names.ts';
+import { stageOf, stageProblems } from '../../deploy/osls.ts';
+import { buildResources, environmentOf } from '../../deploy/resources.ts';
 import {
   type ResolvedStack,
   resolveStack,
   resolvingOnce,
   type VariableSourceArgs,
-} from '../../stack/stack.ts';
-import { logicalIdOf, parseStageConfig, StageConfigError } from '../../stack/stage-config.ts';
+} from '../../deploy/stack.ts';
+import { logicalIdOf, parseStageConfig, StageConfigError } from '../../deploy/stage-config.ts';
 import type { Json } from './packaged.ts';
 
 /* The stage file parser and the configuration-driven resources, without packaging. */
@@ -624,7 +624,7 @@ describe('nag acknowledgements', () => {
   });
 });
 
-describe('the stage loader (what osls resolves through stack/serverless.cjs)', () => {
+describe('the stage loader (what osls resolves through deploy/serverless.cjs)', () => {
   /** osls's property resolver over a fake serverless.yml: the stage and the parsed stage file. */
   const osls = (stage: string, stageConfig: unknown) => ({
     resolveConfigurationProperty: vi.fn(async (path: string[]) =>
@@ -664,7 +664,7 @@ describe('the stage loader (what osls resolves through stack/serverless.cjs)', (
     const load = resolvingOnce(resolve);
     const args = osls('qa', broken);
 
-    // serverless.yml has ten ${file(stack/serverless.cjs):…} references.
+    // serverless.yml has ten ${file(deploy/serverless.cjs):…} references.
     const errors = await Promise.all(
       Array.from({ length: 10 }, () =>
         load(args).then(

@@ -1,10 +1,15 @@
 import { readFileSync } from 'node:fs';
 import aslValidator from 'asl-validator';
 import { describe, expect, it } from 'vitest';
-import { WORKFLOW_ERROR_NAMES } from '../../functions/shared/errors.ts';
-import { OUTCOME_RULES, OUTCOMES } from '../../functions/shared/outcome.ts';
+import { WORKFLOW_ERROR_NAMES } from '../../core/errors.ts';
+import { OUTCOME_RULES, OUTCOMES } from '../../core/outcome.ts';
+import {
+  ASL_PATH,
+  FUNCTION_PLACEHOLDERS,
+  loadDefinition,
+  localSubstitutions,
+} from '../../dev/local/workflow.ts';
 import { MAX_BATCHES } from '../../functions/shared/verification/plan.ts';
-import { ASL_PATH, FUNCTION_PLACEHOLDERS, loadDefinition, localSubstitutions } from '../../local/workflow.ts';
 
 /** Step Functions' execution history limit, and events per poll iteration (Wait 2 + Task 5 + Choice 2). */
 const HISTORY_LIMIT = 25_000;

@@ -20,11 +20,11 @@ import {
 import { InternalErrorException, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createLedgerTable } from '../../emulator/dynamodb.ts';
-import { readSummaryMessage } from '../../functions/publish-summary/sns-message.ts';
-import type { ExportSummary } from '../../functions/shared/types.ts';
-import type { LambdaHandler } from '../../local/lambda-binding.ts';
-import { loadHandlers, startExecution, type TaskState } from '../../local/workflow.ts';
+import { readSummaryMessage } from '../../core/sns-message.ts';
+import type { ExportSummary } from '../../core/types.ts';
+import { createLedgerTable } from '../../dev/emulator/dynamodb.ts';
+import type { LambdaHandler } from '../../dev/local/lambda-binding.ts';
+import { loadHandlers, startExecution, type TaskState } from '../../dev/local/workflow.ts';
 import { type LocalLedgerServer, startLocalLedgerServer } from '../ledger/local-ledger.ts';
 
 /*

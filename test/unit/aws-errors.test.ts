@@ -17,7 +17,7 @@ import {
   PINPOINT_SOURCE,
   SNS_SOURCE,
   toWorkflowError,
-} from '../../functions/shared/aws-errors.ts';
+} from '../../core/aws-errors.ts';
 import {
   ConfigurationError,
   InvalidExportInputError,
@@ -27,7 +27,7 @@ import {
   PinpointThrottledError,
   PinpointUnavailableError,
   parseExplainedMessage,
-} from '../../functions/shared/errors.ts';
+} from '../../core/errors.ts';
 import { asWorkflowError } from '../../functions/shared/lambda.ts';
 
 /*

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { ConfigurationError } from '../../core/errors.ts';
 import {
   CONFIG_DEFAULTS,
   CONFIG_LIMITS,
@@ -6,7 +7,6 @@ import {
   loadGetExportJobStatusConfig,
   loadPublishSummaryConfig,
 } from '../../functions/shared/config.ts';
-import { ConfigurationError } from '../../functions/shared/errors.ts';
 
 /** The run ledger's table: required by create-export-job and publish-summary. */
 const LEDGER = { RUN_LEDGER_TABLE: 'scheduled-exports-prod-runs' };

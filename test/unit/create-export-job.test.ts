@@ -14,20 +14,20 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
-  type CreateExportJobDeps,
-  createExportJob,
-  runIdentityOf,
-} from '../../functions/create-export-job/create-export-job.ts';
-import type { CreateExportJobConfig } from '../../functions/shared/config.ts';
-import {
   InvalidExportInputError,
   PinpointRequestRejectedError,
   PinpointThrottledError,
   PinpointUnavailableError,
   RunInProgressError,
-} from '../../functions/shared/errors.ts';
-import { resolveExecutionInput } from '../../functions/shared/input.ts';
-import type { CreateExportJobEvent, PinpointRequest } from '../../functions/shared/types.ts';
+} from '../../core/errors.ts';
+import type { CreateExportJobEvent, PinpointRequest } from '../../core/types.ts';
+import {
+  type CreateExportJobDeps,
+  createExportJob,
+  runIdentityOf,
+} from '../../functions/create-export-job/create-export-job.ts';
+import type { CreateExportJobConfig } from '../../functions/shared/config.ts';
+import { resolveExecutionInput } from '../../sources/input.ts';
 import { type LocalLedgerServer, startLocalLedgerServer } from '../ledger/local-ledger.ts';
 
 const APPLICATION_ID = '7f3c9a1b2c3d4e5f60718293a4b5c6d7';

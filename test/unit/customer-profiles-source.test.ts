@@ -13,17 +13,17 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
-  type CreateExportJobDeps,
-  createExportJob,
-} from '../../functions/create-export-job/create-export-job.ts';
-import type { CreateExportJobConfig } from '../../functions/shared/config.ts';
-import {
   type ExplainedError,
   SourceRequestRejectedError,
   SourceThrottledError,
   SourceUnavailableError,
-} from '../../functions/shared/errors.ts';
-import type { CreateExportJobEvent, JobSnapshot, ProfilesRequest } from '../../functions/shared/types.ts';
+} from '../../core/errors.ts';
+import type { CreateExportJobEvent, JobSnapshot, ProfilesRequest } from '../../core/types.ts';
+import {
+  type CreateExportJobDeps,
+  createExportJob,
+} from '../../functions/create-export-job/create-export-job.ts';
+import type { CreateExportJobConfig } from '../../functions/shared/config.ts';
 import { missingParts } from '../../sources/customer-profiles/describe.ts';
 import runtime from '../../sources/customer-profiles/runtime.ts';
 import type { CreateContext, SourceContext } from '../../sources/types.ts';

@@ -3,8 +3,8 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { checkRoles } from '../../cli/doctor/roles.ts';
 import type { DoctorClients, DoctorContext } from '../../cli/doctor/types.ts';
-import { IDS } from '../../stack/cfn.ts';
-import { parseStageConfig } from '../../stack/stage-config.ts';
+import { IDS } from '../../deploy/cfn.ts';
+import { parseStageConfig } from '../../deploy/stage-config.ts';
 
 /*
  * The doctor's role check (cli/doctor/roles.ts) against a mocked IAM policy simulator: the

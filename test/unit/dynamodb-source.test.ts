@@ -18,21 +18,21 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
+  type ExplainedError,
+  SourceRequestRejectedError,
+  SourceThrottledError,
+  SourceUnavailableError,
+} from '../../core/errors.ts';
+import type { CreateExportJobEvent, DynamoDbRequest, JobSnapshot } from '../../core/types.ts';
+import {
   type CreateExportJobDeps,
   createExportJob,
   inputDefaultsOf,
   runIdentityOf,
 } from '../../functions/create-export-job/create-export-job.ts';
 import type { CreateExportJobConfig } from '../../functions/shared/config.ts';
-import {
-  type ExplainedError,
-  SourceRequestRejectedError,
-  SourceThrottledError,
-  SourceUnavailableError,
-} from '../../functions/shared/errors.ts';
-import { resolveExecutionInput } from '../../functions/shared/input.ts';
-import type { CreateExportJobEvent, DynamoDbRequest, JobSnapshot } from '../../functions/shared/types.ts';
 import runtime from '../../sources/dynamodb/runtime.ts';
+import { resolveExecutionInput } from '../../sources/input.ts';
 import type { CreateContext, SourceContext } from '../../sources/types.ts';
 import { type LocalLedgerServer, startLocalLedgerServer } from '../ledger/local-ledger.ts';
 

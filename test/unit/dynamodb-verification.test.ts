@@ -2,10 +2,10 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DEFAULT_BUCKET } from '../../emulator/index.ts';
-import type { DynamoDbRequest, RunState, VerificationResult } from '../../functions/shared/types.ts';
+import type { DynamoDbRequest, RunState, VerificationResult } from '../../core/types.ts';
+import { DEFAULT_BUCKET } from '../../dev/emulator/index.ts';
+import { verifyInProcess } from '../../dev/local/verify.ts';
 import { verificationTargetOf } from '../../functions/shared/verification/target.ts';
-import { verifyInProcess } from '../../local/verify.ts';
 import { type ExportLine, writeExportFiles } from '../../sources/dynamodb/emulator-files.ts';
 import { type Harness, startHarness } from '../emulator/helpers.ts';
 

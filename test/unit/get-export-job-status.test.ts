@@ -11,17 +11,17 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import {
-  type GetExportJobStatusDeps,
-  getExportJobStatus,
-} from '../../functions/get-export-job-status/get-export-job-status.ts';
-import type { GetExportJobStatusConfig } from '../../functions/shared/config.ts';
-import {
   OrchestratorBugError,
   PinpointRequestRejectedError,
   PinpointThrottledError,
   PinpointUnavailableError,
-} from '../../functions/shared/errors.ts';
-import type { RunState } from '../../functions/shared/types.ts';
+} from '../../core/errors.ts';
+import type { RunState } from '../../core/types.ts';
+import {
+  type GetExportJobStatusDeps,
+  getExportJobStatus,
+} from '../../functions/get-export-job-status/get-export-job-status.ts';
+import type { GetExportJobStatusConfig } from '../../functions/shared/config.ts';
 
 const APPLICATION_ID = '7f3c9a1b2c3d4e5f60718293a4b5c6d7';
 const JOB_ID = '9a8b7c6d5e4f30211f2e3d4c5b6a7980';

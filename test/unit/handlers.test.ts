@@ -8,14 +8,14 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createLedgerTable } from '../../emulator/dynamodb.ts';
-import { splitInputFacts } from '../../functions/shared/errors.ts';
+import { splitInputFacts } from '../../core/errors.ts';
 import type {
   CreateExportJobEvent,
   PublishSummaryEvent,
   PublishSummaryResult,
   RunState,
-} from '../../functions/shared/types.ts';
+} from '../../core/types.ts';
+import { createLedgerTable } from '../../dev/emulator/dynamodb.ts';
 import { type LocalLedgerServer, startLocalLedgerServer } from '../ledger/local-ledger.ts';
 
 const APPLICATION_ID = '7f3c9a1b2c3d4e5f60718293a4b5c6d7';

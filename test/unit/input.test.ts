@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidExportInputError } from '../../functions/shared/errors.ts';
-import { type InputDefaults, resolveExecutionInput as resolveInput } from '../../functions/shared/input.ts';
-import type { PinpointRequest } from '../../functions/shared/types.ts';
+import { InvalidExportInputError } from '../../core/errors.ts';
+import type { PinpointRequest } from '../../core/types.ts';
+import { type InputDefaults, resolveExecutionInput as resolveInput } from '../../sources/input.ts';
 
 /** These are Pinpoint inputs: the result is a Pinpoint request. */
 const resolveExecutionInput = (...args: Parameters<typeof resolveInput>) =>

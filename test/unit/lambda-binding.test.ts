@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bindLambda, LambdaInvocationError } from '../../local/lambda-binding.ts';
+import { bindLambda, LambdaInvocationError } from '../../dev/local/lambda-binding.ts';
 
 /*
  * The local stand-in for the Lambda service: what Step Functions sees when a

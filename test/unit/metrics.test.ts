@@ -1,8 +1,8 @@
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { describe, expect, it } from 'vitest';
+import { OUTCOMES } from '../../core/outcome.ts';
+import type { ExportSummary } from '../../core/types.ts';
 import { addRunMetrics, RUN_DIMENSIONS, runMetricValues } from '../../functions/publish-summary/metrics.ts';
-import { OUTCOMES } from '../../functions/shared/outcome.ts';
-import type { ExportSummary } from '../../functions/shared/types.ts';
 
 /*
  * The Embedded Metric Format documents one run writes: names, units, dimensions

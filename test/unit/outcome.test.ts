@@ -11,7 +11,7 @@ import {
   type OutcomeFacts,
   outcomeOfFailError,
   outcomeTableMarkdown,
-} from '../../functions/shared/outcome.ts';
+} from '../../core/outcome.ts';
 
 /* The one decision of how a run ended, and the table every channel and the docs read. */
 

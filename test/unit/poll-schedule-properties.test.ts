@@ -1,19 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { recordedTiming } from '../../core/poll-estimates.ts';
+import { initialPollState, nextPollState, POLL_CHECK_CAP, priorEstimates } from '../../core/poll-schedule.ts';
+import { JOB_STATUSES, type JobSnapshot, type JobStatus, type PollState } from '../../core/types.ts';
 import type { PollConfig } from '../../functions/shared/config.ts';
-import { recordedTiming } from '../../functions/shared/poll-estimates.ts';
-import {
-  initialPollState,
-  nextPollState,
-  POLL_CHECK_CAP,
-  priorEstimates,
-} from '../../functions/shared/poll-schedule.ts';
-import {
-  JOB_STATUSES,
-  type JobSnapshot,
-  type JobStatus,
-  type PollState,
-} from '../../functions/shared/types.ts';
 
 /*
  * Properties of the poll schedule over random timelines and random settings: whatever the

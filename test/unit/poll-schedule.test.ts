@@ -1,15 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { PollConfig } from '../../functions/shared/config.ts';
 import {
   estimateEndMs,
   initialPollState,
   nextPollState,
   POLL_CHECK_CAP,
   pollSettings,
-} from '../../functions/shared/poll-schedule.ts';
-import type { JobSnapshot, JobStatus, PollState } from '../../functions/shared/types.ts';
+} from '../../core/poll-schedule.ts';
+import type { JobSnapshot, JobStatus, PollState } from '../../core/types.ts';
+import type { PollConfig } from '../../functions/shared/config.ts';
 
 const T0 = Date.parse('2026-11-28T02:00:00.000Z');
 const config: PollConfig = {

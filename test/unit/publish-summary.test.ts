@@ -16,18 +16,15 @@ import {
 } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type PublishSummaryDeps, publishSummary } from '../../functions/publish-summary/publish-summary.ts';
-import { readSummaryMessage, SNS_MAX_MESSAGE_BYTES } from '../../functions/publish-summary/sns-message.ts';
-import { buildSummary } from '../../functions/publish-summary/summary.ts';
 import {
   appendInputFacts,
   formatExplainedMessage,
   SnsPublishRejectedError,
   SnsThrottledError,
   SnsUnavailableError,
-} from '../../functions/shared/errors.ts';
-import { rawInputFacts } from '../../functions/shared/input.ts';
-import type { RunLedger } from '../../functions/shared/run-ledger.ts';
+} from '../../core/errors.ts';
+import { readSummaryMessage, SNS_MAX_MESSAGE_BYTES } from '../../core/sns-message.ts';
+import { buildSummary } from '../../core/summary.ts';
 import type {
   ExportSummary,
   JobSnapshot,
@@ -35,7 +32,10 @@ import type {
   PublishSummaryEvent,
   RunState,
   VerificationResult,
-} from '../../functions/shared/types.ts';
+} from '../../core/types.ts';
+import { type PublishSummaryDeps, publishSummary } from '../../functions/publish-summary/publish-summary.ts';
+import type { RunLedger } from '../../functions/shared/run-ledger.ts';
+import { rawInputFacts } from '../../sources/input.ts';
 import { type LocalLedgerServer, startLocalLedgerServer } from '../ledger/local-ledger.ts';
 
 const APPLICATION_ID = '7f3c9a1b2c3d4e5f60718293a4b5c6d7';

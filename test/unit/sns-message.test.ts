@@ -14,9 +14,9 @@ import {
   SUMMARY_ATTRIBUTE,
   subjectOf,
   toSnsSubject,
-} from '../../functions/publish-summary/sns-message.ts';
+} from '../../core/sns-message.ts';
+import type { ExportSummary } from '../../core/types.ts';
 import { loadPublishSummaryConfig } from '../../functions/shared/config.ts';
-import type { ExportSummary } from '../../functions/shared/types.ts';
 
 const APPLICATION_ID = '7f3c9a1b2c3d4e5f60718293a4b5c6d7';
 const JOB_ID = '9a8b7c6d5e4f30211f2e3d4c5b6a7980';

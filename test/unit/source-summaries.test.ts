@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { attributesOf, emailTextOf, subjectOf } from '../../functions/publish-summary/sns-message.ts';
-import { buildSummary } from '../../functions/publish-summary/summary.ts';
-import { appendInputFacts } from '../../functions/shared/errors.ts';
+import { appendInputFacts } from '../../core/errors.ts';
+import { attributesOf, emailTextOf, subjectOf } from '../../core/sns-message.ts';
+import { buildSummary } from '../../core/summary.ts';
 import type {
   DynamoDbRequest,
   JobSnapshot,
   ProfilesRequest,
   PublishSummaryEvent,
   RunState,
-} from '../../functions/shared/types.ts';
+} from '../../core/types.ts';
 
 /*
  * The summary of a Customer Profiles or DynamoDB run, in its source's own words: what

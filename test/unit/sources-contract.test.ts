@@ -1,19 +1,15 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { EMULATED_SOURCES } from '../../emulator/index.ts';
-import type { AwsErrorSource } from '../../functions/shared/aws-errors.ts';
-import {
-  CREATE_REFUSED_ERRORS,
-  MAX_REASON_CHARS,
-  WORKFLOW_ERROR_NAMES,
-} from '../../functions/shared/errors.ts';
-import { TIME_PLACEHOLDERS } from '../../functions/shared/input-rules.ts';
-import { SOURCE_IDS } from '../../functions/shared/types.ts';
+import type { AwsErrorSource } from '../../core/aws-errors.ts';
+import { CREATE_REFUSED_ERRORS, MAX_REASON_CHARS, WORKFLOW_ERROR_NAMES } from '../../core/errors.ts';
+import { TIME_PLACEHOLDERS } from '../../core/input-rules.ts';
+import { SOURCE_IDS } from '../../core/types.ts';
+import { STACK_SOURCES } from '../../deploy/sources.ts';
+import { EMULATED_SOURCES } from '../../dev/emulator/index.ts';
 import { registeredSource, registeredSourceIds } from '../../sources/registry.ts';
 import { RUNTIMES } from '../../sources/runtimes.ts';
 import type { SourceDescription } from '../../sources/types.ts';
-import { STACK_SOURCES } from '../../stack/sources.ts';
 
 /*
  * The source seam's contract (docs/SOURCES.md): every registered source implements the
@@ -59,7 +55,7 @@ const DESCRIPTION_MEMBERS = {
   comparesCounts: 'function',
 } as const satisfies Record<keyof SourceDescription, MemberKind>;
 
-/** The fields every input has, whatever its source (functions/shared/input.ts). */
+/** The fields every input has, whatever its source (sources/input.ts). */
 const COMMON_FIELDS = ['Source', 'ScheduledTime', 'Target', 'MaxFailurePercent'];
 
 /** The custom errors the state machine retries on a task (statemachine/export-workflow.asl.json). */

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { InvalidExportInputError } from '../../functions/shared/errors.ts';
-import { type InputDefaults, resolveExecutionInput } from '../../functions/shared/input.ts';
-import type { DynamoDbRequest, ProfilesRequest } from '../../functions/shared/types.ts';
+import { InvalidExportInputError } from '../../core/errors.ts';
+import type { DynamoDbRequest, ProfilesRequest } from '../../core/types.ts';
+import { type InputDefaults, resolveExecutionInput } from '../../sources/input.ts';
 import { registeredSourceIds } from '../../sources/registry.ts';
 
 /*

@@ -4,7 +4,8 @@ import { gzipSync } from 'node:zlib';
 import { S3Client } from '@aws-sdk/client-s3';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DEFAULT_BUCKET } from '../../emulator/index.ts';
+import { DEFAULT_BUCKET } from '../../dev/emulator/index.ts';
+import { verifyInProcess } from '../../dev/local/verify.ts';
 import { countExportBatch } from '../../functions/count-export-batch/count-export-batch.ts';
 import { finishVerification } from '../../functions/finish-verification/finish-verification.ts';
 import { NOT_COUNTED_CODES } from '../../functions/shared/verification/batch.ts';
@@ -12,7 +13,6 @@ import type { ExportFile } from '../../functions/shared/verification/files.ts';
 import { type BatchDescriptor, filesOfBatch, planBatches } from '../../functions/shared/verification/plan.ts';
 import type { VerificationTarget } from '../../functions/shared/verification/target.ts';
 import { planVerification } from '../../functions/verify-export/verify-export.ts';
-import { verifyInProcess } from '../../local/verify.ts';
 import { type Harness, startHarness } from '../emulator/helpers.ts';
 
 /*

@@ -3,10 +3,11 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { DEFAULT_BUCKET } from '../../emulator/index.ts';
-import { classifyAwsError, S3_SOURCE, toWorkflowError } from '../../functions/shared/aws-errors.ts';
+import { classifyAwsError, S3_SOURCE, toWorkflowError } from '../../core/aws-errors.ts';
+import type { RunState } from '../../core/types.ts';
+import { DEFAULT_BUCKET } from '../../dev/emulator/index.ts';
+import { verifyInProcess } from '../../dev/local/verify.ts';
 import { loadCountExportBatchConfig, loadVerifyExportConfig } from '../../functions/shared/config.ts';
-import type { RunState } from '../../functions/shared/types.ts';
 import { MANIFEST_NAME } from '../../functions/shared/verification/files.ts';
 import type { Manifest } from '../../functions/shared/verification/manifest.ts';
 import type { BatchDescriptor } from '../../functions/shared/verification/plan.ts';
@@ -14,11 +15,10 @@ import {
   verificationTargetOf as pinpointTarget,
   type VerificationTarget,
 } from '../../functions/shared/verification/target.ts';
-import { verifyInProcess } from '../../local/verify.ts';
 import { type Harness, startHarness } from '../emulator/helpers.ts';
 
 /*
- * The verification's three cores (plan, count each batch, finish; local/verify.ts runs them
+ * The verification's three cores (plan, count each batch, finish; dev/local/verify.ts runs them
  * in the workflow's order) against the emulator's S3 through the real @aws-sdk/client-s3:
  * what it counts, what it concludes, and the manifest it writes last.
  */

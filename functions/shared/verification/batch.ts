@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { VerificationResult } from '../types.ts';
+import type { VerificationResult } from '../../../core/types.ts';
 import type { RecordFormat } from './count.ts';
 import type { BatchDescriptor } from './plan.ts';
 

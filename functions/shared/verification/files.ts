@@ -4,9 +4,9 @@ import {
   type ListObjectsV2CommandOutput,
   type S3Client,
 } from '@aws-sdk/client-s3';
+import { S3_SOURCE, toWorkflowError } from '../../../core/aws-errors.ts';
 import { registeredSource } from '../../../sources/registry.ts';
 import type { PublishedFile, PublishedFilesFormat } from '../../../sources/types.ts';
-import { S3_SOURCE, toWorkflowError } from '../aws-errors.ts';
 import { formatOfKey } from './count.ts';
 import type { ManifestFile } from './manifest.ts';
 import { MANIFEST_NAME } from './sizing.ts';

@@ -1,4 +1,4 @@
-import type { Verdict } from '../types.ts';
+import type { Verdict } from '../../../core/types.ts';
 import type { ManifestFile } from './manifest.ts';
 import type { VerificationTarget } from './target.ts';
 

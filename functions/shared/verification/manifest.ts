@@ -1,5 +1,5 @@
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import type { Verdict } from '../types.ts';
+import type { Verdict } from '../../../core/types.ts';
 import type { RecordFormat } from './count.ts';
 import { MANIFEST_NAME, s3Error } from './files.ts';
 import type { VerificationTarget } from './target.ts';

@@ -1,5 +1,5 @@
+import type { RunState, VerificationResult } from '../../../core/types.ts';
 import { sourceFor } from '../../../sources/registry.ts';
-import type { RunState, VerificationResult } from '../types.ts';
 import type { RecordFormat } from './count.ts';
 
 /*

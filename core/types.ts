@@ -1,0 +1,448 @@
+import type { Outcome } from './outcome.ts';
+
+/**
+ * The data that flows through the export workflow. These shapes are the contract
+ * between `statemachine/export-workflow.asl.json` and the three functions: the
+ * ASL reads `$.job.JobStatus`, `$.poll.waitSeconds`, `$.poll.deadlinePassed`,
+ * `$.poll.checks` and `$.summary.status` from them.
+ */
+
+/** Pinpoint export job statuses; only COMPLETED and FAILED are terminal. */
+export const JOB_STATUSES = [
+  'CREATED',
+  'PREPARING_FOR_INITIALIZATION',
+  'INITIALIZING',
+  'PROCESSING',
+  'PENDING_JOB',
+  'COMPLETING',
+  'COMPLETED',
+  'FAILING',
+  'FAILED',
+] as const;
+export type JobStatus = (typeof JOB_STATUSES)[number];
+
+/** The Pinpoint part of the execution input, mirroring `CreateExportJob`'s `ExportJobRequest`. */
+export interface ExportJobRequestInput {
+  RoleArn?: string;
+  S3UrlPrefix?: string;
+  SegmentId?: string;
+  SegmentVersion?: number;
+}
+
+/** What a schedule or an operator sends to the state machine. */
+export interface ExecutionInput {
+  ApplicationId: string;
+  ExportJobRequest?: ExportJobRequestInput;
+  /** ISO 8601; the schedule's `<aws.scheduler.scheduled-time>`. Defaults to the execution's start. */
+  ScheduledTime?: string;
+}
+
+/** The export sources (docs/SOURCES.md); an input without `Source` is a Pinpoint input. */
+export const SOURCE_IDS = ['pinpoint', 'customer-profiles', 'dynamodb'] as const;
+export type SourceId = (typeof SOURCE_IDS)[number];
+
+/** Fields every source's resolved request has. */
+interface CommonRequest {
+  /** ISO 8601, UTC: the run's scheduled time (the input's, or the execution's start). */
+  ScheduledTime: string;
+  /** The target's name, when the input names it (schedules do: the stage config's target name). */
+  Target?: string;
+  /**
+   * The target's failure limit, percent of the records processed (0-100): above it the run is
+   * TOO_MANY_FAILURES, not COMPLETED. Absent: the stage's default (MAX_FAILURE_PERCENT).
+   */
+  MaxFailurePercent?: number;
+}
+
+/**
+ * The validated, completed Pinpoint request: stage defaults filled, S3 prefix template
+ * resolved. It has no `Source` field (inputs and states written before sources existed
+ * look exactly like this).
+ */
+export interface PinpointRequest extends CommonRequest {
+  Source?: undefined;
+  ApplicationId: string;
+  ExportJobRequest: {
+    RoleArn: string;
+    S3UrlPrefix: string;
+    SegmentId?: string;
+    SegmentVersion?: number;
+  };
+}
+
+/** A Customer Profiles segment snapshot request (CreateSegmentSnapshot), destination resolved. */
+export interface ProfilesRequest extends CommonRequest {
+  Source: 'customer-profiles';
+  DomainName: string;
+  SegmentDefinitionName: string;
+  DataFormat: 'JSONL' | 'CSV' | 'ORC';
+  RoleArn: string;
+  /** Resolved `s3://bucket/prefix/`. */
+  DestinationUri: string;
+  EncryptionKey?: string;
+}
+
+/** A DynamoDB export request (ExportTableToPointInTime), prefix resolved; the window is planned at create time. */
+export interface DynamoDbRequest extends CommonRequest {
+  Source: 'dynamodb';
+  TableArn: string;
+  ExportType: 'FULL_EXPORT' | 'INCREMENTAL_EXPORT';
+  ExportFormat: 'DYNAMODB_JSON' | 'ION';
+  S3Bucket: string;
+  /** Resolved key prefix, as sent to DynamoDB: no leading or trailing slash (DynamoDB adds the `/` before `AWSDynamoDB/`). */
+  S3Prefix: string;
+  S3BucketOwner?: string;
+  S3SseAlgorithm: 'AES256' | 'KMS';
+  S3SseKmsKeyId?: string;
+  /** What an incremental run does when its window starts before the earliest restorable time. */
+  OutsideRecoveryWindow: 'ERROR' | 'FULL_EXPORT';
+}
+
+/** The validated, completed request of any source. */
+export type ResolvedExportRequest = PinpointRequest | ProfilesRequest | DynamoDbRequest;
+
+/** The source of a resolved request (Pinpoint's has no `Source` field). */
+export function sourceOf(request: Pick<ResolvedExportRequest, 'Source'>): SourceId {
+  return request.Source ?? 'pinpoint';
+}
+
+/** How the execution was started. */
+export type Trigger = 'schedule' | 'manual' | 'other';
+
+/** Identity of the Step Functions execution, from the Context Object (`$$.Execution`). */
+export interface ExecutionRef {
+  Id: string;
+  Name: string;
+  StartTime: string;
+}
+
+/** Execution identity plus what started it. */
+export interface ExecutionInfo extends ExecutionRef {
+  Trigger: Trigger;
+}
+
+/** The export job as last seen. Failures are left out on purpose: they can exceed Step Functions' 256 KB payload limit, so publish-summary reads them itself. */
+export interface JobSnapshot {
+  Id: string;
+  JobStatus: JobStatus;
+  CreationDate: string;
+  CompletionDate?: string;
+  TotalPieces?: number;
+  CompletedPieces?: number;
+  FailedPieces?: number;
+  TotalProcessed?: number;
+  TotalFailures?: number;
+  /** True when an existing job for the same run was found and reused instead of creating one. */
+  Reused: boolean;
+  /**
+   * Sources other than Pinpoint: the job's status in the source's own words (IN_PROGRESS),
+   * mapped to {@link JobStatus} for the poller and the state machine.
+   */
+  SourceStatus?: string;
+  /**
+   * Sources other than Pinpoint: why the job FAILED, in the source's words (Customer Profiles'
+   * StatusMessage, DynamoDB's FailureCode: FailureMessage). Short: it travels in the state.
+   */
+  Failures?: string[];
+  /**
+   * What the source reports beyond the common fields, shown in the summary's `details`
+   * (DynamoDB: ExportType, ExportTime or the window, BilledSizeBytes, ExportManifest).
+   */
+  Details?: Record<string, string | number | boolean | null>;
+  /**
+   * The point in the source's data the export covers up to (ISO): DynamoDB's ExportTime or
+   * ExportToTime. Recorded in the run ledger; the next incremental run starts from it.
+   */
+  CoveredUntil?: string;
+}
+
+/** Poll-loop bookkeeping carried from one status check to the next. */
+export interface PollState {
+  /** Status checks made so far (GetExportJob calls by get-export-job-status). */
+  checks: number;
+  /** Seconds the Wait state waits before the next check (integer ≥ 1). */
+  waitSeconds: number;
+  /** ISO 8601 time after which the run stops waiting and reports TIMED_OUT. */
+  deadline: string;
+  deadlinePassed: boolean;
+  /** When the job status last changed or progress was last seen to move (ISO 8601). */
+  lastProgressAt: string;
+  /** CompletedPieces + FailedPieces at the last check, to detect progress. */
+  lastPiecesDone: number;
+  /** Status seen at the previous check, to report changes. */
+  lastStatus: JobStatus;
+
+  /*
+   * What the wait estimator (core/poll-schedule.ts) remembers between
+   * checks. Optional: a state written before a field existed still works, and the
+   * ASL passes `$.poll` through as is. Times are ISO 8601; durations are seconds
+   * since the job's CreationDate.
+   */
+  /** When the previous check ran. */
+  lastCheckAt?: string;
+  /** Shortest and longest setup (creation until the job left INITIALIZING) the checks alone allow. */
+  setupSeenMinSeconds?: number;
+  setupSeenMaxSeconds?: number;
+  /**
+   * Shortest and longest setup once the setup phases' usual shape is taken into
+   * account (narrower; dropped, back to the seen bounds, when a check contradicts it).
+   */
+  setupMinSeconds?: number;
+  setupMaxSeconds?: number;
+  /** Start of PROCESSING (midway between the two checks around it). */
+  processingStartedAt?: string;
+  /** Earliest possible start of COMPLETING or FAILING: the last check that still saw PROCESSING. */
+  finishingStartedAt?: string;
+  /** Latest possible start of COMPLETING or FAILING: the first check that saw it (or the job's end). */
+  finishingSeenAt?: string;
+  /** When the count of finished pieces last went up (midway between the two checks around it). */
+  piecesChangedAt?: string;
+  /** When pieces were first seen finished, and how many: the start of the steady-rate window. */
+  rateAnchorAt?: string;
+  rateAnchorPieces?: number;
+  /** Pieces finished per second, the fastest (earliest-end) of the estimates. */
+  piecesPerSecond?: number;
+  /**
+   * When the job was created as the poller counts it: its CreationDate, or — when that is
+   * missing or unparsable — when create-export-job first saw the job.
+   */
+  createdAt?: string;
+  /** Earliest start of the status last seen: the last check that saw another status. */
+  statusSince?: string;
+  /**
+   * The prior: how long the target's previous COMPLETED run took (creation to completion,
+   * seconds), from the run ledger. Absent for a target without history.
+   */
+  expectedSeconds?: number;
+  /**
+   * The rest of the prior, from the same run's ledger outcome: how long its setup took, and
+   * when its COMPLETING/FAILING began (seconds since its job's creation). Absent when not recorded.
+   */
+  priorSetupSeconds?: number;
+  priorFinishingStartSeconds?: number;
+}
+
+/**
+ * The poller's prior: the target's previous COMPLETED run as the run ledger recorded it
+ * (RunOutcome's durationSeconds, setupSeconds, finishingStartedSeconds).
+ */
+export interface PollPrior {
+  /** Creation to completion, seconds. */
+  durationSeconds: number;
+  /** How long the setup (creation until the job left INITIALIZING) took, seconds. */
+  setupSeconds?: number;
+  /** When COMPLETING (or FAILING) began, seconds since the job's creation. */
+  finishingStartedSeconds?: number;
+}
+
+/** The workflow's state between tasks (output of create-export-job and get-export-job-status). */
+export interface RunState {
+  execution: ExecutionInfo;
+  request: ResolvedExportRequest;
+  /** The run's item in the run ledger (functions/shared/run-ledger.ts). Optional: a state written before the ledger existed still works. */
+  run?: LedgerRunRef;
+  job: JobSnapshot;
+  poll: PollState;
+  /** What VerifyExport found in S3 (`ResultPath: $.verification`), after a COMPLETED job. */
+  verification?: VerificationResult;
+  /** VerifyExport's error when it failed through every retry (its Catch, `ResultPath: $.verificationError`). */
+  verificationError?: CaughtError;
+}
+
+/**
+ * What the verification concludes: the files hold exactly the records the source
+ * reported (VERIFIED), other than that (MISMATCH; also a job that reported records
+ * and wrote no file), or the records could not all be counted (NOT_COUNTED: files in
+ * formats that are not counted, or the time budget ran out). COUNTED: every file was
+ * counted but the source reports no count to compare with (Customer Profiles); the
+ * count is the run's TotalProcessed.
+ */
+export type Verdict = 'VERIFIED' | 'MISMATCH' | 'NOT_COUNTED' | 'COUNTED';
+
+/** The summary's verdict: a {@link Verdict}, or UNVERIFIED when the verification itself failed. */
+export type SummaryVerdict = Verdict | 'UNVERIFIED';
+
+/** What the VerifyExport task returns (`$.verification`): a few hundred bytes; the per-file detail is in the manifest. */
+export interface VerificationResult {
+  verdict: Verdict;
+  /** The S3 location listed: `s3://bucket/prefix/`, the job's own files. */
+  location: string;
+  /** Objects under the location (the manifest not included). */
+  files: number;
+  bytes: number;
+  /** Records counted in the files; null unless every file was counted. */
+  records: number | null;
+  /** Files whose records were counted. */
+  countedFiles: number;
+  /** Records the source reported (Pinpoint: TotalProcessed − TotalFailures); null when it did not say. */
+  expected: number | null;
+  /** The manifest, written last under the location: `s3://bucket/prefix/_manifest.json`. */
+  manifestUri: string;
+  /** The verdict in words. */
+  note: string;
+  /** Files whose records were not counted (a format not counted, the budget, a batch that failed, a missing file). */
+  uncountedFiles?: number;
+  /** Files the source's manifest names that are not in the bucket (or were gone when read). */
+  missingFiles?: number;
+  /** Files with another ETag than the source's manifest recorded, or that changed while they were verified. */
+  changedFiles?: number;
+  /** The counting batches the workflow's Map ran. */
+  batches?: number;
+}
+
+/** Where a run is recorded in the run ledger. */
+export interface LedgerRunRef {
+  /** The target's key: what is exported and where. */
+  target: string;
+  /** The target's readable name (the input's Target, or one derived from the definition). */
+  targetName: string;
+  scheduledTime: string;
+  /** 1 for the first claim of the run; higher after a take-over or a redo. */
+  attempt: number;
+}
+
+/** Input of the CreateExportJob task (built by the ASL's Parameters). */
+export interface CreateExportJobEvent {
+  Input: unknown;
+  Execution: ExecutionRef;
+}
+
+/** Input of the GetExportJobStatus task: the run state as is. */
+export type GetExportJobStatusEvent = RunState;
+
+/** Error caught by a Catch with `ResultPath: $.error`. */
+export interface CaughtError {
+  Error: string;
+  Cause?: string;
+}
+
+/** Input of the PublishSummary task (built by the ASL's Parameters). */
+export interface PublishSummaryEvent {
+  /** The state at the moment of PublishSummary: a RunState, or whatever the failed task had plus `error`. */
+  Run: Partial<RunState> & {
+    error?: CaughtError;
+  };
+  /**
+   * Not `$$.Execution.Input`: the raw input may be as large as Step Functions' 256 KB limit,
+   * so it never travels past CreateExportJob; when that fails its error carries what a
+   * summary shows of the input (see `appendInputFacts` in errors.ts).
+   */
+  Execution: ExecutionRef;
+}
+
+/** How a run ended: the outcome (core/outcome.ts), decided once by publish-summary. */
+export type SummaryStatus = Outcome;
+
+/** The summary subscribers receive (the structured form). */
+export interface ExportSummary {
+  /** The run's outcome (core/outcome.ts): every channel tells this one. */
+  status: SummaryStatus;
+  /** One line a person reads at a glance. */
+  headline: string;
+  stage: string;
+  /** The export source (docs/SOURCES.md); null when the input was too broken to say. Optional only for summaries published before sources existed. */
+  source?: SourceId | null;
+  /** The source as people name it ("Pinpoint", "Customer Profiles", "DynamoDB"). Optional only for older summaries. */
+  service?: string;
+  /** What was exported, in the source's words ("segment vip of domain crm"); null when the input was too broken to say. */
+  what?: string | null;
+  /** The target's name in the run ledger (`npm run export -- history --target NAME`); null when the run never got that far. */
+  target: string | null;
+  /**
+   * The target's previous good (COMPLETED) run, from the run ledger, and how this run's
+   * exported records compare (percent, negative = fewer; only for a COMPLETED run); null without one.
+   * `TotalProcessed` is that run's exported count (kept under its old name for subscribers).
+   */
+  previousRun: { scheduledTime: string; TotalProcessed: number | null; changePercent: number | null } | null;
+  /** True when the exported records dropped by more than the stage's RECORDS_DROP_WARN_PERCENT against the previous run. */
+  recordsDrop: boolean;
+  /**
+   * True when TotalProcessed counts changes, not the target's records (an incremental DynamoDB
+   * export): never compared with another run. Absent otherwise.
+   */
+  countsChanges?: boolean;
+  applicationId: string | null;
+  segmentId: string | null;
+  segmentVersion: number | null;
+  jobId: string | null;
+  jobStatus: JobStatus | null;
+  jobReused: boolean;
+  s3UrlPrefix: string | null;
+  /** Records the source processed, as it reports them (Pinpoint's count its failures too). */
+  TotalProcessed: number | null;
+  TotalFailures: number | null;
+  /** Records exported: TotalProcessed minus TotalFailures; null when the source did not say. */
+  exported?: number | null;
+  /** TotalFailures in percent of TotalProcessed, one decimal; null when it cannot be said. */
+  failurePercent?: number | null;
+  /** The target's failure limit the outcome was decided with (percent of TotalProcessed). */
+  maxFailurePercent?: number;
+  Failures: string[];
+  /** How many Failures entries were left out to fit SNS's message limit (Pinpoint keeps at most 100). */
+  failuresOmitted: number;
+  TotalPieces: number | null;
+  CompletedPieces: number | null;
+  FailedPieces: number | null;
+  creationDate: string | null;
+  completionDate: string | null;
+  durationSeconds: number | null;
+  statusChecks: number;
+  scheduledTime: string | null;
+  execution: { id: string; name: string; startTime: string; trigger: Trigger };
+  /**
+   * For COMPLETED: what the verification found in S3 (VerifyExport), or UNVERIFIED with the reason
+   * when it could not run; null for any other status. Optional only for summaries published before it existed.
+   */
+  verification?: {
+    verdict: SummaryVerdict;
+    files: number | null;
+    bytes: number | null;
+    records: number | null;
+    expected: number | null;
+    manifestUri: string | null;
+    note: string;
+  } | null;
+  /**
+   * What the source reports beyond the common fields (DynamoDB: ExportType, the window,
+   * BilledSizeBytes, ExportManifest; Customer Profiles: DataFormat); null for Pinpoint.
+   */
+  details?: Record<string, string | number | boolean | null> | null;
+  /**
+   * For ERROR: what failed (`name`, the workflow error; `message`, what happened), the cause
+   * in a few words (`reason`, lowercase ASCII, at most 60 characters, e.g. "application not
+   * found", "end of support", "orchestrator bug") and what an operator should do.
+   */
+  error: { name: string; message: string; reason: string; advice: string } | null;
+  /** What to do, for every outcome that is not a success (null for COMPLETED): the one advice table. */
+  advice?: string | null;
+  /** Where to look: consoles and the stage's runbook; each null when it cannot be said. */
+  links?: SummaryLinks;
+}
+
+/** The links a summary carries. */
+export interface SummaryLinks {
+  /** The execution in the Step Functions console. */
+  execution: string | null;
+  /** The export's S3 location in the S3 console. */
+  s3: string | null;
+  /** The stage's CloudWatch dashboard. */
+  dashboard: string | null;
+  /** The stage's runbook (notifications.runbookUrl), when one is configured. */
+  runbook: string | null;
+}
+
+/** What publish-summary returns to the state machine. */
+export interface PublishSummaryResult {
+  /** The run's outcome: the ASL's last Choice succeeds the execution only for COMPLETED. */
+  status: SummaryStatus;
+  messageId: string;
+  subject: string;
+  /** The summary's headline, what to do and the verification's verdict: what a caller that cannot read the topic shows. */
+  headline?: string;
+  advice?: string | null;
+  verdict?: SummaryVerdict | null;
+  /** For the ExportFailed Fail state's ErrorPath/CausePath. */
+  failure: { error: string; cause: string } | null;
+  /** The per-target metric values the run emitted (EMF), by metric name; the local run prints them. */
+  metrics?: Record<string, number>;
+}

@@ -1,0 +1,139 @@
+import type { SourceId } from '../../core/types.ts';
+import { tableArnFor, tableNameOf } from '../../sources/dynamodb/describe.ts';
+
+/*
+ * What a local run of each source needs beyond the workflow: its input on the
+ * emulator's seeded data, the stage defaults a deployed stack would give, and (for
+ * DynamoDB) a table with point-in-time recovery to export.
+ */
+
+/** The seeded DynamoDB table a local DynamoDB run exports. */
+export const LOCAL_TABLE = 'local-orders';
+/** Items seeded into it. */
+export const LOCAL_TABLE_ITEMS = 1_200;
+/** The emulator's account and region, as in every ARN it makes. */
+export const LOCAL_ACCOUNT = { region: 'us-east-1', account: '000000000000' };
+
+/** The stage defaults a deployed stack sets per source (deploy/sources.ts), for the local bucket. */
+export const LOCAL_SOURCE_ENV = {
+  PROFILES_ROLE_ARN: 'arn:aws:iam::000000000000:role/profiles-export-local',
+  PROFILES_DESTINATION:
+    's3://local-exports/customer-profiles/{DomainName}/{SegmentDefinitionName}/{timestamp}/',
+  DYNAMODB_EXPORT_BUCKET: 'local-exports',
+  DYNAMODB_EXPORT_PREFIX: 'dynamodb/{TableName}/{timestamp}/',
+} as const;
+
+/**
+ * The options that choose a source other than Pinpoint and what of it to export: a local
+ * run's, and the CLI's (--source, --domain, --segment-definition, --format, --table, --incremental).
+ */
+export interface LocalSourceOptions {
+  /** Default pinpoint. */
+  source?: SourceId | undefined;
+  /** Customer Profiles: domain and segment definition (default the emulator's seeded ones). */
+  domain?: string | undefined;
+  segmentDefinition?: string | undefined;
+  /** Customer Profiles DataFormat (JSONL, CSV, ORC) or DynamoDB ExportFormat (DYNAMODB_JSON, ION). */
+  format?: string | undefined;
+  /** DynamoDB: table name or ARN (default the seeded {@link LOCAL_TABLE}). */
+  table?: string | undefined;
+  /** DynamoDB: an incremental target. */
+  incremental?: boolean | undefined;
+}
+
+/**
+ * The execution input of a local run of `options.source` (never Pinpoint: that input is built in
+ * run.ts). A DynamoDB run's `tableArn` is its table as the session resolved it (dev/local/run.ts);
+ * without one, a name is a table of the built-in emulator.
+ */
+export async function sourceInput(
+  options: LocalSourceOptions,
+  scheduledTime: string,
+  tableArn?: string,
+): Promise<Record<string, unknown>> {
+  if (options.source === 'customer-profiles') {
+    const { DEFAULT_PROFILES_DOMAIN, DEFAULT_SEGMENT_DEFINITION } = await import('../emulator/index.ts');
+    return {
+      Source: 'customer-profiles',
+      DomainName: options.domain ?? DEFAULT_PROFILES_DOMAIN,
+      SegmentDefinitionName: options.segmentDefinition ?? DEFAULT_SEGMENT_DEFINITION,
+      ...(options.format ? { DataFormat: options.format } : {}),
+      ScheduledTime: scheduledTime,
+    };
+  }
+  return {
+    Source: 'dynamodb',
+    TableArn: tableArn ?? tableArnFor(options.table ?? LOCAL_TABLE, LOCAL_ACCOUNT),
+    ExportType: options.incremental ? 'INCREMENTAL_EXPORT' : 'FULL_EXPORT',
+    ...(options.format ? { ExportFormat: options.format } : {}),
+    ScheduledTime: scheduledTime,
+  };
+}
+
+export { tableArnFor, tableNameOf } from '../../sources/dynamodb/describe.ts';
+
+/**
+ * A DynamoDB input with its TableArn as the session resolved it: the CLI builds the input before
+ * the endpoints are known (a name in the built-in emulator's account), and only the session can
+ * ask the endpoint which account and Region its table is in. Any other input is returned as is.
+ */
+export function withTableArn(input: unknown, tableArn: string | undefined): unknown {
+  if (tableArn === undefined || typeof input !== 'object' || input === null) return input;
+  const raw = input as Record<string, unknown>;
+  if (raw.Source !== 'dynamodb' || typeof raw.TableArn !== 'string') return input;
+  if (tableNameOf(raw.TableArn) !== tableNameOf(tableArn)) return input;
+  return { ...raw, TableArn: tableArn };
+}
+
+/** How many items the DynamoDB incremental demo changes ({@link changeItems}). */
+export const DEMO_CHANGED_ITEMS = 10;
+
+/** What {@link changeItems} did to the table. */
+export interface ItemChanges {
+  added: number;
+  updated: number;
+  deleted: number;
+}
+
+/**
+ * Changes a few items of a seeded table through the real SDK, as an application would
+ * between two nightly exports: the incremental export that follows holds exactly these.
+ */
+export async function changeItems(endpoint: string, table: string): Promise<ItemChanges> {
+  const { DeleteItemCommand, DynamoDBClient, PutItemCommand, UpdateItemCommand } = await import(
+    '@aws-sdk/client-dynamodb'
+  );
+  const { SEEDED_TABLE_KEY, seededItem } = await import('../emulator/dynamodb.ts');
+  const client = new DynamoDBClient({
+    endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  const changes = { added: 5, updated: 3, deleted: 2 };
+  try {
+    for (let i = 0; i < changes.added; i++) {
+      await client.send(new PutItemCommand({ TableName: table, Item: seededItem(LOCAL_TABLE_ITEMS + i) }));
+    }
+    for (let i = 0; i < changes.updated; i++) {
+      await client.send(
+        new UpdateItemCommand({
+          TableName: table,
+          Key: { [SEEDED_TABLE_KEY]: seededItem(10 + i)[SEEDED_TABLE_KEY] as { S: string } },
+          UpdateExpression: 'SET label = :label',
+          ExpressionAttributeValues: { ':label': { S: `Changed item ${10 + i}` } },
+        }),
+      );
+    }
+    for (let i = 0; i < changes.deleted; i++) {
+      await client.send(
+        new DeleteItemCommand({
+          TableName: table,
+          Key: { [SEEDED_TABLE_KEY]: seededItem(100 + i)[SEEDED_TABLE_KEY] as { S: string } },
+        }),
+      );
+    }
+  } finally {
+    client.destroy();
+  }
+  return changes;
+}
