@@ -18,6 +18,13 @@ import {
   StageConfigError,
 } from '../deploy/stage-config.ts';
 import { customerProfilesDoctor } from '../sources/customer-profiles/doctor.ts';
+import type {
+  CheckResult,
+  CheckStatus,
+  DoctorClients,
+  DoctorContext,
+  SourceDoctor,
+} from '../sources/doctor.ts';
 import { dynamoDbDoctor } from '../sources/dynamodb/doctor.ts';
 import { pinpointDoctor } from '../sources/pinpoint/doctor.ts';
 import type { Command } from './args.ts';
@@ -25,7 +32,6 @@ import { checkBuckets } from './doctor/bucket.ts';
 import { checkSubscriptions } from './doctor/notifications.ts';
 import { checkRoles } from './doctor/roles.ts';
 import { checkLedger, checkSchedules, readStack } from './doctor/stack.ts';
-import type { CheckResult, CheckStatus, DoctorClients, DoctorContext, SourceDoctor } from './doctor/types.ts';
 import { CliError, ExitCode } from './errors.ts';
 import type { CliDeps, Outcome } from './main.ts';
 

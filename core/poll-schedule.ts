@@ -1,4 +1,3 @@
-import { CONFIG_DEFAULTS, POLL_CHECK_CAP, type PollConfig } from '../functions/shared/config.ts';
 import {
   BEFORE_PROCESSING,
   clamp,
@@ -13,10 +12,11 @@ import {
   setupLowSeconds,
   updateEstimates,
 } from './poll-estimates.ts';
+import { CONFIG_DEFAULTS, POLL_CHECK_CAP, type PollConfig } from './settings.ts';
 import type { JobSnapshot, PollPrior, PollState } from './types.ts';
 
-export { POLL_CHECK_CAP } from '../functions/shared/config.ts';
 export { type PollEstimates, SETUP_SHAPE, updateEstimates } from './poll-estimates.ts';
+export { POLL_CHECK_CAP } from './settings.ts';
 
 /*
  * When to look at the export job next. Every status check is a Lambda call and

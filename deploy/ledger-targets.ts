@@ -1,7 +1,7 @@
-import { loadCreateExportJobConfig } from '../functions/shared/config.ts';
+import { inputDefaultsOf, loadCreateExportJobConfig } from '../functions/shared/config.ts';
 import { resolveExecutionInput } from '../sources/input.ts';
 import { sourceFor } from '../sources/registry.ts';
-import { inputDefaultsOf, runIdentityOf } from '../sources/run-identity.ts';
+import { runIdentityOf } from '../sources/run-identity.ts';
 import { type IntrinsicValues, resolveIntrinsics } from './intrinsics.ts';
 import { contextOf, environmentOf, scheduleInputOf } from './resources.ts';
 import type { StageConfig } from './stage-config.ts';

@@ -9,7 +9,7 @@ import {
   type Resources,
   ref,
   sub,
-} from './cfn.ts';
+} from '../sources/stack/cfn.ts';
 import { namesOf } from './names.ts';
 import type { StageConfig, Subscription } from './stage-config.ts';
 

@@ -1,4 +1,4 @@
-import { countStreamsOf, MANIFEST_NAME } from '../functions/shared/verification/sizing.ts';
+import { countStreamsOf, MANIFEST_NAME } from '../core/verification-sizing.ts';
 import {
   EXPORT_OBJECT_ACTIONS,
   foldersDownTo,
@@ -16,9 +16,9 @@ import {
   type Resources,
   ref,
   sub,
-} from './cfn.ts';
+} from '../sources/stack/cfn.ts';
+import { destinationOf } from '../sources/stack/destination.ts';
 import { type DashboardInput, dashboardResource, dashboardUrl, metricAlarms } from './dashboard.ts';
-import { destinationOf } from './destination.ts';
 import {
   CLAIM_RUNS_STATEMENT,
   LEDGER_TABLE_ID,
@@ -34,7 +34,7 @@ import {
   receivesAlarms,
 } from './notifications.ts';
 import {
-  type SourceContext,
+  type StackContext,
   sourceEnvironment,
   sourceOfTarget,
   sourceResources,
@@ -228,7 +228,7 @@ function exportDestinationResources(config: StageConfig): Resources {
   return resources;
 }
 
-function scheduleResources(ctx: SourceContext): Resources {
+function scheduleResources(ctx: StackContext): Resources {
   const { config } = ctx;
   const names = namesOf(config.stage);
   const resources: Resources = {
@@ -323,7 +323,7 @@ function scheduleResources(ctx: SourceContext): Resources {
 }
 
 /** A target's execution input: its source's fields and the ones every source shares. */
-export function scheduleInputOf(target: ExportTarget, ctx: SourceContext): Cfn {
+export function scheduleInputOf(target: ExportTarget, ctx: StackContext): Cfn {
   return jsonSub({
     ...sourceOfTarget(target).scheduleInput(target, ctx),
     ScheduledTime: '<aws.scheduler.scheduled-time>',
@@ -374,7 +374,7 @@ function functionRole(key: FunctionKey, description: string, statements: Cfn[]):
   };
 }
 
-function functionRoles(ctx: SourceContext, topicArn: Cfn, topicKeyArn: Cfn | undefined): Resources {
+function functionRoles(ctx: StackContext, topicArn: Cfn, topicKeyArn: Cfn | undefined): Resources {
   return {
     [IDS.roles.createExportJob]: functionRole('createExportJob', 'create-export-job: creates export jobs', [
       ...sourceStatements('createExportJob', ctx),
@@ -430,7 +430,7 @@ function functionRoles(ctx: SourceContext, topicArn: Cfn, topicKeyArn: Cfn | und
 
 /** What every source builds its part from. */
 /** What every source's stack part works with. */
-export function contextOf(config: StageConfig): SourceContext {
+export function contextOf(config: StageConfig): StackContext {
   return { config, destination: destinationOf(config) };
 }
 
@@ -516,7 +516,7 @@ function topicArnOf(config: StageConfig): Cfn {
   return config.notifications.topicArn ?? ref(IDS.summaryTopic);
 }
 
-function outputsOf(ctx: SourceContext): Cfn {
+function outputsOf(ctx: StackContext): Cfn {
   const { config, destination } = ctx;
   const names = namesOf(config.stage);
   // Pinpoint's defaults, while the stage acts on Pinpoint (a stage of other sources only has no export role).

@@ -1,10 +1,8 @@
 import { customerProfilesStack } from '../sources/customer-profiles/stack.ts';
 import { dynamoDbStack } from '../sources/dynamodb/stack.ts';
 import { pinpointStack } from '../sources/pinpoint/stack.ts';
-import type { Cfn, FunctionKey, Resources } from './cfn.ts';
-import type { Destination } from './destination.ts';
-import type { ExportTarget, StageConfig, TargetBase } from './stage-config.ts';
-import type { Raw, Reader } from './stage-fields.ts';
+import type { Cfn, FunctionKey, Resources } from '../sources/stack/cfn.ts';
+import type { ExportTarget, StageConfig } from '../sources/stack/stage-types.ts';
 
 /*
  * The stack registry of export sources (docs/SOURCES.md): what one source adds to the
@@ -17,56 +15,15 @@ import type { Raw, Reader } from './stage-fields.ts';
  * The sources import only types from this module, so it loads in any order.
  */
 
-/** What a source's `readTarget` works with. */
-export interface TargetReader {
-  /** Collects problems with their field paths, reads typed values. */
-  r: Reader;
-  /** The target's mapping as written in the stage file. */
-  raw: Raw;
-  /** The target's path in the file, `targets[2]`: every problem starts with it. */
-  path: string;
-  /** The stage's export destination: where the target's files go, for the length checks. */
-  destination: Destination;
-}
+export type {
+  FunctionEnvironment,
+  RoleStatements,
+  StackContext,
+  StackSource,
+  TargetReader,
+} from '../sources/stack/types.ts';
 
-/** Everything a source builds its part of the template from. */
-export interface SourceContext {
-  config: StageConfig;
-  destination: Destination;
-}
-
-/** IAM statements per function role (the role of each function key). */
-export type RoleStatements = Partial<Record<FunctionKey, Cfn[]>>;
-
-/** Environment variables per function. */
-export type FunctionEnvironment = Partial<Record<FunctionKey, Record<string, Cfn>>>;
-
-/**
- * One source's part of the stack. `T` is its targets' type: the common target fields
- * (deploy/stage-config.ts `TargetBase`) and the settings `readTarget` returned.
- */
-export interface StackSource<T extends TargetBase = ExportTarget> {
-  /** The id a target names with `source:` (and the execution input's `Source`). */
-  id: T['source'];
-  /** The target settings this source reads, besides the common ones: a target of another source may not use them. */
-  fields: readonly string[];
-  /** Reads and checks the source's settings of one target; undefined when a problem was recorded. */
-  readTarget(reader: TargetReader): Omit<T, keyof TargetBase> | undefined;
-  /** The schedule's Description: what the target exports. */
-  describe(target: T, config: StageConfig): string;
-  /**
-   * The source's part of the execution input the target's schedule sends (values may be
-   * intrinsics); deploy/resources.ts adds the fields every source shares (ScheduledTime, Target,
-   * MaxFailurePercent) and turns it into the schedule's JSON.
-   */
-  scheduleInput(target: T, ctx: SourceContext): Record<string, Cfn>;
-  /** The statements the source adds to each function role; none when `targets` is empty. */
-  statements(targets: T[], ctx: SourceContext): RoleStatements;
-  /** Service roles and other resources; none when `targets` is empty. */
-  resources(targets: T[], ctx: SourceContext): Resources;
-  /** Environment variables (the stage's defaults for the source's inputs); none when `targets` is empty. */
-  environment(targets: T[], ctx: SourceContext): FunctionEnvironment;
-}
+import type { StackContext, StackSource } from '../sources/stack/types.ts';
 
 const REGISTERED = [pinpointStack, customerProfilesStack, dynamoDbStack] as const;
 
@@ -94,14 +51,14 @@ export function targetsOf<S extends SourceId>(
 }
 
 /** Every source's statements for one function role, in registration order. */
-export function sourceStatements(key: FunctionKey, ctx: SourceContext): Cfn[] {
+export function sourceStatements(key: FunctionKey, ctx: StackContext): Cfn[] {
   return STACK_SOURCES.flatMap(
     (source) => source.statements(targetsOf(ctx.config, source.id), ctx)[key] ?? [],
   );
 }
 
 /** Every source's resources. */
-export function sourceResources(ctx: SourceContext): Resources {
+export function sourceResources(ctx: StackContext): Resources {
   return Object.assign(
     {},
     ...STACK_SOURCES.map((source) => source.resources(targetsOf(ctx.config, source.id), ctx)),
@@ -109,7 +66,7 @@ export function sourceResources(ctx: SourceContext): Resources {
 }
 
 /** Every source's environment for one function. */
-export function sourceEnvironment(key: FunctionKey, ctx: SourceContext): Record<string, Cfn> {
+export function sourceEnvironment(key: FunctionKey, ctx: StackContext): Record<string, Cfn> {
   return Object.assign(
     {},
     ...STACK_SOURCES.map((source) => source.environment(targetsOf(ctx.config, source.id), ctx)[key] ?? {}),

@@ -1,4 +1,4 @@
-import { VERIFICATION_DEFAULTS } from '../functions/shared/verification/sizing.ts';
+import { VERIFICATION_DEFAULTS } from '../core/verification-sizing.ts';
 import type { Raw, Reader } from './stage-fields.ts';
 
 /*
@@ -9,14 +9,9 @@ import type { Raw, Reader } from './stage-fields.ts';
  * Loaded by osls through Node's type stripping: erasable TypeScript only, `.ts` imports.
  */
 
-export interface VerificationSettings {
-  /** Stored (compressed) megabytes per counting batch (VERIFY_BATCH_BYTES); larger past 400 batches. */
-  batchMegabytes: number;
-  /** Batches counted at once (VERIFY_CONCURRENCY): the Map's MaxConcurrency, at most 40 (an inline Map's most). */
-  concurrency: number;
-  /** count-export-batch's memory, MB: its CPU (one vCPU per 1,769 MB) and so its streams (COUNT_STREAMS). */
-  countMemoryMb: number;
-}
+export type { VerificationSettings } from '../sources/stack/stage-types.ts';
+
+import type { VerificationSettings } from '../sources/stack/stage-types.ts';
 
 /** Reads `verification:`; defaults for what it leaves out. */
 export function readVerificationSettings(r: Reader, raw: Raw): VerificationSettings {

@@ -1,6 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { PinpointClient } from '@aws-sdk/client-pinpoint';
-import type { SdkClientConfig } from '../functions/shared/config.ts';
+import type { SdkClientConfig } from '../core/settings.ts';
 import type { SourceContext } from './types.ts';
 
 /** What a function core's deps give the sources' calls. */

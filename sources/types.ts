@@ -1,9 +1,14 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { AwsErrorSource } from '../core/aws-errors.ts';
 import type { RawInputFacts } from '../core/errors.ts';
-import type { JobSnapshot, ResolvedExportRequest, RunState, SourceId } from '../core/types.ts';
-import type { SdkClientConfig } from '../functions/shared/config.ts';
-import type { VerificationTarget } from '../functions/shared/verification/target.ts';
+import type { SdkClientConfig } from '../core/settings.ts';
+import type {
+  JobSnapshot,
+  ResolvedExportRequest,
+  RunState,
+  SourceId,
+  VerificationTarget,
+} from '../core/types.ts';
 
 /*
  * The source seam (docs/SOURCES.md). A source is two modules in its folder:

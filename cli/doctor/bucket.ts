@@ -1,6 +1,6 @@
 import { GetBucketEncryptionCommand, GetBucketLocationCommand, HeadBucketCommand } from '@aws-sdk/client-s3';
 import { targetsOf } from '../../deploy/sources.ts';
-import { type CheckResult, couldNotCheck, type DoctorContext, failureOf } from './types.ts';
+import { type CheckResult, couldNotCheck, type DoctorContext, failureOf } from '../../sources/doctor.ts';
 
 /*
  * The buckets exports go to: the stage's (the stack's ExportBucket, or exportDestination.bucketName)

@@ -1,5 +1,5 @@
 import { ListSubscriptionsByTopicCommand, type Subscription } from '@aws-sdk/client-sns';
-import { type CheckResult, couldNotCheck, type DoctorContext, failureOf } from './types.ts';
+import { type CheckResult, couldNotCheck, type DoctorContext, failureOf } from '../../sources/doctor.ts';
 
 /*
  * Who hears of a run: the summary topic's subscriptions against the stage file's. An email

@@ -1,8 +1,8 @@
 import { type ContextEntry, SimulatePrincipalPolicyCommand } from '@aws-sdk/client-iam';
-import { IDS } from '../../deploy/cfn.ts';
 import { targetsOf } from '../../deploy/sources.ts';
-import type { CheckResult, DoctorContext, RoleKey, RoleNeed } from './types.ts';
-import { couldNotCheck } from './types.ts';
+import type { CheckResult, DoctorContext, RoleKey, RoleNeed } from '../../sources/doctor.ts';
+import { couldNotCheck } from '../../sources/doctor.ts';
+import { IDS } from '../../sources/stack/cfn.ts';
 
 /*
  * Whether the roles can do what a run needs, asked of IAM's policy simulator

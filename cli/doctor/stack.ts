@@ -5,14 +5,14 @@ import {
 } from '@aws-sdk/client-cloudformation';
 import { GetScheduleCommand } from '@aws-sdk/client-scheduler';
 import { namesOf } from '../../deploy/names.ts';
-import { describeTable } from '../../sources/dynamodb/table-arn.ts';
 import {
   type CheckResult,
   couldNotCheck,
   type DeployedStack,
   type DoctorContext,
   failureOf,
-} from './types.ts';
+} from '../../sources/doctor.ts';
+import { describeTable } from '../../sources/dynamodb/table-arn.ts';
 
 /*
  * The deployed stage: its CloudFormation stack (deployed, and in a state that runs), the run

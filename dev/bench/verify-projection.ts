@@ -1,9 +1,5 @@
+import { countStreamsOf, VERIFICATION_DEFAULTS, vcpusOf } from '../../core/verification-sizing.ts';
 import { FILE_OVERHEAD_BYTES, MAX_BATCHES } from '../../functions/shared/verification/plan.ts';
-import {
-  countStreamsOf,
-  VERIFICATION_DEFAULTS,
-  vcpusOf,
-} from '../../functions/shared/verification/sizing.ts';
 
 /*
  * What the fan-out would take for exports of any size on Lambda: a PROJECTION from the

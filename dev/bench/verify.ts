@@ -3,17 +3,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
+import { countStreamsOf, VERIFICATION_DEFAULTS, vcpusOf } from '../../core/verification-sizing.ts';
 import { finishVerification } from '../../functions/finish-verification/finish-verification.ts';
 import type {
   BatchCount,
   CountBatchEvent,
   VerificationWork,
 } from '../../functions/shared/verification/batch.ts';
-import {
-  countStreamsOf,
-  VERIFICATION_DEFAULTS,
-  vcpusOf,
-} from '../../functions/shared/verification/sizing.ts';
 import { planVerification } from '../../functions/verify-export/verify-export.ts';
 import { writeExportFiles } from '../../sources/dynamodb/emulator-files.ts';
 import { DEFAULT_BUCKET, startEmulator } from '../emulator/index.ts';

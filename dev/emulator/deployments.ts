@@ -8,7 +8,7 @@
  * Every other operation of the two services answers that the emulator does not serve it.
  */
 
-import { type HttpResult, restJson, type SourceService, xmlEscape } from './protocol.ts';
+import { type HttpResult, restJson, type SourceService, xmlEscape } from '../../sources/emulator/protocol.ts';
 
 /** A stack as deployed: what DescribeStacks and ListStackResources say of it. */
 export interface DeployedStack {

@@ -25,8 +25,8 @@ import {
   EXPORT_OPERATIONS,
   type ServiceAnswer,
 } from '../../sources/dynamodb/emulator.ts';
-import { FaultController } from './faults.ts';
-import { newRequestId } from './protocol.ts';
+import { FaultController } from '../../sources/emulator/faults.ts';
+import { newRequestId } from '../../sources/emulator/protocol.ts';
 
 /*
  * DynamoDB for local runs: dynalite (a DynamoDB implementation speaking the real

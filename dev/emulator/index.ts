@@ -26,6 +26,26 @@ import {
   type ProfilesOptions,
 } from '../../sources/customer-profiles/emulator.ts';
 import {
+  type FaultContext,
+  FaultController,
+  type FaultKind,
+  type FaultRule,
+} from '../../sources/emulator/faults.ts';
+import {
+  formatLogLine,
+  type HttpResult,
+  newRequestId,
+  PinpointError,
+  pinpointErrorResult,
+  pinpointErrors,
+  readBody,
+  SnsError,
+  type SourceService,
+  signingServiceOf,
+  snsErrorResult,
+  snsErrors,
+} from '../../sources/emulator/protocol.ts';
+import {
   ACCOUNT_ID,
   handlePinpoint,
   newApplication,
@@ -48,21 +68,6 @@ import {
   dynamoDbOperation,
   isDynamoDbRequest,
 } from './dynamodb.ts';
-import { type FaultContext, FaultController, type FaultKind, type FaultRule } from './faults.ts';
-import {
-  formatLogLine,
-  type HttpResult,
-  newRequestId,
-  PinpointError,
-  pinpointErrorResult,
-  pinpointErrors,
-  readBody,
-  SnsError,
-  type SourceService,
-  signingServiceOf,
-  snsErrorResult,
-  snsErrors,
-} from './protocol.ts';
 import { ensureBucket, handleS3, type S3Context, type S3Error, s3Errors, s3OperationOf } from './s3.ts';
 import { ensureTopic, handleSns, SNS_MAX_BODY_BYTES, type SnsContext, snsAction } from './sns.ts';
 import { EmulatorState, type RequestLogEntry } from './state.ts';
@@ -73,12 +78,12 @@ export {
   profileIdFor,
   segmentMembers,
 } from '../../sources/customer-profiles/emulator-data.ts';
+export type { ActiveFault, FaultKind, FaultRule, ServiceName } from '../../sources/emulator/faults.ts';
+export { FaultController } from '../../sources/emulator/faults.ts';
 export { endOfSupportMessage } from '../../sources/pinpoint/emulator.ts';
 export { segmentIdFor } from '../../sources/pinpoint/emulator-dataset.ts';
 export { type ExportJobView, jobView } from '../../sources/pinpoint/emulator-jobs.ts';
 export { DEFAULT_LEDGER_TABLE } from './dynamodb.ts';
-export type { ActiveFault, FaultKind, FaultRule, ServiceName } from './faults.ts';
-export { FaultController } from './faults.ts';
 export type { PublishedMessage, RequestLogEntry } from './state.ts';
 export type { DeployedSchedule, DeployedStack };
 export { EmulatorState };
@@ -196,7 +201,7 @@ export const DEFAULT_TOPIC_ARN = `arn:aws:sns:us-east-1:000000000000:${DEFAULT_T
  * API it serves. Pinpoint is sources/pinpoint/emulator.ts; DynamoDB's exports are
  * `sources/dynamodb/emulator.ts` beside dynalite (dev/emulator/dynamodb.ts, routed by
  * X-Amz-Target); every other source is its `sources/<id>/emulator.ts`, a SourceService
- * (dev/emulator/protocol.ts) routed by its SigV4 signing name.
+ * (sources/emulator/protocol.ts) routed by its SigV4 signing name.
  */
 export const EMULATED_SOURCES = ['pinpoint', 'customer-profiles', 'dynamodb'] as const;
 

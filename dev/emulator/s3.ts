@@ -22,7 +22,7 @@ import { mkdir, readdir, rename, stat, writeFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { dirname, join, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { xmlEscape } from './protocol.ts';
+import { xmlEscape } from '../../sources/emulator/protocol.ts';
 
 const S3_NS = 'http://s3.amazonaws.com/doc/2006-03-01/';
 /** S3 answers at most 1,000 keys a page (ListObjectsV2 `max-keys`). */

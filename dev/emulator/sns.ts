@@ -20,8 +20,8 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { type HttpResult, snsErrors, snsResult, xmlEscape } from '../../sources/emulator/protocol.ts';
 import { ACCOUNT_ID } from '../../sources/pinpoint/emulator.ts';
-import { type HttpResult, snsErrors, snsResult, xmlEscape } from './protocol.ts';
 import { decide, filterPolicyProblem, scopeOf } from './sns-filter.ts';
 import type {
   EmulatorState,

@@ -11,9 +11,9 @@ import {
   type SegmentSnapshotRecord,
   snapshotView,
 } from '../../sources/customer-profiles/emulator.ts';
+import type { FaultKind, ServiceName } from '../../sources/emulator/faults.ts';
 import type { SegmentDefinition } from '../../sources/pinpoint/emulator-dataset.ts';
 import { type ExportJobRecord, type ExportJobView, jobView } from '../../sources/pinpoint/emulator-jobs.ts';
-import type { FaultKind, ServiceName } from './faults.ts';
 
 /** A Pinpoint application (project). */
 export interface ApplicationRecord {

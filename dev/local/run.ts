@@ -9,12 +9,12 @@ import type {
   SummaryStatus,
   VerificationResult,
 } from '../../core/types.ts';
-import { loadCreateExportJobConfig } from '../../functions/shared/config.ts';
+import { inputDefaultsOf, loadCreateExportJobConfig } from '../../functions/shared/config.ts';
 import { resolveTableArn } from '../../sources/dynamodb/table-arn.ts';
+import type { FaultRule } from '../../sources/emulator/faults.ts';
 import { resolveExecutionInput } from '../../sources/input.ts';
 import { sourceFor } from '../../sources/registry.ts';
-import { inputDefaultsOf, runIdentityOf } from '../../sources/run-identity.ts';
-import type { FaultRule } from '../emulator/faults.ts';
+import { runIdentityOf } from '../../sources/run-identity.ts';
 import {
   externalEndpoints,
   LocalRunSetupError,

@@ -1,5 +1,5 @@
 import type { SourceId } from '../../core/types.ts';
-import type { FaultRule } from '../emulator/faults.ts';
+import type { FaultRule } from '../../sources/emulator/faults.ts';
 
 /**
  * Named fault scenarios for local runs, as emulator fault rules: `npm start

@@ -13,10 +13,11 @@ import type {
   RunState,
 } from '../../core/types.ts';
 import { sourceOf } from '../../core/types.ts';
+import { inputDefaultsOf } from '../../functions/shared/config.ts';
 import { type SourceDeps, sourceContextOf } from '../../sources/context.ts';
 import { resolveExecutionInput } from '../../sources/input.ts';
 import { sourceFor } from '../../sources/registry.ts';
-import { inputDefaultsOf, runIdentityOf } from '../../sources/run-identity.ts';
+import { runIdentityOf } from '../../sources/run-identity.ts';
 import { runtimeFor } from '../../sources/runtimes.ts';
 import type { CreateContext, SourceRuntime } from '../../sources/types.ts';
 import type { CreateExportJobConfig } from '../shared/config.ts';
@@ -42,7 +43,8 @@ export const LOOKUP_SKEW_MS = 60_000;
 
 const isFailed = (job: JobSnapshot) => job.JobStatus === 'FAILED' || job.JobStatus === 'FAILING';
 
-export { inputDefaultsOf, runIdentityOf } from '../../sources/run-identity.ts';
+export { runIdentityOf } from '../../sources/run-identity.ts';
+export { inputDefaultsOf } from '../shared/config.ts';
 
 const ledgerCall = <T>(operation: string, call: () => Promise<T>): Promise<T> =>
   call().catch((error: unknown) => {

@@ -1,41 +1,29 @@
 import { ConfigurationError } from '../../core/errors.ts';
-import { LEDGER_DEFAULTS } from '../../core/ledger-schema.ts';
-import { DEFAULT_MAX_FAILURE_PERCENT } from '../../core/outcome.ts';
+import {
+  CONFIG_DEFAULTS,
+  CONFIG_LIMITS,
+  type PollConfig,
+  type SdkClientConfig,
+} from '../../core/settings.ts';
+import type { InputDefaults } from '../../sources/types.ts';
+
+export {
+  CONFIG_DEFAULTS,
+  CONFIG_LIMITS,
+  POLL_CHECK_CAP,
+  type PollConfig,
+  pollCapProblem,
+  type SdkClientConfig,
+} from '../../core/settings.ts';
 
 /**
- * Every setting the functions read, in one place. Handlers call the loader for
+ * Every setting the functions read, loaded from the environment (the settings, defaults and
+ * ranges themselves: core/settings.ts). Handlers call the loader for
  * their function once, at cold start; cores receive the frozen result and never
  * read `process.env` themselves. serverless.yml sets these variables per stage.
  */
 
 type Env = Record<string, string | undefined>;
-
-/** Settings for the poll loop (get-export-job-status, and the first wait set by create-export-job). */
-export interface PollConfig {
-  /** Shortest wait between two status checks, seconds. */
-  minWaitSeconds: number;
-  /** Longest wait between two status checks, seconds. */
-  maxWaitSeconds: number;
-  /** How long after the run started the workflow gives up waiting and reports TIMED_OUT, seconds. */
-  runDeadlineSeconds: number;
-  /**
-   * Wait while the job's end is estimated to be near (or overdue), seconds. It bounds the
-   * delay between the job's end and the summary; clamped into [minWaitSeconds, maxWaitSeconds].
-   * Optional so hand-built configs keep working; the loader always sets it.
-   */
-  nearWaitSeconds?: number;
-  /** While nothing can be estimated, the next check comes after this fraction of the time elapsed so far. */
-  idleGrowth?: number;
-  /** While estimating, wait this fraction of the estimated time left, then look again. */
-  aimFraction?: number;
-  /**
-   * Expected length of COMPLETING/FAILING as a multiple of the job's setup time (creation
-   * until it left INITIALIZING). Pinpoint does not document it: the default is the job
-   * model's 0.4. It is applied to the shortest setup the checks allow, so it stays an early
-   * estimate; an operator can calibrate it from the status-change log lines.
-   */
-  finishingShare?: number;
-}
 
 export interface CreateExportJobConfig {
   stage: string;
@@ -119,33 +107,6 @@ export interface FinishVerificationConfig {
   s3ForcePathStyle: boolean;
 }
 
-/** Defaults, and the names of the environment variables that override them. */
-export const CONFIG_DEFAULTS = {
-  STAGE: 'dev',
-  METRICS_NAMESPACE: 'ExportOrchestrator',
-  /** Three times the create function's 30-second timeout: a live create always finishes first. */
-  LEDGER_CLAIM_SECONDS: LEDGER_DEFAULTS.claimSeconds,
-  /** About 13 months of history: a year-on-year comparison stays possible. */
-  LEDGER_RETENTION_DAYS: LEDGER_DEFAULTS.retentionDays,
-  POLL_MIN_WAIT_SECONDS: 5,
-  POLL_MAX_WAIT_SECONDS: 900,
-  RUN_DEADLINE_SECONDS: 12 * 3600,
-  POLL_NEAR_WAIT_SECONDS: 25,
-  POLL_IDLE_GROWTH: 1.5,
-  POLL_AIM_FRACTION: 0.7,
-  POLL_FINISHING_SHARE: 0.4,
-  /** 2 GiB of gzip per batch (functions/shared/verification/sizing.ts, docs/PERFORMANCE.md). */
-  VERIFY_BATCH_BYTES: 2 * 1024 ** 3,
-  /** An inline Map's most. */
-  VERIFY_CONCURRENCY: 40,
-  /** The count's answer is a few hundred bytes: 10 s is ample. */
-  COUNT_RESERVE_SECONDS: 10,
-  /** Three vCPUs at the stage's default 5,307 MB (the stack sets it from the memory). */
-  COUNT_STREAMS: 3,
-  /** Why 1 %: core/outcome.ts. */
-  MAX_FAILURE_PERCENT: DEFAULT_MAX_FAILURE_PERCENT,
-} as const;
-
 function str(env: Env, name: string): string | undefined {
   const value = env[name]?.trim();
   return value ? value : undefined;
@@ -168,19 +129,6 @@ function flag(env: Env, name: string): boolean {
   if (raw === 'true') return true;
   throw new ConfigurationError(`Environment variable ${name} must be true or false, got "${raw}"`);
 }
-
-/**
- * Ranges of the integer settings. The upper bounds are the stage config's
- * (deploy/stage-config.ts): a deadline of a week, or a wait of an hour, is
- * already far past any export. The lower bounds stay at 1 second, below the
- * stage config's, because local runs and tests compress time.
- */
-export const CONFIG_LIMITS = {
-  POLL_MIN_WAIT_SECONDS: [1, 3600],
-  POLL_MAX_WAIT_SECONDS: [1, 3600],
-  POLL_NEAR_WAIT_SECONDS: [1, 3600],
-  RUN_DEADLINE_SECONDS: [1, 7 * 24 * 3600],
-} as const satisfies Record<string, readonly [number, number]>;
 
 function positiveInt(
   env: Env,
@@ -219,24 +167,6 @@ function percent(env: Env, name: string, fallback: number): number {
     throw new ConfigurationError(`Environment variable ${name} must be a number from 0 to 100, got "${raw}"`);
   }
   return value;
-}
-
-/**
- * The poll loop's iteration cap: IsExportJobDone in statemachine/export-workflow.asl.json
- * ends the loop after this many status checks (a test holds the two equal).
- */
-export const POLL_CHECK_CAP = 1000;
-
-/**
- * Why the deadline cannot be reached within the cap, or undefined when it can: the poller
- * stretches its waits so the checks left always cover the time to the deadline, which
- * needs POLL_CHECK_CAP waits of at most maxWaitSeconds to cover runDeadlineSeconds. The
- * stage config refuses a configuration where they cannot; given one through the environment
- * (local runs compress time), the poller raises its longest wait to what the cap needs.
- */
-export function pollCapProblem(poll: Pick<PollConfig, 'maxWaitSeconds' | 'runDeadlineSeconds'>) {
-  if (poll.runDeadlineSeconds <= POLL_CHECK_CAP * poll.maxWaitSeconds) return undefined;
-  return `(${poll.runDeadlineSeconds}) cannot be reached within the workflow's ${POLL_CHECK_CAP} status checks at the longest wait (${poll.maxWaitSeconds} s): the run would end TIMED_OUT before its deadline; raise the longest wait to at least ${Math.ceil(poll.runDeadlineSeconds / POLL_CHECK_CAP)} s or shorten the deadline`;
 }
 
 function loadPoll(env: Env): PollConfig {
@@ -349,11 +279,6 @@ export function loadFinishVerificationConfig(env: Env = process.env): Readonly<F
   });
 }
 
-/** Timeouts for every AWS SDK client, so a hung connection fails fast and is retried by the state machine. */
-export interface SdkClientConfig {
-  requestHandler: { connectionTimeout: number; requestTimeout: number; throwOnRequestTimeout: boolean };
-}
-
 export function loadSdkClientConfig(env: Env = process.env): Readonly<SdkClientConfig> {
   return Object.freeze({
     requestHandler: {
@@ -365,4 +290,16 @@ export function loadSdkClientConfig(env: Env = process.env): Readonly<SdkClientC
       throwOnRequestTimeout: true,
     },
   });
+}
+
+/** The stage's defaults for every source's input (the create function's environment). */
+export function inputDefaultsOf(config: CreateExportJobConfig): InputDefaults {
+  return {
+    RoleArn: config.defaultRoleArn,
+    S3UrlPrefix: config.defaultS3UrlPrefix,
+    ProfilesRoleArn: config.profilesRoleArn,
+    ProfilesDestination: config.profilesDestination,
+    DynamoDbBucket: config.dynamoDbBucket,
+    DynamoDbPrefix: config.dynamoDbPrefix,
+  };
 }

@@ -1,6 +1,6 @@
 import { GetDomainCommand, GetSegmentDefinitionCommand } from '@aws-sdk/client-customer-profiles';
-import { type CheckResult, couldNotCheck, type SourceDoctor } from '../../cli/doctor/types.ts';
 import { classifyAwsError } from '../../core/aws-errors.ts';
+import { type CheckResult, couldNotCheck, type SourceDoctor } from '../doctor.ts';
 import { PROFILES_ERRORS } from './runtime.ts';
 import type { CustomerProfilesTarget } from './stack.ts';
 

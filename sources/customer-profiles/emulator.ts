@@ -18,7 +18,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { FaultKind } from '../../dev/emulator/faults.ts';
+import type { FaultKind } from '../emulator/faults.ts';
 import {
   type HttpResult,
   RestJsonError,
@@ -27,7 +27,7 @@ import {
   type SourceRequest,
   type SourceService,
   type SourceServiceContext,
-} from '../../dev/emulator/protocol.ts';
+} from '../emulator/protocol.ts';
 import { parseS3Url } from '../pinpoint/emulator-jobs.ts';
 import {
   type DataFormat,

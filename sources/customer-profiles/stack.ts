@@ -1,7 +1,7 @@
-import { arnOf, type Cfn, distinct, IDS, ref, sub } from '../../deploy/cfn.ts';
-import { keyPattern, longestOf, TIME_PLACEHOLDERS } from '../../deploy/destination.ts';
-import type { SourceContext, StackSource } from '../../deploy/sources.ts';
-import type { StageConfig, TargetBase } from '../../deploy/stage-config.ts';
+import { arnOf, type Cfn, distinct, IDS, ref, sub } from '../stack/cfn.ts';
+import { keyPattern, longestOf, TIME_PLACEHOLDERS } from '../stack/destination.ts';
+import type { StageConfig, TargetBase } from '../stack/stage-types.ts';
+import type { StackContext, StackSource } from '../stack/types.ts';
 
 /*
  * Amazon Connect Customer Profiles' part of the stack (docs/SOURCES.md): a target names a
@@ -94,7 +94,7 @@ function writePatterns(target: CustomerProfilesTarget): string[] {
  * (GenerateDataKey) and for multipart uploads (Decrypt): the same two actions the guide's examples
  * grant the service on a domain's key.
  */
-function exportRoleStatements(targets: CustomerProfilesTarget[], { destination }: SourceContext): Cfn[] {
+function exportRoleStatements(targets: CustomerProfilesTarget[], { destination }: StackContext): Cfn[] {
   const patterns = [...new Set(targets.flatMap(writePatterns))];
   return [
     {

@@ -6,8 +6,8 @@ import {
   isoSeconds,
   type RoleNeed,
   type SourceDoctor,
-} from '../../cli/doctor/types.ts';
-import { keyPattern } from '../../deploy/destination.ts';
+} from '../doctor.ts';
+import { keyPattern } from '../stack/destination.ts';
 import { TABLE_ARN } from './describe.ts';
 import { enablePitr } from './runtime.ts';
 import { DEFAULT_DYNAMODB_PREFIX, type DynamoDbTarget, tableNameOf } from './stack.ts';

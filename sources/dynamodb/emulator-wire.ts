@@ -1,5 +1,5 @@
 import { crc32 } from 'node:zlib';
-import type { HttpResult } from '../../dev/emulator/protocol.ts';
+import type { HttpResult } from '../emulator/protocol.ts';
 
 /*
  * DynamoDB's wire format (awsJson1_0) for the answers the emulator writes itself:

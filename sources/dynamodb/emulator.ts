@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ActiveFault, FaultContext, FaultController, FaultKind } from '../../dev/emulator/faults.ts';
-import type { HttpResult } from '../../dev/emulator/protocol.ts';
+import type { ActiveFault, FaultContext, FaultController, FaultKind } from '../emulator/faults.ts';
+import type { HttpResult } from '../emulator/protocol.ts';
 import {
   type AttributeMap,
   ChangeLog,

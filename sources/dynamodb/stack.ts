@@ -1,15 +1,9 @@
 import { bucketNameProblem } from '../../core/aws-names.ts';
-import { type Cfn, distinct, sub } from '../../deploy/cfn.ts';
-import {
-  bucketArnOf,
-  keyPattern,
-  longestOf,
-  objectsArnOf,
-  TIME_PLACEHOLDERS,
-} from '../../deploy/destination.ts';
-import type { SourceContext, StackSource } from '../../deploy/sources.ts';
-import type { TargetBase } from '../../deploy/stage-config.ts';
-import { MANIFEST_NAME } from '../../functions/shared/verification/sizing.ts';
+import { MANIFEST_NAME } from '../../core/verification-sizing.ts';
+import { type Cfn, distinct, sub } from '../stack/cfn.ts';
+import { bucketArnOf, keyPattern, longestOf, objectsArnOf, TIME_PLACEHOLDERS } from '../stack/destination.ts';
+import type { TargetBase } from '../stack/stage-types.ts';
+import type { StackContext, StackSource } from '../stack/types.ts';
 
 /*
  * DynamoDB's part of the stack (docs/SOURCES.md): a target names a table (by name in this
@@ -85,7 +79,7 @@ const exportsArnOf = (target: Pick<DynamoDbTarget, 'table'>): Cfn =>
       );
 
 /** Whether the target writes to the stage's bucket (no `bucket`, or the stage's own). */
-const writesToStageBucket = (target: DynamoDbTarget, ctx: SourceContext): boolean =>
+const writesToStageBucket = (target: DynamoDbTarget, ctx: StackContext): boolean =>
   target.bucket === undefined || target.bucket === ctx.config.exportDestination.bucketName;
 
 /**
@@ -101,7 +95,7 @@ function writePatterns(target: DynamoDbTarget): string[] {
 }
 
 /** The objects a target's exports can be, as IAM resources: in the stage's bucket, or in its own `bucket`. */
-function exportObjectArns(target: DynamoDbTarget, ctx: SourceContext): Cfn[] {
+function exportObjectArns(target: DynamoDbTarget, ctx: StackContext): Cfn[] {
   const { destination } = ctx;
   return writePatterns(target).map((pattern) =>
     writesToStageBucket(target, ctx)
@@ -111,7 +105,7 @@ function exportObjectArns(target: DynamoDbTarget, ctx: SourceContext): Cfn[] {
 }
 
 /** Listing and reading the exports of targets whose `bucket` is not the stage's: every verification function's. */
-function readElsewhere(elsewhere: DynamoDbTarget[], ctx: SourceContext): Cfn[] {
+function readElsewhere(elsewhere: DynamoDbTarget[], ctx: StackContext): Cfn[] {
   const { destination } = ctx;
   return [
     {

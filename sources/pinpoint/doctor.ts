@@ -1,6 +1,6 @@
 import { GetAppCommand, GetSegmentCommand } from '@aws-sdk/client-pinpoint';
-import { type CheckResult, couldNotCheck, type SourceDoctor } from '../../cli/doctor/types.ts';
 import { classifyAwsError, PINPOINT_SOURCE } from '../../core/aws-errors.ts';
+import { type CheckResult, couldNotCheck, type SourceDoctor } from '../doctor.ts';
 import type { PinpointTarget } from './stack.ts';
 
 /*

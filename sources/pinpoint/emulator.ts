@@ -13,9 +13,9 @@
  */
 
 import { randomBytes } from 'node:crypto';
-import type { FaultController } from '../../dev/emulator/faults.ts';
-import { type HttpResult, pinpointErrors, pinpointJson } from '../../dev/emulator/protocol.ts';
 import type { ApplicationRecord, EmulatorState } from '../../dev/emulator/state.ts';
+import type { FaultController } from '../emulator/faults.ts';
+import { type HttpResult, pinpointErrors, pinpointJson } from '../emulator/protocol.ts';
 import { seededSegments } from './emulator-dataset.ts';
 import {
   createJobRecord,

@@ -1,9 +1,9 @@
 import { APPLICATION_ID, keyPrefixBytesProblem, PINPOINT_SEGMENT_ID } from '../../core/aws-names.ts';
 import { resolveS3UrlPrefix } from '../../core/s3-prefix.ts';
-import { arnOf, type Cfn, IDS, ref, sub } from '../../deploy/cfn.ts';
-import type { Destination } from '../../deploy/destination.ts';
-import type { SourceContext, StackSource } from '../../deploy/sources.ts';
-import type { StageConfig, TargetBase } from '../../deploy/stage-config.ts';
+import { arnOf, type Cfn, IDS, ref, sub } from '../stack/cfn.ts';
+import type { Destination } from '../stack/destination.ts';
+import type { StageConfig, TargetBase } from '../stack/stage-types.ts';
+import type { StackContext, StackSource } from '../stack/types.ts';
 
 /*
  * Amazon Pinpoint's part of the stack: a target's application, segment and prefix, the
@@ -265,7 +265,7 @@ export const pinpointStack: StackSource<PinpointTarget> = {
 };
 
 /** The stage's defaults for a Pinpoint input (create-export-job's DEFAULT_*), also stack outputs. */
-export function pinpointDefaults({ config, destination }: SourceContext): {
+export function pinpointDefaults({ config, destination }: StackContext): {
   DEFAULT_ROLE_ARN: Cfn;
   DEFAULT_S3_URL_PREFIX: Cfn;
 } {

@@ -3,9 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { CheckResult } from '../../cli/doctor/types.ts';
 import { diagnose, doctorClients, formatDoctor } from '../../cli/doctor.ts';
-import { IDS } from '../../deploy/cfn.ts';
 import { namesOf } from '../../deploy/names.ts';
 import { parseStageConfig, type StageConfig } from '../../deploy/stage-config.ts';
 import { createSeededTable, enablePointInTimeRecovery } from '../../dev/emulator/dynamodb.ts';
@@ -18,6 +16,8 @@ import {
   type Emulator,
   startEmulator,
 } from '../../dev/emulator/index.ts';
+import type { CheckResult } from '../../sources/doctor.ts';
+import { IDS } from '../../sources/stack/cfn.ts';
 import { harness } from './harness.ts';
 
 /*

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { realDeps } from '../../cli/deps.ts';
 import { main as exportCli } from '../../cli/main.ts';
-import { main as npmStart } from '../../dev/local/start.ts';
+import { main as npmStart } from '../../cli/start.ts';
 
 /*
  * Samples of output in the docs are produced by running their commands, never pasted. A sample

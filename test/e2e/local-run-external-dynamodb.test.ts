@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient, ListExportsCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { main } from '../../cli/start.ts';
 import { createSeededTable, enablePointInTimeRecovery } from '../../dev/emulator/dynamodb.ts';
 import { type Emulator, startEmulator } from '../../dev/emulator/index.ts';
-import { main } from '../../dev/local/start.ts';
 
 /*
  * `npm start -- --source dynamodb` with external endpoints (AWS_ENDPOINT_URL_*): the table is

@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { realDeps } from '../../cli/deps.ts';
 import { main as cli } from '../../cli/main.ts';
+import { main } from '../../cli/start.ts';
 import { type Emulator, startEmulator } from '../../dev/emulator/index.ts';
-import { main } from '../../dev/local/start.ts';
 
 /*
  * `npm start`'s exit status for every outcome, and what its text says about

@@ -2,9 +2,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
+import { main as npmStart } from '../../cli/start.ts';
 import { isSuccess, OUTCOME_RULES, type Outcome } from '../../core/outcome.ts';
 import { type ReceivedAttribute, readSummaryMessage } from '../../core/sns-message.ts';
-import { main as npmStart } from '../../dev/local/start.ts';
 
 /*
  * One outcome per run, told the same on every channel. Each outcome is produced through the

@@ -33,22 +33,18 @@ afterAll(async () => {
 /** `npm start` in a child process (tsx, as the npm script runs it), against the emulator. */
 function npmStart(args: string[]): Promise<{ code: number | null; out: string }> {
   return new Promise((done) => {
-    const child = spawn(
-      join(ROOT, 'node_modules', '.bin', 'tsx'),
-      [join(ROOT, 'dev', 'local', 'start.ts'), ...args],
-      {
-        cwd: ROOT,
-        env: {
-          ...process.env,
-          AWS_ENDPOINT_URL_PINPOINT: emulator.url,
-          AWS_ENDPOINT_URL_SNS: emulator.url,
-          AWS_ENDPOINT_URL_DYNAMODB: emulator.url,
-          RUN_LEDGER_TABLE: emulator.ledgerTable,
-          CI: 'true',
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
+    const child = spawn(join(ROOT, 'node_modules', '.bin', 'tsx'), [join(ROOT, 'cli', 'start.ts'), ...args], {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        AWS_ENDPOINT_URL_PINPOINT: emulator.url,
+        AWS_ENDPOINT_URL_SNS: emulator.url,
+        AWS_ENDPOINT_URL_DYNAMODB: emulator.url,
+        RUN_LEDGER_TABLE: emulator.ledgerTable,
+        CI: 'true',
       },
-    );
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => {
       out += chunk.toString();

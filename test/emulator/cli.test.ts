@@ -7,7 +7,7 @@ import { DEFAULT_APPLICATION_ID, DEFAULT_TOPIC_ARN } from '../../dev/emulator/in
 
 const root = resolve(import.meta.dirname, '../..');
 const tsx = join(root, 'node_modules/.bin/tsx');
-const cli = join(root, 'dev/emulator/cli.ts');
+const cli = join(root, 'cli/emulator.ts');
 
 let child: ChildProcess | undefined;
 let dataDir: string | undefined;

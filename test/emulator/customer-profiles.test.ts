@@ -517,7 +517,7 @@ describe('routing Customer Profiles beside S3', () => {
 describe('npm run emulator with Customer Profiles', () => {
   const root = resolve(import.meta.dirname, '../..');
   const tsx = join(root, 'node_modules/.bin/tsx');
-  const cli = join(root, 'dev/emulator/cli.ts');
+  const cli = join(root, 'cli/emulator.ts');
   let child: ChildProcess | undefined;
   let dataDir: string | undefined;
   afterEach(async () => {

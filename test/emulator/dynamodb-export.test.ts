@@ -29,7 +29,7 @@ import {
   type LocalDynamoDb,
   seededItem,
 } from '../../dev/emulator/dynamodb.ts';
-import { FaultController } from '../../dev/emulator/faults.ts';
+import { FaultController } from '../../sources/emulator/faults.ts';
 import { gunzipLines, listFiles, rejectionOf, type VirtualClock, virtualClock } from './helpers.ts';
 
 /*

@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readSummaryMessage } from '../../core/sns-message.ts';
 import type { ExportSummary, RunState, SummaryStatus } from '../../core/types.ts';
-import type { FaultRule } from '../../dev/emulator/faults.ts';
 import {
   clientEnvOf,
   DEFAULT_APPLICATION_ID,
@@ -20,6 +19,7 @@ import {
   type WorkflowExecution,
   type WorkflowResult,
 } from '../../dev/local/workflow.ts';
+import type { FaultRule } from '../../sources/emulator/faults.ts';
 
 /*
  * One "stack" for the failure-proof suite: a local Pinpoint + SNS emulator on

@@ -12,7 +12,6 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { vi } from 'vitest';
 import { readSummaryMessage } from '../../core/sns-message.ts';
 import { createSeededTable, enablePointInTimeRecovery } from '../../dev/emulator/dynamodb.ts';
-import type { FaultRule } from '../../dev/emulator/faults.ts';
 import {
   clientEnvOf,
   DEFAULT_PROFILES_DOMAIN,
@@ -30,6 +29,7 @@ import {
   type WorkflowResult,
 } from '../../dev/local/workflow.ts';
 import type { LedgerItem } from '../../functions/shared/run-ledger.ts';
+import type { FaultRule } from '../../sources/emulator/faults.ts';
 import { type Outcome, type Published, scheduledNow } from './harness.ts';
 
 /** A message SNS accepted, parsed as subscribers read it (as harness.ts does). */

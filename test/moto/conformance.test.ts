@@ -23,11 +23,9 @@ import {
 } from '@aws-sdk/client-sqs';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
-import type { CheckResult } from '../../cli/doctor/types.ts';
 import { diagnose, doctorClients } from '../../cli/doctor.ts';
 import { readSummaryMessage } from '../../core/sns-message.ts';
 import type { ExportSummary } from '../../core/types.ts';
-import { IDS } from '../../deploy/cfn.ts';
 import { namesOf } from '../../deploy/names.ts';
 import { parseStageConfig } from '../../deploy/stage-config.ts';
 import {
@@ -36,6 +34,8 @@ import {
   enablePointInTimeRecovery,
 } from '../../dev/emulator/dynamodb.ts';
 import { type LocalRunResult, runLocal } from '../../dev/local/run.ts';
+import type { CheckResult } from '../../sources/doctor.ts';
+import { IDS } from '../../sources/stack/cfn.ts';
 
 /*
  * Conformance against moto (an AWS implementation we did not write), server mode on 127.0.0.1:

@@ -2,9 +2,9 @@ import { IAMClient, SimulatePrincipalPolicyCommand } from '@aws-sdk/client-iam';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { checkRoles } from '../../cli/doctor/roles.ts';
-import type { DoctorClients, DoctorContext } from '../../cli/doctor/types.ts';
-import { IDS } from '../../deploy/cfn.ts';
 import { parseStageConfig } from '../../deploy/stage-config.ts';
+import type { DoctorClients, DoctorContext } from '../../sources/doctor.ts';
+import { IDS } from '../../sources/stack/cfn.ts';
 
 /*
  * The doctor's role check (cli/doctor/roles.ts) against a mocked IAM policy simulator: the

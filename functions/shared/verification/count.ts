@@ -9,8 +9,9 @@ import { createGunzip } from 'node:zlib';
  * Parquet, Avro) are not counted: the verification reports their files and bytes.
  */
 
-/** How a file's records are counted. */
-export type RecordFormat = 'ndjson' | 'csv' | 'binary';
+import type { RecordFormat } from '../../../core/types.ts';
+
+export type { RecordFormat } from '../../../core/types.ts';
 
 /** The format a key's extension names (`.gz`/`.gzip` set aside), or undefined when it names none we know. */
 export function formatOfKey(key: string): RecordFormat | undefined {

@@ -5,11 +5,11 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { S3_SOURCE, toWorkflowError } from '../../../core/aws-errors.ts';
+import { MANIFEST_NAME } from '../../../core/verification-sizing.ts';
 import { registeredSource } from '../../../sources/registry.ts';
 import type { PublishedFile, PublishedFilesFormat } from '../../../sources/types.ts';
 import { formatOfKey } from './count.ts';
 import type { ManifestFile } from './manifest.ts';
-import { MANIFEST_NAME } from './sizing.ts';
 import type { VerificationTarget } from './target.ts';
 
 /*
@@ -20,7 +20,7 @@ import type { VerificationTarget } from './target.ts';
  * the source's manifests and one listing page per 1,000 files.
  */
 
-export { MANIFEST_NAME } from './sizing.ts';
+export { MANIFEST_NAME } from '../../../core/verification-sizing.ts';
 
 /** An S3 SDK error as the workflow's error (shared classifier), naming the key it was about. */
 export function s3Error(caller: string, operation: string, error: unknown, key?: string): Error {

@@ -6,7 +6,7 @@ import type { PinpointClient } from '@aws-sdk/client-pinpoint';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SchedulerClient } from '@aws-sdk/client-scheduler';
 import type { SNSClient } from '@aws-sdk/client-sns';
-import type { ExportTarget, StageConfig } from '../../deploy/stage-config.ts';
+import type { ExportTarget, StageConfig } from './stack/stage-types.ts';
 
 /*
  * What every doctor check shares: its verdict, the clients it asks and what the deployed stack

@@ -6,8 +6,8 @@
 
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import type { RequestLogEntry } from '../../dev/emulator/state.ts';
 import type { FaultController, FaultKind, ServiceName } from './faults.ts';
-import type { RequestLogEntry } from './state.ts';
 
 /** One HTTP answer, ready to write. */
 export interface HttpResult {

@@ -1,7 +1,7 @@
-import { realDeps } from '../../cli/deps.ts';
-import type { Writer } from '../../cli/format.ts';
-import { helpText } from '../../cli/help.ts';
-import { main as cli } from '../../cli/main.ts';
+import { realDeps } from './deps.ts';
+import type { Writer } from './format.ts';
+import { helpText } from './help.ts';
+import { main as cli } from './main.ts';
 
 /*
  * `npm start`: the shortcut for `npm run export -- start --local --wait`. One

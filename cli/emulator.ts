@@ -4,8 +4,6 @@
  */
 
 import { parseArgs } from 'node:util';
-import { CliError } from '../../cli/errors.ts';
-import { integerOption, NUMERIC_OPTIONS, parseFailure } from '../../cli/options.ts';
 import {
   DEFAULT_APPLICATION_ID,
   DEFAULT_LEDGER_TABLE,
@@ -13,7 +11,9 @@ import {
   DEFAULT_SEGMENT_DEFINITION,
   DEFAULT_SEGMENT_ID,
   startEmulator,
-} from './index.ts';
+} from '../dev/emulator/index.ts';
+import { CliError } from './errors.ts';
+import { integerOption, NUMERIC_OPTIONS, parseFailure } from './options.ts';
 
 const range = (name: keyof typeof NUMERIC_OPTIONS) =>
   `${NUMERIC_OPTIONS[name].min}–${NUMERIC_OPTIONS[name].max.toLocaleString('en-US')}`;

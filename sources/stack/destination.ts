@@ -1,5 +1,5 @@
 import { arnOf, type Cfn, IDS, ref, sub } from './cfn.ts';
-import type { StageConfig } from './stage-config.ts';
+import type { StageConfig } from './stage-types.ts';
 
 /*
  * Where every source's exports go: the stage's export bucket (the one the stack creates, or
