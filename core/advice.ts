@@ -36,7 +36,7 @@ const ADVICE: Record<Exclude<Outcome, 'COMPLETED'>, (s: ExportSummary, w: Advice
       s.verification?.note ?? 'the verification did not run'
     }. Check that verify-export may list and read ${w.where ?? 'the export location'} (s3:ListBucket, s3:GetObject) and write its manifest there (s3:PutObject), and read its log for this execution; then ${START_AGAIN} to export and verify anew.`,
   TOO_MANY_FAILURES: (s, w) =>
-    `${count(s.TotalFailures)} of ${count(s.TotalProcessed)} records failed${
+    `${failedOfProcessed(s)}${
       s.failurePercent === null || s.failurePercent === undefined ? '' : ` (${s.failurePercent} %)`
     }, above the target's limit of ${s.maxFailurePercent ?? '?'} % (maxFailurePercent). Read the first Failures in this summary${
       s.jobId && w.checkCommand ? ` (all of them: \`${w.checkCommand(s.jobId)}\`)` : ''
@@ -55,8 +55,18 @@ const ADVICE: Record<Exclude<Outcome, 'COMPLETED'>, (s: ExportSummary, w: Advice
     s.error?.advice ?? 'Check the function logs for this execution (see the README Logs Insights query).',
 };
 
-function count(n: number | null | undefined): string {
-  return n === null || n === undefined ? 'an unknown number of' : n.toLocaleString('en-US');
+/**
+ * "2,431 of 48,198 records failed". decideOutcome only says TOO_MANY_FAILURES with both counts
+ * known; a count a source did not report is said once in words, not as "an unknown number of of".
+ */
+function failedOfProcessed(s: ExportSummary): string {
+  const failed = s.TotalFailures ?? null;
+  const processed = s.TotalProcessed ?? null;
+  if (failed === null) return 'An unknown number of records failed';
+  const n = failed.toLocaleString('en-US');
+  return processed === null
+    ? `${n} records failed`
+    : `${n} of ${processed.toLocaleString('en-US')} records failed`;
 }
 
 /**

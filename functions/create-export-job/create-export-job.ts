@@ -13,7 +13,6 @@ import type {
   RunState,
 } from '../../core/types.ts';
 import { sourceOf } from '../../core/types.ts';
-import { inputDefaultsOf } from '../../functions/shared/config.ts';
 import { type SourceDeps, sourceContextOf } from '../../sources/context.ts';
 import { resolveExecutionInput } from '../../sources/input.ts';
 import { sourceFor } from '../../sources/registry.ts';
@@ -21,6 +20,7 @@ import { runIdentityOf } from '../../sources/run-identity.ts';
 import { runtimeFor } from '../../sources/runtimes.ts';
 import type { CreateContext, SourceRuntime } from '../../sources/types.ts';
 import type { CreateExportJobConfig } from '../shared/config.ts';
+import { inputDefaultsOf } from '../shared/config.ts';
 import type { ClaimResult, LedgerItem, RunIdentity, RunLedger } from '../shared/run-ledger.ts';
 
 /**

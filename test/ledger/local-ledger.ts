@@ -12,6 +12,8 @@ export interface LocalLedgerServer {
   client: DynamoDBClient;
   /** A ledger over a new, empty table. */
   ledger(options?: Partial<LedgerOptions>): Promise<RunLedger>;
+  /** A new, empty ledger table's name, for ledgers with clients of their own (one through a proxy). */
+  table(): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -27,6 +29,11 @@ export async function startLocalLedgerServer(): Promise<LocalLedgerServer> {
   return {
     endpoint: server.endpoint,
     client,
+    table: async () => {
+      const tableName = `runs-${++tables}`;
+      await createLedgerTable(server.endpoint, tableName);
+      return tableName;
+    },
     ledger: async (options = {}) => {
       const tableName = `runs-${++tables}`;
       await createLedgerTable(server.endpoint, tableName);

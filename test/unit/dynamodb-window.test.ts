@@ -128,6 +128,14 @@ describe('planExport for an incremental target', () => {
     expect(result.kind === 'skip' ? result.reason : '').toMatch(/shorter than DynamoDB's 15-minute minimum/);
   });
 
+  it('says in the skip reason how many minutes the window would have held', () => {
+    const result = plan({ previousCoveredUntil: iso(at(END) - 10 * MINUTE) });
+
+    expect(result.kind === 'skip' ? result.reason : '').toContain(
+      `(${iso(at(END) - 10 * MINUTE)}, 10 min) is shorter`,
+    );
+  });
+
   it("skips when the previous export already reached the run's end (a re-run of the same night)", () => {
     expect(plan({ previousCoveredUntil: END }).kind).toBe('skip');
   });
@@ -170,6 +178,15 @@ describe('planExport for an incremental target', () => {
         );
       }
     }
+  });
+
+  it('exports a run whose export time is exactly the earliest restorable time (the first run the advice promises)', () => {
+    // Scheduled at the "first run that can export": earliest restorable + 15 minutes.
+    const earliestRestorable = iso(at(SCHEDULED) - 15 * MINUTE);
+
+    const result = plan({ exportType: 'FULL_EXPORT', earliestRestorable });
+
+    expect(result).toEqual({ kind: 'full', exportTime: earliestRestorable });
   });
 
   it('says when the first export is possible right after point-in-time recovery was switched on, never blaming a --scheduled-time the run did not have', () => {

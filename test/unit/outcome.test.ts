@@ -5,6 +5,7 @@ import {
   DEFAULT_MAX_FAILURE_PERCENT,
   decideOutcome,
   FAILURE_OUTCOMES,
+  isOutcome,
   isSuccess,
   OUTCOME_RULES,
   OUTCOMES,
@@ -62,6 +63,20 @@ describe('decideOutcome', () => {
     // Nothing to export is not a failure: an empty segment, a skipped incremental window.
     expect(decideOutcome({ ...completed, processed: 0, failures: 0 }).outcome).toBe('COMPLETED');
   });
+
+  it('says neither the records exported nor the failure share when the source did not report them', () => {
+    expect(decideOutcome({ ...completed, verdict: 'COUNTED', processed: null, failures: null })).toEqual({
+      outcome: 'COMPLETED',
+      exported: null,
+      failurePercent: null,
+    });
+    expect(decideOutcome({ ...completed, failures: null })).toEqual({
+      outcome: 'COMPLETED',
+      exported: 2_000,
+      failurePercent: null,
+    });
+    expect(decideOutcome({ ...completed, processed: 0, failures: 0 }).failurePercent).toBeNull();
+  });
 });
 
 describe('the outcome table', () => {
@@ -74,9 +89,16 @@ describe('the outcome table', () => {
     expect(outcomeOfFailError('States.Runtime')).toBeUndefined();
   });
 
-  it('is the table docs/OUTCOMES.md shows', () => {
+  it('is the table docs/OUTCOMES.md shows, header included', () => {
     const doc = readFileSync(join(import.meta.dirname, '..', '..', 'docs', 'OUTCOMES.md'), 'utf8');
+    const table = /\n(\| outcome \|[^\n]*\n(?:\|[^\n]*\n)*)/.exec(doc)?.[1]?.trimEnd();
 
-    expect(doc).toContain(outcomeTableMarkdown());
+    expect(table).toBe(outcomeTableMarkdown());
+  });
+
+  it("knows only its own outcomes, not an older release's status", () => {
+    expect(OUTCOMES.every(isOutcome)).toBe(true);
+    expect(isOutcome('SUCCEEDED')).toBe(false);
+    expect(isOutcome(42)).toBe(false);
   });
 });
