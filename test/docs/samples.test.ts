@@ -1,5 +1,7 @@
-import { relative } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { OUTCOME_RULES, OUTCOMES } from '../../core/outcome.ts';
 import { normaliseSample, ROOT, runSample, sampleDocuments, samplesIn } from './samples.ts';
 
 /*
@@ -33,6 +35,25 @@ describe('the samples in the docs are what their commands print', () => {
     expect(normaliseSample(sample)).not.toBe(normaliseSample(sample.replace('2,000', '2,001')));
     expect(normaliseSample(sample)).toBe(
       normaliseSample(sample.replace('20261129T101135Z', '20261206T055554Z').replace('feox', 'k3f9')),
+    );
+    const metrics =
+      '  metrics      StatusChecks 4 · RecordsExported 2,000 · Failures 0 · JobDurationSeconds 6';
+    expect(normaliseSample(metrics)).toBe(
+      normaliseSample(metrics.replace('StatusChecks 4', 'StatusChecks 5')),
+    );
+    expect(normaliseSample(metrics)).not.toBe(normaliseSample(metrics.replace('Failures 0', 'Failures 1')));
+  });
+});
+
+describe("the README's outcome table", () => {
+  it("is the code's outcomes, in its order, with their meaning and exit status", () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const rows = OUTCOMES.map(
+      (o) => `| \`${o}\` | ${OUTCOME_RULES[o].means} | ${OUTCOME_RULES[o].success ? 0 : 1} |`,
+    );
+
+    expect(readme).toContain(
+      ['| outcome | means | exit status |', '| --- | --- | --- |', ...rows].join('\n'),
     );
   });
 });

@@ -17,7 +17,8 @@ import { main as npmStart } from '../../cli/start.ts';
  * `npm run docs:samples` runs every marked command and writes what it printed into its block;
  * test/docs/samples.test.ts runs them again and compares, with what changes from run to run
  * (times, ids, ports, sizes, how many progress lines a run shows) normalised, so a sample that
- * drifts from the code fails a test. `| head -n N` after the command keeps the first N lines.
+ * drifts from the code fails a test. `| head -n N` after the command keeps the first N lines,
+ * `| tail -n N` the last N.
  */
 
 export const ROOT = join(import.meta.dirname, '..', '..');
@@ -54,7 +55,7 @@ export function samplesIn(file: string): Sample[] {
 
 /** Runs a sample's command in this process, its local files in a fresh folder; what it printed. */
 export async function runSample(command: string): Promise<string> {
-  const [line, head] = command.split(/\s*\|\s*head -n\s*/);
+  const [, line, cut, count] = /^(.*?)(?:\s*\|\s*(head|tail) -n\s*(\d+))?\s*$/.exec(command) ?? [];
   const words = (line ?? '').trim().split(/\s+/);
   const dataDir = mkdtempSync(join(tmpdir(), 'doc-sample-'));
   const out: string[] = [];
@@ -73,7 +74,8 @@ export async function runSample(command: string): Promise<string> {
   }
   // Paths under the run's own folder read as the default one.
   let text = out.join('').split(dataDir).join('.local/emulator');
-  if (head) text = text.split('\n').slice(0, Number(head)).join('\n');
+  if (cut === 'head') text = text.split('\n').slice(0, Number(count)).join('\n');
+  if (cut === 'tail') text = text.trimEnd().split('\n').slice(-Number(count)).join('\n');
   return `${text.trimEnd()}\n`;
 }
 
@@ -84,7 +86,10 @@ const PROGRESS =
 /** Terminal colours (vitest's, a TTY's): ESC [ … m. */
 const ANSI = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g');
 
-/** What may change from run to run, replaced by placeholders; progress lines dropped. */
+/**
+ * What may change from run to run, replaced by placeholders; progress lines dropped. How many
+ * status checks a run makes depends on timing, as its progress lines do: `StatusChecks` too.
+ */
 export function normaliseSample(text: string): string {
   return text
     .replace(ANSI, '')
@@ -99,8 +104,9 @@ export function normaliseSample(text: string): string {
     .replace(/\b[0-9a-f]{32}\b/g, '<hex>')
     .replace(/127\.0\.0\.1:\d+/g, '127.0.0.1:<port>')
     .replace(/\btook \d+s\b/g, 'took <s>')
+    .replace(/"durationSeconds": \d+/g, '"durationSeconds": <s>')
     .replace(/\b\d+(?:\.\d+)? (?:B|KB|MB|GB)\b/g, '<size>')
-    .replace(/\b(JobDurationSeconds|SummaryDelaySeconds|BilledSizeBytes) [\d,.]+/g, '$1 <n>')
+    .replace(/\b(StatusChecks|JobDurationSeconds|SummaryDelaySeconds|BilledSizeBytes) [\d,.]+/g, '$1 <n>')
     .split('\n')
     .filter((l) => !PROGRESS.test(l))
     .map((l) => l.trimEnd())
