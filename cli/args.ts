@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { SOURCE_IDS, type SourceId } from '../core/types.ts';
+import type { SourceId } from '../core/types.ts';
 import { faultProblem } from '../dev/local/scenarios.ts';
+import { SOURCE_IDS } from '../sources/ids.ts';
 import { usageError } from './errors.ts';
 import type { RequestOptions } from './input.ts';
 import { isExecutionArn, isStateMachineArn, isValidExecutionName } from './naming.ts';

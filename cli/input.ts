@@ -1,8 +1,9 @@
 import { InvalidExportInputError } from '../core/errors.ts';
-import type { ExecutionInput, ExportJobRequestInput, ResolvedExportRequest } from '../core/types.ts';
+import type { ResolvedExportRequest } from '../core/types.ts';
 import type { LocalSourceOptions } from '../dev/local/sources.ts';
 import { tableArnFor, tableProblem } from '../sources/dynamodb/describe.ts';
 import { type InputDefaults, resolveExecutionInput } from '../sources/input.ts';
+import type { ExecutionInput, ExportJobRequestInput } from '../sources/pinpoint/types.ts';
 import { CliError } from './errors.ts';
 
 /*

@@ -11,7 +11,7 @@ import type {
   Trigger,
   VerificationResult,
 } from '../core/types.ts';
-import { sourceFor } from '../sources/registry.ts';
+import { sourceFor, summarySourceOf } from '../sources/registry.ts';
 import { ExitCode } from './errors.ts';
 
 /*
@@ -182,7 +182,7 @@ export function causeMessage(cause: string | null | undefined): string {
 /** What publish-summary would put in the summary for this input: the same code, so the same words. */
 function summaryFor(event: PublishSummaryEvent): ExportSummary | null {
   try {
-    return buildSummary(event, '', undefined);
+    return buildSummary(event, '', undefined, {}, summarySourceOf);
   } catch {
     return null;
   }

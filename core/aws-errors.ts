@@ -2,9 +2,6 @@ import {
   type ExplainedError,
   type Explanation,
   OrchestratorBugError,
-  PinpointRequestRejectedError,
-  PinpointThrottledError,
-  PinpointUnavailableError,
   RunLedgerRejectedError,
   RunLedgerThrottledError,
   RunLedgerUnavailableError,
@@ -14,6 +11,7 @@ import {
   SnsPublishRejectedError,
   SnsThrottledError,
   SnsUnavailableError,
+  toReason,
 } from './errors.ts';
 
 /*
@@ -318,119 +316,6 @@ export function toWorkflowError(error: unknown, source: AwsErrorSource, call: Ca
   }
 }
 
-/** Amazon Pinpoint's engagement features (endpoints, segments, exports) reached end of support on this date. */
-export const PINPOINT_END_OF_SUPPORT_DATE = '2026-10-30';
-
-/**
- * Pinpoint's end-of-support wording. AWS documents the end of support ("On October 30,
- * 2026, AWS will end support for Amazon Pinpoint") but not the API's answer after it,
- * so only a refusal (4xx) that speaks of the end of support counts; a "deprecated"
- * or "no longer available" alone does not.
- */
-export const PINPOINT_END_OF_SUPPORT = /\bend(?:ed)? (?:of )?support\b/i;
-
-export const PINPOINT_END_OF_SUPPORT_ADVICE = `Amazon Pinpoint's engagement features (endpoints, segments, exports) reached end of support on ${PINPOINT_END_OF_SUPPORT_DATE}; this application can no longer export endpoints, and re-running cannot help. Disable this schedule (enabled: false on its target in config/stages/<stage>.yml, then redeploy) and move the audience to AWS End User Messaging or Amazon Connect.`;
-
-const SCHEDULE_INPUT_FIELDS = ['RoleArn', 'S3UrlPrefix', 'SegmentId', 'SegmentVersion'];
-
-export const PINPOINT_SOURCE: AwsErrorSource = {
-  service: 'Pinpoint',
-  errors: {
-    throttled: PinpointThrottledError,
-    unavailable: PinpointUnavailableError,
-    rejected: PinpointRequestRejectedError,
-  },
-  permissions: {
-    CreateExportJob: [
-      'mobiletargeting:CreateExportJob on the application',
-      'iam:PassRole on the export role (PinpointExportRole)',
-    ],
-    GetExportJobs: ['mobiletargeting:GetExportJobs on the application'],
-    GetExportJob: ['mobiletargeting:GetExportJob on the application'],
-  },
-  rows: [
-    {
-      statusRange: [400, 499],
-      message: PINPOINT_END_OF_SUPPORT,
-      kind: 'rejected',
-      reason: 'end of support',
-      advice: PINPOINT_END_OF_SUPPORT_ADVICE,
-    },
-    {
-      statusRange: [400, 499],
-      message: /unable to assume|cannot assume|could not assume|assume ?role/i,
-      kind: 'rejected',
-      reason: 'role cannot be assumed',
-      advice:
-        'Pinpoint could not assume the export role: its trust policy must allow pinpoint.amazonaws.com (sts:AssumeRole), and the role must be allowed to write to the S3 prefix (s3:PutObject) and list the bucket. Fix ExportJobRequest.RoleArn or the role (PinpointExportRole), then start the run again with `npm run export`.',
-    },
-    {
-      names: ['NotFoundException'],
-      message: /segment/i,
-      kind: 'rejected',
-      reason: 'segment not found',
-      advice:
-        'Pinpoint has no such segment or segment version: fix ExportJobRequest.SegmentId/SegmentVersion in the schedule input (config/stages/<stage>.yml), redeploy, then start the run again with `npm run export`.',
-    },
-    {
-      names: ['NotFoundException'],
-      message: /\bjob\b/i,
-      kind: 'rejected',
-      reason: 'export job not found',
-      advice:
-        'Pinpoint no longer knows the export job (the application or the job was deleted while it ran): check the application in the Pinpoint console; files already written are under the S3 prefix.',
-    },
-    {
-      names: ['NotFoundException'],
-      message: /\b(?:app|application|project)\b/i,
-      kind: 'rejected',
-      reason: 'application not found',
-      advice:
-        'Pinpoint has no such application (project) in this account and region: check ApplicationId in the schedule input; if the project was deleted on purpose, disable or delete the schedule.',
-    },
-    {
-      names: ['NotFoundException'],
-      kind: 'rejected',
-      reason: 'not found',
-      advice:
-        'Pinpoint does not know the application, segment or job (any more): check ApplicationId and SegmentId/SegmentVersion in the schedule input.',
-    },
-    {
-      names: ['BadRequestException'],
-      kind: 'rejected',
-      reason: ({ facts }) => {
-        const field = SCHEDULE_INPUT_FIELDS.find((f) => facts.message.includes(f));
-        return field ? `invalid input: ExportJobRequest.${field}` : 'invalid request';
-      },
-      advice:
-        'Pinpoint rejected the request as malformed: check the schedule input (RoleArn, S3UrlPrefix, SegmentId, SegmentVersion) against the stage configuration, fix it, then start the run again with `npm run export`.',
-    },
-    {
-      names: ['PayloadTooLargeException'],
-      kind: 'rejected',
-      reason: 'request too large',
-      advice:
-        'The request is too large for Pinpoint: shorten ExportJobRequest.S3UrlPrefix or the other input fields.',
-    },
-    {
-      names: ['MethodNotAllowedException'],
-      kind: 'rejected',
-      reason: 'method not allowed',
-      advice:
-        'Pinpoint does not allow this operation here; this is likely a bug in the orchestrator: report it with the execution name.',
-    },
-    {
-      names: ['ForbiddenException'],
-      kind: 'rejected',
-      reason: 'forbidden',
-      advice:
-        "Pinpoint refused access: check that the export role (PinpointExportRole) trusts pinpoint.amazonaws.com and may write to the S3 prefix, and that this stack's function role may call the operation on the application.",
-    },
-  ],
-  rejectedAdvice:
-    'Pinpoint refused the request; the message says why. Fix it, then start the run again with `npm run export`.',
-};
-
 export const SNS_SOURCE: AwsErrorSource = {
   service: 'SNS',
   errors: {
@@ -555,3 +440,104 @@ export const S3_SOURCE: AwsErrorSource = {
   rejectedAdvice:
     'S3 refused a call of the export verification; the message says why. The export itself COMPLETED: its files are under the S3 location in the summary.',
 };
+
+const FUNCTION_TIMED_OUT =
+  'A function timed out (or ran out of memory) through every retry, most likely on a hung AWS call. Check its logs for the execution, then start the run again with `npm run export`.';
+const LAMBDA_FAILED =
+  'The Lambda service failed through every retry. Start the run again with `npm run export`.';
+const UNEXPECTED =
+  'Unexpected error: check the function logs for this execution (see the README Logs Insights query).';
+const STAYED_DOWN =
+  'The service stayed throttled or unavailable through every retry. Start the run again later with `npm run export`.';
+
+/** JavaScript's own error classes: thrown by our code, never by AWS. */
+const OWN_BUG_NAMES = [
+  'OrchestratorBugError',
+  'Error',
+  'TypeError',
+  'ReferenceError',
+  'RangeError',
+  'SyntaxError',
+  'EvalError',
+  'URIError',
+  'AggregateError',
+];
+
+/** One way of explaining an error that does not carry its own reason and advice. */
+interface UnexplainedRow {
+  /** The error names it explains, or a test on the name. */
+  names: readonly string[] | ((name: string) => boolean);
+  reason: string | ((message: string) => string);
+  advice: string | ((name: string) => string);
+}
+
+/**
+ * How an error that carries no reason and advice of its own is explained: Step Functions' and
+ * Lambda's errors, input and configuration errors, and errors thrown outside the classifier.
+ * An AWS error the classifier turned into a workflow error carries its row's reason and advice
+ * in its message (the rows above); these are the rest, in one table, the first match winning.
+ */
+export const UNEXPLAINED_ERRORS: readonly UnexplainedRow[] = [
+  {
+    names: ['InvalidExportInputError'],
+    reason: (message) => toReason(`invalid input: ${message.split(': ')[0] ?? ''}`),
+    advice:
+      'Fix the field the error names in the schedule input (config/stages/<stage>.yml) or the stage defaults, redeploy, then start the run again with `npm run export`.',
+  },
+  {
+    names: ['ConfigurationError'],
+    reason: 'function misconfigured',
+    advice: 'A function is misconfigured for this stage: fix the stage configuration and redeploy.',
+  },
+  {
+    names: ['States.Timeout', 'Sandbox.Timedout'],
+    reason: 'function timed out',
+    advice: FUNCTION_TIMED_OUT,
+  },
+  { names: ['Lambda.Unknown'], reason: 'function crashed or timed out', advice: FUNCTION_TIMED_OUT },
+  {
+    names: ['Lambda.TooManyRequestsException'],
+    reason: 'lambda throttled',
+    advice: LAMBDA_FAILED,
+  },
+  {
+    names: ['States.DataLimitExceeded'],
+    reason: 'state too large',
+    advice: UNEXPECTED,
+  },
+  {
+    names: ['PinpointThrottledError', 'SnsThrottledError', 'SourceThrottledError'],
+    reason: 'throttled',
+    advice: STAYED_DOWN,
+  },
+  {
+    names: ['PinpointUnavailableError', 'SnsUnavailableError', 'SourceUnavailableError'],
+    reason: 'service unavailable',
+    advice: STAYED_DOWN,
+  },
+  {
+    names: ['PinpointRequestRejectedError', 'SourceRequestRejectedError'],
+    reason: 'request rejected',
+    advice:
+      'The source refused the request; the message says why. Fix it, then start the run again with `npm run export`.',
+  },
+  { names: (name) => name.startsWith('Lambda.'), reason: 'lambda service error', advice: LAMBDA_FAILED },
+  {
+    names: OWN_BUG_NAMES,
+    reason: 'orchestrator bug',
+    advice: (name) =>
+      `This is a bug in the orchestrator (${name}), not an AWS problem: report it with the execution name and the function's log (see the README Logs Insights query). Re-running fails the same way until it is fixed.`,
+  },
+];
+
+/** The reason and advice of an error that carries none: its row in {@link UNEXPLAINED_ERRORS}. */
+export function explainUnexplained(name: string, message: string): { reason: string; advice: string } {
+  const row = UNEXPLAINED_ERRORS.find((r) =>
+    typeof r.names === 'function' ? r.names(name) : r.names.includes(name),
+  );
+  if (!row) return { reason: 'unexpected error', advice: UNEXPECTED };
+  return {
+    reason: typeof row.reason === 'function' ? row.reason(message) : row.reason,
+    advice: typeof row.advice === 'function' ? row.advice(name) : row.advice,
+  };
+}

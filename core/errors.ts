@@ -74,10 +74,10 @@ const INPUT_LINE = '\ninput: ';
 export interface RawInputFacts {
   /** The input's Source, when it named a registered one (absent: Pinpoint). */
   Source?: string;
-  /** What the input asked to export, in its source's words (sources other than Pinpoint). */
+  /** What the input asked to export, in its source's words. */
   What?: string;
-  ApplicationId?: string;
-  SegmentId?: string;
+  /** The source's own facts of the input (Pinpoint: applicationId, segmentId), each quoted safely. */
+  fields?: Record<string, string>;
   ScheduledTime?: string;
   /** Whether the input had a ScheduledTime at all (EventBridge Scheduler always sends one). */
   hasScheduledTime: boolean;
@@ -97,15 +97,17 @@ export function splitInputFacts(message: string): { message: string; input?: Raw
     const p = parsed as Record<string, unknown>;
     const text = (v: unknown) => (typeof v === 'string' ? { value: v } : undefined);
     const facts: RawInputFacts = { hasScheduledTime: p.hasScheduledTime === true };
-    const app = text(p.ApplicationId);
-    const segment = text(p.SegmentId);
     const time = text(p.ScheduledTime);
     const source = text(p.Source);
     const what = text(p.What);
     if (source) facts.Source = source.value;
     if (what) facts.What = what.value;
-    if (app) facts.ApplicationId = app.value;
-    if (segment) facts.SegmentId = segment.value;
+    if (p.fields && typeof p.fields === 'object' && !Array.isArray(p.fields)) {
+      const fields = Object.entries(p.fields as Record<string, unknown>).filter(
+        (entry): entry is [string, string] => typeof entry[1] === 'string',
+      );
+      if (fields.length > 0) facts.fields = Object.fromEntries(fields);
+    }
     if (time) facts.ScheduledTime = time.value;
     return { message: message.slice(0, at), input: facts };
   } catch {

@@ -1,4 +1,3 @@
-import type { MessageAttributeValue } from '@aws-sdk/client-sns';
 import { isSuccess } from './outcome.ts';
 import type { ExportSummary } from './types.ts';
 
@@ -33,6 +32,12 @@ import type { ExportSummary } from './types.ts';
  *   for programs keeps Pinpoint's entries as they are.
  */
 
+/** A message attribute as SNS Publish takes it (the SDK's MessageAttributeValue, String only). */
+export interface MessageAttributeValue {
+  DataType: string;
+  StringValue?: string;
+}
+
 /** SNS's limit for the message plus its attributes, bytes. */
 export const SNS_MAX_MESSAGE_BYTES = 262_144;
 /** SNS allows Subjects shorter than 100 characters. */
@@ -45,9 +50,6 @@ export const MAX_ERROR_MESSAGE_CHARS = 4_000;
 export const SUMMARY_ATTRIBUTE = 'summary';
 /** SNS sends at most 10 attributes to SQS with raw message delivery. */
 export const SNS_MAX_RAW_SQS_ATTRIBUTES = 10;
-/** Longest segment id kept in the `segmentId` attribute (the input validation's limit). */
-const SEGMENT_ID_ATTRIBUTE = /^[\w.-]{1,64}$/;
-const APPLICATION_ID_ATTRIBUTE = /^[0-9a-f]{32}$/;
 
 export interface SnsMessageOptions {
   /** Budget for message plus attributes; SNS's limit unless a test shrinks it. */
@@ -108,18 +110,10 @@ export function fitSubject(head: string, description: string, detail: string): s
   return cutAtWord(`${h}${tail}`, SNS_MAX_SUBJECT_CHARS);
 }
 
-function shortId(id: string | null): string {
-  return id ? (id.length > 12 ? `${id.slice(0, 8)}...` : id) : 'unknown';
-}
-
 /** The cause of an ERROR in words (the classifier's `reason`), else the error's name. */
 function causeOf(error: NonNullable<ExportSummary['error']>): string {
   return typeof error.reason === 'string' && error.reason.trim() !== '' ? error.reason : error.name;
 }
-
-/** Pinpoint's summaries name the application and segment; other sources say what they exported. */
-const isPinpoint = (s: ExportSummary) =>
-  s.source === undefined || s.source === null || s.source === 'pinpoint';
 
 /** "2,000"; the words for a count a source did not report are left out by the callers. */
 const n = (value: number) => value.toLocaleString('en-US');
@@ -155,22 +149,21 @@ function subjectDetailOf(s: ExportSummary): string {
 }
 
 export function subjectOf(s: ExportSummary): string {
-  const service = s.service ?? 'Pinpoint';
-  const target = isPinpoint(s)
-    ? `app ${shortId(s.applicationId)}${s.segmentId ? ` segment ${s.segmentId}` : ''}`
-    : (s.what ?? 'unknown target');
-  return fitSubject(`[${s.stage}] ${service} export ${s.status}`, target, subjectDetailOf(s));
+  return fitSubject(
+    `[${s.stage}] ${s.service ?? 'Unknown source'} export ${s.status}`,
+    s.what ?? 'unknown target',
+    subjectDetailOf(s),
+  );
 }
 
 /**
- * The attributes subscriptions filter on, on every message: `status`, `stage`,
- * `trigger`, `hasFailures` (also for a MISMATCH), `recordsDrop` (the stage's drop warning),
- * `verification` (`VERIFIED`, `MISMATCH`, `NOT_COUNTED`, `UNVERIFIED`; `none` for a summary
- * that is not COMPLETED), `source` (`pinpoint`, `customer-profiles`, `dynamodb`; `unknown`
- * when the input was too broken to say), `applicationId` (`unknown` when the input had none,
- * `invalid` when it was not an application id, `none` for another source) and `segmentId`
- * (`all-endpoints` without a segment, `invalid` when malformed, `none` for another source)
- * — never raw input. With the `summary` attribute that is SQS raw delivery's limit of 10.
+ * The attributes subscriptions filter on, on every message whatever its source: `status`
+ * (the outcome), `stage`, `trigger`, `hasFailures` (any outcome but COMPLETED, or failed
+ * records), `recordsDrop` (the stage's drop warning), `verification` (`VERIFIED`, `MISMATCH`,
+ * `COUNTED`, `NOT_COUNTED`, `UNVERIFIED`; `none` when the job did not complete), `source`
+ * (`unknown` when the input was too broken to say); then the source's own, only where they
+ * apply (Pinpoint: `applicationId`, `segmentId`) — never raw input. With the `summary`
+ * attribute that is at most SQS raw delivery's limit of 10.
  */
 export function attributesOf(s: ExportSummary): Record<string, MessageAttributeValue> {
   const verdict = s.verification?.verdict ?? 'none';
@@ -181,21 +174,8 @@ export function attributesOf(s: ExportSummary): Record<string, MessageAttributeV
     hasFailures: String((s.TotalFailures ?? 0) > 0 || !isSuccess(s.status)),
     verification: verdict,
     recordsDrop: String(s.recordsDrop === true),
-    source: s.source === undefined ? 'pinpoint' : (s.source ?? 'unknown'),
-    applicationId: !isPinpoint(s)
-      ? 'none'
-      : s.applicationId === null
-        ? 'unknown'
-        : APPLICATION_ID_ATTRIBUTE.test(s.applicationId)
-          ? s.applicationId
-          : 'invalid',
-    segmentId: !isPinpoint(s)
-      ? 'none'
-      : s.segmentId === null
-        ? 'all-endpoints'
-        : SEGMENT_ID_ATTRIBUTE.test(s.segmentId)
-          ? s.segmentId
-          : 'invalid',
+    source: s.source ?? 'unknown',
+    ...s.sourceAttributes,
   };
   return Object.fromEntries(
     Object.entries(attributes).map(([name, value]) => [name, { DataType: 'String', StringValue: value }]),
@@ -224,23 +204,14 @@ function line(label: string, value: unknown): string | null {
 
 /** The text an email reader reads at a glance (Failures masked unless `rawFailures`). */
 export function emailTextOf(s: ExportSummary, options: { rawFailures?: boolean } = {}): string {
-  const pinpoint = isPinpoint(s);
   const lines = [
-    `${s.service ?? 'Pinpoint'} export ${s.status}`,
+    `${s.service ?? 'Unknown source'} export ${s.status}`,
     '',
     s.headline,
     ...(s.advice ? ['', `What to do: ${s.advice}`] : []),
     '',
-    line('Application', pinpoint ? s.applicationId : null),
-    line(
-      'Segment',
-      !pinpoint
-        ? null
-        : s.segmentId
-          ? `${s.segmentId}${s.segmentVersion ? ` v${s.segmentVersion}` : ''}`
-          : 'all endpoints',
-    ),
-    line('Exported', pinpoint ? null : s.what),
+    line('Exported', s.what),
+    ...Object.entries(s.sourceFields ?? {}).map(([name, value]) => line(name, value)),
     ...Object.entries(s.details ?? {}).map(([name, value]) => line(name, value)),
     line('Export job', s.jobId ? `${s.jobId} (${s.jobStatus}${s.jobReused ? ', reused' : ''})` : null),
     line('S3 location', s.s3UrlPrefix),

@@ -1,28 +1,87 @@
-import type { ExportJobResponse } from '@aws-sdk/client-pinpoint';
-import { quoteInput } from '../sources/input.ts';
-import { registeredSource, sourceFor } from '../sources/registry.ts';
-import type { SummaryWords } from '../sources/types.ts';
 import { type AdviceWords, adviceOf, linksOf, rerunAdvice } from './advice.ts';
-import { PINPOINT_END_OF_SUPPORT, PINPOINT_END_OF_SUPPORT_ADVICE } from './aws-errors.ts';
-import { parseExplainedMessage, type RawInputFacts, splitInputFacts, toReason } from './errors.ts';
+import { explainUnexplained } from './aws-errors.ts';
+import { parseExplainedMessage, type RawInputFacts, splitInputFacts } from './errors.ts';
+import { quoteInput } from './input-rules.ts';
 import { DEFAULT_MAX_FAILURE_PERCENT, decideOutcome, isSuccess } from './outcome.ts';
 import { triggerFrom } from './trigger.ts';
-import {
-  type CaughtError,
-  type ExportSummary,
-  type JobSnapshot,
-  type JobStatus,
-  type PublishSummaryEvent,
-  sourceOf,
+import type {
+  CaughtError,
+  CommonRequest,
+  ExportSummary,
+  JobSnapshot,
+  JobStatus,
+  PublishSummaryEvent,
 } from './types.ts';
 
 type SummaryVerification = NonNullable<ExportSummary['verification']>;
 
 /*
  * Turns whatever state the workflow reached into the one summary subscribers
- * receive. Pure: the caller supplies the final job as re-read from Pinpoint (or
- * undefined when there is no job or it could not be read).
+ * receive. Pure: the caller supplies the final job as re-read from its source (or
+ * undefined when there is no job, its snapshot is complete, or it could not be read),
+ * and how to find a source's words (the source registry: core names no source).
  */
+
+/** What the summary says of a run of one source, in the source's own words. */
+export interface SummaryWords {
+  /** What was exported: "all endpoints of application 0123…", "segment vip of domain crm". */
+  what: string;
+  /** What one record is, plural: "endpoints", "profiles", "items". */
+  unit: string;
+  /** Where the files go: an s3:// URL. */
+  where: string;
+  /** A command an operator can run to look at the job, or undefined. */
+  checkCommand?: (jobId: string) => string;
+}
+
+/** A source's own fields of a summary (in its `sourceFields`) and the message attributes they give. */
+export interface SourceFacts {
+  fields: Record<string, string | number | null>;
+  /** Message attributes a subscriber may filter on, each a safe token (never raw input). */
+  attributes: Record<string, string>;
+}
+
+/**
+ * What the summary needs of a run's source: its description (sources/<id>/describe.ts)
+ * satisfies it. `R` is the source's resolved request.
+ */
+export interface SummarySource<R extends CommonRequest = never> {
+  id: string;
+  /** The source as people name it: "Pinpoint", "Customer Profiles", "DynamoDB". */
+  service: string;
+  words(request: R): SummaryWords;
+  /** Whether a re-run with the same ScheduledTime finds a job an earlier attempt started. */
+  findsLostJobs: boolean;
+  /** Whether a run's count compares with the previous good run's (not an incremental export's). */
+  comparesCounts(request: R): boolean;
+  /** What the headline adds about this job, in a few words (DynamoDB: its window). */
+  jobNote?(job: JobSnapshot): string | undefined;
+  /**
+   * The source's own facts for the summary (Pinpoint: its application and segment), from the
+   * request, or from what create-export-job's error saw of a raw input (`raw`) that never validated.
+   */
+  summaryFacts?(request: R | undefined, raw: Record<string, string> | undefined): SourceFacts;
+}
+
+/** Finds a source by its id (absent: the default source); undefined for one not registered. */
+export type SourceLookup = (id: string | undefined) => SummarySource<never> | undefined;
+
+/**
+ * The finished job as re-read from its source when the state's snapshot leaves something out
+ * (Pinpoint: its Failures, which can exceed the state's 256 KB). Every field is optional.
+ */
+export interface FinalJob {
+  Id?: string;
+  JobStatus?: string;
+  CreationDate?: string;
+  CompletionDate?: string;
+  TotalPieces?: number;
+  CompletedPieces?: number;
+  FailedPieces?: number;
+  TotalProcessed?: number;
+  TotalFailures?: number;
+  Failures?: string[];
+}
 
 /** A caught error as the summary reports it. */
 export interface CaughtErrorDescription {
@@ -68,79 +127,17 @@ export function describeCaughtError(error: CaughtError): CaughtErrorDescription 
   };
 }
 
-/** JavaScript's own error classes: thrown by our code, never by AWS. */
-const OWN_BUG_NAMES = new Set([
-  'OrchestratorBugError',
-  'Error',
-  'TypeError',
-  'ReferenceError',
-  'RangeError',
-  'SyntaxError',
-  'EvalError',
-  'URIError',
-  'AggregateError',
-]);
-
 /**
- * The cause in a few words, for an error that does not carry one: Step Functions' and
- * Lambda's own errors, input and configuration errors, and errors thrown outside the
- * AWS error classifier.
+ * The cause in a few words, for an error that does not carry one (the one table:
+ * core/aws-errors.ts `UNEXPLAINED_ERRORS`).
  */
 export function reasonForError(name: string, message: string): string {
-  switch (name) {
-    case 'InvalidExportInputError':
-      return toReason(`invalid input: ${message.split(': ')[0] ?? ''}`);
-    case 'ConfigurationError':
-      return 'function misconfigured';
-    case 'States.Timeout':
-    case 'Sandbox.Timedout':
-      return 'function timed out';
-    case 'Lambda.Unknown':
-      return 'function crashed or timed out';
-    case 'Lambda.TooManyRequestsException':
-      return 'lambda throttled';
-    case 'States.DataLimitExceeded':
-      return 'state too large';
-    case 'PinpointThrottledError':
-    case 'SnsThrottledError':
-      return 'throttled';
-    case 'PinpointUnavailableError':
-    case 'SnsUnavailableError':
-      return 'service unavailable';
-    case 'PinpointRequestRejectedError':
-      return PINPOINT_END_OF_SUPPORT.test(message) ? 'end of support' : 'request rejected';
-    default:
-      if (name.startsWith('Lambda.')) return 'lambda service error';
-      if (OWN_BUG_NAMES.has(name)) return 'orchestrator bug';
-      return 'unexpected error';
-  }
+  return explainUnexplained(name, message).reason;
 }
 
-/** What an operator should do about an ERROR whose error does not say it itself. */
+/** What an operator should do about an ERROR whose error does not say it itself (the same table). */
 export function adviceForError(name: string, message: string): string {
-  switch (name) {
-    case 'InvalidExportInputError':
-      return 'Fix the field the error names in the schedule input (config/stages/<stage>.yml) or the stage defaults, redeploy, then start the run again with `npm run export`.';
-    case 'PinpointRequestRejectedError':
-      return PINPOINT_END_OF_SUPPORT.test(message)
-        ? PINPOINT_END_OF_SUPPORT_ADVICE
-        : 'Pinpoint refused the request; the message says why. Fix it, then start the run again with `npm run export`.';
-    case 'PinpointThrottledError':
-    case 'PinpointUnavailableError':
-      return 'Pinpoint stayed throttled or unavailable through every retry. Start the run again later with `npm run export`.';
-    case 'ConfigurationError':
-      return 'A function is misconfigured for this stage: fix the stage configuration and redeploy.';
-    case 'States.Timeout':
-    case 'Sandbox.Timedout':
-    case 'Lambda.Unknown':
-      return 'A function timed out (or ran out of memory) through every retry, most likely on a hung AWS call. Check its logs for the execution, then start the run again with `npm run export`.';
-    default:
-      if (name.startsWith('Lambda.'))
-        return 'The Lambda service failed through every retry. Start the run again with `npm run export`.';
-      if (OWN_BUG_NAMES.has(name))
-        return `This is a bug in the orchestrator (${name}), not an AWS problem: report it with the execution name and the function's log (see the README Logs Insights query). Re-running fails the same way until it is fixed.`;
-      return 'Unexpected error: check the function logs for this execution (see the README Logs Insights query).';
-  }
+  return explainUnexplained(name, message).advice;
 }
 
 function num(value: number | undefined): number | null {
@@ -190,12 +187,15 @@ const wordsOf = new WeakMap<ExportSummary, Words>();
 /**
  * Builds the summary. `finalJob` is the job as re-read from its source when the snapshot
  * leaves something out (Pinpoint: its Failures); other sources' snapshots are complete.
+ * `sources` finds the run's source (the registry): the run's request names it, or, when the
+ * input never validated, what create-export-job's error saw of it.
  */
 export function buildSummary(
   event: PublishSummaryEvent,
   stage: string,
-  finalJob: ExportJobResponse | undefined,
-  history: RunHistory = {},
+  finalJob: FinalJob | undefined,
+  history: RunHistory,
+  sources: SourceLookup,
 ): ExportSummary {
   const { Run: run, Execution: execution } = event;
   const request = run.request;
@@ -205,20 +205,19 @@ export function buildSummary(
   const caught = run.error ? describeCaughtError(run.error) : null;
   // Without a validated request, only what create-export-job's error saw of the raw input (capped, sanitized).
   const raw = caught?.input;
-  const pinpoint = request === undefined || request.Source === undefined ? request : undefined;
-  const described = request ? sourceFor(request).describe : undefined;
-  const note = snapshot && described?.jobNote ? described.jobNote(snapshot as JobSnapshot) : undefined;
+  const source = sources(request ? request.Source : raw?.Source);
+  const typed = request as never;
+  const note = snapshot && request && source?.jobNote ? source.jobNote(snapshot as JobSnapshot) : undefined;
   const words =
-    request && described
+    request && source
       ? {
-          ...described.words(request),
-          service: described.service,
-          findsLostJobs: described.findsLostJobs,
+          ...source.words(typed),
+          service: source.service,
+          findsLostJobs: source.findsLostJobs,
           ...(note ? { note } : {}),
         }
       : undefined;
-  const applicationId = pinpoint?.ApplicationId ?? (request ? null : (raw?.ApplicationId ?? null));
-  const segmentId = pinpoint?.ExportJobRequest.SegmentId ?? (request ? null : (raw?.SegmentId ?? null));
+  const facts = source?.summaryFacts?.(request ? typed : undefined, request ? undefined : raw?.fields);
   const creationDate = finalJob?.CreationDate ?? snapshot?.CreationDate ?? null;
   const completionDate = finalJob?.CompletionDate ?? snapshot?.CompletionDate ?? null;
   const verification = !caught && jobStatus === 'COMPLETED' ? verificationOf(run) : null;
@@ -243,17 +242,15 @@ export function buildSummary(
   });
   const previous = history.previous;
   // An incremental export counts changes: no comparison, no drop warning.
-  const comparable = request && described ? described.comparesCounts(request) : true;
+  const comparable = request && source ? source.comparesCounts(typed) : true;
   const change =
     previous && isSuccess(status) && comparable ? changePercent(previous.exported, exported) : null;
   const summary: ExportSummary = {
     status,
     headline: '',
     stage,
-    source: request
-      ? sourceOf(request)
-      : ((raw?.Source as ExportSummary['source']) ?? (raw ? 'pinpoint' : null)),
-    service: words?.service ?? registeredSource(raw?.Source ?? 'pinpoint')?.describe.service ?? 'Pinpoint',
+    source: source?.id ?? null,
+    service: source?.service ?? null,
     what: words?.what ?? raw?.What ?? null,
     target: run.run?.targetName ?? null,
     previousRun: previous
@@ -266,13 +263,12 @@ export function buildSummary(
     recordsDrop:
       change !== null && history.dropWarnPercent !== undefined && change < -history.dropWarnPercent,
     ...(comparable ? {} : { countsChanges: true }),
-    applicationId,
-    segmentId,
-    segmentVersion: pinpoint?.ExportJobRequest.SegmentVersion ?? finalJob?.Definition?.SegmentVersion ?? null,
+    sourceFields: facts?.fields ?? {},
+    sourceAttributes: facts?.attributes ?? {},
     jobId: finalJob?.Id ?? snapshot?.Id ?? null,
     jobStatus,
     jobReused: snapshot?.Reused ?? false,
-    s3UrlPrefix: words?.where ?? finalJob?.Definition?.S3UrlPrefix ?? null,
+    s3UrlPrefix: words?.where ?? null,
     TotalProcessed: totalProcessed,
     TotalFailures: totalFailures,
     exported,
@@ -302,7 +298,7 @@ export function buildSummary(
   };
   if (words) wordsOf.set(summary, words);
   summary.headline = headlineOf(summary);
-  const adviceWords = adviceWordsOf(summary);
+  const adviceWords = adviceWordsOf(summary, source);
   if (summary.error) {
     const rerun = rerunAdvice(summary, adviceWords);
     if (rerun) summary.error.advice = `${summary.error.advice} ${rerun}`;
@@ -313,14 +309,13 @@ export function buildSummary(
 }
 
 /** The source's words the advice uses; without a validated request, the source the input named. */
-function adviceWordsOf(s: ExportSummary): AdviceWords {
+function adviceWordsOf(s: ExportSummary, source: SummarySource<never> | undefined): AdviceWords {
   const words = wordsOf.get(s);
   return {
-    service: words?.service ?? s.service ?? 'Pinpoint',
+    service: words?.service ?? s.service ?? 'the source',
     where: words?.where ?? s.s3UrlPrefix ?? undefined,
     checkCommand: words?.checkCommand,
-    findsLostJobs:
-      words?.findsLostJobs ?? registeredSource(s.source ?? 'pinpoint')?.describe.findsLostJobs ?? true,
+    findsLostJobs: words?.findsLostJobs ?? source?.findsLostJobs ?? true,
   };
 }
 
@@ -406,36 +401,12 @@ function completedButOf(
 }
 
 function headlineOf(s: ExportSummary): string {
-  const words =
-    wordsOf.get(s) ??
-    (s.source && s.source !== 'pinpoint'
-      ? { what: s.what ?? 'an unknown target', unit: 'records', where: '', service: s.service ?? s.source }
-      : undefined);
-  if (words && s.source !== 'pinpoint') return sourceHeadlineOf(s, words);
-  const what = s.segmentId ? `segment ${s.segmentId}` : 'all endpoints';
-  const app = s.applicationId ?? 'unknown application';
-  const job = `the export job ${s.jobId} of ${app} (${what})`;
-  switch (s.status) {
-    case 'COMPLETED':
-      return `${s.recordsDrop ? 'WARNING, fewer records than last time: ' : ''}Exported ${formatCount(s.exported ?? null)} endpoints (${what}) of ${app} to ${s.s3UrlPrefix}${failedOf(s)}${comparisonOf(s)}${verifiedOf(s)}.`;
-    case 'MISMATCH':
-    case 'UNVERIFIED':
-    case 'TOO_MANY_FAILURES':
-      return completedButOf(s, job, 'endpoints', s.s3UrlPrefix) ?? '';
-    case 'FAILED':
-      return `The export job ${s.jobId} of ${app} (${what}) FAILED: ${formatCount(s.TotalFailures)} endpoints failed, ${formatCount(s.TotalProcessed)} processed.`;
-    case 'TIMED_OUT':
-      return `The export job ${s.jobId} of ${app} (${what}) did not finish in time: last seen ${s.jobStatus}, ${formatCount(s.CompletedPieces)}/${formatCount(s.TotalPieces)} pieces, after ${s.statusChecks} checks.`;
-    case 'ERROR':
-      // The cause in words; the full message and the advice are in `error`.
-      if (s.jobId)
-        return `The export job ${s.jobId} of ${app} (${what}) was last seen ${s.jobStatus ?? 'in an unknown status'} when the workflow stopped: ${s.error?.reason} (${s.error?.name}).`;
-      return `The export of ${app} (${what}) did not run: ${s.error?.reason} (${s.error?.name}).`;
-  }
-}
-
-/** The headline of a source other than Pinpoint, in its own words (no pieces; its own record unit). */
-function sourceHeadlineOf(s: ExportSummary, w: Words): string {
+  const w: Words = wordsOf.get(s) ?? {
+    what: s.what ?? 'an unknown target',
+    unit: 'records',
+    where: '',
+    service: s.service ?? 'source',
+  };
   const job = `The ${w.service} export ${s.jobId}`;
   switch (s.status) {
     case 'COMPLETED':
@@ -446,10 +417,18 @@ function sourceHeadlineOf(s: ExportSummary, w: Words): string {
     case 'TOO_MANY_FAILURES':
       return completedButOf(s, `${job} of ${w.what}`, w.unit, w.where) ?? '';
     case 'FAILED':
+      // A source that counts failed records says how many; else its own reason (DynamoDB's FailureCode).
+      if (s.TotalFailures !== null && s.TotalProcessed !== null)
+        return `${job} of ${w.what} FAILED: ${formatCount(s.TotalFailures)} ${w.unit} failed, ${formatCount(s.TotalProcessed)} processed.`;
       return `${job} of ${w.what} FAILED: ${(s.Failures[0] ?? 'no reason given').replace(/\.$/, '')}.`;
     case 'TIMED_OUT':
-      return `${job} of ${w.what} did not finish in time: last seen ${s.jobStatus}, after ${s.statusChecks} checks.`;
+      return `${job} of ${w.what} did not finish in time: last seen ${s.jobStatus}${
+        s.TotalPieces === null
+          ? ''
+          : `, ${formatCount(s.CompletedPieces)}/${formatCount(s.TotalPieces)} pieces`
+      }, after ${s.statusChecks} checks.`;
     case 'ERROR':
+      // The cause in words; the full message and the advice are in `error`.
       if (s.jobId)
         return `${job} of ${w.what} was last seen ${s.jobStatus ?? 'in an unknown status'} when the workflow stopped: ${s.error?.reason} (${s.error?.name}).`;
       return `The ${w.service} export of ${w.what} did not run: ${s.error?.reason} (${s.error?.name}).`;

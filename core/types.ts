@@ -21,28 +21,24 @@ export const JOB_STATUSES = [
 ] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
 
-/** The Pinpoint part of the execution input, mirroring `CreateExportJob`'s `ExportJobRequest`. */
-export interface ExportJobRequestInput {
-  RoleArn?: string;
-  S3UrlPrefix?: string;
-  SegmentId?: string;
-  SegmentVersion?: number;
-}
+/**
+ * The validated, completed request of each source, by the source's id. Core names no source:
+ * each adds its own request type here from its folder (`sources/<id>/types.ts`, by declaration
+ * merging), so the union below is every registered source's.
+ */
+// biome-ignore lint/suspicious/noEmptyInterface: filled by declaration merging, one entry per source.
+export interface SourceRequests {}
 
-/** What a schedule or an operator sends to the state machine. */
-export interface ExecutionInput {
-  ApplicationId: string;
-  ExportJobRequest?: ExportJobRequestInput;
-  /** ISO 8601; the schedule's `<aws.scheduler.scheduled-time>`. Defaults to the execution's start. */
-  ScheduledTime?: string;
-}
+/** The export sources' ids (docs/SOURCES.md). */
+export type SourceId = keyof SourceRequests & string;
 
-/** The export sources (docs/SOURCES.md); an input without `Source` is a Pinpoint input. */
-export const SOURCE_IDS = ['pinpoint', 'customer-profiles', 'dynamodb'] as const;
-export type SourceId = (typeof SOURCE_IDS)[number];
+/** The validated, completed request of any source. */
+export type ResolvedExportRequest = SourceRequests[SourceId];
 
 /** Fields every source's resolved request has. */
-interface CommonRequest {
+export interface CommonRequest {
+  /** The source's id; absent for the first source's requests (inputs written before sources existed). */
+  Source?: string | undefined;
   /** ISO 8601, UTC: the run's scheduled time (the input's, or the execution's start). */
   ScheduledTime: string;
   /** The target's name, when the input names it (schedules do: the stage config's target name). */
@@ -52,58 +48,6 @@ interface CommonRequest {
    * TOO_MANY_FAILURES, not COMPLETED. Absent: the stage's default (MAX_FAILURE_PERCENT).
    */
   MaxFailurePercent?: number;
-}
-
-/**
- * The validated, completed Pinpoint request: stage defaults filled, S3 prefix template
- * resolved. It has no `Source` field (inputs and states written before sources existed
- * look exactly like this).
- */
-export interface PinpointRequest extends CommonRequest {
-  Source?: undefined;
-  ApplicationId: string;
-  ExportJobRequest: {
-    RoleArn: string;
-    S3UrlPrefix: string;
-    SegmentId?: string;
-    SegmentVersion?: number;
-  };
-}
-
-/** A Customer Profiles segment snapshot request (CreateSegmentSnapshot), destination resolved. */
-export interface ProfilesRequest extends CommonRequest {
-  Source: 'customer-profiles';
-  DomainName: string;
-  SegmentDefinitionName: string;
-  DataFormat: 'JSONL' | 'CSV' | 'ORC';
-  RoleArn: string;
-  /** Resolved `s3://bucket/prefix/`. */
-  DestinationUri: string;
-  EncryptionKey?: string;
-}
-
-/** A DynamoDB export request (ExportTableToPointInTime), prefix resolved; the window is planned at create time. */
-export interface DynamoDbRequest extends CommonRequest {
-  Source: 'dynamodb';
-  TableArn: string;
-  ExportType: 'FULL_EXPORT' | 'INCREMENTAL_EXPORT';
-  ExportFormat: 'DYNAMODB_JSON' | 'ION';
-  S3Bucket: string;
-  /** Resolved key prefix, as sent to DynamoDB: no leading or trailing slash (DynamoDB adds the `/` before `AWSDynamoDB/`). */
-  S3Prefix: string;
-  S3BucketOwner?: string;
-  S3SseAlgorithm: 'AES256' | 'KMS';
-  S3SseKmsKeyId?: string;
-  /** What an incremental run does when its window starts before the earliest restorable time. */
-  OutsideRecoveryWindow: 'ERROR' | 'FULL_EXPORT';
-}
-
-/** The validated, completed request of any source. */
-export type ResolvedExportRequest = PinpointRequest | ProfilesRequest | DynamoDbRequest;
-
-/** The source of a resolved request (Pinpoint's has no `Source` field). */
-export function sourceOf(request: Pick<ResolvedExportRequest, 'Source'>): SourceId {
-  return request.Source ?? 'pinpoint';
 }
 
 /** How the execution was started. */
@@ -340,10 +284,10 @@ export interface ExportSummary {
   /** One line a person reads at a glance. */
   headline: string;
   stage: string;
-  /** The export source (docs/SOURCES.md); null when the input was too broken to say. Optional only for summaries published before sources existed. */
-  source?: SourceId | null;
-  /** The source as people name it ("Pinpoint", "Customer Profiles", "DynamoDB"). Optional only for older summaries. */
-  service?: string;
+  /** The export source's id (docs/SOURCES.md); null when the input was too broken to say. */
+  source?: string | null;
+  /** The source as people name it ("Pinpoint", "Customer Profiles", "DynamoDB"); null when unknown. */
+  service?: string | null;
   /** What was exported, in the source's words ("segment vip of domain crm"); null when the input was too broken to say. */
   what?: string | null;
   /** The target's name in the run ledger (`npm run export -- history --target NAME`); null when the run never got that far. */
@@ -361,9 +305,13 @@ export interface ExportSummary {
    * export): never compared with another run. Absent otherwise.
    */
   countsChanges?: boolean;
-  applicationId: string | null;
-  segmentId: string | null;
-  segmentVersion: number | null;
+  /**
+   * The source's own facts of the run, as the source names them (Pinpoint: `applicationId`,
+   * `segmentId`, `segmentVersion`); empty for a source with none to add.
+   */
+  sourceFields?: Record<string, string | number | null>;
+  /** The message attributes those facts give subscribers to filter on (Pinpoint: `applicationId`, `segmentId`). */
+  sourceAttributes?: Record<string, string>;
   jobId: string | null;
   jobStatus: JobStatus | null;
   jobReused: boolean;

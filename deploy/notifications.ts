@@ -212,7 +212,7 @@ export function notificationResources(config: StageConfig, topicArn: Cfn): Resou
       Type: 'AWS::SNS::Topic',
       Properties: {
         TopicName: names.topic,
-        DisplayName: `Pinpoint export ${config.stage}`,
+        DisplayName: `Scheduled exports ${config.stage}`,
         KmsMasterKeyId: ref(IDS.notificationKey),
       },
     };
@@ -235,7 +235,7 @@ export function notificationResources(config: StageConfig, topicArn: Cfn): Resou
         Type: 'AWS::SNS::Topic',
         Properties: {
           TopicName: alarmTopicName,
-          DisplayName: `Pinpoint export ${config.stage} alarms`,
+          DisplayName: `Scheduled exports ${config.stage} alarms`,
           KmsMasterKeyId: ref(IDS.notificationKey),
         },
       };

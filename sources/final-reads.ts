@@ -1,5 +1,5 @@
 import type { ResolvedExportRequest, SourceId } from '../core/types.ts';
-import { sourceOf } from '../core/types.ts';
+import { sourceOf } from './ids.ts';
 import type { FinalRead } from './types.ts';
 
 /*

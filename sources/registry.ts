@@ -1,14 +1,12 @@
-import type {
-  DynamoDbRequest,
-  PinpointRequest,
-  ProfilesRequest,
-  ResolvedExportRequest,
-  SourceId,
-} from '../core/types.ts';
-import { sourceOf } from '../core/types.ts';
+import type { SourceLookup, SummarySource } from '../core/summary.ts';
+import type { ResolvedExportRequest, SourceId } from '../core/types.ts';
 import { CUSTOMER_PROFILES } from './customer-profiles/describe.ts';
+import type { ProfilesRequest } from './customer-profiles/types.ts';
 import { DYNAMODB } from './dynamodb/describe.ts';
+import type { DynamoDbRequest } from './dynamodb/types.ts';
+import { DEFAULT_SOURCE, sourceOf } from './ids.ts';
 import { PINPOINT } from './pinpoint/describe.ts';
+import type { PinpointRequest } from './pinpoint/types.ts';
 import type { RegisteredSource } from './types.ts';
 
 /*
@@ -41,6 +39,10 @@ export function registeredSource(id: string): RegisteredSource | undefined {
 
 /** The ids of the registered sources, in registration order. */
 export const registeredSourceIds = (): SourceId[] => Object.keys(SOURCES) as SourceId[];
+
+/** The summary's view of a source by its id (absent: the default source), for core/summary.ts. */
+export const summarySourceOf: SourceLookup = (id) =>
+  registeredSource(id ?? DEFAULT_SOURCE)?.describe as SummarySource<never> | undefined;
 
 /** The source of a resolved request; a request can only name a registered source (the input was validated). */
 export function sourceFor(request: ResolvedExportRequest): RegisteredSource {

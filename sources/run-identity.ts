@@ -1,5 +1,6 @@
 import type { RunIdentity } from '../core/ledger.ts';
-import { type ResolvedExportRequest, sourceOf } from '../core/types.ts';
+import type { ResolvedExportRequest } from '../core/types.ts';
+import { sourceOf } from './ids.ts';
 import { sourceFor } from './registry.ts';
 
 /*

@@ -2,6 +2,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { AwsErrorSource } from '../core/aws-errors.ts';
 import type { RawInputFacts } from '../core/errors.ts';
 import type { SdkClientConfig } from '../core/settings.ts';
+import type { SourceFacts, SummaryWords } from '../core/summary.ts';
 import type {
   JobSnapshot,
   ResolvedExportRequest,
@@ -38,17 +39,7 @@ export interface InputDefaults {
   DynamoDbPrefix?: string | undefined;
 }
 
-/** What the summary says of a run of this source, in its own words. */
-export interface SummaryWords {
-  /** What was exported: "all endpoints of application 0123…", "segment vip of domain crm". */
-  what: string;
-  /** What one record is, plural: "endpoints", "profiles", "items". */
-  unit: string;
-  /** Where the files go: an s3:// URL. */
-  where: string;
-  /** A command an operator can run to look at the job, or undefined. */
-  checkCommand?: (jobId: string) => string;
-}
+export type { SummaryWords } from '../core/summary.ts';
 
 /** One data file as the source's own manifest names it. */
 export interface PublishedFile {
@@ -131,6 +122,8 @@ export interface SourceDescription<R extends ResolvedExportRequest = ResolvedExp
   jobNote?(job: JobSnapshot): string | undefined;
   /** What an ERROR summary may show of a raw input that failed validation. */
   rawFacts(raw: Record<string, unknown>): Partial<RawInputFacts>;
+  /** Its own facts in the summary and the attributes they give (core/summary.ts `SummarySource`); optional. */
+  summaryFacts?(request: R | undefined, raw: Record<string, string> | undefined): SourceFacts;
 }
 
 /** What every runtime call gets. */

@@ -12,8 +12,8 @@ import type {
   ResolvedExportRequest,
   RunState,
 } from '../../core/types.ts';
-import { sourceOf } from '../../core/types.ts';
 import { type SourceDeps, sourceContextOf } from '../../sources/context.ts';
+import { sourceOf } from '../../sources/ids.ts';
 import { resolveExecutionInput } from '../../sources/input.ts';
 import { sourceFor } from '../../sources/registry.ts';
 import { runIdentityOf } from '../../sources/run-identity.ts';

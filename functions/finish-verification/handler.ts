@@ -1,5 +1,6 @@
 import { S3Client } from '@aws-sdk/client-s3';
-import { sourceOf, type VerificationResult } from '../../core/types.ts';
+import type { VerificationResult } from '../../core/types.ts';
+import { sourceOf } from '../../sources/ids.ts';
 import { loadFinishVerificationConfig, loadSdkClientConfig } from '../shared/config.ts';
 import { createLogger, lambdaHandler } from '../shared/lambda.ts';
 import { nothingToVerify, verificationTargetOf } from '../shared/verification/target.ts';

@@ -1,8 +1,8 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { nextPollState } from '../../core/poll-schedule.ts';
 import type { GetExportJobStatusEvent, RunState } from '../../core/types.ts';
-import { sourceOf } from '../../core/types.ts';
 import { type SourceDeps, sourceContextOf } from '../../sources/context.ts';
+import { sourceOf } from '../../sources/ids.ts';
 import { runtimeFor } from '../../sources/runtimes.ts';
 import type { GetExportJobStatusConfig } from '../shared/config.ts';
 

@@ -1,15 +1,16 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
-import type { ExportJobResponse } from '@aws-sdk/client-pinpoint';
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { SNS_SOURCE, toWorkflowError } from '../../core/aws-errors.ts';
 import { isSuccess, OUTCOME_RULES } from '../../core/outcome.ts';
 import { recordedTiming } from '../../core/poll-estimates.ts';
 import { buildSnsMessage } from '../../core/sns-message.ts';
-import { buildSummary, type RunHistory } from '../../core/summary.ts';
+import { buildSummary, type FinalJob, type RunHistory } from '../../core/summary.ts';
 import type { ExportSummary, PublishSummaryEvent, PublishSummaryResult } from '../../core/types.ts';
 import { type SourceDeps, sourceContextOf } from '../../sources/context.ts';
 import { finalReadFor } from '../../sources/final-reads.ts';
+import { sourceOf } from '../../sources/ids.ts';
+import { summarySourceOf } from '../../sources/registry.ts';
 import type { PublishSummaryConfig } from '../shared/config.ts';
 import { exportedOf, type RunLedger } from '../shared/run-ledger.ts';
 import { emitRunMetrics, type RunMetricValues } from './metrics.ts';
@@ -41,7 +42,7 @@ export function toSnsWorkflowError(error: unknown): Error {
 async function readFinalJob(
   event: PublishSummaryEvent,
   deps: PublishSummaryDeps,
-): Promise<ExportJobResponse | undefined> {
+): Promise<FinalJob | undefined> {
   const request = event.Run.request;
   const jobId = event.Run.job?.Id;
   if (!request || !jobId) return undefined;
@@ -52,7 +53,7 @@ async function readFinalJob(
     const ctx = sourceContextOf(deps, 'publish-summary', () => new Date());
     // Bounded well inside the function's timeout: a hung source must not cost the summary.
     return (await finalRead(request, jobId, ctx, AbortSignal.timeout(FINAL_READ_BUDGET_MS))) as
-      | ExportJobResponse
+      | FinalJob
       | undefined;
   } catch (error) {
     // A summary from the last snapshot beats no summary: never fail on this read.
@@ -154,13 +155,17 @@ export async function publishSummary(
   const { logger, config } = deps;
   logger.appendKeys({
     executionName: event.Execution.Name,
-    ...(event.Run.request?.Source === undefined && event.Run.request
-      ? { applicationId: event.Run.request.ApplicationId }
-      : {}),
+    source: sourceOf(event.Run.request ?? {}),
     ...(event.Run.job ? { jobId: event.Run.job.Id } : {}),
   });
   const finalJob = await readFinalJob(event, deps);
-  const summary = buildSummary(event, config.stage, finalJob, await readHistory(event, deps));
+  const summary = buildSummary(
+    event,
+    config.stage,
+    finalJob,
+    await readHistory(event, deps),
+    summarySourceOf,
+  );
   const message = buildSnsMessage(summary, { rawFailuresInEmail: config.rawFailuresInEmail === true });
   const response = await deps.sns
     .send(

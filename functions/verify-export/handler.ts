@@ -1,5 +1,6 @@
 import { S3Client } from '@aws-sdk/client-s3';
-import { type RunState, sourceOf } from '../../core/types.ts';
+import type { RunState } from '../../core/types.ts';
+import { sourceOf } from '../../sources/ids.ts';
 import { loadSdkClientConfig, loadVerifyExportConfig } from '../shared/config.ts';
 import { createLogger, lambdaHandler } from '../shared/lambda.ts';
 import { verificationTargetOf } from '../shared/verification/target.ts';

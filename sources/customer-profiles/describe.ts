@@ -11,8 +11,8 @@ import {
   timeValues,
 } from '../../core/input-rules.ts';
 import { parseS3Url } from '../../core/s3-url.ts';
-import type { ProfilesRequest } from '../../core/types.ts';
 import type { SourceDescription } from '../types.ts';
+import type { ProfilesRequest } from './types.ts';
 
 /*
  * Amazon Connect Customer Profiles segment snapshots (CreateSegmentSnapshot /

@@ -9,8 +9,9 @@ import {
   SourceThrottledError,
   SourceUnavailableError,
 } from '../../core/errors.ts';
-import type { JobSnapshot, JobStatus, ProfilesRequest } from '../../core/types.ts';
+import type { JobSnapshot, JobStatus } from '../../core/types.ts';
 import type { SourceContext, SourceRuntime } from '../types.ts';
+import type { ProfilesRequest } from './types.ts';
 
 /*
  * Customer Profiles' SDK calls. The API has no way to list a domain's snapshots, so a

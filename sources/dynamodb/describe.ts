@@ -10,9 +10,9 @@ import {
   TIME_PLACEHOLDERS,
   timeValues,
 } from '../../core/input-rules.ts';
-import type { DynamoDbRequest } from '../../core/types.ts';
 import type { SourceDescription } from '../types.ts';
 import { DYNAMODB_MANIFESTS } from './manifests.ts';
+import type { DynamoDbRequest } from './types.ts';
 
 /*
  * DynamoDB table exports to S3 (ExportTableToPointInTime / DescribeExport), full or

@@ -13,9 +13,10 @@ import {
   SourceThrottledError,
   SourceUnavailableError,
 } from '../../core/errors.ts';
-import type { DynamoDbRequest, JobSnapshot, JobStatus } from '../../core/types.ts';
+import type { JobSnapshot, JobStatus } from '../../core/types.ts';
 import type { CreateContext, SourceContext, SourceRuntime } from '../types.ts';
 import { exportArnsOf, tableNameOf } from './describe.ts';
+import type { DynamoDbRequest } from './types.ts';
 import { describeWindows, type ExportPlan, exportEndOf, planExport, type Window } from './window.ts';
 
 /*

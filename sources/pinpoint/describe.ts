@@ -9,10 +9,10 @@ import {
   quoteInput,
   rejectUnknownFields,
 } from '../../core/input-rules.ts';
-import { resolveS3UrlPrefix, S3_PREFIX_PLACEHOLDERS } from '../../core/s3-prefix.ts';
 import { parseS3Url } from '../../core/s3-url.ts';
-import type { PinpointRequest } from '../../core/types.ts';
 import type { SourceDescription } from '../types.ts';
+import { resolveS3UrlPrefix, S3_PREFIX_PLACEHOLDERS } from './s3-prefix.ts';
+import type { PinpointRequest } from './types.ts';
 
 /*
  * Amazon Pinpoint's endpoint export (CreateExportJob): the input, the run's identity,
@@ -114,6 +114,9 @@ function resolve(
 
 const sha12 = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 12);
 
+/** A segment id as the `segmentId` attribute carries it (the input validation's limit). */
+const SEGMENT_ID_ATTRIBUTE = /^[\w.-]{1,64}$/;
+
 export const PINPOINT: SourceDescription<PinpointRequest> = {
   id: 'pinpoint',
   service: 'Pinpoint',
@@ -193,8 +196,30 @@ export const PINPOINT: SourceDescription<PinpointRequest> = {
     const applicationId = text(raw.ApplicationId);
     const segmentId = text(request.SegmentId);
     return {
-      ...(applicationId === undefined ? {} : { ApplicationId: applicationId }),
-      ...(segmentId === undefined ? {} : { SegmentId: segmentId }),
+      What: `${segmentId ? `segment ${segmentId}` : 'all endpoints'} of ${applicationId ?? 'an unknown application'}`,
+      fields: {
+        ...(applicationId === undefined ? {} : { applicationId }),
+        ...(segmentId === undefined ? {} : { segmentId }),
+      },
+    };
+  },
+
+  summaryFacts(request, raw) {
+    const applicationId = request ? request.ApplicationId : (raw?.applicationId ?? null);
+    const segmentId = request ? (request.ExportJobRequest.SegmentId ?? null) : (raw?.segmentId ?? null);
+    return {
+      fields: {
+        applicationId,
+        segmentId,
+        segmentVersion: request?.ExportJobRequest.SegmentVersion ?? null,
+      },
+      // Filterable tokens, never raw input: a value that is not an id is `invalid`.
+      attributes: {
+        applicationId:
+          applicationId === null ? 'unknown' : APPLICATION_ID.test(applicationId) ? applicationId : 'invalid',
+        segmentId:
+          segmentId === null ? 'all-endpoints' : SEGMENT_ID_ATTRIBUTE.test(segmentId) ? segmentId : 'invalid',
+      },
     };
   },
 };

@@ -1,6 +1,7 @@
 import { GetAppCommand, GetSegmentCommand } from '@aws-sdk/client-pinpoint';
-import { classifyAwsError, PINPOINT_SOURCE } from '../../core/aws-errors.ts';
+import { classifyAwsError } from '../../core/aws-errors.ts';
 import { type CheckResult, couldNotCheck, type SourceDoctor } from '../doctor.ts';
+import { PINPOINT_SOURCE } from './errors.ts';
 import type { PinpointTarget } from './stack.ts';
 
 /*

@@ -1,6 +1,6 @@
 import { GetExportJobCommand, PinpointClient } from '@aws-sdk/client-pinpoint';
-import type { PinpointRequest } from '../../core/types.ts';
 import type { FinalRead } from '../types.ts';
+import type { PinpointRequest } from './types.ts';
 
 /** The finished job with its Failures (GetExportJob), for the summary; the caller bounds it with `signal`. */
 const finalRead: FinalRead<PinpointRequest> = async (request, jobId, ctx, signal) => {

@@ -5,10 +5,12 @@ import {
   GetExportJobsCommand,
   PinpointClient,
 } from '@aws-sdk/client-pinpoint';
-import { PINPOINT_SOURCE, toWorkflowError } from '../../core/aws-errors.ts';
+import { toWorkflowError } from '../../core/aws-errors.ts';
 import { PinpointUnavailableError } from '../../core/errors.ts';
-import type { JobSnapshot, JobStatus, PinpointRequest } from '../../core/types.ts';
+import type { JobSnapshot, JobStatus } from '../../core/types.ts';
 import type { SourceContext, SourceRuntime } from '../types.ts';
+import { PINPOINT_SOURCE } from './errors.ts';
+import type { PinpointRequest } from './types.ts';
 
 /*
  * Amazon Pinpoint's SDK calls: CreateExportJob, GetExportJob, and the look-up of a job

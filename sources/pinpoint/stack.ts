@@ -1,9 +1,9 @@
 import { APPLICATION_ID, keyPrefixBytesProblem, PINPOINT_SEGMENT_ID } from '../../core/aws-names.ts';
-import { resolveS3UrlPrefix } from '../../core/s3-prefix.ts';
 import { arnOf, type Cfn, IDS, ref, sub } from '../stack/cfn.ts';
 import type { Destination } from '../stack/destination.ts';
 import type { StageConfig, TargetBase } from '../stack/stage-types.ts';
 import type { StackContext, StackSource } from '../stack/types.ts';
+import { resolveS3UrlPrefix } from './s3-prefix.ts';
 
 /*
  * Amazon Pinpoint's part of the stack: a target's application, segment and prefix, the

@@ -5,7 +5,7 @@
  * stripping: erasable TypeScript only, `.ts` imports.
  */
 
-import { unknownPlaceholders } from '../../core/s3-prefix.ts';
+import { unknownPlaceholders } from '../pinpoint/s3-prefix.ts';
 import { placeholdersOutside } from './destination.ts';
 
 /** Safe S3 key characters (AWS's list) plus `{` `}` for placeholders: nothing that needs escaping in JSON or Fn::Sub. */

@@ -38,7 +38,7 @@ const notFound = {
 function errorRun(published: boolean) {
   const h = new HistoryBuilder();
   const run = { Input: { ApplicationId: APP_ID }, error: notFound };
-  const headline = `The export of ${APP_ID} (all endpoints) did not run: Application not found`;
+  const headline = `The Pinpoint export of all endpoints of ${APP_ID} did not run: Application not found`;
   const events = [
     h.started({ ApplicationId: APP_ID }),
     ...h.lambdaFailed('CreateExportJob', notFound.Error, notFound.Cause),
@@ -143,7 +143,7 @@ describe('reasons in the text output', () => {
       /summary +no summary was published \(SnsPublishRejectedError: SNS Publish failed \(NotFoundException\): Topic does not exist\)/,
     );
     // What went wrong before it, from the run's state.
-    expect(cli.stdout()).toMatch(/headline +The export of .*\(all endpoints\) did not run/);
+    expect(cli.stdout()).toMatch(/headline +The Pinpoint export of .* did not run/);
   });
 
   it('keeps a COMPLETED report free of failure rows', async () => {

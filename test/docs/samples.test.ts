@@ -30,7 +30,7 @@ describe('the samples in the docs are what their commands print', () => {
 
   it('notices a sample edited to differ from the output', () => {
     const sample =
-      'manual-20261129T101135Z-all-feox  COMPLETED\n  summary      [local] Pinpoint export COMPLETED app a1b2c3d4...: 2,000 exported';
+      'manual-20261129T101135Z-all-feox  COMPLETED\n  summary      [local] Pinpoint export COMPLETED all endpoints of a1b2c3d4e5f60718293a4b5c6d7e8f90: 2,000 exported';
 
     expect(normaliseSample(sample)).not.toBe(normaliseSample(sample.replace('2,000', '2,001')));
     expect(normaliseSample(sample)).toBe(

@@ -95,9 +95,9 @@ describe('npm start exit status, with the built-in emulator', () => {
     expect(run.code).toBe(1);
     expect(run.out).toMatch(/manual-\S+ {2}MISMATCH$/m);
     expect(run.out).toMatch(
-      /summary +\[local\] Pinpoint export MISMATCH app a1b2c3d4\.\.\.: 60 of 120 records in S3/,
+      /summary +\[local\] Pinpoint export MISMATCH all endpoints of a1b2c3d4\S*: 60 of 120 records in S3/,
     );
-    expect(run.out).toMatch(/headline +MISMATCH: the export job [0-9a-f]{32} .* 60 missing\./);
+    expect(run.out).toMatch(/headline +MISMATCH: The Pinpoint export [0-9a-f]{32} .* 60 missing\./);
     expect(run.out).toMatch(/error +ExportVerificationMismatch/);
   });
 
@@ -119,7 +119,7 @@ describe('npm start exit status, with the built-in emulator', () => {
     expect([byName, byArn, listed, missing]).toEqual([1, 1, 0, 4]);
     const text = out.join('');
     expect(text).toContain(`${name}  FAILED`);
-    expect(text).toMatch(/headline +The export job \w+ .*FAILED/);
+    expect(text).toMatch(/headline +The Pinpoint export \w+ .*FAILED/);
     expect(text).toMatch(new RegExp(`^${name} +manual +.* FAILED$`, 'm'));
     expect(text).toContain('no local run manual-nope');
   });
@@ -129,7 +129,9 @@ describe('npm start exit status, with the built-in emulator', () => {
 
     expect(run.code).toBe(1);
     expect(run.out).toMatch(/ {2}FAILED\n/);
-    expect(run.out).toMatch(/headline +The export job \w+ of a1b2c3d4e5f60718293a4b5c6d7e8f90 .*FAILED/);
+    expect(run.out).toMatch(
+      /headline +The Pinpoint export \w+ of all endpoints of a1b2c3d4e5f60718293a4b5c6d7e8f90 .*FAILED/,
+    );
   });
 
   it('exits 1 when the run TIMED_OUT, printing the headline', async () => {
@@ -137,7 +139,7 @@ describe('npm start exit status, with the built-in emulator', () => {
 
     expect(run.code).toBe(1);
     expect(run.out).toMatch(/ {2}TIMED_OUT\n/);
-    expect(run.out).toMatch(/headline +The export job \w+ .*did not finish in time/);
+    expect(run.out).toMatch(/headline +The Pinpoint export \w+ .*did not finish in time/);
   });
 
   it('exits 1 for an ERROR and says why and what to do, in the words subscribers get', async () => {
@@ -146,7 +148,9 @@ describe('npm start exit status, with the built-in emulator', () => {
     expect(run.code).toBe(1);
     expect(run.out).toMatch(/ {2}ERROR\n/);
     // Pinpoint's own message, in the summary's headline.
-    expect(run.out).toMatch(/headline +The export of ffffffffffffffffffffffffffffffff .*not found/i);
+    expect(run.out).toMatch(
+      /headline +The Pinpoint export of all endpoints of ffffffffffffffffffffffffffffffff .*not found/i,
+    );
     expect(run.out).toMatch(/what to do +\S.{20,}/);
   });
 
@@ -227,7 +231,7 @@ describe('npm start exit status, against endpoints that are not our emulator', (
     const run = await npmStart('--data-dir', dataDir);
 
     expect(run.code).toBe(1);
-    expect(run.out).toMatch(/headline +The export job \w+ .*FAILED/);
+    expect(run.out).toMatch(/headline +The Pinpoint export \w+ .*FAILED/);
   });
 
   it('names both endpoints when Pinpoint and SNS are at different URLs', async () => {
@@ -243,7 +247,9 @@ describe('npm start exit status, against endpoints that are not our emulator', (
     const run = await npmStart('--data-dir', dataDir, '--application-id', 'ffffffffffffffffffffffffffffffff');
 
     expect(run.code).toBe(1);
-    expect(run.out).toMatch(/headline +The export of ffffffffffffffffffffffffffffffff .*not found/i);
+    expect(run.out).toMatch(
+      /headline +The Pinpoint export of all endpoints of ffffffffffffffffffffffffffffffff .*not found/i,
+    );
     expect(run.out).toMatch(/what to do +\S/);
   });
 });

@@ -90,7 +90,7 @@ describe('Pinpoint refuses the export', () => {
     record(task, 'Pinpoint 404 NotFound (application gone)', expected, observed, summary?.error?.name);
     expect(observed).toEqual(expected);
     expect(retriesOf(result, 'CreateExportJob')).toBe(0);
-    expect(summary?.applicationId).toBe(GONE_APP);
+    expect(summary?.sourceFields?.applicationId).toBe(GONE_APP);
     expect(summary?.error?.message).toMatch(
       /rejected CreateExportJob \(NotFoundException, HTTP 404\): Application not found/,
     );
@@ -109,7 +109,7 @@ describe('Pinpoint refuses the export', () => {
     const summary = stack.published()[0]?.summary;
     record(task, 'Pinpoint 404 NotFound (segment)', expected, observed, summary?.error?.name);
     expect(observed).toEqual(expected);
-    expect(summary?.segmentId).toBe('no-such-segment');
+    expect(summary?.sourceFields?.segmentId).toBe('no-such-segment');
     expect(summary?.error?.message).toMatch(
       /NotFoundException, HTTP 404\): Segment no-such-segment not found/,
     );
@@ -141,7 +141,7 @@ describe('Pinpoint refuses the export', () => {
     expect(summary?.error?.message).toMatch(/rejected GetExportJob \(NotFoundException, HTTP 404\)/);
     // The job exists: the headline says how it was last seen, not that the export did not run.
     expect(summary?.headline).toMatch(
-      /^The export job \w+ of .* was last seen \w+ when the workflow stopped/,
+      /^The Pinpoint export \w+ of .* was last seen \w+ when the workflow stopped/,
     );
     expect(summary?.error?.advice).toMatch(/aws pinpoint get-export-job/);
   });
@@ -171,7 +171,7 @@ describe("after Amazon Pinpoint's end of support", () => {
     expect(message?.subject).toMatch(/end of support/);
     // Said once in each place, never cut mid-word (issue 10 item 14).
     expect(message?.summary.headline).toBe(
-      `The export of ${APP} (all endpoints) did not run: end of support (PinpointRequestRejectedError).`,
+      `The Pinpoint export of all endpoints of ${APP} did not run: end of support (PinpointRequestRejectedError).`,
     );
     expect(error?.advice.match(/end of support/g)).toHaveLength(1);
   });

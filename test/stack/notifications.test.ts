@@ -54,9 +54,18 @@ function summary(status: SummaryStatus): ExportSummary {
     status,
     headline: `The export ended ${status}.`,
     stage: 'prod',
-    applicationId: '0123456789abcdef0123456789abcdef',
-    segmentId: null,
-    segmentVersion: null,
+    source: 'pinpoint',
+    service: 'Pinpoint',
+    what: 'all endpoints',
+    target: 'nightly',
+    previousRun: null,
+    recordsDrop: false,
+    sourceFields: {
+      applicationId: '0123456789abcdef0123456789abcdef',
+      segmentId: null,
+      segmentVersion: null,
+    },
+    sourceAttributes: { applicationId: '0123456789abcdef0123456789abcdef', segmentId: 'all-endpoints' },
     jobId: status === 'ERROR' ? null : '9a8b7c6d5e4f30211f2e3d4c5b6a7980',
     jobStatus: status === 'ERROR' ? null : status === 'TIMED_OUT' ? 'PROCESSING' : status,
     jobReused: false,
@@ -201,10 +210,10 @@ describe('who receives what (prod subscriptions in the emulator)', () => {
       undefined,
     ]);
     expect(got.map((d) => d.subject)).toContain(
-      '[prod] Pinpoint export FAILED app 01234567...: 10 processed, 1 failed',
+      '[prod] Pinpoint export FAILED all endpoints: 10 processed, 1 failed',
     );
     expect(got.map((d) => d.subject)).toContain(
-      '[prod] Pinpoint export ERROR app 01234567...: application not found',
+      '[prod] Pinpoint export ERROR all endpoints: application not found',
     );
     expect(
       got.slice(0, -1).every((d) => d.format === 'text' && d.message.startsWith('Pinpoint export ')),

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sourceOf } from '../../core/types.ts';
 import { inputDefaultsOf } from '../../functions/create-export-job/create-export-job.ts';
 import { loadCreateExportJobConfig } from '../../functions/shared/config.ts';
+import { sourceOf } from '../../sources/ids.ts';
 import { resolveExecutionInput } from '../../sources/input.ts';
 import { cleanUp, type Packaged, packageStage } from './packaged.ts';
 

@@ -332,7 +332,7 @@ describe('the export workflow on the local engine', () => {
     expect(message?.summary.status).toBe('ERROR');
     expect(message?.summary.error?.name).toBe('InvalidExportInputError');
     expect(message?.summary.error?.message).toContain('ExportJobRequest.SegmentVersion');
-    expect(message?.summary.applicationId).toBe(APP);
+    expect(message?.summary.sourceFields?.applicationId).toBe(APP);
   });
 
   it('publishes a TIMED_OUT summary when the deadline passes before the job ends', async () => {
@@ -455,7 +455,7 @@ describe('the export workflow on the local engine', () => {
     const summary = message?.summary;
     expect(summary?.status).toBe('ERROR');
     expect(summary?.headline).not.toMatch(/did not run/);
-    expect(summary?.headline).toMatch(/export job job-0001 .* was last seen CREATED .*service unavailable/);
+    expect(summary?.headline).toMatch(/export job-0001 .* was last seen CREATED .*service unavailable/);
     expect(summary?.error?.advice).toContain('aws pinpoint get-export-job');
     expect(summary?.error?.advice).toContain('--scheduled-time 2026-11-28T02:00:00.000Z');
     expect(summary?.error?.advice).not.toMatch(/no duplicate/i);

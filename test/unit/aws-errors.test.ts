@@ -14,7 +14,6 @@ import {
   type AwsErrorSource,
   classifyAwsError,
   type ErrorKind,
-  PINPOINT_SOURCE,
   SNS_SOURCE,
   toWorkflowError,
 } from '../../core/aws-errors.ts';
@@ -29,6 +28,7 @@ import {
   parseExplainedMessage,
 } from '../../core/errors.ts';
 import { asWorkflowError } from '../../functions/shared/lambda.ts';
+import { PINPOINT_SOURCE } from '../../sources/pinpoint/errors.ts';
 
 /*
  * The one classifier for every AWS call: the table's rows, checked with errors

@@ -20,7 +20,7 @@ import {
   PinpointUnavailableError,
   RunInProgressError,
 } from '../../core/errors.ts';
-import type { CreateExportJobEvent, PinpointRequest } from '../../core/types.ts';
+import type { CreateExportJobEvent } from '../../core/types.ts';
 import {
   type CreateExportJobDeps,
   createExportJob,
@@ -28,6 +28,7 @@ import {
 } from '../../functions/create-export-job/create-export-job.ts';
 import type { CreateExportJobConfig } from '../../functions/shared/config.ts';
 import { resolveExecutionInput } from '../../sources/input.ts';
+import type { PinpointRequest } from '../../sources/pinpoint/types.ts';
 import { type LocalLedgerServer, startLocalLedgerServer } from '../ledger/local-ledger.ts';
 
 const APPLICATION_ID = '7f3c9a1b2c3d4e5f60718293a4b5c6d7';

@@ -18,7 +18,7 @@ import {
   SourceThrottledError,
   SourceUnavailableError,
 } from '../../core/errors.ts';
-import type { CreateExportJobEvent, JobSnapshot, ProfilesRequest } from '../../core/types.ts';
+import type { CreateExportJobEvent, JobSnapshot } from '../../core/types.ts';
 import {
   type CreateExportJobDeps,
   createExportJob,
@@ -26,6 +26,7 @@ import {
 import type { CreateExportJobConfig } from '../../functions/shared/config.ts';
 import { missingParts } from '../../sources/customer-profiles/describe.ts';
 import runtime from '../../sources/customer-profiles/runtime.ts';
+import type { ProfilesRequest } from '../../sources/customer-profiles/types.ts';
 import type { CreateContext, SourceContext } from '../../sources/types.ts';
 import { type LocalLedgerServer, startLocalLedgerServer } from '../ledger/local-ledger.ts';
 

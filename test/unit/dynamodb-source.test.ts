@@ -23,7 +23,7 @@ import {
   SourceThrottledError,
   SourceUnavailableError,
 } from '../../core/errors.ts';
-import type { CreateExportJobEvent, DynamoDbRequest, JobSnapshot } from '../../core/types.ts';
+import type { CreateExportJobEvent, JobSnapshot } from '../../core/types.ts';
 import {
   type CreateExportJobDeps,
   createExportJob,
@@ -32,6 +32,7 @@ import {
 } from '../../functions/create-export-job/create-export-job.ts';
 import type { CreateExportJobConfig } from '../../functions/shared/config.ts';
 import runtime from '../../sources/dynamodb/runtime.ts';
+import type { DynamoDbRequest } from '../../sources/dynamodb/types.ts';
 import { resolveExecutionInput } from '../../sources/input.ts';
 import type { CreateContext, SourceContext } from '../../sources/types.ts';
 import { type LocalLedgerServer, startLocalLedgerServer } from '../ledger/local-ledger.ts';

@@ -2,11 +2,12 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { DynamoDbRequest, RunState, VerificationResult } from '../../core/types.ts';
+import type { RunState, VerificationResult } from '../../core/types.ts';
 import { DEFAULT_BUCKET } from '../../dev/emulator/index.ts';
 import { verifyInProcess } from '../../dev/local/verify.ts';
 import { verificationTargetOf } from '../../functions/shared/verification/target.ts';
 import { type ExportLine, writeExportFiles } from '../../sources/dynamodb/emulator-files.ts';
+import type { DynamoDbRequest } from '../../sources/dynamodb/types.ts';
 import { type Harness, startHarness } from '../emulator/helpers.ts';
 
 /*

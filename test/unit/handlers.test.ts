@@ -178,10 +178,11 @@ describe('create-export-job handler', () => {
     expect(error.message.length).toBeLessThan(600);
     const { message, input } = splitInputFacts(error.message);
     expect(message).toMatch(/^ApplicationId: must be a Pinpoint project id/);
+    const applicationId = `bad ${'x'.repeat(60)}... (200004 characters)`;
     expect(input).toEqual({
       hasScheduledTime: true,
-      ApplicationId: `bad ${'x'.repeat(60)}... (200004 characters)`,
-      SegmentId: 'vip',
+      What: `segment vip of ${applicationId}`,
+      fields: { applicationId, segmentId: 'vip' },
       ScheduledTime: '2026-11-28T02:00:00Z',
     });
   });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidExportInputError } from '../../core/errors.ts';
-import type { PinpointRequest } from '../../core/types.ts';
 import { type InputDefaults, resolveExecutionInput as resolveInput } from '../../sources/input.ts';
+import type { PinpointRequest } from '../../sources/pinpoint/types.ts';
 
 /** These are Pinpoint inputs: the result is a Pinpoint request. */
 const resolveExecutionInput = (...args: Parameters<typeof resolveInput>) =>

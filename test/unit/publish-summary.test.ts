@@ -24,11 +24,9 @@ import {
   SnsUnavailableError,
 } from '../../core/errors.ts';
 import { readSummaryMessage, SNS_MAX_MESSAGE_BYTES } from '../../core/sns-message.ts';
-import { buildSummary } from '../../core/summary.ts';
 import type {
   ExportSummary,
   JobSnapshot,
-  PinpointRequest,
   PublishSummaryEvent,
   RunState,
   VerificationResult,
@@ -36,7 +34,9 @@ import type {
 import { type PublishSummaryDeps, publishSummary } from '../../functions/publish-summary/publish-summary.ts';
 import type { RunLedger } from '../../functions/shared/run-ledger.ts';
 import { rawInputFacts } from '../../sources/input.ts';
+import type { PinpointRequest } from '../../sources/pinpoint/types.ts';
 import { type LocalLedgerServer, startLocalLedgerServer } from '../ledger/local-ledger.ts';
+import { buildSummary } from './summary-of.ts';
 
 const APPLICATION_ID = '7f3c9a1b2c3d4e5f60718293a4b5c6d7';
 const JOB_ID = '9a8b7c6d5e4f30211f2e3d4c5b6a7980';
@@ -187,7 +187,7 @@ describe('buildSummary', () => {
 
     expect(summary.error?.message).toBe(long);
     expect(summary.headline).toBe(
-      `The export of ${APPLICATION_ID} (segment vip-customers) did not run: request rejected (PinpointRequestRejectedError).`,
+      `The Pinpoint export of segment vip-customers of ${APPLICATION_ID} did not run: request rejected (PinpointRequestRejectedError).`,
     );
   });
 
@@ -208,7 +208,7 @@ describe('buildSummary', () => {
     });
     expect(summary.error?.advice.match(/end of support/g)).toHaveLength(1);
     expect(summary.headline).toBe(
-      `The export of ${APPLICATION_ID} (segment vip-customers) did not run: end of support (PinpointRequestRejectedError).`,
+      `The Pinpoint export of segment vip-customers of ${APPLICATION_ID} did not run: end of support (PinpointRequestRejectedError).`,
     );
     const all = `${summary.headline}\n${summary.error?.message}\n${summary.error?.advice}`;
     expect(all.match(/reached end of support/g)).toHaveLength(1);
@@ -219,7 +219,7 @@ describe('buildSummary', () => {
 
     expect(summary).toEqual<ExportSummary>({
       status: 'COMPLETED',
-      headline: `Exported 48,210 endpoints (segment vip-customers) of ${APPLICATION_ID} to ${PREFIX}; verified: 48,210 records in 8 files.`,
+      headline: `Exported 48,210 endpoints (segment vip-customers of ${APPLICATION_ID}) to ${PREFIX}; verified: 48,210 records in 8 files.`,
       stage: 'prod',
       source: 'pinpoint',
       service: 'Pinpoint',
@@ -228,9 +228,8 @@ describe('buildSummary', () => {
       target: 'nightly-vip',
       previousRun: null,
       recordsDrop: false,
-      applicationId: APPLICATION_ID,
-      segmentId: 'vip-customers',
-      segmentVersion: 4,
+      sourceFields: { applicationId: APPLICATION_ID, segmentId: 'vip-customers', segmentVersion: null },
+      sourceAttributes: { applicationId: APPLICATION_ID, segmentId: 'vip-customers' },
       jobId: JOB_ID,
       jobStatus: 'COMPLETED',
       jobReused: false,
@@ -293,7 +292,7 @@ describe('buildSummary', () => {
       error: null,
     });
     expect(summary.headline).toBe(
-      `The export job ${JOB_ID} of ${APPLICATION_ID} (segment vip-customers) FAILED: 12 endpoints failed, 48,198 processed.`,
+      `The Pinpoint export ${JOB_ID} of segment vip-customers of ${APPLICATION_ID} FAILED: 12 endpoints failed, 48,198 processed.`,
     );
   });
 
@@ -309,7 +308,7 @@ describe('buildSummary', () => {
     expect(summary.status).toBe('TIMED_OUT');
     expect(summary.durationSeconds).toBeNull();
     expect(summary.headline).toBe(
-      `The export job ${JOB_ID} of ${APPLICATION_ID} (segment vip-customers) did not finish in time: last seen PROCESSING, 5/8 pieces, after 120 checks.`,
+      `The Pinpoint export ${JOB_ID} of segment vip-customers of ${APPLICATION_ID} did not finish in time: last seen PROCESSING, 5/8 pieces, after 120 checks.`,
     );
   });
 
@@ -347,7 +346,7 @@ describe('buildSummary', () => {
     expect(summary.verification).toMatchObject({ verdict: 'MISMATCH', records: 48_000, expected: 48_210 });
     expect(summary.advice).toMatch(/^Do not use these files as a complete copy/);
     expect(summary.headline).toBe(
-      `MISMATCH: the export job ${JOB_ID} of ${APPLICATION_ID} (segment vip-customers) COMPLETED, but what it wrote to ${PREFIX} differs from what it reported: ${note}.`,
+      `MISMATCH: The Pinpoint export ${JOB_ID} of segment vip-customers of ${APPLICATION_ID} COMPLETED, but what it wrote to ${PREFIX} differs from what it reported: ${note}.`,
     );
   });
 
@@ -373,7 +372,7 @@ describe('buildSummary', () => {
     });
     expect(summary.status).toBe('UNVERIFIED');
     expect(summary.headline).toMatch(
-      /^UNVERIFIED: the export job .* COMPLETED, exporting 48,210 endpoints to .*, but its files were not verified: 8 files, 9\.4 MB; records not counted: 5 not reached in the 280 s counting budget\.$/,
+      /^UNVERIFIED: The Pinpoint export .* COMPLETED, exporting 48,210 endpoints to .*, but its files were not verified: 8 files, 9\.4 MB; records not counted: 5 not reached in the 280 s counting budget\.$/,
     );
   });
 
@@ -476,7 +475,7 @@ describe('buildSummary', () => {
     const summary = buildSummary(eventFor(run), 'prod', undefined);
 
     expect(summary.headline).toBe(
-      `The export job ${JOB_ID} of ${APPLICATION_ID} (segment vip-customers) was last seen PROCESSING when the workflow stopped: function timed out (States.Timeout).`,
+      `The Pinpoint export ${JOB_ID} of segment vip-customers of ${APPLICATION_ID} was last seen PROCESSING when the workflow stopped: function timed out (States.Timeout).`,
     );
     expect(summary.error?.advice).toContain(
       `The export job ${JOB_ID} was last seen PROCESSING and may still finish on its own: check it with \`aws pinpoint get-export-job --application-id ${APPLICATION_ID} --job-id ${JOB_ID}\``,
@@ -510,7 +509,7 @@ describe('buildSummary', () => {
     const summary = buildSummary(eventFor(run), 'prod', undefined);
 
     expect(summary.headline).toBe(
-      `The export of ${APPLICATION_ID} (all endpoints) did not run: service unavailable (PinpointUnavailableError).`,
+      `The Pinpoint export of all endpoints of ${APPLICATION_ID} did not run: service unavailable (PinpointUnavailableError).`,
     );
     expect(summary.error?.advice).toContain(
       'No export job of this run is known. A re-run with the same ScheduledTime (`--scheduled-time 2026-11-28T02:00:00Z`) reuses one if Pinpoint did create it',
@@ -569,9 +568,7 @@ describe('buildSummary', () => {
 
     expect(summary).toMatchObject({
       status: 'ERROR',
-      applicationId: APPLICATION_ID,
-      segmentId: 'vip-customers',
-      segmentVersion: null,
+      sourceFields: { applicationId: APPLICATION_ID, segmentId: 'vip-customers', segmentVersion: null },
       jobId: null,
       jobStatus: null,
       s3UrlPrefix: null,
@@ -587,22 +584,27 @@ describe('buildSummary', () => {
     });
     expect(summary.error?.advice).toContain('Fix the field the error names');
     expect(summary.headline).toBe(
-      `The export of ${APPLICATION_ID} (segment vip-customers) did not run: invalid input: ExportJobRequest.RoleArn (InvalidExportInputError).`,
+      `The Pinpoint export of segment vip-customers of ${APPLICATION_ID} did not run: invalid input: ExportJobRequest.RoleArn (InvalidExportInputError).`,
     );
   });
 
   it('summarises ERROR for an input that is not even an object', () => {
     const summary = buildSummary(eventFor(invalidInputRun('nightly')), 'prod', undefined);
 
-    expect(summary).toMatchObject({ status: 'ERROR', applicationId: null, segmentId: null });
-    expect(summary.headline).toContain('The export of unknown application (all endpoints) did not run');
+    expect(summary).toMatchObject({
+      status: 'ERROR',
+      sourceFields: { applicationId: null, segmentId: null },
+    });
+    expect(summary.headline).toContain('The Pinpoint export of an unknown target did not run');
   });
 
   it.for([
+    // The end of support is Pinpoint's classifier row (sources/pinpoint/errors.ts), which every
+    // rejection it raises carries; a rejection without its reason line is a plain rejection.
     [
-      'an older rejection without a reason line that speaks of the end of support',
+      'a rejection without a reason line, whatever its message says',
       'Amazon Pinpoint reached end of support for this application',
-      'end of support',
+      'request rejected',
     ],
     ['a message that merely says deprecated', 'The parameter PageSize is deprecated', 'request rejected'],
     [
@@ -622,7 +624,7 @@ describe('buildSummary', () => {
     const summary = buildSummary(eventFor(run), 'prod', undefined);
 
     expect(summary.error?.reason).toBe(reason);
-    expect(summary.error?.advice.includes('end of support on 2026-10-30')).toBe(reason === 'end of support');
+    expect(summary.error?.advice).not.toContain('end of support on 2026-10-30');
   });
 
   it.for([
@@ -665,11 +667,15 @@ describe('buildSummary', () => {
 
     const summary = buildSummary(eventFor(run), 'prod', undefined);
 
-    for (const value of [summary.applicationId, summary.segmentId, summary.scheduledTime]) {
+    for (const value of [
+      summary.sourceFields?.applicationId,
+      summary.sourceFields?.segmentId,
+      summary.scheduledTime,
+    ]) {
       expect(value).toMatch(/^[\x20-\x7e]{1,100}$/);
     }
-    expect(summary.applicationId).toMatch(/\.\.\. \(100018 characters\)$/);
-    expect(summary.applicationId).not.toMatch(/[\r\n]/);
+    expect(summary.sourceFields?.applicationId).toMatch(/\.\.\. \(100018 characters\)$/);
+    expect(summary.sourceFields?.applicationId).not.toMatch(/[\r\n]/);
   });
 });
 
@@ -828,7 +834,7 @@ describe('publishSummary', () => {
 
     expect(pinpointMock.calls()).toHaveLength(0);
     expect(result.status).toBe('ERROR');
-    expect(publishedSummary().applicationId).toBe(APPLICATION_ID);
+    expect(publishedSummary().sourceFields?.applicationId).toBe(APPLICATION_ID);
   });
 
   it('keeps the Subject ASCII, on one line and under 100 characters whatever the input holds', async () => {
@@ -847,7 +853,7 @@ describe('publishSummary', () => {
     expect(subject.length).toBeLessThan(100);
     // The outcome and the reason stay whole; what was exported is what is shortened.
     expect(subject).toMatch(
-      /^\[prod\] Pinpoint export ERROR app 7f3c9a1b\.\.\. segment.*\.\.\.: invalid input: ExportJobRequest\.RoleArn$/,
+      /^\[prod\] Pinpoint export ERROR segment Kunden Munchen.*\.\.\.: invalid input: ExportJobRequest\.RoleArn$/,
     );
     expect(result.subject).toBe(subject);
   });
@@ -861,9 +867,7 @@ describe('publishSummary', () => {
 
     const subject = publishedInput().Subject!;
     expect(subject).toHaveLength(99);
-    expect(subject).toMatch(
-      /^\[prod\] Pinpoint export COMPLETED app 7f3c9a1b\.\.\. segment s+\.\.\.: 48,210 exported$/,
-    );
+    expect(subject).toMatch(/^\[prod\] Pinpoint export COMPLETED segment s+\.\.\.: 48,210 exported$/);
   });
 
   it('stays within the SNS size limit when the execution input carries huge values', async () => {

@@ -13,6 +13,18 @@ import {
   subjectOf,
 } from '../../core/sns-message.ts';
 import type { ExportSummary } from '../../core/types.ts';
+import { PINPOINT } from '../../sources/pinpoint/describe.ts';
+import type { PinpointRequest } from '../../sources/pinpoint/types.ts';
+
+const pinpointRequest = (applicationId: string, segmentId?: string): PinpointRequest => ({
+  ApplicationId: applicationId,
+  ExportJobRequest: {
+    RoleArn: 'arn:aws:iam::123456789012:role/pinpoint-export',
+    S3UrlPrefix: 's3://exports-bucket/p/',
+    ...(segmentId === undefined ? {} : { SegmentId: segmentId }),
+  },
+  ScheduledTime: '2026-11-28T02:00:00.000Z',
+});
 
 /*
  * The text people read and the Subject they scan: every line of the email for a run that
@@ -32,12 +44,13 @@ function tooManyFailures(overrides: Partial<ExportSummary> = {}): ExportSummary 
     headline: 'TOO MANY FAILURES: the export job exported 45,767 of 48,198 endpoints.',
     advice: 'Read the first Failures in this summary.',
     stage: 'prod',
+    source: 'pinpoint',
+    service: 'Pinpoint',
+    what: 'all endpoints',
     target: 'nightly-vip',
     previousRun: null,
     recordsDrop: false,
-    applicationId: APPLICATION_ID,
-    segmentId: 'vip-customers',
-    segmentVersion: 4,
+    sourceFields: { applicationId: APPLICATION_ID, segmentId: 'vip-customers', segmentVersion: 4 },
     jobId: JOB_ID,
     jobStatus: 'COMPLETED',
     jobReused: true,
@@ -97,9 +110,7 @@ function dynamoDbError(overrides: Partial<ExportSummary> = {}): ExportSummary {
     source: 'dynamodb',
     service: 'DynamoDB',
     what: 'table orders (full)',
-    applicationId: null,
-    segmentId: null,
-    segmentVersion: null,
+    sourceFields: { applicationId: null, segmentId: null, segmentVersion: null },
     jobStatus: 'IN_PROGRESS' as ExportSummary['jobStatus'],
     jobReused: false,
     s3UrlPrefix: 's3://exports-bucket/dynamodb/orders/',
@@ -137,8 +148,10 @@ describe('the email text', () => {
         '',
         'What to do: Read the first Failures in this summary.',
         '',
-        `Application     ${APPLICATION_ID}`,
-        'Segment         vip-customers v4',
+        'Exported        all endpoints',
+        `applicationId   ${APPLICATION_ID}`,
+        'segmentId       vip-customers',
+        'segmentVersion  4',
         `Export job      ${JOB_ID} (COMPLETED, reused)`,
         `S3 location     s3://exports-bucket/pinpoint/${APPLICATION_ID}/2026-11-28/`,
         'Records         45,767',
@@ -201,33 +214,38 @@ describe('the email text', () => {
     );
   });
 
-  it('says all endpoints for a Pinpoint run without a segment, and gives the failure count without a share', () => {
+  it('gives the failure count without a share when the share is unknown, and leaves out a source fact that is null', () => {
     const text = emailTextOf(
       tooManyFailures({
-        segmentId: null,
-        segmentVersion: null,
+        sourceFields: { applicationId: APPLICATION_ID, segmentId: null, segmentVersion: null },
         failurePercent: null,
         Failures: [],
         failuresOmitted: 0,
       }),
     );
 
-    expect(text).toContain('\nSegment         all endpoints\n');
+    expect(text).not.toContain('segmentId');
     expect(text).toContain('\nFailed          2,431\n');
     expect(text).not.toContain('failures (');
   });
 
   it('shows a segment without a version as its id alone, and a success without links', () => {
-    const text = emailTextOf(tooManyFailures({ status: 'COMPLETED', segmentVersion: null, advice: null }));
+    const text = emailTextOf(
+      tooManyFailures({
+        status: 'COMPLETED',
+        sourceFields: { applicationId: APPLICATION_ID, segmentId: 'vip-customers', segmentVersion: null },
+        advice: null,
+      }),
+    );
 
-    expect(text).toContain('\nSegment         vip-customers\n');
+    expect(text).toContain('\nsegmentId       vip-customers\n');
     expect(text).not.toContain('Links:');
     expect(text.split('\n').slice(0, 5)).toEqual([
       'Pinpoint export COMPLETED',
       '',
       'TOO MANY FAILURES: the export job exported 45,767 of 48,198 endpoints.',
       '',
-      `Application     ${APPLICATION_ID}`,
+      'Exported        all endpoints',
     ]);
   });
 
@@ -272,47 +290,46 @@ describe('the Subject', () => {
       subject(
         tooManyFailures({
           status: 'MISMATCH',
-          segmentId: null,
           verification: { ...tooManyFailures().verification!, verdict: 'MISMATCH', records, expected },
         }),
       );
 
     expect(mismatch(45_000, 45_767)).toBe(
-      '[prod] Pinpoint export MISMATCH app 7f3c9a1b...: 45,000 of 45,767 records in S3',
+      '[prod] Pinpoint export MISMATCH all endpoints: 45,000 of 45,767 records in S3',
     );
     expect(mismatch(null, 45_767)).toBe(
-      "[prod] Pinpoint export MISMATCH app 7f3c9a1b...: files differ from the job's report",
+      "[prod] Pinpoint export MISMATCH all endpoints: files differ from the job's report",
     );
     expect(mismatch(45_000, null)).toBe(
-      "[prod] Pinpoint export MISMATCH app 7f3c9a1b...: files differ from the job's report",
+      "[prod] Pinpoint export MISMATCH all endpoints: files differ from the job's report",
     );
   });
 
   it('says what a COMPLETED run exported, and nothing when the count is unknown', () => {
-    const completed = { status: 'COMPLETED' as const, segmentId: null };
+    const completed = { status: 'COMPLETED' as const };
 
     expect(subject(tooManyFailures({ ...completed }))).toBe(
-      '[prod] Pinpoint export COMPLETED app 7f3c9a1b...: 45,767 exported, 2,431 failed',
+      '[prod] Pinpoint export COMPLETED all endpoints: 45,767 exported, 2,431 failed',
     );
     expect(subject(tooManyFailures({ ...completed, TotalFailures: 0 }))).toBe(
-      '[prod] Pinpoint export COMPLETED app 7f3c9a1b...: 45,767 exported',
+      '[prod] Pinpoint export COMPLETED all endpoints: 45,767 exported',
     );
     expect(subject(tooManyFailures({ ...completed, exported: null }))).toBe(
-      '[prod] Pinpoint export COMPLETED app 7f3c9a1b...',
+      '[prod] Pinpoint export COMPLETED all endpoints',
     );
   });
 
   it("gives a FAILED job's counts, or its first failure without the final dot, or that it failed", () => {
-    const failed = { status: 'FAILED' as const, segmentId: null };
+    const failed = { status: 'FAILED' as const };
 
     expect(subject(tooManyFailures({ ...failed }))).toBe(
-      '[prod] Pinpoint export FAILED app 7f3c9a1b...: 48,198 processed, 2,431 failed',
+      '[prod] Pinpoint export FAILED all endpoints: 48,198 processed, 2,431 failed',
     );
     expect(
       subject(tooManyFailures({ ...failed, TotalFailures: null, Failures: ['S3 bucket a.b denied.'] })),
-    ).toBe('[prod] Pinpoint export FAILED app 7f3c9a1b...: S3 bucket a.b denied');
+    ).toBe('[prod] Pinpoint export FAILED all endpoints: S3 bucket a.b denied');
     expect(subject(tooManyFailures({ ...failed, TotalProcessed: null, Failures: [] }))).toBe(
-      '[prod] Pinpoint export FAILED app 7f3c9a1b...: the job failed',
+      '[prod] Pinpoint export FAILED all endpoints: the job failed',
     );
   });
 
@@ -327,32 +344,36 @@ describe('the Subject', () => {
     );
   });
 
-  it('names an application id of 12 characters whole, a longer one shortened, and none as unknown', () => {
-    const app = (applicationId: string | null) =>
-      subject(tooManyFailures({ applicationId, segmentId: null }));
-
-    expect(app('abcdef012345')).toContain(' app abcdef012345:');
-    expect(app('abcdef0123456')).toContain(' app abcdef01...:');
-    expect(app(null)).toContain(' app unknown:');
-    expect(subject(tooManyFailures({ source: null, segmentId: null }))).toContain(' app 7f3c9a1b...:');
+  it('names what was exported, or an unknown target when the input was too broken to say', () => {
+    expect(subject(tooManyFailures({ what: 'segment vip of crm' }))).toContain(
+      'TOO_MANY_FAILURES segment vip of crm:',
+    );
     expect(subject(dynamoDbError({ what: null }))).toContain('ERROR unknown target:');
   });
 });
 
 describe('the attributes subscriptions filter on', () => {
-  it('never pass on an application or segment id that is not one, whatever surrounds a valid one', () => {
+  it("never pass on Pinpoint's application or segment id when it is not one, whatever surrounds a valid one", () => {
     const attributes = (applicationId: string, segmentId: string) => {
-      const a = attributesOf(tooManyFailures({ applicationId, segmentId }));
+      const request = pinpointRequest(applicationId, segmentId);
+      const facts = PINPOINT.summaryFacts?.(request, undefined);
+      const a = attributesOf(tooManyFailures({ sourceAttributes: facts?.attributes ?? {} }));
       return [a.applicationId?.StringValue, a.segmentId?.StringValue];
     };
 
     expect(attributes(`${APPLICATION_ID}0`, 'vip/customers')).toEqual(['invalid', 'invalid']);
     expect(attributes(`x${APPLICATION_ID}`, `${'s'.repeat(64)}`)).toEqual(['invalid', 's'.repeat(64)]);
+    expect(attributes(APPLICATION_ID, 'vip-customers')).toEqual([APPLICATION_ID, 'vip-customers']);
   });
 
-  it("say unknown for a source the input was too broken to name, and none for another source's application", () => {
+  it("say unknown for a source the input was too broken to name, and carry another source's attributes only where they apply", () => {
     expect(attributesOf(tooManyFailures({ source: null })).source?.StringValue).toBe('unknown');
-    expect(attributesOf(dynamoDbError()).applicationId?.StringValue).toBe('none');
+    const dynamo = attributesOf(dynamoDbError({ sourceAttributes: {} }));
+    expect(dynamo.applicationId).toBeUndefined();
+    expect(dynamo.segmentId).toBeUndefined();
+    expect(Object.keys(dynamo).sort()).toEqual(
+      ['hasFailures', 'recordsDrop', 'source', 'stage', 'status', 'trigger', 'verification'].sort(),
+    );
   });
 
   it('carry the summary for programs in the attribute named summary', () => {

@@ -17,6 +17,8 @@ import {
 } from '../../core/sns-message.ts';
 import type { ExportSummary } from '../../core/types.ts';
 import { loadPublishSummaryConfig } from '../../functions/shared/config.ts';
+import { PINPOINT } from '../../sources/pinpoint/describe.ts';
+import type { PinpointRequest } from '../../sources/pinpoint/types.ts';
 
 const APPLICATION_ID = '7f3c9a1b2c3d4e5f60718293a4b5c6d7';
 const JOB_ID = '9a8b7c6d5e4f30211f2e3d4c5b6a7980';
@@ -24,14 +26,15 @@ const JOB_ID = '9a8b7c6d5e4f30211f2e3d4c5b6a7980';
 function failedSummary(overrides: Partial<ExportSummary> = {}): ExportSummary {
   return {
     status: 'FAILED',
-    headline: `The export job ${JOB_ID} of ${APPLICATION_ID} (segment vip-customers) FAILED: 2,431 endpoints failed, 48,198 processed.`,
+    headline: `The Pinpoint export ${JOB_ID} of segment vip-customers of ${APPLICATION_ID} FAILED: 2,431 endpoints failed, 48,198 processed.`,
     stage: 'prod',
+    source: 'pinpoint',
+    service: 'Pinpoint',
+    what: 'segment vip-customers',
     target: 'nightly-vip',
     previousRun: null,
     recordsDrop: false,
-    applicationId: APPLICATION_ID,
-    segmentId: 'vip-customers',
-    segmentVersion: 4,
+    sourceFields: { applicationId: APPLICATION_ID, segmentId: 'vip-customers', segmentVersion: 4 },
     jobId: JOB_ID,
     jobStatus: 'FAILED',
     jobReused: false,
@@ -85,7 +88,7 @@ function sentSummary(message: { MessageAttributes: Record<string, MessageAttribu
 function errorSummary(reason: string | undefined, name = 'PinpointRequestRejectedError'): ExportSummary {
   return failedSummary({
     status: 'ERROR',
-    segmentId: null,
+    what: 'all endpoints',
     error: {
       name,
       message: 'Application not found',
@@ -219,8 +222,10 @@ describe('buildSnsMessage', () => {
     expect(message.summary.error?.advice).toBe('Fix it.');
   });
 
-  it("sends only String attributes: the nine filter attributes and the summary, within raw SQS delivery's 10", () => {
-    const message = buildSnsMessage(failedSummary());
+  it("sends only String attributes: the seven every source has, the source's own, and the summary, within raw SQS delivery's 10", () => {
+    const message = buildSnsMessage(
+      failedSummary({ sourceAttributes: { applicationId: APPLICATION_ID, segmentId: 'vip-customers' } }),
+    );
 
     const { [SUMMARY_ATTRIBUTE]: summary, ...filter } = message.MessageAttributes;
     expect(filter).toEqual({
@@ -238,12 +243,21 @@ describe('buildSnsMessage', () => {
     expect(Object.keys(message.MessageAttributes).length).toBeLessThanOrEqual(SNS_MAX_RAW_SQS_ATTRIBUTES);
   });
 
-  it('carries applicationId and segmentId on every message, naming what stands in for them', () => {
-    const allEndpoints = attributesOf(failedSummary({ segmentId: null }));
-    const noInput = attributesOf(failedSummary({ applicationId: null, segmentId: null }));
-    const rawInput = attributesOf(
-      failedSummary({ applicationId: `${'x'.repeat(200_000)}`, segmentId: 'vip customers\n<script>' }),
-    );
+  it("carries Pinpoint's applicationId and segmentId, naming what stands in for them", () => {
+    const attributesFor = (request: PinpointRequest | undefined, raw?: Record<string, string>) =>
+      attributesOf(
+        failedSummary({ sourceAttributes: PINPOINT.summaryFacts?.(request, raw)?.attributes ?? {} }),
+      );
+    const allEndpoints = attributesFor({
+      ApplicationId: APPLICATION_ID,
+      ExportJobRequest: { RoleArn: 'arn:aws:iam::123456789012:role/x', S3UrlPrefix: 's3://b/p/' },
+      ScheduledTime: '2026-11-28T02:00:00.000Z',
+    });
+    const noInput = attributesFor(undefined, {});
+    const rawInput = attributesFor(undefined, {
+      applicationId: `${'x'.repeat(200)}`,
+      segmentId: 'vip customers\n<script>',
+    });
 
     expect(allEndpoints.segmentId?.StringValue).toBe('all-endpoints');
     expect(noInput.applicationId?.StringValue).toBe('unknown');
@@ -364,8 +378,8 @@ describe('the verification in the message', () => {
     const message = buildSnsMessage({ ...completed(mismatch), status: 'MISMATCH' });
 
     expect(message.Subject).toBe(
-      // 101 characters in full: the segment is what gives way, never the outcome or the counts.
-      `[prod] Pinpoint export MISMATCH app ${APPLICATION_ID.slice(0, 8)}... segment...: 48,000 of 48,198 records in S3`,
+      // Short enough whole: nothing gives way.
+      `[prod] Pinpoint export MISMATCH segment vip-customers: 48,000 of 48,198 records in S3`,
     );
     expect(message.MessageAttributes.status).toEqual({ DataType: 'String', StringValue: 'MISMATCH' });
     expect(message.MessageAttributes.verification).toEqual({ DataType: 'String', StringValue: 'MISMATCH' });
@@ -392,7 +406,7 @@ describe('the verification in the message', () => {
 describe('subjectOf', () => {
   it('names the stage, status, application and counts', () => {
     expect(subjectOf(failedSummary())).toBe(
-      '[prod] Pinpoint export FAILED app 7f3c9a1b... segment vip-customers: 48,198 processed, 2,431 failed',
+      '[prod] Pinpoint export FAILED segment vip-customers: 48,198 processed, 2,431 failed',
     );
   });
 
@@ -402,7 +416,7 @@ describe('subjectOf', () => {
     'role cannot be assumed',
     'invalid input: ExportJobRequest.SegmentVersion',
   ])('names the cause of an ERROR in words: %s', (reason) => {
-    expect(subjectOf(errorSummary(reason))).toBe(`[prod] Pinpoint export ERROR app 7f3c9a1b...: ${reason}`);
+    expect(subjectOf(errorSummary(reason))).toBe(`[prod] Pinpoint export ERROR all endpoints: ${reason}`);
   });
 
   it('keeps a long or non-ASCII reason within SNS Subject rules, dropping what was exported before the reason', () => {
@@ -417,7 +431,7 @@ describe('subjectOf', () => {
 
   it('falls back to the error name while the summary has no reason', () => {
     expect(subjectOf(errorSummary(undefined, 'InvalidExportInputError'))).toBe(
-      '[prod] Pinpoint export ERROR app 7f3c9a1b...: InvalidExportInputError',
+      '[prod] Pinpoint export ERROR all endpoints: InvalidExportInputError',
     );
   });
 

@@ -1,14 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { appendInputFacts } from '../../core/errors.ts';
 import { attributesOf, emailTextOf, subjectOf } from '../../core/sns-message.ts';
-import { buildSummary } from '../../core/summary.ts';
-import type {
-  DynamoDbRequest,
-  JobSnapshot,
-  ProfilesRequest,
-  PublishSummaryEvent,
-  RunState,
-} from '../../core/types.ts';
+import type { JobSnapshot, PublishSummaryEvent, RunState } from '../../core/types.ts';
+import type { ProfilesRequest } from '../../sources/customer-profiles/types.ts';
+import type { DynamoDbRequest } from '../../sources/dynamodb/types.ts';
+import { buildSummary } from './summary-of.ts';
 
 /*
  * The summary of a Customer Profiles or DynamoDB run, in its source's own words: what
@@ -118,7 +114,9 @@ describe('summaries of the other sources', () => {
     expect(summary.headline).toContain('changes from 2026-11-27T01:55:00.000Z to 2026-11-28T01:55:00.000Z');
     expect(summary.headline).not.toContain('against');
     expect(attributesOf(summary).source?.StringValue).toBe('dynamodb');
-    expect(attributesOf(summary).applicationId?.StringValue).toBe('none');
+    // Pinpoint's own attributes are Pinpoint's only: a DynamoDB summary carries none of them.
+    expect(attributesOf(summary).applicationId).toBeUndefined();
+    expect(attributesOf(summary).segmentId).toBeUndefined();
   });
 
   it("compares a full export's item count with the previous night and warns of a drop", () => {

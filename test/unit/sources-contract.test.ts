@@ -4,9 +4,9 @@ import { describe, expect, it } from 'vitest';
 import type { AwsErrorSource } from '../../core/aws-errors.ts';
 import { CREATE_REFUSED_ERRORS, MAX_REASON_CHARS, WORKFLOW_ERROR_NAMES } from '../../core/errors.ts';
 import { TIME_PLACEHOLDERS } from '../../core/input-rules.ts';
-import { SOURCE_IDS } from '../../core/types.ts';
 import { STACK_SOURCES } from '../../deploy/sources.ts';
 import { EMULATED_SOURCES } from '../../dev/emulator/index.ts';
+import { SOURCE_IDS } from '../../sources/ids.ts';
 import { registeredSource, registeredSourceIds } from '../../sources/registry.ts';
 import { RUNTIMES } from '../../sources/runtimes.ts';
 import type { SourceDescription } from '../../sources/types.ts';
@@ -50,6 +50,7 @@ const DESCRIPTION_MEMBERS = {
   rawFacts: 'function',
   jobNote: 'optional function',
   publishedFiles: 'optional format',
+  summaryFacts: 'optional function',
   missingFiles: 'optional function',
   findsLostJobs: 'boolean',
   comparesCounts: 'function',

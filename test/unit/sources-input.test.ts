@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { InvalidExportInputError } from '../../core/errors.ts';
-import type { DynamoDbRequest, ProfilesRequest } from '../../core/types.ts';
+import type { ProfilesRequest } from '../../sources/customer-profiles/types.ts';
+import type { DynamoDbRequest } from '../../sources/dynamodb/types.ts';
 import { type InputDefaults, resolveExecutionInput } from '../../sources/input.ts';
 import { registeredSourceIds } from '../../sources/registry.ts';
 

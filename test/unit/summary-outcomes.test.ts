@@ -1,13 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { emailTextOf, subjectOf } from '../../core/sns-message.ts';
-import { buildSummary, type RunHistory } from '../../core/summary.ts';
-import type {
-  DynamoDbRequest,
-  ProfilesRequest,
-  PublishSummaryEvent,
-  RunState,
-  VerificationResult,
-} from '../../core/types.ts';
+import type { RunHistory } from '../../core/summary.ts';
+import type { PublishSummaryEvent, RunState, VerificationResult } from '../../core/types.ts';
+import type { ProfilesRequest } from '../../sources/customer-profiles/types.ts';
+import type { DynamoDbRequest } from '../../sources/dynamodb/types.ts';
+import { buildSummary } from './summary-of.ts';
 
 /*
  * What a summary must never say of a run that is not a success, whatever its source: "Exported

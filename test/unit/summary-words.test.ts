@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { appendInputFacts, formatExplainedMessage } from '../../core/errors.ts';
 import {
   adviceForError,
-  buildSummary,
   changePercent,
   describeCaughtError,
   reasonForError,
@@ -10,14 +9,15 @@ import {
 } from '../../core/summary.ts';
 import type {
   CaughtError,
-  DynamoDbRequest,
   JobSnapshot,
-  PinpointRequest,
-  ProfilesRequest,
   PublishSummaryEvent,
   RunState,
   VerificationResult,
 } from '../../core/types.ts';
+import type { ProfilesRequest } from '../../sources/customer-profiles/types.ts';
+import type { DynamoDbRequest } from '../../sources/dynamodb/types.ts';
+import type { PinpointRequest } from '../../sources/pinpoint/types.ts';
+import { buildSummary } from './summary-of.ts';
 
 /*
  * What the summary says of each way a run can end, for every source: the headline on-call reads
@@ -140,7 +140,7 @@ describe('the reason and advice of an error that carries none', () => {
 
   it('tells what to do for each error it knows', () => {
     expect(adviceForError('PinpointRequestRejectedError', 'Invalid S3 URL')).toContain(
-      'Pinpoint refused the request',
+      'The source refused the request',
     );
     expect(adviceForError('PinpointThrottledError', 'Rate exceeded')).toContain('Start the run again later');
     expect(adviceForError('PinpointUnavailableError', 'Internal error')).toContain(
@@ -217,7 +217,7 @@ describe('the headline of a Pinpoint run', () => {
     );
 
     expect(summary.headline).toBe(
-      `Exported 1,997 endpoints (segment vip-customers) of ${APPLICATION_ID} to ${PREFIX}; 3 failed (0.2 %); verified: 1,997 records in 1 file.`,
+      `Exported 1,997 endpoints (segment vip-customers of ${APPLICATION_ID}) to ${PREFIX}; 3 failed (0.2 %); verified: 1,997 records in 1 file.`,
     );
   });
 
@@ -239,7 +239,7 @@ describe('the headline of a Pinpoint run', () => {
     );
 
     expect(summary.headline).toBe(
-      `TOO MANY FAILURES: the export job job-0123456789abcdef of ${APPLICATION_ID} (segment vip-customers) exported 1,900 of 2,000 endpoints to ${PREFIX}: 100 failed (5 %), above the target's limit of 1 %.`,
+      `TOO MANY FAILURES: The Pinpoint export job-0123456789abcdef of segment vip-customers of ${APPLICATION_ID} exported 1,900 of 2,000 endpoints to ${PREFIX}: 100 failed (5 %), above the target's limit of 1 %.`,
     );
   });
 
@@ -261,7 +261,7 @@ describe('the headline of a Pinpoint run', () => {
   it('summarises a FAILED job that reported no counts', () => {
     const summary = buildSummary(event(PINPOINT, { JobStatus: 'FAILED' }), 'prod', undefined);
 
-    expect(summary.headline).toMatch(/^The export job job-0123456789abcdef of .* FAILED: /);
+    expect(summary.headline).toMatch(/^The Pinpoint export job-0123456789abcdef of .* FAILED: /);
   });
 
   it('takes the dates and pieces of the job as re-read at the end over the last snapshot', () => {
@@ -419,7 +419,7 @@ describe('a run the workflow stopped before it read the input', () => {
     );
 
     expect(summary.headline).toBe(
-      'The export of unknown application (all endpoints) did not run: unexpected error (States.Runtime).',
+      'The Pinpoint export of an unknown target did not run: unexpected error (States.Runtime).',
     );
   });
 });

@@ -10,7 +10,7 @@ import {
   TIME_PLACEHOLDERS,
   timeValues,
   unknownTemplatePlaceholders,
-} from './input-rules.ts';
+} from '../../core/input-rules.ts';
 
 /** Placeholders an S3UrlPrefix template may use, and what each becomes. */
 export const S3_PREFIX_PLACEHOLDERS = {
