@@ -1,5 +1,5 @@
-import type { SnsSubscription } from './sns.ts';
-import type { MessageAttribute, PublishedMessage } from './state.ts';
+import type { MessageAttribute, PublishedMessage } from './sns-state.ts';
+import type { SnsSubscription } from './sns-subscriptions.ts';
 
 /*
  * Subscription filter policies as the SNS Developer Guide documents them ("Amazon
