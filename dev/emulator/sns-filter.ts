@@ -1,5 +1,4 @@
-import type { MessageAttribute, PublishedMessage } from './sns-state.ts';
-import type { SnsSubscription } from './sns-subscriptions.ts';
+import type { MessageAttribute, PublishedMessage, SnsSubscription } from './sns-state.ts';
 
 /*
  * Subscription filter policies as the SNS Developer Guide documents them ("Amazon

@@ -58,3 +58,44 @@ export class SnsState {
     return { topics: [...this.topics.values()], published: this.published };
   }
 }
+
+/** What a subscription received for one message, in the form its protocol delivers it. */
+export interface Delivery {
+  messageId: string;
+  subject?: string;
+  /**
+   * `text`: email (the body, Subject as the mail's subject); `envelope`: the SNS
+   * notification JSON (email-json, sqs, http/s, lambda); `raw`: raw message delivery.
+   */
+  format: 'text' | 'envelope' | 'raw';
+  /** The message body the subscriber reads (for JSON structure: its protocol's entry, else `default`). */
+  message: string;
+  /** Attributes the subscriber receives (`Type`/`Value`, as in a notification); absent when none are sent. */
+  attributes?: Record<string, { Type: string; Value: string }>;
+}
+
+/** A subscription with its attributes, parsed filter policy and what it received. */
+export interface SnsSubscription extends SubscriptionRecord {
+  /** Attributes set through Subscribe/SetSubscriptionAttributes (FilterPolicy, FilterPolicyScope, RawMessageDelivery, …). */
+  attributes: Record<string, string>;
+  deliveries: Delivery[];
+}
+
+/** Why a message did or did not reach one subscription. */
+export interface DeliveryDecision {
+  subscriptionArn: string;
+  protocol: string;
+  endpoint: string;
+  delivered: boolean;
+  reason?: string;
+}
+
+/** What the SNS handlers need from the emulator. */
+export interface SnsContext {
+  state: SnsState;
+  now: () => number;
+  region: string;
+  dataDir: string;
+  /** Endpoints whose email subscriptions stay PendingConfirmation (EmulatorOptions.unconfirmedEndpoints). */
+  unconfirmed?: readonly string[];
+}

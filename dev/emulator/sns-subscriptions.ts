@@ -7,9 +7,16 @@
 
 import { randomUUID } from 'node:crypto';
 import { type HttpResult, xmlEscape } from '../../sources/emulator/protocol.ts';
-import type { SnsContext } from './sns.ts';
 import { decide, filterPolicyProblem, scopeOf } from './sns-filter.ts';
-import type { PublishedMessage, SnsState, SubscriptionRecord, TopicRecord } from './sns-state.ts';
+import type {
+  Delivery,
+  DeliveryDecision,
+  PublishedMessage,
+  SnsContext,
+  SnsState,
+  SnsSubscription,
+  TopicRecord,
+} from './sns-state.ts';
 import { snsErrors, snsResult } from './sns-wire.ts';
 
 /** The topic an ARN names, or NotFound. */
@@ -21,37 +28,6 @@ export function findTopic(ctx: SnsContext, arn: string | null): TopicRecord {
   const topic = ctx.state.topics.get(arn);
   if (!topic) throw snsErrors.notFound('Topic does not exist');
   return topic;
-}
-
-/** What a subscription received for one message, in the form its protocol delivers it. */
-export interface Delivery {
-  messageId: string;
-  subject?: string;
-  /**
-   * `text`: email (the body, Subject as the mail's subject); `envelope`: the SNS
-   * notification JSON (email-json, sqs, http/s, lambda); `raw`: raw message delivery.
-   */
-  format: 'text' | 'envelope' | 'raw';
-  /** The message body the subscriber reads (for JSON structure: its protocol's entry, else `default`). */
-  message: string;
-  /** Attributes the subscriber receives (`Type`/`Value`, as in a notification); absent when none are sent. */
-  attributes?: Record<string, { Type: string; Value: string }>;
-}
-
-/** A subscription with its attributes, parsed filter policy and what it received. */
-export interface SnsSubscription extends SubscriptionRecord {
-  /** Attributes set through Subscribe/SetSubscriptionAttributes (FilterPolicy, FilterPolicyScope, RawMessageDelivery, …). */
-  attributes: Record<string, string>;
-  deliveries: Delivery[];
-}
-
-/** Why a message did or did not reach one subscription. */
-export interface DeliveryDecision {
-  subscriptionArn: string;
-  protocol: string;
-  endpoint: string;
-  delivered: boolean;
-  reason?: string;
 }
 
 const PROTOCOLS = ['email', 'email-json', 'sqs', 'lambda', 'http', 'https', 'sms', 'application', 'firehose'];

@@ -22,7 +22,13 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ACCOUNT_ID, type HttpResult, xmlEscape } from '../../sources/emulator/protocol.ts';
 import { type EmulatedService, type Exchange, faultReply } from '../../sources/emulator/service.ts';
-import { type MessageAttribute, type PublishedMessage, SnsState, type TopicRecord } from './sns-state.ts';
+import {
+  type MessageAttribute,
+  type PublishedMessage,
+  type SnsContext,
+  SnsState,
+  type TopicRecord,
+} from './sns-state.ts';
 import {
   bodyFor,
   deliveredAttributes,
@@ -34,6 +40,7 @@ import {
 } from './sns-subscriptions.ts';
 import { SNS_ERROR_SHAPES, SnsError, snsErrorResult, snsErrors, snsResult } from './sns-wire.ts';
 
+export type { SnsContext } from './sns-state.ts';
 export { deliveriesOf } from './sns-subscriptions.ts';
 
 /** SNS's limit for a message, attributes included. */
@@ -41,16 +48,6 @@ export const SNS_MAX_MESSAGE_BYTES = 262_144;
 
 /** Largest SNS request body read; form encoding can triple a 256 KiB message. */
 export const SNS_MAX_BODY_BYTES = 4 * 1024 * 1024;
-
-/** What the SNS handlers need from the emulator. */
-export interface SnsContext {
-  state: SnsState;
-  now: () => number;
-  region: string;
-  dataDir: string;
-  /** Endpoints whose email subscriptions stay PendingConfirmation (EmulatorOptions.unconfirmedEndpoints). */
-  unconfirmed?: readonly string[];
-}
 
 /** The topic ARN for a name in this emulator's region and account. */
 export function topicArn(region: string, name: string): string {
