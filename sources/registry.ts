@@ -18,7 +18,7 @@ import type { RegisteredSource } from './types.ts';
  *   sources/final-reads.ts  the summary's re-read of a finished job (publish-summary)
  *
  * Adding a source is adding its folder and a line in each registry (and its stack and
- * emulator parts in deploy/sources.ts and dev/emulator/index.ts); a contract test checks that.
+ * emulator parts in deploy/sources.ts and sources/emulators.ts); a contract test checks that.
  */
 interface SourceTable {
   readonly pinpoint: RegisteredSource<PinpointRequest>;

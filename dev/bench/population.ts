@@ -1,8 +1,8 @@
+import { mulberry32 } from '../../sources/emulator/random.ts';
 import {
   buildJobPlan,
   type JobPlan,
   jobProgressAt,
-  mulberry32,
   type Stall,
 } from '../../sources/pinpoint/emulator-job-model.ts';
 

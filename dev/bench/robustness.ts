@@ -1,5 +1,5 @@
 import type { PollPrior } from '../../core/types.ts';
-import { mulberry32 } from '../../sources/pinpoint/emulator-job-model.ts';
+import { mulberry32 } from '../../sources/emulator/random.ts';
 import { type JobRun, modelJob, type Poller, traceJob, type WalkableJob, walkJob } from './asl-walk.ts';
 import { makeJob } from './population.ts';
 import { JOB_SHAPES, shapeTraces } from './shapes.ts';

@@ -1,5 +1,5 @@
 import type { JobStatus } from '../../core/types.ts';
-import { mulberry32 } from '../../sources/pinpoint/emulator-job-model.ts';
+import { mulberry32 } from '../../sources/emulator/random.ts';
 import type { Trace, TracePoint } from './traces.ts';
 
 /*

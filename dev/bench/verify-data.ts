@@ -4,8 +4,8 @@ import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import type { VerificationTarget } from '../../functions/shared/verification/target.ts';
+import { mulberry32 } from '../../sources/emulator/random.ts';
 import { generateEndpoint } from '../../sources/pinpoint/emulator-dataset.ts';
-import { mulberry32 } from '../../sources/pinpoint/emulator-job-model.ts';
 
 /*
  * The bench's exports, written straight into the emulator's S3 folder by a generator of

@@ -8,7 +8,8 @@
  * Every other operation of the two services answers that the emulator does not serve it.
  */
 
-import { type HttpResult, restJson, type SourceService, xmlEscape } from '../../sources/emulator/protocol.ts';
+import { type HttpResult, restJson, xmlEscape } from '../../sources/emulator/protocol.ts';
+import { type EmulatedService, type ErrorShapes, serveWhole } from '../../sources/emulator/service.ts';
 
 /** A stack as deployed: what DescribeStacks and ListStackResources say of it. */
 export interface DeployedStack {
@@ -62,59 +63,57 @@ const member = (fields: Record<string, string>) =>
 export function createCloudFormationService(
   deployments: Deployments,
   ctx: { region: string; account: string; now: () => number },
-): SourceService {
+): EmulatedService<Deployments> {
   const stackId = (name: string) =>
     `arn:aws:cloudformation:${ctx.region}:${ctx.account}:stack/${name}/00000000-0000-0000-0000-000000000000`;
-  return {
-    service: 'cloudformation',
-    signingName: 'cloudformation',
-    maxBodyBytes: 1024 * 1024,
-    // awsQuery posts to `/`, as SNS does: only a request signed for CloudFormation is one.
-    operationOf: () => undefined,
-    async handle({ body, requestId }) {
-      const params = new URLSearchParams(body);
-      const action = params.get('Action') ?? 'Unknown';
-      if (!CFN_ACTIONS.includes(action))
-        return { result: cfnError(400, 'InvalidAction', `The emulator does not serve ${action}`, requestId) };
-      const name = params.get('StackName') ?? '';
-      const stack = deployments.stacks.find((s) => s.name === name || stackId(s.name) === name);
-      if (!stack)
-        return {
-          result: cfnError(400, 'ValidationError', `Stack with id ${name} does not exist`, requestId),
-        };
-      if (action === 'ListStackResources') {
-        const now = new Date(ctx.now()).toISOString();
-        const summaries = Object.entries(stack.resources ?? {})
-          .map(([logicalId, r]) =>
-            member({
-              LogicalResourceId: logicalId,
-              PhysicalResourceId: r.physicalId,
-              ResourceType: r.type,
-              LastUpdatedTimestamp: now,
-              ResourceStatus: 'CREATE_COMPLETE',
-            }),
-          )
-          .join('');
-        return {
-          result: cfnResult(
-            action,
-            `<StackResourceSummaries>${summaries}</StackResourceSummaries>`,
-            requestId,
-          ),
-        };
-      }
-      const outputs = Object.entries(stack.outputs)
-        .map(([key, value]) => member({ OutputKey: key, OutputValue: value }))
-        .join('');
-      const described = `<member><StackName>${xmlEscape(stack.name)}</StackName><StackId>${stackId(stack.name)}</StackId><CreationTime>${new Date(ctx.now()).toISOString()}</CreationTime><StackStatus>${stack.status ?? 'CREATE_COMPLETE'}</StackStatus><Outputs>${outputs}</Outputs></member>`;
-      return { result: cfnResult(action, `<Stacks>${described}</Stacks>`, requestId) };
-    },
-    faultAnswer: (kind, message, requestId) =>
+  const errors: ErrorShapes = {
+    fault: (kind, message, requestId) =>
       kind === 'throttle'
         ? cfnError(400, 'Throttling', message ?? 'Rate exceeded', requestId)
         : cfnError(500, 'InternalFailure', message ?? 'Internal error', requestId),
     tooLarge: (requestId) => cfnError(400, 'ValidationError', 'Request too large', requestId),
-    settle: async () => undefined,
+  };
+  const answer = (body: string, requestId: string): HttpResult => {
+    const params = new URLSearchParams(body);
+    const action = params.get('Action') ?? 'Unknown';
+    if (!CFN_ACTIONS.includes(action))
+      return cfnError(400, 'InvalidAction', `The emulator does not serve ${action}`, requestId);
+    const name = params.get('StackName') ?? '';
+    const stack = deployments.stacks.find((s) => s.name === name || stackId(s.name) === name);
+    if (!stack) return cfnError(400, 'ValidationError', `Stack with id ${name} does not exist`, requestId);
+    if (action === 'ListStackResources') {
+      const now = new Date(ctx.now()).toISOString();
+      const summaries = Object.entries(stack.resources ?? {})
+        .map(([logicalId, r]) =>
+          member({
+            LogicalResourceId: logicalId,
+            PhysicalResourceId: r.physicalId,
+            ResourceType: r.type,
+            LastUpdatedTimestamp: now,
+            ResourceStatus: 'CREATE_COMPLETE',
+          }),
+        )
+        .join('');
+      return cfnResult(action, `<StackResourceSummaries>${summaries}</StackResourceSummaries>`, requestId);
+    }
+    const outputs = Object.entries(stack.outputs)
+      .map(([key, value]) => member({ OutputKey: key, OutputValue: value }))
+      .join('');
+    const described = `<member><StackName>${xmlEscape(stack.name)}</StackName><StackId>${stackId(stack.name)}</StackId><CreationTime>${new Date(ctx.now()).toISOString()}</CreationTime><StackStatus>${stack.status ?? 'CREATE_COMPLETE'}</StackStatus><Outputs>${outputs}</Outputs></member>`;
+    return cfnResult(action, `<Stacks>${described}</Stacks>`, requestId);
+  };
+  return {
+    name: 'cloudformation',
+    // awsQuery posts to `/`, as SNS does: only a request signed for CloudFormation is one. Its
+    // operation is in the body: the request log and the fault rules name it `Unknown`.
+    recognises: { signingName: 'cloudformation' },
+    operations: CFN_ACTIONS,
+    state: deployments,
+    serve: (exchange) =>
+      serveWhole(exchange, { maxBodyBytes: 1024 * 1024, errors }, async (body) => ({
+        result: answer(body, exchange.requestId),
+      })),
+    snapshot: async () => ({}),
   };
 }
 
@@ -122,7 +121,7 @@ export function createCloudFormationService(
 export function createSchedulerService(
   deployments: Deployments,
   ctx: { region: string; account: string },
-): SourceService {
+): EmulatedService<Deployments> {
   const operationOf = (method: string, path: string) =>
     method === 'GET' && /^\/schedules\/[^/]+$/.test(path) ? 'GetSchedule' : undefined;
   const error = (status: number, type: string, message: string, requestId: string): HttpResult => ({
@@ -131,49 +130,50 @@ export function createSchedulerService(
     body: JSON.stringify({ Message: message }),
     errorType: type,
   });
-  return {
-    service: 'scheduler',
-    signingName: 'scheduler',
-    maxBodyBytes: 1024 * 1024,
-    operationOf,
-    async handle({ method, path, query, requestId }) {
-      if (operationOf(method, path) === undefined)
-        return {
-          result: error(
-            400,
-            'ValidationException',
-            `The emulator does not serve ${method} ${path}`,
-            requestId,
-          ),
-        };
-      const name = decodeURIComponent(path.slice('/schedules/'.length));
-      const group = query.get('groupName') ?? 'default';
-      const schedule = deployments.schedules.find((s) => s.name === name && s.group === group);
-      if (!schedule)
-        return {
-          result: error(404, 'ResourceNotFoundException', `Schedule ${name} does not exist.`, requestId),
-        };
-      return {
-        result: restJson(
-          200,
-          {
-            Arn: `arn:aws:scheduler:${ctx.region}:${ctx.account}:schedule/${group}/${name}`,
-            Name: name,
-            GroupName: group,
-            State: schedule.state,
-            ScheduleExpression: 'cron(0 3 * * ? *)',
-            FlexibleTimeWindow: { Mode: 'OFF' },
-            Target: { Arn: 'arn:aws:states:::stateMachine', RoleArn: 'arn:aws:iam::role/scheduler' },
-          },
-          requestId,
-        ),
-      };
-    },
-    faultAnswer: (kind, message, requestId) =>
+  const errors: ErrorShapes = {
+    fault: (kind, message, requestId) =>
       kind === 'throttle'
         ? error(429, 'ThrottlingException', message ?? 'Rate exceeded', requestId)
         : error(500, 'InternalServerException', message ?? 'Internal error', requestId),
     tooLarge: (requestId) => error(400, 'ValidationException', 'Request too large', requestId),
-    settle: async () => undefined,
+  };
+  const answer = (method: string, path: string, query: URLSearchParams, requestId: string): HttpResult => {
+    if (operationOf(method, path) === undefined)
+      return error(400, 'ValidationException', `The emulator does not serve ${method} ${path}`, requestId);
+    const name = decodeURIComponent(path.slice('/schedules/'.length));
+    const group = query.get('groupName') ?? 'default';
+    const schedule = deployments.schedules.find((s) => s.name === name && s.group === group);
+    if (!schedule)
+      return error(404, 'ResourceNotFoundException', `Schedule ${name} does not exist.`, requestId);
+    return restJson(
+      200,
+      {
+        Arn: `arn:aws:scheduler:${ctx.region}:${ctx.account}:schedule/${group}/${name}`,
+        Name: name,
+        GroupName: group,
+        State: schedule.state,
+        ScheduleExpression: 'cron(0 3 * * ? *)',
+        FlexibleTimeWindow: { Mode: 'OFF' },
+        Target: { Arn: 'arn:aws:states:::stateMachine', RoleArn: 'arn:aws:iam::role/scheduler' },
+      },
+      requestId,
+    );
+  };
+  return {
+    name: 'scheduler',
+    recognises: {
+      signingName: 'scheduler',
+      claims: (head) => head.signingName === undefined && operationOf(head.method, head.path) !== undefined,
+    },
+    operations: ['GetSchedule'],
+    state: deployments,
+    serve: (exchange) => {
+      const { method, path, query } = exchange.head;
+      exchange.identify(operationOf(method, path) ?? 'Unknown');
+      return serveWhole(exchange, { maxBodyBytes: 1024 * 1024, errors }, async () => ({
+        result: answer(method, path, query, exchange.requestId),
+      }));
+    },
+    snapshot: async () => ({}),
   };
 }

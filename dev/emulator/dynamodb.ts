@@ -1,9 +1,7 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createRequire } from 'node:module';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
-import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   type AttributeValue,
@@ -18,51 +16,23 @@ import {
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
 import { ledgerTableSchema } from '../../core/ledger-schema.ts';
-import {
-  createDynamoDbExportService,
-  type DynaliteCall,
-  type DynamoDbExportView,
-  EXPORT_OPERATIONS,
-  type ServiceAnswer,
-} from '../../sources/dynamodb/emulator.ts';
+import { createDynamoDbService, type DynamoDbExportView } from '../../sources/dynamodb/emulator.ts';
 import { FaultController } from '../../sources/emulator/faults.ts';
-import { newRequestId } from '../../sources/emulator/protocol.ts';
+import { ACCOUNT_ID } from '../../sources/emulator/protocol.ts';
+import { requestHandler } from './router.ts';
+import { createTables } from './tables.ts';
 
 /*
- * DynamoDB for local runs: dynalite (a DynamoDB implementation speaking the real
- * awsJson1_0 protocol, in memory) served on the emulator's own port. The emulator
- * hands it every request whose X-Amz-Target names DynamoDB, so one endpoint URL
- * serves Pinpoint, SNS and DynamoDB, and `AWS_ENDPOINT_URL_DYNAMODB` points the
- * functions' unmodified SDK client at it.
- *
- * dynalite implements neither table exports nor continuous backups: those five
- * operations (ExportTableToPointInTime, DescribeExport, ListExports,
- * DescribeContinuousBackups, UpdateContinuousBackups) are answered by
- * sources/dynamodb/emulator.ts on the same endpoint, which reads the tables through
- * dynalite in-process and writes the export files into the emulator's S3 folder.
- * Writes to a table under point-in-time recovery pass through it on their way to
- * dynalite, so exports can see the table as it was at an earlier moment.
+ * DynamoDB for local runs, on its own (createLocalDynamoDb: a ledger without a whole
+ * emulator, and the tests of DynamoDB's exports): the emulator's tables (dynalite,
+ * tables.ts) with the `dynamodb` source's service in front (sources/dynamodb/emulator.ts:
+ * table exports and continuous backups, which dynalite does not implement), routed as the
+ * emulator routes them, by X-Amz-Target. And the run ledger's helpers: its table, its items
+ * saved between local runs, seeded tables for the demos and tests.
  */
-
-const require = createRequire(import.meta.url);
-/** dynalite is CommonJS, and loaded only when a local DynamoDB is started (the CLI's AWS mode never needs it). */
-const dynalite = () => require('dynalite') as (options: Record<string, unknown>) => Server;
-
-/** dynalite's own request limit: a larger body gets its 413. */
-const MAX_BODY_BYTES = 16 * 1024 * 1024;
 
 /** Name of the run ledger table the emulator creates unless told otherwise. */
 export const DEFAULT_LEDGER_TABLE = 'scheduled-exports-local-runs';
-
-/** True for a request meant for DynamoDB (awsJson1_0: `X-Amz-Target: DynamoDB_20120810.<Operation>`). */
-export function isDynamoDbRequest(req: IncomingMessage): boolean {
-  return req.method === 'POST' && /^DynamoDB_\d+\./.test(String(req.headers['x-amz-target'] ?? ''));
-}
-
-/** The DynamoDB operation a request names, for the request log. */
-export function dynamoDbOperation(req: IncomingMessage): string {
-  return String(req.headers['x-amz-target'] ?? '').split('.')[1] ?? 'Unknown';
-}
 
 export interface LocalDynamoDb {
   /** Serves one request (its body not yet read). */
@@ -90,152 +60,31 @@ export interface LocalDynamoDbOptions {
   exportItemsPerFile?: number;
 }
 
-/** An in-memory DynamoDB; tables are ACTIVE at once. */
+/** An in-memory DynamoDB with table exports; tables are ACTIVE at once. */
 export function createLocalDynamoDb(options: LocalDynamoDbOptions = {}): LocalDynamoDb {
-  const server = dynalite()({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  const call: DynaliteCall = (operation, body) => callInProcess(server, operation, body);
-  const service = createDynamoDbExportService({
-    dynalite: call,
-    faults: options.faults ?? new FaultController(),
-    now: options.now ?? Date.now,
-    region: options.region ?? 'us-east-1',
-    s3Root: options.s3Root ?? resolve('.local/emulator/s3'),
-    exportDurationMs: options.exportDurationMs ?? 3000,
-    itemsPerFile: options.exportItemsPerFile ?? 5000,
-  });
-
-  async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const operation = dynamoDbOperation(req);
-    const requestId = newRequestId();
-    if (EXPORT_OPERATIONS.has(operation)) {
-      const body = await readBody(req);
-      if (body === undefined) return tooLarge(res);
-      send(req, res, await service.handle(operation, body, requestId));
-      return;
-    }
-    const injected = await service.forwardedFault(operation, requestId);
-    if (injected) {
-      req.resume();
-      send(req, res, injected);
-      return;
-    }
-    if (!service.watches(operation)) {
-      server.emit('request', req, res);
-      return;
-    }
-    const body = await readBody(req);
-    if (body === undefined) return tooLarge(res);
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(body);
-    } catch {
-      parsed = undefined; // dynalite answers SerializationException
-    }
-    const hook = parsed === undefined ? undefined : await service.beforeForward(operation, parsed);
-    if (hook) {
-      // dynalite ends every answer with res.end(body): that is the moment the write happened.
-      const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
-      res.end = ((...args: unknown[]) => {
-        const chunk = args[0];
-        hook.after(
-          res.statusCode,
-          typeof chunk === 'string' || Buffer.isBuffer(chunk) ? chunk.toString() : '',
-        );
-        return end(...args);
-      }) as ServerResponse['end'];
-      res.once('close', () => hook.after(0, ''));
-    }
-    server.emit('request', replayOf(req, body), res);
-  }
-
-  return {
-    handle: (req, res) => {
-      route(req, res).catch((error: unknown) => {
-        // Only a bug gets here; answer so the client does not hang.
-        if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
-        res.end(String(error));
-      });
+  const faults = options.faults ?? new FaultController();
+  const tables = createTables({ faults });
+  const exports = createDynamoDbService(
+    {
+      faults,
+      now: options.now ?? Date.now,
+      region: options.region ?? 'us-east-1',
+      account: ACCOUNT_ID,
+      s3Root: options.s3Root ?? resolve('.local/emulator/s3'),
+      tables: tables.store,
     },
-    exports: () => service.exports(),
-    settle: () => service.settle(),
-    // dynalite closes its store when its server closes; the server never listened.
-    close: () => new Promise<void>((resolveClose) => server.close(() => resolveClose())),
+    {
+      ...(options.exportDurationMs !== undefined ? { exportDurationMs: options.exportDurationMs } : {}),
+      ...(options.exportItemsPerFile !== undefined ? { exportItemsPerFile: options.exportItemsPerFile } : {}),
+    },
+  );
+  const handle = requestHandler([exports], { faults, now: Date.now, fallback: tables.service });
+  return {
+    handle,
+    exports: () => exports.state.exports(),
+    settle: () => exports.settle?.() ?? Promise.resolve(),
+    close: () => tables.close(),
   };
-}
-
-function send(req: IncomingMessage, res: ServerResponse, answer: ServiceAnswer): void {
-  if (answer.result === 'reset') {
-    req.socket.destroy();
-    return;
-  }
-  const { status, headers, body } = answer.result;
-  res.writeHead(status, { ...headers, 'content-length': Buffer.byteLength(body) });
-  res.end(body);
-}
-
-function tooLarge(res: ServerResponse): void {
-  res.writeHead(413, { 'content-length': 0 });
-  res.end();
-}
-
-/** The whole body, or undefined past dynalite's limit (the rest is drained). */
-async function readBody(req: IncomingMessage): Promise<string | undefined> {
-  const chunks: Buffer[] = [];
-  let bytes = 0;
-  for await (const chunk of req) {
-    bytes += (chunk as Buffer).length;
-    if (bytes <= MAX_BODY_BYTES) chunks.push(chunk as Buffer);
-  }
-  return bytes <= MAX_BODY_BYTES ? Buffer.concat(chunks).toString('utf8') : undefined;
-}
-
-/** The request again, its body already read: dynalite reads it as it would the socket. */
-function replayOf(req: IncomingMessage, body: string): IncomingMessage {
-  return Object.assign(Readable.from([Buffer.from(body)], { objectMode: false }), {
-    headers: req.headers,
-    method: req.method,
-    url: req.url,
-    socket: req.socket,
-  }) as unknown as IncomingMessage;
-}
-
-/**
- * One DynamoDB call answered by dynalite without a socket: the emulator's own reads
- * (DescribeTable, GetItem, Scan) for exports. dynalite checks that a request is signed,
- * not the signature.
- */
-function callInProcess(
-  server: Server,
-  operation: string,
-  body: Record<string, unknown>,
-): Promise<{ status: number; body: Record<string, unknown> }> {
-  return new Promise((resolveCall) => {
-    const request = Object.assign(Readable.from([Buffer.from(JSON.stringify(body))], { objectMode: false }), {
-      method: 'POST',
-      url: '/',
-      headers: {
-        'content-type': 'application/x-amz-json-1.0',
-        'x-amz-target': `DynamoDB_20120810.${operation}`,
-        'x-amz-date': '20260101T000000Z',
-        authorization:
-          'AWS4-HMAC-SHA256 Credential=local/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0',
-      },
-    });
-    const response = {
-      statusCode: 200,
-      setHeader: () => undefined,
-      end: (text?: string) => {
-        let parsed: Record<string, unknown> = {};
-        try {
-          parsed = text ? (JSON.parse(text) as Record<string, unknown>) : {};
-        } catch {
-          parsed = { message: text };
-        }
-        resolveCall({ status: response.statusCode, body: parsed });
-      },
-    };
-    server.emit('request', request, response);
-  });
 }
 
 const localClient = (endpoint: string, region = 'us-east-1') =>

@@ -1,5 +1,4 @@
-import type { SnsSubscription } from './sns.ts';
-import type { MessageAttribute, PublishedMessage } from './state.ts';
+import type { MessageAttribute, PublishedMessage, SnsSubscription } from './sns-state.ts';
 
 /*
  * Subscription filter policies as the SNS Developer Guide documents them ("Amazon

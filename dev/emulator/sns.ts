@@ -20,32 +20,34 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type HttpResult, snsErrors, snsResult, xmlEscape } from '../../sources/emulator/protocol.ts';
-import { ACCOUNT_ID } from '../../sources/pinpoint/emulator.ts';
-import { decide, filterPolicyProblem, scopeOf } from './sns-filter.ts';
-import type {
-  EmulatorState,
-  MessageAttribute,
-  PublishedMessage,
-  SubscriptionRecord,
-  TopicRecord,
-} from './state.ts';
+import { ACCOUNT_ID, type HttpResult, xmlEscape } from '../../sources/emulator/protocol.ts';
+import { type EmulatedService, type Exchange, faultReply } from '../../sources/emulator/service.ts';
+import {
+  type MessageAttribute,
+  type PublishedMessage,
+  type SnsContext,
+  SnsState,
+  type TopicRecord,
+} from './sns-state.ts';
+import {
+  bodyFor,
+  deliveredAttributes,
+  fanOut,
+  findSubscription,
+  findTopic,
+  setSubscriptionAttribute,
+  subscribe,
+} from './sns-subscriptions.ts';
+import { SNS_ERROR_SHAPES, SnsError, snsErrorResult, snsErrors, snsResult } from './sns-wire.ts';
+
+export type { SnsContext } from './sns-state.ts';
+export { deliveriesOf } from './sns-subscriptions.ts';
 
 /** SNS's limit for a message, attributes included. */
 export const SNS_MAX_MESSAGE_BYTES = 262_144;
 
 /** Largest SNS request body read; form encoding can triple a 256 KiB message. */
 export const SNS_MAX_BODY_BYTES = 4 * 1024 * 1024;
-
-/** What the SNS handlers need from the emulator. */
-export interface SnsContext {
-  state: EmulatorState;
-  now: () => number;
-  region: string;
-  dataDir: string;
-  /** Endpoints whose email subscriptions stay PendingConfirmation (EmulatorOptions.unconfirmedEndpoints). */
-  unconfirmed?: readonly string[];
-}
 
 /** The topic ARN for a name in this emulator's region and account. */
 export function topicArn(region: string, name: string): string {
@@ -61,6 +63,65 @@ export function ensureTopic(ctx: Pick<SnsContext, 'state' | 'region'>, name: str
     ctx.state.topics.set(arn, topic);
   }
   return topic;
+}
+
+/** The SNS operations the emulator answers. */
+const SNS_OPERATIONS = [
+  'Publish',
+  'CreateTopic',
+  'DeleteTopic',
+  'ListTopics',
+  'GetTopicAttributes',
+  'Subscribe',
+  'SetSubscriptionAttributes',
+  'GetSubscriptionAttributes',
+  'Unsubscribe',
+  'ListSubscriptionsByTopic',
+];
+
+/** The emulator's SNS; its state holds the topics and the published messages. */
+export type SnsService = EmulatedService<SnsState>;
+
+/** Creates the emulator's SNS with its seeded topics. */
+export function createSnsService(options: Omit<SnsContext, 'state'> & { topics: string[] }): SnsService {
+  const { topics, ...rest } = options;
+  const ctx: SnsContext = { ...rest, state: new SnsState() };
+  for (const name of topics) ensureTopic(ctx, name);
+  return {
+    name: 'sns',
+    // awsQuery: a form posted to `/` (CloudFormation's too, which its signature tells apart).
+    recognises: {
+      claims: (head) =>
+        head.method === 'POST' &&
+        head.path === '/' &&
+        String(head.headers['content-type'] ?? '').includes('x-www-form-urlencoded'),
+    },
+    operations: SNS_OPERATIONS,
+    state: ctx.state,
+    serve: (exchange) => serve(ctx, exchange),
+    snapshot: async () => ctx.state.snapshot(),
+  };
+}
+
+async function serve(ctx: SnsContext, exchange: Exchange): Promise<void> {
+  const body = await exchange.readBody(SNS_MAX_BODY_BYTES);
+  if (body === undefined) {
+    exchange.reply(SNS_ERROR_SHAPES.tooLarge(exchange.requestId));
+    return;
+  }
+  const params = new URLSearchParams(body);
+  exchange.identify(snsAction(params));
+  const rule = await exchange.fault();
+  if (rule) {
+    faultReply(exchange, rule, SNS_ERROR_SHAPES);
+    return;
+  }
+  try {
+    exchange.reply(await handleSns(ctx, params, exchange.requestId));
+  } catch (error) {
+    if (!(error instanceof SnsError)) throw error;
+    exchange.reply(snsErrorResult(error, exchange.requestId));
+  }
 }
 
 /** The `Action` of an awsQuery request. */
@@ -159,226 +220,10 @@ export async function handleSns(
   }
 }
 
-function findTopic(ctx: SnsContext, arn: string | null): TopicRecord {
-  if (!arn) throw snsErrors.invalidParameter('Invalid parameter: TopicArn');
-  if (!/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_.-]+$/.test(arn)) {
-    throw snsErrors.invalidParameter('Invalid parameter: TopicArn');
-  }
-  const topic = ctx.state.topics.get(arn);
-  if (!topic) throw snsErrors.notFound('Topic does not exist');
-  return topic;
-}
-
 function entriesXml(attributes: Record<string, string>): string {
   return Object.entries(attributes)
     .map(([k, v]) => `<entry><key>${xmlEscape(k)}</key><value>${xmlEscape(v)}</value></entry>`)
     .join('');
-}
-
-/** What a subscription received for one message, in the form its protocol delivers it. */
-export interface Delivery {
-  messageId: string;
-  subject?: string;
-  /**
-   * `text`: email (the body, Subject as the mail's subject); `envelope`: the SNS
-   * notification JSON (email-json, sqs, http/s, lambda); `raw`: raw message delivery.
-   */
-  format: 'text' | 'envelope' | 'raw';
-  /** The message body the subscriber reads (for JSON structure: its protocol's entry, else `default`). */
-  message: string;
-  /** Attributes the subscriber receives (`Type`/`Value`, as in a notification); absent when none are sent. */
-  attributes?: Record<string, { Type: string; Value: string }>;
-}
-
-/** A subscription with its attributes, parsed filter policy and what it received. */
-export interface SnsSubscription extends SubscriptionRecord {
-  /** Attributes set through Subscribe/SetSubscriptionAttributes (FilterPolicy, FilterPolicyScope, RawMessageDelivery, …). */
-  attributes: Record<string, string>;
-  deliveries: Delivery[];
-}
-
-/** Why a message did or did not reach one subscription. */
-export interface DeliveryDecision {
-  subscriptionArn: string;
-  protocol: string;
-  endpoint: string;
-  delivered: boolean;
-  reason?: string;
-}
-
-const PROTOCOLS = ['email', 'email-json', 'sqs', 'lambda', 'http', 'https', 'sms', 'application', 'firehose'];
-const SUBSCRIPTION_ATTRIBUTES = [
-  'DeliveryPolicy',
-  'FilterPolicy',
-  'FilterPolicyScope',
-  'RawMessageDelivery',
-  'RedrivePolicy',
-  'SubscriptionRoleArn',
-  'ReplayPolicy',
-];
-
-/** The subscriptions of a topic with what this module keeps on them. */
-export function subscriptionsOf(topic: TopicRecord): SnsSubscription[] {
-  return topic.subscriptions as SnsSubscription[];
-}
-
-/** What every subscription with this endpoint (email address, queue ARN, URL) received, in order. */
-export function deliveriesOf(state: EmulatorState, endpoint: string): Delivery[] {
-  return [...state.topics.values()]
-    .flatMap((topic) => subscriptionsOf(topic))
-    .filter((s) => s.endpoint === endpoint)
-    .flatMap((s) => s.deliveries);
-}
-
-/** Parses `Attributes.entry.N.key` / `.value` (awsQuery map serialization). */
-function parseAttributeMap(params: URLSearchParams, prefix: string): Record<string, string> {
-  const entries = new Map<string, { key?: string; value?: string }>();
-  const pattern = new RegExp(`^${prefix}\\.entry\\.(\\d+)\\.(key|value)$`);
-  for (const [key, value] of params) {
-    const match = pattern.exec(key);
-    if (!match) continue;
-    const entry = entries.get(match[1]!) ?? {};
-    entry[match[2] as 'key' | 'value'] = value;
-    entries.set(match[1]!, entry);
-  }
-  const map: Record<string, string> = {};
-  for (const { key, value } of entries.values()) if (key !== undefined) map[key] = value ?? '';
-  return map;
-}
-
-function subscribe(ctx: SnsContext, params: URLSearchParams, requestId: string): HttpResult {
-  const topic = findTopic(ctx, params.get('TopicArn'));
-  const protocol = params.get('Protocol') ?? '';
-  if (!PROTOCOLS.includes(protocol)) {
-    throw snsErrors.invalidParameter('Invalid parameter: Amazon SNS does not support this protocol string');
-  }
-  const endpoint = params.get('Endpoint') ?? '';
-  const requested = parseAttributeMap(params, 'Attributes');
-  const existing = subscriptionsOf(topic).find((s) => s.protocol === protocol && s.endpoint === endpoint);
-  if (existing) {
-    const differs = Object.entries(requested).some(([k, v]) => (existing.attributes[k] ?? '') !== v);
-    if (differs)
-      throw snsErrors.invalidParameter(
-        'Invalid parameter: Attributes Reason: Subscription already exists with different attributes',
-      );
-    return snsResult('Subscribe', `<SubscriptionArn>${xmlEscape(existing.arn)}</SubscriptionArn>`, requestId);
-  }
-  // Confirmed at once (there is no mailbox to confirm from locally), unless told to stand for a
-  // subscriber who never clicked the link: SNS then lists it as PendingConfirmation and delivers nothing.
-  const pending = protocol.startsWith('email') && (ctx.unconfirmed ?? []).includes(endpoint);
-  const subscription: SnsSubscription = {
-    arn: `${topic.arn}:${randomUUID()}`,
-    protocol,
-    endpoint,
-    attributes: {},
-    deliveries: [],
-    ...(pending ? { pending: true } : {}),
-  };
-  for (const [name, value] of Object.entries(requested)) setSubscriptionAttribute(subscription, name, value);
-  topic.subscriptions.push(subscription);
-  return snsResult(
-    'Subscribe',
-    `<SubscriptionArn>${pending ? 'pending confirmation' : xmlEscape(subscription.arn)}</SubscriptionArn>`,
-    requestId,
-  );
-}
-
-function findSubscription(ctx: SnsContext, arn: string | null): SnsSubscription {
-  if (!arn) throw snsErrors.invalidParameter('Invalid parameter: SubscriptionArn');
-  for (const topic of ctx.state.topics.values()) {
-    const found = subscriptionsOf(topic).find((s) => s.arn === arn);
-    if (found) return found;
-  }
-  throw snsErrors.notFound('Subscription does not exist');
-}
-
-/** Validates and sets one subscription attribute, as Subscribe and SetSubscriptionAttributes do. */
-function setSubscriptionAttribute(subscription: SnsSubscription, name: string, value: string): void {
-  if (!SUBSCRIPTION_ATTRIBUTES.includes(name)) {
-    throw snsErrors.invalidParameter(`Invalid parameter: AttributeName (unknown attribute ${name})`);
-  }
-  if (name === 'RawMessageDelivery') {
-    if (value !== 'true' && value !== 'false')
-      throw snsErrors.invalidParameter('Invalid parameter: RawMessageDelivery must be true or false');
-    if (!['sqs', 'http', 'https', 'firehose'].includes(subscription.protocol)) {
-      throw snsErrors.invalidParameter(
-        `Invalid parameter: Attributes Reason: Delivery protocol [${subscription.protocol}] does not support raw message delivery.`,
-      );
-    }
-  }
-  if (name === 'FilterPolicyScope' && value !== 'MessageAttributes' && value !== 'MessageBody') {
-    throw snsErrors.invalidParameter(
-      'Invalid parameter: FilterPolicyScope: Invalid value [' +
-        value +
-        ']. Please use either MessageBody or MessageAttributes',
-    );
-  }
-  const next = { ...subscription.attributes, [name]: value };
-  if (name === 'FilterPolicy' && value === '') delete next.FilterPolicy;
-  if (next.FilterPolicy !== undefined) {
-    const problem = filterPolicyProblem(next.FilterPolicy, scopeOf(next));
-    if (problem) throw snsErrors.invalidParameter(`Invalid parameter: FilterPolicy: ${problem}`);
-  }
-  subscription.attributes = next;
-}
-
-/** The message a protocol receives: with MessageStructure=json its own entry, else `default`. */
-function bodyFor(record: PublishedMessage, protocol: string): string {
-  if (record.messageStructure !== 'json') return record.message;
-  const perProtocol = JSON.parse(record.message) as Record<string, unknown>;
-  return String(perProtocol[protocol] ?? perProtocol.default);
-}
-
-function deliveredAttributes(
-  record: PublishedMessage,
-): Record<string, { Type: string; Value: string }> | undefined {
-  if (record.messageStructure === 'json') return undefined;
-  const entries = Object.entries(record.messageAttributes);
-  if (entries.length === 0) return undefined;
-  return Object.fromEntries(
-    entries.map(([name, v]) => [name, { Type: v.DataType, Value: v.StringValue ?? v.BinaryValue ?? '' }]),
-  );
-}
-
-/** Fans a published message out to the topic's subscriptions; returns each decision. */
-function fanOut(topic: TopicRecord, record: PublishedMessage): DeliveryDecision[] {
-  return subscriptionsOf(topic).map((subscription) => {
-    const base = {
-      subscriptionArn: subscription.arn,
-      protocol: subscription.protocol,
-      endpoint: subscription.endpoint,
-    };
-    if (subscription.pending)
-      return {
-        ...base,
-        delivered: false,
-        reason: 'subscription pending confirmation (nothing is delivered until confirmed)',
-      };
-    const decision = decide(subscription, record);
-    if (!decision.delivered) return { ...base, ...decision };
-    const raw = subscription.attributes.RawMessageDelivery === 'true';
-    const attributes = deliveredAttributes(record);
-    if (raw && subscription.protocol === 'sqs' && attributes && Object.keys(attributes).length > 10) {
-      return {
-        ...base,
-        delivered: false,
-        reason:
-          'more than 10 message attributes for a raw-delivery SQS subscription (discarded as a client error)',
-      };
-    }
-    const delivery: Delivery = {
-      messageId: record.messageId,
-      ...(record.subject !== undefined ? { subject: record.subject } : {}),
-      format: subscription.protocol === 'email' ? 'text' : raw ? 'raw' : 'envelope',
-      message: bodyFor(record, subscription.protocol),
-      // Email shows only the body; raw HTTP/S and Firehose delivery leave attributes out.
-      ...(attributes && subscription.protocol !== 'email' && !(raw && subscription.protocol !== 'sqs')
-        ? { attributes }
-        : {}),
-    };
-    subscription.deliveries.push(delivery);
-    return { ...base, delivered: true };
-  });
 }
 
 /** Parses `MessageAttributes.entry.N.Name` / `.Value.DataType` / `.Value.StringValue` / `.Value.BinaryValue`. */

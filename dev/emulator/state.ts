@@ -1,111 +1,85 @@
 /**
- * Everything the emulator remembers: applications, export jobs, topics,
- * published messages, Customer Profiles domains and segment snapshots, and a log
- * of requests. Tests read it directly
- * (`emulator.state`); a separately started emulator serves a JSON snapshot at
- * `GET /_emulator/state`.
+ * Everything the emulator remembers, as tests read it (`emulator.state`): the log of
+ * requests, and each service's state (`emulator.services.<name>.state`), with shortcuts
+ * to the ones tests read most (Pinpoint's applications and jobs, SNS's topics and
+ * published messages, Customer Profiles' domains and snapshots). A separately started
+ * emulator serves a JSON snapshot at `GET /_emulator/state`.
  */
 
-import {
-  type ProfilesStore,
-  type SegmentSnapshotRecord,
-  snapshotView,
-} from '../../sources/customer-profiles/emulator.ts';
-import type { FaultKind, ServiceName } from '../../sources/emulator/faults.ts';
-import type { SegmentDefinition } from '../../sources/pinpoint/emulator-dataset.ts';
-import { type ExportJobRecord, type ExportJobView, jobView } from '../../sources/pinpoint/emulator-jobs.ts';
+import type { ProfilesStore, SegmentSnapshotRecord } from '../../sources/customer-profiles/emulator-store.ts';
+import type { RequestLogEntry } from '../../sources/emulator/log.ts';
+import type { EmulatedService, TableStore } from '../../sources/emulator/service.ts';
+import type { SourceServices } from '../../sources/emulators.ts';
+import type { ExportJobRecord, ExportJobView } from '../../sources/pinpoint/emulator-jobs.ts';
+import type { Deployments } from './deployments.ts';
+import type { S3Service } from './s3.ts';
+import type { SnsService } from './sns.ts';
+import type { PublishedMessage } from './sns-state.ts';
 
-/** A Pinpoint application (project). */
-export interface ApplicationRecord {
-  id: string;
-  name: string;
-  arn: string;
-  creationDate: string;
-  tags: Record<string, string>;
-  /** Answers engagement calls as after Pinpoint's end of support (see the pinpoint module). */
-  endOfSupport: boolean;
-  segments: SegmentDefinition[];
-}
+export type { RequestLogEntry } from '../../sources/emulator/log.ts';
+export type { MessageAttribute, PublishedMessage, SubscriptionRecord, TopicRecord } from './sns-state.ts';
 
-/** An SNS topic. */
-export interface TopicRecord {
-  name: string;
-  arn: string;
-  subscriptions: SubscriptionRecord[];
-}
-
-/** An SNS subscription (confirmed at once: nothing is delivered locally). */
-export interface SubscriptionRecord {
-  arn: string;
-  protocol: string;
-  endpoint: string;
-  /** An email subscription not confirmed yet: listed as PendingConfirmation, delivered nothing. */
-  pending?: boolean;
-}
-
-/** A message attribute as received. */
-export interface MessageAttribute {
-  DataType: string;
-  StringValue?: string;
-  BinaryValue?: string;
-}
-
-/** A message accepted by Publish. */
-export interface PublishedMessage {
-  messageId: string;
-  topicArn: string;
-  topicName: string;
-  subject?: string;
-  message: string;
-  messageStructure?: string;
-  messageAttributes: Record<string, MessageAttribute>;
-  /** ISO 8601 on the emulator's clock. */
-  timestamp: string;
-  /** Where the message was written. */
-  file: string;
-}
-
-/** One line of the request log. */
-export interface RequestLogEntry {
-  /** ISO 8601 on the emulator's clock. */
-  time: string;
-  service: ServiceName | 'emulator' | 'unknown';
-  /** API operation (`CreateExportJob`, `Publish`…), or `Unknown`. */
-  operation: string;
-  method: string;
-  path: string;
-  /** HTTP status; 0 when the connection was reset. */
-  status: number;
-  errorType?: string;
-  applicationId?: string;
-  /** Fault that shaped the answer, if any. */
-  fault?: FaultKind;
-  /** Wall-clock handling time. */
-  durationMs: number;
+/** Every service on the emulator's port: the sources' (sources/emulators.ts), then the emulator's own. */
+export interface EmulatorServices extends SourceServices {
+  tables: EmulatedService<TableStore>;
+  cloudformation: EmulatedService<Deployments>;
+  scheduler: EmulatedService<Deployments>;
+  sns: SnsService;
+  s3: S3Service;
 }
 
 /** The emulator's memory. Read it; change it only through the APIs. */
 export class EmulatorState {
-  readonly applications = new Map<string, ApplicationRecord>();
-  /** All export jobs in creation order. */
-  readonly jobs: ExportJobRecord[] = [];
-  /** Topics by ARN. */
-  readonly topics = new Map<string, TopicRecord>();
-  readonly published: PublishedMessage[] = [];
   readonly requests: RequestLogEntry[] = [];
-  /** Customer Profiles: domains (with their segment definitions) and every segment snapshot. */
-  readonly profiles: ProfilesStore = { domains: new Map(), snapshots: [] };
 
-  constructor(private readonly now: () => number) {}
+  constructor(
+    private readonly now: () => number,
+    private readonly services: EmulatorServices,
+  ) {}
 
-  /** Jobs of one application, in creation order. */
+  /** Pinpoint's applications, by id. */
+  get applications() {
+    return this.services.pinpoint.state.applications;
+  }
+
+  /** Pinpoint's export jobs, in creation order. */
+  get jobs(): ExportJobRecord[] {
+    return this.services.pinpoint.state.jobs;
+  }
+
+  /** Jobs of one Pinpoint application, in creation order. */
   jobsFor(applicationId: string): ExportJobRecord[] {
-    return this.jobs.filter((job) => job.applicationId === applicationId);
+    return this.services.pinpoint.state.jobsFor(applicationId);
   }
 
   /** The job as `GetExportJob` would describe it now. */
   view(job: ExportJobRecord): ExportJobView {
-    return jobView(job, this.now());
+    return this.services.pinpoint.state.view(job);
+  }
+
+  /** SNS's topics, by ARN. */
+  get topics() {
+    return this.services.sns.state.topics;
+  }
+
+  /** Every message SNS accepted. */
+  get published(): PublishedMessage[] {
+    return this.services.sns.state.published;
+  }
+
+  /** Messages published to one topic (by name or ARN). */
+  messagesFor(topic: string): PublishedMessage[] {
+    return this.services.sns.state.messagesFor(topic);
+  }
+
+  /** Customer Profiles: domains (with their segment definitions) and every segment snapshot. */
+  get profiles(): ProfilesStore {
+    return this.services['customer-profiles'].state;
+  }
+
+  /** Segment snapshots of one domain (and segment definition), in creation order. */
+  snapshotsFor(domainName: string, segmentDefinitionName?: string): SegmentSnapshotRecord[] {
+    return this.profiles.snapshotsFor(domainName, segmentDefinitionName);
   }
 
   /** How many requests were made for an operation (optionally only those answered with `status`). */
@@ -115,40 +89,14 @@ export class EmulatorState {
     ).length;
   }
 
-  /** Segment snapshots of one domain (and segment definition), in creation order. */
-  snapshotsFor(domainName: string, segmentDefinitionName?: string): SegmentSnapshotRecord[] {
-    return this.profiles.snapshots.filter(
-      (s) =>
-        s.domainName === domainName &&
-        (segmentDefinitionName === undefined || s.segmentDefinitionName === segmentDefinitionName),
-    );
-  }
-
-  /** Messages published to one topic (by name or ARN). */
-  messagesFor(topic: string): PublishedMessage[] {
-    return this.published.filter((m) => m.topicArn === topic || m.topicName === topic);
-  }
-
-  /** A JSON-safe copy of everything, with jobs described as of now. */
-  snapshot(): Record<string, unknown> {
+  /** A JSON-safe copy of everything as of now (each service's part, then the request log). */
+  async snapshot(): Promise<Record<string, unknown>> {
+    const parts: Record<string, unknown>[] = [];
+    for (const service of Object.values(this.services) as EmulatedService[])
+      parts.push(await service.snapshot());
     return {
       now: new Date(this.now()).toISOString(),
-      applications: [...this.applications.values()],
-      jobs: this.jobs.map((job) => ({ ...this.view(job), files: job.files })),
-      topics: [...this.topics.values()],
-      published: this.published,
-      profileDomains: [...this.profiles.domains.values()].map(({ segmentDefinitions, ...domain }) => ({
-        ...domain,
-        segmentDefinitions: [...segmentDefinitions.keys()],
-      })),
-      segmentSnapshots: this.profiles.snapshots.map((record) => ({
-        ...snapshotView(record),
-        domainName: record.domainName,
-        segmentDefinitionName: record.segmentDefinitionName,
-        createdAt: new Date(record.createdAtMs).toISOString(),
-        records: record.records ?? null,
-        files: record.files,
-      })),
+      ...Object.assign({}, ...parts),
       requests: this.requests,
     };
   }

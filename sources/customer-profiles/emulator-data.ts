@@ -7,8 +7,7 @@
  */
 
 import { createHash } from 'node:crypto';
-import { hash32 } from '../pinpoint/emulator-dataset.ts';
-import { mulberry32 } from '../pinpoint/emulator-job-model.ts';
+import { hash32, mulberry32 } from '../emulator/random.ts';
 
 /** The segment definitions every seeded domain starts with. */
 export const SEEDED_SEGMENT_DEFINITIONS = ['vip-customers', 'all-profiles'] as const;

@@ -3,7 +3,7 @@ import { mkdir, rename, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
-import type { AttributeMap } from './emulator-changes.ts';
+import { type ExportLine, ionLine, itemSize } from './emulator-items.ts';
 
 /*
  * The files a DynamoDB export leaves in S3, written into the emulator's S3 folder
@@ -33,20 +33,7 @@ import type { AttributeMap } from './emulator-changes.ts';
 
 const gzipAsync = promisify(gzip);
 
-/** One line of a full export. */
-export interface FullExportLine {
-  Item: AttributeMap;
-}
-
-/** One line of an incremental export (NEW_IMAGE leaves OldImage out; a delete has no NewImage). */
-export interface IncrementalExportLine {
-  Metadata: { WriteTimestampMicros: { N: string } };
-  Keys: AttributeMap;
-  OldImage?: AttributeMap;
-  NewImage?: AttributeMap;
-}
-
-export type ExportLine = FullExportLine | IncrementalExportLine;
+export type { ExportLine, FullExportLine, IncrementalExportLine } from './emulator-items.ts';
 
 /** What the files describe: the export's request and timing. */
 export interface ExportFilesInput {
@@ -226,97 +213,4 @@ function billedSize(input: ExportFilesInput): number {
     else bytes += itemSize(line.NewImage ?? {}) + itemSize(line.OldImage ?? {}) + itemSize(line.Keys);
   }
   return input.incremental ? Math.max(10_000_000, bytes) : bytes;
-}
-
-function itemSize(item: AttributeMap): number {
-  let bytes = 0;
-  for (const [name, value] of Object.entries(item)) bytes += Buffer.byteLength(name) + valueSize(value);
-  return bytes;
-}
-
-function valueSize(value: unknown): number {
-  const [type, inner] = Object.entries(value as Record<string, unknown>)[0] ?? [];
-  switch (type) {
-    case 'S':
-      return Buffer.byteLength(String(inner));
-    case 'N':
-      return numberSize(String(inner));
-    case 'B':
-      return Buffer.from(String(inner), 'base64').length;
-    case 'SS':
-      return (inner as string[]).reduce((sum, s) => sum + Buffer.byteLength(s), 0);
-    case 'NS':
-      return (inner as string[]).reduce((sum, n) => sum + numberSize(n), 0);
-    case 'BS':
-      return (inner as string[]).reduce((sum, b) => sum + Buffer.from(b, 'base64').length, 0);
-    case 'L':
-      return 3 + (inner as unknown[]).reduce<number>((sum, v) => sum + 1 + valueSize(v), 0);
-    case 'M':
-      return 3 + itemSize(inner as AttributeMap) + Object.keys(inner as AttributeMap).length;
-    default:
-      return 1;
-  }
-}
-
-function numberSize(n: string): number {
-  return Math.ceil(n.replace(/[^0-9]/g, '').replace(/^0+/, '').length / 2) + 1;
-}
-
-/*
- * Amazon Ion text, as the guide's "DynamoDB to Ion datatype conversion" table maps the
- * types: S → string, N → decimal, B → blob, BOOL → bool, NULL → null, SS/NS/BS → a list
- * annotated $dynamodb_SS/_NS/_BS, L → list, M → struct. Each line starts with the Ion
- * version marker.
- */
-function ionLine(line: ExportLine): string {
-  const fields = Object.entries(line).map(([name, value]) => {
-    if (name === 'Metadata') {
-      const micros = (value as IncrementalExportLine['Metadata']).WriteTimestampMicros.N;
-      return `Metadata:{WriteTimestampMicros:${ionDecimal(micros)}}`;
-    }
-    return `${name}:${ionStruct(value as AttributeMap)}`;
-  });
-  return `$ion_1_0 {${fields.join(',')}}`;
-}
-
-function ionStruct(map: AttributeMap): string {
-  return `{${Object.entries(map)
-    .map(([name, value]) => `${JSON.stringify(name)}:${ionValue(value)}`)
-    .join(',')}}`;
-}
-
-function ionValue(value: unknown): string {
-  const [type, inner] = Object.entries(value as Record<string, unknown>)[0] ?? [];
-  switch (type) {
-    case 'S':
-      return JSON.stringify(inner);
-    case 'N':
-      return ionDecimal(String(inner));
-    case 'B':
-      return `{{${String(inner)}}}`;
-    case 'BOOL':
-      return inner ? 'true' : 'false';
-    case 'NULL':
-      return 'null';
-    case 'SS':
-      return `$dynamodb_SS::[${(inner as string[]).map((s) => JSON.stringify(s)).join(',')}]`;
-    case 'NS':
-      return `$dynamodb_NS::[${(inner as string[]).map(ionDecimal).join(',')}]`;
-    case 'BS':
-      return `$dynamodb_BS::[${(inner as string[]).map((b) => `{{${b}}}`).join(',')}]`;
-    case 'L':
-      return `[${(inner as unknown[]).map(ionValue).join(',')}]`;
-    case 'M':
-      return ionStruct(inner as AttributeMap);
-    default:
-      return 'null';
-  }
-}
-
-/** A DynamoDB number as an Ion decimal: `12` → `12.`, `1.5e3` → `1.5d3`, `.5` → `0.5`. */
-function ionDecimal(n: string): string {
-  let text = n.trim().replace(/^\+/, '');
-  text = text.replace(/^(-?)\./, '$10.');
-  text = text.replace(/[eE]\+?/, 'd');
-  return /[.d]/.test(text) ? text : `${text}.`;
 }

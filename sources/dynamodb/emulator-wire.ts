@@ -98,3 +98,63 @@ export function dynamoErrorResult(error: DynamoDbError, requestId: string): Http
 export function epochSeconds(ms: number): number {
   return ms / 1000;
 }
+
+/** The operations the `dynamodb` source's service answers; the emulator's tables (dynalite) answer the rest. */
+export const EXPORT_OPERATIONS: readonly string[] = [
+  'ExportTableToPointInTime',
+  'DescribeExport',
+  'ListExports',
+  'DescribeContinuousBackups',
+  'UpdateContinuousBackups',
+];
+
+/** Item writes: recorded (key, time, the image before) for the tables under PITR. */
+export const WRITE_OPERATIONS: ReadonlySet<string> = new Set([
+  'PutItem',
+  'UpdateItem',
+  'DeleteItem',
+  'BatchWriteItem',
+  'TransactWriteItems',
+]);
+
+/** Item reads and writes: DynamoDB throttles them with ProvisionedThroughputExceededException. */
+const DATA_PLANE_OPERATIONS: ReadonlySet<string> = new Set([
+  ...WRITE_OPERATIONS,
+  'GetItem',
+  'BatchGetItem',
+  'Query',
+  'Scan',
+  'TransactGetItems',
+  'ExecuteStatement',
+  'BatchExecuteStatement',
+  'ExecuteTransaction',
+]);
+
+/** The answer of a `throttle` or `error500` fault rule on a DynamoDB operation. */
+export function dynamoFaultResult(
+  kind: 'throttle' | 'error500',
+  message: string | undefined,
+  operation: string,
+  requestId: string,
+): HttpResult {
+  if (kind === 'throttle') {
+    return dynamoErrorResult(
+      DATA_PLANE_OPERATIONS.has(operation)
+        ? dynamoErrors.throughputExceeded(message)
+        : dynamoErrors.throttling(message),
+      requestId,
+    );
+  }
+  return dynamoErrorResult(dynamoErrors.internal(message), requestId);
+}
+
+/** DynamoDB's own request limit (dynalite's too): a larger body gets a bare 413. */
+export const DYNAMODB_MAX_BODY_BYTES = 16 * 1024 * 1024;
+
+/** The answer to a body over {@link DYNAMODB_MAX_BODY_BYTES}. */
+export const DYNAMODB_TOO_LARGE: HttpResult = { status: 413, headers: {}, body: '' };
+
+/** The operation an awsJson request names (`X-Amz-Target: DynamoDB_20120810.<Operation>`). */
+export function dynamoOperationOf(target: string | undefined): string {
+  return (target ?? '').split('.')[1] ?? 'Unknown';
+}

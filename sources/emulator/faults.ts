@@ -6,26 +6,17 @@
  * rule, or an array of rules, as JSON).
  */
 
-/** Services the emulator speaks. */
-export type ServiceName =
-  | 'pinpoint'
-  | 'sns'
-  | 's3'
-  | 'customer-profiles'
-  | 'dynamodb'
-  | 'cloudformation'
-  | 'scheduler';
+import type { SourceId } from '../../core/types.ts';
+import { SOURCE_IDS } from '../ids.ts';
+
+/** The emulator's own services, besides the sources' (each source's service is named by its id). */
+export const EMULATOR_SERVICES = ['sns', 's3', 'cloudformation', 'scheduler'] as const;
+
+/** Services the emulator speaks: every source's, and its own. */
+export type ServiceName = SourceId | (typeof EMULATOR_SERVICES)[number];
 
 /** Every {@link ServiceName}, for validating a rule that arrives as JSON. */
-export const SERVICE_NAMES: readonly ServiceName[] = [
-  'pinpoint',
-  'sns',
-  's3',
-  'customer-profiles',
-  'dynamodb',
-  'cloudformation',
-  'scheduler',
-];
+export const SERVICE_NAMES: readonly ServiceName[] = [...SOURCE_IDS, ...EMULATOR_SERVICES];
 
 /**
  * What a matching rule does.

@@ -6,7 +6,7 @@
  */
 
 import { createHash } from 'node:crypto';
-import { mulberry32 } from './emulator-job-model.ts';
+import { hash32, mulberry32 } from '../emulator/random.ts';
 
 /** A segment seeded into every emulated application. */
 export interface SegmentDefinition {
@@ -39,16 +39,6 @@ export function seededSegments(applicationId: string): SegmentDefinition[] {
     name,
     latestVersion: versions,
   }));
-}
-
-/** Stable 32-bit hash of a string (FNV-1a), used to seed per-endpoint PRNGs. */
-export function hash32(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
 }
 
 /**

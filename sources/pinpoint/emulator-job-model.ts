@@ -13,6 +13,7 @@
  */
 
 import type { JobStatus } from '../../core/types.ts';
+import { mulberry32 } from '../emulator/random.ts';
 
 /** A pause in processing: no piece finishes while it lasts. */
 export interface Stall {
@@ -209,19 +210,4 @@ export function jobProgressAt(plan: JobPlan, elapsedMs: number): JobProgress {
 
 function processingStartMs(plan: JobPlan): number {
   return plan.createdMs + plan.preparingMs + plan.initializingMs + plan.pendingMs;
-}
-
-/**
- * A small seeded PRNG (mulberry32): fast, deterministic across platforms, and
- * good enough for synthetic data; returns floats in [0, 1).
- */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import type { JobStatus } from '../../core/types.ts';
+import { parseS3Url } from '../emulator/protocol.ts';
 import { generateEndpoint, inSegment, isMalformed } from './emulator-dataset.ts';
 import { buildJobPlan, type JobPlan, jobProgressAt } from './emulator-job-model.ts';
 
@@ -177,17 +178,6 @@ function urlTail(s3Url: string): string {
   return s3Url.replace(/^s3:\/\//, '');
 }
 
-/** Splits `s3://bucket/some/prefix/` into bucket and key prefix; undefined when it is not such a URL. */
-export function parseS3Url(url: string): { bucket: string; keyPrefix: string } | undefined {
-  const match = /^s3:\/\/([^/]+)(?:\/(.*))?$/.exec(url);
-  if (!match) return undefined;
-  const bucket = match[1]!;
-  // S3 bucket naming rules (3-63 chars, lowercase letters, digits, dots, hyphens).
-  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) return undefined;
-  const keyPrefix = (match[2] ?? '').replace(/^\/+|\/+$/g, '');
-  return { bucket, keyPrefix };
-}
-
 /** The job as Pinpoint would describe it at `nowMs`. */
 export function jobView(job: ExportJobRecord, nowMs: number): ExportJobView {
   const progress = jobProgressAt(job.plan, nowMs - job.createdAtMs);
@@ -229,12 +219,12 @@ export function isTerminal(job: ExportJobRecord, nowMs: number): boolean {
 
 /**
  * Writes the job's export files, one gzipped newline-delimited JSON file per
- * successful piece, under `<dataDir>/s3/<bucket>/<keyPrefix>/<jobId>/`. Idempotent:
+ * successful piece, under `<s3Root>/<bucket>/<keyPrefix>/<jobId>/`. Idempotent:
  * the first caller writes, later callers wait for the same promise.
  */
-export function writeJobFiles(job: ExportJobRecord, dataDir: string): Promise<void> {
+export function writeJobFiles(job: ExportJobRecord, s3Root: string): Promise<void> {
   job.writing ??= (async () => {
-    const dir = join(dataDir, 's3', job.bucket, ...job.keyPrefix.split('/').filter(Boolean), job.id);
+    const dir = join(s3Root, job.bucket, ...job.keyPrefix.split('/').filter(Boolean), job.id);
     await mkdir(dir, { recursive: true });
     const total = job.pieces.length;
     for (const [p, piece] of job.pieces.entries()) {

@@ -1,0 +1,29 @@
+/*
+ * Deterministic randomness for the synthetic data behind the emulated sources (Pinpoint's
+ * endpoints, Customer Profiles' profiles): the same configuration writes byte-identical files.
+ */
+
+/**
+ * A small seeded PRNG (mulberry32): fast, deterministic across platforms, and
+ * good enough for synthetic data; returns floats in [0, 1).
+ */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Stable 32-bit hash of a string (FNV-1a), used to seed per-item PRNGs. */
+export function hash32(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
