@@ -3,7 +3,8 @@ import { resolveExecutionInput } from '../sources/input.ts';
 import { sourceFor } from '../sources/registry.ts';
 import { runIdentityOf } from '../sources/run-identity.ts';
 import { type IntrinsicValues, resolveIntrinsics } from './intrinsics.ts';
-import { contextOf, environmentOf, scheduleInputOf } from './resources.ts';
+import { contextOf, environmentOf } from './resources.ts';
+import { scheduleInputOf } from './schedules.ts';
 import type { StageConfig } from './stage-config.ts';
 
 /*
