@@ -172,6 +172,13 @@ export interface SourceRuntime<R extends ResolvedExportRequest = ResolvedExportR
    */
   idempotentCreate?: boolean;
   /**
+   * True when this run's export starts where the target's previous COMPLETED run stopped
+   * (DynamoDB's incremental exports): the create must then know that run, so a failed read
+   * of the ledger fails the create (retried) instead of guessing a window. Left out, the
+   * previous run is only the poller's hint.
+   */
+  continuesPreviousRun?(request: R): boolean;
+  /**
    * Starts the export job. Must not retry a create itself: a lost answer is recovered by
    * the state machine's retry, through {@link recover} or an idempotency token.
    */

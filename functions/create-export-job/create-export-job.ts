@@ -74,8 +74,8 @@ export async function createExportJob(
   const raw = isPlainObject(event.Input) ? event.Input : {};
   const run = runIdentityOf(request, source.describe.destinationTemplate(raw, defaults));
   logger.appendKeys({ target: run.targetName });
-  const previous = await previousRun(run, deps);
   const runtime = await runtimeFor(request);
+  const previous = await previousRun(run, runtime.continuesPreviousRun?.(request) === true, deps);
   const { job: snapshot, attempt } = await jobOfRun(run, request, execution.Name, runtime, previous, deps);
   logger.appendKeys({ jobId: snapshot.Id });
   const prior = priorOf(previous);
@@ -96,16 +96,21 @@ export async function createExportJob(
 }
 
 /**
- * The target's previous COMPLETED run in the ledger. For most sources only a hint (the
- * poller's prior): a failed read is logged and the run goes on without it. An incremental
- * DynamoDB export needs it to know where to start, so for that source a failed read fails
- * the create (retried like every ledger error) rather than guess a window.
+ * The target's previous COMPLETED run in the ledger. For most runs only a hint (the poller's
+ * prior): a failed read is logged and the run goes on without it. A run that continues the
+ * previous one (the runtime's `continuesPreviousRun`: an incremental DynamoDB export) needs it
+ * to know where to start, so then a failed read fails the create (retried like every ledger
+ * error) rather than guess a window.
  */
-async function previousRun(run: RunIdentity, deps: CreateExportJobDeps): Promise<LedgerItem | undefined> {
+async function previousRun(
+  run: RunIdentity,
+  continuesPrevious: boolean,
+  deps: CreateExportJobDeps,
+): Promise<LedgerItem | undefined> {
   try {
     return await deps.ledger.previousCompleted(run);
   } catch (error) {
-    if (run.source === 'dynamodb')
+    if (continuesPrevious)
       throw toWorkflowError(error, LEDGER_SOURCE, { operation: 'Query', caller: CALLER });
     deps.logger.warn("Could not read the target's previous run for the poll schedule; polling without it", {
       error: (error as Error)?.name,

@@ -363,6 +363,7 @@ function refusalOf(error: unknown, request: DynamoDbRequest, ctx: SourceContext)
 export const DYNAMODB_RUNTIME: SourceRuntime<DynamoDbRequest> = {
   errors: DYNAMODB_ERRORS,
   idempotentCreate: true,
+  continuesPreviousRun: (request) => request.ExportType === 'INCREMENTAL_EXPORT',
 
   async create(request, ctx) {
     const window = await recoveryWindow(request, ctx);

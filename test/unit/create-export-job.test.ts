@@ -1,5 +1,10 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import {
+  DescribeContinuousBackupsCommand,
+  DynamoDBClient,
+  ProvisionedThroughputExceededException,
+} from '@aws-sdk/client-dynamodb';
+import {
   BadRequestException,
   CreateExportJobCommand,
   type ExportJobResponse,
@@ -881,5 +886,57 @@ describe('createExportJob and the poller prior (the target previous COMPLETED ru
 
     expect(state.job.Id).toBe(CREATED_JOB.Id);
     expect(state.poll.expectedSeconds).toBeUndefined();
+  });
+
+  describe('when the run continues the previous one (an incremental DynamoDB export)', () => {
+    // A mock of one client, not of the class: the run ledger is a DynamoDBClient too.
+    const exportClient = new DynamoDBClient({ region: 'us-east-1' });
+    const dynamoMock = mockClient(exportClient);
+    const dynamoEvent = (ExportType: string): CreateExportJobEvent => ({
+      Input: {
+        Source: 'dynamodb',
+        TableArn: 'arn:aws:dynamodb:us-east-1:123456789012:table/orders',
+        ExportType,
+        S3Bucket: 'exports-bucket',
+        S3Prefix: 'dynamodb/orders/{date}/',
+        ScheduledTime: SCHEDULED_TIME,
+      },
+      Execution: EXECUTION,
+    });
+    const failedRead = async (exportType: string) => {
+      dynamoMock.reset();
+      // Point-in-time recovery off: a create that gets past the ledger read stops at its first call.
+      dynamoMock.on(DescribeContinuousBackupsCommand).resolves({
+        ContinuousBackupsDescription: { ContinuousBackupsStatus: 'DISABLED' },
+      });
+      deps.clients = { dynamodb: exportClient };
+      deps.ledger.previousCompleted = async () => {
+        throw new ProvisionedThroughputExceededException({
+          message: 'Rate exceeded',
+          $metadata: { httpStatusCode: 400 },
+        });
+      };
+      return createExportJob(dynamoEvent(exportType), deps).then(
+        () => {
+          throw new Error('expected the create to fail');
+        },
+        (error: Error) => error,
+      );
+    };
+
+    it('fails the create with the retried ledger error rather than guess where the window starts, calling DynamoDB nothing', async () => {
+      const error = await failedRead('INCREMENTAL_EXPORT');
+
+      expect(error.name).toBe('RunLedgerThrottledError');
+      expect(dynamoMock.commandCalls(DescribeContinuousBackupsCommand)).toHaveLength(0);
+    });
+
+    it('goes on without the previous run for a full export, which needs no window', async () => {
+      const error = await failedRead('FULL_EXPORT');
+
+      expect(error.name).not.toBe('RunLedgerThrottledError');
+      expect(error.message).toMatch(/Point-in-time recovery is not enabled/);
+      expect(dynamoMock.commandCalls(DescribeContinuousBackupsCommand)).toHaveLength(1);
+    });
   });
 });

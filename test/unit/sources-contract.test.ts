@@ -199,6 +199,14 @@ describe.each(ids)('source %s', (id) => {
       expect(typeof runtime.errors.rejectedAdvice).toBe('string');
     });
 
+    it("finds a lost job exactly when its description says so (the summary's re-run advice reads findsLostJobs, which is bundled without the runtime)", async () => {
+      const runtime = await RUNTIMES[id]();
+
+      expect(registeredSource(id)?.describe.findsLostJobs).toBe(
+        runtime.recover !== undefined || runtime.idempotentCreate === true,
+      );
+    });
+
     it('throws throttled and unavailable errors under names the state machine retries, rejected ones under a name it does not', async () => {
       const { errors } = (await RUNTIMES[id]()).errors as AwsErrorSource;
       const nameOf = (kind: keyof AwsErrorSource['errors']) =>
