@@ -1,7 +1,7 @@
 import { InvalidExportInputError } from '../core/errors.ts';
 import type { ExecutionInput, ExportJobRequestInput, ResolvedExportRequest } from '../core/types.ts';
 import type { LocalSourceOptions } from '../dev/local/sources.ts';
-import { tableArnFor, tableProblem } from '../sources/dynamodb/describe.ts';
+import { tableArnFor, tableProblem } from '../sources/dynamodb/names.ts';
 import { type InputDefaults, resolveExecutionInput } from '../sources/input.ts';
 import { CliError } from './errors.ts';
 

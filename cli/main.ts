@@ -9,7 +9,7 @@ import {
 import type { LocalRunOptions, LocalRunResult } from '../dev/local/run.ts';
 import type { RunStore } from '../dev/local/runs.ts';
 import { LocalRunSetupError } from '../dev/local/services.ts';
-import { tableNameOf } from '../sources/dynamodb/describe.ts';
+import { tableNameOf } from '../sources/dynamodb/names.ts';
 import { type Command, type CommonOptions, parseCommand, wantsJson } from './args.ts';
 import { awsFailure, CliError, ExitCode, isAwsError } from './errors.ts';
 import { buildReport, followExecution, HistoryTracker } from './follow.ts';

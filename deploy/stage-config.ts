@@ -1,6 +1,7 @@
-import { APPLICATION_ID, bucketNameProblem, keyPrefixBytesProblem, ROLE_ARN } from '../core/aws-names.ts';
+import { bucketNameProblem, keyPrefixBytesProblem, ROLE_ARN } from '../core/aws-names.ts';
 import { DEFAULT_MAX_FAILURE_PERCENT } from '../core/outcome.ts';
 import { CONFIG_DEFAULTS, pollCapProblem } from '../core/settings.ts';
+import { APPLICATION_ID, longestResolution, PINPOINT_PLACEHOLDERS } from '../sources/pinpoint/names.ts';
 import { pinpointApplicationsOf } from '../sources/pinpoint/stack.ts';
 import { destinationOf } from '../sources/stack/destination.ts';
 import { MAX_STAGE_LENGTH, namesTooLong } from './names.ts';
@@ -10,7 +11,6 @@ import {
   isObject,
   KMS_KEY_ARN,
   logicalIdOf,
-  longestResolution,
   METRICS_NAMESPACE,
   REGION,
   Reader,
@@ -244,7 +244,8 @@ export function parseStageConfig(
     );
   }
   const keyPrefix =
-    r.keyTemplate(rawDest, 'keyPrefix', 'exportDestination.keyPrefix') ?? STAGE_DEFAULTS.keyPrefix;
+    r.keyTemplate(rawDest, 'keyPrefix', 'exportDestination.keyPrefix', PINPOINT_PLACEHOLDERS, false) ??
+    STAGE_DEFAULTS.keyPrefix;
   if (
     keyPrefix.includes('{') ||
     keyPrefix.includes('*') ||
@@ -257,8 +258,13 @@ export function parseStageConfig(
     );
   }
   const prefixTemplate =
-    r.keyTemplate(rawDest, 'prefixTemplate', 'exportDestination.prefixTemplate') ??
-    STAGE_DEFAULTS.prefixTemplate;
+    r.keyTemplate(
+      rawDest,
+      'prefixTemplate',
+      'exportDestination.prefixTemplate',
+      PINPOINT_PLACEHOLDERS,
+      false,
+    ) ?? STAGE_DEFAULTS.prefixTemplate;
   const expirationDays = r.integer(rawDest, 'expirationDays', 'exportDestination.expirationDays', 1, 3650);
   const accessLogExpirationDays = r.integer(
     rawDest,

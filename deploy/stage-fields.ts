@@ -4,8 +4,6 @@ import { parseCron, type SkippedRun, skippedRuns } from './cron.ts';
 import { DEFAULT_SOURCE, SOURCE_IDS, STACK_SOURCES, stackSourceOf } from './sources.ts';
 import type { ExportTarget, Subscription, SubscriptionProtocol } from './stage-config.ts';
 
-export { longestResolution } from '../sources/pinpoint/stack.ts';
-
 /*
  * The field readers of the stage configuration (deploy/stage-config.ts): the
  * patterns, the Reader that collects every problem with its path, and the

@@ -1,5 +1,5 @@
 import type { SourceId } from '../../core/types.ts';
-import { tableArnFor, tableNameOf } from '../../sources/dynamodb/describe.ts';
+import { tableArnFor, tableNameOf } from '../../sources/dynamodb/names.ts';
 
 /*
  * What a local run of each source needs beyond the workflow: its input on the
@@ -70,7 +70,7 @@ export async function sourceInput(
   };
 }
 
-export { tableArnFor, tableNameOf } from '../../sources/dynamodb/describe.ts';
+export { tableArnFor, tableNameOf } from '../../sources/dynamodb/names.ts';
 
 /**
  * A DynamoDB input with its TableArn as the session resolved it: the CLI builds the input before

@@ -15,7 +15,8 @@ import {
 } from '../../core/errors.ts';
 import type { DynamoDbRequest, JobSnapshot, JobStatus } from '../../core/types.ts';
 import type { CreateContext, SourceContext, SourceRuntime } from '../types.ts';
-import { exportArnsOf, tableNameOf } from './describe.ts';
+import { exportArnsOf } from './describe.ts';
+import { tableNameOf } from './names.ts';
 import { describeWindows, type ExportPlan, exportEndOf, planExport, type Window } from './window.ts';
 
 /*

@@ -1,9 +1,9 @@
-import { APPLICATION_ID, keyPrefixBytesProblem, PINPOINT_SEGMENT_ID } from '../../core/aws-names.ts';
-import { resolveS3UrlPrefix } from '../../core/s3-prefix.ts';
+import { keyPrefixBytesProblem } from '../../core/aws-names.ts';
 import { arnOf, type Cfn, IDS, ref, sub } from '../stack/cfn.ts';
 import type { Destination } from '../stack/destination.ts';
 import type { StageConfig, TargetBase } from '../stack/stage-types.ts';
 import type { StackContext, StackSource } from '../stack/types.ts';
+import { APPLICATION_ID, longestResolution, PINPOINT_PLACEHOLDERS, PINPOINT_SEGMENT_ID } from './names.ts';
 
 /*
  * Amazon Pinpoint's part of the stack: a target's application, segment and prefix, the
@@ -23,19 +23,9 @@ export interface PinpointTarget extends TargetBase {
   SegmentVersion?: number;
   /**
    * S3 key template relative to `exportDestination.keyPrefix`; the stage's
-   * `prefixTemplate` when absent. Placeholders as in `core/s3-prefix.ts`.
+   * `prefixTemplate` when absent. Placeholders as in `names.ts`.
    */
   prefix?: string;
-}
-
-/** The template resolved with every placeholder at its longest value (the shared resolver, worst-case input). */
-export function longestResolution(template: string): string {
-  return resolveS3UrlPrefix(template, {
-    ApplicationId: 'x'.repeat(32),
-    SegmentId: 'x'.repeat(64),
-    SegmentVersion: 2_147_483_647,
-    ScheduledTime: new Date(0),
-  });
 }
 
 /**
@@ -147,7 +137,7 @@ export const pinpointStack: StackSource<PinpointTarget> = {
       "a segment id is 32 hex characters that Pinpoint generated, not the segment's name",
     );
     const SegmentVersion = r.integer(raw, 'SegmentVersion', `${path}.SegmentVersion`, 1, 1_000_000);
-    const prefix = r.keyTemplate(raw, 'prefix', `${path}.prefix`);
+    const prefix = r.keyTemplate(raw, 'prefix', `${path}.prefix`, PINPOINT_PLACEHOLDERS, false);
     if (raw.ApplicationId === undefined) r.problem(`${path}.ApplicationId`, 'is required');
     if (SegmentVersion !== undefined && raw.SegmentId === undefined) {
       r.problem(`${path}.SegmentVersion`, 'needs SegmentId');
