@@ -3,6 +3,8 @@ import type { ExecutionInput, ExportJobRequestInput, ResolvedExportRequest } fro
 import type { LocalSourceOptions } from '../dev/local/sources.ts';
 import { tableArnFor, tableProblem } from '../sources/dynamodb/names.ts';
 import { type InputDefaults, resolveExecutionInput } from '../sources/input.ts';
+import { LOCAL_ACCOUNT } from '../sources/local.ts';
+import { localInputDefaults } from '../sources/settings.ts';
 import { CliError } from './errors.ts';
 
 /*
@@ -40,25 +42,19 @@ export const FIELD_OPTIONS: ReadonlyArray<readonly [string, string]> = [
 ];
 
 /**
- * Stand-ins for the stage's defaults when an option is left out: the deployed
- * create function fills the real ones, so only what the operator gave is judged.
+ * Stand-ins for the stage's defaults when an option is left out, a local run's (each source's
+ * settings.ts): the deployed create function fills the real ones, so only what the operator gave
+ * is judged.
  */
-const PLACEHOLDER_DEFAULTS: Required<InputDefaults> = {
-  RoleArn: 'arn:aws:iam::000000000000:role/stage-default',
-  S3UrlPrefix: 's3://stage-default-bucket/',
-  ProfilesRoleArn: 'arn:aws:iam::000000000000:role/stage-default',
-  ProfilesDestination: 's3://stage-default-bucket/',
-  DynamoDbBucket: 'stage-default-bucket',
-  DynamoDbPrefix: '',
-};
+const PLACEHOLDER_DEFAULTS: Required<InputDefaults> = localInputDefaults();
 
 /** A number stays a string unless it is one, so the shared rules name the mistake. */
 function numberValue(text: string): number | string {
   return /^-?\d+(?:\.\d+)?$/.test(text.trim()) ? Number(text) : text;
 }
 
-/** Stand-in account for validating --table before the stack (and so its account) is known. */
-const PLACEHOLDER_ACCOUNT = { region: 'us-east-1', account: '000000000000' };
+/** Stand-in account for validating --table before the stack (and so its account) is known: the emulator's. */
+const PLACEHOLDER_ACCOUNT = LOCAL_ACCOUNT;
 
 /** The execution input for the options given (only what was given: the stage fills the rest). */
 export function buildExecutionInput(

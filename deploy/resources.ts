@@ -536,12 +536,12 @@ function outputsOf(ctx: StackContext): Cfn {
     ...(pinpoint && {
       ExportRoleArn: output(
         'IAM role Amazon Pinpoint assumes to write the exports',
-        pinpoint.DEFAULT_ROLE_ARN,
+        pinpoint.RoleArn,
         'ExportRoleArn',
       ),
       DefaultS3UrlPrefix: output(
         'S3UrlPrefix template used when the input leaves it out',
-        pinpoint.DEFAULT_S3_URL_PREFIX,
+        pinpoint.S3UrlPrefix,
         'DefaultS3UrlPrefix',
       ),
     }),

@@ -2,6 +2,7 @@ import { bucketNameProblem, keyPrefixBytesProblem, ROLE_ARN } from '../core/aws-
 import { DEFAULT_MAX_FAILURE_PERCENT } from '../core/outcome.ts';
 import { CONFIG_DEFAULTS, pollCapProblem } from '../core/settings.ts';
 import { APPLICATION_ID, longestResolution, PINPOINT_PLACEHOLDERS } from '../sources/pinpoint/names.ts';
+import { DEFAULT_PREFIX_TEMPLATE } from '../sources/pinpoint/settings.ts';
 import { pinpointApplicationsOf } from '../sources/pinpoint/stack.ts';
 import { destinationOf } from '../sources/stack/destination.ts';
 import { MAX_STAGE_LENGTH, namesTooLong } from './names.ts';
@@ -67,7 +68,7 @@ export const STAGE_DEFAULTS = {
   logRetentionInDays: 30,
   logLevel: 'INFO',
   keyPrefix: 'exports/',
-  prefixTemplate: '{ApplicationId}/{SegmentId}/{date}/',
+  prefixTemplate: DEFAULT_PREFIX_TEMPLATE,
   expirationDays: 30,
   accessLogExpirationDays: 365,
   flexibleWindowMinutes: 0,

@@ -9,6 +9,7 @@ import type {
   SourceId,
   VerificationTarget,
 } from '../core/types.ts';
+import type { InputDefaults } from './settings.ts';
 
 /*
  * The source seam (docs/SOURCES.md). A source is two modules in its folder:
@@ -22,21 +23,22 @@ import type {
  *                a run loads only its own source's.
  */
 
-/** Defaults the stage supplies (environment of create-export-job; the CLI's stage defaults). */
-export interface InputDefaults {
-  /** Pinpoint: ExportJobRequest.RoleArn (DEFAULT_ROLE_ARN). */
-  RoleArn?: string | undefined;
-  /** Pinpoint: ExportJobRequest.S3UrlPrefix template (DEFAULT_S3_URL_PREFIX). */
-  S3UrlPrefix?: string | undefined;
-  /** Customer Profiles: the role the service assumes (PROFILES_ROLE_ARN). */
-  ProfilesRoleArn?: string | undefined;
-  /** Customer Profiles: the DestinationUri template (PROFILES_DESTINATION). */
-  ProfilesDestination?: string | undefined;
-  /** DynamoDB: the export bucket (DYNAMODB_EXPORT_BUCKET). */
-  DynamoDbBucket?: string | undefined;
-  /** DynamoDB: the S3Prefix template (DYNAMODB_EXPORT_PREFIX). */
-  DynamoDbPrefix?: string | undefined;
+/**
+ * One of a source's stage defaults (sources/<id>/settings.ts): the input field it fills when the
+ * input leaves it out, carried to create-export-job by an environment variable.
+ */
+export interface InputDefaultSetting {
+  /** The create function's environment variable: the stack sets it (stack.ts `environment()`), and a local run. */
+  env: string;
+  /** A local run's value (the emulator's bucket and roles). */
+  local: string;
 }
+
+/** A source's stage defaults, by the name its input validation reads each by. */
+export type InputDefaultSettings = Readonly<Record<string, InputDefaultSetting>>;
+
+/** The stage's defaults for every source's input, by name (sources/settings.ts). */
+export type { InputDefaults } from './settings.ts';
 
 /** What the summary says of a run of this source, in its own words. */
 export interface SummaryWords {

@@ -9,12 +9,12 @@ import type {
   SummaryStatus,
   VerificationResult,
 } from '../../core/types.ts';
-import { inputDefaultsOf, loadCreateExportJobConfig } from '../../functions/shared/config.ts';
 import { resolveTableArn } from '../../sources/dynamodb/table-arn.ts';
 import type { FaultRule } from '../../sources/emulator/faults.ts';
 import { resolveExecutionInput } from '../../sources/input.ts';
 import { sourceFor } from '../../sources/registry.ts';
 import { runIdentityOf } from '../../sources/run-identity.ts';
+import { localInputDefaults, localInputEnvironment } from '../../sources/settings.ts';
 import {
   externalEndpoints,
   LocalRunSetupError,
@@ -28,7 +28,6 @@ import {
   DEMO_CHANGED_ITEMS,
   type ItemChanges,
   LOCAL_ACCOUNT,
-  LOCAL_SOURCE_ENV,
   LOCAL_TABLE,
   LOCAL_TABLE_ITEMS,
   type LocalSourceOptions,
@@ -142,9 +141,6 @@ export interface LocalRunResult {
 
 /** Local runs compress the ASL's Retry timing 8x (a 2-second first retry waits up to 0.25 s). */
 export const LOCAL_RETRY_TIME_SCALE = 1 / 8;
-
-export const LOCAL_ROLE_ARN = 'arn:aws:iam::000000000000:role/pinpoint-export-local';
-export const LOCAL_S3_URL_PREFIX = 's3://local-exports/pinpoint/{ApplicationId}/{SegmentId}/{date}/';
 
 async function buildInput(
   options: LocalRunOptions,
@@ -291,9 +287,7 @@ export async function runLocal(options: LocalRunOptions = {}): Promise<LocalRunR
 async function demoTargetOf(options: LocalRunOptions): Promise<string> {
   const now = new Date().toISOString();
   const raw = await sourceInput(options, now);
-  const defaults = inputDefaultsOf(
-    loadCreateExportJobConfig({ ...LOCAL_SOURCE_ENV, RUN_LEDGER_TABLE: 'runs' }),
-  );
+  const defaults = localInputDefaults();
   const request = resolveExecutionInput(raw, defaults, now);
   return runIdentityOf(request, sourceFor(request).describe.destinationTemplate(raw, defaults)).target;
 }
@@ -325,9 +319,8 @@ export async function openLocalSession(options: LocalRunOptions = {}): Promise<L
     AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? 'local',
     STAGE: 'local',
     SUMMARY_TOPIC_ARN: process.env.SUMMARY_TOPIC_ARN ?? DEFAULT_TOPIC_ARN,
-    DEFAULT_ROLE_ARN: LOCAL_ROLE_ARN,
-    DEFAULT_S3_URL_PREFIX: LOCAL_S3_URL_PREFIX,
-    ...LOCAL_SOURCE_ENV,
+    // Every source's stage defaults, as a deployed stack sets them (sources/<id>/settings.ts).
+    ...localInputEnvironment(),
     POLL_MIN_WAIT_SECONDS: String(options.minWaitSeconds ?? 1),
     POLL_MAX_WAIT_SECONDS: String(options.maxWaitSeconds ?? 2),
     RUN_DEADLINE_SECONDS: String(options.deadlineSeconds ?? 120),

@@ -1,9 +1,10 @@
 import type { SourceId } from '../../core/types.ts';
 import { tableArnFor, tableNameOf } from '../../sources/dynamodb/names.ts';
+import { LOCAL_ACCOUNT } from '../../sources/local.ts';
 
 /*
  * What a local run of each source needs beyond the workflow: its input on the
- * emulator's seeded data, the stage defaults a deployed stack would give, and (for
+ * emulator's seeded data (its stage defaults are each source's, sources/settings.ts), and (for
  * DynamoDB) a table with point-in-time recovery to export.
  */
 
@@ -12,16 +13,7 @@ export const LOCAL_TABLE = 'local-orders';
 /** Items seeded into it. */
 export const LOCAL_TABLE_ITEMS = 1_200;
 /** The emulator's account and region, as in every ARN it makes. */
-export const LOCAL_ACCOUNT = { region: 'us-east-1', account: '000000000000' };
-
-/** The stage defaults a deployed stack sets per source (deploy/sources.ts), for the local bucket. */
-export const LOCAL_SOURCE_ENV = {
-  PROFILES_ROLE_ARN: 'arn:aws:iam::000000000000:role/profiles-export-local',
-  PROFILES_DESTINATION:
-    's3://local-exports/customer-profiles/{DomainName}/{SegmentDefinitionName}/{timestamp}/',
-  DYNAMODB_EXPORT_BUCKET: 'local-exports',
-  DYNAMODB_EXPORT_PREFIX: 'dynamodb/{TableName}/{timestamp}/',
-} as const;
+export { LOCAL_ACCOUNT } from '../../sources/local.ts';
 
 /**
  * The options that choose a source other than Pinpoint and what of it to export: a local

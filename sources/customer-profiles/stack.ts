@@ -1,5 +1,5 @@
 import { LONGEST_TIME_VALUES, resolveTemplate } from '../../core/input-rules.ts';
-import { arnOf, type Cfn, distinct, IDS, ref, sub } from '../stack/cfn.ts';
+import { arnOf, type Cfn, defaultsEnvironment, distinct, IDS, ref, sub } from '../stack/cfn.ts';
 import { keyPattern } from '../stack/destination.ts';
 import type { StageConfig, TargetBase } from '../stack/stage-types.ts';
 import type { StackContext, StackSource } from '../stack/types.ts';
@@ -11,6 +11,7 @@ import {
   PROFILES_PLACEHOLDERS,
   PROFILES_SERVICE,
 } from './names.ts';
+import { DEFAULT_PROFILES_PREFIX, PROFILES_DEFAULTS } from './settings.ts';
 
 /*
  * Amazon Connect Customer Profiles' part of the stack (docs/SOURCES.md): a target names a
@@ -42,9 +43,6 @@ export interface CustomerProfilesTarget extends TargetBase {
 }
 
 const NAME_HINT = "1-64 of letters, digits, _ and -, Customer Profiles' ^[a-zA-Z0-9_-]+$";
-
-/** The destination under `exportDestination.keyPrefix` when a target gives no prefix (PROFILES_DESTINATION). */
-export const DEFAULT_PROFILES_PREFIX = 'customer-profiles/{DomainName}/{SegmentDefinitionName}/{timestamp}/';
 
 const domainArn = (domain: string): Cfn =>
   sub(`arn:\${AWS::Partition}:profile:\${AWS::Region}:\${AWS::AccountId}:domains/${domain}`);
@@ -262,10 +260,10 @@ export const customerProfilesStack: StackSource<CustomerProfilesTarget> = {
   environment(targets, { config, destination }) {
     if (targets.length === 0) return {};
     return {
-      createExportJob: {
-        PROFILES_ROLE_ARN: profilesRoleArnOf(config),
-        PROFILES_DESTINATION: destination.s3Uri(DEFAULT_PROFILES_PREFIX),
-      },
+      createExportJob: defaultsEnvironment(PROFILES_DEFAULTS, {
+        ProfilesRoleArn: profilesRoleArnOf(config),
+        ProfilesDestination: destination.s3Uri(DEFAULT_PROFILES_PREFIX),
+      }),
     };
   },
 };

@@ -10,7 +10,8 @@ import {
 import { keyPattern } from '../stack/destination.ts';
 import { tableArnFor, tableNameOf } from './names.ts';
 import { enablePitr } from './runtime.ts';
-import { DEFAULT_DYNAMODB_PREFIX, type DynamoDbTarget } from './stack.ts';
+import { DEFAULT_DYNAMODB_PREFIX } from './settings.ts';
+import type { DynamoDbTarget } from './stack.ts';
 import { describeTable } from './table-arn.ts';
 import { EXPORT_LAG_MS } from './window.ts';
 

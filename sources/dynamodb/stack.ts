@@ -1,7 +1,7 @@
 import { bucketNameProblem, MAX_S3_PREFIX_BYTES } from '../../core/aws-names.ts';
 import { LONGEST_TIME_VALUES, resolveTemplate } from '../../core/input-rules.ts';
 import { MANIFEST_NAME } from '../../core/verification-sizing.ts';
-import { type Cfn, distinct, sub } from '../stack/cfn.ts';
+import { type Cfn, defaultsEnvironment, distinct, sub } from '../stack/cfn.ts';
 import { bucketArnOf, keyPattern, objectsArnOf } from '../stack/destination.ts';
 import type { TargetBase } from '../stack/stage-types.ts';
 import type { StackContext, StackSource } from '../stack/types.ts';
@@ -16,6 +16,7 @@ import {
   type OutsideRecoveryWindowSetting,
   tableNameOf,
 } from './names.ts';
+import { DEFAULT_DYNAMODB_PREFIX, DYNAMODB_DEFAULTS } from './settings.ts';
 
 /*
  * DynamoDB's part of the stack (docs/SOURCES.md): a target names a table (by name in this
@@ -48,9 +49,6 @@ export interface DynamoDbTarget extends TargetBase {
   /** S3Prefix template under `exportDestination.keyPrefix`; the stage's default when absent. */
   prefix?: string;
 }
-
-/** The S3Prefix under `exportDestination.keyPrefix` when a target gives no prefix (DYNAMODB_EXPORT_PREFIX). */
-export const DEFAULT_DYNAMODB_PREFIX = 'dynamodb/{TableName}/{date}/';
 
 /** The table's ARN: as given, or built for this account and Region from its name. */
 export const tableArnOf = (target: Pick<DynamoDbTarget, 'table'>): Cfn =>
@@ -293,10 +291,10 @@ export const dynamoDbStack: StackSource<DynamoDbTarget> = {
   environment(targets, { destination }) {
     if (targets.length === 0) return {};
     return {
-      createExportJob: {
-        DYNAMODB_EXPORT_BUCKET: destination.bucket,
-        DYNAMODB_EXPORT_PREFIX: `${destination.keyPrefix}${DEFAULT_DYNAMODB_PREFIX}`,
-      },
+      createExportJob: defaultsEnvironment(DYNAMODB_DEFAULTS, {
+        DynamoDbBucket: destination.bucket,
+        DynamoDbPrefix: `${destination.keyPrefix}${DEFAULT_DYNAMODB_PREFIX}`,
+      }),
     };
   },
 };

@@ -1,9 +1,10 @@
 import { keyPrefixBytesProblem } from '../../core/aws-names.ts';
-import { arnOf, type Cfn, IDS, ref, sub } from '../stack/cfn.ts';
+import { arnOf, type Cfn, defaultsEnvironment, IDS, ref, sub } from '../stack/cfn.ts';
 import type { Destination } from '../stack/destination.ts';
 import type { StageConfig, TargetBase } from '../stack/stage-types.ts';
 import type { StackContext, StackSource } from '../stack/types.ts';
 import { APPLICATION_ID, longestResolution, PINPOINT_PLACEHOLDERS, PINPOINT_SEGMENT_ID } from './names.ts';
+import { PINPOINT_DEFAULTS } from './settings.ts';
 
 /*
  * Amazon Pinpoint's part of the stack: a target's application, segment and prefix, the
@@ -250,18 +251,18 @@ export const pinpointStack: StackSource<PinpointTarget> = {
 
   environment(targets, ctx) {
     if (pinpointApplicationIds(targets, ctx.config).length === 0) return {};
-    return { createExportJob: pinpointDefaults(ctx) };
+    return { createExportJob: defaultsEnvironment(PINPOINT_DEFAULTS, pinpointDefaults(ctx)) };
   },
 };
 
-/** The stage's defaults for a Pinpoint input (create-export-job's DEFAULT_*), also stack outputs. */
-export function pinpointDefaults({ config, destination }: StackContext): {
-  DEFAULT_ROLE_ARN: Cfn;
-  DEFAULT_S3_URL_PREFIX: Cfn;
-} {
+/** The stage's defaults for a Pinpoint input (settings.ts; create-export-job's environment), also stack outputs. */
+export function pinpointDefaults({
+  config,
+  destination,
+}: StackContext): Record<keyof typeof PINPOINT_DEFAULTS, Cfn> {
   return {
-    DEFAULT_ROLE_ARN: exportRoleArnOf(config),
-    DEFAULT_S3_URL_PREFIX: destination.s3Uri(config.exportDestination.prefixTemplate),
+    RoleArn: exportRoleArnOf(config),
+    S3UrlPrefix: destination.s3Uri(config.exportDestination.prefixTemplate),
   };
 }
 

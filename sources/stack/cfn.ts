@@ -1,3 +1,5 @@
+import type { InputDefaultSettings } from '../types.ts';
+
 /*
  * What every part of the configuration-driven template shares: the value type,
  * the logical ids (serverless.yml's and ours) and the intrinsic-function helpers.
@@ -107,4 +109,17 @@ export function distinct<T>(values: readonly T[]): T[] {
     seen.add(key);
     return true;
   });
+}
+
+/**
+ * A source's stage defaults as create-export-job's environment: each value under the variable its
+ * declaration names (sources/<id>/settings.ts), every declared default given one.
+ */
+export function defaultsEnvironment<S extends InputDefaultSettings>(
+  settings: S,
+  values: { readonly [K in keyof S]: Cfn },
+): Record<string, Cfn> {
+  return Object.fromEntries(
+    Object.keys(settings).map((name) => [(settings[name] as S[keyof S]).env, values[name as keyof S]]),
+  );
 }
