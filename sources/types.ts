@@ -9,18 +9,22 @@ import type {
   SourceId,
   VerificationTarget,
 } from '../core/types.ts';
+import type { InputOptions } from './registry.ts';
 import type { InputDefaults } from './settings.ts';
 
 /*
- * The source seam (docs/SOURCES.md). A source is two modules in its folder:
+ * The source seam (docs/SOURCES.md). The modules of a source's folder the functions use:
  *
  *   describe.ts  pure: input validation and defaults, the run's identity, where the
  *                job's files are and what the summary says of it. No AWS SDK client,
  *                so every function may import it statically.
  *   runtime.ts   the SDK calls: create, read the status, recover a lost create, the
- *                error rows. Loaded with a dynamic import() (sources/registry.ts), so
+ *                error rows. Loaded with a dynamic import() (sources/runtimes.ts), so
  *                a function bundle carries each source's client in its own chunk and
  *                a run loads only its own source's.
+ *   names.ts     its names, patterns and limits; settings.ts its stage defaults; input.ts
+ *                its execution input from options: each stated once, for describe.ts,
+ *                its stack.ts, the CLI and the local run.
  */
 
 /**
@@ -209,7 +213,9 @@ export type FinalRead<R extends ResolvedExportRequest = ResolvedExportRequest> =
   signal: AbortSignal,
 ) => Promise<unknown>;
 
-/** One registered source (sources/registry.ts): its description. */
+/** One registered source (sources/registry.ts): its description and its input builder. */
 export interface RegisteredSource<R extends ResolvedExportRequest = ResolvedExportRequest> {
   describe: SourceDescription<R>;
+  /** Its part of the execution input from the options that say what to export (sources/<id>/input.ts). */
+  input(options: InputOptions): Record<string, unknown>;
 }

@@ -30,8 +30,8 @@ import {
   LOCAL_ACCOUNT,
   LOCAL_TABLE,
   LOCAL_TABLE_ITEMS,
-  type LocalSourceOptions,
-  sourceInput,
+  type LocalInputOptions,
+  localInput,
   tableArnFor,
   tableNameOf,
   withTableArn,
@@ -45,12 +45,7 @@ import { type EventLog, loadHandlers, startExecution, type TaskState } from './w
  * CLI's `--local` and the tests all go through here.
  */
 
-export interface LocalRunOptions extends LocalSourceOptions {
-  applicationId?: string;
-  segmentId?: string;
-  segmentVersion?: number;
-  s3UrlPrefix?: string;
-  roleArn?: string;
+export interface LocalRunOptions extends LocalInputOptions {
   scheduledTime?: string;
   /** Execution name; default `local-<time>`. */
   executionName?: string;
@@ -142,29 +137,14 @@ export interface LocalRunResult {
 /** Local runs compress the ASL's Retry timing 8x (a 2-second first retry waits up to 0.25 s). */
 export const LOCAL_RETRY_TIME_SCALE = 1 / 8;
 
-async function buildInput(
-  options: LocalRunOptions,
-  applicationId: string,
-  tableArn: string | undefined,
-): Promise<unknown> {
+/** The run's input: the one given, or the one its options describe (dev/local/sources.ts). */
+async function buildInput(options: LocalRunOptions, tableArn: string | undefined): Promise<unknown> {
   if (options.input !== undefined) return options.input;
-  if (options.source !== undefined && options.source !== 'pinpoint')
-    return sourceInput(
-      options,
-      options.scheduledTime ?? new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
-      tableArn,
-    );
-  const request = {
-    ...(options.roleArn ? { RoleArn: options.roleArn } : {}),
-    ...(options.s3UrlPrefix ? { S3UrlPrefix: options.s3UrlPrefix } : {}),
-    ...(options.segmentId ? { SegmentId: options.segmentId } : {}),
-    ...(options.segmentVersion === undefined ? {} : { SegmentVersion: options.segmentVersion }),
-  };
-  return {
-    ApplicationId: applicationId,
-    ...(Object.keys(request).length > 0 ? { ExportJobRequest: request } : {}),
-    ScheduledTime: options.scheduledTime ?? new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
-  };
+  return localInput(
+    options,
+    options.scheduledTime ?? new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+    tableArn,
+  );
 }
 
 /**
@@ -265,7 +245,7 @@ export async function runLocal(options: LocalRunOptions = {}): Promise<LocalRunR
     const first = await session.run({
       scheduledTime: new Date(earlier).toISOString().replace(/\.\d+Z$/, 'Z'),
       ...(options.executionName ? { executionName: `${options.executionName.slice(0, 70)}-full` } : {}),
-      input: await sourceInput(
+      input: await localInput(
         options,
         new Date(earlier).toISOString().replace(/\.\d+Z$/, 'Z'),
         session.tableArn,
@@ -286,7 +266,7 @@ export async function runLocal(options: LocalRunOptions = {}): Promise<LocalRunR
 /** The incremental demo's target in the run ledger, as create-export-job will compute it. */
 async function demoTargetOf(options: LocalRunOptions): Promise<string> {
   const now = new Date().toISOString();
-  const raw = await sourceInput(options, now);
+  const raw = await localInput(options, now);
   const defaults = localInputDefaults();
   const request = resolveExecutionInput(raw, defaults, now);
   return runIdentityOf(request, sourceFor(request).describe.destinationTemplate(raw, defaults)).target;
@@ -304,7 +284,7 @@ export async function openLocalSession(options: LocalRunOptions = {}): Promise<L
     dataDir,
     isIncrementalDemo(options) ? await demoTargetOf(options) : undefined,
   );
-  const { DEFAULT_APPLICATION_ID, DEFAULT_TOPIC_ARN } = await import('../emulator/index.ts');
+  const { DEFAULT_TOPIC_ARN } = await import('../emulator/index.ts');
   progress({
     type: 'emulator',
     url: services.pinpointUrl,
@@ -359,14 +339,7 @@ export async function openLocalSession(options: LocalRunOptions = {}): Promise<L
       tableArn,
       setClockShift: (ms) => services.setClockShift(ms),
       run: (overrides = {}) =>
-        runExecution(
-          { ...options, ...overrides },
-          services,
-          handlers,
-          env,
-          { applicationId: DEFAULT_APPLICATION_ID, tableArn },
-          dataDir,
-        ),
+        runExecution({ ...options, ...overrides }, services, handlers, env, tableArn, dataDir),
       close: async () => {
         restore();
         await services.close();
@@ -422,17 +395,13 @@ async function runExecution(
   services: LocalServices,
   handlers: Awaited<ReturnType<typeof loadHandlers>>,
   env: Record<string, string>,
-  defaults: { applicationId: string; tableArn: string | undefined },
+  tableArn: string | undefined,
   dataDir: string,
 ): Promise<LocalRunResult> {
   const started = Date.now();
   const progress = options.onProgress ?? (() => undefined);
   {
-    const applicationId = options.applicationId ?? defaults.applicationId;
-    const input = withTableArn(
-      await buildInput(options, applicationId, defaults.tableArn),
-      defaults.tableArn,
-    );
+    const input = withTableArn(await buildInput(options, tableArn), tableArn);
     const executionName =
       options.executionName ?? `local-${new Date().toISOString().replace(/[-:.]/g, '').slice(0, 15)}Z`;
     progress({ type: 'started', executionName, input });

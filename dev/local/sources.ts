@@ -1,6 +1,7 @@
 import type { SourceId } from '../../core/types.ts';
 import { tableArnFor, tableNameOf } from '../../sources/dynamodb/names.ts';
 import { LOCAL_ACCOUNT } from '../../sources/local.ts';
+import { executionInputOf } from '../../sources/registry.ts';
 
 /*
  * What a local run of each source needs beyond the workflow: its input on the
@@ -33,31 +34,53 @@ export interface LocalSourceOptions {
   incremental?: boolean | undefined;
 }
 
+/** What a local run exports, in the options' words (the CLI's --local run passes its whole input instead). */
+export interface LocalInputOptions extends LocalSourceOptions {
+  applicationId?: string | undefined;
+  segmentId?: string | undefined;
+  segmentVersion?: number | undefined;
+  s3UrlPrefix?: string | undefined;
+  roleArn?: string | undefined;
+}
+
 /**
- * The execution input of a local run of `options.source` (never Pinpoint: that input is built in
- * run.ts). A DynamoDB run's `tableArn` is its table as the session resolved it (dev/local/run.ts);
- * without one, a name is a table of the built-in emulator.
+ * What a local run exports unless told otherwise: the emulator's seeded application, segment
+ * definition or table. The CLI's `--local` and the local run both start from here.
  */
-export async function sourceInput(
-  options: LocalSourceOptions,
-  scheduledTime: string,
-  tableArn?: string,
-): Promise<Record<string, unknown>> {
+export async function withLocalDefaults<
+  O extends LocalSourceOptions & { applicationId?: string | undefined },
+>(options: O): Promise<O> {
   if (options.source === 'customer-profiles') {
     const { DEFAULT_PROFILES_DOMAIN, DEFAULT_SEGMENT_DEFINITION } = await import('../emulator/index.ts');
     return {
-      Source: 'customer-profiles',
-      DomainName: options.domain ?? DEFAULT_PROFILES_DOMAIN,
-      SegmentDefinitionName: options.segmentDefinition ?? DEFAULT_SEGMENT_DEFINITION,
-      ...(options.format ? { DataFormat: options.format } : {}),
-      ScheduledTime: scheduledTime,
+      ...options,
+      domain: options.domain ?? DEFAULT_PROFILES_DOMAIN,
+      segmentDefinition: options.segmentDefinition ?? DEFAULT_SEGMENT_DEFINITION,
     };
   }
+  if (options.source === 'dynamodb') return { ...options, table: options.table ?? LOCAL_TABLE };
+  if (options.applicationId !== undefined) return options;
+  return { ...options, applicationId: (await import('../emulator/index.ts')).DEFAULT_APPLICATION_ID };
+}
+
+/**
+ * The execution input of a local run: what the options say and the emulator's seeded data for
+ * what they leave out, built as every input is (sources/<id>/input.ts). A DynamoDB run's
+ * `tableArn` is its table as the session resolved it (dev/local/run.ts); without one, a name is a
+ * table of the built-in emulator.
+ */
+export async function localInput(
+  options: LocalInputOptions,
+  scheduledTime: string,
+  tableArn?: string,
+): Promise<Record<string, unknown>> {
+  const given = await withLocalDefaults(options);
   return {
-    Source: 'dynamodb',
-    TableArn: tableArn ?? tableArnFor(options.table ?? LOCAL_TABLE, LOCAL_ACCOUNT),
-    ExportType: options.incremental ? 'INCREMENTAL_EXPORT' : 'FULL_EXPORT',
-    ...(options.format ? { ExportFormat: options.format } : {}),
+    ...executionInputOf({
+      ...given,
+      tableArn: tableArn ?? tableArnFor(given.table ?? LOCAL_TABLE, LOCAL_ACCOUNT),
+      incremental: given.incremental === true,
+    }),
     ScheduledTime: scheduledTime,
   };
 }

@@ -3,6 +3,7 @@ import { arnOf, type Cfn, defaultsEnvironment, distinct, IDS, ref, sub } from '.
 import { keyPattern } from '../stack/destination.ts';
 import type { StageConfig, TargetBase } from '../stack/stage-types.ts';
 import type { StackContext, StackSource } from '../stack/types.ts';
+import { profilesInput } from './input.ts';
 import {
   DATA_FORMATS,
   type DataFormat,
@@ -174,15 +175,14 @@ export const customerProfilesStack: StackSource<CustomerProfilesTarget> = {
 
   /** The input of docs/SOURCES.md: the fields the target sets; RoleArn and the default destination come from the stage. */
   scheduleInput(target, { destination }) {
-    return {
-      Source: 'customer-profiles',
-      DomainName: target.domain,
-      SegmentDefinitionName: target.segmentDefinition,
-      ...(target.format !== undefined && { DataFormat: target.format }),
-      ...(target.prefix !== undefined && { DestinationUri: destination.s3Uri(target.prefix) }),
+    return profilesInput<Cfn>({
+      domain: target.domain,
+      segmentDefinition: target.segmentDefinition,
+      format: target.format,
+      destinationUri: target.prefix === undefined ? undefined : destination.s3Uri(target.prefix),
       // The configured bucket's SSE-KMS key encrypts the snapshot too.
-      ...(destination.kmsKeyArn && { EncryptionKey: destination.kmsKeyArn }),
-    };
+      encryptionKey: destination.kmsKeyArn,
+    });
   },
 
   statements(targets, { config }) {

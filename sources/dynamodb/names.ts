@@ -32,13 +32,13 @@ export const SSE_ALGORITHMS = ['AES256', 'KMS'] as const;
 /** S3SseKmsKeyId: 1-2,048 characters. */
 export const MAX_KMS_KEY_ID_CHARS = 2048;
 
-/** A target's `mode` in the stage file, as its ExportType. */
-export const MODES = { full: 'FULL_EXPORT', incremental: 'INCREMENTAL_EXPORT' } as const;
+/** A target's `mode` in the stage file: its ExportType (input.ts `incremental`). */
+export const MODES = ['full', 'incremental'] as const;
 /** A target's `outsideRecoveryWindow` in the stage file, as its OutsideRecoveryWindow. */
 export const OUTSIDE_RECOVERY_WINDOW_SETTINGS = { error: 'ERROR', 'full-export': 'FULL_EXPORT' } as const;
 
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
-export type DynamoDbMode = keyof typeof MODES;
+export type DynamoDbMode = (typeof MODES)[number];
 export type OutsideRecoveryWindowSetting = keyof typeof OUTSIDE_RECOVERY_WINDOW_SETTINGS;
 
 /** Whether `table` is a table name or a table ARN. */

@@ -5,6 +5,7 @@ import { type Cfn, defaultsEnvironment, distinct, sub } from '../stack/cfn.ts';
 import { bucketArnOf, keyPattern, objectsArnOf } from '../stack/destination.ts';
 import type { TargetBase } from '../stack/stage-types.ts';
 import type { StackContext, StackSource } from '../stack/types.ts';
+import { dynamoDbInput } from './input.ts';
 import {
   DYNAMODB_PLACEHOLDERS,
   type DynamoDbMode,
@@ -132,7 +133,7 @@ export const dynamoDbStack: StackSource<DynamoDbTarget> = {
           : `"${table}" is not a DynamoDB table name (3-255 of letters, digits, _ . -) nor a table ARN`,
       );
     }
-    const mode = r.oneOf(raw, 'mode', `${path}.mode`, Object.keys(MODES) as DynamoDbMode[]);
+    const mode = r.oneOf(raw, 'mode', `${path}.mode`, MODES);
     const format = r.oneOf(raw, 'format', `${path}.format`, EXPORT_FORMATS);
     const outsideRecoveryWindow = r.oneOf(
       raw,
@@ -198,20 +199,20 @@ export const dynamoDbStack: StackSource<DynamoDbTarget> = {
   scheduleInput(target, ctx) {
     const { destination } = ctx;
     const stageKey = writesToStageBucket(target, ctx) ? destination.kmsKeyArn : undefined;
-    return {
-      Source: 'dynamodb',
-      TableArn: tableArnOf(target),
-      ...(target.mode !== undefined && { ExportType: MODES[target.mode] }),
-      ...(target.format !== undefined && { ExportFormat: target.format }),
-      ...(target.bucket !== undefined && { S3Bucket: target.bucket }),
-      ...(target.prefix !== undefined && { S3Prefix: `${destination.keyPrefix}${target.prefix}` }),
-      ...(target.bucketOwner !== undefined && { S3BucketOwner: target.bucketOwner }),
+    return dynamoDbInput<Cfn>({
+      tableArn: tableArnOf(target),
+      incremental: target.mode === undefined ? undefined : target.mode === 'incremental',
+      format: target.format,
+      bucket: target.bucket,
+      prefix: target.prefix === undefined ? undefined : `${destination.keyPrefix}${target.prefix}`,
+      bucketOwner: target.bucketOwner,
       // The configured bucket's SSE-KMS key encrypts the export too.
-      ...(stageKey && { S3SseAlgorithm: 'KMS', S3SseKmsKeyId: stageKey }),
-      ...(target.outsideRecoveryWindow !== undefined && {
-        OutsideRecoveryWindow: OUTSIDE_RECOVERY_WINDOW_SETTINGS[target.outsideRecoveryWindow],
-      }),
-    };
+      kmsKeyId: stageKey,
+      outsideRecoveryWindow:
+        target.outsideRecoveryWindow === undefined
+          ? undefined
+          : OUTSIDE_RECOVERY_WINDOW_SETTINGS[target.outsideRecoveryWindow],
+    });
   },
 
   statements(targets, ctx) {

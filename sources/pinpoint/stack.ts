@@ -3,6 +3,7 @@ import { arnOf, type Cfn, defaultsEnvironment, IDS, ref, sub } from '../stack/cf
 import type { Destination } from '../stack/destination.ts';
 import type { StageConfig, TargetBase } from '../stack/stage-types.ts';
 import type { StackContext, StackSource } from '../stack/types.ts';
+import { pinpointInput } from './input.ts';
 import { APPLICATION_ID, longestResolution, PINPOINT_PLACEHOLDERS, PINPOINT_SEGMENT_ID } from './names.ts';
 import { PINPOINT_DEFAULTS } from './settings.ts';
 
@@ -169,14 +170,12 @@ export const pinpointStack: StackSource<PinpointTarget> = {
 
   /** Only the fields the target sets, plus the scheduled time: the input every Pinpoint schedule has always sent. */
   scheduleInput(target, { destination }) {
-    const request: Record<string, unknown> = {};
-    if (target.prefix !== undefined) request.S3UrlPrefix = destination.s3Uri(target.prefix);
-    if (target.SegmentId !== undefined) request.SegmentId = target.SegmentId;
-    if (target.SegmentVersion !== undefined) request.SegmentVersion = target.SegmentVersion;
-    return {
-      ApplicationId: target.ApplicationId,
-      ...(Object.keys(request).length > 0 && { ExportJobRequest: request }),
-    };
+    return pinpointInput<Cfn>({
+      applicationId: target.ApplicationId,
+      s3UrlPrefix: target.prefix === undefined ? undefined : destination.s3Uri(target.prefix),
+      segmentId: target.SegmentId,
+      segmentVersion: target.SegmentVersion,
+    });
   },
 
   statements(targets, { config }) {
