@@ -123,9 +123,11 @@ export interface SourceDescription<R extends ResolvedExportRequest = ResolvedExp
    */
   missingFiles?(keys: readonly string[]): string[];
   /**
-   * Whether a re-run with the same ScheduledTime finds a job an earlier attempt started but
-   * never heard back from (Pinpoint's look-up, DynamoDB's client token); Customer Profiles
-   * cannot list snapshots. The summary's re-run advice says so.
+   * Whether a retry or a re-run with the same ScheduledTime finds a job an earlier attempt
+   * started but never heard back from (Pinpoint's look-up, its runtime's `recover`; DynamoDB's
+   * client token, an idempotent create); Customer Profiles cannot list snapshots. The one
+   * statement of it: create-export-job never starts such a source's job twice, and the
+   * summary's re-run advice says so.
    */
   findsLostJobs: boolean;
   /**
@@ -179,14 +181,11 @@ export interface SourceRuntime<R extends ResolvedExportRequest = ResolvedExportR
   /** Its rows for the one error classifier (core/aws-errors.ts). */
   errors: AwsErrorSource;
   /**
-   * True when starting the same run's job again returns the job already started (DynamoDB's
-   * ClientToken). A source with neither this nor {@link recover} never starts again after an
-   * attempt that may have started a job (create-export-job marks the start in the run ledger).
-   */
-  idempotentCreate?: boolean;
-  /**
    * Starts the export job. Must not retry a create itself: a lost answer is recovered by
-   * the state machine's retry, through {@link recover} or an idempotency token.
+   * the state machine's retry, through {@link recover} or an idempotency token (DynamoDB's
+   * ClientToken). A source whose description does not say `findsLostJobs` never starts again
+   * after an attempt that may have started a job (create-export-job marks the start in the run
+   * ledger).
    */
   create(request: R, ctx: CreateContext): Promise<JobSnapshot>;
   /** The job as it is now; undefined when the source no longer knows it. */

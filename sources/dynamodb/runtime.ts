@@ -362,7 +362,6 @@ function refusalOf(error: unknown, request: DynamoDbRequest, ctx: SourceContext)
 
 export const DYNAMODB_RUNTIME: SourceRuntime<DynamoDbRequest> = {
   errors: DYNAMODB_ERRORS,
-  idempotentCreate: true,
 
   async create(request, ctx) {
     const window = await recoveryWindow(request, ctx);

@@ -198,6 +198,13 @@ describe.each(ids)('source %s', (id) => {
       expect(typeof runtime.errors.rejectedAdvice).toBe('string');
     });
 
+    it('recovers a lost create only if its description says it finds lost jobs (the one statement of it)', async () => {
+      const runtime = await RUNTIMES[id]();
+
+      if (runtime.recover) expect(description.findsLostJobs).toBe(true);
+      expect(Object.keys(runtime)).not.toContain('idempotentCreate');
+    });
+
     it('throws throttled and unavailable errors under names the state machine retries, rejected ones under a name it does not', async () => {
       const { errors } = (await RUNTIMES[id]()).errors as AwsErrorSource;
       const nameOf = (kind: keyof AwsErrorSource['errors']) =>
