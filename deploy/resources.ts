@@ -435,18 +435,7 @@ export function contextOf(config: StageConfig): StackContext {
 }
 
 /** Environment variables per function (read by `functions/shared/config.ts`). */
-export function environmentOf(
-  config: StageConfig,
-): Record<
-  | 'shared'
-  | 'createExportJob'
-  | 'getExportJobStatus'
-  | 'verifyExport'
-  | 'countExportBatch'
-  | 'finishVerification'
-  | 'publishSummary',
-  Record<string, Cfn>
-> {
+export function environmentOf(config: StageConfig): Record<'shared' | FunctionKey, Record<string, Cfn>> {
   const ctx = contextOf(config);
   const poll = {
     ...(config.poll.minWaitSeconds !== undefined && {

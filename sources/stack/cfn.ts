@@ -1,3 +1,4 @@
+import { byFunction, type FunctionKey, functionIdOf, roleIdOf } from '../../core/functions.ts';
 import type { InputDefaultSettings } from '../types.ts';
 
 /*
@@ -9,20 +10,14 @@ import type { InputDefaultSettings } from '../types.ts';
 export type Cfn = any;
 export type Resources = Record<string, Cfn>;
 
+export type { FunctionKey } from '../../core/functions.ts';
+
 /** Logical ids of resources serverless.yml defines (osls names functions `<Name>LambdaFunction`, `-` → `Dash`). */
 export const FIXED = {
   stateMachine: 'ExportWorkflowStateMachine',
-  functions: {
-    createExportJob: 'CreateDashexportDashjob',
-    getExportJobStatus: 'GetDashexportDashjobDashstatus',
-    publishSummary: 'PublishDashsummary',
-    verifyExport: 'VerifyDashexport',
-    countExportBatch: 'CountDashexportDashbatch',
-    finishVerification: 'FinishDashverification',
-  },
+  /** Each function's (core/functions.ts), less its `LambdaFunction` suffix. */
+  functions: byFunction(functionIdOf),
 } as const;
-
-export type FunctionKey = keyof typeof FIXED.functions;
 
 /** Logical ids this module creates; tests and nag acknowledgements use the same names. */
 export const IDS = {
@@ -44,14 +39,8 @@ export const IDS = {
   schedulerRole: 'SchedulerRole',
   schedulerDlq: 'SchedulerDeadLetterQueue',
   schedulerDlqPolicy: 'SchedulerDeadLetterQueuePolicy',
-  roles: {
-    createExportJob: 'CreateExportJobRole',
-    getExportJobStatus: 'GetExportJobStatusRole',
-    publishSummary: 'PublishSummaryRole',
-    verifyExport: 'VerifyExportRole',
-    countExportBatch: 'CountExportBatchRole',
-    finishVerification: 'FinishVerificationRole',
-  },
+  /** Each function's role (core/functions.ts). */
+  roles: byFunction(roleIdOf) as { readonly [K in FunctionKey]: `${Capitalize<K>}Role` },
 } as const;
 
 export const sub = (template: string, vars?: Record<string, Cfn>): Cfn =>
