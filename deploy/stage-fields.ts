@@ -249,10 +249,6 @@ export function readSubscription(r: Reader, raw: unknown, path: string): Subscri
   };
 }
 
-/**
- * Why a stage name cannot be used, or undefined. The length limit is not typed in: it is the longest
- * stage for which every name the stack derives from it (`deploy/names.ts`) stays within AWS's limit.
- */
 /** A CloudFormation logical id fragment from a kebab/snake/dotted name: `nightly-all` → `NightlyAll`. */
 export function logicalIdOf(name: string): string {
   return name
