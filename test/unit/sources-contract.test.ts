@@ -7,8 +7,9 @@ import { TIME_PLACEHOLDERS } from '../../core/input-rules.ts';
 import { SOURCE_IDS } from '../../core/types.ts';
 import { STACK_SOURCES } from '../../deploy/sources.ts';
 import { EMULATED_SOURCES } from '../../dev/emulator/index.ts';
-import { registeredSource, registeredSourceIds } from '../../sources/registry.ts';
+import { registeredSource, registeredSourceIds, SOURCES } from '../../sources/registry.ts';
 import { RUNTIMES } from '../../sources/runtimes.ts';
+import { INPUT_DEFAULTS } from '../../sources/settings.ts';
 import type { SourceDescription } from '../../sources/types.ts';
 
 /*
@@ -22,7 +23,16 @@ const ROOT = resolve(import.meta.dirname, '../..');
 const ids = registeredSourceIds();
 
 /** The seam's modules, in each source's folder. */
-const FOLDER_MODULES = ['describe.ts', 'runtime.ts', 'stack.ts', 'emulator.ts'] as const;
+const FOLDER_MODULES = [
+  'names.ts',
+  'settings.ts',
+  'input.ts',
+  'describe.ts',
+  'runtime.ts',
+  'stack.ts',
+  'doctor.ts',
+  'emulator.ts',
+] as const;
 
 /** The SDK client package each source's runtime calls; a new source adds its row. */
 const SDK_CLIENT: Readonly<Record<string, string>> = {
@@ -260,6 +270,22 @@ describe.each(ids)('source %s', (id) => {
       expect(sdkClients(new Set(valueImportsOf(join(ROOT, `sources/${id}/runtime.ts`))))).toEqual([expected]);
       expect(sdkClients(packagesLoadedBy(`sources/${id}/runtime.ts`))).toEqual([expected]);
     });
+  });
+
+  it('registers its stage defaults (settings.ts) and its input builder (input.ts)', async () => {
+    const settings = (await import(`../../sources/${id}/settings.ts`)) as Record<string, unknown>;
+    const declared = Object.values(settings).filter(
+      (value): value is Record<string, { env: string; local: string }> =>
+        typeof value === 'object' &&
+        value !== null &&
+        Object.values(value).every((s) => typeof s?.env === 'string' && typeof s?.local === 'string'),
+    );
+    expect(declared).toHaveLength(1);
+    for (const [name, setting] of Object.entries(declared[0] ?? {})) {
+      expect(INPUT_DEFAULTS[name as keyof typeof INPUT_DEFAULTS], name).toBe(setting);
+    }
+    const input = (await import(`../../sources/${id}/input.ts`)) as Record<string, unknown>;
+    expect(Object.values(input)).toContain(SOURCES[id].input);
   });
 
   it.each(FOLDER_MODULES)(`has sources/${id}/%s`, (module) => {
