@@ -1,16 +1,15 @@
 import { FAILURE_OUTCOMES, OUTCOMES } from '../core/outcome.ts';
 import type { Destination } from '../sources/stack/destination.ts';
+import type { ExportTarget, Subscription, SubscriptionProtocol } from '../sources/stack/stage-types.ts';
 import { parseCron, type SkippedRun, skippedRuns } from './cron.ts';
 import { DEFAULT_SOURCE, SOURCE_IDS, STACK_SOURCES, stackSourceOf } from './sources.ts';
-import type { ExportTarget, Subscription, SubscriptionProtocol } from './stage-config.ts';
 
 /*
  * The field readers of the stage configuration (deploy/stage-config.ts): the
  * patterns, the Reader that collects every problem with its path, and the
  * readers of a target (its common fields here, its source's settings through
- * the source: deploy/sources.ts) and of a subscription. Type stripping: erasable
- * TypeScript only; only types come from stage-config.ts, so the two load in
- * either order.
+ * the source: deploy/sources.ts) and of a subscription, for the readers of each
+ * section (deploy/stage-sections/). Type stripping: erasable TypeScript only.
  */
 
 /** The outcomes publish-summary sets on the `status` message attribute (core/outcome.ts). */

@@ -12,7 +12,7 @@ import { DYNAMODB } from './dynamodb/describe.ts';
 import { type DynamoDbInputOptions, dynamoDbInput } from './dynamodb/input.ts';
 import { PINPOINT } from './pinpoint/describe.ts';
 import { type PinpointInputOptions, pinpointInput } from './pinpoint/input.ts';
-import type { RegisteredSource } from './types.ts';
+import type { SourceDescription } from './types.ts';
 
 /*
  * Every export source the functions know (docs/SOURCES.md), by the pure half of each
@@ -26,6 +26,13 @@ import type { RegisteredSource } from './types.ts';
  * Adding a source is adding its folder and a line in each registry (docs/SOURCES.md lists
  * them); a contract test checks that.
  */
+/** One registered source: its description and its input builder. */
+export interface RegisteredSource<R extends ResolvedExportRequest = ResolvedExportRequest> {
+  describe: SourceDescription<R>;
+  /** Its part of the execution input from the options that say what to export (sources/<id>/input.ts). */
+  input(options: InputOptions): Record<string, unknown>;
+}
+
 interface SourceTable {
   readonly pinpoint: RegisteredSource<PinpointRequest>;
   readonly 'customer-profiles': RegisteredSource<ProfilesRequest>;

@@ -10,18 +10,32 @@ import { PINPOINT_DEFAULTS } from './pinpoint/settings.ts';
  * (dev/local). Only data: no source's describe.ts or SDK client comes with it.
  */
 
+/**
+ * One of a source's stage defaults: the input field it fills when the input leaves it out, carried
+ * to create-export-job by an environment variable.
+ */
+export interface InputDefaultSetting {
+  /** The create function's environment variable: the stack sets it (stack.ts `environment()`), and a local run. */
+  env: string;
+  /** A local run's value (the emulator's bucket and roles). */
+  local: string;
+}
+
+/** A source's stage defaults, by the name its input validation reads each by. */
+export type InputDefaultSettings = Readonly<Record<string, InputDefaultSetting>>;
+
 export const INPUT_DEFAULTS = {
   ...PINPOINT_DEFAULTS,
   ...PROFILES_DEFAULTS,
   ...DYNAMODB_DEFAULTS,
-} as const;
+} as const satisfies InputDefaultSettings;
 
 /** The stage's defaults for every source's input, by name. */
 export type InputDefaults = { -readonly [K in keyof typeof INPUT_DEFAULTS]?: string | undefined };
 
 /** Each default's name and declaration, in registration order. */
 export const declaredDefaults = () =>
-  Object.entries(INPUT_DEFAULTS) as [keyof typeof INPUT_DEFAULTS, { env: string; local: string }][];
+  Object.entries(INPUT_DEFAULTS) as [keyof typeof INPUT_DEFAULTS, InputDefaultSetting][];
 
 /**
  * The defaults an environment gives, through `read` (create-export-job's loader trims and drops

@@ -9,7 +9,6 @@ import type {
   SourceId,
   VerificationTarget,
 } from '../core/types.ts';
-import type { InputOptions } from './registry.ts';
 import type { InputDefaults } from './settings.ts';
 
 /*
@@ -26,20 +25,6 @@ import type { InputDefaults } from './settings.ts';
  *                its execution input from options: each stated once, for describe.ts,
  *                its stack.ts, the CLI and the local run.
  */
-
-/**
- * One of a source's stage defaults (sources/<id>/settings.ts): the input field it fills when the
- * input leaves it out, carried to create-export-job by an environment variable.
- */
-export interface InputDefaultSetting {
-  /** The create function's environment variable: the stack sets it (stack.ts `environment()`), and a local run. */
-  env: string;
-  /** A local run's value (the emulator's bucket and roles). */
-  local: string;
-}
-
-/** A source's stage defaults, by the name its input validation reads each by. */
-export type InputDefaultSettings = Readonly<Record<string, InputDefaultSetting>>;
 
 /** The stage's defaults for every source's input, by name (sources/settings.ts). */
 export type { InputDefaults } from './settings.ts';
@@ -211,10 +196,3 @@ export type FinalRead<R extends ResolvedExportRequest = ResolvedExportRequest> =
   ctx: SourceContext,
   signal: AbortSignal,
 ) => Promise<unknown>;
-
-/** One registered source (sources/registry.ts): its description and its input builder. */
-export interface RegisteredSource<R extends ResolvedExportRequest = ResolvedExportRequest> {
-  describe: SourceDescription<R>;
-  /** Its part of the execution input from the options that say what to export (sources/<id>/input.ts). */
-  input(options: InputOptions): Record<string, unknown>;
-}

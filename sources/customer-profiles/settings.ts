@@ -1,11 +1,11 @@
 import { LOCAL_BUCKET, localRoleArn } from '../local.ts';
-import type { InputDefaultSettings } from '../types.ts';
 
 /*
  * Customer Profiles' stage defaults, declared once: the name its input validation reads each by
  * (describe.ts), the create function's environment variable that carries it (set by the stack,
- * stack.ts `environment()`, and by the local run) and the local run's value. Loaded by osls
- * through type stripping: erasable TypeScript only, `.ts` imports.
+ * stack.ts `environment()`, and by the local run) and the local run's value; sources/settings.ts
+ * registers them (and checks their shape). Loaded by osls through type stripping: erasable
+ * TypeScript only, `.ts` imports.
  */
 
 /**
@@ -22,4 +22,4 @@ export const PROFILES_DEFAULTS = {
     env: 'PROFILES_DESTINATION',
     local: `s3://${LOCAL_BUCKET}/${DEFAULT_PROFILES_PREFIX}`,
   },
-} as const satisfies InputDefaultSettings;
+} as const;

@@ -1,11 +1,11 @@
 import { LOCAL_BUCKET } from '../local.ts';
-import type { InputDefaultSettings } from '../types.ts';
 
 /*
  * DynamoDB's stage defaults, declared once: the name its input validation reads each by
  * (describe.ts), the create function's environment variable that carries it (set by the stack,
- * stack.ts `environment()`, and by the local run) and the local run's value. Loaded by osls
- * through type stripping: erasable TypeScript only, `.ts` imports.
+ * stack.ts `environment()`, and by the local run) and the local run's value; sources/settings.ts
+ * registers them (and checks their shape). Loaded by osls through type stripping: erasable
+ * TypeScript only, `.ts` imports.
  */
 
 /** The S3Prefix under `exportDestination.keyPrefix` when a target gives no prefix. */
@@ -22,4 +22,4 @@ export const DYNAMODB_DEFAULTS = {
     env: 'DYNAMODB_EXPORT_PREFIX',
     local: DEFAULT_DYNAMODB_PREFIX.replace('{date}/', '{timestamp}/'),
   },
-} as const satisfies InputDefaultSettings;
+} as const;

@@ -1,11 +1,11 @@
 import { LOCAL_BUCKET, localRoleArn } from '../local.ts';
-import type { InputDefaultSettings } from '../types.ts';
 
 /*
  * Pinpoint's stage defaults, declared once: the name its input validation reads each by
  * (describe.ts), the create function's environment variable that carries it (set by the stack,
- * stack.ts `environment()`, and by the local run) and the local run's value. Loaded by osls
- * through type stripping: erasable TypeScript only, `.ts` imports.
+ * stack.ts `environment()`, and by the local run) and the local run's value; sources/settings.ts
+ * registers them (and checks their shape). Loaded by osls through type stripping: erasable
+ * TypeScript only, `.ts` imports.
  */
 
 /** The S3UrlPrefix template under `exportDestination.keyPrefix` when the stage file sets no `prefixTemplate`. */
@@ -19,4 +19,4 @@ export const PINPOINT_DEFAULTS = {
     env: 'DEFAULT_S3_URL_PREFIX',
     local: `s3://${LOCAL_BUCKET}/pinpoint/${DEFAULT_PREFIX_TEMPLATE}`,
   },
-} as const satisfies InputDefaultSettings;
+} as const;

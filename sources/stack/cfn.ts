@@ -1,5 +1,5 @@
 import { byFunction, type FunctionKey, functionIdOf, roleIdOf } from '../../core/functions.ts';
-import type { InputDefaultSettings } from '../types.ts';
+import type { InputDefaultSettings } from '../settings.ts';
 
 /*
  * What every part of the configuration-driven template shares: the value type,
