@@ -1,6 +1,7 @@
 import { FAILURE_OUTCOMES, OUTCOMES } from '../core/outcome.ts';
 import { faultHelp } from '../dev/local/scenarios.ts';
 import { segmentIdFor } from '../sources/pinpoint/emulator-dataset.ts';
+import { PINPOINT_DEFAULTS } from '../sources/pinpoint/settings.ts';
 import type { CommandName } from './args.ts';
 import { NUMERIC_OPTIONS } from './options.ts';
 
@@ -278,7 +279,7 @@ What to export from Pinpoint (default: every endpoint of the emulator's seeded a
                               application as ${LOCAL_SEGMENT} (versions 1-3)
   --segment-version <n>       segment version (with --segment-id)
   --s3-url-prefix <s3://…>    S3 prefix template (default
-                              s3://local-exports/pinpoint/{ApplicationId}/{SegmentId}/{date}/)
+                              ${PINPOINT_DEFAULTS.S3UrlPrefix.local})
   --scheduled-time <iso>      the night the run stands for ({date} in the prefix)
   --max-failure-percent <n>   the failure limit, percent (default 1): above it TOO_MANY_FAILURES
 

@@ -1,9 +1,12 @@
 import { InvalidExportInputError } from '../core/errors.ts';
 import type { ResolvedExportRequest } from '../core/types.ts';
 import type { LocalSourceOptions } from '../dev/local/sources.ts';
-import { tableArnFor, tableProblem } from '../sources/dynamodb/describe.ts';
+import { tableArnFor, tableProblem } from '../sources/dynamodb/names.ts';
 import { type InputDefaults, resolveExecutionInput } from '../sources/input.ts';
-import type { ExecutionInput, ExportJobRequestInput } from '../sources/pinpoint/types.ts';
+import type { ExecutionInput } from '../sources/pinpoint/types.ts';
+import { LOCAL_ACCOUNT } from '../sources/local.ts';
+import { executionInputOf } from '../sources/registry.ts';
+import { localInputDefaults } from '../sources/settings.ts';
 import { CliError } from './errors.ts';
 
 /*
@@ -41,71 +44,44 @@ export const FIELD_OPTIONS: ReadonlyArray<readonly [string, string]> = [
 ];
 
 /**
- * Stand-ins for the stage's defaults when an option is left out: the deployed
- * create function fills the real ones, so only what the operator gave is judged.
+ * Stand-ins for the stage's defaults when an option is left out, a local run's (each source's
+ * settings.ts): the deployed create function fills the real ones, so only what the operator gave
+ * is judged.
  */
-const PLACEHOLDER_DEFAULTS: Required<InputDefaults> = {
-  RoleArn: 'arn:aws:iam::000000000000:role/stage-default',
-  S3UrlPrefix: 's3://stage-default-bucket/',
-  ProfilesRoleArn: 'arn:aws:iam::000000000000:role/stage-default',
-  ProfilesDestination: 's3://stage-default-bucket/',
-  DynamoDbBucket: 'stage-default-bucket',
-  DynamoDbPrefix: '',
-};
+const PLACEHOLDER_DEFAULTS: Required<InputDefaults> = localInputDefaults();
 
 /** A number stays a string unless it is one, so the shared rules name the mistake. */
 function numberValue(text: string): number | string {
   return /^-?\d+(?:\.\d+)?$/.test(text.trim()) ? Number(text) : text;
 }
 
-/** Stand-in account for validating --table before the stack (and so its account) is known. */
-const PLACEHOLDER_ACCOUNT = { region: 'us-east-1', account: '000000000000' };
+/** Stand-in account for validating --table before the stack (and so its account) is known: the emulator's. */
+const PLACEHOLDER_ACCOUNT = LOCAL_ACCOUNT;
 
 /** The execution input for the options given (only what was given: the stage fills the rest). */
 export function buildExecutionInput(
   options: RequestOptions,
   where: { region: string; account: string } = PLACEHOLDER_ACCOUNT,
 ): ExecutionInput {
-  // The fields every source shares.
-  const time = {
+  const problem =
+    options.source === 'dynamodb' && options.table !== undefined ? tableProblem(options.table) : undefined;
+  if (problem) throw new CliError('input', `--table: ${problem}`, '--table');
+  return {
+    // The source's fields, as each source builds them (sources/<id>/input.ts).
+    ...executionInputOf({
+      ...options,
+      ...(options.segmentVersion === undefined
+        ? {}
+        : { segmentVersion: numberValue(options.segmentVersion) }),
+      ...(options.table === undefined ? {} : { tableArn: tableArnFor(options.table, where) }),
+      incremental: options.incremental === true,
+    }),
+    // The fields every source shares.
     ...(options.scheduledTime === undefined ? {} : { ScheduledTime: options.scheduledTime }),
     ...(options.maxFailurePercent === undefined
       ? {}
       : { MaxFailurePercent: numberValue(options.maxFailurePercent) }),
-  };
-  if (options.source === 'customer-profiles') {
-    return {
-      Source: 'customer-profiles',
-      ...(options.domain === undefined ? {} : { DomainName: options.domain }),
-      ...(options.segmentDefinition === undefined
-        ? {}
-        : { SegmentDefinitionName: options.segmentDefinition }),
-      ...(options.format === undefined ? {} : { DataFormat: options.format }),
-      ...(options.roleArn === undefined ? {} : { RoleArn: options.roleArn }),
-      ...time,
-    } as unknown as ExecutionInput;
-  }
-  if (options.source === 'dynamodb') {
-    const problem = options.table === undefined ? undefined : tableProblem(options.table);
-    if (problem) throw new CliError('input', `--table: ${problem}`, '--table');
-    return {
-      Source: 'dynamodb',
-      ...(options.table === undefined ? {} : { TableArn: tableArnFor(options.table, where) }),
-      ExportType: options.incremental ? 'INCREMENTAL_EXPORT' : 'FULL_EXPORT',
-      ...(options.format === undefined ? {} : { ExportFormat: options.format }),
-      ...time,
-    } as unknown as ExecutionInput;
-  }
-  const request: Record<string, unknown> = {};
-  if (options.roleArn !== undefined) request.RoleArn = options.roleArn;
-  if (options.s3UrlPrefix !== undefined) request.S3UrlPrefix = options.s3UrlPrefix;
-  if (options.segmentId !== undefined) request.SegmentId = options.segmentId;
-  if (options.segmentVersion !== undefined) request.SegmentVersion = numberValue(options.segmentVersion);
-  return {
-    ...(options.applicationId === undefined ? {} : { ApplicationId: options.applicationId }),
-    ...(Object.keys(request).length > 0 ? { ExportJobRequest: request as ExportJobRequestInput } : {}),
-    ...time,
-  } as ExecutionInput;
+  } as unknown as ExecutionInput;
 }
 
 /** Rewrites input field names in a validation message as the options an operator types. */

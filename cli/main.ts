@@ -9,7 +9,7 @@ import {
 import type { LocalRunOptions, LocalRunResult } from '../dev/local/run.ts';
 import type { RunStore } from '../dev/local/runs.ts';
 import { LocalRunSetupError } from '../dev/local/services.ts';
-import { tableNameOf } from '../sources/dynamodb/describe.ts';
+import { tableNameOf } from '../sources/dynamodb/names.ts';
 import { type Command, type CommonOptions, parseCommand, wantsJson } from './args.ts';
 import { awsFailure, CliError, ExitCode, isAwsError } from './errors.ts';
 import { buildReport, followExecution, HistoryTracker } from './follow.ts';
@@ -142,22 +142,9 @@ async function watch(
   return { exitCode: exitCodeOf(report.outcome), report, following: wait ? 'finished' : 'not-requested' };
 }
 
-/** A local run exports the emulator's seeded data unless told otherwise. */
+/** A local run exports the emulator's seeded data unless told otherwise (dev/local/sources.ts). */
 async function withLocalDefaults(request: RequestOptions): Promise<RequestOptions> {
-  if (request.source === 'customer-profiles') {
-    const { DEFAULT_PROFILES_DOMAIN, DEFAULT_SEGMENT_DEFINITION } = await import('../dev/emulator/index.ts');
-    return {
-      ...request,
-      domain: request.domain ?? DEFAULT_PROFILES_DOMAIN,
-      segmentDefinition: request.segmentDefinition ?? DEFAULT_SEGMENT_DEFINITION,
-    };
-  }
-  if (request.source === 'dynamodb') {
-    const { LOCAL_TABLE } = await import('../dev/local/sources.ts');
-    return { ...request, table: request.table ?? LOCAL_TABLE };
-  }
-  if (request.applicationId !== undefined) return request;
-  return { ...request, applicationId: (await import('../dev/emulator/index.ts')).DEFAULT_APPLICATION_ID };
+  return (await import('../dev/local/sources.ts')).withLocalDefaults(request);
 }
 
 function sfnFor(common: CommonOptions, stateMachineArn: string, deps: CliDeps): SFNClient {

@@ -13,6 +13,7 @@ import {
   SnsUnavailableError,
   toReason,
 } from './errors.ts';
+import { FUNCTION_KEYS, FUNCTIONS, roleIdOf } from './functions.ts';
 
 /*
  * One classifier for every AWS call the functions make. What the AWS SDK throws
@@ -105,15 +106,10 @@ export interface Classification extends Explanation {
   facts: ErrorFacts;
 }
 
-/** Each function's IAM role, as the stack names it (deploy/resources.ts). */
-export const FUNCTION_ROLES: Readonly<Record<string, string>> = {
-  'create-export-job': 'CreateExportJobRole',
-  'get-export-job-status': 'GetExportJobStatusRole',
-  'publish-summary': 'PublishSummaryRole',
-  'verify-export': 'VerifyExportRole',
-  'count-export-batch': 'CountExportBatchRole',
-  'finish-verification': 'FinishVerificationRole',
-};
+/** Each function's IAM role by the function's name, as the stack names it (core/functions.ts). */
+export const FUNCTION_ROLES: Readonly<Record<string, string>> = Object.fromEntries(
+  FUNCTION_KEYS.map((key) => [FUNCTIONS[key], roleIdOf(key)]),
+);
 
 /** Names and codes of failures where no answer came back (what @smithy's retry strategy also treats as transient). */
 const NO_ANSWER_NAMES = ['TimeoutError', 'RequestTimeout', 'RequestTimeoutException', 'AbortError'];

@@ -4,19 +4,9 @@
  * stripping): so this module imports nothing and uses erasable TypeScript only.
  */
 
-/** Pinpoint application (project) ids are 32 lowercase hex characters. */
-export const APPLICATION_ID = /^[0-9a-f]{32}$/;
 /** An IAM role ARN in any partition, with an optional path. */
 export const ROLE_ARN =
   /^arn:aws(?:-cn|-us-gov|-iso|-iso-b)?:iam::\d{12}:role\/(?:[\w+=,.@-]+\/)*[\w+=,.@-]{1,64}$/;
-/** A Pinpoint segment id as this project accepts it. */
-export const SEGMENT_ID = /^[\w.-]{1,64}$/;
-/**
- * The segment ids Pinpoint generates: 32 lowercase hex characters, like application ids. The stage
- * configuration requires this shape, so a segment's name in a schedule fails packaging instead of
- * every night's run.
- */
-export const PINPOINT_SEGMENT_ID = /^[0-9a-f]{32}$/;
 
 /** S3 object keys are at most 1,024 bytes of UTF-8. */
 export const MAX_S3_KEY_BYTES = 1024;

@@ -134,6 +134,14 @@ export function timeValues(time: Date): Record<keyof typeof TIME_PLACEHOLDERS, s
   };
 }
 
+/**
+ * Each time placeholder at its longest, for checking a template's length before any run resolves
+ * it (the stage file's checks). Every one has a fixed width, so any time gives the longest.
+ */
+export const LONGEST_TIME_VALUES: Readonly<Record<keyof typeof TIME_PLACEHOLDERS, string>> = timeValues(
+  new Date(Date.UTC(2026, 10, 28, 2)),
+);
+
 /** Resolves `{name}` placeholders from `values` (own properties only); unknown ones stay as written. */
 export function resolveTemplate(template: string, values: Readonly<Record<string, string>>): string {
   return template.replace(PLACEHOLDER, (whole, name: string) =>

@@ -1,6 +1,7 @@
+import { FUNCTION_KEYS } from '../core/functions.ts';
 import { RUN_DIMENSIONS } from '../core/metric-dimensions.ts';
 import { OUTCOMES } from '../core/outcome.ts';
-import { FUNCTION_KEYS, type FunctionKey, namesOf, SERVICE } from './names.ts';
+import { namesOf, SERVICE } from './names.ts';
 
 /*
  * The stage's CloudWatch dashboard and the alarms on the per-run metrics
@@ -179,7 +180,7 @@ export function dashboardBody(input: DashboardInput): { template: string; variab
     { stat: 'Sum', period: DAY },
   );
   y += 6;
-  const functionNames = (Object.keys(FUNCTION_KEYS) as FunctionKey[]).map((key) => names.functionName(key));
+  const functionNames = FUNCTION_KEYS.map((key) => names.functionName(key));
   metricWidget(
     y,
     0,

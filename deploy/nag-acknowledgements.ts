@@ -1,3 +1,5 @@
+import { FIXED, IDS } from '../sources/stack/cfn.ts';
+
 /**
  * The one reviewed list of cdk-nag findings this stack keeps, each with its
  * reason. `deploy/nag.ts` acknowledges exactly these (through cdk-nag's
@@ -17,22 +19,9 @@ export interface NagAcknowledgement {
   reason: string;
 }
 
-const FUNCTION_ROLES = [
-  'CreateExportJobRole',
-  'GetExportJobStatusRole',
-  'PublishSummaryRole',
-  'VerifyExportRole',
-  'CountExportBatchRole',
-  'FinishVerificationRole',
-];
-const FUNCTIONS = [
-  'CreateDashexportDashjobLambdaFunction',
-  'GetDashexportDashjobDashstatusLambdaFunction',
-  'PublishDashsummaryLambdaFunction',
-  'VerifyDashexportLambdaFunction',
-  'CountDashexportDashbatchLambdaFunction',
-  'FinishDashverificationLambdaFunction',
-];
+/** Every function's role and every function (core/functions.ts), as logical ids. */
+const FUNCTION_ROLES: string[] = Object.values(IDS.roles);
+const FUNCTIONS = Object.values(FIXED.functions).map((id) => `${id}LambdaFunction`);
 const DEAD_LETTER_QUEUES = ['SchedulerDeadLetterQueue', 'SubscriptionDeadLetterQueue'];
 
 export const NAG_ACKNOWLEDGEMENTS: NagAcknowledgement[] = [

@@ -5,27 +5,20 @@
  * yields names AWS accepts. Resources the stack leaves unnamed (roles, queues,
  * alarms, buckets) get names CloudFormation generates within their limits.
  *
- * Loaded by osls through deploy/stage-config.ts: erasable TypeScript only, no imports.
+ * Loaded by osls through deploy/stage-config.ts: erasable TypeScript only, `.ts` imports.
  */
 
+import { FUNCTION_KEYS, FUNCTIONS, type FunctionKey } from '../core/functions.ts';
+
+export type { FunctionKey } from '../core/functions.ts';
+
 export const SERVICE = 'scheduled-exports';
-
-/** The function keys in serverless.yml; osls names each function `<service>-<stage>-<key>`. */
-export const FUNCTION_KEYS = {
-  createExportJob: 'create-export-job',
-  getExportJobStatus: 'get-export-job-status',
-  publishSummary: 'publish-summary',
-  verifyExport: 'verify-export',
-  countExportBatch: 'count-export-batch',
-  finishVerification: 'finish-verification',
-} as const;
-
-export type FunctionKey = keyof typeof FUNCTION_KEYS;
 
 /** Names derived from service and stage, so ARNs can be built without circular references. */
 export function namesOf(stage: string) {
   const prefix = `${SERVICE}-${stage}`;
-  const functionName = (key: FunctionKey) => `${prefix}-${FUNCTION_KEYS[key]}`;
+  // osls names each function `<service>-<stage>-<its key in serverless.yml>` (core/functions.ts).
+  const functionName = (key: FunctionKey) => `${prefix}-${FUNCTIONS[key]}`;
   return {
     prefix,
     /** The CloudFormation stack (serverless.yml `provider.stackName`). */
@@ -59,7 +52,7 @@ export interface LimitedName {
 /** Every stage-derived name with AWS's length limit for it. */
 export function limitedNamesOf(stage: string): LimitedName[] {
   const names = namesOf(stage);
-  const keys = Object.keys(FUNCTION_KEYS) as FunctionKey[];
+  const keys = FUNCTION_KEYS;
   return [
     { what: 'CloudFormation stack name', name: names.stack, limit: 128 },
     ...keys.map((key) => ({ what: 'Lambda FunctionName', name: names.functionName(key), limit: 64 })),

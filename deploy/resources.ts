@@ -324,18 +324,7 @@ export function contextOf(config: StageConfig): StackContext {
 }
 
 /** Environment variables per function (read by `functions/shared/config.ts`). */
-export function environmentOf(
-  config: StageConfig,
-): Record<
-  | 'shared'
-  | 'createExportJob'
-  | 'getExportJobStatus'
-  | 'verifyExport'
-  | 'countExportBatch'
-  | 'finishVerification'
-  | 'publishSummary',
-  Record<string, Cfn>
-> {
+export function environmentOf(config: StageConfig): Record<'shared' | FunctionKey, Record<string, Cfn>> {
   const ctx = contextOf(config);
   const poll = {
     ...(config.poll.minWaitSeconds !== undefined && {
@@ -425,12 +414,12 @@ function outputsOf(ctx: StackContext): Cfn {
     ...(pinpoint && {
       ExportRoleArn: output(
         'IAM role Amazon Pinpoint assumes to write the exports',
-        pinpoint.DEFAULT_ROLE_ARN,
+        pinpoint.RoleArn,
         'ExportRoleArn',
       ),
       DefaultS3UrlPrefix: output(
         'S3UrlPrefix template used when the input leaves it out',
-        pinpoint.DEFAULT_S3_URL_PREFIX,
+        pinpoint.S3UrlPrefix,
         'DefaultS3UrlPrefix',
       ),
     }),

@@ -1,18 +1,15 @@
 import { FAILURE_OUTCOMES, OUTCOMES } from '../core/outcome.ts';
 import type { Destination } from '../sources/stack/destination.ts';
+import type { ExportTarget, Subscription, SubscriptionProtocol } from '../sources/stack/stage-types.ts';
 import { parseCron, type SkippedRun, skippedRuns } from './cron.ts';
 import { DEFAULT_SOURCE, SOURCE_IDS, STACK_SOURCES, stackSourceOf } from './sources.ts';
-import type { ExportTarget, Subscription, SubscriptionProtocol } from './stage-config.ts';
-
-export { longestResolution } from '../sources/pinpoint/stack.ts';
 
 /*
  * The field readers of the stage configuration (deploy/stage-config.ts): the
  * patterns, the Reader that collects every problem with its path, and the
  * readers of a target (its common fields here, its source's settings through
- * the source: deploy/sources.ts) and of a subscription. Type stripping: erasable
- * TypeScript only; only types come from stage-config.ts, so the two load in
- * either order.
+ * the source: deploy/sources.ts) and of a subscription, for the readers of each
+ * section (deploy/stage-sections/). Type stripping: erasable TypeScript only.
  */
 
 /** The outcomes publish-summary sets on the `status` message attribute (core/outcome.ts). */
@@ -251,10 +248,6 @@ export function readSubscription(r: Reader, raw: unknown, path: string): Subscri
   };
 }
 
-/**
- * Why a stage name cannot be used, or undefined. The length limit is not typed in: it is the longest
- * stage for which every name the stack derives from it (`deploy/names.ts`) stays within AWS's limit.
- */
 /** A CloudFormation logical id fragment from a kebab/snake/dotted name: `nightly-all` → `NightlyAll`. */
 export function logicalIdOf(name: string): string {
   return name

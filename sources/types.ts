@@ -10,36 +10,26 @@ import type {
   SourceId,
   VerificationTarget,
 } from '../core/types.ts';
+import type { InputDefaults } from './settings.ts';
 
 /*
- * The source seam (docs/SOURCES.md). A source is two modules in its folder:
+ * The source seam (docs/SOURCES.md). The modules of a source's folder the functions use:
  *
  *   describe.ts  pure: input validation and defaults, the run's identity, where the
  *                job's files are and what the summary says of it. No AWS SDK client,
  *                so every function may import it statically.
  *   runtime.ts   the SDK calls: create, read the status, recover a lost create, the
- *                error rows. Loaded with a dynamic import() (sources/registry.ts), so
+ *                error rows. Loaded with a dynamic import() (sources/runtimes.ts), so
  *                a function bundle carries each source's client in its own chunk and
  *                a run loads only its own source's.
+ *   names.ts     its names, patterns and limits; settings.ts its stage defaults; input.ts
+ *                its execution input from options: each stated once, for describe.ts,
+ *                its stack.ts, the CLI and the local run.
  */
 
-/** Defaults the stage supplies (environment of create-export-job; the CLI's stage defaults). */
-export interface InputDefaults {
-  /** Pinpoint: ExportJobRequest.RoleArn (DEFAULT_ROLE_ARN). */
-  RoleArn?: string | undefined;
-  /** Pinpoint: ExportJobRequest.S3UrlPrefix template (DEFAULT_S3_URL_PREFIX). */
-  S3UrlPrefix?: string | undefined;
-  /** Customer Profiles: the role the service assumes (PROFILES_ROLE_ARN). */
-  ProfilesRoleArn?: string | undefined;
-  /** Customer Profiles: the DestinationUri template (PROFILES_DESTINATION). */
-  ProfilesDestination?: string | undefined;
-  /** DynamoDB: the export bucket (DYNAMODB_EXPORT_BUCKET). */
-  DynamoDbBucket?: string | undefined;
-  /** DynamoDB: the S3Prefix template (DYNAMODB_EXPORT_PREFIX). */
-  DynamoDbPrefix?: string | undefined;
-}
-
 export type { SummaryWords } from '../core/summary.ts';
+/** The stage's defaults for every source's input, by name (sources/settings.ts). */
+export type { InputDefaults } from './settings.ts';
 
 /** One data file as the source's own manifest names it. */
 export interface PublishedFile {
@@ -108,9 +98,11 @@ export interface SourceDescription<R extends ResolvedExportRequest = ResolvedExp
    */
   missingFiles?(keys: readonly string[]): string[];
   /**
-   * Whether a re-run with the same ScheduledTime finds a job an earlier attempt started but
-   * never heard back from (Pinpoint's look-up, DynamoDB's client token); Customer Profiles
-   * cannot list snapshots. The summary's re-run advice says so.
+   * Whether a retry or a re-run with the same ScheduledTime finds a job an earlier attempt
+   * started but never heard back from (Pinpoint's look-up, its runtime's `recover`; DynamoDB's
+   * client token, an idempotent create); Customer Profiles cannot list snapshots. The one
+   * statement of it: create-export-job never starts such a source's job twice, and the
+   * summary's re-run advice says so.
    */
   findsLostJobs: boolean;
   /**
@@ -166,11 +158,6 @@ export interface SourceRuntime<R extends ResolvedExportRequest = ResolvedExportR
   /** Its rows for the one error classifier (core/aws-errors.ts). */
   errors: AwsErrorSource;
   /**
-   * True when starting the same run's job again returns the job already started (DynamoDB's
-   * ClientToken). A source with neither this nor {@link recover} never starts again after an
-   * attempt that may have started a job (create-export-job marks the start in the run ledger).
-   */
-  idempotentCreate?: boolean;
   /**
    * True when this run's export starts where the target's previous COMPLETED run stopped
    * (DynamoDB's incremental exports): the create must then know that run, so a failed read
@@ -180,7 +167,10 @@ export interface SourceRuntime<R extends ResolvedExportRequest = ResolvedExportR
   continuesPreviousRun?(request: R): boolean;
   /**
    * Starts the export job. Must not retry a create itself: a lost answer is recovered by
-   * the state machine's retry, through {@link recover} or an idempotency token.
+   * the state machine's retry, through {@link recover} or an idempotency token (DynamoDB's
+   * ClientToken). A source whose description does not say `findsLostJobs` never starts again
+   * after an attempt that may have started a job (create-export-job marks the start in the run
+   * ledger).
    */
   create(request: R, ctx: CreateContext): Promise<JobSnapshot>;
   /** The job as it is now; undefined when the source no longer knows it. */
@@ -206,8 +196,3 @@ export type FinalRead<R extends ResolvedExportRequest = ResolvedExportRequest> =
   ctx: SourceContext,
   signal: AbortSignal,
 ) => Promise<unknown>;
-
-/** One registered source (sources/registry.ts): its description. */
-export interface RegisteredSource<R extends ResolvedExportRequest = ResolvedExportRequest> {
-  describe: SourceDescription<R>;
-}

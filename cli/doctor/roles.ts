@@ -1,4 +1,5 @@
 import { type ContextEntry, SimulatePrincipalPolicyCommand } from '@aws-sdk/client-iam';
+import { FUNCTIONS } from '../../core/functions.ts';
 import { targetsOf } from '../../deploy/sources.ts';
 import type { CheckResult, DoctorContext, RoleKey, RoleNeed } from '../../sources/doctor.ts';
 import { couldNotCheck } from '../../sources/doctor.ts';
@@ -14,10 +15,10 @@ import { IDS } from '../../sources/stack/cfn.ts';
 const FUNCTION_ROLES: Record<Exclude<RoleKey, 'pinpointExport' | 'profilesExport'>, string> = IDS.roles;
 
 const ROLE_WORDS: Record<RoleKey, string> = {
-  createExportJob: 'create-export-job',
-  getExportJobStatus: 'get-export-job-status',
-  verifyExport: 'verify-export',
-  publishSummary: 'publish-summary',
+  createExportJob: FUNCTIONS.createExportJob,
+  getExportJobStatus: FUNCTIONS.getExportJobStatus,
+  verifyExport: FUNCTIONS.verifyExport,
+  publishSummary: FUNCTIONS.publishSummary,
   pinpointExport: 'Pinpoint export role',
   profilesExport: 'Customer Profiles export role',
 };

@@ -5,6 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { type BuildOptions, build, type Metafile } from 'esbuild';
 import { parse } from 'yaml';
+import { FUNCTIONS } from '../../core/functions.ts';
 import { SAMPLE_ENV } from './asl-sample.ts';
 import { type BundleLoads, bundleLoadsOf, mjsFilesIn } from './bundle-loads.ts';
 
@@ -28,14 +29,6 @@ import { type BundleLoads, bundleLoadsOf, mjsFilesIn } from './bundle-loads.ts';
  */
 
 const execFileAsync = promisify(execFile);
-export const FUNCTIONS = [
-  'create-export-job',
-  'get-export-job-status',
-  'verify-export',
-  'count-export-batch',
-  'finish-verification',
-  'publish-summary',
-] as const;
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const NODE = join(ROOT, 'node_modules', '.bin', 'node');
 
@@ -256,7 +249,7 @@ const runBytes = (built: Built, source: string | null) =>
 /** Builds both variants of each function under `outDir` and measures every run of each, interleaved. */
 export async function measureColdStart(outDir: string, samples = 15): Promise<ColdStartRow[]> {
   const rows: ColdStartRow[] = [];
-  for (const name of FUNCTIONS) {
+  for (const name of Object.values(FUNCTIONS)) {
     const bundled = await buildVariant(name, true, outDir);
     const unbundled = await buildVariant(name, false, outDir);
     const sources = [...bundled.sourceChunks.keys()].sort();

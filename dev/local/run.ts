@@ -9,12 +9,12 @@ import type {
   SummaryStatus,
   VerificationResult,
 } from '../../core/types.ts';
-import { inputDefaultsOf, loadCreateExportJobConfig } from '../../functions/shared/config.ts';
 import { resolveTableArn } from '../../sources/dynamodb/table-arn.ts';
 import type { FaultRule } from '../../sources/emulator/faults.ts';
 import { resolveExecutionInput } from '../../sources/input.ts';
 import { sourceFor } from '../../sources/registry.ts';
 import { runIdentityOf } from '../../sources/run-identity.ts';
+import { localInputDefaults, localInputEnvironment } from '../../sources/settings.ts';
 import {
   externalEndpoints,
   LocalRunSetupError,
@@ -28,11 +28,10 @@ import {
   DEMO_CHANGED_ITEMS,
   type ItemChanges,
   LOCAL_ACCOUNT,
-  LOCAL_SOURCE_ENV,
   LOCAL_TABLE,
   LOCAL_TABLE_ITEMS,
-  type LocalSourceOptions,
-  sourceInput,
+  type LocalInputOptions,
+  localInput,
   tableArnFor,
   tableNameOf,
   withTableArn,
@@ -46,12 +45,7 @@ import { type EventLog, loadHandlers, startExecution, type TaskState } from './w
  * CLI's `--local` and the tests all go through here.
  */
 
-export interface LocalRunOptions extends LocalSourceOptions {
-  applicationId?: string;
-  segmentId?: string;
-  segmentVersion?: number;
-  s3UrlPrefix?: string;
-  roleArn?: string;
+export interface LocalRunOptions extends LocalInputOptions {
   scheduledTime?: string;
   /** Execution name; default `local-<time>`. */
   executionName?: string;
@@ -143,32 +137,14 @@ export interface LocalRunResult {
 /** Local runs compress the ASL's Retry timing 8x (a 2-second first retry waits up to 0.25 s). */
 export const LOCAL_RETRY_TIME_SCALE = 1 / 8;
 
-export const LOCAL_ROLE_ARN = 'arn:aws:iam::000000000000:role/pinpoint-export-local';
-export const LOCAL_S3_URL_PREFIX = 's3://local-exports/pinpoint/{ApplicationId}/{SegmentId}/{date}/';
-
-async function buildInput(
-  options: LocalRunOptions,
-  applicationId: string,
-  tableArn: string | undefined,
-): Promise<unknown> {
+/** The run's input: the one given, or the one its options describe (dev/local/sources.ts). */
+async function buildInput(options: LocalRunOptions, tableArn: string | undefined): Promise<unknown> {
   if (options.input !== undefined) return options.input;
-  if (options.source !== undefined && options.source !== 'pinpoint')
-    return sourceInput(
-      options,
-      options.scheduledTime ?? new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
-      tableArn,
-    );
-  const request = {
-    ...(options.roleArn ? { RoleArn: options.roleArn } : {}),
-    ...(options.s3UrlPrefix ? { S3UrlPrefix: options.s3UrlPrefix } : {}),
-    ...(options.segmentId ? { SegmentId: options.segmentId } : {}),
-    ...(options.segmentVersion === undefined ? {} : { SegmentVersion: options.segmentVersion }),
-  };
-  return {
-    ApplicationId: applicationId,
-    ...(Object.keys(request).length > 0 ? { ExportJobRequest: request } : {}),
-    ScheduledTime: options.scheduledTime ?? new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
-  };
+  return localInput(
+    options,
+    options.scheduledTime ?? new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+    tableArn,
+  );
 }
 
 /**
@@ -269,7 +245,7 @@ export async function runLocal(options: LocalRunOptions = {}): Promise<LocalRunR
     const first = await session.run({
       scheduledTime: new Date(earlier).toISOString().replace(/\.\d+Z$/, 'Z'),
       ...(options.executionName ? { executionName: `${options.executionName.slice(0, 70)}-full` } : {}),
-      input: await sourceInput(
+      input: await localInput(
         options,
         new Date(earlier).toISOString().replace(/\.\d+Z$/, 'Z'),
         session.tableArn,
@@ -290,10 +266,8 @@ export async function runLocal(options: LocalRunOptions = {}): Promise<LocalRunR
 /** The incremental demo's target in the run ledger, as create-export-job will compute it. */
 async function demoTargetOf(options: LocalRunOptions): Promise<string> {
   const now = new Date().toISOString();
-  const raw = await sourceInput(options, now);
-  const defaults = inputDefaultsOf(
-    loadCreateExportJobConfig({ ...LOCAL_SOURCE_ENV, RUN_LEDGER_TABLE: 'runs' }),
-  );
+  const raw = await localInput(options, now);
+  const defaults = localInputDefaults();
   const request = resolveExecutionInput(raw, defaults, now);
   return runIdentityOf(request, sourceFor(request).describe.destinationTemplate(raw, defaults)).target;
 }
@@ -310,7 +284,7 @@ export async function openLocalSession(options: LocalRunOptions = {}): Promise<L
     dataDir,
     isIncrementalDemo(options) ? await demoTargetOf(options) : undefined,
   );
-  const { DEFAULT_APPLICATION_ID, DEFAULT_TOPIC_ARN } = await import('../emulator/index.ts');
+  const { DEFAULT_TOPIC_ARN } = await import('../emulator/index.ts');
   progress({
     type: 'emulator',
     url: services.pinpointUrl,
@@ -325,9 +299,8 @@ export async function openLocalSession(options: LocalRunOptions = {}): Promise<L
     AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? 'local',
     STAGE: 'local',
     SUMMARY_TOPIC_ARN: process.env.SUMMARY_TOPIC_ARN ?? DEFAULT_TOPIC_ARN,
-    DEFAULT_ROLE_ARN: LOCAL_ROLE_ARN,
-    DEFAULT_S3_URL_PREFIX: LOCAL_S3_URL_PREFIX,
-    ...LOCAL_SOURCE_ENV,
+    // Every source's stage defaults, as a deployed stack sets them (sources/<id>/settings.ts).
+    ...localInputEnvironment(),
     POLL_MIN_WAIT_SECONDS: String(options.minWaitSeconds ?? 1),
     POLL_MAX_WAIT_SECONDS: String(options.maxWaitSeconds ?? 2),
     RUN_DEADLINE_SECONDS: String(options.deadlineSeconds ?? 120),
@@ -366,14 +339,7 @@ export async function openLocalSession(options: LocalRunOptions = {}): Promise<L
       tableArn,
       setClockShift: (ms) => services.setClockShift(ms),
       run: (overrides = {}) =>
-        runExecution(
-          { ...options, ...overrides },
-          services,
-          handlers,
-          env,
-          { applicationId: DEFAULT_APPLICATION_ID, tableArn },
-          dataDir,
-        ),
+        runExecution({ ...options, ...overrides }, services, handlers, env, tableArn, dataDir),
       close: async () => {
         restore();
         await services.close();
@@ -429,17 +395,13 @@ async function runExecution(
   services: LocalServices,
   handlers: Awaited<ReturnType<typeof loadHandlers>>,
   env: Record<string, string>,
-  defaults: { applicationId: string; tableArn: string | undefined },
+  tableArn: string | undefined,
   dataDir: string,
 ): Promise<LocalRunResult> {
   const started = Date.now();
   const progress = options.onProgress ?? (() => undefined);
   {
-    const applicationId = options.applicationId ?? defaults.applicationId;
-    const input = withTableArn(
-      await buildInput(options, applicationId, defaults.tableArn),
-      defaults.tableArn,
-    );
+    const input = withTableArn(await buildInput(options, tableArn), tableArn);
     const executionName =
       options.executionName ?? `local-${new Date().toISOString().replace(/[-:.]/g, '').slice(0, 15)}Z`;
     progress({ type: 'started', executionName, input });

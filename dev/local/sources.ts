@@ -1,9 +1,11 @@
 import type { SourceId } from '../../core/types.ts';
-import { tableArnFor, tableNameOf } from '../../sources/dynamodb/describe.ts';
+import { tableArnFor, tableNameOf } from '../../sources/dynamodb/names.ts';
+import { LOCAL_ACCOUNT } from '../../sources/local.ts';
+import { executionInputOf } from '../../sources/registry.ts';
 
 /*
  * What a local run of each source needs beyond the workflow: its input on the
- * emulator's seeded data, the stage defaults a deployed stack would give, and (for
+ * emulator's seeded data (its stage defaults are each source's, sources/settings.ts), and (for
  * DynamoDB) a table with point-in-time recovery to export.
  */
 
@@ -12,16 +14,7 @@ export const LOCAL_TABLE = 'local-orders';
 /** Items seeded into it. */
 export const LOCAL_TABLE_ITEMS = 1_200;
 /** The emulator's account and region, as in every ARN it makes. */
-export const LOCAL_ACCOUNT = { region: 'us-east-1', account: '000000000000' };
-
-/** The stage defaults a deployed stack sets per source (deploy/sources.ts), for the local bucket. */
-export const LOCAL_SOURCE_ENV = {
-  PROFILES_ROLE_ARN: 'arn:aws:iam::000000000000:role/profiles-export-local',
-  PROFILES_DESTINATION:
-    's3://local-exports/customer-profiles/{DomainName}/{SegmentDefinitionName}/{timestamp}/',
-  DYNAMODB_EXPORT_BUCKET: 'local-exports',
-  DYNAMODB_EXPORT_PREFIX: 'dynamodb/{TableName}/{timestamp}/',
-} as const;
+export { LOCAL_ACCOUNT } from '../../sources/local.ts';
 
 /**
  * The options that choose a source other than Pinpoint and what of it to export: a local
@@ -41,36 +34,58 @@ export interface LocalSourceOptions {
   incremental?: boolean | undefined;
 }
 
+/** What a local run exports, in the options' words (the CLI's --local run passes its whole input instead). */
+export interface LocalInputOptions extends LocalSourceOptions {
+  applicationId?: string | undefined;
+  segmentId?: string | undefined;
+  segmentVersion?: number | undefined;
+  s3UrlPrefix?: string | undefined;
+  roleArn?: string | undefined;
+}
+
 /**
- * The execution input of a local run of `options.source` (never Pinpoint: that input is built in
- * run.ts). A DynamoDB run's `tableArn` is its table as the session resolved it (dev/local/run.ts);
- * without one, a name is a table of the built-in emulator.
+ * What a local run exports unless told otherwise: the emulator's seeded application, segment
+ * definition or table. The CLI's `--local` and the local run both start from here.
  */
-export async function sourceInput(
-  options: LocalSourceOptions,
-  scheduledTime: string,
-  tableArn?: string,
-): Promise<Record<string, unknown>> {
+export async function withLocalDefaults<
+  O extends LocalSourceOptions & { applicationId?: string | undefined },
+>(options: O): Promise<O> {
   if (options.source === 'customer-profiles') {
     const { DEFAULT_PROFILES_DOMAIN, DEFAULT_SEGMENT_DEFINITION } = await import('../emulator/index.ts');
     return {
-      Source: 'customer-profiles',
-      DomainName: options.domain ?? DEFAULT_PROFILES_DOMAIN,
-      SegmentDefinitionName: options.segmentDefinition ?? DEFAULT_SEGMENT_DEFINITION,
-      ...(options.format ? { DataFormat: options.format } : {}),
-      ScheduledTime: scheduledTime,
+      ...options,
+      domain: options.domain ?? DEFAULT_PROFILES_DOMAIN,
+      segmentDefinition: options.segmentDefinition ?? DEFAULT_SEGMENT_DEFINITION,
     };
   }
+  if (options.source === 'dynamodb') return { ...options, table: options.table ?? LOCAL_TABLE };
+  if (options.applicationId !== undefined) return options;
+  return { ...options, applicationId: (await import('../emulator/index.ts')).DEFAULT_APPLICATION_ID };
+}
+
+/**
+ * The execution input of a local run: what the options say and the emulator's seeded data for
+ * what they leave out, built as every input is (sources/<id>/input.ts). A DynamoDB run's
+ * `tableArn` is its table as the session resolved it (dev/local/run.ts); without one, a name is a
+ * table of the built-in emulator.
+ */
+export async function localInput(
+  options: LocalInputOptions,
+  scheduledTime: string,
+  tableArn?: string,
+): Promise<Record<string, unknown>> {
+  const given = await withLocalDefaults(options);
   return {
-    Source: 'dynamodb',
-    TableArn: tableArn ?? tableArnFor(options.table ?? LOCAL_TABLE, LOCAL_ACCOUNT),
-    ExportType: options.incremental ? 'INCREMENTAL_EXPORT' : 'FULL_EXPORT',
-    ...(options.format ? { ExportFormat: options.format } : {}),
+    ...executionInputOf({
+      ...given,
+      tableArn: tableArn ?? tableArnFor(given.table ?? LOCAL_TABLE, LOCAL_ACCOUNT),
+      incremental: given.incremental === true,
+    }),
     ScheduledTime: scheduledTime,
   };
 }
 
-export { tableArnFor, tableNameOf } from '../../sources/dynamodb/describe.ts';
+export { tableArnFor, tableNameOf } from '../../sources/dynamodb/names.ts';
 
 /**
  * A DynamoDB input with its TableArn as the session resolved it: the CLI builds the input before

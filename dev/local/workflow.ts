@@ -2,6 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
+import {
+  arnPlaceholderOf,
+  FUNCTION_KEYS,
+  FUNCTIONS,
+  type FunctionName,
+  type TaskState,
+  taskStateOf,
+} from '../../core/functions.ts';
 import { FINAL_READS } from '../../sources/final-reads.ts';
 import { RUNTIMES } from '../../sources/runtimes.ts';
 import { bindLambda, type InvocationStats, type LambdaHandler } from './lambda-binding.ts';
@@ -21,26 +29,20 @@ export const ASL_PATH = fileURLToPath(
   new URL('../../statemachine/export-workflow.asl.json', import.meta.url),
 );
 
-/** The Task states (CountExportBatch inside the CountExportBatches Map) and the function each runs (the function key in serverless.yml). */
-export const TASK_FUNCTIONS = {
-  CreateExportJob: 'create-export-job',
-  GetExportJobStatus: 'get-export-job-status',
-  VerifyExport: 'verify-export',
-  CountExportBatch: 'count-export-batch',
-  FinishVerification: 'finish-verification',
-  PublishSummary: 'publish-summary',
-} as const;
-export type TaskState = keyof typeof TASK_FUNCTIONS;
+export type { TaskState } from '../../core/functions.ts';
+
+/**
+ * The Task states (CountExportBatch inside the CountExportBatches Map) and the function each runs
+ * (its name, the key in serverless.yml), from the one list of functions (core/functions.ts).
+ */
+export const TASK_FUNCTIONS = Object.fromEntries(
+  FUNCTION_KEYS.map((key) => [taskStateOf(key), FUNCTIONS[key]]),
+) as Record<TaskState, FunctionName>;
 
 /** The placeholder each function's ARN fills, as in serverless.yml's DefinitionSubstitutions. */
-export const FUNCTION_PLACEHOLDERS: Record<TaskState, string> = {
-  CreateExportJob: 'CreateExportJobFunctionArn',
-  GetExportJobStatus: 'GetExportJobStatusFunctionArn',
-  VerifyExport: 'VerifyExportFunctionArn',
-  CountExportBatch: 'CountExportBatchFunctionArn',
-  FinishVerification: 'FinishVerificationFunctionArn',
-  PublishSummary: 'PublishSummaryFunctionArn',
-};
+export const FUNCTION_PLACEHOLDERS = Object.fromEntries(
+  FUNCTION_KEYS.map((key) => [taskStateOf(key), arnPlaceholderOf(key)]),
+) as Record<TaskState, string>;
 
 /** Function timeouts as deployed (serverless.yml), seconds; the others have the binding's 30. */
 export const FUNCTION_TIMEOUTS: Partial<Record<TaskState, number>> = {

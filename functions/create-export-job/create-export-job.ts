@@ -226,18 +226,17 @@ async function jobOfRun(
     },
     previousCoveredUntil: previous?.outcome?.coveredUntil,
   };
-  if (!runtime.recover && !runtime.idempotentCreate) {
-    // Nothing could find a job this run started but never heard back from: never start twice.
+  // Whether a retry finds a job this run started but never heard back from (the source's look-up,
+  // runtime.recover, or an idempotent create): the source's description says it.
+  const { findsLostJobs } = sourceFor(request).describe;
+  if (!findsLostJobs) {
+    // Nothing could find such a job: never start twice.
     await guardUnconfirmedStart(run, item, executionName, runtime, deps);
   }
   const job = await runtime.create(request, createContext).catch(async (error: unknown) => {
     const workflowError = error as ExplainedError;
     // Throttled: the source answered, and started nothing; the retry may start (the mark would stop it).
-    if (
-      workflowError?.name === runtime.errors.errors.throttled.name &&
-      !runtime.recover &&
-      !runtime.idempotentCreate
-    ) {
+    if (workflowError?.name === runtime.errors.errors.throttled.name && !findsLostJobs) {
       await deps.ledger.clearStarting(run, executionName).catch(() => undefined);
     }
     await releaseIfRefused(run, workflowError, deps);

@@ -5,7 +5,7 @@ import {
   type PollConfig,
   type SdkClientConfig,
 } from '../../core/settings.ts';
-import type { InputDefaults } from '../../sources/types.ts';
+import { type InputDefaults, inputDefaultsFrom } from '../../sources/settings.ts';
 
 export {
   CONFIG_DEFAULTS,
@@ -27,18 +27,11 @@ type Env = Record<string, string | undefined>;
 
 export interface CreateExportJobConfig {
   stage: string;
-  /** Stage default for ExportJobRequest.RoleArn, if the input leaves it out. */
-  defaultRoleArn: string | undefined;
-  /** Stage default for ExportJobRequest.S3UrlPrefix (a template), if the input leaves it out. */
-  defaultS3UrlPrefix: string | undefined;
-  /** PROFILES_ROLE_ARN: Customer Profiles inputs' default RoleArn (the role the service assumes). */
-  profilesRoleArn?: string | undefined;
-  /** PROFILES_DESTINATION: Customer Profiles inputs' default DestinationUri template. */
-  profilesDestination?: string | undefined;
-  /** DYNAMODB_EXPORT_BUCKET: DynamoDB inputs' default S3Bucket. */
-  dynamoDbBucket?: string | undefined;
-  /** DYNAMODB_EXPORT_PREFIX: DynamoDB inputs' default S3Prefix template. */
-  dynamoDbPrefix?: string | undefined;
+  /**
+   * The stage's defaults for what an input leaves out, each from the environment variable its
+   * source declares (sources/<id>/settings.ts); only those set.
+   */
+  inputDefaults: InputDefaults;
   poll: PollConfig;
   ledger: LedgerConfig;
 }
@@ -210,14 +203,7 @@ function loadPoll(env: Env): PollConfig {
 export function loadCreateExportJobConfig(env: Env = process.env): Readonly<CreateExportJobConfig> {
   return Object.freeze({
     stage: str(env, 'STAGE') ?? CONFIG_DEFAULTS.STAGE,
-    defaultRoleArn: str(env, 'DEFAULT_ROLE_ARN'),
-    defaultS3UrlPrefix: str(env, 'DEFAULT_S3_URL_PREFIX'),
-    ...optional({
-      profilesRoleArn: str(env, 'PROFILES_ROLE_ARN'),
-      profilesDestination: str(env, 'PROFILES_DESTINATION'),
-      dynamoDbBucket: str(env, 'DYNAMODB_EXPORT_BUCKET'),
-      dynamoDbPrefix: str(env, 'DYNAMODB_EXPORT_PREFIX'),
-    }),
+    inputDefaults: Object.freeze(inputDefaultsFrom((name) => str(env, name))),
     poll: loadPoll(env),
     ledger: Object.freeze({
       tableName: required(env, 'RUN_LEDGER_TABLE'),
@@ -293,13 +279,6 @@ export function loadSdkClientConfig(env: Env = process.env): Readonly<SdkClientC
 }
 
 /** The stage's defaults for every source's input (the create function's environment). */
-export function inputDefaultsOf(config: CreateExportJobConfig): InputDefaults {
-  return {
-    RoleArn: config.defaultRoleArn,
-    S3UrlPrefix: config.defaultS3UrlPrefix,
-    ProfilesRoleArn: config.profilesRoleArn,
-    ProfilesDestination: config.profilesDestination,
-    DynamoDbBucket: config.dynamoDbBucket,
-    DynamoDbPrefix: config.dynamoDbPrefix,
-  };
+export function inputDefaultsOf(config: Pick<CreateExportJobConfig, 'inputDefaults'>): InputDefaults {
+  return config.inputDefaults;
 }

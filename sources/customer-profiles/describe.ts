@@ -7,11 +7,20 @@ import {
   optionalString,
   requiredName,
   resolveTemplate,
-  TIME_PLACEHOLDERS,
   timeValues,
 } from '../../core/input-rules.ts';
 import { parseS3Url } from '../../core/s3-url.ts';
 import type { SourceDescription } from '../types.ts';
+import {
+  DATA_FORMATS,
+  KMS_KEY_ARN,
+  MAX_DESTINATION_URI_CHARS,
+  MAX_ENCRYPTION_KEY_CHARS,
+  MAX_ROLE_ARN_CHARS,
+  PROFILES_NAME,
+  PROFILES_PLACEHOLDERS,
+  PROFILES_ROLE_ARN,
+} from './names.ts';
 import type { ProfilesRequest } from './types.ts';
 
 /*
@@ -21,7 +30,6 @@ import type { ProfilesRequest } from './types.ts';
  * are in runtime.ts.
  */
 
-/** DomainName and SegmentDefinitionName in the API model: 1-64 of letters, digits, _ and -. */
 /**
  * A snapshot's file names number its parts, `…_part-00003-of-00004.jsonl`: the parts a listing
  * lacks, named as they would be. Customer Profiles does not document its layout; this reads the
@@ -50,17 +58,6 @@ export function missingParts(keys: readonly string[]): string[] {
   return missing;
 }
 
-export const PROFILES_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
-/** The model's RoleArn pattern (`arn:aws:iam:.*:[0-9]+:.*`, at most 512), tightened to a role. */
-const PROFILES_ROLE_ARN = /^arn:aws(?:-[a-z]+)*:iam::\d{12}:role\/[\w+=,.@/-]{1,448}$/;
-/** A KMS key or alias ARN (the model allows any string up to 255; the stack passes an ARN). */
-const KMS_KEY_ARN = /^arn:aws(?:-[a-z]+)*:kms:[a-z0-9-]+:\d{12}:(?:key|alias)\/[\w/+=,.@-]{1,240}$/;
-/** The model's DestinationUri: 1-255 characters. */
-const MAX_DESTINATION_CHARS = 255;
-
-export const DATA_FORMATS = ['JSONL', 'CSV', 'ORC'] as const;
-const PLACEHOLDERS = ['DomainName', 'SegmentDefinitionName', ...Object.keys(TIME_PLACEHOLDERS)];
-
 const sha12 = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 12);
 
 export const CUSTOMER_PROFILES: SourceDescription<ProfilesRequest> = {
@@ -74,7 +71,7 @@ export const CUSTOMER_PROFILES: SourceDescription<ProfilesRequest> = {
     'DestinationUri',
     'EncryptionKey',
   ],
-  placeholders: PLACEHOLDERS,
+  placeholders: PROFILES_PLACEHOLDERS,
 
   resolve(raw, defaults, scheduledTime) {
     const domain = requiredName(
@@ -96,7 +93,7 @@ export const CUSTOMER_PROFILES: SourceDescription<ProfilesRequest> = {
         'RoleArn',
         'is required: the input has none and the stage configures no Customer Profiles export role',
       );
-    if (!PROFILES_ROLE_ARN.test(roleArn) || roleArn.length > 512)
+    if (!PROFILES_ROLE_ARN.test(roleArn) || roleArn.length > MAX_ROLE_ARN_CHARS)
       fail(
         'RoleArn',
         `must be an IAM role ARN (arn:aws:iam::123456789012:role/name), got ${describe(roleArn)}`,
@@ -107,16 +104,19 @@ export const CUSTOMER_PROFILES: SourceDescription<ProfilesRequest> = {
         'DestinationUri',
         'is required: the input has none and the stage configures no default destination',
       );
-    checkS3Url(template, 'DestinationUri', PLACEHOLDERS);
+    checkS3Url(template, 'DestinationUri', PROFILES_PLACEHOLDERS);
     const destination = resolveTemplate(template, {
       DomainName: domain,
       SegmentDefinitionName: segment,
       ...timeValues(scheduledTime),
     });
-    checkS3Url(destination, 'DestinationUri', PLACEHOLDERS, MAX_DESTINATION_CHARS);
+    checkS3Url(destination, 'DestinationUri', PROFILES_PLACEHOLDERS, MAX_DESTINATION_URI_CHARS);
     const key = optionalString(raw, 'EncryptionKey', 'EncryptionKey');
-    if (key !== undefined && key.length > 255)
-      fail('EncryptionKey', `is ${key.length} characters long; at most 255 (the API's limit)`);
+    if (key !== undefined && key.length > MAX_ENCRYPTION_KEY_CHARS)
+      fail(
+        'EncryptionKey',
+        `is ${key.length} characters long; at most ${MAX_ENCRYPTION_KEY_CHARS} (the API's limit)`,
+      );
     if (key !== undefined && !KMS_KEY_ARN.test(key))
       fail(
         'EncryptionKey',

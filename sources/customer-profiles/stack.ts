@@ -1,7 +1,18 @@
-import { arnOf, type Cfn, distinct, IDS, ref, sub } from '../stack/cfn.ts';
-import { keyPattern, longestOf, TIME_PLACEHOLDERS } from '../stack/destination.ts';
+import { LONGEST_TIME_VALUES, resolveTemplate } from '../../core/input-rules.ts';
+import { arnOf, type Cfn, defaultsEnvironment, distinct, IDS, ref, sub } from '../stack/cfn.ts';
+import { keyPattern } from '../stack/destination.ts';
 import type { StageConfig, TargetBase } from '../stack/stage-types.ts';
 import type { StackContext, StackSource } from '../stack/types.ts';
+import { profilesInput } from './input.ts';
+import {
+  DATA_FORMATS,
+  type DataFormat,
+  MAX_DESTINATION_URI_CHARS,
+  PROFILES_NAME,
+  PROFILES_PLACEHOLDERS,
+  PROFILES_SERVICE,
+} from './names.ts';
+import { DEFAULT_PROFILES_PREFIX, PROFILES_DEFAULTS } from './settings.ts';
 
 /*
  * Amazon Connect Customer Profiles' part of the stack (docs/SOURCES.md): a target names a
@@ -27,30 +38,12 @@ export interface CustomerProfilesTarget extends TargetBase {
   /** The segment definition exported (SegmentDefinitionName). */
   segmentDefinition: string;
   /** DataFormat; Customer Profiles' default for this project is JSONL (the runtime's). */
-  format?: 'JSONL' | 'CSV' | 'ORC';
+  format?: DataFormat;
   /** Destination key template under `exportDestination.keyPrefix`; the stage's default when absent. */
   prefix?: string;
 }
 
-/** What the Customer Profiles API accepts for DomainName and SegmentDefinitionName (botocore `name` shape). */
-export const PROFILES_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
 const NAME_HINT = "1-64 of letters, digits, _ and -, Customer Profiles' ^[a-zA-Z0-9_-]+$";
-
-/** The placeholders a destination template may use (docs/SOURCES.md). */
-export const PROFILES_PLACEHOLDERS = [
-  'DomainName',
-  'SegmentDefinitionName',
-  ...Object.keys(TIME_PLACEHOLDERS),
-];
-
-/** The destination under `exportDestination.keyPrefix` when a target gives no prefix (PROFILES_DESTINATION). */
-export const DEFAULT_PROFILES_PREFIX = 'customer-profiles/{DomainName}/{SegmentDefinitionName}/{timestamp}/';
-
-/** CreateSegmentSnapshot's DestinationUri is at most 255 characters. */
-const MAX_DESTINATION_URI = 255;
-
-/** The service principal the export role trusts and create-export-job may pass it to. */
-export const PROFILES_SERVICE = 'profile.amazonaws.com';
 
 const domainArn = (domain: string): Cfn =>
   sub(`arn:\${AWS::Partition}:profile:\${AWS::Region}:\${AWS::AccountId}:domains/${domain}`);
@@ -142,9 +135,7 @@ export const customerProfilesStack: StackSource<CustomerProfilesTarget> = {
       PROFILES_NAME,
       NAME_HINT,
     );
-    const format = r.string(raw, 'format', `${path}.format`, /^(?:JSONL|CSV|ORC)$/, 'JSONL, CSV or ORC') as
-      | CustomerProfilesTarget['format']
-      | undefined;
+    const format = r.oneOf(raw, 'format', `${path}.format`, DATA_FORMATS);
     const prefix = r.keyTemplate(raw, 'prefix', `${path}.prefix`, PROFILES_PLACEHOLDERS);
     if (raw.domain === undefined) r.problem(`${path}.domain`, 'is required (the Customer Profiles domain)');
     if (raw.segmentDefinition === undefined) {
@@ -153,20 +144,20 @@ export const customerProfilesStack: StackSource<CustomerProfilesTarget> = {
     if (!domain || !segmentDefinition) return undefined;
     // The DestinationUri the runtime resolves must stay within CreateSegmentSnapshot's 255 characters.
     const template = prefix ?? DEFAULT_PROFILES_PREFIX;
-    const uri = `s3://${'b'.repeat(destination.bucketNameLength)}/${destination.keyPrefix}${longestOf(
+    const uri = `s3://${'b'.repeat(destination.bucketNameLength)}/${destination.keyPrefix}${resolveTemplate(
       template,
       {
         DomainName: domain,
         SegmentDefinitionName: segmentDefinition,
-        ...TIME_PLACEHOLDERS,
+        ...LONGEST_TIME_VALUES,
       },
     )}`;
-    if (uri.length > MAX_DESTINATION_URI) {
+    if (uri.length > MAX_DESTINATION_URI_CHARS) {
       r.problem(
         prefix === undefined ? path : `${path}.prefix`,
         `the destination s3://<bucket>/${destination.keyPrefix}${template} resolves to up to ${uri.length} characters ` +
           `(a ${destination.bucketNameLength}-character bucket name, this domain and segment definition); ` +
-          `Customer Profiles accepts at most ${MAX_DESTINATION_URI}: shorten ${prefix === undefined ? 'exportDestination.keyPrefix or set a shorter prefix' : 'the prefix or exportDestination.keyPrefix'}`,
+          `Customer Profiles accepts at most ${MAX_DESTINATION_URI_CHARS}: shorten ${prefix === undefined ? 'exportDestination.keyPrefix or set a shorter prefix' : 'the prefix or exportDestination.keyPrefix'}`,
       );
       return undefined;
     }
@@ -184,15 +175,14 @@ export const customerProfilesStack: StackSource<CustomerProfilesTarget> = {
 
   /** The input of docs/SOURCES.md: the fields the target sets; RoleArn and the default destination come from the stage. */
   scheduleInput(target, { destination }) {
-    return {
-      Source: 'customer-profiles',
-      DomainName: target.domain,
-      SegmentDefinitionName: target.segmentDefinition,
-      ...(target.format !== undefined && { DataFormat: target.format }),
-      ...(target.prefix !== undefined && { DestinationUri: destination.s3Uri(target.prefix) }),
+    return profilesInput<Cfn>({
+      domain: target.domain,
+      segmentDefinition: target.segmentDefinition,
+      format: target.format,
+      destinationUri: target.prefix === undefined ? undefined : destination.s3Uri(target.prefix),
       // The configured bucket's SSE-KMS key encrypts the snapshot too.
-      ...(destination.kmsKeyArn && { EncryptionKey: destination.kmsKeyArn }),
-    };
+      encryptionKey: destination.kmsKeyArn,
+    });
   },
 
   statements(targets, { config }) {
@@ -270,10 +260,10 @@ export const customerProfilesStack: StackSource<CustomerProfilesTarget> = {
   environment(targets, { config, destination }) {
     if (targets.length === 0) return {};
     return {
-      createExportJob: {
-        PROFILES_ROLE_ARN: profilesRoleArnOf(config),
-        PROFILES_DESTINATION: destination.s3Uri(DEFAULT_PROFILES_PREFIX),
-      },
+      createExportJob: defaultsEnvironment(PROFILES_DEFAULTS, {
+        ProfilesRoleArn: profilesRoleArnOf(config),
+        ProfilesDestination: destination.s3Uri(DEFAULT_PROFILES_PREFIX),
+      }),
     };
   },
 };

@@ -7,11 +7,21 @@ import {
   optionalEnum,
   optionalString,
   resolveTemplate,
-  TIME_PLACEHOLDERS,
   timeValues,
 } from '../../core/input-rules.ts';
 import type { SourceDescription } from '../types.ts';
 import { DYNAMODB_MANIFESTS } from './manifests.ts';
+import {
+  ACCOUNT_ID,
+  DYNAMODB_PLACEHOLDERS,
+  EXPORT_FORMATS,
+  EXPORT_TYPES,
+  MAX_KMS_KEY_ID_CHARS,
+  OUTSIDE_RECOVERY_WINDOW,
+  SSE_ALGORITHMS,
+  TABLE_ARN,
+  tableNameOf,
+} from './names.ts';
 import type { DynamoDbRequest } from './types.ts';
 
 /*
@@ -19,40 +29,6 @@ import type { DynamoDbRequest } from './types.ts';
  * incremental. Validation follows botocore's dynamodb model. The window arithmetic is in
  * window.ts, the SDK calls in runtime.ts.
  */
-
-/** A table ARN: arn:<partition>:dynamodb:<region>:<account>:table/<name> (names: 3-255 of a-z A-Z 0-9 _ - .). */
-export const TABLE_ARN = /^arn:aws(?:-[a-z]+)*:dynamodb:[a-z0-9-]+:\d{12}:table\/([a-zA-Z0-9_.-]{3,255})$/;
-const ACCOUNT_ID = /^\d{12}$/;
-const PLACEHOLDERS = ['TableName', ...Object.keys(TIME_PLACEHOLDERS)];
-
-export const EXPORT_TYPES = ['FULL_EXPORT', 'INCREMENTAL_EXPORT'] as const;
-export const EXPORT_FORMATS = ['DYNAMODB_JSON', 'ION'] as const;
-
-/** The table name in a table ARN (a name as given). */
-export const tableNameOf = (tableArn: string): string => TABLE_ARN.exec(tableArn)?.[1] ?? tableArn;
-
-/** A table name (botocore `TableName`: 3-255 of a-z A-Z 0-9 _ - .). */
-export const TABLE_NAME = /^[a-zA-Z0-9_.-]{3,255}$/;
-
-/**
- * Why an operator's table (the CLI's --table) is neither a table name nor a table ARN, or
- * undefined when it is one: said of what was typed, never of an ARN built from it.
- */
-export function tableProblem(table: string): string | undefined {
-  if (table.startsWith('arn:') ? TABLE_ARN.test(table) : TABLE_NAME.test(table)) return undefined;
-  return `${JSON.stringify(table.slice(0, 64))} is not a table name (3-255 of letters, digits, _ . -) nor a table ARN (arn:aws:dynamodb:<region>:<12-digit account>:table/<name>)`;
-}
-
-/**
- * A table ARN for a table named by an operator (the CLI's --table): an ARN as given, or a name
- * in `where`'s account and region (a stack's, from its state machine ARN; the emulator's locally).
- * Against any other endpoint, ask DynamoDB instead (sources/dynamodb/table-arn.ts).
- */
-export function tableArnFor(table: string, where: { region: string; account: string }): string {
-  return table.startsWith('arn:')
-    ? table
-    : `arn:aws:dynamodb:${where.region}:${where.account}:table/${table}`;
-}
 
 /** The export id at the end of an export ARN (`…/table/t/export/01700000000000-a1b2c3d4`). */
 export const exportIdOf = (exportArn: string): string => exportArn.slice(exportArn.lastIndexOf('/') + 1);
@@ -102,7 +78,7 @@ export const DYNAMODB: SourceDescription<DynamoDbRequest> = {
     'S3SseKmsKeyId',
     'OutsideRecoveryWindow',
   ],
-  placeholders: PLACEHOLDERS,
+  placeholders: DYNAMODB_PLACEHOLDERS,
 
   resolve(raw, defaults, scheduledTime) {
     const tableArn = raw.TableArn;
@@ -122,7 +98,7 @@ export const DYNAMODB: SourceDescription<DynamoDbRequest> = {
     if (bucketProblem)
       fail('S3Bucket', `"${bucket.slice(0, 64)}" is not a valid S3 bucket name: it ${bucketProblem}`);
     const template = optionalString(raw, 'S3Prefix', 'S3Prefix') ?? defaults.DynamoDbPrefix ?? '';
-    checkPlaceholders(template, 'S3Prefix', PLACEHOLDERS);
+    checkPlaceholders(template, 'S3Prefix', DYNAMODB_PLACEHOLDERS);
     const prefix = normalisedPrefix(
       resolveTemplate(template, { TableName: tableNameOf(tableArn), ...timeValues(scheduledTime) }),
     );
@@ -132,17 +108,18 @@ export const DYNAMODB: SourceDescription<DynamoDbRequest> = {
     const owner = optionalString(raw, 'S3BucketOwner', 'S3BucketOwner');
     if (owner !== undefined && !ACCOUNT_ID.test(owner))
       fail('S3BucketOwner', `must be a 12-digit AWS account id, got ${describe(owner)}`);
-    const sse = optionalEnum(raw, 'S3SseAlgorithm', 'S3SseAlgorithm', ['AES256', 'KMS'] as const, 'AES256');
+    const sse = optionalEnum(raw, 'S3SseAlgorithm', 'S3SseAlgorithm', SSE_ALGORITHMS, 'AES256');
     const kmsKey = optionalString(raw, 'S3SseKmsKeyId', 'S3SseKmsKeyId');
     if (sse === 'KMS' && kmsKey === undefined) fail('S3SseKmsKeyId', 'is required with S3SseAlgorithm KMS');
     if (sse !== 'KMS' && kmsKey !== undefined)
       fail('S3SseKmsKeyId', 'is only allowed with S3SseAlgorithm KMS');
-    if (kmsKey !== undefined && kmsKey.length > 2048) fail('S3SseKmsKeyId', 'is longer than 2048 characters');
+    if (kmsKey !== undefined && kmsKey.length > MAX_KMS_KEY_ID_CHARS)
+      fail('S3SseKmsKeyId', `is longer than ${MAX_KMS_KEY_ID_CHARS} characters`);
     const outside = optionalEnum(
       raw,
       'OutsideRecoveryWindow',
       'OutsideRecoveryWindow',
-      ['ERROR', 'FULL_EXPORT'] as const,
+      OUTSIDE_RECOVERY_WINDOW,
       'ERROR',
     );
     return {

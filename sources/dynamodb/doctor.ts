@@ -8,9 +8,10 @@ import {
   type SourceDoctor,
 } from '../doctor.ts';
 import { keyPattern } from '../stack/destination.ts';
-import { TABLE_ARN } from './describe.ts';
+import { tableArnFor, tableNameOf } from './names.ts';
 import { enablePitr } from './runtime.ts';
-import { DEFAULT_DYNAMODB_PREFIX, type DynamoDbTarget, tableNameOf } from './stack.ts';
+import { DEFAULT_DYNAMODB_PREFIX } from './settings.ts';
+import type { DynamoDbTarget } from './stack.ts';
 import { describeTable } from './table-arn.ts';
 import { EXPORT_LAG_MS } from './window.ts';
 
@@ -22,15 +23,15 @@ import { EXPORT_LAG_MS } from './window.ts';
 
 /** The table's ARN for the role simulation: as configured, or built in the stack's account. */
 function tableArnOf(target: DynamoDbTarget, ctx: DoctorContext): string | undefined {
-  if (TABLE_ARN.test(target.table)) return target.table;
   const account = ctx.stack?.account;
-  return account ? `arn:aws:dynamodb:${ctx.region}:${account}:table/${target.table}` : undefined;
+  if (target.table.startsWith('arn:')) return target.table;
+  return account ? tableArnFor(target.table, { region: ctx.region, account }) : undefined;
 }
 
 export const dynamoDbDoctor: SourceDoctor<DynamoDbTarget> = {
   async checks(target, ctx) {
     const name = target.name;
-    const table = tableNameOf(target);
+    const table = tableNameOf(target.table);
     let described: Awaited<ReturnType<typeof describeTable>>;
     try {
       described = await describeTable(ctx.clients.dynamodb, target.table);
@@ -108,7 +109,7 @@ export const dynamoDbDoctor: SourceDoctor<DynamoDbTarget> = {
       target.bucket ?? ctx.stack?.outputs.ExportBucketName ?? ctx.config.exportDestination.bucketName;
     if (!tableArn || !bucket) return [];
     // A key a run of the target writes: its prefix with the table filled in and the date's part made up.
-    const key = `${ctx.config.exportDestination.keyPrefix}${keyPattern(target.prefix ?? DEFAULT_DYNAMODB_PREFIX, { TableName: tableNameOf(target) }).replace(/\*$/, 'doctor/AWSDynamoDB/check')}`;
+    const key = `${ctx.config.exportDestination.keyPrefix}${keyPattern(target.prefix ?? DEFAULT_DYNAMODB_PREFIX, { TableName: tableNameOf(target.table) }).replace(/\*$/, 'doctor/AWSDynamoDB/check')}`;
     const needs: RoleNeed[] = [
       {
         role: 'createExportJob',

@@ -15,7 +15,8 @@ import {
 } from '../../core/errors.ts';
 import type { JobSnapshot, JobStatus } from '../../core/types.ts';
 import type { CreateContext, SourceContext, SourceRuntime } from '../types.ts';
-import { exportArnsOf, tableNameOf } from './describe.ts';
+import { exportArnsOf } from './describe.ts';
+import { tableNameOf } from './names.ts';
 import type { DynamoDbRequest } from './types.ts';
 import { describeWindows, type ExportPlan, exportEndOf, planExport, type Window } from './window.ts';
 
@@ -362,7 +363,6 @@ function refusalOf(error: unknown, request: DynamoDbRequest, ctx: SourceContext)
 
 export const DYNAMODB_RUNTIME: SourceRuntime<DynamoDbRequest> = {
   errors: DYNAMODB_ERRORS,
-  idempotentCreate: true,
   continuesPreviousRun: (request) => request.ExportType === 'INCREMENTAL_EXPORT',
 
   async create(request, ctx) {

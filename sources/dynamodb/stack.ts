@@ -1,9 +1,23 @@
-import { bucketNameProblem } from '../../core/aws-names.ts';
+import { bucketNameProblem, MAX_S3_PREFIX_BYTES } from '../../core/aws-names.ts';
+import { LONGEST_TIME_VALUES, resolveTemplate } from '../../core/input-rules.ts';
 import { MANIFEST_NAME } from '../../core/verification-sizing.ts';
-import { type Cfn, distinct, sub } from '../stack/cfn.ts';
-import { bucketArnOf, keyPattern, longestOf, objectsArnOf, TIME_PLACEHOLDERS } from '../stack/destination.ts';
+import { type Cfn, defaultsEnvironment, distinct, sub } from '../stack/cfn.ts';
+import { bucketArnOf, keyPattern, objectsArnOf } from '../stack/destination.ts';
 import type { TargetBase } from '../stack/stage-types.ts';
 import type { StackContext, StackSource } from '../stack/types.ts';
+import { dynamoDbInput } from './input.ts';
+import {
+  DYNAMODB_PLACEHOLDERS,
+  type DynamoDbMode,
+  EXPORT_FORMATS,
+  type ExportFormat,
+  isTableNameOrArn,
+  MODES,
+  OUTSIDE_RECOVERY_WINDOW_SETTINGS,
+  type OutsideRecoveryWindowSetting,
+  tableNameOf,
+} from './names.ts';
+import { DEFAULT_DYNAMODB_PREFIX, DYNAMODB_DEFAULTS } from './settings.ts';
 
 /*
  * DynamoDB's part of the stack (docs/SOURCES.md): a target names a table (by name in this
@@ -24,11 +38,11 @@ export interface DynamoDbTarget extends TargetBase {
   /** As written in the stage file: a table name (this account and Region) or a table ARN. */
   table: string;
   /** ExportType: full (FULL_EXPORT, DynamoDB's default) or incremental (INCREMENTAL_EXPORT). */
-  mode?: 'full' | 'incremental';
+  mode?: DynamoDbMode;
   /** ExportFormat. */
-  format?: 'DYNAMODB_JSON' | 'ION';
+  format?: ExportFormat;
   /** What an incremental run does when its window starts before the earliest restorable time. */
-  outsideRecoveryWindow?: 'error' | 'full-export';
+  outsideRecoveryWindow?: OutsideRecoveryWindowSetting;
   /** Another bucket than the stage's (S3Bucket); with `bucketOwner`, of another account. */
   bucket?: string;
   /** The 12-digit account that owns `bucket` (S3BucketOwner). */
@@ -36,33 +50,6 @@ export interface DynamoDbTarget extends TargetBase {
   /** S3Prefix template under `exportDestination.keyPrefix`; the stage's default when absent. */
   prefix?: string;
 }
-
-/** DynamoDB's table names (botocore `TableName`: 3-255 of [a-zA-Z0-9_.-]). */
-export const TABLE_NAME = /^[a-zA-Z0-9_.-]{3,255}$/;
-/** A DynamoDB table ARN in any partition. */
-export const TABLE_ARN =
-  /^arn:aws(?:-cn|-us-gov|-iso|-iso-b)?:dynamodb:[a-z]{2}(?:-[a-z]+)+-\d:\d{12}:table\/[a-zA-Z0-9_.-]{3,255}$/;
-
-/** The placeholders an S3Prefix template may use (docs/SOURCES.md). */
-export const DYNAMODB_PLACEHOLDERS = ['TableName', ...Object.keys(TIME_PLACEHOLDERS)];
-
-/** The S3Prefix under `exportDestination.keyPrefix` when a target gives no prefix (DYNAMODB_EXPORT_PREFIX). */
-export const DEFAULT_DYNAMODB_PREFIX = 'dynamodb/{TableName}/{date}/';
-
-/**
- * Longest S3Prefix, bytes: DynamoDB writes `AWSDynamoDB/<export id>/data/<file>.json.gz` and
- * `manifest-*.json` below it, and each whole key must stay within S3's 1,024 bytes.
- */
-const MAX_PREFIX_BYTES = 1024 - 128;
-
-const EXPORT_TYPES = { full: 'FULL_EXPORT', incremental: 'INCREMENTAL_EXPORT' } as const;
-const OUTSIDE_WINDOW = { error: 'ERROR', 'full-export': 'FULL_EXPORT' } as const;
-
-/** The table's name: the `table` setting, or its ARN's last part. */
-export const tableNameOf = (target: Pick<DynamoDbTarget, 'table'>): string =>
-  target.table.startsWith('arn:')
-    ? target.table.slice(target.table.indexOf(':table/') + ':table/'.length)
-    : target.table;
 
 /** The table's ARN: as given, or built for this account and Region from its name. */
 export const tableArnOf = (target: Pick<DynamoDbTarget, 'table'>): Cfn =>
@@ -87,7 +74,7 @@ const writesToStageBucket = (target: DynamoDbTarget, ctx: StackContext): boolean
  * prefix's and the stage default's (a manual run of the table may use either), table name filled in.
  */
 function writePatterns(target: DynamoDbTarget): string[] {
-  const known = { TableName: tableNameOf(target) };
+  const known = { TableName: tableNameOf(target.table) };
   return [
     ...(target.prefix === undefined ? [] : [keyPattern(target.prefix, known)]),
     keyPattern(DEFAULT_DYNAMODB_PREFIX, known),
@@ -137,8 +124,7 @@ export const dynamoDbStack: StackSource<DynamoDbTarget> = {
   readTarget({ r, raw, path, destination }) {
     const table = r.string(raw, 'table', `${path}.table`);
     if (raw.table === undefined) r.problem(`${path}.table`, 'is required (a table name or a table ARN)');
-    const tableValid =
-      table !== undefined && (table.startsWith('arn:') ? TABLE_ARN.test(table) : TABLE_NAME.test(table));
+    const tableValid = table !== undefined && isTableNameOrArn(table);
     if (table !== undefined && !tableValid) {
       r.problem(
         `${path}.table`,
@@ -147,23 +133,14 @@ export const dynamoDbStack: StackSource<DynamoDbTarget> = {
           : `"${table}" is not a DynamoDB table name (3-255 of letters, digits, _ . -) nor a table ARN`,
       );
     }
-    const mode = r.string(raw, 'mode', `${path}.mode`, /^(?:full|incremental)$/, 'full or incremental') as
-      | DynamoDbTarget['mode']
-      | undefined;
-    const format = r.string(
-      raw,
-      'format',
-      `${path}.format`,
-      /^(?:DYNAMODB_JSON|ION)$/,
-      'DYNAMODB_JSON or ION',
-    ) as DynamoDbTarget['format'] | undefined;
-    const outsideRecoveryWindow = r.string(
+    const mode = r.oneOf(raw, 'mode', `${path}.mode`, MODES);
+    const format = r.oneOf(raw, 'format', `${path}.format`, EXPORT_FORMATS);
+    const outsideRecoveryWindow = r.oneOf(
       raw,
       'outsideRecoveryWindow',
       `${path}.outsideRecoveryWindow`,
-      /^(?:error|full-export)$/,
-      'error or full-export',
-    ) as DynamoDbTarget['outsideRecoveryWindow'] | undefined;
+      Object.keys(OUTSIDE_RECOVERY_WINDOW_SETTINGS) as OutsideRecoveryWindowSetting[],
+    );
     if (raw.outsideRecoveryWindow !== undefined && mode !== 'incremental') {
       r.problem(
         `${path}.outsideRecoveryWindow`,
@@ -193,13 +170,13 @@ export const dynamoDbStack: StackSource<DynamoDbTarget> = {
     const prefix = r.keyTemplate(raw, 'prefix', `${path}.prefix`, DYNAMODB_PLACEHOLDERS);
     if (!table || !tableValid || bucketProblem) return undefined;
     const template = prefix ?? DEFAULT_DYNAMODB_PREFIX;
-    const longest = `${destination.keyPrefix}${longestOf(template, { TableName: tableNameOf({ table }), ...TIME_PLACEHOLDERS })}`;
+    const longest = `${destination.keyPrefix}${resolveTemplate(template, { TableName: tableNameOf(table), ...LONGEST_TIME_VALUES })}`;
     const bytes = new TextEncoder().encode(longest).length;
-    if (bytes > MAX_PREFIX_BYTES) {
+    if (bytes > MAX_S3_PREFIX_BYTES) {
       r.problem(
         prefix === undefined ? path : `${path}.prefix`,
         `with exportDestination.keyPrefix, the S3Prefix ${destination.keyPrefix}${template} is up to ${bytes} bytes; ` +
-          `at most ${MAX_PREFIX_BYTES}, so that DynamoDB's object names still fit S3's 1,024-byte keys`,
+          `at most ${MAX_S3_PREFIX_BYTES}, so that DynamoDB's object names still fit S3's 1,024-byte keys`,
       );
       return undefined;
     }
@@ -215,27 +192,27 @@ export const dynamoDbStack: StackSource<DynamoDbTarget> = {
   },
 
   describe(target, config) {
-    return `Export DynamoDB table ${tableNameOf(target)}${target.mode === 'incremental' ? ' (incremental)' : ''} (${config.stage})`;
+    return `Export DynamoDB table ${tableNameOf(target.table)}${target.mode === 'incremental' ? ' (incremental)' : ''} (${config.stage})`;
   },
 
   /** The input of docs/SOURCES.md: the fields the target sets; the default bucket and prefix come from the stage. */
   scheduleInput(target, ctx) {
     const { destination } = ctx;
     const stageKey = writesToStageBucket(target, ctx) ? destination.kmsKeyArn : undefined;
-    return {
-      Source: 'dynamodb',
-      TableArn: tableArnOf(target),
-      ...(target.mode !== undefined && { ExportType: EXPORT_TYPES[target.mode] }),
-      ...(target.format !== undefined && { ExportFormat: target.format }),
-      ...(target.bucket !== undefined && { S3Bucket: target.bucket }),
-      ...(target.prefix !== undefined && { S3Prefix: `${destination.keyPrefix}${target.prefix}` }),
-      ...(target.bucketOwner !== undefined && { S3BucketOwner: target.bucketOwner }),
+    return dynamoDbInput<Cfn>({
+      tableArn: tableArnOf(target),
+      incremental: target.mode === undefined ? undefined : target.mode === 'incremental',
+      format: target.format,
+      bucket: target.bucket,
+      prefix: target.prefix === undefined ? undefined : `${destination.keyPrefix}${target.prefix}`,
+      bucketOwner: target.bucketOwner,
       // The configured bucket's SSE-KMS key encrypts the export too.
-      ...(stageKey && { S3SseAlgorithm: 'KMS', S3SseKmsKeyId: stageKey }),
-      ...(target.outsideRecoveryWindow !== undefined && {
-        OutsideRecoveryWindow: OUTSIDE_WINDOW[target.outsideRecoveryWindow],
-      }),
-    };
+      kmsKeyId: stageKey,
+      outsideRecoveryWindow:
+        target.outsideRecoveryWindow === undefined
+          ? undefined
+          : OUTSIDE_RECOVERY_WINDOW_SETTINGS[target.outsideRecoveryWindow],
+    });
   },
 
   statements(targets, ctx) {
@@ -315,10 +292,10 @@ export const dynamoDbStack: StackSource<DynamoDbTarget> = {
   environment(targets, { destination }) {
     if (targets.length === 0) return {};
     return {
-      createExportJob: {
-        DYNAMODB_EXPORT_BUCKET: destination.bucket,
-        DYNAMODB_EXPORT_PREFIX: `${destination.keyPrefix}${DEFAULT_DYNAMODB_PREFIX}`,
-      },
+      createExportJob: defaultsEnvironment(DYNAMODB_DEFAULTS, {
+        DynamoDbBucket: destination.bucket,
+        DynamoDbPrefix: `${destination.keyPrefix}${DEFAULT_DYNAMODB_PREFIX}`,
+      }),
     };
   },
 };

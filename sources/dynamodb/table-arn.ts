@@ -1,5 +1,5 @@
 import { DescribeTableCommand, type DynamoDBClient, type TableDescription } from '@aws-sdk/client-dynamodb';
-import { TABLE_ARN } from './describe.ts';
+import { TABLE_ARN } from './names.ts';
 
 /*
  * A table an operator names, as DynamoDB itself describes it. A name is resolved with

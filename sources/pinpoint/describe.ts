@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { APPLICATION_ID, ROLE_ARN, SEGMENT_ID } from '../../core/aws-names.ts';
+import { ROLE_ARN } from '../../core/aws-names.ts';
 import {
   checkS3Url,
   describe,
@@ -11,7 +11,13 @@ import {
 } from '../../core/input-rules.ts';
 import { parseS3Url } from '../../core/s3-url.ts';
 import type { SourceDescription } from '../types.ts';
-import { resolveS3UrlPrefix, S3_PREFIX_PLACEHOLDERS } from './s3-prefix.ts';
+import {
+  APPLICATION_ID,
+  MAX_SEGMENT_VERSION,
+  PINPOINT_PLACEHOLDERS,
+  resolveS3UrlPrefix,
+  SEGMENT_ID,
+} from './names.ts';
 import type { PinpointRequest } from './types.ts';
 
 /*
@@ -20,10 +26,6 @@ import type { PinpointRequest } from './types.ts';
  */
 
 const REQUEST_FIELDS = ['RoleArn', 'S3UrlPrefix', 'SegmentId', 'SegmentVersion'] as const;
-const PLACEHOLDERS = Object.keys(S3_PREFIX_PLACEHOLDERS);
-
-/** Pinpoint's SegmentVersion is a 32-bit integer. */
-const MAX_SEGMENT_VERSION = 2_147_483_647;
 
 function resolve(
   raw: Record<string, unknown>,
@@ -67,7 +69,7 @@ function resolve(
       'is required: the input has none and the stage configures no default prefix',
     );
   }
-  checkS3Url(prefixTemplate, 'ExportJobRequest.S3UrlPrefix', PLACEHOLDERS);
+  checkS3Url(prefixTemplate, 'ExportJobRequest.S3UrlPrefix', PINPOINT_PLACEHOLDERS);
 
   const segmentId = optionalString(request, 'SegmentId', 'ExportJobRequest.SegmentId');
   if (segmentId !== undefined && !SEGMENT_ID.test(segmentId)) {
@@ -99,7 +101,7 @@ function resolve(
     ScheduledTime: scheduledTime,
   });
   // The resolved prefix must still be a valid S3 URL (a placeholder may have made it too long).
-  checkS3Url(s3UrlPrefix, 'ExportJobRequest.S3UrlPrefix', PLACEHOLDERS);
+  checkS3Url(s3UrlPrefix, 'ExportJobRequest.S3UrlPrefix', PINPOINT_PLACEHOLDERS);
 
   return {
     ApplicationId: applicationId,
@@ -121,7 +123,7 @@ export const PINPOINT: SourceDescription<PinpointRequest> = {
   id: 'pinpoint',
   service: 'Pinpoint',
   inputFields: ['ApplicationId', 'ExportJobRequest'],
-  placeholders: PLACEHOLDERS,
+  placeholders: PINPOINT_PLACEHOLDERS,
   resolve,
   /**
    * The target is what is exported and where: application, segment and version, and the

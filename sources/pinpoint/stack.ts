@@ -1,9 +1,11 @@
-import { APPLICATION_ID, keyPrefixBytesProblem, PINPOINT_SEGMENT_ID } from '../../core/aws-names.ts';
-import { arnOf, type Cfn, IDS, ref, sub } from '../stack/cfn.ts';
+import { keyPrefixBytesProblem } from '../../core/aws-names.ts';
+import { arnOf, type Cfn, defaultsEnvironment, IDS, ref, sub } from '../stack/cfn.ts';
 import type { Destination } from '../stack/destination.ts';
 import type { StageConfig, TargetBase } from '../stack/stage-types.ts';
 import type { StackContext, StackSource } from '../stack/types.ts';
-import { resolveS3UrlPrefix } from './s3-prefix.ts';
+import { pinpointInput } from './input.ts';
+import { APPLICATION_ID, longestResolution, PINPOINT_PLACEHOLDERS, PINPOINT_SEGMENT_ID } from './names.ts';
+import { PINPOINT_DEFAULTS } from './settings.ts';
 
 /*
  * Amazon Pinpoint's part of the stack: a target's application, segment and prefix, the
@@ -23,19 +25,9 @@ export interface PinpointTarget extends TargetBase {
   SegmentVersion?: number;
   /**
    * S3 key template relative to `exportDestination.keyPrefix`; the stage's
-   * `prefixTemplate` when absent. Placeholders as in `core/s3-prefix.ts`.
+   * `prefixTemplate` when absent. Placeholders as in `names.ts`.
    */
   prefix?: string;
-}
-
-/** The template resolved with every placeholder at its longest value (the shared resolver, worst-case input). */
-export function longestResolution(template: string): string {
-  return resolveS3UrlPrefix(template, {
-    ApplicationId: 'x'.repeat(32),
-    SegmentId: 'x'.repeat(64),
-    SegmentVersion: 2_147_483_647,
-    ScheduledTime: new Date(0),
-  });
 }
 
 /**
@@ -147,7 +139,7 @@ export const pinpointStack: StackSource<PinpointTarget> = {
       "a segment id is 32 hex characters that Pinpoint generated, not the segment's name",
     );
     const SegmentVersion = r.integer(raw, 'SegmentVersion', `${path}.SegmentVersion`, 1, 1_000_000);
-    const prefix = r.keyTemplate(raw, 'prefix', `${path}.prefix`);
+    const prefix = r.keyTemplate(raw, 'prefix', `${path}.prefix`, PINPOINT_PLACEHOLDERS, false);
     if (raw.ApplicationId === undefined) r.problem(`${path}.ApplicationId`, 'is required');
     if (SegmentVersion !== undefined && raw.SegmentId === undefined) {
       r.problem(`${path}.SegmentVersion`, 'needs SegmentId');
@@ -178,14 +170,12 @@ export const pinpointStack: StackSource<PinpointTarget> = {
 
   /** Only the fields the target sets, plus the scheduled time: the input every Pinpoint schedule has always sent. */
   scheduleInput(target, { destination }) {
-    const request: Record<string, unknown> = {};
-    if (target.prefix !== undefined) request.S3UrlPrefix = destination.s3Uri(target.prefix);
-    if (target.SegmentId !== undefined) request.SegmentId = target.SegmentId;
-    if (target.SegmentVersion !== undefined) request.SegmentVersion = target.SegmentVersion;
-    return {
-      ApplicationId: target.ApplicationId,
-      ...(Object.keys(request).length > 0 && { ExportJobRequest: request }),
-    };
+    return pinpointInput<Cfn>({
+      applicationId: target.ApplicationId,
+      s3UrlPrefix: target.prefix === undefined ? undefined : destination.s3Uri(target.prefix),
+      segmentId: target.SegmentId,
+      segmentVersion: target.SegmentVersion,
+    });
   },
 
   statements(targets, { config }) {
@@ -260,18 +250,18 @@ export const pinpointStack: StackSource<PinpointTarget> = {
 
   environment(targets, ctx) {
     if (pinpointApplicationIds(targets, ctx.config).length === 0) return {};
-    return { createExportJob: pinpointDefaults(ctx) };
+    return { createExportJob: defaultsEnvironment(PINPOINT_DEFAULTS, pinpointDefaults(ctx)) };
   },
 };
 
-/** The stage's defaults for a Pinpoint input (create-export-job's DEFAULT_*), also stack outputs. */
-export function pinpointDefaults({ config, destination }: StackContext): {
-  DEFAULT_ROLE_ARN: Cfn;
-  DEFAULT_S3_URL_PREFIX: Cfn;
-} {
+/** The stage's defaults for a Pinpoint input (settings.ts; create-export-job's environment), also stack outputs. */
+export function pinpointDefaults({
+  config,
+  destination,
+}: StackContext): Record<keyof typeof PINPOINT_DEFAULTS, Cfn> {
   return {
-    DEFAULT_ROLE_ARN: exportRoleArnOf(config),
-    DEFAULT_S3_URL_PREFIX: destination.s3Uri(config.exportDestination.prefixTemplate),
+    RoleArn: exportRoleArnOf(config),
+    S3UrlPrefix: destination.s3Uri(config.exportDestination.prefixTemplate),
   };
 }
 

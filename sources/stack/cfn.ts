@@ -1,3 +1,6 @@
+import { byFunction, type FunctionKey, functionIdOf, roleIdOf } from '../../core/functions.ts';
+import type { InputDefaultSettings } from '../settings.ts';
+
 /*
  * What every part of the configuration-driven template shares: the value type,
  * the logical ids (serverless.yml's and ours) and the intrinsic-function helpers.
@@ -7,20 +10,14 @@
 export type Cfn = any;
 export type Resources = Record<string, Cfn>;
 
+export type { FunctionKey } from '../../core/functions.ts';
+
 /** Logical ids of resources serverless.yml defines (osls names functions `<Name>LambdaFunction`, `-` → `Dash`). */
 export const FIXED = {
   stateMachine: 'ExportWorkflowStateMachine',
-  functions: {
-    createExportJob: 'CreateDashexportDashjob',
-    getExportJobStatus: 'GetDashexportDashjobDashstatus',
-    publishSummary: 'PublishDashsummary',
-    verifyExport: 'VerifyDashexport',
-    countExportBatch: 'CountDashexportDashbatch',
-    finishVerification: 'FinishDashverification',
-  },
+  /** Each function's (core/functions.ts), less its `LambdaFunction` suffix. */
+  functions: byFunction(functionIdOf),
 } as const;
-
-export type FunctionKey = keyof typeof FIXED.functions;
 
 /** Logical ids this module creates; tests and nag acknowledgements use the same names. */
 export const IDS = {
@@ -42,14 +39,8 @@ export const IDS = {
   schedulerRole: 'SchedulerRole',
   schedulerDlq: 'SchedulerDeadLetterQueue',
   schedulerDlqPolicy: 'SchedulerDeadLetterQueuePolicy',
-  roles: {
-    createExportJob: 'CreateExportJobRole',
-    getExportJobStatus: 'GetExportJobStatusRole',
-    publishSummary: 'PublishSummaryRole',
-    verifyExport: 'VerifyExportRole',
-    countExportBatch: 'CountExportBatchRole',
-    finishVerification: 'FinishVerificationRole',
-  },
+  /** Each function's role (core/functions.ts). */
+  roles: byFunction(roleIdOf) as { readonly [K in FunctionKey]: `${Capitalize<K>}Role` },
 } as const;
 
 export const sub = (template: string, vars?: Record<string, Cfn>): Cfn =>
@@ -107,4 +98,17 @@ export function distinct<T>(values: readonly T[]): T[] {
     seen.add(key);
     return true;
   });
+}
+
+/**
+ * A source's stage defaults as create-export-job's environment: each value under the variable its
+ * declaration names (sources/<id>/settings.ts), every declared default given one.
+ */
+export function defaultsEnvironment<S extends InputDefaultSettings>(
+  settings: S,
+  values: { readonly [K in keyof S]: Cfn },
+): Record<string, Cfn> {
+  return Object.fromEntries(
+    Object.keys(settings).map((name) => [(settings[name] as S[keyof S]).env, values[name as keyof S]]),
+  );
 }

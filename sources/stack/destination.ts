@@ -1,3 +1,4 @@
+import { resolveTemplate } from '../../core/input-rules.ts';
 import { arnOf, type Cfn, IDS, ref, sub } from './cfn.ts';
 import type { StageConfig } from './stage-types.ts';
 
@@ -55,39 +56,13 @@ export const bucketArnOf = (bucket: string): Cfn => sub(`arn:\${AWS::Partition}:
 export const objectsArnOf = (bucket: string, key: string): Cfn =>
   sub(`arn:\${AWS::Partition}:s3:::${bucket}/${key}`);
 
-const PLACEHOLDER = /\{([^{}]*)\}/g;
-
 /**
  * The keys a key template can resolve to, as an IAM pattern: the placeholders known when the stack
  * is built (a target's domain or table) filled in, everything from the first one known only at run
  * time (the date) replaced by `*`. `{TableName}/{date}/` for table orders → `orders/*`.
  */
 export function keyPattern(template: string, known: Record<string, string>): string {
-  const resolved = template.replace(PLACEHOLDER, (whole, name: string) =>
-    Object.hasOwn(known, name) ? (known[name] as string) : whole,
-  );
+  const resolved = resolveTemplate(template, known);
   const open = resolved.indexOf('{');
   return `${open < 0 ? resolved : resolved.slice(0, open)}*`;
 }
-
-/** The placeholders a template uses that are not in `allowed`, in order of appearance. */
-export function placeholdersOutside(template: string, allowed: readonly string[]): string[] {
-  return [...template.matchAll(PLACEHOLDER)].map((m) => m[1] ?? '').filter((n) => !allowed.includes(n));
-}
-
-/** The template with each placeholder at the longest value it can take (`longest`), for length checks. */
-export function longestOf(template: string, longest: Record<string, string>): string {
-  return template.replace(PLACEHOLDER, (whole, name: string) =>
-    Object.hasOwn(longest, name) ? (longest[name] as string) : whole,
-  );
-}
-
-/** The time placeholders every key template may use, at their longest (core/s3-prefix.ts). */
-export const TIME_PLACEHOLDERS: Record<string, string> = {
-  date: '2026-11-28',
-  year: '2026',
-  month: '11',
-  day: '28',
-  hour: '02',
-  timestamp: '20261128T020000Z',
-};

@@ -5,13 +5,14 @@
  * stripping: erasable TypeScript only, `.ts` imports.
  */
 
-import { unknownPlaceholders } from '../pinpoint/s3-prefix.ts';
-import { placeholdersOutside } from './destination.ts';
+import { unknownTemplatePlaceholders } from '../../core/input-rules.ts';
 
 /** Safe S3 key characters (AWS's list) plus `{` `}` for placeholders: nothing that needs escaping in JSON or Fn::Sub. */
 const KEY_TEMPLATE = /^[0-9A-Za-z!_.*'()/{}-]*$/;
 
 export type Raw = Record<string, unknown>;
+
+const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 export function isObject(value: unknown): value is Raw {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -63,6 +64,13 @@ export class Reader {
     return value;
   }
 
+  /** One of `allowed`, as written (`"x" is not valid (A, B or C)` otherwise). */
+  oneOf<T extends string>(raw: Raw, key: string, path: string, allowed: readonly T[]): T | undefined {
+    const pattern = new RegExp(`^(?:${allowed.map(escapeRegExp).join('|')})$`);
+    const words = `${allowed.slice(0, -1).join(', ')} or ${allowed.at(-1)}`;
+    return this.string(raw, key, path, pattern, words) as T | undefined;
+  }
+
   integer(raw: Raw, key: string, path: string, min: number, max: number): number | undefined {
     const value = raw[key];
     if (value === undefined || value === null) return undefined;
@@ -105,10 +113,16 @@ export class Reader {
   }
 
   /**
-   * An S3 key template. `placeholders`: the ones this template may use; Pinpoint's
-   * (core/s3-prefix.ts) when not given.
+   * An S3 key template that may use `placeholders` (the source's, sources/<id>/names.ts); `listed`:
+   * a problem with one lists them.
    */
-  keyTemplate(raw: Raw, key: string, path: string, placeholders?: readonly string[]): string | undefined {
+  keyTemplate(
+    raw: Raw,
+    key: string,
+    path: string,
+    placeholders: readonly string[],
+    listed = true,
+  ): string | undefined {
     const value = this.string(
       raw,
       key,
@@ -117,12 +131,12 @@ export class Reader {
       "letters, digits, ! _ . * ' ( ) / - and {placeholders}",
     );
     if (value === undefined) return undefined;
-    const unknown = placeholders ? placeholdersOutside(value, placeholders) : unknownPlaceholders(value);
+    const unknown = unknownTemplatePlaceholders(value, placeholders);
     if (unknown.length > 0)
       this.problem(
         path,
         `unknown placeholder(s) ${unknown.map((n) => `{${n}}`).join(', ')}` +
-          (placeholders ? ` (this one may use ${placeholders.map((n) => `{${n}}`).join(', ')})` : ''),
+          (listed ? ` (this one may use ${placeholders.map((n) => `{${n}}`).join(', ')})` : ''),
       );
     if (value.startsWith('/')) this.problem(path, 'must not start with "/"');
     return value;

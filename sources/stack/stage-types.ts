@@ -150,7 +150,7 @@ export interface StageConfig {
    * run is TOO_MANY_FAILURES (core/outcome.ts, where the default's reason is).
    */
   maxFailurePercent: number;
-  /** How an export's records are counted (deploy/verification-settings.ts). */
+  /** How an export's records are counted (deploy/stage-sections/verification.ts). */
   verification: VerificationSettings;
   targets: ExportTarget[];
   /** Applications operators may export by hand besides the targets' ones. */

@@ -4,8 +4,8 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { COMMANDS } from '../../cli/args.ts';
 import { helpText, LOCAL_APPLICATION, LOCAL_SEGMENT } from '../../cli/help.ts';
-import { PINPOINT_SEGMENT_ID } from '../../core/aws-names.ts';
 import { DEFAULT_APPLICATION_ID, DEFAULT_SEGMENT_ID } from '../../dev/emulator/index.ts';
+import { PINPOINT_SEGMENT_ID } from '../../sources/pinpoint/names.ts';
 
 /*
  * What a new user copies must work: the examples in the README, OPERATE.md and

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { FUNCTION_KEYS } from '../../core/functions.ts';
 import { OUTCOMES } from '../../core/outcome.ts';
 import { type DashboardInput, dashboardBody, metricAlarms } from '../../deploy/dashboard.ts';
-import { FUNCTION_KEYS, namesOf, SERVICE } from '../../deploy/names.ts';
+import { namesOf, SERVICE } from '../../deploy/names.ts';
 import { RUN_DIMENSIONS, RUN_METRICS } from '../../functions/publish-summary/metrics.ts';
 
 /*
@@ -57,9 +58,7 @@ describe('the stage dashboard', () => {
 
   it('graphs only metrics that exist: the per-run metrics as written, and this stack’s AWS metrics', () => {
     const { widgets, variables } = widgetsOf(INPUT);
-    const functions = Object.keys(FUNCTION_KEYS).map((k) =>
-      namesOf('prod').functionName(k as keyof typeof FUNCTION_KEYS),
-    );
+    const functions = FUNCTION_KEYS.map((k) => namesOf('prod').functionName(k));
 
     const metrics = widgets.flatMap((w) => w.properties.metrics ?? []);
     expect(metrics.length).toBeGreaterThan(10);

@@ -39,12 +39,8 @@ describe('loadCreateExportJobConfig', () => {
 
     expect(DEFAULT_POLL.minWaitSeconds).toBeLessThanOrEqual(DEFAULT_POLL.maxWaitSeconds);
 
-    expect(config).toMatchObject({
-      stage: 'dev',
-      defaultRoleArn: undefined,
-      defaultS3UrlPrefix: undefined,
-      poll: DEFAULT_POLL,
-    });
+    expect(config).toMatchObject({ stage: 'dev', poll: DEFAULT_POLL });
+    expect(config.inputDefaults).toEqual({});
   });
 
   it('reads the stage, the input defaults and the poll settings', () => {
@@ -60,8 +56,10 @@ describe('loadCreateExportJobConfig', () => {
 
     expect(config).toMatchObject({
       stage: 'prod',
-      defaultRoleArn: 'arn:aws:iam::123456789012:role/pinpoint-export',
-      defaultS3UrlPrefix: 's3://exports-bucket/pinpoint/{ApplicationId}/{date}/',
+      inputDefaults: {
+        RoleArn: 'arn:aws:iam::123456789012:role/pinpoint-export',
+        S3UrlPrefix: 's3://exports-bucket/pinpoint/{ApplicationId}/{date}/',
+      },
       poll: { minWaitSeconds: 10, maxWaitSeconds: 600, runDeadlineSeconds: 7_200 },
     });
   });
@@ -75,7 +73,7 @@ describe('loadCreateExportJobConfig', () => {
     });
 
     expect(config.stage).toBe('dev');
-    expect(config.defaultRoleArn).toBeUndefined();
+    expect(config.inputDefaults.RoleArn).toBeUndefined();
     expect(config.poll.minWaitSeconds).toBe(5);
   });
 

@@ -38,8 +38,10 @@ const EXECUTION = {
 
 const config: CreateExportJobConfig = {
   stage: 'dev',
-  defaultRoleArn: ROLE_ARN,
-  defaultS3UrlPrefix: 's3://exports-bucket/pinpoint/{ApplicationId}/{date}/',
+  inputDefaults: {
+    RoleArn: ROLE_ARN,
+    S3UrlPrefix: 's3://exports-bucket/pinpoint/{ApplicationId}/{date}/',
+  },
   poll: { minWaitSeconds: 5, maxWaitSeconds: 300, runDeadlineSeconds: 12 * 3600 },
   ledger: { tableName: 'runs', claimSeconds: 90, retentionDays: 400 },
 };

@@ -50,8 +50,10 @@ const EXECUTION = {
 
 const config: CreateExportJobConfig = {
   stage: 'dev',
-  defaultRoleArn: ROLE_ARN,
-  defaultS3UrlPrefix: 's3://exports-bucket/pinpoint/{ApplicationId}/{date}/',
+  inputDefaults: {
+    RoleArn: ROLE_ARN,
+    S3UrlPrefix: 's3://exports-bucket/pinpoint/{ApplicationId}/{date}/',
+  },
   poll: { minWaitSeconds: 5, maxWaitSeconds: 300, runDeadlineSeconds: 12 * 3600 },
   ledger: { tableName: 'runs', claimSeconds: 90, retentionDays: 400 },
 };
@@ -145,10 +147,10 @@ async function givenAnEarlierAttempt(request: Record<string, unknown> = {}): Pro
   const event = scheduledEvent(request);
   const resolved = resolveExecutionInput(
     event.Input,
-    { RoleArn: ROLE_ARN, S3UrlPrefix: config.defaultS3UrlPrefix },
+    { RoleArn: ROLE_ARN, S3UrlPrefix: config.inputDefaults.S3UrlPrefix },
     START_TIME,
   );
-  const template = (request.S3UrlPrefix as string | undefined) ?? config.defaultS3UrlPrefix ?? '';
+  const template = (request.S3UrlPrefix as string | undefined) ?? config.inputDefaults.S3UrlPrefix ?? '';
   await deps.ledger.claim(runIdentityOf(resolved, template), EXECUTION.Name);
 }
 
@@ -803,11 +805,11 @@ describe('createExportJob and the poller prior (the target previous COMPLETED ru
     const event = scheduledEvent();
     const resolved = resolveExecutionInput(
       event.Input,
-      { RoleArn: ROLE_ARN, S3UrlPrefix: config.defaultS3UrlPrefix },
+      { RoleArn: ROLE_ARN, S3UrlPrefix: config.inputDefaults.S3UrlPrefix },
       START_TIME,
     );
     const lastNight = {
-      ...runIdentityOf(resolved, config.defaultS3UrlPrefix ?? ''),
+      ...runIdentityOf(resolved, config.inputDefaults.S3UrlPrefix ?? ''),
       scheduledTime: '2026-11-27T02:00:00.000Z',
     };
     await deps.ledger.claim(lastNight, 'last-night');

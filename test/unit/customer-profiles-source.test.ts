@@ -441,10 +441,10 @@ describe('the Customer Profiles runtime classifies what the service answers', ()
 describe('createExportJob with a Customer Profiles input', () => {
   const config: CreateExportJobConfig = {
     stage: 'dev',
-    defaultRoleArn: undefined,
-    defaultS3UrlPrefix: undefined,
-    profilesRoleArn: ROLE_ARN,
-    profilesDestination: 's3://exports-bucket/profiles/{DomainName}/{SegmentDefinitionName}/{date}/',
+    inputDefaults: {
+      ProfilesRoleArn: ROLE_ARN,
+      ProfilesDestination: 's3://exports-bucket/profiles/{DomainName}/{SegmentDefinitionName}/{date}/',
+    },
     poll: { minWaitSeconds: 5, maxWaitSeconds: 300, runDeadlineSeconds: 12 * 3600 },
     ledger: { tableName: 'runs', claimSeconds: 90, retentionDays: 400 },
   };

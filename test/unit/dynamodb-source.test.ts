@@ -765,10 +765,10 @@ describe('the DynamoDB runtime classifies what DynamoDB answers', () => {
 describe('createExportJob with a DynamoDB input', () => {
   const config: CreateExportJobConfig = {
     stage: 'dev',
-    defaultRoleArn: undefined,
-    defaultS3UrlPrefix: undefined,
-    dynamoDbBucket: 'exports-bucket',
-    dynamoDbPrefix: 'dynamodb/{TableName}/{date}/',
+    inputDefaults: {
+      DynamoDbBucket: 'exports-bucket',
+      DynamoDbPrefix: 'dynamodb/{TableName}/{date}/',
+    },
     poll: { minWaitSeconds: 5, maxWaitSeconds: 300, runDeadlineSeconds: 12 * 3600 },
     ledger: { tableName: 'runs', claimSeconds: 90, retentionDays: 400 },
   };
@@ -814,7 +814,7 @@ describe('createExportJob with a DynamoDB input', () => {
   async function givenCompletedRun(scheduledTime: string, coveredUntil: string) {
     const input = { ...INPUT, ScheduledTime: scheduledTime };
     const request = resolveExecutionInput(input, inputDefaultsOf(config), scheduledTime);
-    const run = runIdentityOf(request, config.dynamoDbPrefix ?? '');
+    const run = runIdentityOf(request, config.inputDefaults.DynamoDbPrefix ?? '');
     await deps.ledger.claim(run, 'previous-night');
     await deps.ledger.recordJob(
       run,

@@ -7,8 +7,9 @@ import { TIME_PLACEHOLDERS } from '../../core/input-rules.ts';
 import { STACK_SOURCES } from '../../deploy/sources.ts';
 import { EMULATED_SOURCES } from '../../dev/emulator/index.ts';
 import { SOURCE_IDS } from '../../sources/ids.ts';
-import { registeredSource, registeredSourceIds } from '../../sources/registry.ts';
+import { registeredSource, registeredSourceIds, SOURCES } from '../../sources/registry.ts';
 import { RUNTIMES } from '../../sources/runtimes.ts';
+import { INPUT_DEFAULTS } from '../../sources/settings.ts';
 import type { SourceDescription } from '../../sources/types.ts';
 
 /*
@@ -22,7 +23,16 @@ const ROOT = resolve(import.meta.dirname, '../..');
 const ids = registeredSourceIds();
 
 /** The seam's modules, in each source's folder. */
-const FOLDER_MODULES = ['describe.ts', 'runtime.ts', 'stack.ts', 'emulator.ts'] as const;
+const FOLDER_MODULES = [
+  'names.ts',
+  'settings.ts',
+  'input.ts',
+  'describe.ts',
+  'runtime.ts',
+  'stack.ts',
+  'doctor.ts',
+  'emulator.ts',
+] as const;
 
 /** The SDK client package each source's runtime calls; a new source adds its row. */
 const SDK_CLIENT: Readonly<Record<string, string>> = {
@@ -199,12 +209,11 @@ describe.each(ids)('source %s', (id) => {
       expect(typeof runtime.errors.rejectedAdvice).toBe('string');
     });
 
-    it("finds a lost job exactly when its description says so (the summary's re-run advice reads findsLostJobs, which is bundled without the runtime)", async () => {
+    it('recovers a lost create only if its description says it finds lost jobs (the one statement of it)', async () => {
       const runtime = await RUNTIMES[id]();
 
-      expect(registeredSource(id)?.describe.findsLostJobs).toBe(
-        runtime.recover !== undefined || runtime.idempotentCreate === true,
-      );
+      if (runtime.recover) expect(description.findsLostJobs).toBe(true);
+      expect(Object.keys(runtime)).not.toContain('idempotentCreate');
     });
 
     it('throws throttled and unavailable errors under names the state machine retries, rejected ones under a name it does not', async () => {
@@ -262,6 +271,22 @@ describe.each(ids)('source %s', (id) => {
       expect(sdkClients(new Set(valueImportsOf(join(ROOT, `sources/${id}/runtime.ts`))))).toEqual([expected]);
       expect(sdkClients(packagesLoadedBy(`sources/${id}/runtime.ts`))).toEqual([expected]);
     });
+  });
+
+  it('registers its stage defaults (settings.ts) and its input builder (input.ts)', async () => {
+    const settings = (await import(`../../sources/${id}/settings.ts`)) as Record<string, unknown>;
+    const declared = Object.values(settings).filter(
+      (value): value is Record<string, { env: string; local: string }> =>
+        typeof value === 'object' &&
+        value !== null &&
+        Object.values(value).every((s) => typeof s?.env === 'string' && typeof s?.local === 'string'),
+    );
+    expect(declared).toHaveLength(1);
+    for (const [name, setting] of Object.entries(declared[0] ?? {})) {
+      expect(INPUT_DEFAULTS[name as keyof typeof INPUT_DEFAULTS], name).toBe(setting);
+    }
+    const input = (await import(`../../sources/${id}/input.ts`)) as Record<string, unknown>;
+    expect(Object.values(input)).toContain(SOURCES[id].input);
   });
 
   it.each(FOLDER_MODULES)(`has sources/${id}/%s`, (module) => {

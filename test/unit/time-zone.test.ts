@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { resolveS3UrlPrefix } from '../../sources/pinpoint/s3-prefix.ts';
+import { resolveS3UrlPrefix } from '../../sources/pinpoint/names.ts';
 
 /*
  * vitest.config.ts runs the suite in Pacific/Kiritimati (UTC+14), so that code

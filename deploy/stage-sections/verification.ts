@@ -1,5 +1,5 @@
-import { VERIFICATION_DEFAULTS } from '../core/verification-sizing.ts';
-import type { Raw, Reader } from './stage-fields.ts';
+import { VERIFICATION_DEFAULTS } from '../../core/verification-sizing.ts';
+import type { Raw, Reader } from '../stage-fields.ts';
 
 /*
  * The stage's `verification:` settings (config/stages/<stage>.yml): how an export's records
@@ -9,9 +9,9 @@ import type { Raw, Reader } from './stage-fields.ts';
  * Loaded by osls through Node's type stripping: erasable TypeScript only, `.ts` imports.
  */
 
-export type { VerificationSettings } from '../sources/stack/stage-types.ts';
+export type { VerificationSettings } from '../../sources/stack/stage-types.ts';
 
-import type { VerificationSettings } from '../sources/stack/stage-types.ts';
+import type { VerificationSettings } from '../../sources/stack/stage-types.ts';
 
 /** Reads `verification:`; defaults for what it leaves out. */
 export function readVerificationSettings(r: Reader, raw: Raw): VerificationSettings {
