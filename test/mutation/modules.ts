@@ -28,6 +28,8 @@ const VERIFICATION_FAST = [
   'test/unit/verify-export.test.ts',
   'test/unit/verification-batches.test.ts',
   'test/unit/dynamodb-verification.test.ts',
+  'test/verification/stream-faults.test.ts',
+  'test/verification/verdict.test.ts',
 ];
 const VERIFICATION_SLOW = [
   'test/statemachine/workflow.test.ts',
