@@ -25,6 +25,7 @@ export interface MutationModule {
  */
 const VERIFICATION_FAST = [
   'test/unit/verification-count.test.ts',
+  'test/unit/verification-judge.test.ts',
   'test/unit/verify-export.test.ts',
   'test/unit/verification-batches.test.ts',
   'test/unit/dynamodb-verification.test.ts',

@@ -258,6 +258,20 @@ describe("Customer Profiles' files: only those written since the snapshot starte
 
     expect(result).toMatchObject({ verdict: 'COUNTED', files: 1, records: 3 });
   });
+  it("is COUNTED with 0 records when the snapshot wrote no file of its own (an earlier run's files aside)", async () => {
+    const target = verificationTargetOf(state) as VerificationTarget;
+    await putFile(
+      `${DESTINATION}0earlier_part-00001-of-00001.jsonl`,
+      lines(100),
+      new Date(CREATED - 3_600_000),
+    );
+
+    const { result } = await verifyInProcess(target, { s3 });
+
+    // Not VERIFIED against a count nobody reported: the run's TotalProcessed is the 0 counted.
+    expect(result).toMatchObject({ verdict: 'COUNTED', files: 0, records: 0, expected: null });
+    expect(result.note).toBe('no files and no records: Customer Profiles reported no record count');
+  });
 });
 
 describe("files a source's manifest names that S3 lacks", () => {
