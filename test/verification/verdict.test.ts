@@ -375,6 +375,37 @@ describe("files a source's manifest names that S3 lacks", () => {
     });
   }
 
+  it("counts an export in batches of its manifest's lines, each file's count in its own place", async () => {
+    const { target, keys } = await dynamoExport(10);
+    const filesKey = `dynamodb/orders/AWSDynamoDB/${EXPORT_ID}/manifest-files.json`;
+    const lines = (await readFile(pathOf(filesKey), 'utf8')).trim().split('\n');
+    // The fourth file's line states 3 items (it holds 2), and the job 11 (so the manifest adds up).
+    lines[3] = (lines[3] as string).replace('"itemCount":2', '"itemCount":3');
+    await writeFile(pathOf(filesKey), `${lines.join('\n')}\n`);
+
+    const { result, work } = await verifyInProcess({ ...target, expected: 11 }, { s3, batchBytes: 1 });
+
+    expect(work.plan.map((b) => [b.from, b.to])).toEqual([
+      [0, 1],
+      [1, 2],
+      [2, 3],
+      [3, 4],
+      [4, 5],
+    ]);
+    expect(result.verdict).toBe('MISMATCH');
+    expect(result.note).toBe(
+      `1 file holds other than the records the source's manifest states: ${keys[3]} (2 records, its manifest says 3); 5 files, ${result.bytes} B hold 10 records, but DynamoDB reported 11 (ItemCount): 1 missing`,
+    );
+    const manifest = await manifestAt(result.manifestUri);
+    expect(manifest.files.map((f) => [f.records, f.batch, f.problem])).toEqual([
+      [2, 0, undefined],
+      [2, 1, undefined],
+      [2, 2, undefined],
+      [2, 3, 'records'],
+      [2, 4, undefined],
+    ]);
+  });
+
   it("says MISMATCH when the batch's manifest-files.json is gone by the time it is counted", async () => {
     const { target } = await dynamoExport(6);
     const work = await plan(target);
