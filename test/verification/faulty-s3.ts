@@ -30,10 +30,11 @@ export interface S3Fault {
   times?: number;
 }
 
-/** A call the proxy saw: its method, its path and query, and the fault that broke it. */
+/** A call the proxy saw: its method, its path and query, its If-Match, and the fault that broke it. */
 export interface SeenS3Call {
   method: string;
   url: string;
+  ifMatch?: string;
   fault?: BodyFault;
 }
 
@@ -110,7 +111,13 @@ export async function startFaultyS3(target: string): Promise<FaultyS3> {
       if (fault) fault.left--;
       const hook = isGetObject(req, url) ? hooks.findIndex((h) => key.includes(h.key)) : -1;
       if (hook >= 0) hooks.splice(hook, 1)[0]?.run();
-      calls.push({ method: req.method ?? '', url: req.url ?? '', ...(fault ? { fault: fault.fault } : {}) });
+      const ifMatch = req.headers['if-match'];
+      calls.push({
+        method: req.method ?? '',
+        url: req.url ?? '',
+        ...(typeof ifMatch === 'string' ? { ifMatch } : {}),
+        ...(fault ? { fault: fault.fault } : {}),
+      });
       if (fault?.fault === 'server-error') return serverError(res);
       const answer = await forward(upstream, req, raw);
       if (!fault || answer.status !== 200) {
