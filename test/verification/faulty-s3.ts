@@ -17,7 +17,9 @@ export type BodyFault =
   /** 200 and its headers (the whole Content-Length), `afterBytes` of the body, then the connection closed. */
   | 'end-early'
   /** 500 InternalError before the call reaches S3. */
-  | 'server-error';
+  | 'server-error'
+  /** 404 NoSuchKey before the call reaches S3 (a file gone for a moment). */
+  | 'not-found';
 
 /** One injected fault: which GetObject calls it breaks, and how many times. */
 export interface S3Fault {
@@ -43,8 +45,8 @@ export interface FaultyS3 {
   endpoint: string;
   calls: SeenS3Call[];
   inject(fault: S3Fault): void;
-  /** Runs `run` once, when the first GetObject of a key holding `key` arrives (before it goes on). */
-  before(key: string, run: () => void): void;
+  /** Runs `run` once, when the first GetObject of a key holding `key` arrives, and waits for it before it goes on. */
+  before(key: string, run: () => void | Promise<void>): void;
   close(): Promise<void>;
 }
 
@@ -54,11 +56,19 @@ const isGetObject = (req: IncomingMessage, url: URL) =>
   url.pathname.split('/').filter(Boolean).length > 1 &&
   !url.searchParams.has('list-type');
 
-function serverError(res: ServerResponse): void {
-  const body =
-    '<?xml version="1.0" encoding="UTF-8"?><Error><Code>InternalError</Code>' +
-    '<Message>We encountered an internal error. Please try again.</Message><RequestId>fault</RequestId></Error>';
-  res.writeHead(500, { 'content-type': 'application/xml', 'content-length': Buffer.byteLength(body) });
+const ERRORS = {
+  'server-error': {
+    status: 500,
+    code: 'InternalError',
+    message: 'We encountered an internal error. Please try again.',
+  },
+  'not-found': { status: 404, code: 'NoSuchKey', message: 'The specified key does not exist.' },
+};
+
+function answerError(res: ServerResponse, fault: keyof typeof ERRORS): void {
+  const { status, code, message } = ERRORS[fault];
+  const body = `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>${message}</Message><RequestId>fault</RequestId></Error>`;
+  res.writeHead(status, { 'content-type': 'application/xml', 'content-length': Buffer.byteLength(body) });
   res.end(body);
 }
 
@@ -100,7 +110,7 @@ export async function startFaultyS3(target: string): Promise<FaultyS3> {
   const upstream = new URL(target);
   const faults: (S3Fault & { left: number })[] = [];
   const calls: SeenS3Call[] = [];
-  const hooks: { key: string; run: () => void }[] = [];
+  const hooks: { key: string; run: () => void | Promise<void> }[] = [];
 
   const server = createServer(async (req, res) => {
     try {
@@ -110,7 +120,7 @@ export async function startFaultyS3(target: string): Promise<FaultyS3> {
       const fault = isGetObject(req, url) ? faults.find((f) => f.left > 0 && key.includes(f.key)) : undefined;
       if (fault) fault.left--;
       const hook = isGetObject(req, url) ? hooks.findIndex((h) => key.includes(h.key)) : -1;
-      if (hook >= 0) hooks.splice(hook, 1)[0]?.run();
+      if (hook >= 0) await hooks.splice(hook, 1)[0]?.run();
       const ifMatch = req.headers['if-match'];
       calls.push({
         method: req.method ?? '',
@@ -118,7 +128,8 @@ export async function startFaultyS3(target: string): Promise<FaultyS3> {
         ...(typeof ifMatch === 'string' ? { ifMatch } : {}),
         ...(fault ? { fault: fault.fault } : {}),
       });
-      if (fault?.fault === 'server-error') return serverError(res);
+      if (fault?.fault === 'server-error' || fault?.fault === 'not-found')
+        return answerError(res, fault.fault);
       const answer = await forward(upstream, req, raw);
       if (!fault || answer.status !== 200) {
         res.writeHead(answer.status, answer.headers);
