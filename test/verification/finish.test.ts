@@ -8,7 +8,6 @@ import { countExportBatch } from '../../functions/count-export-batch/count-expor
 import { finishVerification } from '../../functions/finish-verification/finish-verification.ts';
 import type { BatchCount, VerificationWork } from '../../functions/shared/verification/batch.ts';
 import type { Manifest } from '../../functions/shared/verification/manifest.ts';
-import type { BatchDescriptor } from '../../functions/shared/verification/plan.ts';
 import type { VerificationTarget } from '../../functions/shared/verification/target.ts';
 import { planVerification } from '../../functions/verify-export/verify-export.ts';
 import { writeExportFiles } from '../../sources/dynamodb/emulator-files.ts';
