@@ -31,6 +31,10 @@ const VERIFICATION_FAST = [
   'test/unit/dynamodb-verification.test.ts',
   'test/verification/stream-faults.test.ts',
   'test/verification/verdict.test.ts',
+  'test/verification/files.test.ts',
+  'test/verification/plan.test.ts',
+  'test/verification/count-batch.test.ts',
+  'test/verification/finish.test.ts',
 ];
 const VERIFICATION_SLOW = [
   'test/statemachine/workflow.test.ts',
