@@ -19,6 +19,29 @@ export interface MutationModule {
   slow: string[];
 }
 
+/**
+ * The verification's tests: its unit and integration files against the emulator's S3, and the
+ * workflow files that run its three functions (the Map of count-export-batch between them).
+ */
+const VERIFICATION_FAST = [
+  'test/unit/verification-count.test.ts',
+  'test/unit/verification-judge.test.ts',
+  'test/unit/verify-export.test.ts',
+  'test/unit/verification-batches.test.ts',
+  'test/unit/dynamodb-verification.test.ts',
+  'test/verification/stream-faults.test.ts',
+  'test/verification/verdict.test.ts',
+  'test/verification/files.test.ts',
+  'test/verification/plan.test.ts',
+  'test/verification/count-batch.test.ts',
+  'test/verification/finish.test.ts',
+];
+const VERIFICATION_SLOW = [
+  'test/statemachine/workflow.test.ts',
+  'test/faults/verification-fan-out.test.ts',
+  'test/faults/customer-profiles.test.ts',
+];
+
 /** Every module with a mutation-score target (issue 23). */
 export const MUTATION_MODULES: readonly MutationModule[] = [
   {
@@ -104,4 +127,23 @@ export const MUTATION_MODULES: readonly MutationModule[] = [
     ],
     slow: [],
   },
+  // The verification: counting records (count.ts), and the verdict: which files are the job's
+  // (files.ts), how they are split into batches and found again (plan.ts), the plan's provisional
+  // verdict (verify-export.ts), each file's count or why none (count-export-batch.ts), the merge
+  // and `_manifest.json`'s comparison (finish-verification.ts) and the verdict and its note
+  // (judge.ts). manifest.ts (the manifest's types and its PutObject) decides nothing.
+  {
+    module: 'functions/shared/verification/count.ts',
+    target: 90,
+    fast: [...VERIFICATION_FAST],
+    slow: [...VERIFICATION_SLOW],
+  },
+  ...[
+    'functions/shared/verification/judge.ts',
+    'functions/shared/verification/files.ts',
+    'functions/shared/verification/plan.ts',
+    'functions/verify-export/verify-export.ts',
+    'functions/count-export-batch/count-export-batch.ts',
+    'functions/finish-verification/finish-verification.ts',
+  ].map((module) => ({ module, target: 85, fast: [...VERIFICATION_FAST], slow: [...VERIFICATION_SLOW] })),
 ];

@@ -100,7 +100,7 @@ describe('planBatches', () => {
     expect(planBatches(files, countable, { batchBytes: MIB, maxBatches: 400 })).toEqual([]);
   });
 
-  it("covers every file of every group with something to read exactly once, and finds each batch's files again", () => {
+  it("covers every file of every group with something to read exactly once, and finds each batch's files again (listings and a manifest)", () => {
     const arbitraryFiles = fc
       .array(
         fc.record({ group: fc.constantFrom('a/', 'b/', 'c/'), size: fc.nat(50 * MIB), ion: fc.boolean() }),
@@ -113,7 +113,8 @@ describe('planBatches', () => {
         return specs.map(({ group, size, ion }) => {
           const position = (next[group] ?? -1) + 1;
           next[group] = position;
-          const f = file(group, position, size);
+          // Group c/ is a source's files manifest (its batches are line ranges), the others listings.
+          const f = file(group, position, size, group === 'c/' ? { published: { key: 'x' } } : {});
           return ion ? { ...f, key: f.key.replace('.json.gz', '.ion.gz') } : f;
         });
       });
@@ -133,6 +134,93 @@ describe('planBatches', () => {
         },
       ),
     );
+  });
+});
+
+describe('planBatches at its bounds', () => {
+  const all = () => true;
+
+  it('keeps a plan of exactly maxBatches batches as it is', () => {
+    const files = Array.from({ length: 4 }, (_, i) => file('job/', i, 3 * MIB));
+
+    const plan = planBatches(files, all, { batchBytes: 4 * MIB, maxBatches: 4 });
+
+    expect(plan.map((b) => b.files)).toEqual([1, 1, 1, 1]);
+  });
+
+  it('keeps a plan whose descriptors weigh exactly the most they may', () => {
+    const files = Array.from({ length: 6 }, (_, i) => file('job/', i, 3 * MIB));
+    const settings = { batchBytes: 4 * MIB, maxBatches: 400 };
+    const weight = JSON.stringify(planBatches(files, all, settings)).length;
+
+    expect(planBatches(files, all, { ...settings, maxPlanBytes: weight })).toHaveLength(6);
+    expect(planBatches(files, all, { ...settings, maxPlanBytes: weight - 1 }).length).toBeLessThan(6);
+  });
+});
+
+describe('filesOfBatch', () => {
+  const published = { key: 'x' };
+  const manifestFiles = [
+    ...Array.from({ length: 4 }, (_, i) => file('a/manifest-files.json', i, MIB, { published })),
+    ...Array.from({ length: 4 }, (_, i) => file('b/manifest-files.json', i, MIB, { published })),
+  ];
+
+  it("finds a manifest batch's files by its lines [from, to) in its own manifest only", () => {
+    const found = filesOfBatch(manifestFiles, {
+      index: 1,
+      files: 2,
+      bytes: 0,
+      manifest: 'b/manifest-files.json',
+      from: 1,
+      to: 3,
+    });
+
+    expect(found).toEqual([manifestFiles[5], manifestFiles[6]]);
+    expect(
+      filesOfBatch(manifestFiles, { index: 0, files: 1, bytes: 0, manifest: 'a/manifest-files.json', to: 1 }),
+    ).toEqual([manifestFiles[0]]);
+    // A range without an end holds nothing.
+    expect(
+      filesOfBatch(manifestFiles, {
+        index: 0,
+        files: 0,
+        bytes: 0,
+        manifest: 'a/manifest-files.json',
+        from: 2,
+      }),
+    ).toEqual([]);
+  });
+
+  it("finds a listing batch after the key it starts after in S3's order, even where JavaScript sorts keys otherwise", () => {
+    // S3 lists by UTF-8 bytes: U+FF01 (EF BC 81) before U+1F600 (F0 9F 98 80); JavaScript's UTF-16 order is the reverse.
+    const keys = ['job/a.json', 'job/\uFF01.json', 'job/\u{1F600}.json'];
+    const files = keys.map((key, position) => file('job/', position, MIB, { key }));
+
+    expect(filesOfBatch(files, { index: 2, files: 1, bytes: 0, prefix: 'job/', after: keys[1] })).toEqual([
+      files[2],
+    ]);
+    expect(filesOfBatch(files, { index: 0, files: 2, bytes: 0, prefix: 'job/', after: '' })).toEqual([
+      files[0],
+      files[1],
+    ]);
+    // A descriptor without `after` starts at the first file too.
+    expect(filesOfBatch(files, { index: 0, files: 1, bytes: 0, prefix: 'job/' })).toEqual([files[0]]);
+  });
+
+  it('starts after where a key gone since the plan was, and finds nothing after a gone key that was the last', () => {
+    const files = ['job/b.json', 'job/d.json', 'job/e.json'].map((key, position) =>
+      file('job/', position, MIB, { key }),
+    );
+
+    expect(
+      filesOfBatch(files, { index: 1, files: 2, bytes: 0, prefix: 'job/', after: 'job/c.json' }),
+    ).toEqual([files[1], files[2]]);
+    expect(
+      filesOfBatch(files, { index: 1, files: 3, bytes: 0, prefix: 'job/', after: 'job/f.json' }),
+    ).toEqual([]);
+    expect(
+      filesOfBatch(files.slice(0, 1), { index: 1, files: 2, bytes: 0, prefix: 'job/', after: 'job/c.json' }),
+    ).toEqual([]);
   });
 });
 

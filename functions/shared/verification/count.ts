@@ -30,9 +30,13 @@ const NEWLINE = 0x0a;
 const CARRIAGE_RETURN = 0x0d;
 const QUOTE = 0x22;
 
-/** Whether bytes [from, to) of a line hold anything but a lone carriage return. */
+/**
+ * Whether bytes [from, to) of a line hold anything but carriage returns (a line of them alone is
+ * blank, as the CSV counter's byte path reads it too). Almost always decided by the first byte.
+ */
 function hasContent(buffer: Uint8Array, from: number, to: number): boolean {
-  return to - from > 1 || (to - from === 1 && buffer[from] !== CARRIAGE_RETURN);
+  for (let i = from; i < to; i++) if (buffer[i] !== CARRIAGE_RETURN) return true;
+  return false;
 }
 
 const asBuffer = (chunk: Uint8Array): Buffer =>
@@ -55,7 +59,7 @@ function endedLines(buffer: Buffer, open: boolean): { lines: number; open: boole
   }
 }
 
-/** Counts non-empty lines (`\n` or `\r\n`), the last one with or without its newline. */
+/** Counts non-blank lines (`\n` or `\r\n`), the last one with or without its newline. */
 export class LineCounter {
   records = 0;
   private open = false;
@@ -142,13 +146,16 @@ export async function countRecords(
 ): Promise<CountResult | typeof STOPPED> {
   const counter = format === 'csv' ? new CsvRowCounter() : new LineCounter();
   const iterator = body[Symbol.asyncIterator]();
-  let first = await iterator.next();
-  // Skip empty chunks so the magic bytes are read from the first real one.
-  while (!first.done && first.value.length === 0) first = await iterator.next();
-  if (first.done) {
-    return { records: counter.end(), gzip: false, decodedBytes: 0 };
+  // Gzip is told by the body's first two bytes, whatever chunks they arrive in (an empty one, a single byte).
+  const opening: Uint8Array[] = [];
+  let next = await iterator.next();
+  for (let bytes = 0; !next.done && bytes + next.value.length < 2; next = await iterator.next()) {
+    opening.push(next.value);
+    bytes += next.value.length;
   }
-  const gzip = first.value.length >= 2 && first.value[0] === 0x1f && first.value[1] === 0x8b;
+  if (!next.done) opening.push(next.value);
+  const first: IteratorResult<Uint8Array> = { done: false, value: Buffer.concat(opening) };
+  const gzip = first.value[0] === 0x1f && first.value[1] === 0x8b;
   let decodedBytes = 0;
   const take = (chunk: Uint8Array) => {
     decodedBytes += chunk.length;

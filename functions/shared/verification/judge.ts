@@ -168,8 +168,14 @@ export function judge(
     return { verdict: 'MISMATCH', records, note: `${wrong.join('; ')}${tally}`, ...base };
   }
 
+  // With no count from the source, none is compared: COUNTED, so the run's records are the 0 counted.
   if (files.length === 0)
-    return { verdict: 'VERIFIED', records: 0, note: `no files and no records: ${reported}`, ...base };
+    return {
+      verdict: target.expected === null ? 'COUNTED' : 'VERIFIED',
+      records: 0,
+      note: `no files and no records: ${reported}`,
+      ...base,
+    };
   if (!everyFileCounted) {
     const format = files.filter((f) => f.notCounted === 'format');
     const budget = files.filter((f) => f.notCounted === 'budget');
