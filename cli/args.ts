@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { SourceId } from '../core/types.ts';
-import { faultProblem } from '../dev/local/scenarios.ts';
+import { faultProblem } from '../dev/local/index.ts';
 import { SOURCE_IDS } from '../sources/ids.ts';
 import { usageError } from './errors.ts';
 import type { RequestOptions } from './input.ts';

@@ -2,8 +2,8 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SFNClient } from '@aws-sdk/client-sfn';
-import { fileRunStore } from '../dev/local/runs.ts';
-import { type CliDeps, DEFAULT_MAX_POLLS, DEFAULT_POLL_INTERVAL_MS, type LocalRunRecord } from './main.ts';
+import { fileRunStore, runLocal } from '../dev/local/index.ts';
+import { type CliDeps, DEFAULT_MAX_POLLS, DEFAULT_POLL_INTERVAL_MS, type LocalRunRecord } from './command.ts';
 import { randomSuffix } from './naming.ts';
 
 /*
@@ -35,7 +35,7 @@ export function realDeps(): CliDeps {
         ? // A local ledger: no AWS account behind it.
           new DynamoDBClient({ region: region ?? 'us-east-1', endpoint, credentials: LOCAL_CREDENTIALS })
         : new DynamoDBClient(region ? { region } : {}),
-    runLocal: async (options) => (await import('../dev/local/run.ts')).runLocal(options),
+    runLocal: async (options) => runLocal(options),
     stdout: process.stdout,
     stderr: process.stderr,
     isTTY: process.stdout.isTTY === true,

@@ -28,12 +28,12 @@ import type {
 import { dynamoDbDoctor } from '../sources/dynamodb/doctor.ts';
 import { pinpointDoctor } from '../sources/pinpoint/doctor.ts';
 import type { Command } from './args.ts';
+import type { CliDeps, CommandResult } from './command.ts';
 import { checkBuckets } from './doctor/bucket.ts';
 import { checkSubscriptions } from './doctor/notifications.ts';
 import { checkRoles } from './doctor/roles.ts';
 import { checkLedger, checkSchedules, readStack } from './doctor/stack.ts';
 import { CliError, ExitCode } from './errors.ts';
-import type { CliDeps, Outcome } from './main.ts';
 
 /*
  * `npm run export -- doctor --stage <stage>`: everything a first night needs that can be checked
@@ -133,7 +133,10 @@ export function formatDoctor(config: StageConfig, region: string, results: reado
 }
 
 /** `doctor`: exit 0 when nothing FAILs, 1 otherwise. */
-export async function doctor(command: Extract<Command, { name: 'doctor' }>, deps: CliDeps): Promise<Outcome> {
+export async function doctor(
+  command: Extract<Command, { name: 'doctor' }>,
+  deps: CliDeps,
+): Promise<CommandResult> {
   const config = readStageFile(command.common.stage);
   const region =
     command.common.region ?? config.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;

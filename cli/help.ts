@@ -1,5 +1,5 @@
 import { FAILURE_OUTCOMES, OUTCOMES } from '../core/outcome.ts';
-import { faultHelp } from '../dev/local/scenarios.ts';
+import { faultHelp } from '../dev/local/index.ts';
 import { segmentIdFor } from '../sources/pinpoint/emulator-dataset.ts';
 import { PINPOINT_DEFAULTS } from '../sources/pinpoint/settings.ts';
 import type { CommandName } from './args.ts';

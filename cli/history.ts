@@ -1,6 +1,6 @@
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DEFAULT_LEDGER_TABLE, ledgerFileOf, startLocalLedgerServer } from '../dev/emulator/dynamodb.ts';
+import { DEFAULT_LEDGER_TABLE, ledgerFileOf, startLocalLedgerServer } from '../dev/local/index.ts';
 import { exportedOf, type LedgerItem, RunLedger } from '../functions/shared/run-ledger.ts';
 import type { CommonOptions } from './args.ts';
 import { formatDateTime, formatDuration, formatNumber } from './format.ts';

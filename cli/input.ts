@@ -1,10 +1,10 @@
 import { InvalidExportInputError } from '../core/errors.ts';
 import type { ResolvedExportRequest } from '../core/types.ts';
-import type { LocalSourceOptions } from '../dev/local/sources.ts';
+import type { LocalSourceOptions } from '../dev/local/index.ts';
 import { tableArnFor, tableProblem } from '../sources/dynamodb/names.ts';
 import { type InputDefaults, resolveExecutionInput } from '../sources/input.ts';
-import type { ExecutionInput } from '../sources/pinpoint/types.ts';
 import { LOCAL_ACCOUNT } from '../sources/local.ts';
+import type { ExecutionInput } from '../sources/pinpoint/types.ts';
 import { executionInputOf } from '../sources/registry.ts';
 import { localInputDefaults } from '../sources/settings.ts';
 import { CliError } from './errors.ts';

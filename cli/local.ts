@@ -1,13 +1,12 @@
 import { isAbsolute, relative } from 'node:path';
 import { triggerOf } from '../core/trigger.ts';
-import type { LocalRunResult, ProgressEvent } from '../dev/local/run.ts';
-import { faultRules } from '../dev/local/scenarios.ts';
+import { faultRules, type LocalRunResult, type ProgressEvent } from '../dev/local/index.ts';
 import type { Command, LocalOptions } from './args.ts';
+import type { CliDeps, CommandResult, LocalFiles } from './command.ts';
 import { CliError, ExitCode } from './errors.ts';
 import type { FollowUpdate } from './follow.ts';
 import { formatList, formatNumber, formatReport, type ListRow, ProgressRenderer } from './format.ts';
 import type { buildExecutionInput } from './input.ts';
-import type { CliDeps, Outcome } from './main.ts';
 import {
   exitCodeOf,
   explanationOf,
@@ -25,24 +24,6 @@ import {
  * status/list --local from the local runs' records.
  */
 
-/** Where a local run's files went (shown, and kept in its record). */
-export interface LocalFiles {
-  dataDir: string | null;
-  messageFile: string | null;
-  exportFiles: string[];
-  recordsExported: number | null;
-  emailText: string | null;
-  /** Why the summary could not be read back for display, when it could not. */
-  summaryNote: string | null;
-  /** The metric values publish-summary emitted (EMF), by name; null when none was published. */
-  metrics?: Record<string, number> | null;
-  /** What the source reported beyond the common fields (the summary's `details`: DynamoDB's window, size, manifest). */
-  details?: Record<string, string | number | boolean | null> | null;
-}
-
-/** What the local run store keeps per run: the report `status --local` prints, and the files. */
-export type LocalRunRecord = RunReport & { local: LocalFiles };
-
 /** The same request through the embedded local run: no AWS account. */
 export async function startLocal(
   command: Extract<Command, { name: 'start' }>,
@@ -50,7 +31,7 @@ export async function startLocal(
   input: ReturnType<typeof buildExecutionInput>,
   name: string,
   deps: CliDeps,
-): Promise<Outcome> {
+): Promise<CommandResult> {
   const json = command.common.json;
   const startedAt = deps.now();
   // What the progress events showed last.
@@ -289,7 +270,7 @@ export async function statusLocal(
   command: Extract<Command, { name: 'status' }>,
   dataDir: string,
   deps: CliDeps,
-): Promise<Outcome> {
+): Promise<CommandResult> {
   const name = command.execution.startsWith('arn:')
     ? (command.execution.split(':').at(-1) ?? '')
     : command.execution;
@@ -313,7 +294,7 @@ export async function listLocal(
   command: Extract<Command, { name: 'list' }>,
   dataDir: string,
   deps: CliDeps,
-): Promise<Outcome> {
+): Promise<CommandResult> {
   const records = await deps.runStore(dataDir).list(command.max);
   const rows: ListRow[] = records.map((r) => ({
     name: r.name,

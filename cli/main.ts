@@ -1,35 +1,32 @@
-import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   DescribeExecutionCommand,
   ListExecutionsCommand,
   type SFNClient,
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
-import type { LocalRunOptions, LocalRunResult } from '../dev/local/run.ts';
-import type { RunStore } from '../dev/local/runs.ts';
-import { LocalRunSetupError } from '../dev/local/services.ts';
+import { LocalRunSetupError } from '../dev/local/index.ts';
 import { tableNameOf } from '../sources/dynamodb/names.ts';
 import { type Command, type CommonOptions, parseCommand, wantsJson } from './args.ts';
+import type { CliDeps, CommandResult } from './command.ts';
 import { awsFailure, CliError, ExitCode, isAwsError } from './errors.ts';
 import { buildReport, followExecution, HistoryTracker } from './follow.ts';
-import {
-  formatDuration,
-  formatList,
-  formatReport,
-  type ListRow,
-  ProgressRenderer,
-  type Writer,
-} from './format.ts';
+import { formatDuration, formatList, formatReport, type ListRow, ProgressRenderer } from './format.ts';
 import { helpText } from './help.ts';
 import { formatHistory, type HistoryRow, historyRowsOf, openLedger } from './history.ts';
 import { buildExecutionInput, type RequestOptions, validateExecutionInput } from './input.ts';
-import { type LocalRunRecord, listLocal, startLocal, statusLocal } from './local.ts';
+import { listLocal, startLocal, statusLocal } from './local.ts';
 import { consoleUrl, executionArnFor, manualExecutionName, randomSuffix, regionOfArn } from './naming.ts';
 import { exitCodeOf, type RunReport, secondsBetween } from './report.ts';
 import { resolveStateMachineArn } from './state-machine.ts';
 
-export type { LocalFiles, LocalRunRecord } from './local.ts';
+export {
+  type CliDeps,
+  type CommandResult,
+  DEFAULT_MAX_POLLS,
+  DEFAULT_POLL_INTERVAL_MS,
+  type LocalFiles,
+  type LocalRunRecord,
+} from './command.ts';
 
 /*
  * The CLI as one function of its arguments and its dependencies, so tests
@@ -37,43 +34,7 @@ export type { LocalFiles, LocalRunRecord } from './local.ts';
  * Ctrl-C. cli/export.ts wires the real ones.
  */
 
-export interface CliDeps {
-  /** A Step Functions client for a region (undefined: the SDK's default region). */
-  sfn: (region: string | undefined) => SFNClient;
-  cloudFormation: (region: string | undefined) => CloudFormationClient;
-  /** A DynamoDB client for a region, or for a local endpoint (the run ledger: `history`). */
-  dynamodb: (region: string | undefined, endpoint?: string) => DynamoDBClient;
-  /** The embedded local run (dev/local/run.ts). */
-  runLocal: (options: LocalRunOptions) => Promise<LocalRunResult>;
-  stdout: Writer;
-  stderr: Writer;
-  /** stdout is a terminal: draw the progress bar in place. */
-  isTTY: boolean;
-  now: () => Date;
-  /** Waits `ms` or until the signal aborts, whichever is first; never rejects. */
-  sleep: (ms: number, signal: AbortSignal) => Promise<void>;
-  randomSuffix: () => string;
-  /** Calls `handler` on Ctrl-C (SIGINT) until the returned function is called. */
-  onInterrupt: (handler: () => void) => () => void;
-  pollIntervalMs: number;
-  maxPolls: number;
-  /** The local runs' history in a data folder (dev/local/runs.ts). */
-  runStore: (dataDir: string) => RunStore<LocalRunRecord>;
-  /** Calls `fn` every `ms` until the returned function is called (the progress line's clock). */
-  every: (ms: number, fn: () => void) => () => void;
-}
-
-/** Defaults for what is not I/O: five-second looks, for up to 48 hours. */
-export const DEFAULT_POLL_INTERVAL_MS = 5_000;
-export const DEFAULT_MAX_POLLS = (48 * 3600 * 1000) / DEFAULT_POLL_INTERVAL_MS;
-
 export { randomSuffix };
-
-export interface Outcome {
-  exitCode: number;
-  /** The JSON document `--json` prints. */
-  json: Record<string, unknown>;
-}
 
 type Following = 'not-requested' | 'finished' | 'interrupted' | 'gave-up';
 
@@ -144,14 +105,14 @@ async function watch(
 
 /** A local run exports the emulator's seeded data unless told otherwise (dev/local/sources.ts). */
 async function withLocalDefaults(request: RequestOptions): Promise<RequestOptions> {
-  return (await import('../dev/local/sources.ts')).withLocalDefaults(request);
+  return (await import('../dev/local/index.ts')).withLocalDefaults(request);
 }
 
 function sfnFor(common: CommonOptions, stateMachineArn: string, deps: CliDeps): SFNClient {
   return deps.sfn(common.region ?? regionOfArn(stateMachineArn));
 }
 
-async function start(command: Extract<Command, { name: 'start' }>, deps: CliDeps): Promise<Outcome> {
+async function start(command: Extract<Command, { name: 'start' }>, deps: CliDeps): Promise<CommandResult> {
   const { common } = command;
   const startedAt = deps.now();
   const request = command.local ? await withLocalDefaults(command.request) : command.request;
@@ -170,7 +131,7 @@ async function start(command: Extract<Command, { name: 'start' }>, deps: CliDeps
     deps.randomSuffix(),
   );
   if (command.local) {
-    const local = buildExecutionInput(request, (await import('../dev/local/sources.ts')).LOCAL_ACCOUNT);
+    const local = buildExecutionInput(request, (await import('../dev/local/index.ts')).LOCAL_ACCOUNT);
     return startLocal(command, command.local, local, name, deps);
   }
 
@@ -228,7 +189,7 @@ async function start(command: Extract<Command, { name: 'start' }>, deps: CliDeps
   };
 }
 
-async function status(command: Extract<Command, { name: 'status' }>, deps: CliDeps): Promise<Outcome> {
+async function status(command: Extract<Command, { name: 'status' }>, deps: CliDeps): Promise<CommandResult> {
   const { common } = command;
   let executionArn: string;
   let sfn: SFNClient;
@@ -284,7 +245,7 @@ async function mapLimited<T, R>(
   return results;
 }
 
-async function list(command: Extract<Command, { name: 'list' }>, deps: CliDeps): Promise<Outcome> {
+async function list(command: Extract<Command, { name: 'list' }>, deps: CliDeps): Promise<CommandResult> {
   const { common } = command;
   const stateMachineArn = await resolveStateMachineArn(common, deps.cloudFormation);
   const sfn = sfnFor(common, stateMachineArn, deps);
@@ -316,7 +277,10 @@ async function list(command: Extract<Command, { name: 'list' }>, deps: CliDeps):
 }
 
 /** `history`: the run ledger's runs, newest first, all targets or one. */
-async function history(command: Extract<Command, { name: 'history' }>, deps: CliDeps): Promise<Outcome> {
+async function history(
+  command: Extract<Command, { name: 'history' }>,
+  deps: CliDeps,
+): Promise<CommandResult> {
   const opened = await openLedger(
     command.localDataDir !== undefined
       ? { kind: 'local', dataDir: command.localDataDir }
@@ -347,7 +311,7 @@ async function history(command: Extract<Command, { name: 'history' }>, deps: Cli
   };
 }
 
-async function run(command: Exclude<Command, { name: 'help' }>, deps: CliDeps): Promise<Outcome> {
+async function run(command: Exclude<Command, { name: 'help' }>, deps: CliDeps): Promise<CommandResult> {
   switch (command.name) {
     case 'start':
       return start(command, deps);

@@ -1,4 +1,4 @@
-import type { JobStatus, SummaryVerdict } from './types.ts';
+import type { JobStatus, SummaryVerdict } from './job.ts';
 
 /*
  * How a run ended: decided once, here, from the job's status, the verification's verdict and

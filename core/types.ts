@@ -1,3 +1,4 @@
+import type { JobStatus, SummaryVerdict, Verdict } from './job.ts';
 import type { Outcome } from './outcome.ts';
 
 /**
@@ -7,19 +8,7 @@ import type { Outcome } from './outcome.ts';
  * `$.poll.checks` and `$.summary.status` from them.
  */
 
-/** Pinpoint export job statuses; only COMPLETED and FAILED are terminal. */
-export const JOB_STATUSES = [
-  'CREATED',
-  'PREPARING_FOR_INITIALIZATION',
-  'INITIALIZING',
-  'PROCESSING',
-  'PENDING_JOB',
-  'COMPLETING',
-  'COMPLETED',
-  'FAILING',
-  'FAILED',
-] as const;
-export type JobStatus = (typeof JOB_STATUSES)[number];
+export { JOB_STATUSES, type JobStatus, type SummaryVerdict, type Verdict } from './job.ts';
 
 /**
  * The validated, completed request of each source, by the source's id. Core names no source:
@@ -192,19 +181,6 @@ export interface RunState {
   /** VerifyExport's error when it failed through every retry (its Catch, `ResultPath: $.verificationError`). */
   verificationError?: CaughtError;
 }
-
-/**
- * What the verification concludes: the files hold exactly the records the source
- * reported (VERIFIED), other than that (MISMATCH; also a job that reported records
- * and wrote no file), or the records could not all be counted (NOT_COUNTED: files in
- * formats that are not counted, or the time budget ran out). COUNTED: every file was
- * counted but the source reports no count to compare with (Customer Profiles); the
- * count is the run's TotalProcessed.
- */
-export type Verdict = 'VERIFIED' | 'MISMATCH' | 'NOT_COUNTED' | 'COUNTED';
-
-/** The summary's verdict: a {@link Verdict}, or UNVERIFIED when the verification itself failed. */
-export type SummaryVerdict = Verdict | 'UNVERIFIED';
 
 /** What the VerifyExport task returns (`$.verification`): a few hundred bytes; the per-file detail is in the manifest. */
 export interface VerificationResult {

@@ -10,7 +10,6 @@ import type {
   VerificationResult,
 } from '../../core/types.ts';
 import { resolveTableArn } from '../../sources/dynamodb/table-arn.ts';
-import type { FaultRule } from '../../sources/emulator/faults.ts';
 import { resolveExecutionInput } from '../../sources/input.ts';
 import { sourceFor } from '../../sources/registry.ts';
 import { runIdentityOf } from '../../sources/run-identity.ts';
@@ -18,6 +17,7 @@ import { localInputDefaults, localInputEnvironment } from '../../sources/setting
 import {
   externalEndpoints,
   LocalRunSetupError,
+  type LocalServiceOptions,
   type LocalServices,
   parseSummary,
   prepareDataDir,
@@ -45,26 +45,18 @@ import { type EventLog, loadHandlers, startExecution, type TaskState } from './w
  * CLI's `--local` and the tests all go through here.
  */
 
-export interface LocalRunOptions extends LocalInputOptions {
+export interface LocalRunOptions extends LocalInputOptions, LocalServiceOptions {
   scheduledTime?: string;
   /** Execution name; default `local-<time>`. */
   executionName?: string;
   /** The full execution input, instead of building one from the fields above. */
   input?: unknown;
-  /** Endpoints in the emulator's synthetic dataset. */
-  endpoints?: number;
-  /** Every Nth endpoint is malformed (counted as a failure); 0 = none. */
-  malformedEvery?: number;
-  /** How long the emulated export job runs, seconds. */
-  jobDurationSeconds?: number;
   /**
    * DynamoDB: create `table` in the emulator, seeded with items, with point-in-time recovery on
    * (`pitr`) or off (`no-pitr`). The default table is always there; any other is not, unless
    * asked for: the run then gets DynamoDB's own "table not found", as against AWS.
    */
   seed?: 'pitr' | 'no-pitr';
-  /** Faults the emulator injects. */
-  faults?: FaultRule[];
   /** Stop waiting after this many seconds and report TIMED_OUT. */
   deadlineSeconds?: number;
   /** Poll wait bounds, seconds; compressed by default so a run takes seconds. */

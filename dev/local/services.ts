@@ -2,9 +2,9 @@ import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { type ReceivedAttribute, readSummaryMessage } from '../../core/sns-message.ts';
 import type { ExportSummary } from '../../core/types.ts';
+import type { FaultRule } from '../../sources/emulator/faults.ts';
 import { ledgerFileOf, loadLedgerFile, saveLedgerFile } from '../emulator/dynamodb.ts';
 import type { Emulator, EmulatorOptions } from '../emulator/index.ts';
-import type { LocalRunOptions } from './run.ts';
 
 /*
  * What a local run talks to: the in-process emulator (Pinpoint, Customer Profiles,
@@ -12,11 +12,17 @@ import type { LocalRunOptions } from './run.ts';
  * AWS_ENDPOINT_URL_PINPOINT and _SNS name; and reading back the summary it published.
  */
 
-/** The emulator options a local run sets. */
-type LocalServiceOptions = Pick<
-  LocalRunOptions,
-  'endpoints' | 'malformedEvery' | 'jobDurationSeconds' | 'faults'
->;
+/** The emulator options a local run sets (LocalRunOptions has them). */
+export interface LocalServiceOptions {
+  /** Endpoints in the emulator's synthetic dataset. */
+  endpoints?: number;
+  /** Every Nth endpoint is malformed (counted as a failure); 0 = none. */
+  malformedEvery?: number;
+  /** How long the emulated export job runs, seconds. */
+  jobDurationSeconds?: number;
+  /** Faults the emulator injects. */
+  faults?: FaultRule[];
+}
 
 /** The local run cannot start as configured (a usage problem: exit status 2 in the CLI). */
 export class LocalRunSetupError extends Error {

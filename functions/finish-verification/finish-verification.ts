@@ -8,12 +8,7 @@ import {
   NOT_COUNTED_CODES,
   type VerificationWork,
 } from '../shared/verification/batch.ts';
-import {
-  type ExportFile,
-  exportFilesOf,
-  isCountable,
-  uncountedManifestFiles,
-} from '../shared/verification/files.ts';
+import { type ExportFile, exportFilesOf, isCountable } from '../shared/verification/files.ts';
 import { type Findings, judge } from '../shared/verification/judge.ts';
 import {
   MANIFEST_VERSION,
@@ -21,6 +16,7 @@ import {
   type ManifestBatch,
   type ManifestFile,
   type NotCounted,
+  uncountedManifestFiles,
   writeManifest,
 } from '../shared/verification/manifest.ts';
 import { filesOfBatch } from '../shared/verification/plan.ts';

@@ -2,8 +2,9 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { RunState } from '../../core/types.ts';
 import type { CountScope, VerificationWork } from '../shared/verification/batch.ts';
-import { exportFilesOf, isCountable, uncountedManifestFiles } from '../shared/verification/files.ts';
+import { exportFilesOf, isCountable } from '../shared/verification/files.ts';
 import { bytesText, integrityProblems } from '../shared/verification/judge.ts';
+import { uncountedManifestFiles } from '../shared/verification/manifest.ts';
 import {
   DETAIL_FILES,
   INLINE_MAP_CONCURRENCY,

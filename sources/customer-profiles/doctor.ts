@@ -2,7 +2,7 @@ import { GetDomainCommand, GetSegmentDefinitionCommand } from '@aws-sdk/client-c
 import { classifyAwsError } from '../../core/aws-errors.ts';
 import { type CheckResult, couldNotCheck, type SourceDoctor } from '../doctor.ts';
 import { PROFILES_ERRORS } from './runtime.ts';
-import type { CustomerProfilesTarget } from './stack.ts';
+import type { CustomerProfilesTarget } from './types.ts';
 
 /*
  * The doctor's Customer Profiles checks: the domain and the segment definition exist. What a

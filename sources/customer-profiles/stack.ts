@@ -1,18 +1,18 @@
 import { LONGEST_TIME_VALUES, resolveTemplate } from '../../core/input-rules.ts';
 import { arnOf, type Cfn, defaultsEnvironment, distinct, IDS, ref, sub } from '../stack/cfn.ts';
 import { keyPattern } from '../stack/destination.ts';
-import type { StageConfig, TargetBase } from '../stack/stage-types.ts';
+import type { StageConfig } from '../stack/stage-types.ts';
 import type { StackContext, StackSource } from '../stack/types.ts';
 import { profilesInput } from './input.ts';
 import {
   DATA_FORMATS,
-  type DataFormat,
   MAX_DESTINATION_URI_CHARS,
   PROFILES_NAME,
   PROFILES_PLACEHOLDERS,
   PROFILES_SERVICE,
 } from './names.ts';
 import { DEFAULT_PROFILES_PREFIX, PROFILES_DEFAULTS } from './settings.ts';
+import type { CustomerProfilesTarget } from './types.ts';
 
 /*
  * Amazon Connect Customer Profiles' part of the stack (docs/SOURCES.md): a target names a
@@ -30,18 +30,6 @@ import { DEFAULT_PROFILES_PREFIX, PROFILES_DEFAULTS } from './settings.ts';
  *
  * Loaded by osls through type stripping (deploy/sources.ts): erasable TypeScript only.
  */
-
-export interface CustomerProfilesTarget extends TargetBase {
-  source: 'customer-profiles';
-  /** The Customer Profiles domain (DomainName). */
-  domain: string;
-  /** The segment definition exported (SegmentDefinitionName). */
-  segmentDefinition: string;
-  /** DataFormat; Customer Profiles' default for this project is JSONL (the runtime's). */
-  format?: DataFormat;
-  /** Destination key template under `exportDestination.keyPrefix`; the stage's default when absent. */
-  prefix?: string;
-}
 
 const NAME_HINT = "1-64 of letters, digits, _ and -, Customer Profiles' ^[a-zA-Z0-9_-]+$";
 

@@ -11,8 +11,8 @@ import { keyPattern } from '../stack/destination.ts';
 import { tableArnFor, tableNameOf } from './names.ts';
 import { enablePitr } from './runtime.ts';
 import { DEFAULT_DYNAMODB_PREFIX } from './settings.ts';
-import type { DynamoDbTarget } from './stack.ts';
 import { describeTable } from './table-arn.ts';
+import type { DynamoDbTarget } from './types.ts';
 import { EXPORT_LAG_MS } from './window.ts';
 
 /*

@@ -3,14 +3,11 @@ import { LONGEST_TIME_VALUES, resolveTemplate } from '../../core/input-rules.ts'
 import { MANIFEST_NAME } from '../../core/verification-sizing.ts';
 import { type Cfn, defaultsEnvironment, distinct, sub } from '../stack/cfn.ts';
 import { bucketArnOf, keyPattern, objectsArnOf } from '../stack/destination.ts';
-import type { TargetBase } from '../stack/stage-types.ts';
 import type { StackContext, StackSource } from '../stack/types.ts';
 import { dynamoDbInput } from './input.ts';
 import {
   DYNAMODB_PLACEHOLDERS,
-  type DynamoDbMode,
   EXPORT_FORMATS,
-  type ExportFormat,
   isTableNameOrArn,
   MODES,
   OUTSIDE_RECOVERY_WINDOW_SETTINGS,
@@ -18,6 +15,7 @@ import {
   tableNameOf,
 } from './names.ts';
 import { DEFAULT_DYNAMODB_PREFIX, DYNAMODB_DEFAULTS } from './settings.ts';
+import type { DynamoDbTarget } from './types.ts';
 
 /*
  * DynamoDB's part of the stack (docs/SOURCES.md): a target names a table (by name in this
@@ -32,24 +30,6 @@ import { DEFAULT_DYNAMODB_PREFIX, DYNAMODB_DEFAULTS } from './settings.ts';
  *
  * Loaded by osls through type stripping (deploy/sources.ts): erasable TypeScript only.
  */
-
-export interface DynamoDbTarget extends TargetBase {
-  source: 'dynamodb';
-  /** As written in the stage file: a table name (this account and Region) or a table ARN. */
-  table: string;
-  /** ExportType: full (FULL_EXPORT, DynamoDB's default) or incremental (INCREMENTAL_EXPORT). */
-  mode?: DynamoDbMode;
-  /** ExportFormat. */
-  format?: ExportFormat;
-  /** What an incremental run does when its window starts before the earliest restorable time. */
-  outsideRecoveryWindow?: OutsideRecoveryWindowSetting;
-  /** Another bucket than the stage's (S3Bucket); with `bucketOwner`, of another account. */
-  bucket?: string;
-  /** The 12-digit account that owns `bucket` (S3BucketOwner). */
-  bucketOwner?: string;
-  /** S3Prefix template under `exportDestination.keyPrefix`; the stage's default when absent. */
-  prefix?: string;
-}
 
 /** The table's ARN: as given, or built for this account and Region from its name. */
 export const tableArnOf = (target: Pick<DynamoDbTarget, 'table'>): Cfn =>

@@ -2,7 +2,7 @@ import { GetAppCommand, GetSegmentCommand } from '@aws-sdk/client-pinpoint';
 import { classifyAwsError } from '../../core/aws-errors.ts';
 import { type CheckResult, couldNotCheck, type SourceDoctor } from '../doctor.ts';
 import { PINPOINT_SOURCE } from './errors.ts';
-import type { PinpointTarget } from './stack.ts';
+import type { PinpointTarget } from './types.ts';
 
 /*
  * The doctor's Pinpoint checks: the application exists and Pinpoint still answers for it

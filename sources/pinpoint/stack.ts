@@ -1,11 +1,12 @@
 import { keyPrefixBytesProblem } from '../../core/aws-names.ts';
 import { arnOf, type Cfn, defaultsEnvironment, IDS, ref, sub } from '../stack/cfn.ts';
 import type { Destination } from '../stack/destination.ts';
-import type { StageConfig, TargetBase } from '../stack/stage-types.ts';
+import type { StageConfig } from '../stack/stage-types.ts';
 import type { StackContext, StackSource } from '../stack/types.ts';
 import { pinpointInput } from './input.ts';
 import { APPLICATION_ID, longestResolution, PINPOINT_PLACEHOLDERS, PINPOINT_SEGMENT_ID } from './names.ts';
 import { PINPOINT_DEFAULTS } from './settings.ts';
+import type { PinpointTarget } from './types.ts';
 
 /*
  * Amazon Pinpoint's part of the stack: a target's application, segment and prefix, the
@@ -16,19 +17,6 @@ import { PINPOINT_DEFAULTS } from './settings.ts';
  *
  * Loaded by osls through type stripping (deploy/sources.ts): erasable TypeScript only.
  */
-
-export interface PinpointTarget extends TargetBase {
-  source: 'pinpoint';
-  /** Pinpoint application (project) id; spelled as in the Pinpoint API. */
-  ApplicationId: string;
-  SegmentId?: string;
-  SegmentVersion?: number;
-  /**
-   * S3 key template relative to `exportDestination.keyPrefix`; the stage's
-   * `prefixTemplate` when absent. Placeholders as in `names.ts`.
-   */
-  prefix?: string;
-}
 
 /**
  * The service names create-export-job may pass the export role to. The Service Authorization Reference

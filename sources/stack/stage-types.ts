@@ -1,6 +1,7 @@
-import type { CustomerProfilesTarget } from '../customer-profiles/stack.ts';
-import type { DynamoDbTarget } from '../dynamodb/stack.ts';
-import type { PinpointTarget } from '../pinpoint/stack.ts';
+import type { CustomerProfilesTarget } from '../customer-profiles/types.ts';
+import type { DynamoDbTarget } from '../dynamodb/types.ts';
+import type { PinpointTarget } from '../pinpoint/types.ts';
+import type { TargetBase } from './target.ts';
 
 /*
  * The stage file's shape once read (config/stages/<stage>.yml; docs/DEPLOY.md): what the
@@ -20,30 +21,10 @@ import type { PinpointTarget } from '../pinpoint/stack.ts';
 
 export type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 
-/**
- * What every scheduled export has, whatever its source: an EventBridge Scheduler
- * schedule that starts the workflow.
- */
-export interface TargetBase {
-  /** Schedule name, unique in the stage: 1–64 of `0-9A-Za-z-_.`. */
-  name: string;
-  /** The export source (deploy/sources.ts); `pinpoint` when the stage file names none. */
-  source: string;
-  /** The six fields of an EventBridge Scheduler cron expression, without `cron(…)`. */
-  cron: string;
-  /** IANA time zone the cron expression is evaluated in. */
-  timezone: string;
-  enabled: boolean;
-  /** Overrides `scheduler.flexibleWindowMinutes` for this target. */
-  flexibleWindowMinutes?: number;
-  /** Overrides the stage's `maxFailurePercent` for this target (its schedule input's MaxFailurePercent). */
-  maxFailurePercent?: number;
-}
-
 /** One scheduled export: the common fields and its source's settings (sources/<id>/stack.ts). */
 export type ExportTarget = PinpointTarget | CustomerProfilesTarget | DynamoDbTarget;
 
-export type { CustomerProfilesTarget, DynamoDbTarget, PinpointTarget };
+export type { CustomerProfilesTarget, DynamoDbTarget, PinpointTarget, TargetBase };
 
 export interface ExportDestination {
   /** An existing bucket; the stack creates one (with an access-log bucket) when absent. */

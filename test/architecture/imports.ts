@@ -62,3 +62,44 @@ export function upwardImports(): string[] {
   }
   return found;
 }
+
+/**
+ * The import cycles between files: each strongly connected part of the graph with more than one
+ * file (Tarjan's algorithm), its files sorted. `import type` counts: a cycle of types is still
+ * two files that cannot be read apart.
+ */
+export function importCycles(
+  files: readonly string[] = sourceFiles(),
+  importedBy: (file: string) => string[] = (file) => importsOf(file).files,
+): string[][] {
+  const known = new Set(files);
+  const graph = new Map(files.map((f) => [f, importedBy(f).filter((g) => known.has(g))]));
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const onStack = new Set<string>();
+  const cycles: string[][] = [];
+  const visit = (file: string) => {
+    index.set(file, index.size);
+    low.set(file, index.get(file)!);
+    stack.push(file);
+    onStack.add(file);
+    for (const next of graph.get(file) ?? []) {
+      if (!index.has(next)) {
+        visit(next);
+        low.set(file, Math.min(low.get(file)!, low.get(next)!));
+      } else if (onStack.has(next)) low.set(file, Math.min(low.get(file)!, index.get(next)!));
+    }
+    if (low.get(file) !== index.get(file)) return;
+    const part: string[] = [];
+    let member: string;
+    do {
+      member = stack.pop()!;
+      onStack.delete(member);
+      part.push(member);
+    } while (member !== file);
+    if (part.length > 1 || graph.get(file)?.includes(file)) cycles.push(part.sort());
+  };
+  for (const file of files) if (!index.has(file)) visit(file);
+  return cycles;
+}

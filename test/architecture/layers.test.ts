@@ -6,13 +6,14 @@ import { namesOf } from '../../deploy/names.ts';
 import { buildResources, contextOf } from '../../deploy/resources.ts';
 import { sourceResources } from '../../deploy/sources.ts';
 import { parseStageConfig } from '../../deploy/stage-config.ts';
-import { importsOf, LAYERS, ROOT, sourceFiles, upwardImports } from './imports.ts';
+import { importCycles, importsOf, LAYERS, ROOT, sourceFiles, upwardImports } from './imports.ts';
 
 /*
  * The folders are the layers: core (the run model) < sources < functions < deploy < dev <
  * cli, each importing only its own layer and the ones below, so the import graph between
- * folders has no cycle. The run model needs no AWS SDK, and the product is named after
- * itself, not after one of its sources.
+ * folders has no cycle; nor has the graph between files. The CLI uses the local run through
+ * one interface (dev/local/index.ts). The run model needs no AWS SDK, and the product is named
+ * after itself, not after one of its sources.
  */
 
 describe('the folders are the layers', () => {
@@ -36,6 +37,46 @@ describe('the folders are the layers', () => {
     const registry = importsOf('sources/registry.ts');
     expect(registry.files).toContain('core/summary.ts');
     expect(registry.files).toContain('sources/pinpoint/describe.ts');
+  });
+
+  it('has no import cycle between files', () => {
+    expect(importCycles()).toEqual([]);
+  });
+
+  it('would find a cycle (the finder on a graph that has two, and a file importing itself)', () => {
+    const graph: Record<string, string[]> = {
+      a: ['b'],
+      b: ['c'],
+      c: ['a', 'd'],
+      d: ['e'],
+      e: [],
+      f: ['g'],
+      g: ['f'],
+      h: ['h'],
+    };
+    expect(importCycles(Object.keys(graph), (f) => graph[f] ?? [])).toEqual([
+      ['a', 'b', 'c'],
+      ['f', 'g'],
+      ['h'],
+    ]);
+    expect(importCycles(['a', 'b', 'c', 'd', 'e'], (f) => (f === 'c' ? ['d'] : (graph[f] ?? [])))).toEqual(
+      [],
+    );
+  });
+
+  it('uses the local run from the CLI through its one interface, dev/local/index.ts', () => {
+    const reached = sourceFiles()
+      .filter((f) => f.startsWith('cli/'))
+      .flatMap((f) =>
+        importsOf(f)
+          .files.filter((g) => g.startsWith('dev/'))
+          .map((g) => `${f} → ${g}`),
+      );
+    const other = reached.filter(
+      (edge) => !edge.endsWith('→ dev/local/index.ts') && edge !== 'cli/emulator.ts → dev/emulator/index.ts',
+    );
+    expect(reached.length).toBeGreaterThan(5);
+    expect(other).toEqual([]);
   });
 
   it('keeps the AWS SDK and I/O out of core/, the run model', () => {

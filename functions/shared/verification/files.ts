@@ -9,7 +9,6 @@ import { MANIFEST_NAME } from '../../../core/verification-sizing.ts';
 import { registeredSource } from '../../../sources/registry.ts';
 import type { PublishedFile, PublishedFilesFormat } from '../../../sources/types.ts';
 import { formatOfKey } from './count.ts';
-import type { ManifestFile } from './manifest.ts';
 import type { VerificationTarget } from './target.ts';
 
 /*
@@ -262,21 +261,3 @@ export async function exportFilesOf(
 /** Whether a file is read at all: not known to be missing, in a format whose records are counted. */
 export const isCountable = (file: ExportFile, target: Pick<VerificationTarget, 'defaultFormat'>): boolean =>
   file.problem !== 'missing' && (formatOfKey(file.key) ?? target.defaultFormat) !== 'binary';
-
-/** The job's files as the manifest lists them before anything is counted. */
-export function uncountedManifestFiles(
-  files: readonly ExportFile[],
-  target: Pick<VerificationTarget, 'defaultFormat'>,
-): ManifestFile[] {
-  return files.map((f) => ({
-    key: f.key,
-    size: f.size,
-    etag: f.etag,
-    lastModified: f.lastModified,
-    format: formatOfKey(f.key) ?? target.defaultFormat,
-    gzip: null,
-    records: null,
-    ...(f.problem ? { problem: f.problem } : {}),
-    ...(f.problem === 'missing' ? { notCounted: 'missing' as const } : {}),
-  }));
-}

@@ -1,7 +1,8 @@
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { Verdict } from '../../../core/types.ts';
-import type { RecordFormat } from './count.ts';
-import { MANIFEST_NAME, s3Error } from './files.ts';
+import { MANIFEST_NAME } from '../../../core/verification-sizing.ts';
+import { formatOfKey, type RecordFormat } from './count.ts';
+import { type ExportFile, s3Error } from './files.ts';
 import type { VerificationTarget } from './target.ts';
 
 /*
@@ -109,4 +110,22 @@ export async function writeManifest(
       throw s3Error(caller, 'PutObject', error, key);
     });
   return `s3://${target.bucket}/${key}`;
+}
+
+/** The job's files as the manifest lists them before anything is counted. */
+export function uncountedManifestFiles(
+  files: readonly ExportFile[],
+  target: Pick<VerificationTarget, 'defaultFormat'>,
+): ManifestFile[] {
+  return files.map((f) => ({
+    key: f.key,
+    size: f.size,
+    etag: f.etag,
+    lastModified: f.lastModified,
+    format: formatOfKey(f.key) ?? target.defaultFormat,
+    gzip: null,
+    records: null,
+    ...(f.problem ? { problem: f.problem } : {}),
+    ...(f.problem === 'missing' ? { notCounted: 'missing' as const } : {}),
+  }));
 }
