@@ -1,3 +1,4 @@
+import type { SourceId } from '../core/types.ts';
 import { customerProfilesStack } from '../sources/customer-profiles/stack.ts';
 import { dynamoDbStack } from '../sources/dynamodb/stack.ts';
 import { pinpointStack } from '../sources/pinpoint/stack.ts';
@@ -30,12 +31,11 @@ const REGISTERED = [pinpointStack, customerProfilesStack, dynamoDbStack] as cons
 /** Every source the stack knows, the default (`pinpoint`) first. */
 export const STACK_SOURCES: readonly StackSource[] = REGISTERED;
 
-export type SourceId = (typeof REGISTERED)[number]['id'];
-
-/** A target without `source:` is a Pinpoint target, as every stage file before sources existed. */
-export const DEFAULT_SOURCE: SourceId = 'pinpoint';
-
-export const SOURCE_IDS: readonly SourceId[] = REGISTERED.map((s) => s.id);
+/**
+ * The source ids and the default one (a target without `source:`): sources/ids.ts, the one list of
+ * them (the contract test holds STACK_SOURCES to it).
+ */
+export { DEFAULT_SOURCE, SOURCE_IDS } from '../sources/ids.ts';
 
 /** The source registered as `id`, or undefined. */
 export function stackSourceOf(id: string): StackSource | undefined {
