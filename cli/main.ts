@@ -103,7 +103,7 @@ async function watch(
   return { exitCode: exitCodeOf(report.outcome), report, following: wait ? 'finished' : 'not-requested' };
 }
 
-/** A local run exports the emulator's seeded data unless told otherwise (dev/local/sources.ts). */
+/** A local run exports the emulator's seeded data unless told otherwise (dev/local/source-inputs.ts). */
 async function withLocalDefaults(request: RequestOptions): Promise<RequestOptions> {
   return (await import('../dev/local/index.ts')).withLocalDefaults(request);
 }

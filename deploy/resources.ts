@@ -33,7 +33,7 @@ import {
   receivesAlarms,
 } from './notifications.ts';
 import { scheduleResources } from './schedules.ts';
-import { type StackContext, sourceEnvironment, sourceResources, sourceStatements } from './sources.ts';
+import { type StackContext, sourceEnvironment, sourceResources, sourceStatements } from './source-stacks.ts';
 import { applicationIdsOf, type StageConfig } from './stage-config.ts';
 
 export type { Cfn, FunctionKey, Resources };
@@ -58,7 +58,7 @@ export {
  * in through `deploy/serverless.cjs`, so adding a target is a line in
  * `config/stages/<stage>.yml`, never copied YAML. What differs between export
  * sources (schedule inputs, IAM, service roles, environment) comes from each
- * source's `sources/<id>/stack.ts` through deploy/sources.ts.
+ * source's `sources/<id>/stack.ts` through deploy/source-stacks.ts.
  */
 
 /**

@@ -14,7 +14,7 @@ import {
   ref,
 } from '../sources/stack/cfn.ts';
 import { namesOf } from './names.ts';
-import { type StackContext, sourceOfTarget } from './sources.ts';
+import { type StackContext, sourceOfTarget } from './source-stacks.ts';
 import { type ExportTarget, logicalIdOf } from './stage-config.ts';
 
 export function scheduleResources(ctx: StackContext): Resources {

@@ -2,13 +2,13 @@ import { FAILURE_OUTCOMES, OUTCOMES } from '../core/outcome.ts';
 import type { Destination } from '../sources/stack/destination.ts';
 import type { ExportTarget, Subscription, SubscriptionProtocol } from '../sources/stack/stage-types.ts';
 import { parseCron, type SkippedRun, skippedRuns } from './cron.ts';
-import { DEFAULT_SOURCE, SOURCE_IDS, STACK_SOURCES, stackSourceOf } from './sources.ts';
+import { DEFAULT_SOURCE, SOURCE_IDS, STACK_SOURCES, stackSourceOf } from './source-stacks.ts';
 
 /*
  * The field readers of the stage configuration (deploy/stage-config.ts): the
  * patterns, the Reader that collects every problem with its path, and the
  * readers of a target (its common fields here, its source's settings through
- * the source: deploy/sources.ts) and of a subscription, for the readers of each
+ * the source: deploy/source-stacks.ts) and of a subscription, for the readers of each
  * section (deploy/stage-sections/). Type stripping: erasable TypeScript only.
  */
 

@@ -2,7 +2,7 @@ import type { SourceId } from '../core/types.ts';
 
 /*
  * The export sources' ids, the default one first, and the source of a request. Every
- * registry (sources/registry.ts, runtimes.ts, final-reads.ts, deploy/sources.ts, the
+ * registry (sources/registry.ts, runtimes.ts, final-reads.ts, deploy/source-stacks.ts, the
  * emulator's) has one entry per id; the contract tests hold them equal.
  */
 

@@ -1,5 +1,5 @@
 import { GetBucketEncryptionCommand, GetBucketLocationCommand, HeadBucketCommand } from '@aws-sdk/client-s3';
-import { targetsOf } from '../../deploy/sources.ts';
+import { targetsOf } from '../../deploy/source-stacks.ts';
 import { type CheckResult, couldNotCheck, type DoctorContext, failureOf } from '../../sources/doctor.ts';
 
 /*

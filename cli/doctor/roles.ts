@@ -1,6 +1,6 @@
 import { type ContextEntry, SimulatePrincipalPolicyCommand } from '@aws-sdk/client-iam';
 import { FUNCTIONS } from '../../core/functions.ts';
-import { targetsOf } from '../../deploy/sources.ts';
+import { targetsOf } from '../../deploy/source-stacks.ts';
 import type { CheckResult, DoctorContext, RoleKey, RoleNeed } from '../../sources/doctor.ts';
 import { couldNotCheck } from '../../sources/doctor.ts';
 import { IDS } from '../../sources/stack/cfn.ts';

@@ -11,7 +11,7 @@ export type { LocalRunOptions, LocalRunResult, ProgressEvent } from './run.ts';
 export { fileRunStore, type RunStore } from './runs.ts';
 export { faultHelp, faultProblem, faultRules } from './scenarios.ts';
 export { LocalRunSetupError } from './services.ts';
-export { LOCAL_ACCOUNT, type LocalSourceOptions, withLocalDefaults } from './sources.ts';
+export { LOCAL_ACCOUNT, type LocalSourceOptions, withLocalDefaults } from './source-inputs.ts';
 
 /** Runs the whole workflow locally (dev/local/run.ts). */
 export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult> {

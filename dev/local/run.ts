@@ -35,7 +35,7 @@ import {
   tableArnFor,
   tableNameOf,
   withTableArn,
-} from './sources.ts';
+} from './source-inputs.ts';
 import { type EventLog, loadHandlers, startExecution, type TaskState } from './workflow.ts';
 
 /*
@@ -129,7 +129,7 @@ export interface LocalRunResult {
 /** Local runs compress the ASL's Retry timing 8x (a 2-second first retry waits up to 0.25 s). */
 export const LOCAL_RETRY_TIME_SCALE = 1 / 8;
 
-/** The run's input: the one given, or the one its options describe (dev/local/sources.ts). */
+/** The run's input: the one given, or the one its options describe (dev/local/source-inputs.ts). */
 async function buildInput(options: LocalRunOptions, tableArn: string | undefined): Promise<unknown> {
   if (options.input !== undefined) return options.input;
   return localInput(

@@ -28,7 +28,7 @@ import type { CustomerProfilesTarget } from './types.ts';
  * (…:domains/${DomainName}/segment-definitions/${SegmentDefinitionName}); CreateSegmentSnapshot's
  * dependent action is iam:PassRole with iam:PassedToService = profile.amazonaws.com.
  *
- * Loaded by osls through type stripping (deploy/sources.ts): erasable TypeScript only.
+ * Loaded by osls through type stripping (deploy/source-stacks.ts): erasable TypeScript only.
  */
 
 const NAME_HINT = "1-64 of letters, digits, _ and -, Customer Profiles' ^[a-zA-Z0-9_-]+$";

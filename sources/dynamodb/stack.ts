@@ -28,7 +28,7 @@ import type { DynamoDbTarget } from './types.ts';
  * bucket of another account must also allow them in its bucket policy. Here they are scoped to
  * the keys the target's exports can have, not the whole bucket.
  *
- * Loaded by osls through type stripping (deploy/sources.ts): erasable TypeScript only.
+ * Loaded by osls through type stripping (deploy/source-stacks.ts): erasable TypeScript only.
  */
 
 /** The table's ARN: as given, or built for this account and Region from its name. */

@@ -15,7 +15,7 @@ import type { PinpointTarget } from './types.ts';
  * a target without `source:` is a Pinpoint target, and every stage file written before
  * other sources existed packages exactly as it did.
  *
- * Loaded by osls through type stripping (deploy/sources.ts): erasable TypeScript only.
+ * Loaded by osls through type stripping (deploy/source-stacks.ts): erasable TypeScript only.
  */
 
 /**

@@ -11,7 +11,7 @@
 export interface TargetBase {
   /** Schedule name, unique in the stage: 1–64 of `0-9A-Za-z-_.`. */
   name: string;
-  /** The export source (deploy/sources.ts); `pinpoint` when the stage file names none. */
+  /** The export source (deploy/source-stacks.ts); `pinpoint` when the stage file names none. */
   source: string;
   /** The six fields of an EventBridge Scheduler cron expression, without `cron(…)`. */
   cron: string;

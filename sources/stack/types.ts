@@ -5,7 +5,7 @@ import type { ExportTarget, StageConfig, TargetBase } from './stage-types.ts';
 
 /*
  * The stack's seam with each source (docs/SOURCES.md): what one source adds to the template,
- * from its folder's `stack.ts`. deploy/sources.ts registers them. Types only.
+ * from its folder's `stack.ts`. deploy/source-stacks.ts registers them. Types only.
  */
 
 /** What a source's `readTarget` works with. */

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { namesOf } from '../../deploy/names.ts';
 import { buildResources, contextOf } from '../../deploy/resources.ts';
-import { sourceResources } from '../../deploy/sources.ts';
+import { sourceResources } from '../../deploy/source-stacks.ts';
 import { parseStageConfig } from '../../deploy/stage-config.ts';
 import { importCycles, importsOf, LAYERS, ROOT, sourceFiles, upwardImports } from './imports.ts';
 

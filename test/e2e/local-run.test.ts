@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../cli/start.ts';
 import { startEmulator } from '../../dev/emulator/index.ts';
 import { runLocal } from '../../dev/local/run.ts';
-import { LOCAL_TABLE_ITEMS } from '../../dev/local/sources.ts';
+import { LOCAL_TABLE_ITEMS } from '../../dev/local/source-inputs.ts';
 
 /*
  * End to end: the ASL on the local engine, the real handlers, the real AWS SDK

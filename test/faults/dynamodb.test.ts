@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { DescribeContinuousBackupsCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { afterEach, describe, expect, it } from 'vitest';
-import { changeItems, LOCAL_TABLE, LOCAL_TABLE_ITEMS } from '../../dev/local/sources.ts';
+import { changeItems, LOCAL_TABLE, LOCAL_TABLE_ITEMS } from '../../dev/local/source-inputs.ts';
 import { exportIdOf } from '../../sources/dynamodb/describe.ts';
 import { type Outcome, retriesOf } from './harness.ts';
 import { record } from './matrix.ts';

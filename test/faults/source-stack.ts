@@ -63,7 +63,7 @@ function readPublished(message: Emulator['state']['published'][number]): Publish
  * for the run ledger and the table exports. harness.ts serves Pinpoint and is left as it is.
  */
 
-/** The stage defaults of these stacks (what deploy/sources.ts would give the create function). */
+/** The stage defaults of these stacks (what deploy/source-stacks.ts would give the create function). */
 export const SOURCE_ENV = {
   PROFILES_ROLE_ARN: 'arn:aws:iam::000000000000:role/profiles-export-faults',
   PROFILES_DESTINATION: 's3://local-exports/profiles/{DomainName}/{SegmentDefinitionName}/{timestamp}/',

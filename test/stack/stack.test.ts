@@ -665,7 +665,7 @@ describe('IAM', () => {
       'dynamodb:UpdateItem',
     ]);
     expect(ledger.Resource).toEqual({ 'Fn::GetAtt': ['RunLedgerTable', 'Arn'] });
-    // The ledger is the only table it writes; prod's DynamoDB target only adds exporting a table (sources.test.ts).
+    // The ledger is the only table it writes; prod's DynamoDB target only adds exporting a table (source-stacks.test.ts).
     const dynamoDb = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('dynamodb:')));
     expect(dynamoDb.map((s) => s.Sid)).toEqual([
       'ExportTables',
@@ -753,7 +753,7 @@ describe('IAM', () => {
         });
     }
     // No other role reads the exports or lists the bucket: create-export-job may only write a
-    // DynamoDB export (DynamoDB writes with its caller's permissions; sources.test.ts).
+    // DynamoDB export (DynamoDB writes with its caller's permissions; source-stacks.test.ts).
     for (const role of ['CreateExportJobRole', 'GetExportJobStatusRole', 'PublishSummaryRole']) {
       expect(
         roleStatements(role)

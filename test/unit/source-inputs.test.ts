@@ -4,7 +4,7 @@ import { resolveIntrinsics } from '../../deploy/intrinsics.ts';
 import { contextOf } from '../../deploy/resources.ts';
 import { scheduleInputOf } from '../../deploy/schedules.ts';
 import { parseStageConfig } from '../../deploy/stage-config.ts';
-import { localInput } from '../../dev/local/sources.ts';
+import { localInput } from '../../dev/local/source-inputs.ts';
 
 /*
  * A source's execution input is built in one place (sources/<id>/input.ts): the same export,

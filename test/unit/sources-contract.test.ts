@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { AwsErrorSource } from '../../core/aws-errors.ts';
 import { CREATE_REFUSED_ERRORS, MAX_REASON_CHARS, WORKFLOW_ERROR_NAMES } from '../../core/errors.ts';
 import { TIME_PLACEHOLDERS } from '../../core/input-rules.ts';
-import { STACK_SOURCES } from '../../deploy/sources.ts';
+import { STACK_SOURCES } from '../../deploy/source-stacks.ts';
 import { EMULATED_SOURCES } from '../../dev/emulator/index.ts';
 import { SOURCE_IDS } from '../../sources/ids.ts';
 import { registeredSource, registeredSourceIds, SOURCES } from '../../sources/registry.ts';

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkTemplate, type NagResult } from '../../deploy/nag.ts';
 import { NAG_ACKNOWLEDGEMENTS } from '../../deploy/nag-acknowledgements.ts';
 import { buildResources, environmentOf } from '../../deploy/resources.ts';
-import { DEFAULT_SOURCE, SOURCE_IDS } from '../../deploy/sources.ts';
+import { DEFAULT_SOURCE, SOURCE_IDS } from '../../deploy/source-stacks.ts';
 import { parseStageConfig } from '../../deploy/stage-config.ts';
 import {
   actionsOf,
@@ -18,7 +18,7 @@ import {
 } from './packaged.ts';
 
 /*
- * The export sources' part of the stack (deploy/sources.ts, sources/<id>/stack.ts): the
+ * The export sources' part of the stack (deploy/source-stacks.ts, sources/<id>/stack.ts): the
  * target settings each source reads, the IAM each source target gets (and what no
  * target gets), the Customer Profiles export role, the schedule inputs of
  * docs/SOURCES.md, the environment, and the packaged prod stack with one target of
