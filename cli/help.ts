@@ -1,3 +1,4 @@
+import { FUNCTION_KEYS } from '../core/functions.ts';
 import { FAILURE_OUTCOMES, OUTCOMES } from '../core/outcome.ts';
 import { faultHelp } from '../dev/local/index.ts';
 import { segmentIdFor } from '../sources/pinpoint/emulator-dataset.ts';
@@ -216,9 +217,9 @@ schedule. It only reads: Describe, Get, List, Head and IAM's policy simulator.
                 subscription still pending confirmation gets nothing: WARN)
   bucket        each export bucket exists, is the expected account's, in the stage's Region,
                 encrypted as the stage says (exportDestination.kmsKeyArn)
-  role          the four function roles and the export roles may do what a run needs
-                (iam:SimulatePrincipalPolicy; where the caller may not, or the endpoint does
-                not serve it, the doctor says it could not check)
+  role          the ${FUNCTION_KEYS.length} functions' roles and the export roles may do what a run
+                needs (iam:SimulatePrincipalPolicy; where the caller may not, or the endpoint
+                does not serve it, the doctor says it could not check)
   table, pitr   DynamoDB: the table exists, point-in-time recovery is on, and the first
                 scheduled time that can export (EarliestRestorableDateTime + 15 minutes)
   domain, segment       Customer Profiles: the domain and the segment definition exist
@@ -260,7 +261,7 @@ const NPM_START = `Usage: npm start -- [options]
 
 Runs the whole export workflow locally, without an AWS account: the deployed
 ASL file (statemachine/export-workflow.asl.json) in a local Step Functions
-engine, the four real Lambda handlers in-process, and their real AWS SDK
+engine, the ${FUNCTION_KEYS.length} real Lambda handlers in-process, and their real AWS SDK
 clients talking HTTP to a local emulator (Pinpoint, Customer Profiles, DynamoDB
 with its table exports and the run ledger, SNS, S3). Waits are compressed
 (1-2 s between status checks) so a run takes seconds. Prints the job's status

@@ -6,6 +6,7 @@ import type { PinpointClient } from '@aws-sdk/client-pinpoint';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SchedulerClient } from '@aws-sdk/client-scheduler';
 import type { SNSClient } from '@aws-sdk/client-sns';
+import type { FunctionKey } from '../core/functions.ts';
 import type { ExportTarget, StageConfig } from './stack/stage-types.ts';
 
 /*
@@ -62,14 +63,8 @@ export interface DoctorContext {
   now: Date;
 }
 
-/** The roles a run uses: the four functions' and the service roles Pinpoint and Customer Profiles assume. */
-export type RoleKey =
-  | 'createExportJob'
-  | 'getExportJobStatus'
-  | 'verifyExport'
-  | 'publishSummary'
-  | 'pinpointExport'
-  | 'profilesExport';
+/** The roles a run uses: every function's (core/functions.ts) and the service roles Pinpoint and Customer Profiles assume. */
+export type RoleKey = FunctionKey | 'pinpointExport' | 'profilesExport';
 
 /** Actions a role needs on one resource for a run (simulated with iam:SimulatePrincipalPolicy). */
 export interface RoleNeed {

@@ -1,5 +1,6 @@
 import { type ContextEntry, SimulatePrincipalPolicyCommand } from '@aws-sdk/client-iam';
-import { FUNCTIONS } from '../../core/functions.ts';
+import { FUNCTIONS, type FunctionKey } from '../../core/functions.ts';
+import { MANIFEST_NAME } from '../../core/verification-sizing.ts';
 import { targetsOf } from '../../deploy/source-stacks.ts';
 import type { CheckResult, DoctorContext, RoleKey, RoleNeed } from '../../sources/doctor.ts';
 import { couldNotCheck } from '../../sources/doctor.ts';
@@ -12,13 +13,10 @@ import { IDS } from '../../sources/stack/cfn.ts';
  * emulator, moto), the doctor says it could not check rather than guess.
  */
 
-const FUNCTION_ROLES: Record<Exclude<RoleKey, 'pinpointExport' | 'profilesExport'>, string> = IDS.roles;
+const FUNCTION_ROLES: Record<FunctionKey, string> = IDS.roles;
 
 const ROLE_WORDS: Record<RoleKey, string> = {
-  createExportJob: FUNCTIONS.createExportJob,
-  getExportJobStatus: FUNCTIONS.getExportJobStatus,
-  verifyExport: FUNCTIONS.verifyExport,
-  publishSummary: FUNCTIONS.publishSummary,
+  ...FUNCTIONS,
   pinpointExport: 'Pinpoint export role',
   profilesExport: 'Customer Profiles export role',
 };
@@ -42,7 +40,11 @@ function roleArns(ctx: DoctorContext): Partial<Record<RoleKey, string>> {
   return arns;
 }
 
-/** What every run needs whatever its source: the run ledger, the summary topic, listing the exports. */
+/**
+ * What every run needs whatever its source: the run ledger, the summary topic, and the
+ * verification's S3 access (its three functions list and read the export's files, the last
+ * writes `_manifest.json`: deploy/resources.ts verificationStatements).
+ */
 function stageNeeds(ctx: DoctorContext): RoleNeed[] {
   const stack = ctx.stack;
   if (!stack?.account) return [];
@@ -64,13 +66,22 @@ function stageNeeds(ctx: DoctorContext): RoleNeed[] {
   const bucket = stack.outputs.ExportBucketName ?? ctx.config.exportDestination.bucketName;
   const prefix = ctx.config.exportDestination.keyPrefix;
   if (bucket) {
-    needs.push({
-      role: 'verifyExport',
-      actions: ['s3:ListBucket'],
-      resource: `arn:aws:s3:::${bucket}`,
-      context: { 's3:prefix': `${prefix}doctor/` },
-    });
     const object = `arn:aws:s3:::${bucket}/${prefix}doctor-check`;
+    for (const role of ['verifyExport', 'countExportBatch', 'finishVerification'] as const)
+      needs.push(
+        {
+          role,
+          actions: ['s3:ListBucket'],
+          resource: `arn:aws:s3:::${bucket}`,
+          context: { 's3:prefix': `${prefix}doctor/` },
+        },
+        { role, actions: ['s3:GetObject'], resource: object },
+      );
+    needs.push({
+      role: 'finishVerification',
+      actions: ['s3:PutObject'],
+      resource: `arn:aws:s3:::${bucket}/${prefix}doctor/${MANIFEST_NAME}`,
+    });
     if (targetsOf(ctx.config, 'pinpoint').length > 0)
       needs.push({ role: 'pinpointExport', actions: ['s3:PutObject'], resource: object });
     if (targetsOf(ctx.config, 'customer-profiles').length > 0)

@@ -79,6 +79,39 @@ describe('the doctor simulates the roles', () => {
     expect(asked.some((i) => i.ActionNames?.includes('sns:Publish'))).toBe(true);
   });
 
+  it("checks every function's role, the verification's three too: list and read the export's files, and write _manifest.json", async () => {
+    allowing();
+    const ctx = context();
+
+    const results = await checkRoles(ctx, []);
+
+    const asked = iamMock.commandCalls(SimulatePrincipalPolicyCommand).map((c) => c.args[0].input);
+    const of = (role: string) =>
+      asked
+        .filter((i) => i.PolicySourceArn === `arn:aws:iam::${ACCOUNT}:role/qa-${role}`)
+        .flatMap((i) => (i.ActionNames ?? []).map((a) => `${a} ${i.ResourceArns?.join(' ')}`));
+    for (const role of ['VerifyExportRole', 'CountExportBatchRole', 'FinishVerificationRole']) {
+      expect(of(role)).toEqual(
+        expect.arrayContaining([
+          's3:ListBucket arn:aws:s3:::exports',
+          's3:GetObject arn:aws:s3:::exports/exports/doctor-check',
+        ]),
+      );
+    }
+    expect(of('FinishVerificationRole')).toContain(
+      's3:PutObject arn:aws:s3:::exports/exports/doctor/_manifest.json',
+    );
+    expect(of('CountExportBatchRole')).not.toContain(
+      's3:PutObject arn:aws:s3:::exports/exports/doctor/_manifest.json',
+    );
+    expect(results.map((r) => r.detail)).toEqual(
+      expect.arrayContaining([
+        'count-export-batch may do the 2 action(s) a run needs',
+        'finish-verification may do the 3 action(s) a run needs',
+      ]),
+    );
+  });
+
   it('FAILs a role denied an action, naming the action and the resource', async () => {
     allowing(['dynamodb:ExportTableToPointInTime']);
 
