@@ -1,11 +1,5 @@
 import { countStreamsOf, MANIFEST_NAME } from '../core/verification-sizing.ts';
 import {
-  EXPORT_OBJECT_ACTIONS,
-  foldersDownTo,
-  PINPOINT_PASSED_TO_SERVICES,
-  pinpointDefaults,
-} from '../sources/pinpoint/stack.ts';
-import {
   arnOf,
   type Cfn,
   denyInsecureTransport,
@@ -33,23 +27,18 @@ import {
   receivesAlarms,
 } from './notifications.ts';
 import { scheduleResources } from './schedules.ts';
-import { type StackContext, sourceEnvironment, sourceResources, sourceStatements } from './source-stacks.ts';
-import { applicationIdsOf, type StageConfig } from './stage-config.ts';
+import {
+  type StackContext,
+  sourceEnvironment,
+  sourceOutputs,
+  sourceResources,
+  sourceStatements,
+} from './source-stacks.ts';
+import type { StageConfig } from './stage-config.ts';
 
 export type { Cfn, FunctionKey, Resources };
 // Kept importable from here: the tests and the nag acknowledgements name them through this module.
-export {
-  ALARM_KEY_ACTIONS,
-  alarmRoutingOf,
-  EXPORT_OBJECT_ACTIONS,
-  FIXED,
-  foldersDownTo,
-  IDS,
-  namesOf,
-  PINPOINT_PASSED_TO_SERVICES,
-  receivesAlarms,
-  SERVICE,
-};
+export { ALARM_KEY_ACTIONS, alarmRoutingOf, FIXED, IDS, namesOf, receivesAlarms, SERVICE };
 
 /**
  * Builds the configuration-driven part of the CloudFormation template: export
@@ -397,8 +386,6 @@ function topicArnOf(config: StageConfig): Cfn {
 function outputsOf(ctx: StackContext): Cfn {
   const { config, destination } = ctx;
   const names = namesOf(config.stage);
-  // Pinpoint's defaults, while the stage acts on Pinpoint (a stage of other sources only has no export role).
-  const pinpoint = applicationIdsOf(config).length > 0 ? pinpointDefaults(ctx) : undefined;
   const output = (description: string, value: Cfn, exportName: string) => ({
     Description: description,
     Value: value,
@@ -411,18 +398,13 @@ function outputsOf(ctx: StackContext): Cfn {
       'SummaryTopicArn',
     ),
     ExportBucketName: output('S3 bucket the exports are written to', destination.bucket, 'ExportBucketName'),
-    ...(pinpoint && {
-      ExportRoleArn: output(
-        'IAM role Amazon Pinpoint assumes to write the exports',
-        pinpoint.RoleArn,
-        'ExportRoleArn',
-      ),
-      DefaultS3UrlPrefix: output(
-        'S3UrlPrefix template used when the input leaves it out',
-        pinpoint.S3UrlPrefix,
-        'DefaultS3UrlPrefix',
-      ),
-    }),
+    // The sources' own (Pinpoint's export role and default S3UrlPrefix).
+    ...Object.fromEntries(
+      Object.entries(sourceOutputs(ctx)).map(([name, { description, value }]) => [
+        name,
+        output(description, value, name),
+      ]),
+    ),
     ScheduleGroupName: output(
       'EventBridge Scheduler group of the export schedules',
       ref(IDS.scheduleGroup),

@@ -19,12 +19,13 @@ import type { ExportTarget, StageConfig } from '../sources/stack/stage-types.ts'
 export type {
   FunctionEnvironment,
   RoleStatements,
+  SourceOutput,
   StackContext,
   StackSource,
   TargetReader,
 } from '../sources/stack/types.ts';
 
-import type { StackContext, StackSource } from '../sources/stack/types.ts';
+import type { SourceOutput, StackContext, StackSource } from '../sources/stack/types.ts';
 
 const REGISTERED = [pinpointStack, customerProfilesStack, dynamoDbStack] as const;
 
@@ -62,6 +63,14 @@ export function sourceResources(ctx: StackContext): Resources {
   return Object.assign(
     {},
     ...STACK_SOURCES.map((source) => source.resources(targetsOf(ctx.config, source.id), ctx)),
+  );
+}
+
+/** Every source's stack outputs, in registration order. */
+export function sourceOutputs(ctx: StackContext): Record<string, SourceOutput> {
+  return Object.assign(
+    {},
+    ...STACK_SOURCES.map((source) => source.outputs?.(targetsOf(ctx.config, source.id), ctx) ?? {}),
   );
 }
 

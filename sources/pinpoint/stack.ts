@@ -2,7 +2,7 @@ import { keyPrefixBytesProblem } from '../../core/aws-names.ts';
 import { arnOf, type Cfn, defaultsEnvironment, IDS, ref, sub } from '../stack/cfn.ts';
 import type { Destination } from '../stack/destination.ts';
 import type { StageConfig } from '../stack/stage-types.ts';
-import type { StackContext, StackSource } from '../stack/types.ts';
+import type { SourceOutput, StackContext, StackSource } from '../stack/types.ts';
 import { pinpointInput } from './input.ts';
 import { APPLICATION_ID, longestResolution, PINPOINT_PLACEHOLDERS, PINPOINT_SEGMENT_ID } from './names.ts';
 import { PINPOINT_DEFAULTS } from './settings.ts';
@@ -239,6 +239,23 @@ export const pinpointStack: StackSource<PinpointTarget> = {
   environment(targets, ctx) {
     if (pinpointApplicationIds(targets, ctx.config).length === 0) return {};
     return { createExportJob: defaultsEnvironment(PINPOINT_DEFAULTS, pinpointDefaults(ctx)) };
+  },
+
+  outputs(_targets, ctx): Record<string, SourceOutput> {
+    // While the stage acts on Pinpoint (its targets or additionalApplicationIds): a stage of other
+    // sources only has no export role.
+    if (pinpointApplicationsOf(ctx.config).length === 0) return {};
+    const defaults = pinpointDefaults(ctx);
+    return {
+      ExportRoleArn: {
+        description: 'IAM role Amazon Pinpoint assumes to write the exports',
+        value: defaults.RoleArn,
+      },
+      DefaultS3UrlPrefix: {
+        description: 'S3UrlPrefix template used when the input leaves it out',
+        value: defaults.S3UrlPrefix,
+      },
+    };
   },
 };
 

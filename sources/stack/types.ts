@@ -57,4 +57,12 @@ export interface StackSource<T extends TargetBase = ExportTarget> {
   resources(targets: T[], ctx: StackContext): Resources;
   /** Environment variables (the stage's defaults for the source's inputs); none when `targets` is empty. */
   environment(targets: T[], ctx: StackContext): FunctionEnvironment;
+  /** The stack's outputs the source adds, by output name (exported as `<prefix>-<name>`). */
+  outputs?(targets: T[], ctx: StackContext): Record<string, SourceOutput>;
+}
+
+/** One stack output of a source. */
+export interface SourceOutput {
+  description: string;
+  value: Cfn;
 }

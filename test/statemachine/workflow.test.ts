@@ -239,7 +239,10 @@ describe('the export workflow on the local engine', () => {
   });
 
   it('retries S3 unavailability during the verification, then verifies', async () => {
-    pinpoint.on(GetExportJobCommand).resolves({ ExportJobResponse: job({ JobStatus: 'COMPLETED' }) });
+    // A job that reported 0 records and wrote none: VERIFIED (without a reported count, COUNTED 0).
+    pinpoint.on(GetExportJobCommand).resolves({
+      ExportJobResponse: job({ JobStatus: 'COMPLETED', TotalProcessed: 0, TotalFailures: 0 }),
+    });
     s3.on(ListObjectsV2Command)
       .rejectsOnce(
         new S3ServiceException({
