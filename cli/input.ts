@@ -2,9 +2,8 @@ import { InvalidExportInputError } from '../core/errors.ts';
 import type { ResolvedExportRequest } from '../core/types.ts';
 import type { LocalSourceOptions } from '../dev/local/index.ts';
 import { tableArnFor, tableProblem } from '../sources/dynamodb/names.ts';
-import { type InputDefaults, resolveExecutionInput } from '../sources/input.ts';
+import { type ExecutionInput, type InputDefaults, resolveExecutionInput } from '../sources/input.ts';
 import { LOCAL_ACCOUNT } from '../sources/local.ts';
-import type { ExecutionInput } from '../sources/pinpoint/types.ts';
 import { executionInputOf } from '../sources/registry.ts';
 import { localInputDefaults } from '../sources/settings.ts';
 import { CliError } from './errors.ts';
@@ -81,7 +80,7 @@ export function buildExecutionInput(
     ...(options.maxFailurePercent === undefined
       ? {}
       : { MaxFailurePercent: numberValue(options.maxFailurePercent) }),
-  } as unknown as ExecutionInput;
+  };
 }
 
 /** Rewrites input field names in a validation message as the options an operator types. */

@@ -5,7 +5,7 @@ import {
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { LocalRunSetupError } from '../dev/local/index.ts';
-import { tableNameOf } from '../sources/dynamodb/names.ts';
+import { sourceFor } from '../sources/registry.ts';
 import { type Command, type CommonOptions, parseCommand, wantsJson } from './args.ts';
 import type { CliDeps, CommandResult } from './command.ts';
 import { awsFailure, CliError, ExitCode, isAwsError } from './errors.ts';
@@ -117,17 +117,10 @@ async function start(command: Extract<Command, { name: 'start' }>, deps: CliDeps
   const startedAt = deps.now();
   const request = command.local ? await withLocalDefaults(command.request) : command.request;
   // Same rules as create-export-job, before any AWS call.
-  validateExecutionInput(buildExecutionInput(request), startedAt);
-  const pinpoint = request.source === undefined || request.source === 'pinpoint';
-  const segment = buildExecutionInput(request).ExportJobRequest;
+  const resolved = validateExecutionInput(buildExecutionInput(request), startedAt);
   const name = manualExecutionName(
     startedAt,
-    pinpoint
-      ? { segmentId: segment?.SegmentId, segmentVersion: segment?.SegmentVersion }
-      : {
-          segmentId:
-            request.segmentDefinition ?? (request.table ? tableNameOf(request.table) : request.source),
-        },
+    sourceFor(resolved).describe.executionLabel(resolved),
     deps.randomSuffix(),
   );
   if (command.local) {

@@ -29,7 +29,8 @@ export function compactTimestamp(date: Date): string {
 }
 
 /**
- * The name of an execution the CLI starts: `manual-<UTC time>-<segment or all>-<random>`.
+ * The name of an execution the CLI starts: `manual-<UTC time>-<what or all>-<random>`, what the
+ * source's executionLabel says it exports (a segment and its version, a table).
  * It says the run was manual (publish-summary reports `trigger: manual` from the
  * prefix), when it was started and what it exports. Characters Step Functions
  * does not allow in names (a segment id's dots) become `-`; a long segment id is
@@ -37,16 +38,16 @@ export function compactTimestamp(date: Date): string {
  */
 export function manualExecutionName(
   startedAt: Date,
-  segment: { segmentId?: string | undefined; segmentVersion?: number | undefined },
+  label: { what?: string | undefined; version?: number | undefined },
   suffix: string = randomSuffix(),
 ): string {
   const head = `${MANUAL_EXECUTION_PREFIX}${compactTimestamp(startedAt)}-`;
   const tail = `-${suffix.replace(/[^0-9A-Za-z]/g, '').slice(0, 8) || 'x'}`;
   let what = 'all';
-  if (segment.segmentId) {
-    const version = segment.segmentVersion === undefined ? '' : `-v${segment.segmentVersion}`;
+  if (label.what) {
+    const version = label.version === undefined ? '' : `-v${label.version}`;
     const room = MAX_NAME_LENGTH - head.length - tail.length - version.length;
-    const id = segment.segmentId.replace(/[^0-9A-Za-z_-]/g, '-').slice(0, Math.max(1, room));
+    const id = label.what.replace(/[^0-9A-Za-z_-]/g, '-').slice(0, Math.max(1, room));
     what = `${id}${version}`;
   }
   return `${head}${what}${tail}`;

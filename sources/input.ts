@@ -24,6 +24,20 @@ export type { InputDefaults } from './types.ts';
 const COMMON_FIELDS = ['ScheduledTime', 'Target', 'Source', 'MaxFailurePercent'] as const;
 
 /**
+ * What a schedule, an operator or a local run sends to the state machine: the fields every source
+ * shares (checked here) and the source's own (built by sources/<id>/input.ts, checked by its
+ * describe.ts). Values stay as given, so the validation names a mistake in the input's words.
+ */
+export interface ExecutionInput {
+  Source?: string;
+  /** ISO 8601; the schedule's `<aws.scheduler.scheduled-time>`. Defaults to the execution's start. */
+  ScheduledTime?: string;
+  Target?: string;
+  MaxFailurePercent?: number | string;
+  [field: string]: unknown;
+}
+
+/**
  * How far after the execution's start a ScheduledTime may lie (clock skew between
  * Scheduler and Step Functions). A run is never scheduled in the future: the run
  * ledger and the job look-up both trust that a run's jobs are created after it.

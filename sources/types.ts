@@ -81,6 +81,11 @@ export interface SourceDescription<R extends ResolvedExportRequest = ResolvedExp
    * included, never the resolved one) and a readable name when the input gives none.
    */
   identity(request: R, destinationTemplate: string): { target: string; name: string };
+  /**
+   * What a manual execution's name says the run exports (`npm run export -- start`): the
+   * segment, its version when one is given, the table; nothing for everything (`all`).
+   */
+  executionLabel(request: R): { what?: string | undefined; version?: number | undefined };
   /** The destination template the input (or the stage default) gave, before placeholders were resolved. */
   destinationTemplate(raw: Record<string, unknown>, defaults: InputDefaults): string;
   /**

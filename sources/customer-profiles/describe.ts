@@ -147,6 +147,9 @@ export const CUSTOMER_PROFILES: SourceDescription<ProfilesRequest> = {
     };
   },
 
+  executionLabel(request) {
+    return { what: request.SegmentDefinitionName };
+  },
   destinationTemplate(raw, defaults) {
     return typeof raw.DestinationUri === 'string' ? raw.DestinationUri : (defaults.ProfilesDestination ?? '');
   },

@@ -150,6 +150,10 @@ export const DYNAMODB: SourceDescription<DynamoDbRequest> = {
     };
   },
 
+  executionLabel(request) {
+    return { what: tableNameOf(request.TableArn) };
+  },
+
   destinationTemplate(raw, defaults) {
     return typeof raw.S3Prefix === 'string' ? raw.S3Prefix : (defaults.DynamoDbPrefix ?? '');
   },

@@ -139,6 +139,9 @@ export const PINPOINT: SourceDescription<PinpointRequest> = {
       name: `${request.ApplicationId.slice(0, 8)}-${segment.slice(0, 12)}-${where.slice(0, 6)}`,
     };
   },
+  executionLabel(request) {
+    return { what: request.ExportJobRequest.SegmentId, version: request.ExportJobRequest.SegmentVersion };
+  },
   destinationTemplate(raw, defaults) {
     const given = isPlainObject(raw.ExportJobRequest) ? raw.ExportJobRequest.S3UrlPrefix : undefined;
     return typeof given === 'string' ? given : (defaults.S3UrlPrefix ?? '');

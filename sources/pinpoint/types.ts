@@ -3,22 +3,6 @@ import type { TargetBase } from '../stack/target.ts';
 
 /* This source's request and target types; the declaration below adds its request to core's SourceRequests. */
 
-/** The Pinpoint part of the execution input, mirroring `CreateExportJob`'s `ExportJobRequest`. */
-export interface ExportJobRequestInput {
-  RoleArn?: string;
-  S3UrlPrefix?: string;
-  SegmentId?: string;
-  SegmentVersion?: number;
-}
-
-/** What a schedule or an operator sends to the state machine for a Pinpoint export. */
-export interface ExecutionInput {
-  ApplicationId: string;
-  ExportJobRequest?: ExportJobRequestInput;
-  /** ISO 8601; the schedule's `<aws.scheduler.scheduled-time>`. Defaults to the execution's start. */
-  ScheduledTime?: string;
-}
-
 /**
  * The validated, completed Pinpoint request: stage defaults filled, S3 prefix template
  * resolved. It has no `Source` field (inputs and states written before sources existed

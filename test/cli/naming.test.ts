@@ -23,7 +23,7 @@ describe('manual execution names', () => {
   });
 
   it('names the segment and its version', () => {
-    expect(manualExecutionName(AT, { segmentId: 'active-users', segmentVersion: 3 }, 'ab12')).toBe(
+    expect(manualExecutionName(AT, { what: 'active-users', version: 3 }, 'ab12')).toBe(
       'manual-20261128T153000Z-active-users-v3-ab12',
     );
   });
@@ -33,7 +33,7 @@ describe('manual execution names', () => {
     const segmentId = `seg.${'x'.repeat(60)}`;
 
     // Act
-    const name = manualExecutionName(AT, { segmentId, segmentVersion: 12345 }, 'zz99');
+    const name = manualExecutionName(AT, { what: segmentId, version: 12345 }, 'zz99');
 
     // Assert
     expect(name.length).toBeLessThanOrEqual(80);

@@ -54,6 +54,7 @@ const DESCRIPTION_MEMBERS = {
   placeholders: 'strings',
   resolve: 'function',
   identity: 'function',
+  executionLabel: 'function',
   destinationTemplate: 'function',
   verification: 'function',
   words: 'function',
