@@ -150,6 +150,29 @@ describe('which files a batch reads, and at which version', () => {
     ]);
   });
 
+  it("skips a line of a manifest batch's range that names no file (blank, not JSON, without a key): the plan found the problem", async () => {
+    const { target, keys, filesKey } = await dynamoExport(6);
+    const text = (await readFile(pathOf(filesKey), 'utf8')).trim().split('\n');
+    const work = await plan(target);
+    // The batch's range as planned, then its second line broken three ways in turn.
+    for (const broken of ['', 'not json', JSON.stringify({ itemCount: 2 })]) {
+      proxy.calls.length = 0;
+      await writeFile(pathOf(filesKey), `${[text[0], broken, text[2]].join('\n')}\n`);
+
+      const counted = await countExportBatch(
+        { batch: work.plan[0] as BatchDescriptor, scope: work.scope },
+        { s3, logger, now: Date.now, deadline: Date.now() + 60_000, streams: 1 },
+      );
+
+      expect(counted).toMatchObject({ files: 2, countedFiles: 2, records: 4 });
+      expect(
+        gets()
+          .filter((c) => c.url.includes('/data/'))
+          .map((c) => new URL(c.url, 'http://s3').pathname),
+      ).toEqual([`/${DEFAULT_BUCKET}/${keys[0]}`, `/${DEFAULT_BUCKET}/${keys[2]}`]);
+    }
+  });
+
   it("reads a listing batch's files at the ETag listed, only its own files: from after its key, as many as planned", async () => {
     for (let i = 0; i < 5; i++) await putFile(`${PREFIX}part-${i}.json`, lines(i + 1));
     const work = await plan(pinpoint);
@@ -262,6 +285,19 @@ describe('what a batch returns', () => {
     );
 
     expect(detailed).toMatchObject({ counts: [2, 3, 4, 5], plain: [1, 3] });
+    // An empty plain file is plain (0 records counted); a file not counted is in no list of its kind.
+    await putFile(`${PREFIX}b.json`, '');
+    await putFile(`${PREFIX}d.parquet`, 'PAR1');
+    await rm(pathOf(`${PREFIX}d.json`));
+    const again = await plan(pinpoint);
+    const mixed = await countExportBatch(
+      { batch: again.plan[0] as BatchDescriptor, scope: again.scope },
+      deps,
+    );
+    expect(mixed).toMatchObject({ counts: [2, 0, 4, NOT_COUNTED_CODES.format], plain: [1] });
+    await putFile(`${PREFIX}b.json`, lines(3));
+    await rm(pathOf(`${PREFIX}d.parquet`));
+    await putFile(`${PREFIX}d.json`, lines(5));
     expect(bare.plain).toBeUndefined();
     expect(bare.counts).toBeUndefined();
     expect(allGzip.plain).toBeUndefined();
@@ -440,6 +476,10 @@ describe('answers S3 gives in more than one form (a mocked client)', () => {
 
     await expect(count(denied)).rejects.toMatchObject({
       message: expect.stringContaining('GetObject of p/a.json'),
+    });
+    // The function that failed is named, for the summary's reason and the logs.
+    await expect(count(denied)).rejects.toMatchObject({
+      message: expect.stringContaining('count-export-batch'),
     });
     const error = await count(broken).then(
       () => undefined,
