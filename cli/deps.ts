@@ -35,7 +35,7 @@ export function realDeps(): CliDeps {
         ? // A local ledger: no AWS account behind it.
           new DynamoDBClient({ region: region ?? 'us-east-1', endpoint, credentials: LOCAL_CREDENTIALS })
         : new DynamoDBClient(region ? { region } : {}),
-    runLocal: async (options) => runLocal(options),
+    runLocal,
     stdout: process.stdout,
     stderr: process.stderr,
     isTTY: process.stdout.isTTY === true,

@@ -39,7 +39,7 @@ export function quoteInput(text: string, max = MAX_QUOTED_INPUT_CHARS): string {
 }
 
 /** A value as a message shows it. */
-export function describe(value: unknown): string {
+export function asGiven(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
   if (typeof value === 'string')
@@ -66,7 +66,7 @@ export function optionalString(
 ): string | undefined {
   const value = object[key];
   if (value === undefined) return undefined;
-  if (typeof value !== 'string') fail(field, `must be a string, got ${describe(value)}`);
+  if (typeof value !== 'string') fail(field, `must be a string, got ${asGiven(value)}`);
   if (value.trim() === '') fail(field, 'must not be empty');
   return value;
 }
@@ -81,7 +81,7 @@ export function optionalEnum<T extends string>(
 ): T {
   const value = optionalString(object, key, field) ?? fallback;
   if (!(allowed as readonly string[]).includes(value))
-    fail(field, `must be one of ${allowed.join(', ')}, got ${describe(value)}`);
+    fail(field, `must be one of ${allowed.join(', ')}, got ${asGiven(value)}`);
   return value as T;
 }
 
@@ -94,8 +94,8 @@ export function requiredName(
 ): string {
   const value = object[key];
   if (value === undefined) fail(key, 'is required');
-  if (typeof value !== 'string') fail(key, `must be a string, got ${describe(value)}`);
-  if (!pattern.test(value)) fail(key, `must be ${what}, got ${describe(value)}`);
+  if (typeof value !== 'string') fail(key, `must be a string, got ${asGiven(value)}`);
+  if (!pattern.test(value)) fail(key, `must be ${what}, got ${asGiven(value)}`);
   return value;
 }
 
@@ -161,7 +161,7 @@ export function checkS3Url(
 ): void {
   if (value.length > maxLength) fail(field, `is ${value.length} characters long; at most ${maxLength}`);
   const match = /^s3:\/\/([^/]*)(\/.*)?$/.exec(value);
-  if (!match) fail(field, `must look like s3://bucket-name/prefix/, got ${describe(value)}`);
+  if (!match) fail(field, `must look like s3://bucket-name/prefix/, got ${asGiven(value)}`);
   const bucket = match[1] ?? '';
   const keyProblem = keyPrefixBytesProblem((match[2] ?? '').slice(1));
   if (keyProblem) fail(field, keyProblem);

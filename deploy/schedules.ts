@@ -89,7 +89,7 @@ export function scheduleResources(ctx: StackContext): Resources {
       Properties: {
         Name: target.name,
         GroupName: ref(IDS.scheduleGroup),
-        Description: source.describe(target, config),
+        Description: source.scheduleDescription(target, config),
         ScheduleExpression: `cron(${target.cron})`,
         ScheduleExpressionTimezone: target.timezone,
         State: target.enabled ? 'ENABLED' : 'DISABLED',

@@ -1,6 +1,6 @@
 import type { RawInputFacts } from '../core/errors.ts';
 import {
-  describe,
+  asGiven,
   fail,
   isPlainObject,
   optionalString,
@@ -66,7 +66,7 @@ export function sourceIdOf(raw: Record<string, unknown>) {
   const given = optionalString(raw, 'Source', 'Source') ?? 'pinpoint';
   const source = registeredSource(given);
   if (!source) {
-    fail('Source', `must be one of ${registeredSourceIds().join(', ')}, got ${describe(given)}`);
+    fail('Source', `must be one of ${registeredSourceIds().join(', ')}, got ${asGiven(given)}`);
   }
   return source;
 }
@@ -83,7 +83,7 @@ export function resolveExecutionInput(
 ): ResolvedExportRequest {
   if (raw === undefined || raw === null)
     fail('(input)', 'is empty; expected an object with at least ApplicationId');
-  if (!isPlainObject(raw)) fail('(input)', `must be a JSON object, got ${describe(raw)}`);
+  if (!isPlainObject(raw)) fail('(input)', `must be a JSON object, got ${asGiven(raw)}`);
   const source = sourceIdOf(raw).describe;
   rejectUnknownFields(raw, [...source.inputFields, ...COMMON_FIELDS], '');
 
@@ -91,7 +91,7 @@ export function resolveExecutionInput(
   if (!ISO_WITH_ZONE.test(scheduled) || Number.isNaN(Date.parse(scheduled)) || !isCalendarTime(scheduled)) {
     fail(
       'ScheduledTime',
-      `must be an ISO 8601 time with a zone, such as 2026-11-28T02:00:00Z, got ${describe(scheduled)}`,
+      `must be an ISO 8601 time with a zone, such as 2026-11-28T02:00:00Z, got ${asGiven(scheduled)}`,
     );
   }
   const scheduledTime = new Date(scheduled);
@@ -105,7 +105,7 @@ export function resolveExecutionInput(
 
   const target = optionalString(raw, 'Target', 'Target');
   if (target !== undefined && !TARGET_NAME.test(target)) {
-    fail('Target', `must be a target name (1-64 of letters, digits, - _ .), got ${describe(target)}`);
+    fail('Target', `must be a target name (1-64 of letters, digits, - _ .), got ${asGiven(target)}`);
   }
 
   const maxFailurePercent = raw.MaxFailurePercent;
@@ -116,7 +116,7 @@ export function resolveExecutionInput(
       maxFailurePercent < 0 ||
       maxFailurePercent > 100)
   ) {
-    fail('MaxFailurePercent', `must be a number from 0 to 100 (percent), got ${describe(maxFailurePercent)}`);
+    fail('MaxFailurePercent', `must be a number from 0 to 100 (percent), got ${asGiven(maxFailurePercent)}`);
   }
 
   return {

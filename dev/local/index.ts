@@ -2,8 +2,8 @@ import type { LocalRunOptions, LocalRunResult } from './run.ts';
 
 /*
  * The local run as the CLI uses it: its one interface. `cli/` imports nothing else of dev/local
- * (test/architecture holds it to that). The run itself (aws-local-stepfunctions, the handlers,
- * the emulator) loads only when runLocal is called, so `--help` and the AWS commands stay light.
+ * (test/architecture holds it to that). The run itself (dev/local/run.ts: aws-local-stepfunctions,
+ * the handlers) loads only when runLocal is called.
  */
 
 export { DEFAULT_LEDGER_TABLE, ledgerFileOf, startLocalLedgerServer } from '../emulator/dynamodb.ts';

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import {
+  asGiven,
   checkS3Url,
-  describe,
   fail,
   optionalEnum,
   optionalString,
@@ -96,7 +96,7 @@ export const CUSTOMER_PROFILES: SourceDescription<ProfilesRequest> = {
     if (!PROFILES_ROLE_ARN.test(roleArn) || roleArn.length > MAX_ROLE_ARN_CHARS)
       fail(
         'RoleArn',
-        `must be an IAM role ARN (arn:aws:iam::123456789012:role/name), got ${describe(roleArn)}`,
+        `must be an IAM role ARN (arn:aws:iam::123456789012:role/name), got ${asGiven(roleArn)}`,
       );
     const template = optionalString(raw, 'DestinationUri', 'DestinationUri') ?? defaults.ProfilesDestination;
     if (template === undefined)
@@ -120,7 +120,7 @@ export const CUSTOMER_PROFILES: SourceDescription<ProfilesRequest> = {
     if (key !== undefined && !KMS_KEY_ARN.test(key))
       fail(
         'EncryptionKey',
-        `must be a KMS key ARN (arn:aws:kms:region:123456789012:key/id), got ${describe(key)}`,
+        `must be a KMS key ARN (arn:aws:kms:region:123456789012:key/id), got ${asGiven(key)}`,
       );
     return {
       Source: 'customer-profiles',

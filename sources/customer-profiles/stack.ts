@@ -157,7 +157,7 @@ export const customerProfilesStack: StackSource<CustomerProfilesTarget> = {
     };
   },
 
-  describe(target, config) {
+  scheduleDescription(target, config) {
     return `Export Customer Profiles segment ${target.segmentDefinition} of domain ${target.domain} (${config.stage})`;
   },
 

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { bucketNameProblem, keyPrefixBytesProblem } from '../../core/aws-names.ts';
 import {
+  asGiven,
   checkPlaceholders,
-  describe,
   fail,
   optionalEnum,
   optionalString,
@@ -83,11 +83,11 @@ export const DYNAMODB: SourceDescription<DynamoDbRequest> = {
   resolve(raw, defaults, scheduledTime) {
     const tableArn = raw.TableArn;
     if (tableArn === undefined) fail('TableArn', 'is required');
-    if (typeof tableArn !== 'string') fail('TableArn', `must be a string, got ${describe(tableArn)}`);
+    if (typeof tableArn !== 'string') fail('TableArn', `must be a string, got ${asGiven(tableArn)}`);
     if (!TABLE_ARN.test(tableArn))
       fail(
         'TableArn',
-        `must be a DynamoDB table ARN (arn:aws:dynamodb:region:123456789012:table/name), got ${describe(tableArn)}`,
+        `must be a DynamoDB table ARN (arn:aws:dynamodb:region:123456789012:table/name), got ${asGiven(tableArn)}`,
       );
     const exportType = optionalEnum(raw, 'ExportType', 'ExportType', EXPORT_TYPES, 'FULL_EXPORT');
     const format = optionalEnum(raw, 'ExportFormat', 'ExportFormat', EXPORT_FORMATS, 'DYNAMODB_JSON');
@@ -107,7 +107,7 @@ export const DYNAMODB: SourceDescription<DynamoDbRequest> = {
     if (prefixProblem) fail('S3Prefix', prefixProblem);
     const owner = optionalString(raw, 'S3BucketOwner', 'S3BucketOwner');
     if (owner !== undefined && !ACCOUNT_ID.test(owner))
-      fail('S3BucketOwner', `must be a 12-digit AWS account id, got ${describe(owner)}`);
+      fail('S3BucketOwner', `must be a 12-digit AWS account id, got ${asGiven(owner)}`);
     const sse = optionalEnum(raw, 'S3SseAlgorithm', 'S3SseAlgorithm', SSE_ALGORITHMS, 'AES256');
     const kmsKey = optionalString(raw, 'S3SseKmsKeyId', 'S3SseKmsKeyId');
     if (sse === 'KMS' && kmsKey === undefined) fail('S3SseKmsKeyId', 'is required with S3SseAlgorithm KMS');

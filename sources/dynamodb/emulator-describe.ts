@@ -4,7 +4,7 @@
  * of deleted tables; both finish the exports that are due before answering.
  */
 
-import { type DynamoDbContext, describe } from './emulator-exports.ts';
+import { type DynamoDbContext, exportDescriptionOf } from './emulator-exports.ts';
 import { settleExports, settleOne } from './emulator-finish.ts';
 import { decodeToken, EXPORT_ARN, encodeToken, Problems } from './emulator-request.ts';
 import { dynamoErrors } from './emulator-wire.ts';
@@ -25,7 +25,7 @@ export async function describeExport(ctx: DynamoDbContext, body: Record<string, 
   const record = ctx.exports.records.get(arn as string);
   if (!record) throw dynamoErrors.exportNotFound(arn as string);
   await settleOne(ctx, record);
-  return describe(record);
+  return exportDescriptionOf(record);
 }
 
 export async function listExports(ctx: DynamoDbContext, body: Record<string, unknown>) {

@@ -120,7 +120,7 @@ export interface DynamoDbContext {
 }
 
 /** DescribeExport's ExportDescription. */
-export function describe(r: ExportRecord): Record<string, unknown> {
+export function exportDescriptionOf(r: ExportRecord): Record<string, unknown> {
   return {
     ExportArn: r.arn,
     ExportStatus: r.status,

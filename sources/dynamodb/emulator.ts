@@ -24,7 +24,12 @@ import type { EmulatedService, Exchange, ServiceContext } from '../emulator/serv
 import { describeContinuousBackups, updateContinuousBackups } from './emulator-backups.ts';
 import { ChangeLog } from './emulator-changes.ts';
 import { describeExport, listExports } from './emulator-describe.ts';
-import { type DynamoDbContext, type DynamoDbExportView, describe, ExportStore } from './emulator-exports.ts';
+import {
+  type DynamoDbContext,
+  type DynamoDbExportView,
+  ExportStore,
+  exportDescriptionOf,
+} from './emulator-exports.ts';
 import { settleExports } from './emulator-finish.ts';
 import { parseBody } from './emulator-request.ts';
 import { exportTable } from './emulator-start.ts';
@@ -125,7 +130,7 @@ async function serve(ctx: DynamoDbContext, exchange: Exchange): Promise<void> {
           : undefined;
         if (lost)
           exchange.reply(dynamoErrorResult(dynamoErrors.internal(lost.message), requestId), lost.kind);
-        else exchange.reply(dynamoJson({ ExportDescription: describe(record) }, requestId));
+        else exchange.reply(dynamoJson({ ExportDescription: exportDescriptionOf(record) }, requestId));
         return;
       }
       case 'DescribeExport':

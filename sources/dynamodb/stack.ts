@@ -171,7 +171,7 @@ export const dynamoDbStack: StackSource<DynamoDbTarget> = {
     };
   },
 
-  describe(target, config) {
+  scheduleDescription(target, config) {
     return `Export DynamoDB table ${tableNameOf(target.table)}${target.mode === 'incremental' ? ' (incremental)' : ''} (${config.stage})`;
   },
 

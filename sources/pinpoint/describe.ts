@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { ROLE_ARN } from '../../core/aws-names.ts';
 import {
+  asGiven,
   checkS3Url,
-  describe,
   fail,
   isPlainObject,
   optionalString,
@@ -35,16 +35,16 @@ function resolve(
   const applicationId = raw.ApplicationId;
   if (applicationId === undefined) fail('ApplicationId', 'is required');
   if (typeof applicationId !== 'string')
-    fail('ApplicationId', `must be a string, got ${describe(applicationId)}`);
+    fail('ApplicationId', `must be a string, got ${asGiven(applicationId)}`);
   if (!APPLICATION_ID.test(applicationId)) {
     fail(
       'ApplicationId',
-      `must be a Pinpoint project id (32 lowercase hex characters), got ${describe(applicationId)}`,
+      `must be a Pinpoint project id (32 lowercase hex characters), got ${asGiven(applicationId)}`,
     );
   }
 
   const request = raw.ExportJobRequest ?? {};
-  if (!isPlainObject(request)) fail('ExportJobRequest', `must be an object, got ${describe(request)}`);
+  if (!isPlainObject(request)) fail('ExportJobRequest', `must be an object, got ${asGiven(request)}`);
   rejectUnknownFields(request, REQUEST_FIELDS, 'ExportJobRequest.');
 
   const roleArn = optionalString(request, 'RoleArn', 'ExportJobRequest.RoleArn') ?? defaults.RoleArn;
@@ -57,7 +57,7 @@ function resolve(
   if (!ROLE_ARN.test(roleArn)) {
     fail(
       'ExportJobRequest.RoleArn',
-      `must be an IAM role ARN (arn:aws:iam::123456789012:role/name), got ${describe(roleArn)}`,
+      `must be an IAM role ARN (arn:aws:iam::123456789012:role/name), got ${asGiven(roleArn)}`,
     );
   }
 
@@ -75,13 +75,13 @@ function resolve(
   if (segmentId !== undefined && !SEGMENT_ID.test(segmentId)) {
     fail(
       'ExportJobRequest.SegmentId',
-      `must be a segment id (letters, digits, - _ .; at most 64), got ${describe(segmentId)}`,
+      `must be a segment id (letters, digits, - _ .; at most 64), got ${asGiven(segmentId)}`,
     );
   }
   const segmentVersion = request.SegmentVersion;
   if (segmentVersion !== undefined) {
     if (typeof segmentVersion !== 'number' || !Number.isInteger(segmentVersion) || segmentVersion < 1) {
-      fail('ExportJobRequest.SegmentVersion', `must be a positive integer, got ${describe(segmentVersion)}`);
+      fail('ExportJobRequest.SegmentVersion', `must be a positive integer, got ${asGiven(segmentVersion)}`);
     }
     if (segmentVersion > MAX_SEGMENT_VERSION) {
       fail(

@@ -152,7 +152,7 @@ export const pinpointStack: StackSource<PinpointTarget> = {
     };
   },
 
-  describe(target, config) {
+  scheduleDescription(target, config) {
     return `Export Pinpoint application ${target.ApplicationId}${target.SegmentId ? ` segment ${target.SegmentId}` : ''} (${config.stage})`;
   },
 

@@ -44,7 +44,7 @@ export interface StackSource<T extends TargetBase = ExportTarget> {
   /** Reads and checks the source's settings of one target; undefined when a problem was recorded. */
   readTarget(reader: TargetReader): Omit<T, keyof TargetBase> | undefined;
   /** The schedule's Description: what the target exports. */
-  describe(target: T, config: StageConfig): string;
+  scheduleDescription(target: T, config: StageConfig): string;
   /**
    * The source's part of the execution input the target's schedule sends (values may be
    * intrinsics); deploy/resources.ts adds the fields every source shares (ScheduledTime, Target,

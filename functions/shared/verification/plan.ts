@@ -121,19 +121,19 @@ export function planBatches(
     previous.set(file, lastOf.get(file.group));
     lastOf.set(file.group, file);
   }
-  let plan = describe(previous, split(files, weightOf, limit));
+  let plan = descriptorsOf(previous, split(files, weightOf, limit));
   // Files do not divide evenly, and keys may be long: grow the batches until there are few enough and
   // their descriptors light enough, or one per group (the fewest there can be: a batch never spans
   // two manifests or prefixes).
   while ((plan.length > settings.maxBatches || JSON.stringify(plan).length > maxPlanBytes) && limit < total) {
     limit = Math.ceil(limit * 1.1);
-    plan = describe(previous, split(files, weightOf, limit));
+    plan = descriptorsOf(previous, split(files, weightOf, limit));
   }
   return plan;
 }
 
 /** The descriptors of the batches (`previous`: each file's predecessor in its group). */
-function describe(
+function descriptorsOf(
   previous: ReadonlyMap<ExportFile, ExportFile | undefined>,
   batches: ExportFile[][],
 ): BatchDescriptor[] {
