@@ -1,4 +1,4 @@
-import { isSuccess } from './outcome.ts';
+import { isSuccess, OUTCOMES } from './outcome.ts';
 import type { ExportSummary } from './types.ts';
 
 /*
@@ -157,6 +157,46 @@ export function subjectOf(s: ExportSummary): string {
 }
 
 /**
+ * The String attributes every message carries whatever its source, and what each holds: the one
+ * list of them (attributesOf sends exactly these, then the source's own; docs/OPERATE.md shows
+ * attributeTableMarkdown).
+ */
+export const COMMON_ATTRIBUTES = {
+  status: `the run's outcome: ${OUTCOMES.map((o) => `\`${o}\``).join(', ')} ([docs/OUTCOMES.md](OUTCOMES.md))`,
+  stage: 'the stage',
+  trigger: '`schedule`, `manual` or `other`',
+  hasFailures: '`true` for any outcome but COMPLETED, and for a COMPLETED export with failed records',
+  verification:
+    '`VERIFIED`, `MISMATCH`, `COUNTED`, `NOT_COUNTED`, `UNVERIFIED`; `none` when the job did not complete',
+  recordsDrop: "`true` when the records dropped past the stage's limit since the previous good night",
+  source: "the source's id, or `unknown` when the input was too broken to say",
+} as const;
+
+/**
+ * The attributes as a Markdown table: every message's, then each source's own (`sources`: the
+ * registered ones, their id and attributes), then `summary`.
+ */
+export function attributeTableMarkdown(
+  sources: readonly { id: string; attributes?: Readonly<Record<string, string>> | undefined }[],
+): string {
+  const row = (name: string, on: string, holds: string) => `| \`${name}\` | ${on} | ${holds} |`;
+  const ids = sources.map((source) => `\`${source.id}\``).join(', ');
+  return [
+    '| attribute | on | holds |',
+    '| --- | --- | --- |',
+    ...Object.entries(COMMON_ATTRIBUTES).map(([name, holds]) =>
+      row(name, 'every message', name === 'source' ? `${holds} (the sources: ${ids})` : holds),
+    ),
+    ...sources.flatMap((source) =>
+      Object.entries(source.attributes ?? {}).map(([name, holds]) =>
+        row(name, `\`${source.id}\` runs`, holds),
+      ),
+    ),
+    row(SUMMARY_ATTRIBUTE, 'every message', 'the whole summary as JSON, for programs'),
+  ].join('\n');
+}
+
+/**
  * The attributes subscriptions filter on, on every message whatever its source: `status`
  * (the outcome), `stage`, `trigger`, `hasFailures` (any outcome but COMPLETED, or failed
  * records), `recordsDrop` (the stage's drop warning), `verification` (`VERIFIED`, `MISMATCH`,
@@ -167,7 +207,7 @@ export function subjectOf(s: ExportSummary): string {
  */
 export function attributesOf(s: ExportSummary): Record<string, MessageAttributeValue> {
   const verdict = s.verification?.verdict ?? 'none';
-  const attributes: Record<string, string> = {
+  const attributes: Record<keyof typeof COMMON_ATTRIBUTES, string> & Record<string, string> = {
     status: s.status,
     stage: s.stage,
     trigger: s.execution.trigger,

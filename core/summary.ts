@@ -61,6 +61,8 @@ export interface SummarySource<R extends CommonRequest = never> {
    * request, or from what create-export-job's error saw of a raw input (`raw`) that never validated.
    */
   summaryFacts?(request: R | undefined, raw: Record<string, string> | undefined): SourceFacts;
+  /** The SNS attributes its summaryFacts add, by name: what each holds (docs/OPERATE.md's table). */
+  attributes?: Readonly<Record<string, string>>;
 }
 
 /** Finds a source by its id (absent: the default source); undefined for one not registered. */

@@ -121,6 +121,8 @@ export interface SourceDescription<R extends ResolvedExportRequest = ResolvedExp
   rawFacts(raw: Record<string, unknown>): Partial<RawInputFacts>;
   /** Its own facts in the summary and the attributes they give (core/summary.ts `SummarySource`); optional. */
   summaryFacts?(request: R | undefined, raw: Record<string, string> | undefined): SourceFacts;
+  /** The SNS attributes its summaryFacts add, by name: what each holds (docs/OPERATE.md's table); optional. */
+  attributes?: Readonly<Record<string, string>>;
 }
 
 /** What every runtime call gets. */

@@ -209,6 +209,12 @@ export const PINPOINT: SourceDescription<PinpointRequest> = {
     };
   },
 
+  attributes: {
+    applicationId:
+      'the application (project) id; `unknown` when the input had none, `invalid` when it was not an application id',
+    segmentId: 'the segment id; `all-endpoints` without a segment, `invalid` when malformed',
+  },
+
   summaryFacts(request, raw) {
     const applicationId = request ? request.ApplicationId : (raw?.applicationId ?? null);
     const segmentId = request ? (request.ExportJobRequest.SegmentId ?? null) : (raw?.segmentId ?? null);

@@ -41,7 +41,14 @@ const SDK_CLIENT: Readonly<Record<string, string>> = {
   dynamodb: '@aws-sdk/client-dynamodb',
 };
 
-type MemberKind = 'string' | 'strings' | 'function' | 'optional function' | 'optional format' | 'boolean';
+type MemberKind =
+  | 'string'
+  | 'strings'
+  | 'function'
+  | 'optional function'
+  | 'optional format'
+  | 'optional attributes'
+  | 'boolean';
 
 /**
  * Every member of SourceDescription and what it must be. `satisfies Record<keyof …>`
@@ -62,6 +69,7 @@ const DESCRIPTION_MEMBERS = {
   jobNote: 'optional function',
   publishedFiles: 'optional format',
   summaryFacts: 'optional function',
+  attributes: 'optional attributes',
   missingFiles: 'optional function',
   findsLostJobs: 'boolean',
   comparesCounts: 'function',
@@ -173,6 +181,12 @@ describe.each(ids)('source %s', (id) => {
         expect(typeof format.filesName).toBe('string');
         expect(typeof format.filesManifestOf).toBe('function');
         expect(typeof format.fileOf).toBe('function');
+      }
+      if (kind === 'optional attributes' && value !== undefined) {
+        // Said only of the attributes its summaryFacts give, each in words.
+        const attributes = Object.entries(value as Record<string, string>);
+        expect(attributes.every(([, holds]) => typeof holds === 'string' && holds !== '')).toBe(true);
+        expect(typeof description.summaryFacts).toBe('function');
       }
       if (kind === 'boolean') expect(typeof value).toBe('boolean');
       if (kind === 'string') expect(typeof value === 'string' && value !== '').toBe(true);
