@@ -96,6 +96,21 @@ describe('the outcome table', () => {
     expect(table).toBe(outcomeTableMarkdown());
   });
 
+  it("is the README's short table too: every outcome, its meaning and its exit status", () => {
+    const readme = readFileSync(join(import.meta.dirname, '..', '..', 'README.md'), 'utf8');
+    const table = /\n(\| outcome \| means \| exit status \|\n(?:\|[^\n]*\n)*)/.exec(readme)?.[1]?.trimEnd();
+
+    expect(table).toBe(
+      [
+        '| outcome | means | exit status |',
+        '| --- | --- | --- |',
+        ...OUTCOMES.map(
+          (o) => `| \`${o}\` | ${OUTCOME_RULES[o].means} | ${OUTCOME_RULES[o].success ? 0 : 1} |`,
+        ),
+      ].join('\n'),
+    );
+  });
+
   it("knows only its own outcomes, not an older release's status", () => {
     expect(OUTCOMES.every(isOutcome)).toBe(true);
     expect(isOutcome('SUCCEEDED')).toBe(false);
