@@ -204,7 +204,7 @@ function refuseAwsOptions(values: { stage?: string; region?: string; 'state-mach
 }
 
 /** The options that belong to one source only: given with another source, they are refused by name. */
-const SOURCE_OPTIONS = {
+export const SOURCE_OPTIONS = {
   pinpoint: ['application-id', 'segment-id', 'segment-version', 's3-url-prefix'],
   'customer-profiles': ['domain', 'segment-definition'],
   dynamodb: ['table', 'incremental'],
@@ -214,7 +214,7 @@ const SOURCE_OPTIONS = {
  * Local scenario options that shape one source's emulated service: given with another source
  * they would be silently ignored, so they are refused by name like the source options.
  */
-const SCENARIO_OPTIONS = {
+export const SCENARIO_OPTIONS = {
   pinpoint: ['endpoints', 'malformed-every', 'job-duration'],
   'customer-profiles': [],
   dynamodb: ['seed'],

@@ -4,10 +4,12 @@ import { join } from 'node:path';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { parseCommand } from '../../cli/args.ts';
+import { parseCommand, SCENARIO_OPTIONS, SOURCE_OPTIONS } from '../../cli/args.ts';
 import { CliError } from '../../cli/errors.ts';
+import { helpText } from '../../cli/help.ts';
 import { integerOption, NUMERIC_OPTIONS } from '../../cli/options.ts';
 import { runLocal } from '../../dev/local/run.ts';
+import { registeredSource, registeredSourceIds } from '../../sources/registry.ts';
 import { APP_ID, harness, STATE_MACHINE_ARN } from './harness.ts';
 
 /*
@@ -160,5 +162,33 @@ describe('a missing AWS region', () => {
 
     expect(code).toBe(2);
     expect(cli.stderr()).toMatch(/no AWS region configured .*pass --region or set AWS_REGION/);
+  });
+});
+
+describe('the options of one source, as --help lists them', () => {
+  const help = helpText('start');
+  const section = (service: string) =>
+    new RegExp(`\\n(?: {2}|What to export from )${service}:\\n((?: {2}[^\\n]*\\n?)*)`).exec(help)?.[1] ?? '';
+
+  it.each(registeredSourceIds())("lists every option that is %s's alone, in its own section", (id) => {
+    const service = registeredSource(id)!.describe.service;
+    const where = section(service);
+
+    expect(where.length).toBeGreaterThan(0);
+    for (const option of SOURCE_OPTIONS[id]) expect(where, option).toContain(`--${option}`);
+  });
+
+  it.each(registeredSourceIds())("says which local scenario options are %s's only", (id) => {
+    const service = registeredSource(id)!.describe.service;
+    const local = helpText('npm-start');
+
+    for (const option of SCENARIO_OPTIONS[id]) {
+      expect(local, option).toMatch(new RegExp(`\\n {2}--${option} [^\\n]*${service} only:`));
+    }
+    // And no other option says it is this source's only.
+    const claimed = [...local.matchAll(new RegExp(`\\n {2}--([a-z-]+) [^\\n]*${service} only:`, 'g'))].map(
+      (m) => m[1],
+    );
+    expect(claimed).toEqual([...SCENARIO_OPTIONS[id]]);
   });
 });
