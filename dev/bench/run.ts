@@ -33,7 +33,7 @@ import { measureVerify, verifyReport } from './verify.ts';
  * simulated population, walked through the ASL; a sample also through the real
  * engine; job shapes the model does not generate; one target's nightly jobs with
  * history), cold start per function, and the local run's wall time. Prints the
- * tables, writes bench/results/bench.json and bench/results/polling.svg, and
+ * tables, writes dev/bench/results/bench.json and dev/bench/results/polling.svg, and
  * ends with one line saying which targets are met. `--traces FILE` replays
  * recorded job timelines instead (dev/bench/traces.ts).
  */
@@ -286,7 +286,7 @@ async function main() {
   const benchSeconds = (performance.now() - started) / 1000;
   out.push('');
   out.push(
-    `Bench took ${benchSeconds.toFixed(0)} s. Results: bench/results/bench.json, chart: bench/results/polling.svg`,
+    `Bench took ${benchSeconds.toFixed(0)} s. Results: dev/bench/results/bench.json, chart: dev/bench/results/polling.svg`,
   );
   const met = targets.filter((t) => t.met).map((t) => t.name);
   const missed = targets.filter((t) => !t.met).map((t) => t.name);
@@ -457,7 +457,7 @@ async function mainBundles() {
   console.log(out.join('\n'));
 }
 
-/** `npm run bench -- --verify`: the verification at any size (dev/bench/verify.ts); writes bench/results/verify.json. */
+/** `npm run bench -- --verify`: the verification at any size (dev/bench/verify.ts); writes dev/bench/results/verify.json. */
 async function mainVerify() {
   const result = await measureVerify({
     bodyMiB: Number(process.env.BENCH_VERIFY_BODY_MIB ?? 6),
@@ -515,22 +515,22 @@ Measures, in one run (about two and a half minutes on 2 cores):
 
   --scale     run the scale section alone (about a minute)
   --bundles   run the bundle and cold-start section alone (under a minute); writes
-              bench/results/bundles.json
+              dev/bench/results/bundles.json
   --verify    the verification at any size (about a minute and a half): counting throughput on
               gzipped NDJSON and DynamoDB JSON written by the bench's own generator and served
               by the emulator's S3, one worker process against the batches fanned out over one
               worker per core; the manifest check of a DynamoDB export of 10,000 files; and,
               labelled as a projection from those figures, 10 GB, 100 GB and 1 TB on Lambda
               (batches, wall time after the job, GB-seconds, cost) next to today's
-              one-function design; writes bench/results/verify.json
+              one-function design; writes dev/bench/results/verify.json
   --traces FILE
               replay recorded job timelines (JSON; format and the Logs Insights query
               that extracts them: docs/PERFORMANCE.md) with the POLL_* settings of the
               environment, beside the fixed 30-second poller; exit status 2 for a
               malformed file
 
-Prints the tables and a final TARGETS line; writes bench/results/bench.json and
-bench/results/polling.svg. Exit status 0 whether or not targets are met.
+Prints the tables and a final TARGETS line; writes dev/bench/results/bench.json and
+dev/bench/results/polling.svg. Exit status 0 whether or not targets are met.
 
 Environment: BENCH_JOBS (population size, default 3000), BENCH_COLD_SAMPLES (default 15),
 BENCH_SCALE_TARGETS (default 300), BENCH_VERIFY_BODY_MIB (one distinct gzip body, default 6),
