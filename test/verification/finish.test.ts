@@ -410,4 +410,19 @@ describe('files that changed under the count', () => {
     );
     expect(one.note).not.toContain(`${PREFIX}a.json, `);
   });
+
+  it('names all three when exactly three files appeared, without saying there were more', async () => {
+    await putFile(`${PREFIX}a.json`, lines(2));
+    const target = pinpoint(2);
+    const work = await plan(target);
+    const counts = await countAll(work);
+    for (const name of ['x', 'y', 'z']) await putFile(`${PREFIX}${name}.json`, lines(1));
+
+    const result = await finish(target, work, counts);
+
+    expect(result.note).toContain(
+      `3 file(s) appeared after the count was planned: ${PREFIX}x.json, ${PREFIX}y.json, ${PREFIX}z.json`,
+    );
+    expect(result.note).not.toContain(`${PREFIX}z.json, …`);
+  });
 });
