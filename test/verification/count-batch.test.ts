@@ -1,5 +1,4 @@
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { gzipSync } from 'node:zlib';
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -15,9 +14,18 @@ import {
 import type { BatchDescriptor } from '../../functions/shared/verification/plan.ts';
 import type { VerificationTarget } from '../../functions/shared/verification/target.ts';
 import { planVerification } from '../../functions/verify-export/verify-export.ts';
-import { writeExportFiles } from '../../sources/dynamodb/emulator-files.ts';
-import { type Harness, startHarness } from '../emulator/helpers.ts';
-import { type FaultyS3, startFaultyS3 } from './faulty-s3.ts';
+import type { Harness } from '../emulator/helpers.ts';
+import type { FaultyS3 } from './faulty-s3.ts';
+import {
+  ndjsonLines,
+  objectPath,
+  pinpointTarget,
+  putObjectFile,
+  quiet,
+  startProxiedS3,
+  stopS3,
+  writeDynamoDbExport,
+} from './fixture.ts';
 
 /*
  * One batch's count (count-export-batch.ts): which files it reads and at which version, what it
@@ -40,45 +48,20 @@ const PREFIX = 'pinpoint/app/2026-11-28/job6/';
 
 beforeEach(async () => {
   logged = [];
-  h = await startHarness();
-  proxy = await startFaultyS3(h.emu.url);
-  s3 = new S3Client({
-    endpoint: proxy.endpoint,
-    forcePathStyle: true,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
-    maxAttempts: 1,
-  });
+  ({ h, proxy, s3 } = await startProxiedS3());
 });
 
-afterEach(async () => {
-  s3.destroy();
-  await proxy.close();
-  await h.stop();
-});
+afterEach(() => stopS3({ h, proxy, s3 }));
 
-const pathOf = (key: string) => join(h.dataDir, 's3', DEFAULT_BUCKET, ...key.split('/'));
+const pathOf = (key: string) => objectPath(h, key);
 
-async function putFile(key: string, body: string | Buffer): Promise<void> {
-  await mkdir(join(pathOf(key), '..'), { recursive: true });
-  await writeFile(pathOf(key), body);
-}
+const putFile = (key: string, body: string | Buffer, modified?: Date) =>
+  putObjectFile(h, key, body, modified);
 
-const lines = (n: number) => Array.from({ length: n }, (_, i) => `{"Id":"e-${i}"}\n`).join('');
+const lines = ndjsonLines;
 
-const pinpoint: VerificationTarget = {
-  source: 'pinpoint',
-  sourceName: 'Pinpoint',
-  bucket: DEFAULT_BUCKET,
-  prefix: PREFIX,
-  defaultFormat: 'ndjson',
-  expected: null,
-  expectedFrom: 'TotalProcessed - TotalFailures',
-  run: { executionId: 'arn:exec', executionName: 'exec', scheduledTime: null, target: null },
-  job: { id: 'job6', status: 'COMPLETED' },
-};
+const pinpoint = pinpointTarget(PREFIX, 'job6');
 
-const quiet = { info: () => undefined, warn: () => undefined };
 const plan = (target: VerificationTarget, batchBytes = 1024 ** 3) =>
   planVerification(target, { s3, logger: quiet, now: Date.now, settings: { batchBytes, concurrency: 1 } });
 
@@ -90,42 +73,8 @@ function clock(start = Date.UTC(2026, 10, 28, 3)) {
 
 const gets = () => proxy.calls.filter((c) => c.method === 'GET' && !c.url.includes('list-type'));
 
-const TABLE_ARN = 'arn:aws:dynamodb:us-east-1:123456789012:table/orders';
-const EXPORT_ID = '01764295200001-a1b2c3d4';
-
-async function dynamoExport(items: number) {
-  const written = await writeExportFiles({
-    s3Root: join(h.dataDir, 's3'),
-    bucket: DEFAULT_BUCKET,
-    prefix: 'dynamodb/orders',
-    exportId: EXPORT_ID,
-    exportArn: `${TABLE_ARN}/export/${EXPORT_ID}`,
-    tableArn: TABLE_ARN,
-    tableId: 'table-id',
-    startMs: Date.UTC(2026, 10, 28, 1),
-    endMs: Date.UTC(2026, 10, 28, 1, 5),
-    format: 'DYNAMODB_JSON',
-    sseAlgorithm: 'AES256',
-    sseKmsKeyId: undefined,
-    exportTimeMs: Date.UTC(2026, 10, 28, 1),
-    lines: Array.from({ length: items }, (_, i) => ({ Item: { pk: { S: `order-${i}` } } })),
-    itemsPerFile: 2,
-  });
-  const target: VerificationTarget = {
-    ...pinpoint,
-    source: 'dynamodb',
-    sourceName: 'DynamoDB',
-    prefix: `dynamodb/orders/AWSDynamoDB/${EXPORT_ID}/`,
-    sourceManifests: { keys: [written.manifestKey], expected: 1 },
-    expected: items,
-    expectedFrom: 'ItemCount',
-  };
-  return {
-    target,
-    keys: written.dataFileKeys,
-    filesKey: `dynamodb/orders/AWSDynamoDB/${EXPORT_ID}/manifest-files.json`,
-  };
-}
+/** A DynamoDB export of `items` items; its target is this file's Pinpoint target's job. */
+const dynamoExport = (items: number) => writeDynamoDbExport(h, items, { overrides: { job: pinpoint.job } });
 
 describe('which files a batch reads, and at which version', () => {
   it("reads a manifest batch's files at the ETag the manifest recorded, quoted as HTTP wants it, and a line without one as it is", async () => {

@@ -1,6 +1,5 @@
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { S3Client } from '@aws-sdk/client-s3';
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_BUCKET } from '../../dev/emulator/index.ts';
 import { verifyInProcess } from '../../dev/local/verify.ts';
@@ -15,9 +14,17 @@ import {
 import type { Manifest } from '../../functions/shared/verification/manifest.ts';
 import type { VerificationTarget } from '../../functions/shared/verification/target.ts';
 import { planVerification } from '../../functions/verify-export/verify-export.ts';
-import { writeExportFiles } from '../../sources/dynamodb/emulator-files.ts';
-import { type Harness, startHarness } from '../emulator/helpers.ts';
-import { type FaultyS3, startFaultyS3 } from './faulty-s3.ts';
+import type { Harness } from '../emulator/helpers.ts';
+import type { FaultyS3 } from './faulty-s3.ts';
+import {
+  DYNAMODB_EXPORT_DIR,
+  objectPath,
+  putObjectFile,
+  quiet,
+  startProxiedS3,
+  stopS3,
+  writeDynamoDbExport,
+} from './fixture.ts';
 
 /*
  * Which files are the job's (files.ts), against the emulator's S3 behind the proxy, which shows
@@ -29,32 +36,17 @@ import { type FaultyS3, startFaultyS3 } from './faulty-s3.ts';
 let h: Harness;
 let proxy: FaultyS3;
 let s3: S3Client;
-const quiet = { info: () => undefined, warn: () => undefined };
 
 beforeEach(async () => {
-  h = await startHarness();
-  proxy = await startFaultyS3(h.emu.url);
-  s3 = new S3Client({
-    endpoint: proxy.endpoint,
-    forcePathStyle: true,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
-    maxAttempts: 1,
-  });
+  ({ h, proxy, s3 } = await startProxiedS3());
 });
 
-afterEach(async () => {
-  s3.destroy();
-  await proxy.close();
-  await h.stop();
-});
+afterEach(() => stopS3({ h, proxy, s3 }));
 
-const pathOf = (key: string) => join(h.dataDir, 's3', DEFAULT_BUCKET, ...key.split('/'));
+const pathOf = (key: string) => objectPath(h, key);
 
-async function putFile(key: string, body: string | Buffer): Promise<void> {
-  await mkdir(join(pathOf(key), '..'), { recursive: true });
-  await writeFile(pathOf(key), body);
-}
+const putFile = (key: string, body: string | Buffer, modified?: Date) =>
+  putObjectFile(h, key, body, modified);
 
 /** The ListObjectsV2 requests the proxy passed on, as their query parameters. */
 const listings = () =>
@@ -168,46 +160,12 @@ describe('listObjects', () => {
 });
 
 describe("DynamoDB's manifests", () => {
-  const TABLE_ARN = 'arn:aws:dynamodb:us-east-1:123456789012:table/orders';
-  const EXPORT_ID = '01764295200001-a1b2c3d4';
-  const EXPORT_DIR = `dynamodb/orders/AWSDynamoDB/${EXPORT_ID}`;
+  const EXPORT_DIR = DYNAMODB_EXPORT_DIR;
 
+  /** A DynamoDB export of `items` items, 2 a file: its target, data files and both manifests. */
   async function dynamoExport(items: number, format: 'DYNAMODB_JSON' | 'ION' = 'DYNAMODB_JSON') {
-    const written = await writeExportFiles({
-      s3Root: join(h.dataDir, 's3'),
-      bucket: DEFAULT_BUCKET,
-      prefix: 'dynamodb/orders',
-      exportId: EXPORT_ID,
-      exportArn: `${TABLE_ARN}/export/${EXPORT_ID}`,
-      tableArn: TABLE_ARN,
-      tableId: 'table-id',
-      startMs: Date.UTC(2026, 10, 28, 1),
-      endMs: Date.UTC(2026, 10, 28, 1, 5),
-      format,
-      sseAlgorithm: 'AES256',
-      sseKmsKeyId: undefined,
-      exportTimeMs: Date.UTC(2026, 10, 28, 1),
-      lines: Array.from({ length: items }, (_, i) => ({ Item: { pk: { S: `order-${i}` } } })),
-      itemsPerFile: 2,
-    });
-    const target: VerificationTarget = {
-      source: 'dynamodb',
-      sourceName: 'DynamoDB',
-      bucket: DEFAULT_BUCKET,
-      prefix: `${EXPORT_DIR}/`,
-      sourceManifests: { keys: [written.manifestKey], expected: 1 },
-      defaultFormat: format === 'ION' ? 'binary' : 'ndjson',
-      expected: items,
-      expectedFrom: 'ItemCount',
-      run: { executionId: 'arn:exec', executionName: 'exec', scheduledTime: null, target: null },
-      job: { id: EXPORT_ID, status: 'COMPLETED' },
-    };
-    return {
-      target,
-      keys: written.dataFileKeys,
-      summary: written.manifestKey,
-      files: `${EXPORT_DIR}/manifest-files.json`,
-    };
+    const { target, keys, manifestKey, filesKey } = await writeDynamoDbExport(h, items, { format });
+    return { target, keys, summary: manifestKey, files: filesKey };
   }
 
   const verify = async (target: VerificationTarget) => (await verifyInProcess(target, { s3 })).result;

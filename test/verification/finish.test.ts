@@ -1,7 +1,6 @@
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { gzipSync } from 'node:zlib';
-import { S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_BUCKET } from '../../dev/emulator/index.ts';
 import { countExportBatch } from '../../functions/count-export-batch/count-export-batch.ts';
@@ -10,9 +9,18 @@ import type { BatchCount, VerificationWork } from '../../functions/shared/verifi
 import type { Manifest } from '../../functions/shared/verification/manifest.ts';
 import type { VerificationTarget } from '../../functions/shared/verification/target.ts';
 import { planVerification } from '../../functions/verify-export/verify-export.ts';
-import { writeExportFiles } from '../../sources/dynamodb/emulator-files.ts';
-import { type Harness, startHarness } from '../emulator/helpers.ts';
-import { type FaultyS3, startFaultyS3 } from './faulty-s3.ts';
+import type { Harness } from '../emulator/helpers.ts';
+import type { FaultyS3 } from './faulty-s3.ts';
+import {
+  ndjsonLines,
+  objectPath,
+  pinpointTarget,
+  putObjectFile,
+  quiet,
+  startProxiedS3,
+  stopS3,
+  writeDynamoDbExport,
+} from './fixture.ts';
 
 /*
  * The verification's last step (finish-verification.ts): the batches' counts merged into each
@@ -24,55 +32,33 @@ import { type FaultyS3, startFaultyS3 } from './faulty-s3.ts';
 let h: Harness;
 let proxy: FaultyS3;
 let s3: S3Client;
-const quiet = { info: () => undefined, warn: () => undefined };
 const PREFIX = 'pinpoint/app/2026-11-28/job4/';
 const WRITTEN = Date.UTC(2026, 10, 28, 3, 4, 5, 678);
 
 beforeEach(async () => {
-  h = await startHarness();
-  proxy = await startFaultyS3(h.emu.url);
-  s3 = new S3Client({
-    endpoint: proxy.endpoint,
-    forcePathStyle: true,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
-    maxAttempts: 1,
-  });
+  ({ h, proxy, s3 } = await startProxiedS3());
 });
 
-afterEach(async () => {
-  s3.destroy();
-  await proxy.close();
-  await h.stop();
-});
+afterEach(() => stopS3({ h, proxy, s3 }));
 
-const pathOf = (key: string) => join(h.dataDir, 's3', DEFAULT_BUCKET, ...key.split('/'));
+const pathOf = (key: string) => objectPath(h, key);
 
-async function putFile(key: string, body: string | Buffer): Promise<void> {
-  await mkdir(join(pathOf(key), '..'), { recursive: true });
-  await writeFile(pathOf(key), body);
-}
+const putFile = (key: string, body: string | Buffer, modified?: Date) =>
+  putObjectFile(h, key, body, modified);
 
-const lines = (n: number) => Array.from({ length: n }, (_, i) => `{"Id":"e-${i}"}\n`).join('');
+const lines = ndjsonLines;
 
-function pinpoint(expected: number | null): VerificationTarget {
-  return {
-    source: 'pinpoint',
-    sourceName: 'Pinpoint',
-    bucket: DEFAULT_BUCKET,
-    prefix: PREFIX,
-    defaultFormat: 'ndjson',
+/** A Pinpoint job of a scheduled run of target `nightly`, with its count. */
+const pinpoint = (expected: number | null): VerificationTarget =>
+  pinpointTarget(PREFIX, 'job4', {
     expected,
-    expectedFrom: 'TotalProcessed - TotalFailures',
     run: {
       executionId: 'arn:exec',
       executionName: 'exec',
       scheduledTime: '2026-11-28T02:00:00Z',
       target: 'nightly',
     },
-    job: { id: 'job4', status: 'COMPLETED' },
-  };
-}
+  });
 
 const plan = (target: VerificationTarget, batchBytes = 1024 ** 3) =>
   planVerification(target, { s3, logger: quiet, now: Date.now, settings: { batchBytes, concurrency: 2 } });
@@ -115,36 +101,10 @@ async function manifestOf(uri: string): Promise<Manifest> {
   return JSON.parse(await readFile(pathOf(uri.replace(`s3://${DEFAULT_BUCKET}/`, '')), 'utf8')) as Manifest;
 }
 
-const TABLE_ARN = 'arn:aws:dynamodb:us-east-1:123456789012:table/orders';
-const EXPORT_ID = '01764295200001-a1b2c3d4';
-
-async function dynamoExport(items: number) {
-  const written = await writeExportFiles({
-    s3Root: join(h.dataDir, 's3'),
-    bucket: DEFAULT_BUCKET,
-    prefix: 'dynamodb/orders',
-    exportId: EXPORT_ID,
-    exportArn: `${TABLE_ARN}/export/${EXPORT_ID}`,
-    tableArn: TABLE_ARN,
-    tableId: 'table-id',
-    startMs: Date.UTC(2026, 10, 28, 1),
-    endMs: Date.UTC(2026, 10, 28, 1, 5),
-    format: 'DYNAMODB_JSON',
-    sseAlgorithm: 'AES256',
-    sseKmsKeyId: undefined,
-    exportTimeMs: Date.UTC(2026, 10, 28, 1),
-    lines: Array.from({ length: items }, (_, i) => ({ Item: { pk: { S: `order-${i}` } } })),
-    itemsPerFile: 2,
-  });
-  const target: VerificationTarget = {
-    ...pinpoint(items),
-    source: 'dynamodb',
-    sourceName: 'DynamoDB',
-    prefix: `dynamodb/orders/AWSDynamoDB/${EXPORT_ID}/`,
-    sourceManifests: { keys: [written.manifestKey], expected: 1 },
-    expectedFrom: 'ItemCount',
-  };
-  return { target, keys: written.dataFileKeys };
+/** A DynamoDB export of `items` items, verified for this file's scheduled run and job. */
+function dynamoExport(items: number) {
+  const { run, job } = pinpoint(items);
+  return writeDynamoDbExport(h, items, { overrides: { run, job } });
 }
 
 describe('the result and the manifest of a verified export', () => {

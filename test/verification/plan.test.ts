@@ -1,15 +1,22 @@
-import { mkdir, rm, utimes, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { rm, writeFile } from 'node:fs/promises';
 import { gzipSync } from 'node:zlib';
-import { S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RunState } from '../../core/types.ts';
 import { DEFAULT_BUCKET } from '../../dev/emulator/index.ts';
 import { DETAIL_FILES, INLINE_MAP_CONCURRENCY } from '../../functions/shared/verification/plan.ts';
 import type { VerificationTarget } from '../../functions/shared/verification/target.ts';
 import { nothingToPlan, planVerification } from '../../functions/verify-export/verify-export.ts';
-import { writeExportFiles } from '../../sources/dynamodb/emulator-files.ts';
-import { type Harness, startHarness } from '../emulator/helpers.ts';
+import type { Harness } from '../emulator/helpers.ts';
+import {
+  ndjsonLines,
+  objectPath,
+  pinpointTarget,
+  putObjectFile,
+  startDirectS3,
+  stopS3,
+  writeDynamoDbExport,
+} from './fixture.ts';
 
 /*
  * The verification's first step (verify-export.ts) against the emulator's S3: the provisional
@@ -22,45 +29,20 @@ let s3: S3Client;
 const PREFIX = 'pinpoint/app/2026-11-28/job8/';
 
 beforeEach(async () => {
-  h = await startHarness();
-  s3 = new S3Client({
-    endpoint: h.emu.url,
-    forcePathStyle: true,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
-    maxAttempts: 1,
-  });
+  ({ h, s3 } = await startDirectS3());
 });
 
-afterEach(async () => {
-  s3.destroy();
-  await h.stop();
-});
+afterEach(() => stopS3({ h, s3 }));
 
-const pathOf = (key: string) => join(h.dataDir, 's3', DEFAULT_BUCKET, ...key.split('/'));
+const pathOf = (key: string) => objectPath(h, key);
 
-async function putFile(key: string, body: string | Buffer, modified?: Date): Promise<void> {
-  await mkdir(join(pathOf(key), '..'), { recursive: true });
-  await writeFile(pathOf(key), body);
-  if (modified) await utimes(pathOf(key), modified, modified);
-}
+const putFile = (key: string, body: string | Buffer, modified?: Date) =>
+  putObjectFile(h, key, body, modified);
 
-const lines = (n: number) => Array.from({ length: n }, (_, i) => `{"Id":"e-${i}"}\n`).join('');
+const lines = ndjsonLines;
 
-function pinpoint(overrides: Partial<VerificationTarget> = {}): VerificationTarget {
-  return {
-    source: 'pinpoint',
-    sourceName: 'Pinpoint',
-    bucket: DEFAULT_BUCKET,
-    prefix: PREFIX,
-    defaultFormat: 'ndjson',
-    expected: 30,
-    expectedFrom: 'TotalProcessed - TotalFailures',
-    run: { executionId: 'arn:exec', executionName: 'exec', scheduledTime: null, target: null },
-    job: { id: 'job8', status: 'COMPLETED' },
-    ...overrides,
-  };
-}
+const pinpoint = (overrides: Partial<VerificationTarget> = {}): VerificationTarget =>
+  pinpointTarget(PREFIX, 'job8', { expected: 30, ...overrides });
 
 function planOf(
   target: VerificationTarget,
@@ -129,36 +111,13 @@ describe('the provisional verdict the plan leaves', () => {
   });
 
   it("is MISMATCH naming the files DynamoDB's manifest names that are missing or replaced, and counts them", async () => {
-    const TABLE_ARN = 'arn:aws:dynamodb:us-east-1:123456789012:table/orders';
-    const EXPORT_ID = '01764295200001-a1b2c3d4';
-    const written = await writeExportFiles({
-      s3Root: join(h.dataDir, 's3'),
-      bucket: DEFAULT_BUCKET,
-      prefix: 'dynamodb/orders',
-      exportId: EXPORT_ID,
-      exportArn: `${TABLE_ARN}/export/${EXPORT_ID}`,
-      tableArn: TABLE_ARN,
-      tableId: 'table-id',
-      startMs: Date.UTC(2026, 10, 28, 1),
-      endMs: Date.UTC(2026, 10, 28, 1, 5),
-      format: 'DYNAMODB_JSON',
-      sseAlgorithm: 'AES256',
-      sseKmsKeyId: undefined,
-      exportTimeMs: Date.UTC(2026, 10, 28, 1),
-      lines: Array.from({ length: 8 }, (_, i) => ({ Item: { pk: { S: `order-${i}` } } })),
-      itemsPerFile: 2,
-    });
-    const [first, second] = written.dataFileKeys as [string, string];
+    const { job } = pinpoint();
+    const { target, keys } = await writeDynamoDbExport(h, 8, { overrides: { job } });
+    const [first, second] = keys as [string, string];
     await rm(pathOf(first));
     await writeFile(pathOf(second), gzipSync('{"Item":{"pk":{"S":"other"}}}\n'));
 
-    const work = await planOf({
-      ...pinpoint({ expected: 8, expectedFrom: 'ItemCount' }),
-      source: 'dynamodb',
-      sourceName: 'DynamoDB',
-      prefix: `dynamodb/orders/AWSDynamoDB/${EXPORT_ID}/`,
-      sourceManifests: { keys: [written.manifestKey], expected: 1 },
-    });
+    const work = await planOf(target);
 
     expect(work).toMatchObject({
       verdict: 'MISMATCH',

@@ -1,17 +1,14 @@
-import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DEFAULT_BUCKET } from '../../dev/emulator/index.ts';
 import { countExportBatch } from '../../functions/count-export-batch/count-export-batch.ts';
 import { finishVerification } from '../../functions/finish-verification/finish-verification.ts';
 import type { BatchCount, VerificationWork } from '../../functions/shared/verification/batch.ts';
 import type { BatchDescriptor } from '../../functions/shared/verification/plan.ts';
-import type { VerificationTarget } from '../../functions/shared/verification/target.ts';
 import { planVerification } from '../../functions/verify-export/verify-export.ts';
-import { type Harness, startHarness } from '../emulator/helpers.ts';
-import { type FaultyS3, startFaultyS3 } from './faulty-s3.ts';
+import type { Harness } from '../emulator/helpers.ts';
+import type { FaultyS3 } from './faulty-s3.ts';
+import { pinpointTarget, putObjectFile, quiet, startProxiedS3, stopS3 } from './fixture.ts';
 
 /*
  * What the counting does when S3 fails while a file streams: the emulator's S3 behind a proxy
@@ -24,32 +21,15 @@ import { type FaultyS3, startFaultyS3 } from './faulty-s3.ts';
 let h: Harness;
 let proxy: FaultyS3;
 let s3: S3Client;
-const quiet = { info: () => undefined, warn: () => undefined };
 const PREFIX = 'pinpoint/app/2026-11-28/job3/';
 
 beforeEach(async () => {
-  h = await startHarness();
-  proxy = await startFaultyS3(h.emu.url);
-  s3 = new S3Client({
-    endpoint: proxy.endpoint,
-    forcePathStyle: true,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
-    maxAttempts: 1,
-  });
+  ({ h, proxy, s3 } = await startProxiedS3());
 });
 
-afterEach(async () => {
-  s3.destroy();
-  await proxy.close();
-  await h.stop();
-});
+afterEach(() => stopS3({ h, proxy, s3 }));
 
-async function putFile(key: string, body: string | Buffer): Promise<void> {
-  const file = join(h.dataDir, 's3', DEFAULT_BUCKET, ...key.split('/'));
-  await mkdir(join(file, '..'), { recursive: true });
-  await writeFile(file, body);
-}
+const putFile = (key: string, body: string | Buffer) => putObjectFile(h, key, body);
 
 /** `n` NDJSON lines that gzip poorly (so a file is many chunks on the wire). */
 const lines = (n: number) =>
@@ -58,17 +38,7 @@ const lines = (n: number) =>
     (_, i) => `{"Id":"e-${i}","Hash":"${((i + 1) * 2654435761) % 4294967296}-${(i * 40503) % 65536}"}\n`,
   ).join('');
 
-const target: VerificationTarget = {
-  source: 'pinpoint',
-  sourceName: 'Pinpoint',
-  bucket: DEFAULT_BUCKET,
-  prefix: PREFIX,
-  defaultFormat: 'ndjson',
-  expected: 30_000,
-  expectedFrom: 'TotalProcessed - TotalFailures',
-  run: { executionId: 'arn:exec', executionName: 'exec', scheduledTime: null, target: null },
-  job: { id: 'job3', status: 'COMPLETED' },
-};
+const target = pinpointTarget(PREFIX, 'job3', { expected: 30_000 });
 
 const plan = () =>
   planVerification(target, {

@@ -1,7 +1,6 @@
-import { mkdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { gzipSync } from 'node:zlib';
-import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RunState } from '../../core/types.ts';
 import { DEFAULT_BUCKET } from '../../dev/emulator/index.ts';
@@ -13,9 +12,17 @@ import type { Manifest } from '../../functions/shared/verification/manifest.ts';
 import type { BatchDescriptor } from '../../functions/shared/verification/plan.ts';
 import { type VerificationTarget, verificationTargetOf } from '../../functions/shared/verification/target.ts';
 import { planVerification } from '../../functions/verify-export/verify-export.ts';
-import { writeExportFiles } from '../../sources/dynamodb/emulator-files.ts';
-import { type Harness, startHarness } from '../emulator/helpers.ts';
-import { type FaultyS3, startFaultyS3 } from './faulty-s3.ts';
+import type { Harness } from '../emulator/helpers.ts';
+import type { FaultyS3 } from './faulty-s3.ts';
+import {
+  objectPath,
+  pinpointTarget,
+  putObjectFile,
+  quiet,
+  startProxiedS3,
+  stopS3,
+  writeDynamoDbExport,
+} from './fixture.ts';
 
 /*
  * The verdict where it is easiest to get wrong, through the verification's three cores (plan,
@@ -28,34 +35,18 @@ import { type FaultyS3, startFaultyS3 } from './faulty-s3.ts';
 let h: Harness;
 let proxy: FaultyS3;
 let s3: S3Client;
-const quiet = { info: () => undefined, warn: () => undefined };
 const PREFIX = 'pinpoint/app/2026-11-28/job5/';
 
 beforeEach(async () => {
-  h = await startHarness();
-  proxy = await startFaultyS3(h.emu.url);
-  s3 = new S3Client({
-    endpoint: proxy.endpoint,
-    forcePathStyle: true,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
-    maxAttempts: 1,
-  });
+  ({ h, proxy, s3 } = await startProxiedS3());
 });
 
-afterEach(async () => {
-  s3.destroy();
-  await proxy.close();
-  await h.stop();
-});
+afterEach(() => stopS3({ h, proxy, s3 }));
 
-const pathOf = (key: string) => join(h.dataDir, 's3', DEFAULT_BUCKET, ...key.split('/'));
+const pathOf = (key: string) => objectPath(h, key);
 
-async function putFile(key: string, body: string | Buffer, modified?: Date): Promise<void> {
-  await mkdir(join(pathOf(key), '..'), { recursive: true });
-  await writeFile(pathOf(key), body);
-  if (modified) await utimes(pathOf(key), modified, modified);
-}
+const putFile = (key: string, body: string | Buffer, modified?: Date) =>
+  putObjectFile(h, key, body, modified);
 
 const lines = (n: number, from = 0) =>
   Array.from(
@@ -63,20 +54,8 @@ const lines = (n: number, from = 0) =>
     (_, i) => `{"Id":"e-${from + i}","Hash":"${((from + i + 1) * 2654435761) % 4294967296}"}\n`,
   ).join('');
 
-function pinpoint(expected: number | null, overrides: Partial<VerificationTarget> = {}): VerificationTarget {
-  return {
-    source: 'pinpoint',
-    sourceName: 'Pinpoint',
-    bucket: DEFAULT_BUCKET,
-    prefix: PREFIX,
-    defaultFormat: 'ndjson',
-    expected,
-    expectedFrom: 'TotalProcessed - TotalFailures',
-    run: { executionId: 'arn:exec', executionName: 'exec', scheduledTime: null, target: null },
-    job: { id: 'job5', status: 'COMPLETED' },
-    ...overrides,
-  };
-}
+const pinpoint = (expected: number | null, overrides: Partial<VerificationTarget> = {}): VerificationTarget =>
+  pinpointTarget(PREFIX, 'job5', { expected, ...overrides });
 
 async function manifestAt(uri: string): Promise<Manifest> {
   const key = uri.replace(`s3://${DEFAULT_BUCKET}/`, '');
@@ -275,42 +254,8 @@ describe("Customer Profiles' files: only those written since the snapshot starte
 });
 
 describe("files a source's manifest names that S3 lacks", () => {
-  const TABLE_ARN = 'arn:aws:dynamodb:us-east-1:123456789012:table/orders';
-  const EXPORT_ID = '01764295200001-a1b2c3d4';
-
   /** A DynamoDB export of `items` items, 2 a file; its target and data files. */
-  async function dynamoExport(items: number) {
-    const written = await writeExportFiles({
-      s3Root: join(h.dataDir, 's3'),
-      bucket: DEFAULT_BUCKET,
-      prefix: 'dynamodb/orders',
-      exportId: EXPORT_ID,
-      exportArn: `${TABLE_ARN}/export/${EXPORT_ID}`,
-      tableArn: TABLE_ARN,
-      tableId: 'table-id',
-      startMs: Date.UTC(2026, 10, 28, 1),
-      endMs: Date.UTC(2026, 10, 28, 1, 5),
-      format: 'DYNAMODB_JSON',
-      sseAlgorithm: 'AES256',
-      sseKmsKeyId: undefined,
-      exportTimeMs: Date.UTC(2026, 10, 28, 1),
-      lines: Array.from({ length: items }, (_, i) => ({ Item: { pk: { S: `order-${i}` } } })),
-      itemsPerFile: 2,
-    });
-    const target: VerificationTarget = {
-      source: 'dynamodb',
-      sourceName: 'DynamoDB',
-      bucket: DEFAULT_BUCKET,
-      prefix: `dynamodb/orders/AWSDynamoDB/${EXPORT_ID}/`,
-      sourceManifests: { keys: [written.manifestKey], expected: 1 },
-      defaultFormat: 'ndjson',
-      expected: items,
-      expectedFrom: 'ItemCount',
-      run: { executionId: 'arn:exec', executionName: 'exec', scheduledTime: null, target: null },
-      job: { id: EXPORT_ID, status: 'COMPLETED' },
-    };
-    return { target, keys: written.dataFileKeys };
-  }
+  const dynamoExport = (items: number) => writeDynamoDbExport(h, items);
 
   it('says MISMATCH naming a file gone before the plan, counting the others', async () => {
     const { target, keys } = await dynamoExport(10);
@@ -376,8 +321,7 @@ describe("files a source's manifest names that S3 lacks", () => {
   }
 
   it("counts an export in batches of its manifest's lines, each file's count in its own place", async () => {
-    const { target, keys } = await dynamoExport(10);
-    const filesKey = `dynamodb/orders/AWSDynamoDB/${EXPORT_ID}/manifest-files.json`;
+    const { target, keys, filesKey } = await dynamoExport(10);
     const lines = (await readFile(pathOf(filesKey), 'utf8')).trim().split('\n');
     // The fourth file's line states 3 items (it holds 2), and the job 11 (so the manifest adds up).
     lines[3] = (lines[3] as string).replace('"itemCount":2', '"itemCount":3');
