@@ -72,18 +72,23 @@ export type SourceLookup = (id: string | undefined) => SummarySource<never> | un
  * The finished job as re-read from its source when the state's snapshot leaves something out
  * (Pinpoint: its Failures, which can exceed the state's 256 KB). Every field is optional.
  */
-export interface FinalJob {
-  Id?: string;
+export type FinalJob = Partial<
+  Pick<
+    JobSnapshot,
+    | 'Id'
+    | 'CreationDate'
+    | 'CompletionDate'
+    | 'TotalPieces'
+    | 'CompletedPieces'
+    | 'FailedPieces'
+    | 'TotalProcessed'
+    | 'TotalFailures'
+  >
+> & {
+  /** In the source's own words (any string the source answers). */
   JobStatus?: string;
-  CreationDate?: string;
-  CompletionDate?: string;
-  TotalPieces?: number;
-  CompletedPieces?: number;
-  FailedPieces?: number;
-  TotalProcessed?: number;
-  TotalFailures?: number;
   Failures?: string[];
-}
+};
 
 /** A caught error as the summary reports it. */
 export interface CaughtErrorDescription {

@@ -51,24 +51,13 @@ const SCALE_PAIRS = 20;
 interface BandStats {
   band: string;
   jobs: number;
-  ours: {
-    checks: number;
-    transitions: number;
-    delayP50: number;
-    delayP95: number;
-    delayMax: number;
-    unseen: number;
-  };
-  baseline: {
-    checks: number;
-    transitions: number;
-    delayP50: number;
-    delayP95: number;
-    delayMax: number;
-    unseen: number;
-  };
+  ours: PollingStats;
+  baseline: PollingStats;
   checksRatio: number;
 }
+
+/** One poller's figures over a band of jobs. */
+type PollingStats = ReturnType<typeof stats>;
 
 function stats(runs: JobRun[]) {
   const delays = runs.flatMap((r) => (r.delaySeconds === null ? [] : [r.delaySeconds]));
