@@ -52,6 +52,7 @@ export const MUTATION_MODULES: readonly MutationModule[] = [
       'test/ledger/ledger-faults.test.ts',
       'test/unit/create-export-job.test.ts',
       'test/unit/create-export-job-ledger-faults.test.ts',
+      'test/unit/build-summary.test.ts',
       'test/unit/publish-summary.test.ts',
       'test/unit/customer-profiles-source.test.ts',
       'test/unit/dynamodb-source.test.ts',
@@ -70,6 +71,7 @@ export const MUTATION_MODULES: readonly MutationModule[] = [
     target: 85,
     fast: [
       'test/unit/outcome.test.ts',
+      'test/unit/build-summary.test.ts',
       'test/unit/publish-summary.test.ts',
       'test/unit/summary-words.test.ts',
       'test/unit/sns-message.test.ts',
@@ -82,6 +84,7 @@ export const MUTATION_MODULES: readonly MutationModule[] = [
     module: 'core/summary.ts',
     target: 85,
     fast: [
+      'test/unit/build-summary.test.ts',
       'test/unit/publish-summary.test.ts',
       'test/unit/source-summaries.test.ts',
       'test/unit/summary-words.test.ts',
@@ -95,6 +98,7 @@ export const MUTATION_MODULES: readonly MutationModule[] = [
     target: 85,
     fast: [
       'test/unit/advice.test.ts',
+      'test/unit/build-summary.test.ts',
       'test/unit/publish-summary.test.ts',
       'test/unit/source-summaries.test.ts',
       'test/unit/summary-words.test.ts',
@@ -107,6 +111,7 @@ export const MUTATION_MODULES: readonly MutationModule[] = [
     target: 85,
     fast: [
       'test/unit/sns-message.test.ts',
+      'test/unit/build-summary.test.ts',
       'test/unit/publish-summary.test.ts',
       'test/unit/source-summaries.test.ts',
       'test/unit/summary-outcomes.test.ts',
